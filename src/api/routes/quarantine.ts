@@ -1,0 +1,182 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AppContext } from '../../app-context.js';
+import { LazaretError } from '../../core/errors.js';
+import { isLive } from '../../core/types.js';
+import { deleteItem } from '../../release/delete-item.js';
+import { releaseItem } from '../../release/release-item.js';
+import { presentItem, presentMessage } from '../presenters.js';
+import { errorResponses, ItemIdParams, ReasonSchema, StatusSchema } from '../schemas.js';
+
+const ListQuery = Type.Object({
+  recipient: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 320, description: 'Exact recipient address.' }),
+  ),
+  sender: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 320,
+      description: 'Envelope sender address, or a domain (`example.com`) for every sender of that domain.',
+    }),
+  ),
+  subject: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'Text in the subject.' })),
+  reason: Type.Optional(
+    Type.Array(ReasonSchema, { description: 'One or more reasons (repeat the parameter).' }),
+  ),
+  status: Type.Optional(
+    Type.Array(StatusSchema, {
+      description: 'One or more statuses; default quarantined, releasing, released.',
+    }),
+  ),
+  receivedAfter: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive.' })),
+  receivedBefore: Type.Optional(Type.String({ format: 'date-time', description: 'Exclusive.' })),
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  cursor: Type.Optional(Type.String({ maxLength: 500 })),
+});
+
+const ReleaseBody = Type.Union([
+  Type.Object(
+    {
+      force: Type.Optional(
+        Type.Boolean({ description: 'Send again although released already or interrupted before.' }),
+      ),
+      recipients: Type.Optional(
+        Type.Array(Type.String({ format: 'email' }), {
+          minItems: 1,
+          maxItems: 100,
+          description: 'Deliver to these addresses instead of the original recipient.',
+        }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Null(),
+]);
+
+const iso = (value: string | undefined) => (value === undefined ? undefined : new Date(value).toISOString());
+
+export const quarantineRoutes =
+  (context: AppContext): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.get(
+      '/api/quarantine',
+      {
+        schema: {
+          tags: ['quarantine'],
+          summary: 'List held items, newest first, one page at a time.',
+          querystring: ListQuery,
+          response: {
+            200: Type.Object({
+              items: Type.Array(Type.Ref('Item')),
+              nextCursor: Type.Union([Type.String(), Type.Null()]),
+            }),
+            ...errorResponses(400),
+          },
+        },
+      },
+      async (request) => {
+        const query = request.query;
+        const page = await context.items.listItems(
+          {
+            ...(query.recipient ? { recipient: query.recipient } : {}),
+            ...(query.sender ? { sender: query.sender } : {}),
+            ...(query.subject ? { subject: query.subject } : {}),
+            ...(query.reason ? { reasons: query.reason } : {}),
+            ...(query.status ? { statuses: query.status } : {}),
+            ...(query.receivedAfter ? { receivedAfter: iso(query.receivedAfter) } : {}),
+            ...(query.receivedBefore ? { receivedBefore: iso(query.receivedBefore) } : {}),
+          },
+          { limit: query.limit, cursor: query.cursor },
+        );
+        return { items: page.items.map(presentItem), nextCursor: page.nextCursor };
+      },
+    );
+
+    const liveItem = async (id: string) => {
+      const item = await context.items.getItem(id);
+      if (!item || !isLive(item.status)) throw new LazaretError('not_found', 'No such item.', { itemId: id });
+      return item;
+    };
+
+    app.get(
+      '/api/quarantine/:id',
+      {
+        schema: {
+          tags: ['quarantine'],
+          summary: 'One item with its message summary (headers, attachments, envelope).',
+          params: ItemIdParams,
+          response: {
+            200: Type.Object({ item: Type.Ref('Item'), message: Type.Ref('Message') }),
+            ...errorResponses(400, 404),
+          },
+        },
+      },
+      async (request) => {
+        const item = await liveItem(request.params.id);
+        const message = await context.items.getMessage(item.messageId);
+        if (!message) throw new LazaretError('not_found', 'No such item.', { itemId: item.id });
+        return { item: presentItem(item), message: presentMessage(message) };
+      },
+    );
+
+    app.get(
+      '/api/quarantine/:id/raw',
+      {
+        schema: {
+          tags: ['quarantine'],
+          summary: 'The exact bytes as received, as message/rfc822.',
+          params: ItemIdParams,
+          produces: ['message/rfc822'],
+          response: { 200: Type.Unsafe({ type: 'string', format: 'binary' }), ...errorResponses(400, 404) },
+        },
+      },
+      async (request, reply) => {
+        const item = await liveItem(request.params.id);
+        const stream = await context.blobs.get(item.messageId);
+        return reply
+          .header('content-type', 'message/rfc822')
+          .header('content-length', item.size)
+          .header('content-disposition', `attachment; filename="${item.id}.eml"`)
+          .header('x-content-type-options', 'nosniff')
+          .send(stream);
+      },
+    );
+
+    app.post(
+      '/api/quarantine/:id/release',
+      {
+        schema: {
+          tags: ['quarantine'],
+          summary: 'Deliver the held message to the mail server; answers once the server accepted it.',
+          params: ItemIdParams,
+          body: Type.Optional(ReleaseBody),
+          response: {
+            200: Type.Object({ item: Type.Ref('Item') }),
+            ...errorResponses(400, 404, 409, 502, 503),
+          },
+        },
+      },
+      async (request) => {
+        const body = request.body ?? {};
+        const item = await releaseItem(context, request.params.id, {
+          actor: 'api',
+          ...(body.force ? { force: true } : {}),
+          ...(body.recipients ? { recipients: body.recipients.map((address) => address.toLowerCase()) } : {}),
+        });
+        return { item: presentItem(item) };
+      },
+    );
+
+    app.delete(
+      '/api/quarantine/:id',
+      {
+        schema: {
+          tags: ['quarantine'],
+          summary: 'Delete the item; the raw message goes when no other item needs it.',
+          params: ItemIdParams,
+          response: { 200: Type.Object({ item: Type.Ref('Item') }), ...errorResponses(400, 404, 409, 503) },
+        },
+      },
+      async (request) => ({ item: presentItem(await deleteItem(context, request.params.id)) }),
+    );
+  };

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load-config.js';
+import { isLazaretError } from '../core/errors.js';
+import { createLogger } from '../log.js';
+import { startServer } from '../server.js';
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('Run the SMTP listener, the HTTP API and the background workers in one process.')
+    .option(
+      '-c, --config <file>',
+      'JSON config file (default: $LAZARET_CONFIG); LAZARET_* variables override it',
+    )
+    .action(async (options: { config?: string }) => {
+      let config: ReturnType<typeof loadConfig>;
+      try {
+        config = loadConfig({ file: options.config });
+      } catch (error) {
+        if (isLazaretError(error, 'config_invalid')) {
+          process.stderr.write(`lazaret: ${error.message}\n`);
+          process.exit(2);
+        }
+        throw error;
+      }
+      const logger = createLogger(config.log.level);
+      const server = await startServer(config, logger).catch((error: unknown) => {
+        logger.fatal({ event: 'START_FAILED', err: error });
+        logger.flush();
+        process.exitCode = 1;
+        return undefined;
+      });
+      if (!server) return;
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ event: 'SHUTDOWN_REQUESTED', signal });
+        server.close().then(
+          () => logger.flush(),
+          (error: unknown) => {
+            logger.error({ event: 'SHUTDOWN_FAILED', err: error });
+            logger.flush();
+            process.exitCode = 1;
+          },
+        );
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+}

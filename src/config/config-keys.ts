@@ -1,0 +1,167 @@
+/**
+ * Every configuration key, in one table: its place in the config file, its environment variable,
+ * type, default and meaning. The loader, the validation messages and docs/configuration.md all come
+ * from here (a test checks that the docs list every key).
+ */
+export type KeyType =
+  | { kind: 'string'; nonEmpty?: boolean }
+  | { kind: 'int'; min: number; max: number }
+  | { kind: 'port' }
+  | { kind: 'bool' }
+  | { kind: 'enum'; values: readonly string[] };
+
+export interface ConfigKey {
+  /** Dotted path in the config file and in the Config object. */
+  path: string;
+  env: string;
+  type: KeyType;
+  default: string | number | boolean | undefined;
+  description: string;
+}
+
+const MB = 1024 * 1024;
+
+export const CONFIG_KEYS = [
+  {
+    path: 'dataDir',
+    env: 'LAZARET_DATA_DIR',
+    type: { kind: 'string', nonEmpty: true },
+    default: './data',
+    description: 'Folder of the embedded store: the SQLite database and the raw messages.',
+  },
+  {
+    path: 'nodeName',
+    env: 'LAZARET_NODE_NAME',
+    type: { kind: 'string' },
+    default: undefined,
+    description: 'Name of this process in leases and logs; defaults to hostname:pid.',
+  },
+  {
+    path: 'smtp.host',
+    env: 'LAZARET_SMTP_HOST',
+    type: { kind: 'string', nonEmpty: true },
+    default: '127.0.0.1',
+    description: 'Address the SMTP listener binds to.',
+  },
+  {
+    path: 'smtp.port',
+    env: 'LAZARET_SMTP_PORT',
+    type: { kind: 'port' },
+    default: 2525,
+    description: 'Port of the SMTP listener (0 picks a free port).',
+  },
+  {
+    path: 'smtp.hostname',
+    env: 'LAZARET_SMTP_HOSTNAME',
+    type: { kind: 'string' },
+    default: undefined,
+    description: 'Name announced in the SMTP greeting; defaults to the machine name.',
+  },
+  {
+    path: 'smtp.maxMessageSize',
+    env: 'LAZARET_SMTP_MAX_MESSAGE_SIZE',
+    type: { kind: 'int', min: 1024, max: 1024 * MB },
+    default: 50 * MB,
+    description: 'Largest message accepted, in bytes; announced with the SIZE extension.',
+  },
+  {
+    path: 'smtp.maxRecipients',
+    env: 'LAZARET_SMTP_MAX_RECIPIENTS',
+    type: { kind: 'int', min: 1, max: 10_000 },
+    default: 1000,
+    description: 'Most recipients accepted in one transaction; more get 452 4.5.3.',
+  },
+  {
+    path: 'smtp.maxClients',
+    env: 'LAZARET_SMTP_MAX_CLIENTS',
+    type: { kind: 'int', min: 1, max: 100_000 },
+    default: 500,
+    description: 'Most simultaneous SMTP connections.',
+  },
+  {
+    path: 'http.host',
+    env: 'LAZARET_HTTP_HOST',
+    type: { kind: 'string', nonEmpty: true },
+    default: '127.0.0.1',
+    description: 'Address the HTTP API binds to.',
+  },
+  {
+    path: 'http.port',
+    env: 'LAZARET_HTTP_PORT',
+    type: { kind: 'port' },
+    default: 8025,
+    description: 'Port of the HTTP API (0 picks a free port).',
+  },
+  {
+    path: 'relay.host',
+    env: 'LAZARET_RELAY_HOST',
+    type: { kind: 'string', nonEmpty: true },
+    default: '127.0.0.1',
+    description: 'Mail server that released mail is delivered to.',
+  },
+  {
+    path: 'relay.port',
+    env: 'LAZARET_RELAY_PORT',
+    type: { kind: 'port' },
+    default: 25,
+    description: 'Port of the relay.',
+  },
+  {
+    path: 'relay.tls',
+    env: 'LAZARET_RELAY_TLS',
+    type: { kind: 'enum', values: ['none', 'starttls', 'opportunistic', 'implicit'] },
+    default: 'opportunistic',
+    description:
+      'none: never TLS; starttls: require STARTTLS; opportunistic: STARTTLS when offered; implicit: TLS from the first byte (port 465).',
+  },
+  {
+    path: 'relay.tlsVerify',
+    env: 'LAZARET_RELAY_TLS_VERIFY',
+    type: { kind: 'bool' },
+    default: true,
+    description: "Check the relay's certificate.",
+  },
+  {
+    path: 'relay.user',
+    env: 'LAZARET_RELAY_USER',
+    type: { kind: 'string' },
+    default: undefined,
+    description: 'User for SMTP AUTH at the relay (none when unset).',
+  },
+  {
+    path: 'relay.password',
+    env: 'LAZARET_RELAY_PASSWORD',
+    type: { kind: 'string' },
+    default: undefined,
+    description: 'Password for SMTP AUTH at the relay.',
+  },
+  {
+    path: 'relay.maxConnections',
+    env: 'LAZARET_RELAY_MAX_CONNECTIONS',
+    type: { kind: 'int', min: 1, max: 1000 },
+    default: 8,
+    description: 'Size of the connection pool to the relay (the SMTP concurrency of releases).',
+  },
+  {
+    path: 'relay.timeoutMs',
+    env: 'LAZARET_RELAY_TIMEOUT_MS',
+    type: { kind: 'int', min: 100, max: 600_000 },
+    default: 60_000,
+    description: 'Connection, greeting and socket timeout towards the relay.',
+  },
+  {
+    path: 'release.leaseMs',
+    env: 'LAZARET_RELEASE_LEASE_MS',
+    type: { kind: 'int', min: 1000, max: 3_600_000 },
+    default: 300_000,
+    description:
+      'How long an item may stay in `releasing`; after that a crashed attempt is marked interrupted.',
+  },
+  {
+    path: 'log.level',
+    env: 'LAZARET_LOG_LEVEL',
+    type: { kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    default: 'info',
+    description: 'Least severe log level written (pino JSON lines on standard output).',
+  },
+] as const satisfies readonly ConfigKey[];

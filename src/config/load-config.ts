@@ -1,0 +1,161 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { LazaretError } from '../core/errors.js';
+import { CONFIG_KEYS, type ConfigKey } from './config-keys.js';
+
+export interface Config {
+  dataDir: string;
+  nodeName: string;
+  smtp: {
+    host: string;
+    port: number;
+    hostname?: string;
+    maxMessageSize: number;
+    maxRecipients: number;
+    maxClients: number;
+  };
+  http: { host: string; port: number };
+  relay: {
+    host: string;
+    port: number;
+    tls: 'none' | 'starttls' | 'opportunistic' | 'implicit';
+    tlsVerify: boolean;
+    user?: string;
+    password?: string;
+    maxConnections: number;
+    timeoutMs: number;
+  };
+  release: { leaseMs: number };
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+}
+
+export interface LoadConfigOptions {
+  /** Path of a JSON config file; `LAZARET_CONFIG` names one when this is absent. */
+  file?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+}
+
+type Raw = { value: unknown; source: string };
+
+function invalid(key: ConfigKey, source: string, problem: string): LazaretError {
+  return new LazaretError('config_invalid', `Invalid configuration ${key.path} (${source}): ${problem}`, {
+    key: key.path,
+    env: key.env,
+  });
+}
+
+function coerce(key: ConfigKey, raw: Raw): string | number | boolean {
+  const { value, source } = raw;
+  const fromEnv = source.startsWith('env');
+  const type = key.type;
+  switch (type.kind) {
+    case 'string': {
+      if (typeof value !== 'string') throw invalid(key, source, 'expected a string');
+      if (type.nonEmpty && value.trim() === '') throw invalid(key, source, 'must not be empty');
+      return value;
+    }
+    case 'bool': {
+      if (typeof value === 'boolean') return value;
+      if (fromEnv && typeof value === 'string') {
+        if (['1', 'true', 'yes', 'on'].includes(value.toLowerCase())) return true;
+        if (['0', 'false', 'no', 'off'].includes(value.toLowerCase())) return false;
+      }
+      throw invalid(key, source, `expected true or false, got ${JSON.stringify(value)}`);
+    }
+    case 'enum': {
+      if (typeof value === 'string' && type.values.includes(value)) return value;
+      throw invalid(key, source, `expected one of ${type.values.join(', ')}, got ${JSON.stringify(value)}`);
+    }
+    case 'int':
+    case 'port': {
+      const number =
+        typeof value === 'number'
+          ? value
+          : fromEnv && typeof value === 'string' && /^\d+$/.test(value)
+            ? Number(value)
+            : Number.NaN;
+      const [min, max] = type.kind === 'port' ? [0, 65_535] : [type.min, type.max];
+      if (!Number.isInteger(number))
+        throw invalid(key, source, `expected a whole number, got ${JSON.stringify(value)}`);
+      if (number < min || number > max)
+        throw invalid(key, source, `must be between ${min} and ${max}, got ${number}`);
+      return number;
+    }
+  }
+}
+
+function readFileConfig(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new LazaretError('config_invalid', `Cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new Error('not an object');
+    return parsed as Record<string, unknown>;
+  } catch (error) {
+    throw new LazaretError(
+      'config_invalid',
+      `Config file ${path} is not a JSON object: ${(error as Error).message}`,
+    );
+  }
+}
+
+function flatten(object: Record<string, unknown>, prefix = ''): Map<string, unknown> {
+  const flat = new Map<string, unknown>();
+  for (const [name, value] of Object.entries(object)) {
+    const path = prefix ? `${prefix}.${name}` : name;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [inner, innerValue] of flatten(value as Record<string, unknown>, path))
+        flat.set(inner, innerValue);
+    } else {
+      flat.set(path, value);
+    }
+  }
+  return flat;
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    node[part] ??= {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts.at(-1)!] = value;
+}
+
+/**
+ * Defaults, then the config file, then `LAZARET_*` variables; every value is validated and the first
+ * bad one stops start-up with a `config_invalid` error naming the key.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const filePath = options.file ?? env.LAZARET_CONFIG;
+  const fileValues = filePath ? flatten(readFileConfig(filePath)) : new Map<string, unknown>();
+  const known = new Set<string>(CONFIG_KEYS.map((key) => key.path));
+  for (const path of fileValues.keys()) {
+    if (!known.has(path)) {
+      throw new LazaretError('config_invalid', `Unknown configuration key ${path} in ${filePath}`, {
+        key: path,
+      });
+    }
+  }
+  const config: Record<string, unknown> = {};
+  for (const key of CONFIG_KEYS as readonly ConfigKey[]) {
+    let raw: Raw | undefined;
+    if (key.default !== undefined) raw = { value: key.default, source: 'default' };
+    if (fileValues.has(key.path)) raw = { value: fileValues.get(key.path), source: `file ${filePath}` };
+    const fromEnv = env[key.env];
+    if (fromEnv !== undefined && fromEnv !== '') raw = { value: fromEnv, source: `env ${key.env}` };
+    if (raw !== undefined) setPath(config, key.path, coerce(key, raw));
+  }
+  const result = config as unknown as Config;
+  result.dataDir = resolve(result.dataDir);
+  result.nodeName ??= `${hostname()}:${process.pid}`;
+  return result;
+}

@@ -1,0 +1,63 @@
+/**
+ * The catalogue of stable error codes. Each code fixes its HTTP status, the SMTP reply used when it
+ * ends an SMTP transaction, and whether retrying the same request may succeed. API bodies
+ * (`{ error: { code, message, details? } }`) are built from it in one place: src/api/error-handler.ts.
+ * Every code is documented in docs/errors.md (a test checks this).
+ */
+export const ERROR_CATALOGUE = {
+  validation_error: { http: 400, smtp: '501 5.5.4', retryable: false },
+  bad_cursor: { http: 400, smtp: '501 5.5.4', retryable: false },
+  not_found: { http: 404, smtp: '550 5.1.1', retryable: false },
+  route_not_found: { http: 404, smtp: '500 5.5.1', retryable: false },
+  already_released: { http: 409, smtp: '550 5.7.1', retryable: false },
+  already_deleted: { http: 409, smtp: '550 5.7.1', retryable: false },
+  conflict: { http: 409, smtp: '451 4.7.1', retryable: true },
+  interrupted: { http: 409, smtp: '451 4.7.1', retryable: false },
+  delivery_deferred: { http: 502, smtp: '451 4.4.0', retryable: true },
+  delivery_rejected: { http: 502, smtp: '550 5.7.1', retryable: false },
+  message_too_large: { http: 413, smtp: '552 5.3.4', retryable: false },
+  too_many_recipients: { http: 400, smtp: '452 4.5.3', retryable: true },
+  store_error: { http: 503, smtp: '451 4.3.0', retryable: true },
+  shutting_down: { http: 503, smtp: '421 4.3.2', retryable: true },
+  config_invalid: { http: 500, smtp: '451 4.3.5', retryable: false },
+  internal_error: { http: 500, smtp: '451 4.3.0', retryable: true },
+} as const satisfies Record<string, { http: number; smtp: string; retryable: boolean }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export class LazaretError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'LazaretError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get httpStatus(): number {
+    return ERROR_CATALOGUE[this.code].http;
+  }
+
+  get smtpReply(): string {
+    return ERROR_CATALOGUE[this.code].smtp;
+  }
+
+  get retryable(): boolean {
+    return ERROR_CATALOGUE[this.code].retryable;
+  }
+}
+
+export function isLazaretError(error: unknown, code?: ErrorCode): error is LazaretError {
+  return error instanceof LazaretError && (code === undefined || error.code === code);
+}
+
+/** Wraps an unexpected failure of a storage backend, keeping the cause for the logs. */
+export function storeError(operation: string, cause: unknown): LazaretError {
+  if (cause instanceof LazaretError) return cause;
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new LazaretError('store_error', `Storage failed during ${operation}: ${reason}`, undefined, {
+    cause,
+  });
+}

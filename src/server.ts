@@ -1,0 +1,68 @@
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApi } from './api/app.js';
+import type { AppContext } from './app-context.js';
+import type { Config } from './config/load-config.js';
+import { type SmtpListener, startSmtpListener } from './ingest/smtp-listener.js';
+import { SmtpRelay } from './release/smtp-relay.js';
+import { FsBlobStore } from './store/fs/fs-blob-store.js';
+import { SqliteItemStore } from './store/sqlite/sqlite-item-store.js';
+
+export interface RunningServer {
+  context: AppContext;
+  smtpAddress: AddressInfo;
+  httpAddress: AddressInfo;
+  /** Stops accepting, finishes transactions and releases in flight, closes the stores. */
+  close(): Promise<void>;
+}
+
+/** The composition root: the only place that picks backends and wires the parts together. */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const items = new SqliteItemStore({ path: join(config.dataDir, 'lazaret.sqlite') });
+  const blobs = new FsBlobStore(join(config.dataDir, 'blobs'));
+  const relay = new SmtpRelay(config.relay);
+  const context: AppContext = {
+    config,
+    items,
+    blobs,
+    relay,
+    logger,
+    now: () => new Date(),
+    nodeName: config.nodeName,
+    leaseMs: config.release.leaseMs,
+  };
+
+  let smtp: SmtpListener | undefined;
+  let http: FastifyInstance | undefined;
+  try {
+    smtp = await startSmtpListener(config, context);
+    http = await buildApi(context);
+    await http.listen({ host: config.http.host, port: config.http.port });
+  } catch (error) {
+    await smtp?.close();
+    await http?.close();
+    relay.close();
+    await items.close();
+    throw error;
+  }
+  const smtpAddress = smtp.address();
+  const httpAddress = http.server.address() as AddressInfo;
+  logger.info({ event: 'SMTP_LISTENING', host: smtpAddress.address, port: smtpAddress.port });
+  logger.info({ event: 'HTTP_LISTENING', host: httpAddress.address, port: httpAddress.port });
+
+  const listeners = { smtp, http };
+  return {
+    context,
+    smtpAddress,
+    httpAddress,
+    async close() {
+      await Promise.all([listeners.smtp.close(), listeners.http.close()]);
+      relay.close();
+      await blobs.close();
+      await items.close();
+      logger.info({ event: 'SHUTDOWN_COMPLETE' });
+    },
+  };
+}

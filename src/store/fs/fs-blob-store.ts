@@ -1,0 +1,92 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { LazaretError, storeError } from '../../core/errors.js';
+import type { BlobStore, BlobWriteResult } from '../blob-store.js';
+
+const SAFE_KEY = /^[A-Za-z0-9_-]{4,200}$/;
+
+async function fsyncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Raw messages as files under `<root>/<last 2 chars>/<2 before>/<key>.eml`. A put writes a temporary
+ * file in `<root>/tmp`, fsyncs it, renames it into place and fsyncs the folder, so a blob is either
+ * absent or complete, also after a crash.
+ */
+export class FsBlobStore implements BlobStore {
+  private readonly tmpDir: string;
+
+  constructor(private readonly root: string) {
+    this.tmpDir = join(root, 'tmp');
+  }
+
+  private pathOf(key: string): { dir: string; file: string } {
+    if (!SAFE_KEY.test(key)) throw new LazaretError('validation_error', `Invalid blob key: ${key}`);
+    const dir = join(this.root, key.slice(-2), key.slice(-4, -2));
+    return { dir, file: join(dir, `${key}.eml`) };
+  }
+
+  async put(key: string, body: Readable | Buffer): Promise<BlobWriteResult> {
+    const { dir, file } = this.pathOf(key);
+    const temp = join(this.tmpDir, `${key}.${randomBytes(6).toString('hex')}.tmp`);
+    try {
+      await mkdir(this.tmpDir, { recursive: true });
+      await mkdir(dir, { recursive: true });
+      const hash = createHash('sha256');
+      let size = 0;
+      const measure = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          hash.update(chunk);
+          size += chunk.length;
+          callback(null, chunk);
+        },
+      });
+      const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
+      await pipeline(source, measure, createWriteStream(temp, { flags: 'wx' }));
+      // fsync flushes the file whichever descriptor asks, so a fresh one after the stream closed will do.
+      await fsyncPath(temp);
+      await rename(temp, file);
+      await fsyncPath(dir);
+      return { size, sha256: hash.digest('hex') };
+    } catch (error) {
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw storeError('blob put', error);
+    }
+  }
+
+  async get(key: string): Promise<Readable> {
+    const { file } = this.pathOf(key);
+    if (!(await this.exists(key))) throw new LazaretError('not_found', 'The raw message is gone.', { key });
+    return createReadStream(file);
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      await stat(this.pathOf(key).file);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw storeError('blob stat', error);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await rm(this.pathOf(key).file, { force: true });
+    } catch (error) {
+      throw storeError('blob delete', error);
+    }
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,67 @@
+import type { Database } from 'better-sqlite3';
+
+/** Migrations in order; `PRAGMA user_version` records how many have run. Never edit one that has shipped. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE messages (
+    id TEXT PRIMARY KEY,
+    received_at TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    blob_key TEXT NOT NULL,
+    envelope TEXT NOT NULL,
+    headers TEXT NOT NULL,
+    attachments TEXT NOT NULL,
+    parse_problems TEXT NOT NULL,
+    remote_address TEXT,
+    helo_name TEXT
+  ) STRICT;
+
+  CREATE TABLE items (
+    id TEXT PRIMARY KEY,
+    message_id TEXT NOT NULL REFERENCES messages(id),
+    recipient TEXT NOT NULL,
+    tenant TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    sender_domain TEXT NOT NULL,
+    from_header TEXT,
+    subject TEXT,
+    size INTEGER NOT NULL,
+    has_attachments INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    score REAL,
+    details TEXT NOT NULL,
+    status TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    expires_at TEXT,
+    release TEXT,
+    last_error TEXT,
+    lease_owner TEXT,
+    lease_until TEXT,
+    version INTEGER NOT NULL
+  ) STRICT;
+
+  -- One index per list filter, each ending in the list order so a page is an index range scan.
+  CREATE INDEX items_by_time ON items (received_at DESC, id DESC);
+  CREATE INDEX items_by_recipient ON items (recipient, received_at DESC, id DESC);
+  CREATE INDEX items_by_tenant ON items (tenant, received_at DESC, id DESC);
+  CREATE INDEX items_by_sender ON items (sender, received_at DESC, id DESC);
+  CREATE INDEX items_by_sender_domain ON items (sender_domain, received_at DESC, id DESC);
+  CREATE INDEX items_by_reason ON items (reason, received_at DESC, id DESC);
+  CREATE INDEX items_by_status ON items (status, received_at DESC, id DESC);
+  CREATE INDEX items_by_message ON items (message_id);
+  CREATE INDEX items_by_expiry ON items (expires_at) WHERE expires_at IS NOT NULL;
+  CREATE INDEX items_by_lease ON items (lease_until) WHERE lease_until IS NOT NULL;
+  `,
+];
+
+export function migrate(db: Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let index = current; index < MIGRATIONS.length; index += 1) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[index]!);
+      db.pragma(`user_version = ${index + 1}`);
+    })();
+  }
+}

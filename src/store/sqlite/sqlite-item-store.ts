@@ -1,0 +1,364 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import { storeError } from '../../core/errors.js';
+import { canTransition } from '../../core/item-status.js';
+import {
+  type ItemStatus,
+  LIVE_STATUSES,
+  type MessageRecord,
+  type QuarantineItem,
+  type Reason,
+} from '../../core/types.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import type {
+  ItemChange,
+  ItemFilter,
+  ItemStore,
+  Page,
+  PageRequest,
+  TransitionExpectation,
+  TransitionResult,
+} from '../item-store.js';
+import { migrate } from './schema.js';
+
+export interface SqliteItemStoreOptions {
+  /** Path of the database file; ':memory:' is refused because the store must be durable. */
+  path: string;
+  /** Test hook: called inside putMessage after each item row is written, before the commit. */
+  afterItemWrite?: (index: number) => void;
+}
+
+interface ItemRow {
+  id: string;
+  message_id: string;
+  recipient: string;
+  tenant: string;
+  sender: string;
+  sender_domain: string;
+  from_header: string | null;
+  subject: string | null;
+  size: number;
+  has_attachments: number;
+  reason: string;
+  score: number | null;
+  details: string;
+  status: string;
+  received_at: string;
+  updated_at: string;
+  expires_at: string | null;
+  release: string | null;
+  last_error: string | null;
+  lease_owner: string | null;
+  lease_until: string | null;
+  version: number;
+}
+
+interface MessageRow {
+  id: string;
+  received_at: string;
+  size: number;
+  sha256: string;
+  blob_key: string;
+  envelope: string;
+  headers: string;
+  attachments: string;
+  parse_problems: string;
+  remote_address: string | null;
+  helo_name: string | null;
+}
+
+const SQLITE_MAX_VARIABLES = 900;
+
+export function senderDomain(sender: string): string {
+  const at = sender.lastIndexOf('@');
+  return at === -1 ? '' : sender.slice(at + 1);
+}
+
+function toItem(row: ItemRow): QuarantineItem {
+  return {
+    id: row.id,
+    messageId: row.message_id,
+    recipient: row.recipient,
+    tenant: row.tenant,
+    sender: row.sender,
+    ...(row.from_header === null ? {} : { fromHeader: row.from_header }),
+    ...(row.subject === null ? {} : { subject: row.subject }),
+    size: row.size,
+    hasAttachments: row.has_attachments === 1,
+    reason: row.reason as Reason,
+    score: row.score,
+    details: JSON.parse(row.details) as Record<string, unknown>,
+    status: row.status as ItemStatus,
+    receivedAt: row.received_at,
+    updatedAt: row.updated_at,
+    expiresAt: row.expires_at,
+    release: row.release === null ? null : JSON.parse(row.release),
+    lastError: row.last_error === null ? null : JSON.parse(row.last_error),
+    lease:
+      row.lease_owner === null || row.lease_until === null
+        ? null
+        : { owner: row.lease_owner, until: row.lease_until },
+    version: row.version,
+  };
+}
+
+function toMessage(row: MessageRow): MessageRecord {
+  return {
+    id: row.id,
+    receivedAt: row.received_at,
+    size: row.size,
+    sha256: row.sha256,
+    blobKey: row.blob_key,
+    envelope: JSON.parse(row.envelope),
+    headers: JSON.parse(row.headers),
+    attachments: JSON.parse(row.attachments),
+    parseProblems: JSON.parse(row.parse_problems),
+    ...(row.remote_address === null ? {} : { remoteAddress: row.remote_address }),
+    ...(row.helo_name === null ? {} : { heloName: row.helo_name }),
+  };
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
+}
+
+/** The embedded ItemStore: one SQLite file in WAL mode, every statement prepared once. */
+export class SqliteItemStore implements ItemStore {
+  private readonly db: Database;
+  private readonly statements = new Map<string, Statement>();
+  private readonly afterItemWrite: ((index: number) => void) | undefined;
+  private readonly insertMessageTx: (message: MessageRecord, items: readonly QuarantineItem[]) => void;
+
+  constructor(options: SqliteItemStoreOptions) {
+    mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new BetterSqlite3(options.path);
+    this.db.pragma('journal_mode = WAL');
+    // FULL makes each commit durable on its own, which is what acknowledging mail with 250 promises.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    migrate(this.db);
+    this.afterItemWrite = options.afterItemWrite;
+    this.insertMessageTx = this.db.transaction((message: MessageRecord, items: readonly QuarantineItem[]) =>
+      this.insertMessage(message, items),
+    );
+  }
+
+  private statement(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private run<T>(operation: string, work: () => T): Promise<T> {
+    try {
+      return Promise.resolve(work());
+    } catch (error) {
+      return Promise.reject(storeError(operation, error));
+    }
+  }
+
+  private insertMessage(message: MessageRecord, items: readonly QuarantineItem[]): void {
+    this.statement(
+      `INSERT INTO messages (id, received_at, size, sha256, blob_key, envelope, headers, attachments,
+         parse_problems, remote_address, helo_name)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      message.id,
+      message.receivedAt,
+      message.size,
+      message.sha256,
+      message.blobKey,
+      JSON.stringify(message.envelope),
+      JSON.stringify(message.headers),
+      JSON.stringify(message.attachments),
+      JSON.stringify(message.parseProblems),
+      message.remoteAddress ?? null,
+      message.heloName ?? null,
+    );
+    const insertItem = this.statement(
+      `INSERT INTO items (id, message_id, recipient, tenant, sender, sender_domain, from_header, subject, size,
+         has_attachments, reason, score, details, status, received_at, updated_at, expires_at, release,
+         last_error, lease_owner, lease_until, version)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    items.forEach((item, index) => {
+      insertItem.run(
+        item.id,
+        item.messageId,
+        item.recipient,
+        item.tenant,
+        item.sender,
+        senderDomain(item.sender),
+        item.fromHeader ?? null,
+        item.subject ?? null,
+        item.size,
+        item.hasAttachments ? 1 : 0,
+        item.reason,
+        item.score,
+        JSON.stringify(item.details),
+        item.status,
+        item.receivedAt,
+        item.updatedAt,
+        item.expiresAt,
+        item.release === null ? null : JSON.stringify(item.release),
+        item.lastError === null ? null : JSON.stringify(item.lastError),
+        item.lease?.owner ?? null,
+        item.lease?.until ?? null,
+        item.version,
+      );
+      this.afterItemWrite?.(index);
+    });
+  }
+
+  putMessage(message: MessageRecord, items: readonly QuarantineItem[]): Promise<void> {
+    return this.run('putMessage', () => this.insertMessageTx(message, items));
+  }
+
+  getMessage(id: string): Promise<MessageRecord | null> {
+    return this.run('getMessage', () => {
+      const row = this.statement('SELECT * FROM messages WHERE id = ?').get(id) as MessageRow | undefined;
+      return row ? toMessage(row) : null;
+    });
+  }
+
+  getItem(id: string): Promise<QuarantineItem | null> {
+    return this.run('getItem', () => {
+      const row = this.statement('SELECT * FROM items WHERE id = ?').get(id) as ItemRow | undefined;
+      return row ? toItem(row) : null;
+    });
+  }
+
+  getItems(ids: readonly string[]): Promise<Map<string, QuarantineItem>> {
+    return this.run('getItems', () => {
+      const found = new Map<string, QuarantineItem>();
+      const unique = [...new Set(ids)];
+      for (let start = 0; start < unique.length; start += SQLITE_MAX_VARIABLES) {
+        const chunk = unique.slice(start, start + SQLITE_MAX_VARIABLES);
+        const rows = this.statement(
+          `SELECT * FROM items WHERE id IN (${chunk.map(() => '?').join(',')})`,
+        ).all(...chunk) as ItemRow[];
+        for (const row of rows) found.set(row.id, toItem(row));
+      }
+      return found;
+    });
+  }
+
+  listItems(filter: ItemFilter, page: PageRequest): Promise<Page<QuarantineItem>> {
+    return this.run('listItems', () => {
+      const conditions: string[] = [];
+      const params: unknown[] = [];
+      const inList = (column: string, values: readonly string[]) => {
+        conditions.push(`${column} IN (${values.map(() => '?').join(',')})`);
+        params.push(...values);
+      };
+      if (filter.recipient !== undefined) {
+        conditions.push('recipient = ?');
+        params.push(filter.recipient.toLowerCase());
+      }
+      if (filter.sender !== undefined) {
+        const sender = filter.sender.toLowerCase();
+        if (sender.includes('@') && !sender.startsWith('@')) {
+          conditions.push('sender = ?');
+          params.push(sender);
+        } else {
+          conditions.push('sender_domain = ?');
+          params.push(sender.replace(/^@/, ''));
+        }
+      }
+      if (filter.subject !== undefined) {
+        conditions.push(`subject LIKE ? ESCAPE '\\'`);
+        params.push(`%${escapeLike(filter.subject)}%`);
+      }
+      if (filter.reasons !== undefined) inList('reason', filter.reasons);
+      inList('status', filter.statuses ?? LIVE_STATUSES);
+      if (filter.receivedAfter !== undefined) {
+        conditions.push('received_at >= ?');
+        params.push(filter.receivedAfter);
+      }
+      if (filter.receivedBefore !== undefined) {
+        conditions.push('received_at < ?');
+        params.push(filter.receivedBefore);
+      }
+      if (filter.messageId !== undefined) {
+        conditions.push('message_id = ?');
+        params.push(filter.messageId);
+      }
+      if (page.cursor !== undefined) {
+        const after = decodeCursor(page.cursor);
+        conditions.push('(received_at < ? OR (received_at = ? AND id < ?))');
+        params.push(after.receivedAt, after.receivedAt, after.id);
+      }
+      const rows = this.statement(
+        `SELECT * FROM items WHERE ${conditions.join(' AND ')}
+         ORDER BY received_at DESC, id DESC LIMIT ?`,
+      ).all(...params, page.limit + 1) as ItemRow[];
+      const items = rows.slice(0, page.limit).map(toItem);
+      const last = items.at(-1);
+      const nextCursor =
+        rows.length > page.limit && last ? encodeCursor({ receivedAt: last.receivedAt, id: last.id }) : null;
+      return { items, nextCursor };
+    });
+  }
+
+  transition(id: string, expected: TransitionExpectation, change: ItemChange): Promise<TransitionResult> {
+    return this.run('transition', () => {
+      const allowedFrom = expected.status.filter((status) => canTransition(status, change.status));
+      if (allowedFrom.length === 0) return { ok: false, current: this.readItem(id) };
+      const sets = ['status = ?', 'updated_at = ?', 'version = version + 1'];
+      const params: unknown[] = [change.status, change.at];
+      if (change.release !== undefined) {
+        sets.push('release = ?');
+        params.push(change.release === null ? null : JSON.stringify(change.release));
+      }
+      if (change.lastError !== undefined) {
+        sets.push('last_error = ?');
+        params.push(change.lastError === null ? null : JSON.stringify(change.lastError));
+      }
+      if (change.lease !== undefined) {
+        sets.push('lease_owner = ?', 'lease_until = ?');
+        params.push(change.lease?.owner ?? null, change.lease?.until ?? null);
+      }
+      let where = `id = ? AND status IN (${allowedFrom.map(() => '?').join(',')})`;
+      params.push(id, ...allowedFrom);
+      if (expected.version !== undefined) {
+        where += ' AND version = ?';
+        params.push(expected.version);
+      }
+      const row = this.statement(`UPDATE items SET ${sets.join(', ')} WHERE ${where} RETURNING *`).get(
+        ...params,
+      ) as ItemRow | undefined;
+      return row ? { ok: true, item: toItem(row) } : { ok: false, current: this.readItem(id) };
+    });
+  }
+
+  private readItem(id: string): QuarantineItem | null {
+    const row = this.statement('SELECT * FROM items WHERE id = ?').get(id) as ItemRow | undefined;
+    return row ? toItem(row) : null;
+  }
+
+  countLiveItems(messageId: string): Promise<number> {
+    return this.run('countLiveItems', () => {
+      const row = this.statement(
+        `SELECT count(*) AS live FROM items WHERE message_id = ? AND status IN (${LIVE_STATUSES.map(() => '?').join(',')})`,
+      ).get(messageId, ...LIVE_STATUSES) as { live: number };
+      return row.live;
+    });
+  }
+
+  ping(): Promise<void> {
+    return this.run('ping', () => {
+      this.statement('SELECT 1').get();
+    });
+  }
+
+  close(): Promise<void> {
+    return this.run('close', () => {
+      if (this.db.open) this.db.close();
+    });
+  }
+}
