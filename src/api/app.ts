@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from '../app-context.js';
 import { installErrorHandler } from './error-handler.js';
+import { installActorResolution } from './request-actor.js';
 import { healthRoutes } from './routes/health.js';
 import { quarantineRoutes } from './routes/quarantine.js';
 import { ErrorBody, ItemSchema, MessageSchema } from './schemas.js';
@@ -19,6 +20,7 @@ export async function buildApi(context: AppContext): Promise<FastifyInstance> {
 
   for (const schema of [ErrorBody, ItemSchema, MessageSchema]) app.addSchema(schema);
   installErrorHandler(app);
+  installActorResolution(app);
 
   await app.register(swagger, {
     openapi: {

@@ -25,6 +25,10 @@ export interface ItemFilter {
   /** Exclusive upper bound on receivedAt. */
   receivedBefore?: Timestamp;
   messageId?: string;
+  /** Access scope: only items addressed to one of these (lower-cased) recipients. Empty matches nothing. */
+  recipientIn?: readonly string[];
+  /** Access scope: only items of these tenants (recipient domains). Empty matches nothing. */
+  tenantIn?: readonly string[];
 }
 
 export interface PageRequest {

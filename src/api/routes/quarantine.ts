@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../app-context.js';
+import { canSee, scopeFilter } from '../../auth/access-policy.js';
+import type { Actor } from '../../auth/actor.js';
 import { LazaretError } from '../../core/errors.js';
 import { isLive } from '../../core/types.js';
 import { deleteItem } from '../../release/delete-item.js';
@@ -85,6 +87,7 @@ export const quarantineRoutes =
             ...(query.status ? { statuses: query.status } : {}),
             ...(query.receivedAfter ? { receivedAfter: iso(query.receivedAfter) } : {}),
             ...(query.receivedBefore ? { receivedBefore: iso(query.receivedBefore) } : {}),
+            ...scopeFilter(request.actor),
           },
           { limit: query.limit, cursor: query.cursor },
         );
@@ -92,9 +95,15 @@ export const quarantineRoutes =
       },
     );
 
-    const liveItem = async (id: string) => {
+    /** A foreign item answers exactly like a missing one, so ids reveal nothing. */
+    const visibleItem = async (actor: Actor, id: string) => {
       const item = await context.items.getItem(id);
-      if (!item || !isLive(item.status)) throw new LazaretError('not_found', 'No such item.', { itemId: id });
+      if (!item || !canSee(actor, item)) throw new LazaretError('not_found', 'No such item.', { itemId: id });
+      return item;
+    };
+    const liveItem = async (actor: Actor, id: string) => {
+      const item = await visibleItem(actor, id);
+      if (!isLive(item.status)) throw new LazaretError('not_found', 'No such item.', { itemId: id });
       return item;
     };
 
@@ -112,7 +121,7 @@ export const quarantineRoutes =
         },
       },
       async (request) => {
-        const item = await liveItem(request.params.id);
+        const item = await liveItem(request.actor, request.params.id);
         const message = await context.items.getMessage(item.messageId);
         if (!message) throw new LazaretError('not_found', 'No such item.', { itemId: item.id });
         return { item: presentItem(item), message: presentMessage(message) };
@@ -131,7 +140,7 @@ export const quarantineRoutes =
         },
       },
       async (request, reply) => {
-        const item = await liveItem(request.params.id);
+        const item = await liveItem(request.actor, request.params.id);
         const stream = await context.blobs.get(item.messageId);
         return reply
           .header('content-type', 'message/rfc822')
@@ -158,8 +167,9 @@ export const quarantineRoutes =
       },
       async (request) => {
         const body = request.body ?? {};
+        await visibleItem(request.actor, request.params.id);
         const item = await releaseItem(context, request.params.id, {
-          actor: 'api',
+          actor: request.actor.label,
           ...(body.force ? { force: true } : {}),
           ...(body.recipients ? { recipients: body.recipients.map((address) => address.toLowerCase()) } : {}),
         });
@@ -177,6 +187,9 @@ export const quarantineRoutes =
           response: { 200: Type.Object({ item: Type.Ref('Item') }), ...errorResponses(400, 404, 409, 503) },
         },
       },
-      async (request) => ({ item: presentItem(await deleteItem(context, request.params.id)) }),
+      async (request) => {
+        await visibleItem(request.actor, request.params.id);
+        return { item: presentItem(await deleteItem(context, request.params.id)) };
+      },
     );
   };

@@ -1,8 +1,10 @@
-import type { Database } from 'better-sqlite3';
+import type { MigrationSet } from './sqlite-database.js';
 
-/** Migrations in order; `PRAGMA user_version` records how many have run. Never edit one that has shipped. */
-const MIGRATIONS: readonly string[] = [
-  `
+/** Schema of messages and items. */
+export const ITEM_MIGRATIONS: MigrationSet = {
+  name: 'items',
+  steps: [
+    `
   CREATE TABLE messages (
     id TEXT PRIMARY KEY,
     received_at TEXT NOT NULL,
@@ -54,14 +56,5 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX items_by_expiry ON items (expires_at) WHERE expires_at IS NOT NULL;
   CREATE INDEX items_by_lease ON items (lease_until) WHERE lease_until IS NOT NULL;
   `,
-];
-
-export function migrate(db: Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  for (let index = current; index < MIGRATIONS.length; index += 1) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[index]!);
-      db.pragma(`user_version = ${index + 1}`);
-    })();
-  }
-}
+  ],
+};

@@ -1,6 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { storeError } from '../../core/errors.js';
 import { canTransition } from '../../core/item-status.js';
 import {
@@ -20,11 +18,13 @@ import type {
   TransitionExpectation,
   TransitionResult,
 } from '../item-store.js';
-import { migrate } from './schema.js';
+import { ITEM_MIGRATIONS } from './schema.js';
+import { migrate, openSqliteDatabase } from './sqlite-database.js';
 
 export interface SqliteItemStoreOptions {
-  /** Path of the database file; ':memory:' is refused because the store must be durable. */
-  path: string;
+  /** An open database (shared with the other SQLite stores), or the path of one to open. */
+  db?: Database;
+  path?: string;
   /** Test hook: called inside putMessage after each item row is written, before the commit. */
   afterItemWrite?: (index: number) => void;
 }
@@ -131,14 +131,9 @@ export class SqliteItemStore implements ItemStore {
   private readonly insertMessageTx: (message: MessageRecord, items: readonly QuarantineItem[]) => void;
 
   constructor(options: SqliteItemStoreOptions) {
-    mkdirSync(dirname(options.path), { recursive: true });
-    this.db = new BetterSqlite3(options.path);
-    this.db.pragma('journal_mode = WAL');
-    // FULL makes each commit durable on its own, which is what acknowledging mail with 250 promises.
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    migrate(this.db);
+    if (!options.db && !options.path) throw new Error('SqliteItemStore needs a database or a path');
+    this.db = options.db ?? openSqliteDatabase(options.path!);
+    migrate(this.db, ITEM_MIGRATIONS);
     this.afterItemWrite = options.afterItemWrite;
     this.insertMessageTx = this.db.transaction((message: MessageRecord, items: readonly QuarantineItem[]) =>
       this.insertMessage(message, items),
@@ -253,9 +248,15 @@ export class SqliteItemStore implements ItemStore {
       const conditions: string[] = [];
       const params: unknown[] = [];
       const inList = (column: string, values: readonly string[]) => {
+        if (values.length === 0) {
+          conditions.push('0');
+          return;
+        }
         conditions.push(`${column} IN (${values.map(() => '?').join(',')})`);
         params.push(...values);
       };
+      if (filter.recipientIn !== undefined) inList('recipient', filter.recipientIn);
+      if (filter.tenantIn !== undefined) inList('tenant', filter.tenantIn);
       if (filter.recipient !== undefined) {
         conditions.push('recipient = ?');
         params.push(filter.recipient.toLowerCase());

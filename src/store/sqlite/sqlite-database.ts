@@ -1,0 +1,40 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+
+/** One named, ordered list of schema steps owned by one store module (items, auth, jobs, …). */
+export interface MigrationSet {
+  name: string;
+  steps: readonly string[];
+}
+
+/** Opens the embedded database with the settings every module relies on. */
+export function openSqliteDatabase(path: string): Database {
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new BetterSqlite3(path);
+  db.pragma('journal_mode = WAL');
+  // FULL makes each commit durable on its own, which is what acknowledging mail with 250 promises.
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT NOT NULL, step INTEGER NOT NULL, PRIMARY KEY (name, step)) STRICT',
+  );
+  return db;
+}
+
+/**
+ * Runs the steps of `set` that have not run yet, each in its own transaction. Modules keep separate
+ * sets so that they can grow independently. Never edit a step that has shipped; add one.
+ */
+export function migrate(db: Database, set: MigrationSet): void {
+  const done = db.prepare('SELECT count(*) AS n FROM schema_migrations WHERE name = ?').get(set.name) as {
+    n: number;
+  };
+  for (let step = done.n; step < set.steps.length; step += 1) {
+    db.transaction(() => {
+      db.exec(set.steps[step]!);
+      db.prepare('INSERT INTO schema_migrations (name, step) VALUES (?, ?)').run(set.name, step);
+    })();
+  }
+}
