@@ -1,0 +1,369 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isLazaretError } from '../../src/core/errors.js';
+import { newId } from '../../src/core/ids.js';
+import type { QuarantineItem } from '../../src/core/types.js';
+import type { ItemStore } from '../../src/store/item-store.js';
+import { buildItems, buildMessage } from '../support/builders.js';
+import type { MakeStores, StoreFixture } from './stores.js';
+
+async function collectAllPages(
+  store: ItemStore,
+  filter: Parameters<ItemStore['listItems']>[0],
+  limit: number,
+  between?: () => Promise<void>,
+): Promise<QuarantineItem[]> {
+  const all: QuarantineItem[] = [];
+  let cursor: string | undefined;
+  for (let guard = 0; guard < 10_000; guard += 1) {
+    const page = await store.listItems(filter, { limit, cursor });
+    all.push(...page.items);
+    if (page.nextCursor === null) return all;
+    cursor = page.nextCursor;
+    await between?.();
+  }
+  throw new Error('pagination did not end');
+}
+
+/** The behaviour every ItemStore backend must show; run unchanged against each of them. */
+export function itemStoreContract(backend: string, makeStores: MakeStores): void {
+  describe(`ItemStore contract: ${backend}`, () => {
+    let fixture: StoreFixture;
+    let store: ItemStore;
+
+    beforeEach(async () => {
+      fixture = await makeStores();
+      store = fixture.items;
+    });
+    afterEach(async () => {
+      await fixture.cleanup();
+    });
+
+    it('stores a message and its items so that all become visible together', async () => {
+      const message = buildMessage({
+        envelope: { mailFrom: 'a@example.com', rcptTo: ['x@one.test', 'y@two.test'] },
+      });
+      const items = buildItems(message);
+      await store.putMessage(message, items);
+
+      expect(await store.getMessage(message.id)).toEqual(message);
+      for (const item of items) expect(await store.getItem(item.id)).toEqual(item);
+      const listed = await store.listItems({ messageId: message.id }, { limit: 10 });
+      expect(listed.items.map((item) => item.id).sort()).toEqual(items.map((item) => item.id).sort());
+    });
+
+    it('shows nothing of a message whose write died between item writes, also after a restart', async () => {
+      const message = buildMessage({
+        envelope: { mailFrom: 'a@example.com', rcptTo: ['r1@crash.test', 'r2@crash.test', 'r3@crash.test'] },
+      });
+      const items = buildItems(message);
+      const crashing = await fixture.crashingItemStore(1);
+      await expect(crashing.putMessage(message, items)).rejects.toThrow();
+
+      for (const view of [store, (await fixture.reopen()).items]) {
+        expect(await view.getMessage(message.id)).toBeNull();
+        expect((await view.getItems(items.map((item) => item.id))).size).toBe(0);
+        for (const item of items) expect(await view.getItem(item.id)).toBeNull();
+        const page = await view.listItems({ recipient: 'r1@crash.test' }, { limit: 10 });
+        expect(page.items).toEqual([]);
+        expect((await view.listItems({ tenantIn: ['crash.test'] }, { limit: 10 })).items).toEqual([]);
+      }
+    });
+
+    it('gets many items by id in one call, leaving out unknown ids', async () => {
+      const recipients = Array.from({ length: 150 }, (_, index) => `user${index}@many.test`);
+      const message = buildMessage({ envelope: { mailFrom: 'a@example.com', rcptTo: recipients } });
+      const items = buildItems(message);
+      await store.putMessage(message, items);
+      const unknown = [newId(), newId()];
+      const wanted = [...items.map((item) => item.id), ...unknown, items[0]!.id];
+      const found = await store.getItems(wanted);
+      expect(found.size).toBe(150);
+      for (const item of items) expect(found.get(item.id)).toEqual(item);
+      for (const id of unknown) expect(found.has(id)).toBe(false);
+    });
+
+    describe('listing with filters', () => {
+      let byName: Record<string, QuarantineItem>;
+
+      beforeEach(async () => {
+        const specs = [
+          {
+            name: 'spamToAlice',
+            from: 'bad@spam.test',
+            to: 'alice@corp.test',
+            subject: 'Cheap WATCHES',
+            reason: 'spam',
+            at: '2026-11-01T08:00:00.000Z',
+          },
+          {
+            name: 'virusToAlice',
+            from: 'evil@virus.test',
+            to: 'alice@corp.test',
+            subject: 'Invoice 100%_final',
+            reason: 'malware',
+            at: '2026-11-02T08:00:00.000Z',
+          },
+          {
+            name: 'spamToBob',
+            from: 'bad@spam.test',
+            to: 'bob@corp.test',
+            subject: 'Cheap pills',
+            reason: 'spam',
+            at: '2026-11-03T08:00:00.000Z',
+          },
+          {
+            name: 'phishToCarol',
+            from: 'x@phish.test',
+            to: 'carol@other.test',
+            subject: 'Reset your password',
+            reason: 'phish',
+            at: '2026-11-04T08:00:00.000Z',
+          },
+          {
+            name: 'bulkToCarol',
+            from: 'news@spam.test',
+            to: 'carol@other.test',
+            subject: 'Newsletter',
+            reason: 'bulk',
+            at: '2026-11-05T08:00:00.000Z',
+          },
+        ] as const;
+        byName = {};
+        for (const spec of specs) {
+          const message = buildMessage({
+            receivedAt: spec.at,
+            envelope: { mailFrom: spec.from, rcptTo: [spec.to] },
+            headers: { subject: spec.subject, from: spec.from, fromAddress: spec.from },
+          });
+          const [item] = buildItems(message, [spec.to], { reason: spec.reason });
+          await store.putMessage(message, [item!]);
+          byName[spec.name] = item!;
+        }
+      });
+
+      const names = async (filter: Parameters<ItemStore['listItems']>[0]) => {
+        const page = await store.listItems(filter, { limit: 100 });
+        const idToName = new Map(Object.entries(byName).map(([name, item]) => [item.id, name]));
+        return page.items.map((item) => idToName.get(item.id));
+      };
+
+      it('lists everything newest first without a filter', async () => {
+        expect(await names({})).toEqual([
+          'bulkToCarol',
+          'phishToCarol',
+          'spamToBob',
+          'virusToAlice',
+          'spamToAlice',
+        ]);
+      });
+
+      it('filters by recipient, case-insensitively', async () => {
+        expect(await names({ recipient: 'Alice@Corp.test' })).toEqual(['virusToAlice', 'spamToAlice']);
+      });
+
+      it('filters by sender address and by sender domain', async () => {
+        expect(await names({ sender: 'bad@spam.test' })).toEqual(['spamToBob', 'spamToAlice']);
+        expect(await names({ sender: 'spam.test' })).toEqual(['bulkToCarol', 'spamToBob', 'spamToAlice']);
+        expect(await names({ sender: '@spam.test' })).toEqual(['bulkToCarol', 'spamToBob', 'spamToAlice']);
+      });
+
+      it('filters by subject text, case-insensitively, with LIKE wildcards taken literally', async () => {
+        expect(await names({ subject: 'cheap' })).toEqual(['spamToBob', 'spamToAlice']);
+        expect(await names({ subject: '100%_' })).toEqual(['virusToAlice']);
+        expect(await names({ subject: '%' })).toEqual(['virusToAlice']);
+      });
+
+      it('filters by reasons', async () => {
+        expect(await names({ reasons: ['malware', 'phish'] })).toEqual(['phishToCarol', 'virusToAlice']);
+      });
+
+      it('filters by received time: after inclusive, before exclusive', async () => {
+        expect(
+          await names({
+            receivedAfter: '2026-11-02T08:00:00.000Z',
+            receivedBefore: '2026-11-04T08:00:00.000Z',
+          }),
+        ).toEqual(['spamToBob', 'virusToAlice']);
+      });
+
+      it('combines filters', async () => {
+        expect(await names({ sender: 'spam.test', recipient: 'bob@corp.test', reasons: ['spam'] })).toEqual([
+          'spamToBob',
+        ]);
+      });
+
+      it('limits to an access scope of recipients or tenants; an empty scope matches nothing', async () => {
+        expect(await names({ recipientIn: ['bob@corp.test', 'carol@other.test'] })).toEqual([
+          'bulkToCarol',
+          'phishToCarol',
+          'spamToBob',
+        ]);
+        expect(await names({ tenantIn: ['corp.test'] })).toEqual([
+          'spamToBob',
+          'virusToAlice',
+          'spamToAlice',
+        ]);
+        expect(await names({ tenantIn: [] })).toEqual([]);
+        expect(await names({ recipientIn: [] })).toEqual([]);
+      });
+
+      it('lists live statuses by default and tombstones only when asked', async () => {
+        const at = new Date().toISOString();
+        const deleted = await store.transition(
+          byName.spamToBob!.id,
+          { status: ['quarantined'] },
+          { status: 'deleted', at },
+        );
+        expect(deleted.ok).toBe(true);
+        expect(await names({ sender: 'bad@spam.test' })).toEqual(['spamToAlice']);
+        expect(await names({ statuses: ['deleted'] })).toEqual(['spamToBob']);
+      });
+    });
+
+    it('pages through ties in a stable order, unaffected by newer arrivals', async () => {
+      const sameTime = '2026-11-10T12:00:00.000Z';
+      const recipients = Array.from({ length: 23 }, (_, index) => `tie${index}@ties.test`);
+      const message = buildMessage({
+        receivedAt: sameTime,
+        envelope: { mailFrom: 'a@ties.test', rcptTo: recipients },
+      });
+      const items = buildItems(message);
+      await store.putMessage(message, items);
+
+      let arrivals = 0;
+      const pages = await collectAllPages(store, { tenantIn: ['ties.test'] }, 5, async () => {
+        arrivals += 1;
+        const newer = buildMessage({
+          receivedAt: `2026-11-11T00:00:0${arrivals % 10}.000Z`,
+          envelope: { mailFrom: 'a@ties.test', rcptTo: [`new${arrivals}@ties.test`] },
+        });
+        await store.putMessage(newer, buildItems(newer));
+      });
+      const expected = [...items].sort((a, b) => (a.id < b.id ? 1 : -1)).map((item) => item.id);
+      expect(pages.map((item) => item.id)).toEqual(expected);
+    });
+
+    it('refuses a cursor it did not issue', async () => {
+      await expect(store.listItems({}, { limit: 10, cursor: 'not-a-cursor' })).rejects.toSatisfy((error) =>
+        isLazaretError(error, 'bad_cursor'),
+      );
+    });
+
+    describe('conditional transitions', () => {
+      let item: QuarantineItem;
+      const at = '2026-11-20T00:00:00.000Z';
+
+      beforeEach(async () => {
+        const message = buildMessage();
+        [item] = buildItems(message) as [QuarantineItem];
+        await store.putMessage(message, [item]);
+      });
+
+      it('applies a matching transition, bumps the version and writes the given fields', async () => {
+        const lease = { owner: 'node-a', until: '2026-11-20T00:05:00.000Z' };
+        const claimed = await store.transition(
+          item.id,
+          { status: ['quarantined'], version: 1 },
+          { status: 'releasing', at, lease },
+        );
+        expect(claimed).toMatchObject({
+          ok: true,
+          item: { status: 'releasing', version: 2, lease, updatedAt: at },
+        });
+        const release = { to: [item.recipient], by: 'tester', at, reply: '250 OK' };
+        const done = await store.transition(
+          item.id,
+          { status: ['releasing'], version: 2 },
+          { status: 'released', at, lease: null, release },
+        );
+        expect(done).toMatchObject({
+          ok: true,
+          item: { status: 'released', version: 3, lease: null, release },
+        });
+        expect(await store.getItem(item.id)).toMatchObject({ status: 'released', version: 3, release });
+      });
+
+      it('refuses a stale version or status and reports the current item', async () => {
+        const stale = await store.transition(
+          item.id,
+          { status: ['quarantined'], version: 7 },
+          { status: 'deleted', at },
+        );
+        expect(stale).toEqual({ ok: false, current: item });
+        const wrongStatus = await store.transition(
+          item.id,
+          { status: ['released'] },
+          { status: 'deleted', at },
+        );
+        expect(wrongStatus).toEqual({ ok: false, current: item });
+      });
+
+      it('refuses moves the state machine does not have', async () => {
+        await store.transition(item.id, { status: ['quarantined'] }, { status: 'deleted', at });
+        const back = await store.transition(item.id, { status: ['deleted'] }, { status: 'quarantined', at });
+        expect(back.ok).toBe(false);
+        expect((await store.getItem(item.id))?.status).toBe('deleted');
+      });
+
+      it('answers current null for an unknown id', async () => {
+        expect(
+          await store.transition(newId(), { status: ['quarantined'] }, { status: 'deleted', at }),
+        ).toEqual({
+          ok: false,
+          current: null,
+        });
+      });
+
+      it('lets exactly one of many concurrent claims win, also across two instances', async () => {
+        const other = (await fixture.reopen()).items;
+        const claims = Array.from({ length: 12 }, (_, index) =>
+          (index % 2 === 0 ? store : other).transition(
+            item.id,
+            { status: ['quarantined'], version: item.version },
+            { status: 'releasing', at, lease: { owner: `claimer-${index}`, until: at } },
+          ),
+        );
+        const results = await Promise.all(claims);
+        const winners = results.filter((result) => result.ok);
+        expect(winners).toHaveLength(1);
+        for (const loser of results.filter((result) => !result.ok)) {
+          expect(loser).toMatchObject({ ok: false, current: { status: 'releasing', version: 2 } });
+        }
+      });
+
+      it('lets exactly one of two concurrent claims without version win via the status condition', async () => {
+        const results = await Promise.all(
+          [1, 2].map((n) =>
+            store.transition(
+              item.id,
+              { status: ['quarantined'] },
+              { status: 'deleted', at: `${at.slice(0, -5)}${n}00Z` },
+            ),
+          ),
+        );
+        expect(results.filter((result) => result.ok)).toHaveLength(1);
+      });
+    });
+
+    it('counts the items of a message that still need its raw bytes', async () => {
+      const message = buildMessage({
+        envelope: { mailFrom: 'a@example.com', rcptTo: ['a@live.test', 'b@live.test', 'c@live.test'] },
+      });
+      const [first, second, third] = buildItems(message) as [QuarantineItem, QuarantineItem, QuarantineItem];
+      await store.putMessage(message, [first, second, third]);
+      const at = new Date().toISOString();
+      expect(await store.countLiveItems(message.id)).toBe(3);
+      await store.transition(first.id, { status: ['quarantined'] }, { status: 'deleted', at });
+      await store.transition(second.id, { status: ['quarantined'] }, { status: 'releasing', at });
+      await store.transition(second.id, { status: ['releasing'] }, { status: 'released', at });
+      expect(await store.countLiveItems(message.id)).toBe(2);
+      await store.transition(third.id, { status: ['quarantined'] }, { status: 'expired', at });
+      await store.transition(second.id, { status: ['released'] }, { status: 'deleted', at });
+      expect(await store.countLiveItems(message.id)).toBe(0);
+    });
+
+    it('answers ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}

@@ -1,0 +1,40 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FsBlobStore } from '../../src/store/fs/fs-blob-store.js';
+import { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
+import { blobStoreContract } from './blob-store.contract.js';
+import { deleteItemContract } from './delete-item.contract.js';
+import { itemStoreContract } from './item-store.contract.js';
+import { type MakeStores, SimulatedCrash } from './stores.js';
+
+const makeSqliteFs: MakeStores = async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lazaret-contract-'));
+  const dbPath = join(dir, 'lazaret.sqlite');
+  const blobRoot = join(dir, 'blobs');
+  const opened: { close(): Promise<void> }[] = [];
+  const open = () => {
+    const pair = { items: new SqliteItemStore({ path: dbPath }), blobs: new FsBlobStore(blobRoot) };
+    opened.push(pair.items, pair.blobs);
+    return pair;
+  };
+  return {
+    ...open(),
+    reopen: async () => open(),
+    crashingItemStore: async (writes) =>
+      new SqliteItemStore({
+        path: dbPath,
+        afterItemWrite: (index) => {
+          if (index + 1 >= writes) throw new SimulatedCrash();
+        },
+      }),
+    cleanup: async () => {
+      for (const store of opened) await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+};
+
+itemStoreContract('SQLite', makeSqliteFs);
+blobStoreContract('filesystem', makeSqliteFs);
+deleteItemContract('SQLite + filesystem', makeSqliteFs);

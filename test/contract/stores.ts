@@ -1,0 +1,28 @@
+import type { BlobStore } from '../../src/store/blob-store.js';
+import type { ItemStore } from '../../src/store/item-store.js';
+
+export interface StorePair {
+  items: ItemStore;
+  blobs: BlobStore;
+}
+
+/** What a backend gives the contract suite. Each call of `make` starts from empty storage. */
+export interface StoreFixture extends StorePair {
+  /** A second, independent instance over the same data, as another process or a restart would see it. */
+  reopen(): Promise<StorePair>;
+  /**
+   * An item store over the same data whose putMessage dies (throws, leaving whatever the backend had
+   * written so far) after `writes` item writes, as a crash between writes would. The instance is then
+   * abandoned without close.
+   */
+  crashingItemStore(writes: number): Promise<ItemStore>;
+  cleanup(): Promise<void>;
+}
+
+export type MakeStores = () => Promise<StoreFixture>;
+
+export class SimulatedCrash extends Error {
+  constructor() {
+    super('simulated crash between item writes');
+  }
+}

@@ -1,0 +1,102 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const CLI_PATH = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+export interface LogLine {
+  level: number;
+  event?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * `lazaret serve` as a child process (built code from dist/, as `npm start` runs it), on free ports,
+ * with its JSON log lines collected so tests can wait for events instead of sleeping.
+ */
+export class ServeProcess {
+  readonly logs: LogLine[] = [];
+  readonly stderr: string[] = [];
+  smtpPort = 0;
+  httpPort = 0;
+  private child!: ChildProcess;
+  private readonly listeners: ((line: LogLine) => void)[] = [];
+
+  constructor(private readonly env: Record<string, string>) {}
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.httpPort}`;
+  }
+
+  get exitCode(): number | null {
+    return this.child.exitCode;
+  }
+
+  async start(): Promise<this> {
+    this.child = spawn(process.execPath, [CLI_PATH, 'serve'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        LAZARET_SMTP_PORT: '0',
+        LAZARET_HTTP_PORT: '0',
+        LAZARET_LOG_LEVEL: 'info',
+        ...this.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    createInterface({ input: this.child.stdout! }).on('line', (text) => {
+      let line: LogLine;
+      try {
+        line = JSON.parse(text) as LogLine;
+      } catch {
+        line = { level: 30, text };
+      }
+      this.logs.push(line);
+      for (const listener of [...this.listeners]) listener(line);
+    });
+    createInterface({ input: this.child.stderr! }).on('line', (text) => this.stderr.push(text));
+    const exited = once(this.child, 'exit').then(([code]) => {
+      throw new Error(`serve exited with ${code} before listening:\n${this.stderr.join('\n')}`);
+    });
+    const smtp = this.waitForLog((line) => line.event === 'SMTP_LISTENING');
+    const http = this.waitForLog((line) => line.event === 'HTTP_LISTENING');
+    const [smtpLine, httpLine] = await Promise.race([Promise.all([smtp, http]), exited]);
+    this.smtpPort = smtpLine.port as number;
+    this.httpPort = httpLine.port as number;
+    return this;
+  }
+
+  /** Resolves with the first log line (already seen or still to come) that matches. */
+  waitForLog(match: (line: LogLine) => boolean): Promise<LogLine> {
+    const seen = this.logs.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve) => {
+      const listener = (line: LogLine) => {
+        if (!match(line)) return;
+        this.listeners.splice(this.listeners.indexOf(listener), 1);
+        resolve(line);
+      };
+      this.listeners.push(listener);
+    });
+  }
+
+  /** Sends a signal and waits for the process to exit; answers its exit code. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
+    const exited = once(this.child, 'exit');
+    this.child.kill(signal);
+    const [code] = await exited;
+    return code as number | null;
+  }
+
+  async api(
+    path: string,
+    init: RequestInit = {},
+  ): Promise<{ status: number; body: unknown; headers: Headers }> {
+    const response = await fetch(`${this.baseUrl}${path}`, init);
+    const text = await response.text();
+    let body: unknown = text;
+    if ((response.headers.get('content-type') ?? '').includes('json')) body = JSON.parse(text);
+    return { status: response.status, body, headers: response.headers };
+  }
+}
