@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/load-config.js';
 import type { SmtpRelay } from './release/smtp-relay.js';
+import type { AuditStore } from './store/audit-store.js';
 import type { BlobStore } from './store/blob-store.js';
 import type { ItemStore } from './store/item-store.js';
 
@@ -8,6 +9,7 @@ import type { ItemStore } from './store/item-store.js';
 export interface AppContext {
   config: Config;
   items: ItemStore;
+  audit: AuditStore;
   blobs: BlobStore;
   relay: SmtpRelay;
   logger: Logger;

@@ -1,5 +1,4 @@
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApi } from './api/app.js';
@@ -7,8 +6,7 @@ import type { AppContext } from './app-context.js';
 import type { Config } from './config/load-config.js';
 import { type SmtpListener, startSmtpListener } from './ingest/smtp-listener.js';
 import { SmtpRelay } from './release/smtp-relay.js';
-import { FsBlobStore } from './store/fs/fs-blob-store.js';
-import { SqliteItemStore } from './store/sqlite/sqlite-item-store.js';
+import { openStores } from './store/open-stores.js';
 
 export interface RunningServer {
   context: AppContext;
@@ -20,13 +18,13 @@ export interface RunningServer {
 
 /** The composition root: the only place that picks backends and wires the parts together. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const items = new SqliteItemStore({ path: join(config.dataDir, 'lazaret.sqlite') });
-  const blobs = new FsBlobStore(join(config.dataDir, 'blobs'));
+  const stores = openStores(config);
   const relay = new SmtpRelay(config.relay);
   const context: AppContext = {
     config,
-    items,
-    blobs,
+    items: stores.items,
+    audit: stores.audit,
+    blobs: stores.blobs,
     relay,
     logger,
     now: () => new Date(),
@@ -44,7 +42,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await smtp?.close();
     await http?.close();
     relay.close();
-    await items.close();
+    await stores.close();
     throw error;
   }
   const smtpAddress = smtp.address();
@@ -60,8 +58,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     async close() {
       await Promise.all([listeners.smtp.close(), listeners.http.close()]);
       relay.close();
-      await blobs.close();
-      await items.close();
+      await stores.close();
       logger.info({ event: 'SHUTDOWN_COMPLETE' });
     },
   };

@@ -2,7 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsBlobStore } from '../../src/store/fs/fs-blob-store.js';
+import { SqliteAuditStore } from '../../src/store/sqlite/sqlite-audit-store.js';
+import { openSqliteDatabase } from '../../src/store/sqlite/sqlite-database.js';
 import { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
+import { auditStoreContract } from './audit-store.contract.js';
 import { blobStoreContract } from './blob-store.contract.js';
 import { deleteItemContract } from './delete-item.contract.js';
 import { itemStoreContract } from './item-store.contract.js';
@@ -12,10 +15,15 @@ const makeSqliteFs: MakeStores = async () => {
   const dir = await mkdtemp(join(tmpdir(), 'lazaret-contract-'));
   const dbPath = join(dir, 'lazaret.sqlite');
   const blobRoot = join(dir, 'blobs');
-  const opened: { close(): Promise<void> }[] = [];
+  const opened: { close(): unknown }[] = [];
   const open = () => {
-    const pair = { items: new SqliteItemStore({ path: dbPath }), blobs: new FsBlobStore(blobRoot) };
-    opened.push(pair.items, pair.blobs);
+    const db = openSqliteDatabase(dbPath);
+    const pair = {
+      items: new SqliteItemStore({ db }),
+      audit: new SqliteAuditStore(db),
+      blobs: new FsBlobStore(blobRoot),
+    };
+    opened.push(pair.items, pair.blobs, db);
     return pair;
   };
   return {
@@ -38,3 +46,4 @@ const makeSqliteFs: MakeStores = async () => {
 itemStoreContract('SQLite', makeSqliteFs);
 blobStoreContract('filesystem', makeSqliteFs);
 deleteItemContract('SQLite + filesystem', makeSqliteFs);
+auditStoreContract('SQLite', makeSqliteFs);

@@ -1,9 +1,11 @@
+import type { AuditStore } from '../../src/store/audit-store.js';
 import type { BlobStore } from '../../src/store/blob-store.js';
 import type { ItemStore } from '../../src/store/item-store.js';
 
 export interface StorePair {
   items: ItemStore;
   blobs: BlobStore;
+  audit: AuditStore;
 }
 
 /** What a backend gives the contract suite. Each call of `make` starts from empty storage. */

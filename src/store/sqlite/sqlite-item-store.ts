@@ -126,12 +126,14 @@ function escapeLike(text: string): string {
 /** The embedded ItemStore: one SQLite file in WAL mode, every statement prepared once. */
 export class SqliteItemStore implements ItemStore {
   private readonly db: Database;
+  private readonly ownsDb: boolean;
   private readonly statements = new Map<string, Statement>();
   private readonly afterItemWrite: ((index: number) => void) | undefined;
   private readonly insertMessageTx: (message: MessageRecord, items: readonly QuarantineItem[]) => void;
 
   constructor(options: SqliteItemStoreOptions) {
     if (!options.db && !options.path) throw new Error('SqliteItemStore needs a database or a path');
+    this.ownsDb = options.db === undefined;
     this.db = options.db ?? openSqliteDatabase(options.path!);
     migrate(this.db, ITEM_MIGRATIONS);
     this.afterItemWrite = options.afterItemWrite;
@@ -359,7 +361,7 @@ export class SqliteItemStore implements ItemStore {
 
   close(): Promise<void> {
     return this.run('close', () => {
-      if (this.db.open) this.db.close();
+      if (this.ownsDb && this.db.open) this.db.close();
     });
   }
 }

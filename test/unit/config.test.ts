@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderConfigTable } from '../../src/config/config-docs.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { isLazaretError } from '../../src/core/errors.js';
+
+const configError = (run: () => unknown) => {
+  try {
+    run();
+  } catch (error) {
+    if (isLazaretError(error, 'config_invalid')) return error;
+    throw error;
+  }
+  throw new Error('expected config_invalid');
+};
+
+describe('loadConfig', () => {
+  it('runs with no configuration at all on the embedded defaults', () => {
+    const config = loadConfig({ env: {} });
+    expect(config).toMatchObject({
+      dataDir: resolve('./data'),
+      smtp: { host: '127.0.0.1', port: 2525, maxMessageSize: 50 * 1024 * 1024 },
+      http: { host: '127.0.0.1', port: 8025 },
+      relay: { host: '127.0.0.1', port: 25, tls: 'opportunistic', tlsVerify: true },
+    });
+    expect(config.nodeName).toMatch(/:\d+$/);
+  });
+
+  it('lets the file override defaults and the environment override the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lazaret-config-'));
+    const file = join(dir, 'lazaret.json');
+    await writeFile(
+      file,
+      JSON.stringify({ smtp: { port: 2600 }, relay: { host: 'mx.internal', port: 2700 } }),
+    );
+    const config = loadConfig({
+      env: { LAZARET_CONFIG: file, LAZARET_RELAY_PORT: '2800', LAZARET_RELAY_TLS_VERIFY: 'false' },
+    });
+    expect(config.smtp.port).toBe(2600);
+    expect(config.relay).toMatchObject({ host: 'mx.internal', port: 2800, tlsVerify: false });
+  });
+
+  it.each([
+    [{ LAZARET_SMTP_PORT: 'abc' }, 'smtp.port', 'LAZARET_SMTP_PORT'],
+    [{ LAZARET_HTTP_PORT: '70000' }, 'http.port', 'between 0 and 65535'],
+    [{ LAZARET_RELAY_TLS: 'sometimes' }, 'relay.tls', 'one of none, starttls'],
+    [{ LAZARET_RELAY_TLS_VERIFY: 'maybe' }, 'relay.tlsVerify', 'true or false'],
+    [{ LAZARET_SMTP_MAX_RECIPIENTS: '0' }, 'smtp.maxRecipients', 'between 1'],
+    [{ LAZARET_DATA_DIR: '   ' }, 'dataDir', 'must not be empty'],
+  ])('refuses %j naming the key', (env, key, text) => {
+    const error = configError(() => loadConfig({ env }));
+    expect(error.message).toContain(key);
+    expect(error.message).toContain(text);
+    expect(error.details).toMatchObject({ key });
+  });
+
+  it('refuses unknown keys, wrong types and broken JSON in the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lazaret-config-'));
+    const cases: [string, string][] = [
+      ['{"smtp": {"prot": 25}}', 'Unknown configuration key smtp.prot'],
+      ['{"smtp": {"port": "25"}}', 'smtp.port'],
+      ['{"smtp": ', 'is not a JSON object'],
+      ['[1, 2]', 'is not a JSON object'],
+    ];
+    for (const [index, [text, message]] of cases.entries()) {
+      const file = join(dir, `case${index}.json`);
+      await writeFile(file, text);
+      expect(configError(() => loadConfig({ file, env: {} })).message).toContain(message);
+    }
+    expect(configError(() => loadConfig({ file: join(dir, 'missing.json'), env: {} })).message).toContain(
+      'Cannot read config file',
+    );
+  });
+
+  it('is documented: docs/configuration.md holds the table generated from the key list', () => {
+    const docs = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+    expect(docs, 'run `npm run docs:config`').toContain(renderConfigTable());
+  });
+});
