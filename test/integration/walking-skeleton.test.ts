@@ -52,6 +52,8 @@ describe('walking skeleton: SMTP capture → store → API → release/delete', 
       LAZARET_RELAY_TLS: 'none',
       LAZARET_SMTP_MAX_MESSAGE_SIZE: String(12 * 1024 * 1024),
       LAZARET_SMTP_MAX_RECIPIENTS: '3',
+      // Small messages are kept inside SQLite, larger ones (here: over 16 KiB) as files: both paths run.
+      LAZARET_BLOBS_INLINE_MAX_BYTES: String(16 * 1024),
     };
     serve = await new ServeProcess(env).start();
 
@@ -259,7 +261,7 @@ describe('walking skeleton: SMTP capture → store → API → release/delete', 
         from: 'x@sender.test',
         to: 'gina@corp.test',
         subject: 'Storage down',
-        text: 'x',
+        text: 'x'.repeat(20 * 1024),
       });
       await expect(smtpSend({ from: 'x@sender.test', to: ['gina@corp.test'] }, raw)).rejects.toMatchObject({
         responseCode: 451,
