@@ -63,6 +63,7 @@ export async function runListSearch(options: ListSearchOptions): Promise<CaseRes
   };
   const seedStarted = Date.now();
   for (const batch of seedBatches(shape, 5000)) await store.putMessages(batch);
+  store.refreshStatistics();
   const seedSeconds = (Date.now() - seedStarted) / 1000;
 
   const week = { receivedAfter: '2026-10-01T00:00:00.000Z', receivedBefore: '2026-10-08T00:00:00.000Z' };

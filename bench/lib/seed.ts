@@ -9,12 +9,14 @@ const WORDS = (
 ).split(' ');
 const REASONS: Reason[] = ['spam', 'spam', 'spam', 'spam', 'bulk', 'bulk', 'phish', 'malware', 'policy'];
 
-/** A small deterministic generator so that every run seeds the same data. */
+/** mulberry32: a small deterministic generator, so that every run seeds the same data. */
 export class Rng {
   constructor(private state: number) {}
   next(): number {
-    this.state = (this.state * 1_103_515_245 + 12_345) >>> 0;
-    return this.state / 2 ** 32;
+    this.state = (this.state + 0x6d2b79f5) | 0;
+    let t = Math.imul(this.state ^ (this.state >>> 15), 1 | this.state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   }
   int(max: number): number {
     return Math.floor(this.next() * max);

@@ -20,7 +20,7 @@ import type {
 } from '../item-store.js';
 import { GroupCommit } from './group-commit.js';
 import { ITEM_MIGRATIONS } from './schema.js';
-import { migrate, openSqliteDatabase } from './sqlite-database.js';
+import { migrate, openSqliteDatabase, refreshStatistics } from './sqlite-database.js';
 
 export interface SqliteItemStoreOptions {
   /** An open database (shared with the other SQLite stores), or the path of one to open. */
@@ -120,6 +120,14 @@ function toMessage(row: MessageRow): MessageRecord {
     ...(row.remote_address === null ? {} : { remoteAddress: row.remote_address }),
     ...(row.helo_name === null ? {} : { heloName: row.helo_name }),
   };
+}
+
+/** Subject filters with more matches than this scan the time index instead of sorting index hits. */
+const RARE_SUBJECT_MATCHES = 2000;
+
+/** An FTS5 phrase: with the trigram tokenizer it matches the text as a case-insensitive substring. */
+function ftsPhrase(text: string): string {
+  return `"${text.replace(/"/g, '""')}"`;
 }
 
 function escapeLike(text: string): string {
@@ -227,6 +235,11 @@ export class SqliteItemStore implements ItemStore {
     );
   }
 
+  /** Refreshes the planner's statistics, e.g. after a bulk load; otherwise they refresh hourly. */
+  refreshStatistics(): void {
+    refreshStatistics(this.db);
+  }
+
   async putMessage(message: MessageRecord, items: readonly QuarantineItem[]): Promise<void> {
     try {
       await this.commits.run(() => this.insertMessage(message, items));
@@ -293,6 +306,10 @@ export class SqliteItemStore implements ItemStore {
         }
       }
       if (filter.subject !== undefined) {
+        if (this.subjectIsRare(filter.subject)) {
+          conditions.push('rowid IN (SELECT rowid FROM items_subject WHERE items_subject MATCH ?)');
+          params.push(ftsPhrase(filter.subject));
+        }
         conditions.push(`subject LIKE ? ESCAPE '\\'`);
         params.push(`%${escapeLike(filter.subject)}%`);
       }
@@ -312,8 +329,8 @@ export class SqliteItemStore implements ItemStore {
       }
       if (page.cursor !== undefined) {
         const after = decodeCursor(page.cursor);
-        conditions.push('(received_at < ? OR (received_at = ? AND id < ?))');
-        params.push(after.receivedAt, after.receivedAt, after.id);
+        conditions.push('(received_at, id) < (?, ?)');
+        params.push(after.receivedAt, after.id);
       }
       const rows = this.statement(
         `SELECT * FROM items WHERE ${conditions.join(' AND ')}
@@ -325,6 +342,18 @@ export class SqliteItemStore implements ItemStore {
         rows.length > page.limit && last ? encodeCursor({ receivedAt: last.receivedAt, id: last.id }) : null;
       return { items, nextCursor };
     });
+  }
+
+  /**
+   * Whether a subject filter is better served by the trigram index: a common word is found quickly by
+   * walking the items newest first, a rare one only through the index (trigrams need 3+ characters).
+   */
+  private subjectIsRare(text: string): boolean {
+    if ([...text].length < 3) return false;
+    const probe = this.statement(
+      'SELECT count(*) AS hits FROM (SELECT rowid FROM items_subject WHERE items_subject MATCH ? LIMIT ?)',
+    ).get(ftsPhrase(text), RARE_SUBJECT_MATCHES) as { hits: number };
+    return probe.hits < RARE_SUBJECT_MATCHES;
   }
 
   transition(id: string, expected: TransitionExpectation, change: ItemChange): Promise<TransitionResult> {
