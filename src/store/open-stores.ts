@@ -7,10 +7,13 @@ import type { ItemStore } from './item-store.js';
 import { SqliteAuditStore } from './sqlite/sqlite-audit-store.js';
 import { openSqliteDatabase } from './sqlite/sqlite-database.js';
 import { SqliteItemStore } from './sqlite/sqlite-item-store.js';
+import { SqliteUserStore } from './sqlite/sqlite-user-store.js';
+import type { UserStore } from './user-store.js';
 
 export interface Stores {
   items: ItemStore;
   audit: AuditStore;
+  users: UserStore;
   blobs: BlobStore;
   close(): Promise<void>;
 }
@@ -20,10 +23,12 @@ export function openStores(config: Config): Stores {
   const db = openSqliteDatabase(join(config.dataDir, 'lazaret.sqlite'));
   const items = new SqliteItemStore({ db });
   const audit = new SqliteAuditStore(db);
+  const users = new SqliteUserStore(db);
   const blobs = new FsBlobStore(join(config.dataDir, 'blobs'));
   return {
     items,
     audit,
+    users,
     blobs,
     async close() {
       await blobs.close();

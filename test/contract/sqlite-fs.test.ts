@@ -5,11 +5,13 @@ import { FsBlobStore } from '../../src/store/fs/fs-blob-store.js';
 import { SqliteAuditStore } from '../../src/store/sqlite/sqlite-audit-store.js';
 import { openSqliteDatabase } from '../../src/store/sqlite/sqlite-database.js';
 import { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
+import { SqliteUserStore } from '../../src/store/sqlite/sqlite-user-store.js';
 import { auditStoreContract } from './audit-store.contract.js';
 import { blobStoreContract } from './blob-store.contract.js';
 import { deleteItemContract } from './delete-item.contract.js';
 import { itemStoreContract } from './item-store.contract.js';
 import { type MakeStores, SimulatedCrash } from './stores.js';
+import { userStoreContract } from './user-store.contract.js';
 
 const makeSqliteFs: MakeStores = async () => {
   const dir = await mkdtemp(join(tmpdir(), 'lazaret-contract-'));
@@ -21,6 +23,7 @@ const makeSqliteFs: MakeStores = async () => {
     const pair = {
       items: new SqliteItemStore({ db }),
       audit: new SqliteAuditStore(db),
+      users: new SqliteUserStore(db),
       blobs: new FsBlobStore(blobRoot),
     };
     opened.push(pair.items, pair.blobs, db);
@@ -47,3 +50,4 @@ itemStoreContract('SQLite', makeSqliteFs);
 blobStoreContract('filesystem', makeSqliteFs);
 deleteItemContract('SQLite + filesystem', makeSqliteFs);
 auditStoreContract('SQLite', makeSqliteFs);
+userStoreContract('SQLite', makeSqliteFs);
