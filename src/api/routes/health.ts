@@ -8,6 +8,7 @@ export const healthRoutes =
     app.get(
       '/healthz',
       {
+        config: { public: true },
         schema: {
           tags: ['health'],
           summary: 'Liveness: the process answers.',
@@ -19,6 +20,7 @@ export const healthRoutes =
     app.get(
       '/readyz',
       {
+        config: { public: true },
         schema: {
           tags: ['health'],
           summary: 'Readiness: the store answers.',
