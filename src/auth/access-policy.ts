@@ -117,11 +117,9 @@ export function requireItem(
 ): QuarantineItem {
   const decision = decideItem(actor, item, action, rules);
   if (decision.allowed) return item!;
-  throw new LazaretError(
-    decision.code,
-    decision.reason,
-    decision.code === 'not_found' ? { itemId: id } : { itemId: id, canRequest: decision.canRequest ?? false },
-  );
+  // A hidden item's answer carries nothing, not even the id asked for, so bodies never name foreign items.
+  if (decision.code === 'not_found') throw new LazaretError('not_found', decision.reason);
+  throw new LazaretError(decision.code, decision.reason, { itemId: id, canRequest: decision.canRequest ?? false });
 }
 
 /** Audit entries the actor may read: all for admins, their domains' for domain admins, none for users. */
