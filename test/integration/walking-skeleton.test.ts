@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Downstream } from '../support/downstream.js';
 import { ApiClient } from '../support/api-client.js';
+import { Downstream } from '../support/downstream.js';
 import { ServeProcess } from '../support/serve-process.js';
 
 interface ListedItem {

@@ -12,7 +12,11 @@ export interface CliResult {
 }
 
 /** Runs the built `lazaret` CLI with `env` (and `input` on standard input); answers its exit code and output. */
-export async function runCli(env: Record<string, string>, args: string[], input?: string): Promise<CliResult> {
+export async function runCli(
+  env: Record<string, string>,
+  args: string[],
+  input?: string,
+): Promise<CliResult> {
   const child = spawn(process.execPath, [CLI_PATH, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -23,7 +27,11 @@ export async function runCli(env: Record<string, string>, args: string[], input?
   child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
   child.stdin.end(input ?? '');
   const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
+  return {
+    code,
+    stdout: Buffer.concat(stdout).toString('utf8'),
+    stderr: Buffer.concat(stderr).toString('utf8'),
+  };
 }
 
 export interface LogLine {
