@@ -119,7 +119,10 @@ export function requireItem(
   if (decision.allowed) return item!;
   // A hidden item's answer carries nothing, not even the id asked for, so bodies never name foreign items.
   if (decision.code === 'not_found') throw new LazaretError('not_found', decision.reason);
-  throw new LazaretError(decision.code, decision.reason, { itemId: id, canRequest: decision.canRequest ?? false });
+  throw new LazaretError(decision.code, decision.reason, {
+    itemId: id,
+    canRequest: decision.canRequest ?? false,
+  });
 }
 
 /** Audit entries the actor may read: all for admins, their domains' for domain admins, none for users. */
