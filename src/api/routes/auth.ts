@@ -36,6 +36,7 @@ export const authRoutes =
         schema: {
           tags: ['auth'],
           summary: 'Sign in; sets the session cookie and answers the CSRF token.',
+          security: [],
           body: LoginBody,
           response: { 200: SessionAnswer, ...errorResponses(400, 401, 429) },
         },

@@ -12,6 +12,7 @@ export const healthRoutes =
         schema: {
           tags: ['health'],
           summary: 'Liveness: the process answers.',
+          security: [],
           response: { 200: Type.Object({ status: Type.Literal('ok') }) },
         },
       },
@@ -24,6 +25,7 @@ export const healthRoutes =
         schema: {
           tags: ['health'],
           summary: 'Readiness: the store answers.',
+          security: [],
           response: { 200: Type.Object({ status: Type.Literal('ready') }), 503: Type.Ref('ErrorBody') },
         },
       },
