@@ -734,6 +734,44 @@ describe('access matrix: every route × every kind of caller', () => {
     );
   });
 
+  it('filters the audit log and pages through it with a cursor', async () => {
+    const admin = await ApiClient.login(base, PEOPLE.admin.email, PEOPLE.admin.password);
+    const credentials = admin.credentials as { cookie: string; csrfToken: string };
+    secrets.push(credentials.cookie, credentials.csrfToken);
+    const deletes = (await admin.request('/api/audit?action=item.delete&limit=500')).body as {
+      entries: AuditEntry[];
+    };
+    expect(deletes.entries.map((entry) => entry.target.itemIds![0]).sort()).toEqual(
+      (['userA', 'domainAdminA', 'admin'] as const).map((who) => mine.delete![who].id).sort(),
+    );
+    const byDora = (
+      await admin.request(`/api/audit?actor=${actorIds.domainAdminA}&itemId=${mine.approve!.domainAdminA.id}`)
+    ).body as { entries: AuditEntry[] };
+    expect(byDora.entries.map((entry) => entry.action)).toEqual(['item.release_approve']);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+      const page = (await admin.request(`/api/audit?action=item.release&limit=2${query}`)).body as {
+        entries: AuditEntry[];
+        nextCursor: string | null;
+      };
+      expect(page.entries.length).toBeLessThanOrEqual(2);
+      seen.push(...page.entries.map((entry) => entry.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    const all = (await auditEntries()).filter((entry) => entry.action === 'item.release');
+    expect(seen).toEqual(all.map((entry) => entry.id));
+    expect(seen.length).toBeGreaterThan(4);
+    const future = (await admin.request('/api/audit?after=2999-01-01T00:00:00Z')).body as {
+      entries: unknown[];
+    };
+    expect(future.entries).toEqual([]);
+    expect((await admin.request('/api/audit?cursor=garbage')).body).toMatchObject({
+      error: { code: 'bad_cursor' },
+    });
+  });
+
   it('refuses a signed-out session on the server, wherever its cookie is replayed', async () => {
     for (const who of ['userA', 'admin'] as const) {
       expect((await clients[who].request('/api/auth/me')).status).toBe(401);

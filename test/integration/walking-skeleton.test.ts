@@ -186,6 +186,17 @@ describe('walking skeleton: SMTP capture → store → API → release/delete', 
     expect(response.body).toMatchObject({
       error: { code: 'delivery_rejected', details: { reply: expect.stringContaining('550') } },
     });
+    const audited = await admin.request(`/api/audit?itemId=${item!.id}`);
+    expect(audited.body).toMatchObject({
+      entries: [
+        {
+          action: 'item.release',
+          outcome: 'failed',
+          actor: { kind: 'user', label: 'admin@corp.test' },
+          params: { error: 'delivery_rejected' },
+        },
+      ],
+    });
     const detail = await admin.request(`/api/quarantine/${item!.id}`);
     expect(detail.body).toMatchObject({
       item: {
