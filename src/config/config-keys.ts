@@ -37,6 +37,14 @@ export const CONFIG_KEYS = [
     description: 'Name of this process in leases and logs; defaults to hostname:pid.',
   },
   {
+    path: 'blobs.inlineMaxBytes',
+    env: 'LAZARET_BLOBS_INLINE_MAX_BYTES',
+    type: { kind: 'int', min: 0, max: 16 * MB },
+    default: 256 * 1024,
+    description:
+      'Embedded store: messages up to this size are kept inside the SQLite database (one fsync for many concurrent deliveries); larger ones are files under dataDir/blobs.',
+  },
+  {
     path: 'smtp.host',
     env: 'LAZARET_SMTP_HOST',
     type: { kind: 'string', nonEmpty: true },

@@ -7,6 +7,7 @@ import { CONFIG_KEYS, type ConfigKey } from './config-keys.js';
 export interface Config {
   dataDir: string;
   nodeName: string;
+  blobs: { inlineMaxBytes: number };
   smtp: {
     host: string;
     port: number;

@@ -57,6 +57,8 @@ describe('walking skeleton: SMTP capture → store → API → release/delete', 
       LAZARET_SMTP_MAX_RECIPIENTS: '3',
       LAZARET_ADMIN_EMAIL: ADMIN.email,
       LAZARET_ADMIN_PASSWORD: ADMIN.password,
+      // Small messages are kept inside SQLite, larger ones (here: over 16 KiB) as files: both paths run.
+      LAZARET_BLOBS_INLINE_MAX_BYTES: String(16 * 1024),
     };
     serve = await new ServeProcess(env).start();
     admin = await ApiClient.login(() => serve.baseUrl, ADMIN.email, ADMIN.password);
@@ -276,7 +278,7 @@ describe('walking skeleton: SMTP capture → store → API → release/delete', 
         from: 'x@sender.test',
         to: 'gina@corp.test',
         subject: 'Storage down',
-        text: 'x',
+        text: 'x'.repeat(20 * 1024),
       });
       await expect(smtpSend({ from: 'x@sender.test', to: ['gina@corp.test'] }, raw)).rejects.toMatchObject({
         responseCode: 451,

@@ -69,8 +69,9 @@ export class ServeProcess {
         PATH: process.env.PATH ?? '',
         LAZARET_SMTP_PORT: '0',
         LAZARET_HTTP_PORT: '0',
-        LAZARET_LOG_LEVEL: 'info',
         ...this.env,
+        // The listening events are logged at info; tests wait for them.
+        LAZARET_LOG_LEVEL: this.env.LAZARET_LOG_LEVEL === 'debug' ? 'debug' : 'info',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -88,12 +89,16 @@ export class ServeProcess {
       this.stderr.push(text);
       for (const listener of [...this.stderrListeners]) listener(text);
     });
-    const exited = once(this.child, 'exit').then(([code]) => {
+    const abort = new AbortController();
+    const exited = once(this.child, 'exit', { signal: abort.signal }).then(([code]) => {
       throw new Error(`serve exited with ${code} before listening:\n${this.stderr.join('\n')}`);
     });
+    exited.catch(() => undefined);
     const smtp = this.waitForLog((line) => line.event === 'SMTP_LISTENING');
     const http = this.waitForLog((line) => line.event === 'HTTP_LISTENING');
-    const [smtpLine, httpLine] = await Promise.race([Promise.all([smtp, http]), exited]);
+    const [smtpLine, httpLine] = await Promise.race([Promise.all([smtp, http]), exited]).finally(() =>
+      abort.abort(),
+    );
     this.smtpPort = smtpLine.port as number;
     this.httpPort = httpLine.port as number;
     return this;
