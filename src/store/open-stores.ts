@@ -9,10 +9,13 @@ import { SqliteAuditStore } from './sqlite/sqlite-audit-store.js';
 import { SqliteBlobStore } from './sqlite/sqlite-blob-store.js';
 import { openSqliteDatabase } from './sqlite/sqlite-database.js';
 import { SqliteItemStore } from './sqlite/sqlite-item-store.js';
+import { SqliteUserStore } from './sqlite/sqlite-user-store.js';
+import type { UserStore } from './user-store.js';
 
 export interface Stores {
   items: ItemStore;
   audit: AuditStore;
+  users: UserStore;
   blobs: BlobStore;
   close(): Promise<void>;
 }
@@ -23,6 +26,7 @@ export function openStores(config: Config): Stores {
   const commits = new GroupCommit(db);
   const items = new SqliteItemStore({ db, commits });
   const audit = new SqliteAuditStore(db);
+  const users = new SqliteUserStore(db);
   const blobs = new SqliteBlobStore(
     db,
     commits,
@@ -32,6 +36,7 @@ export function openStores(config: Config): Stores {
   return {
     items,
     audit,
+    users,
     blobs,
     async close() {
       await blobs.close();

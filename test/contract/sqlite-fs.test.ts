@@ -7,11 +7,13 @@ import { SqliteAuditStore } from '../../src/store/sqlite/sqlite-audit-store.js';
 import { SqliteBlobStore } from '../../src/store/sqlite/sqlite-blob-store.js';
 import { openSqliteDatabase } from '../../src/store/sqlite/sqlite-database.js';
 import { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
+import { SqliteUserStore } from '../../src/store/sqlite/sqlite-user-store.js';
 import { auditStoreContract } from './audit-store.contract.js';
 import { blobStoreContract } from './blob-store.contract.js';
 import { deleteItemContract } from './delete-item.contract.js';
 import { itemStoreContract } from './item-store.contract.js';
 import { type MakeStores, SimulatedCrash } from './stores.js';
+import { userStoreContract } from './user-store.contract.js';
 
 /** The embedded backend as `serve` opens it; `inlineMaxBytes` splits blobs between SQLite and files. */
 const makeEmbedded =
@@ -27,7 +29,12 @@ const makeEmbedded =
       const files = new FsBlobStore(blobRoot);
       const blobs =
         inlineMaxBytes === 'files only' ? files : new SqliteBlobStore(db, commits, files, inlineMaxBytes);
-      const pair = { items: new SqliteItemStore({ db, commits }), audit: new SqliteAuditStore(db), blobs };
+      const pair = {
+        items: new SqliteItemStore({ db, commits }),
+        audit: new SqliteAuditStore(db),
+        users: new SqliteUserStore(db),
+        blobs,
+      };
       opened.push(pair.items, pair.blobs, db);
       return pair;
     };
@@ -55,3 +62,4 @@ blobStoreContract('SQLite inline + files', makeSqliteFs);
 blobStoreContract('files only', makeEmbedded('files only'));
 deleteItemContract('SQLite + files', makeSqliteFs);
 auditStoreContract('SQLite', makeSqliteFs);
+userStoreContract('SQLite', makeSqliteFs);
