@@ -16,7 +16,14 @@ export interface Config {
     maxRecipients: number;
     maxClients: number;
   };
-  http: { host: string; port: number; tlsCert?: string; tlsKey?: string; trustProxy?: string };
+  http: {
+    host: string;
+    port: number;
+    tlsCert?: string;
+    tlsKey?: string;
+    trustProxy?: string;
+    publicUrl?: string;
+  };
   auth: {
     adminEmail: string;
     adminPassword?: string;
@@ -41,6 +48,33 @@ export interface Config {
     timeoutMs: number;
   };
   release: { leaseMs: number };
+  links: { keys?: string; ttlHours: number };
+  digest: {
+    enabled: boolean;
+    frequency: 'never' | 'hourly' | 'daily' | 'weekly';
+    hour: number;
+    weekday: number;
+    timeZone: string;
+    from: string;
+    maxItems: number;
+    sendEmpty: boolean;
+    tickSeconds: number;
+    settleSeconds: number;
+    leaseMs: number;
+    retrySeconds: number;
+  };
+  learning: {
+    backend: 'none' | 'rspamd' | 'spamassassin';
+    rspamdUrl: string;
+    rspamdPassword?: string;
+    spamdHost: string;
+    spamdPort: number;
+    spamdUser?: string;
+    timeoutMs: number;
+    maxAttempts: number;
+    retryBaseSeconds: number;
+    pollSeconds: number;
+  };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }
 
@@ -160,13 +194,17 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     }
   }
   const config: Record<string, unknown> = {};
+  const sources = new Map<string, string>();
   for (const key of CONFIG_KEYS as readonly ConfigKey[]) {
     let raw: Raw | undefined;
     if (key.default !== undefined) raw = { value: key.default, source: 'default' };
     if (fileValues.has(key.path)) raw = { value: fileValues.get(key.path), source: `file ${filePath}` };
     const fromEnv = env[key.env];
     if (fromEnv !== undefined && fromEnv !== '') raw = { value: fromEnv, source: `env ${key.env}` };
-    if (raw !== undefined) setPath(config, key.path, coerce(key, raw));
+    if (raw !== undefined) {
+      setPath(config, key.path, coerce(key, raw));
+      sources.set(key.path, raw.source);
+    }
   }
   const result = config as unknown as Config;
   result.dataDir = resolve(result.dataDir);
@@ -177,5 +215,61 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     )!;
     throw invalid(key, 'missing', 'http.tlsCert and http.tlsKey must be given together');
   }
+  checkValues(result, (path) => sources.get(path) ?? 'default');
   return result;
+}
+
+function keyAt(path: string): ConfigKey {
+  return (CONFIG_KEYS as readonly ConfigKey[]).find((each) => each.path === path)!;
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** Whether this runtime knows the IANA time zone `name`. */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Checks that go beyond a value's type: URLs, time zones, key lengths. */
+function checkValues(config: Config, sourceOf: (path: string) => string): void {
+  const fail = (path: string, problem: string) => invalid(keyAt(path), sourceOf(path), problem);
+  if (config.http.publicUrl !== undefined && !isHttpUrl(config.http.publicUrl)) {
+    throw fail(
+      'http.publicUrl',
+      `expected an http:// or https:// address, got ${JSON.stringify(config.http.publicUrl)}`,
+    );
+  }
+  if (config.links.keys !== undefined) {
+    const keys = config.links.keys.split(',').map((each) => each.trim());
+    if (keys.some((each) => each.length < 32)) {
+      throw fail('links.keys', 'every key must have at least 32 characters (and no key may be empty)');
+    }
+  }
+  if (!isTimeZone(config.digest.timeZone)) {
+    throw fail('digest.timeZone', `unknown time zone ${JSON.stringify(config.digest.timeZone)}`);
+  }
+  if (!/^[^\s@<>]+@[^\s@<>]+$/.test(config.digest.from)) {
+    throw fail(
+      'digest.from',
+      `expected a plain address such as lazaret@example.com, got ${JSON.stringify(config.digest.from)}`,
+    );
+  }
+  if (!isHttpUrl(config.learning.rspamdUrl)) {
+    throw fail(
+      'learning.rspamdUrl',
+      `expected an http:// or https:// address, got ${JSON.stringify(config.learning.rspamdUrl)}`,
+    );
+  }
 }

@@ -94,6 +94,12 @@ export interface UserStore {
   /** Users ordered by email, cursor paged. */
   listUsers(filter: UserFilter, page: PageRequest): Promise<Page<UserRecord>>;
 
+  /**
+   * Users (of any role) whose `addresses` contain `address` (compared lower-cased): who receives the
+   * mail of a recipient. One indexed read; used by the policy scanner for every recipient.
+   */
+  findUsersByAddress(address: string): Promise<UserRecord[]>;
+
   /** Whether any user exists at all (first-start bootstrap). */
   hasUsers(): Promise<boolean>;
 

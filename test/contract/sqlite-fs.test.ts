@@ -6,12 +6,18 @@ import { GroupCommit } from '../../src/store/sqlite/group-commit.js';
 import { SqliteAuditStore } from '../../src/store/sqlite/sqlite-audit-store.js';
 import { SqliteBlobStore } from '../../src/store/sqlite/sqlite-blob-store.js';
 import { openSqliteDatabase } from '../../src/store/sqlite/sqlite-database.js';
+import { SqliteDigestStore } from '../../src/store/sqlite/sqlite-digest-store.js';
 import { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
+import { SqliteLearningStore } from '../../src/store/sqlite/sqlite-learning-store.js';
+import { SqliteSenderListStore } from '../../src/store/sqlite/sqlite-sender-list-store.js';
 import { SqliteUserStore } from '../../src/store/sqlite/sqlite-user-store.js';
 import { auditStoreContract } from './audit-store.contract.js';
 import { blobStoreContract } from './blob-store.contract.js';
 import { deleteItemContract } from './delete-item.contract.js';
+import { digestStoreContract } from './digest-store.contract.js';
 import { itemStoreContract } from './item-store.contract.js';
+import { learningStoreContract } from './learning-store.contract.js';
+import { senderListStoreContract } from './sender-list-store.contract.js';
 import { type MakeStores, SimulatedCrash } from './stores.js';
 import { userStoreContract } from './user-store.contract.js';
 
@@ -33,6 +39,9 @@ const makeEmbedded =
         items: new SqliteItemStore({ db, commits }),
         audit: new SqliteAuditStore(db),
         users: new SqliteUserStore(db),
+        lists: new SqliteSenderListStore(db),
+        digests: new SqliteDigestStore(db),
+        learning: new SqliteLearningStore(db),
         blobs,
       };
       opened.push(pair.items, pair.blobs, db);
@@ -63,3 +72,6 @@ blobStoreContract('files only', makeEmbedded('files only'));
 deleteItemContract('SQLite + files', makeSqliteFs);
 auditStoreContract('SQLite', makeSqliteFs);
 userStoreContract('SQLite', makeSqliteFs);
+senderListStoreContract('SQLite', makeSqliteFs);
+digestStoreContract('SQLite', makeSqliteFs);
+learningStoreContract('SQLite', makeSqliteFs);

@@ -1,6 +1,9 @@
 import type { AuditStore } from '../../src/store/audit-store.js';
 import type { BlobStore } from '../../src/store/blob-store.js';
+import type { DigestStore } from '../../src/store/digest-store.js';
 import type { ItemStore } from '../../src/store/item-store.js';
+import type { LearningStore } from '../../src/store/learning-store.js';
+import type { SenderListStore } from '../../src/store/sender-list-store.js';
 import type { UserStore } from '../../src/store/user-store.js';
 
 export interface StorePair {
@@ -8,6 +11,9 @@ export interface StorePair {
   blobs: BlobStore;
   audit: AuditStore;
   users: UserStore;
+  lists: SenderListStore;
+  digests: DigestStore;
+  learning: LearningStore;
 }
 
 /** What a backend gives the contract suite. Each call of `make` starts from empty storage. */

@@ -199,6 +199,22 @@ export function userStoreContract(backend: string, makeStores: MakeStores): void
       expect((await users.getToken(each.id))?.lastUsedAt).toBe('2026-11-20T12:00:00.000Z');
     });
 
+    it('finds the users who receive an address, following address changes', async () => {
+      const alice = user({ email: 'alice@corp.test', addresses: ['alice@corp.test', 'Shared@Corp.test'] });
+      const bob = user({ email: 'bob@corp.test', addresses: ['bob@corp.test', 'shared@corp.test'] });
+      const admin = user({ email: 'root@corp.test', role: 'admin', addresses: [] });
+      for (const each of [alice, bob, admin]) await users.createUser(each);
+      const emails = async (address: string) =>
+        (await users.findUsersByAddress(address)).map((each) => each.email);
+      expect(await emails('SHARED@corp.test')).toEqual(['alice@corp.test', 'bob@corp.test']);
+      expect(await emails('alice@corp.test')).toEqual(['alice@corp.test']);
+      expect(await emails('nobody@corp.test')).toEqual([]);
+      await users.updateUser(alice.id, { at: AT, addresses: ['alice@corp.test', 'alice.new@corp.test'] });
+      expect(await emails('shared@corp.test')).toEqual(['bob@corp.test']);
+      expect(await emails('alice.new@corp.test')).toEqual(['alice@corp.test']);
+      expect((await (await fixture.reopen()).users.findUsersByAddress('bob@corp.test'))[0]).toEqual(bob);
+    });
+
     it('keeps sessions by secret hash and revokes one, or all of a user', async () => {
       const owner = user();
       const other = user();

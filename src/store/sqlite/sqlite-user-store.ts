@@ -65,6 +65,25 @@ export const AUTH_MIGRATIONS: MigrationSet = {
   ],
 };
 
+/**
+ * Index of users by address (who receives the mail of a recipient), kept beside `user_tenants`; the
+ * first step fills it from the users that exist already.
+ */
+export const USER_ADDRESS_MIGRATIONS: MigrationSet = {
+  name: 'auth-addresses',
+  steps: [
+    `
+    CREATE TABLE user_addresses (
+      address TEXT NOT NULL,
+      user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      PRIMARY KEY (address, user_id)
+    ) STRICT;
+    INSERT OR IGNORE INTO user_addresses (address, user_id)
+      SELECT lower(value), users.id FROM users, json_each(users.addresses);
+    `,
+  ],
+};
+
 interface UserRow {
   id: string;
   email: string;
@@ -153,6 +172,7 @@ export class SqliteUserStore implements UserStore {
 
   constructor(private readonly db: Database) {
     migrate(db, AUTH_MIGRATIONS);
+    migrate(db, USER_ADDRESS_MIGRATIONS);
     this.insertUserTx = db.transaction((user: UserRecord) => {
       this.statement(
         `INSERT INTO users (id, email, display_name, role, domains, addresses, password_hash, disabled,
@@ -201,6 +221,7 @@ export class SqliteUserStore implements UserStore {
         id,
       );
       this.statement('DELETE FROM user_tenants WHERE user_id = ?').run(id);
+      this.statement('DELETE FROM user_addresses WHERE user_id = ?').run(id);
       this.writeTenants(next);
       return next;
     });
@@ -209,6 +230,8 @@ export class SqliteUserStore implements UserStore {
   private writeTenants(user: UserRecord): void {
     const insert = this.statement('INSERT INTO user_tenants (user_id, tenant) VALUES (?, ?)');
     for (const tenant of tenantsOfUser(user)) insert.run(user.id, tenant);
+    const address = this.statement('INSERT OR IGNORE INTO user_addresses (address, user_id) VALUES (?, ?)');
+    for (const each of user.addresses) address.run(each.toLowerCase(), user.id);
   }
 
   private statement(sql: string): Statement {
@@ -294,6 +317,16 @@ export class SqliteUserStore implements UserStore {
           rows.length > page.limit && last ? encodeCursor({ receivedAt: last.email, id: last.id }) : null,
       };
     });
+  }
+
+  findUsersByAddress(address: string): Promise<UserRecord[]> {
+    return this.run('findUsersByAddress', () =>
+      (
+        this.statement(
+          'SELECT users.* FROM user_addresses JOIN users ON users.id = user_addresses.user_id WHERE address = ? ORDER BY users.email',
+        ).all(address.trim().toLowerCase()) as UserRow[]
+      ).map(toUser),
+    );
   }
 
   hasUsers(): Promise<boolean> {
