@@ -2,10 +2,15 @@ import type { Logger } from 'pino';
 import type { AccessRules } from './auth/access-policy.js';
 import type { AuthDeps } from './auth/authenticate.js';
 import type { Config } from './config/load-config.js';
+import type { LinkSigner } from './digest/link-token.js';
+import type { Learner } from './learning/learner.js';
 import type { SmtpRelay } from './release/smtp-relay.js';
 import type { AuditStore } from './store/audit-store.js';
 import type { BlobStore } from './store/blob-store.js';
+import type { DigestStore } from './store/digest-store.js';
 import type { ItemStore } from './store/item-store.js';
+import type { LearningStore } from './store/learning-store.js';
+import type { SenderListStore } from './store/sender-list-store.js';
 import type { UserStore } from './store/user-store.js';
 
 /** Everything the use cases need, built once by the composition root (server.ts) and passed down. */
@@ -14,8 +19,17 @@ export interface AppContext {
   items: ItemStore;
   audit: AuditStore;
   users: UserStore;
+  lists: SenderListStore;
+  digests: DigestStore;
+  learning: LearningStore;
   blobs: BlobStore;
   relay: SmtpRelay;
+  /** Queues what people's releases and spam reports teach the spam filter. */
+  learner: Learner;
+  /** Signs and checks digest links. */
+  links: LinkSigner;
+  /** Base of the links in digests: `http.publicUrl`, else the address the API actually listens on. */
+  publicUrl: () => string;
   logger: Logger;
   now: () => Date;
   nodeName: string;

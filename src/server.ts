@@ -5,7 +5,13 @@ import { buildApi } from './api/app.js';
 import type { AppContext } from './app-context.js';
 import { ensureFirstAdmin } from './auth/bootstrap.js';
 import type { Config } from './config/load-config.js';
+import { DigestWorker } from './digest/digest-worker.js';
+import { loadLinkSecrets } from './digest/link-keys.js';
+import { LinkSigner } from './digest/link-token.js';
 import { type SmtpListener, startSmtpListener } from './ingest/smtp-listener.js';
+import { QueueingLearner } from './learning/learner.js';
+import { LearningWorker } from './learning/learning-worker.js';
+import { buildTeacher } from './learning/teachers.js';
 import { SmtpRelay } from './release/smtp-relay.js';
 import { openStores } from './store/open-stores.js';
 
@@ -26,15 +32,27 @@ export async function startServer(
 ): Promise<RunningServer> {
   const stores = openStores(config);
   const relay = new SmtpRelay(config.relay);
+  const now = () => new Date();
+  let listenedUrl = `http://${config.http.host}:${config.http.port}`;
+  const teacher = buildTeacher(config.learning);
+  let learningWorker: LearningWorker | undefined;
   const context: AppContext = {
     config,
     items: stores.items,
     audit: stores.audit,
     users: stores.users,
+    lists: stores.lists,
+    digests: stores.digests,
+    learning: stores.learning,
     blobs: stores.blobs,
     relay,
+    learner: new QueueingLearner({ learning: stores.learning, logger, now, config }, () =>
+      learningWorker?.wake(),
+    ),
+    links: new LinkSigner(loadLinkSecrets(config)),
+    publicUrl: () => config.http.publicUrl ?? listenedUrl,
     logger,
-    now: () => new Date(),
+    now,
     nodeName: config.nodeName,
     leaseMs: config.release.leaseMs,
   };
@@ -55,8 +73,18 @@ export async function startServer(
   }
   const smtpAddress = smtp.address();
   const httpAddress = http.server.address() as AddressInfo;
+  const scheme = config.http.tlsCert ? 'https' : 'http';
+  const host = httpAddress.family === 'IPv6' ? `[${httpAddress.address}]` : httpAddress.address;
+  listenedUrl = `${scheme}://${host}:${httpAddress.port}`;
   logger.info({ event: 'SMTP_LISTENING', host: smtpAddress.address, port: smtpAddress.port });
   logger.info({ event: 'HTTP_LISTENING', host: httpAddress.address, port: httpAddress.port });
+
+  const digestWorker = config.digest.enabled ? new DigestWorker(context) : undefined;
+  digestWorker?.start();
+  if (teacher) {
+    learningWorker = new LearningWorker({ ...context, teacher });
+    learningWorker.start();
+  }
 
   const listeners = { smtp, http };
   return {
@@ -64,7 +92,12 @@ export async function startServer(
     smtpAddress,
     httpAddress,
     async close() {
-      await Promise.all([listeners.smtp.close(), listeners.http.close()]);
+      await Promise.all([
+        listeners.smtp.close(),
+        listeners.http.close(),
+        digestWorker?.stop(),
+        learningWorker?.stop(),
+      ]);
       relay.close();
       await stores.close();
       logger.info({ event: 'SHUTDOWN_COMPLETE' });

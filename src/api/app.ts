@@ -11,8 +11,12 @@ import { installErrorHandler } from './error-handler.js';
 import { installAuthentication } from './request-actor.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
+import { digestLinkRoutes } from './routes/digest-links.js';
+import { digestSettingsRoutes } from './routes/digest-settings.js';
 import { healthRoutes } from './routes/health.js';
+import { listRoutes } from './routes/lists.js';
 import { quarantineRoutes } from './routes/quarantine.js';
+import { reportSpamRoutes } from './routes/report-spam.js';
 import { tokenRoutes, userRoutes } from './routes/users.js';
 import {
   AuditEntrySchema,
@@ -88,5 +92,9 @@ export async function buildApi(context: AppContext): Promise<FastifyInstance> {
   await app.register(auditRoutes(context));
   await app.register(userRoutes(context));
   await app.register(tokenRoutes(context));
+  await app.register(listRoutes(context));
+  await app.register(digestSettingsRoutes(context));
+  await app.register(reportSpamRoutes(context));
+  await app.register(digestLinkRoutes(context));
   return app;
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerAuditCommand } from './audit-command.js';
+import { registerDigestCommand } from './digest-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerTokenCommand } from './token-command.js';
 import { registerUserCommand } from './user-command.js';
@@ -14,5 +15,6 @@ registerServeCommand(program);
 registerUserCommand(program);
 registerTokenCommand(program);
 registerAuditCommand(program);
+registerDigestCommand(program);
 
 await program.parseAsync(process.argv);

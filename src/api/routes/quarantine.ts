@@ -103,6 +103,13 @@ export const quarantineRoutes =
 
     const rules = accessRules(context);
 
+    /** A release that succeeded teaches the spam filter ham (queued; never delays the answer's outcome). */
+    const taughtAsHam = async (release: Promise<QuarantineItem>, by: string) => {
+      const item = await release;
+      await context.learner.released([item], by);
+      return item;
+    };
+
     /** A foreign item answers exactly like a missing one, so ids reveal nothing; deleted ones are gone too. */
     const liveItem = async (actor: Actor, id: string) => {
       const item = requireItem(actor, await context.items.getItem(id), 'read', rules, id);
@@ -226,11 +233,14 @@ export const quarantineRoutes =
           'item.release',
           { ...(body.force ? { force: true } : {}), ...(recipients ? { recipients } : {}) },
           () =>
-            releaseItem(context, id, {
-              actor: request.actor.label,
-              ...(body.force ? { force: true } : {}),
-              ...(recipients ? { recipients } : {}),
-            }),
+            taughtAsHam(
+              releaseItem(context, id, {
+                actor: request.actor.label,
+                ...(body.force ? { force: true } : {}),
+                ...(recipients ? { recipients } : {}),
+              }),
+              request.actor.label,
+            ),
         );
       },
     );
@@ -288,7 +298,10 @@ export const quarantineRoutes =
       async (request) => {
         const id = request.params.id;
         return itemAction(request, id, 'approve_release', 'item.release_approve', {}, () =>
-          releaseItem(context, id, { actor: request.actor.label, onlyRequested: true }),
+          taughtAsHam(
+            releaseItem(context, id, { actor: request.actor.label, onlyRequested: true }),
+            request.actor.label,
+          ),
         );
       },
     );

@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { type AppContext, authDeps } from '../../app-context.js';
+import { authenticateSession } from '../../auth/authenticate.js';
+import { isLazaretError } from '../../core/errors.js';
+import { userTimeZone } from '../../digest/digest-audience.js';
+import { openLink, performLink, planLink } from '../../digest/link-actions.js';
+import { confirmPage, type Page, refusalPage, resultPage } from '../../digest/link-pages.js';
+import { SESSION_COOKIE } from '../request-actor.js';
+
+/** Link paths carry a credential: logs show the path without it. */
+export function redactLinkPath(url: string): string {
+  return url.replace(/\/link\/[^/?#]*/, '/link/[redacted]');
+}
+
+const logSerializers = {
+  req(request: FastifyRequest) {
+    return {
+      method: request.method,
+      url: redactLinkPath(request.url),
+      host: request.host,
+      remoteAddress: request.ip,
+    };
+  },
+};
+
+function pageHeaders(nonce: string): Record<string, string> {
+  return {
+    'content-security-policy': [
+      "default-src 'none'",
+      "style-src 'unsafe-inline'",
+      `script-src 'nonce-${nonce}'`,
+      "form-action 'self'",
+      "base-uri 'none'",
+      "frame-ancestors 'none'",
+    ].join('; '),
+    // The token is in the URL: never hand it to another site.
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'x-robots-tag': 'noindex, nofollow',
+  };
+}
+
+/**
+ * The pages behind digest links, authenticated by the signed token in the path instead of a session.
+ * GET never changes anything: it shows what confirming will do (or redirects `open` links to the web
+ * UI). Only the POST from that page's form acts, under the same access policy and audit as the API.
+ */
+export const digestLinkRoutes =
+  (context: AppContext): FastifyPluginAsync =>
+  async (app) => {
+    app.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: 4096 },
+      (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+    );
+    const base = () => context.publicUrl().replace(/\/+$/, '');
+    const listUrl = () => `${base()}/quarantine`;
+
+    const signedInUserId = async (request: FastifyRequest): Promise<string | null> => {
+      const cookie = request.cookies[SESSION_COOKIE];
+      if (cookie === undefined) return null;
+      try {
+        return (await authenticateSession(authDeps(context), cookie)).user.id;
+      } catch {
+        return null;
+      }
+    };
+
+    const send = (reply: FastifyReply, page: Page, nonce: string) =>
+      reply.code(page.status).headers(pageHeaders(nonce)).type('text/html; charset=utf-8').send(page.html);
+
+    const refuse = (request: FastifyRequest, reply: FastifyReply, error: unknown, nonce: string) => {
+      if (isLazaretError(error) && error.code.startsWith('link_')) {
+        request.log.info({ event: 'LINK_REFUSED', code: error.code });
+        return send(reply, refusalPage(error.code, error.message, listUrl()), nonce);
+      }
+      request.log.error({ event: 'LINK_FAILED', err: error });
+      return send(
+        reply,
+        refusalPage('internal_error', 'The server could not handle this link.', listUrl()),
+        nonce,
+      );
+    };
+
+    const route = { config: { public: true }, logSerializers, schema: { hide: true } } as const;
+
+    app.get<{ Params: { token: string } }>('/link/:token', route, async (request, reply) => {
+      const nonce = randomBytes(16).toString('base64');
+      try {
+        const opened = await openLink(context, request.params.token, await signedInUserId(request));
+        if (opened.claims.action === 'open') {
+          return reply
+            .headers(pageHeaders(nonce))
+            .redirect(`${base()}/quarantine/${opened.claims.itemIds[0]}`, 303);
+        }
+        const plan = await planLink(context, opened);
+        const timeZone = await userTimeZone(context.digests, opened.user, context.config);
+        return send(
+          reply,
+          confirmPage({
+            opened,
+            plan,
+            action: `/link/${request.params.token}`,
+            nonce,
+            timeZone,
+            listUrl: listUrl(),
+          }),
+          nonce,
+        );
+      } catch (error) {
+        return refuse(request, reply, error, nonce);
+      }
+    });
+
+    app.post<{ Params: { token: string }; Body: Record<string, string> | undefined }>(
+      '/link/:token',
+      route,
+      async (request, reply) => {
+        const nonce = randomBytes(16).toString('base64');
+        try {
+          const opened = await openLink(context, request.params.token, await signedInUserId(request));
+          if (opened.claims.action === 'open') {
+            return reply
+              .headers(pageHeaders(nonce))
+              .redirect(`${base()}/quarantine/${opened.claims.itemIds[0]}`, 303);
+          }
+          const timeZone = await userTimeZone(context.digests, opened.user, context.config);
+          if (request.body?.confirm !== 'yes') {
+            // Not from our form: show what would happen instead of acting.
+            const plan = await planLink(context, opened);
+            const page = confirmPage({
+              opened,
+              plan,
+              action: `/link/${request.params.token}`,
+              nonce,
+              timeZone,
+              listUrl: listUrl(),
+            });
+            return send(reply, page, nonce);
+          }
+          const result = await performLink(context, opened, request.ip);
+          request.log.info({
+            event: 'LINK_USED',
+            action: opened.claims.action,
+            userId: opened.user.id,
+            outcomes: result.items.map((each) => each.code),
+          });
+          return send(reply, resultPage({ opened, result, timeZone, listUrl: listUrl() }), nonce);
+        } catch (error) {
+          return refuse(request, reply, error, nonce);
+        }
+      },
+    );
+  };

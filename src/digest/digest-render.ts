@@ -1,0 +1,174 @@
+import type { QuarantineItem } from '../core/types.js';
+import { displayText, escapeHtml } from './html-text.js';
+
+/** The links shown for one item. */
+export interface ItemLinks {
+  release: string;
+  releaseAllow: string;
+  delete: string;
+  deleteBlock: string;
+  open: string;
+}
+
+/** Everything a digest shows; every string from a message is attacker-controlled and escaped here. */
+export interface DigestView {
+  /** Whom it is for: shown in the greeting. */
+  recipient: string;
+  /** Administrators' copies: the domains covered; null for a user's own digest. */
+  copyOf: string[] | null;
+  items: { item: QuarantineItem; links: ItemLinks }[];
+  total: number;
+  totalIsLowerBound: boolean;
+  /** Held since (null: the first digest). */
+  since: Date | null;
+  releaseAllUrl: string | null;
+  /** The web UI's list of held mail. */
+  listUrl: string;
+  timeZone: string;
+  linksExpireAt: Date;
+}
+
+export interface RenderedDigest {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const REASONS: Record<string, string> = {
+  spam: 'spam',
+  malware: 'malware',
+  phish: 'phishing',
+  policy: 'policy',
+  bulk: 'bulk mail',
+  manual: 'held by hand',
+};
+
+function formatTime(date: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(date);
+}
+
+function sender(item: QuarantineItem): string {
+  return displayText(item.fromHeader ?? item.sender, 120, '(no sender)');
+}
+
+function plural(count: number, one: string, many: string): string {
+  return `${count.toLocaleString('en-GB')} ${count === 1 ? one : many}`;
+}
+
+function headline(view: DigestView): string {
+  const count = plural(view.total, 'new message was', 'new messages were');
+  const more = view.totalIsLowerBound ? 'More than ' : '';
+  const whose = view.copyOf ? `for ${view.copyOf.join(', ')}` : 'for you';
+  const since = view.since ? ` since ${formatTime(view.since, view.timeZone)}` : '';
+  return `${more}${count} held ${whose}${since}.`;
+}
+
+function subjectLine(view: DigestView): string {
+  const count = `${view.totalIsLowerBound ? 'more than ' : ''}${plural(view.total, 'message', 'messages')}`;
+  return view.copyOf
+    ? `Quarantine digest: ${count} held for ${view.copyOf.join(', ')}`
+    : `Quarantine digest: ${count} held for you`;
+}
+
+const LINK_LABELS: [keyof ItemLinks, string][] = [
+  ['release', 'Release'],
+  ['releaseAllow', 'Release and always allow sender'],
+  ['delete', 'Delete'],
+  ['deleteBlock', 'Delete and always block sender'],
+  ['open', 'Open in Lazaret'],
+];
+
+function renderText(view: DigestView): string {
+  const lines = [`Lazaret quarantine digest for ${view.recipient}`, '', headline(view), ''];
+  view.items.forEach(({ item, links }, index) => {
+    lines.push(`${index + 1}. From: ${sender(item)}`);
+    if (view.copyOf) lines.push(`   To: ${displayText(item.recipient)}`);
+    lines.push(`   Subject: ${displayText(item.subject, 140, '(no subject)')}`);
+    lines.push(
+      `   Held as ${REASONS[item.reason] ?? item.reason}, received ${formatTime(new Date(item.receivedAt), view.timeZone)}`,
+    );
+    for (const [key, label] of LINK_LABELS) lines.push(`   ${`${label}:`.padEnd(34)} ${links[key]}`);
+    lines.push('');
+  });
+  if (view.releaseAllUrl && view.items.length > 1) {
+    lines.push(`Release all ${view.items.length} listed: ${view.releaseAllUrl}`, '');
+  }
+  const rest = view.total - view.items.length;
+  if (rest > 0) {
+    lines.push(
+      `…and ${view.totalIsLowerBound ? 'more than ' : ''}${rest.toLocaleString('en-GB')} more: ${view.listUrl}`,
+      '',
+    );
+  } else {
+    lines.push(`All held mail: ${view.listUrl}`, '');
+  }
+  lines.push(
+    `Links work until ${formatTime(view.linksExpireAt, view.timeZone)} (${view.timeZone}).`,
+    'Opening a link changes nothing: it shows what will happen and asks you to confirm.',
+    '',
+  );
+  return lines.join('\n');
+}
+
+const CELL = 'padding:6px 8px;border-bottom:1px solid #e3e3e8;vertical-align:top;text-align:left;';
+const LINK = 'color:#3b3fb6;text-decoration:underline;margin-right:12px;white-space:nowrap;';
+
+function renderHtml(view: DigestView): string {
+  const rows = view.items
+    .map(({ item, links }) => {
+      const actions = LINK_LABELS.map(
+        ([key, label]) => `<a href="${escapeHtml(links[key])}" style="${LINK}">${escapeHtml(label)}</a>`,
+      ).join(' ');
+      return [
+        '<tr>',
+        `<td style="${CELL}">${escapeHtml(sender(item))}</td>`,
+        ...(view.copyOf ? [`<td style="${CELL}">${escapeHtml(displayText(item.recipient))}</td>`] : []),
+        `<td style="${CELL}">${escapeHtml(displayText(item.subject, 140, '(no subject)'))}</td>`,
+        `<td style="${CELL}">${escapeHtml(REASONS[item.reason] ?? item.reason)}</td>`,
+        `<td style="${CELL}white-space:nowrap;">${escapeHtml(formatTime(new Date(item.receivedAt), view.timeZone))}</td>`,
+        '</tr>',
+        `<tr><td colspan="${view.copyOf ? 5 : 4}" style="${CELL}padding-bottom:12px;">${actions}</td></tr>`,
+      ].join('');
+    })
+    .join('\n');
+  const rest = view.total - view.items.length;
+  const footer = [
+    view.releaseAllUrl && view.items.length > 1
+      ? `<p><a href="${escapeHtml(view.releaseAllUrl)}" style="${LINK}">Release all ${view.items.length} listed</a></p>`
+      : '',
+    rest > 0
+      ? `<p>…and ${view.totalIsLowerBound ? 'more than ' : ''}${escapeHtml(rest.toLocaleString('en-GB'))} more. <a href="${escapeHtml(view.listUrl)}" style="${LINK}">See all held mail in Lazaret</a></p>`
+      : `<p><a href="${escapeHtml(view.listUrl)}" style="${LINK}">All held mail in Lazaret</a></p>`,
+  ].join('\n');
+  const heads = ['From', ...(view.copyOf ? ['To'] : []), 'Subject', 'Held as', 'Received']
+    .map((name) => `<th style="${CELL}">${name}</th>`)
+    .join('');
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>${escapeHtml(subjectLine(view))}</title></head>
+<body style="font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;font-size:14px;color:#222;">
+<h1 style="font-size:18px;">Quarantine digest for ${escapeHtml(view.recipient)}</h1>
+<p>${escapeHtml(headline(view))}</p>
+<table style="border-collapse:collapse;width:100%;max-width:960px;">
+<thead><tr>${heads}</tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>
+${footer}
+<p style="color:#666;font-size:12px;">Links work until ${escapeHtml(formatTime(view.linksExpireAt, view.timeZone))} (${escapeHtml(view.timeZone)}). Opening a link changes nothing: it shows what will happen and asks you to confirm.</p>
+</body></html>
+`;
+}
+
+/** The digest's subject, plain text and HTML. */
+export function renderDigest(view: DigestView): RenderedDigest {
+  return { subject: subjectLine(view), text: renderText(view), html: renderHtml(view) };
+}

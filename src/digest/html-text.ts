@@ -1,0 +1,28 @@
+const ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => ENTITIES[char]!);
+}
+
+// Controls and invisible formatting characters (Unicode Cc, Cf): among them the bidirectional
+// overrides that can make text read backwards (an attacker's "gpj.exe" shown as "exe.jpg").
+const UNSAFE = /[\p{Cc}\p{Cf}]/gu;
+
+/**
+ * Attacker-controlled text (a subject, a sender) made fit to show: unsafe control and bidi
+ * characters removed, whitespace collapsed, cut to `max` characters with an ellipsis. Still needs
+ * escapeHtml for HTML.
+ */
+export function displayText(text: string | undefined, max = 140, empty = '(none)'): string {
+  const clean = (text ?? '').replace(/\s+/g, ' ').replace(UNSAFE, '').trim();
+  if (clean === '') return empty;
+  const chars = [...clean];
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : clean;
+}
