@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/load-config.js';
+import type { VerdictPipeline } from './ingest/verdict-pipeline.js';
+import type { Metrics } from './metrics.js';
 import type { SmtpRelay } from './release/smtp-relay.js';
 import type { BlobStore } from './store/blob-store.js';
 import type { ItemStore } from './store/item-store.js';
@@ -14,4 +16,8 @@ export interface AppContext {
   now: () => Date;
   nodeName: string;
   leaseMs: number;
+  metrics: Metrics;
+  /** Filter mode: the verdict pipeline and the relay to the re-injection listener. */
+  pipeline?: VerdictPipeline | undefined;
+  reinjection?: SmtpRelay | undefined;
 }

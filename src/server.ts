@@ -5,8 +5,11 @@ import type { Logger } from 'pino';
 import { buildApi } from './api/app.js';
 import type { AppContext } from './app-context.js';
 import type { Config } from './config/load-config.js';
+import { buildIngestDeps, buildPipeline, buildReinjection } from './ingest/ingest-setup.js';
 import { type SmtpListener, startSmtpListener } from './ingest/smtp-listener.js';
+import { Metrics } from './metrics.js';
 import { SmtpRelay } from './release/smtp-relay.js';
+import { startPurgeWorker } from './retention/purge-worker.js';
 import { FsBlobStore } from './store/fs/fs-blob-store.js';
 import { SqliteItemStore } from './store/sqlite/sqlite-item-store.js';
 
@@ -23,6 +26,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const items = new SqliteItemStore({ path: join(config.dataDir, 'lazaret.sqlite') });
   const blobs = new FsBlobStore(join(config.dataDir, 'blobs'));
   const relay = new SmtpRelay(config.relay);
+  const metrics = new Metrics();
+  const filter = config.mode === 'filter';
+  const pipeline = filter ? buildPipeline(config, logger, metrics) : undefined;
+  const reinjection = filter ? buildReinjection(config) : undefined;
   const context: AppContext = {
     config,
     items,
@@ -32,18 +39,25 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     now: () => new Date(),
     nodeName: config.nodeName,
     leaseMs: config.release.leaseMs,
+    metrics,
+    pipeline,
+    reinjection,
   };
 
   let smtp: SmtpListener | undefined;
   let http: FastifyInstance | undefined;
   try {
-    smtp = await startSmtpListener(config, context);
+    smtp = await startSmtpListener(
+      config,
+      buildIngestDeps(config, context, { pipeline, forward: reinjection }),
+    );
     http = await buildApi(context);
     await http.listen({ host: config.http.host, port: config.http.port });
   } catch (error) {
     await smtp?.close();
     await http?.close();
     relay.close();
+    reinjection?.close();
     await items.close();
     throw error;
   }
@@ -51,6 +65,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const httpAddress = http.server.address() as AddressInfo;
   logger.info({ event: 'SMTP_LISTENING', host: smtpAddress.address, port: smtpAddress.port });
   logger.info({ event: 'HTTP_LISTENING', host: httpAddress.address, port: httpAddress.port });
+  logger.info({
+    event: 'MODE',
+    mode: config.mode,
+    ...(pipeline ? { scanners: pipeline.scanners.map((scanner) => scanner.name) } : {}),
+  });
+  const purge = startPurgeWorker(context);
 
   const listeners = { smtp, http };
   return {
@@ -58,8 +78,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     smtpAddress,
     httpAddress,
     async close() {
-      await Promise.all([listeners.smtp.close(), listeners.http.close()]);
+      await Promise.all([listeners.smtp.close(), listeners.http.close(), purge.stop()]);
       relay.close();
+      reinjection?.close();
       await blobs.close();
       await items.close();
       logger.info({ event: 'SHUTDOWN_COMPLETE' });

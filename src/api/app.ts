@@ -6,6 +6,7 @@ import type { AppContext } from '../app-context.js';
 import { installErrorHandler } from './error-handler.js';
 import { installActorResolution } from './request-actor.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { quarantineRoutes } from './routes/quarantine.js';
 import { ErrorBody, ItemSchema, MessageSchema } from './schemas.js';
 
@@ -39,6 +40,7 @@ export async function buildApi(context: AppContext): Promise<FastifyInstance> {
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes(context));
+  await app.register(metricsRoutes(context));
   await app.register(quarantineRoutes(context));
   return app;
 }

@@ -18,6 +18,7 @@ import type {
   TransitionExpectation,
   TransitionResult,
 } from '../item-store.js';
+import { RETENTION_MIGRATIONS } from './retention-schema.js';
 import { ITEM_MIGRATIONS } from './schema.js';
 import { migrate, openSqliteDatabase } from './sqlite-database.js';
 
@@ -134,6 +135,7 @@ export class SqliteItemStore implements ItemStore {
     if (!options.db && !options.path) throw new Error('SqliteItemStore needs a database or a path');
     this.db = options.db ?? openSqliteDatabase(options.path!);
     migrate(this.db, ITEM_MIGRATIONS);
+    migrate(this.db, RETENTION_MIGRATIONS);
     this.afterItemWrite = options.afterItemWrite;
     this.insertMessageTx = this.db.transaction((message: MessageRecord, items: readonly QuarantineItem[]) =>
       this.insertMessage(message, items),
@@ -348,6 +350,63 @@ export class SqliteItemStore implements ItemStore {
         `SELECT count(*) AS live FROM items WHERE message_id = ? AND status IN (${LIVE_STATUSES.map(() => '?').join(',')})`,
       ).get(messageId, ...LIVE_STATUSES) as { live: number };
       return row.live;
+    });
+  }
+
+  // --- Retention purge and import (issue 8) ---
+
+  listExpired(
+    now: string,
+    limit: number,
+    after?: { expiresAt: string; id: string },
+  ): Promise<QuarantineItem[]> {
+    return this.run('listExpired', () => {
+      // The status list is written out so that SQLite can use the partial index items_expiring.
+      const rows = this.statement(
+        `SELECT * FROM items
+         WHERE expires_at IS NOT NULL AND status IN ('quarantined', 'released') AND expires_at <= ?
+           AND (expires_at > ? OR (expires_at = ? AND id > ?))
+         ORDER BY expires_at, id LIMIT ?`,
+      ).all(now, after?.expiresAt ?? '', after?.expiresAt ?? '', after?.id ?? '', limit) as ItemRow[];
+      return rows.map(toItem);
+    });
+  }
+
+  findImportedRecipients(sha256: string, recipients: readonly string[]): Promise<Set<string>> {
+    return this.run('findImportedRecipients', () => {
+      const wanted = new Set(recipients.map((recipient) => recipient.toLowerCase()));
+      const rows = this.statement(
+        `SELECT DISTINCT items.recipient AS recipient FROM messages
+         JOIN items ON items.message_id = messages.id WHERE messages.sha256 = ?`,
+      ).all(sha256) as { recipient: string }[];
+      return new Set(rows.map((row) => row.recipient).filter((recipient) => wanted.has(recipient)));
+    });
+  }
+
+  listUnreferencedMessages(
+    afterId: string | null,
+    limit: number,
+  ): Promise<{ id: string; blobKey: string }[]> {
+    return this.run('listUnreferencedMessages', () => {
+      const rows = this.statement(
+        `SELECT id, blob_key FROM messages
+         WHERE blob_removed_at IS NULL AND id > ?
+           AND NOT EXISTS (SELECT 1 FROM items WHERE items.message_id = messages.id
+                           AND items.status IN (${LIVE_STATUSES.map(() => '?').join(',')}))
+         ORDER BY id LIMIT ?`,
+      ).all(afterId ?? '', ...LIVE_STATUSES, limit) as { id: string; blob_key: string }[];
+      return rows.map((row) => ({ id: row.id, blobKey: row.blob_key }));
+    });
+  }
+
+  markBlobsRemoved(messageIds: readonly string[], at: string): Promise<void> {
+    return this.run('markBlobsRemoved', () => {
+      const mark = this.statement(
+        'UPDATE messages SET blob_removed_at = ? WHERE id = ? AND blob_removed_at IS NULL',
+      );
+      this.db.transaction(() => {
+        for (const id of messageIds) mark.run(at, id);
+      })();
     });
   }
 
