@@ -189,8 +189,15 @@ export class SummaryCollector extends Writable {
         this.headers = summariseRoot(part, this.problems);
         for (const name of SCANNER_HEADERS) {
           const values = part.headers.get(name).slice(0, MAX_SCANNER_HEADER_VALUES);
-          if (values.length > 0)
-            this.scannerHeaders[name] = values.map((value) => value.slice(0, MAX_HEADER_VALUE));
+          // mailsplit's get() returns whole header lines: drop the name and unfold.
+          const unfolded = values.map((line) =>
+            line
+              .replace(/^[^:]*:\s*/, '')
+              .replace(/\r?\n[ \t]+/g, ' ')
+              .trim()
+              .slice(0, MAX_HEADER_VALUE),
+          );
+          if (unfolded.length > 0) this.scannerHeaders[name] = unfolded;
         }
       }
       this.finishArchive();
