@@ -49,8 +49,8 @@ export class RspamdScanner implements Scanner {
       symbols: symbols.slice(0, MAX_LISTED_SYMBOLS).map((symbol) => symbol.name!),
     };
     const score = typeof reply.score === 'number' ? reply.score : null;
-    if (reply.is_skipped || !this.holdActions.has(action))
-      return { verdict: { ...pass(details).verdict, score } };
+    // is_skipped only means a pre-filter decided early (GTUBE, settings): the action still counts.
+    if (!this.holdActions.has(action)) return { verdict: { ...pass(details).verdict, score } };
     const phish = symbols.some((symbol) => PHISH_SYMBOL.test(symbol.name!));
     return { verdict: { action: 'quarantine', reason: phish ? 'phish' : 'spam', score, details } };
   }
