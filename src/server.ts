@@ -21,10 +21,17 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The configured stores (the embedded SQLite + files backend); also used by the CLI's import and purge. */
+export function openStores(config: Config): { items: SqliteItemStore; blobs: FsBlobStore } {
+  return {
+    items: new SqliteItemStore({ path: join(config.dataDir, 'lazaret.sqlite') }),
+    blobs: new FsBlobStore(join(config.dataDir, 'blobs')),
+  };
+}
+
 /** The composition root: the only place that picks backends and wires the parts together. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const items = new SqliteItemStore({ path: join(config.dataDir, 'lazaret.sqlite') });
-  const blobs = new FsBlobStore(join(config.dataDir, 'blobs'));
+  const { items, blobs } = openStores(config);
   const relay = new SmtpRelay(config.relay);
   const metrics = new Metrics();
   const filter = config.mode === 'filter';

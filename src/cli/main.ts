@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerImportCommand } from './import-command.js';
+import { registerPurgeCommand } from './purge-command.js';
 import { registerServeCommand } from './serve-command.js';
 
 const program = new Command()
@@ -8,5 +10,7 @@ const program = new Command()
   .version('0.1.0');
 
 registerServeCommand(program);
+registerImportCommand(program);
+registerPurgeCommand(program);
 
 await program.parseAsync(process.argv);
