@@ -77,7 +77,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     mode: config.mode,
     ...(pipeline ? { scanners: pipeline.scanners.map((scanner) => scanner.name) } : {}),
   });
-  const purge = startPurgeWorker(context);
+  const purge = startPurgeWorker(context, {
+    intervalSeconds: config.retention.purgeIntervalSeconds,
+    batchSize: config.retention.batchSize,
+  });
 
   const listeners = { smtp, http };
   return {

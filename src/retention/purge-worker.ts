@@ -1,5 +1,4 @@
-import type { AppContext } from '../app-context.js';
-import { purgeExpired } from './purge.js';
+import { type PurgeDeps, purgeExpired } from './purge.js';
 
 export interface PurgeWorker {
   /** Runs one purge now (waits for a running one instead of starting a second). */
@@ -8,19 +7,24 @@ export interface PurgeWorker {
   stop(): Promise<void>;
 }
 
+export interface PurgeWorkerOptions {
+  /** Seconds between runs; 0 starts no timer (runOnce still works). */
+  intervalSeconds: number;
+  batchSize: number;
+}
+
 /**
- * The retention purge inside `serve`: every retention.purgeIntervalSeconds, one purge at a time.
- * Several processes may run it against one store: each expiry is a conditional write.
+ * The retention purge inside `serve`: every `intervalSeconds`, one purge at a time. Several
+ * processes may run it against one store: each expiry is a conditional write.
  */
-export function startPurgeWorker(context: AppContext): PurgeWorker {
-  const { config, logger } = context;
+export function startPurgeWorker(deps: PurgeDeps, options: PurgeWorkerOptions): PurgeWorker {
   let running: Promise<void> | null = null;
   const runOnce = (): Promise<void> => {
-    running ??= purgeExpired(context, { batchSize: config.retention.batchSize })
+    running ??= purgeExpired(deps, { batchSize: options.batchSize })
       .then(
         (report) => {
           if (report.expiredItems > 0 || report.removedBlobs > 0 || report.skipped > 0) {
-            logger.info({
+            deps.logger.info({
               event: 'PURGE_DONE',
               expiredItems: report.expiredItems,
               removedBlobs: report.removedBlobs,
@@ -28,15 +32,15 @@ export function startPurgeWorker(context: AppContext): PurgeWorker {
             });
           }
         },
-        (error: unknown) => logger.error({ event: 'PURGE_FAILED', err: error }),
+        (error: unknown) => deps.logger.error({ event: 'PURGE_FAILED', err: error }),
       )
       .finally(() => {
         running = null;
       });
     return running;
   };
-  const interval = config.retention.purgeIntervalSeconds;
-  const timer = interval > 0 ? setInterval(() => void runOnce(), interval * 1000) : undefined;
+  const timer =
+    options.intervalSeconds > 0 ? setInterval(() => void runOnce(), options.intervalSeconds * 1000) : undefined;
   timer?.unref();
   return {
     runOnce,
