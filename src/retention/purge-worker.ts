@@ -40,7 +40,9 @@ export function startPurgeWorker(deps: PurgeDeps, options: PurgeWorkerOptions): 
     return running;
   };
   const timer =
-    options.intervalSeconds > 0 ? setInterval(() => void runOnce(), options.intervalSeconds * 1000) : undefined;
+    options.intervalSeconds > 0
+      ? setInterval(() => void runOnce(), options.intervalSeconds * 1000)
+      : undefined;
   timer?.unref();
   return {
     runOnce,

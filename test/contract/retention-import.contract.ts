@@ -124,7 +124,11 @@ export const retentionImportContract = (makeStores: () => Promise<ContractStores
         expect(await items.listUnreferencedMessages(null, 10)).toEqual([
           { id: dead.id, blobKey: dead.blobKey },
         ]);
-        await items.transition(halfItems[1]!.id, { status: ['quarantined'] }, { status: 'releasing', at: AT });
+        await items.transition(
+          halfItems[1]!.id,
+          { status: ['quarantined'] },
+          { status: 'releasing', at: AT },
+        );
         await items.transition(halfItems[1]!.id, { status: ['releasing'] }, { status: 'released', at: AT });
         expect((await items.listUnreferencedMessages(null, 10)).map((found) => found.id)).toEqual([dead.id]);
         await items.transition(halfItems[1]!.id, { status: ['released'] }, { status: 'deleted', at: AT });
