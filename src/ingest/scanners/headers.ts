@@ -70,7 +70,8 @@ export class HeadersScanner implements Scanner {
     if (statusSaysSpam || (flag !== undefined && /^yes\b/i.test(flag))) {
       const score = number(status ? /\bscore=(-?[\d.]+)/i.exec(status)?.[1] : first('x-spam-score'));
       const required = number(status ? /\brequired=(-?[\d.]+)/i.exec(status)?.[1] : undefined);
-      const tests = status ? /\btests=([^\s]+)/i.exec(status)?.[1] : undefined;
+      // Folding may put spaces after the commas: the list runs up to the next `name=` or the end.
+      const tests = status ? /\btests=(.*?)(?:\s+\w+=|$)/i.exec(status)?.[1] : undefined;
       return {
         verdict: {
           action: 'quarantine',
@@ -79,7 +80,7 @@ export class HeadersScanner implements Scanner {
           details: {
             header: statusSaysSpam ? 'X-Spam-Status' : 'X-Spam-Flag',
             ...(required !== null ? { required } : {}),
-            ...(tests ? { symbols: tests.split(',').filter(Boolean) } : {}),
+            ...(tests ? { symbols: tests.split(/[\s,]+/).filter(Boolean) } : {}),
           },
         },
       };
