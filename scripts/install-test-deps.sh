@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the system programs the integration tests run (Postfix, ClamAV's clamd, SpamAssassin's
+# spamd, rspamd, swaks for manual checks) from Debian's packages, only when one is missing.
+# Idempotent; starts nothing: each test starts its own private instances on loopback ports with
+# their own config folders (and does not use the system services that the packages may start).
+set -euo pipefail
+
+need=()
+command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ] || need+=(postfix)
+[ -x /usr/sbin/clamd ] || need+=(clamav-daemon)
+[ -x /usr/sbin/spamd ] || need+=(spamd)
+[ -f /etc/spamassassin/v310.pre ] || need+=(spamassassin)
+command -v rspamd >/dev/null 2>&1 || need+=(rspamd)
+command -v swaks >/dev/null 2>&1 || need+=(swaks)
+
+if [ ${#need[@]} -eq 0 ]; then
+  echo "install-test-deps: all present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-test-deps: missing ${need[*]}; run as root to install them" >&2
+  exit 1
+fi
+
+echo "install-test-deps: installing ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# Postfix asks how to configure itself: "No configuration" leaves the system instance unused.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+apt-get update -qq
+apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${need[@]}"
