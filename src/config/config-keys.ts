@@ -272,7 +272,7 @@ export const CONFIG_KEYS = [
     type: { kind: 'int', min: 0, max: 1024 * MB },
     default: 20 * MB,
     description:
-      'Largest zip attachment (decoded bytes) whose file names are read; larger ones are noted in the details, not opened.',
+      'Most decoded bytes of zip attachments kept per message to read their file names; archives beyond it are noted in the details, not opened.',
   },
   {
     path: 'scanners.policy.maxSize',

@@ -22,7 +22,7 @@ export interface MessageSummary {
 }
 
 export interface SummaryOptions {
-  /** Decoded zip attachments up to this many bytes are kept for the policy scanner; 0 keeps none. */
+  /** Decoded zip attachments are kept for the policy scanner up to this many bytes in all; 0 keeps none. */
   captureArchivesUpTo?: number;
 }
 
@@ -147,6 +147,8 @@ export class SummaryCollector extends Writable {
   private readonly archives: ArchiveCapture[] = [];
   private archive: ArchiveInProgress | null = null;
   private readonly captureArchivesUpTo: number;
+  /** Bytes held by finished captures: the limit is for all archives of a message together. */
+  private capturedBytes = 0;
   private headers: HeaderSummary = {};
   private readonly attachments: AttachmentInfo[] = [];
   private current: AttachmentInfo | null = null;
@@ -240,7 +242,7 @@ export class SummaryCollector extends Writable {
     if (!archive) return;
     if (archive.base64) archive.decoder.push(chunk);
     else archive.decoder.add(chunk);
-    if (archive.decoder.size > this.captureArchivesUpTo) {
+    if (this.capturedBytes + archive.decoder.size > this.captureArchivesUpTo) {
       // Too large to open: record the size seen so far and stop collecting its bytes.
       archive.capture.size = archive.decoder.size;
       this.archive = null;
@@ -253,6 +255,7 @@ export class SummaryCollector extends Writable {
     this.archive = null;
     archive.capture.data = archive.decoder.finish();
     archive.capture.size = archive.capture.data.length;
+    this.capturedBytes += archive.capture.size;
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {

@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Reason } from '../../src/core/types.js';
 import { type IngestDeps, ingestMessage } from '../../src/ingest/ingest-message.js';
@@ -143,5 +147,32 @@ describe('retention: expiry per reason, purge in batches, blobs of unreferenced 
     const page = await items.listItems({ statuses: ['expired'] }, { limit: 10 });
     expect(page.items).toHaveLength(1);
     await worker.stop();
+  });
+
+  it('lazaret purge --dry-run prints what would go and changes nothing; lazaret purge expires it', async () => {
+    const root = join(import.meta.dirname, '..', '..');
+    const run = promisify(execFile);
+    if (!existsSync(join(root, 'dist', 'cli', 'main.js')))
+      await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root });
+    // Held long ago by this test's clock (2026-01-01, one day for spam): past its time for the real clock.
+    const old = await hold('spam', ['old@example.test'], 'old');
+    const kept = await hold('malware', ['kept@example.test'], 'kept');
+    await items.close();
+    const cli = (...args: string[]) =>
+      run(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'purge', ...args], {
+        env: { ...process.env, LAZARET_DATA_DIR: dir.path, LAZARET_LOG_LEVEL: 'silent' },
+      });
+    const dry = await cli('--dry-run');
+    expect(dry.stdout).toContain(`would expire ${old.items[0]!.id} old@example.test spam`);
+    expect(dry.stdout).toContain(`would remove message ${old.message.id}`);
+    expect(dry.stdout).toContain('Dry run: 1 item(s) would expire, 1 raw message(s) would be removed.');
+    expect(await blobs.exists(old.message.id)).toBe(true);
+    const real = await cli('--batch-size', '1');
+    expect(real.stdout).toContain('Expired 1 item(s), removed 1 raw message(s)');
+    expect(await blobs.exists(old.message.id)).toBe(false);
+    expect(await blobs.exists(kept.message.id)).toBe(true);
+    items = new SqliteItemStore({ path: `${dir.path}/lazaret.sqlite` });
+    expect((await items.getItem(old.items[0]!.id))!.status).toBe('expired');
+    expect((await items.getItem(kept.items[0]!.id))!.status).toBe('quarantined');
   });
 });
