@@ -168,6 +168,14 @@ export const CONFIG_KEYS = [
   },
   // --- Filter mode, verdict pipeline, scanners, retention (issue 8; docs/configuration-scanners.md) ---
   {
+    path: 'smtp.xforwardHosts',
+    env: 'LAZARET_SMTP_XFORWARD_HOSTS',
+    type: { kind: 'list' },
+    default: '127.0.0.1,::1',
+    description:
+      "SMTP clients allowed to send XFORWARD (Postfix's smtp_send_xforward_command): the original client's address and HELO then reach the scanners and the message record. Empty turns XFORWARD off.",
+  },
+  {
     path: 'mode',
     env: 'LAZARET_MODE',
     type: { kind: 'enum', values: ['capture', 'filter'] },

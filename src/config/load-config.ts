@@ -14,6 +14,7 @@ export interface Config {
     maxMessageSize: number;
     maxRecipients: number;
     maxClients: number;
+    xforwardHosts: string[];
   };
   http: { host: string; port: number };
   relay: {

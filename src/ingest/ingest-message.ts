@@ -50,7 +50,10 @@ export interface IncomingMessage {
   /** The message bytes as received after the DATA command (dot-unstuffed). */
   body: Readable;
   envelope: Envelope;
+  /** The original client (from XFORWARD when the peer sent it). */
   remoteAddress?: string;
+  /** The SMTP client that handed the message over, when it differs from remoteAddress (XFORWARD). */
+  peerAddress?: string;
   heloName?: string;
   /** Set once the body has streamed past when it was larger than allowed (smtp-server's `sizeExceeded`). */
   sizeExceeded?: () => boolean;
@@ -171,6 +174,7 @@ export async function ingestMessage(deps: IngestDeps, incoming: IncomingMessage)
           size: written.size,
           summary,
           ...(incoming.remoteAddress ? { remoteAddress: incoming.remoteAddress } : {}),
+          ...(incoming.peerAddress ? { peerAddress: incoming.peerAddress } : {}),
           ...(incoming.heloName ? { heloName: incoming.heloName } : {}),
           openRaw: () => deps.blobs.get(id),
         })

@@ -42,6 +42,12 @@ function failureReply(error: unknown): Error & { responseCode: number } {
   return smtpError('store_error', 'Temporary storage failure, try again later');
 }
 
+/** The address of the SMTP client itself, also when it forwarded another client's with XFORWARD. */
+function peerOf(session: SMTPServerSession): string {
+  const forwarded = (session as { xForward?: Map<string, string | false> }).xForward?.get('ADDR:DEFAULT');
+  return typeof forwarded === 'string' && forwarded ? forwarded : session.remoteAddress;
+}
+
 export async function startSmtpListener(config: Config, deps: IngestDeps): Promise<SmtpListener> {
   const inFlight = new Set<Promise<unknown>>();
   const server = new SMTPServer({
@@ -52,6 +58,10 @@ export async function startSmtpListener(config: Config, deps: IngestDeps): Promi
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
     disableReverseLookup: true,
+    // smtp-server takes a list of trusted peers here although its types only say boolean.
+    useXForward: (config.smtp.xforwardHosts.length > 0
+      ? config.smtp.xforwardHosts
+      : false) as unknown as boolean,
     logger: false,
     onConnect(_session, callback) {
       deps.metrics?.smtpSessions.inc();
@@ -75,7 +85,9 @@ export async function startSmtpListener(config: Config, deps: IngestDeps): Promi
           mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           rcptTo: session.envelope.rcptTo.map((recipient) => recipient.address),
         },
+        // With XFORWARD, remoteAddress and the HELO name are the original client's; the peer is Postfix.
         remoteAddress: session.remoteAddress,
+        peerAddress: peerOf(session),
         heloName: session.hostNameAppearsAs,
         sizeExceeded: () => stream.sizeExceeded,
       }).then(

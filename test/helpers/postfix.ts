@@ -97,7 +97,7 @@ export async function startPostfix(dir: string, lazaretPort: number): Promise<Po
       '  -o receive_override_options=no_address_mappings',
       'lazaret unix - - n - 10 smtp',
       '  -o smtp_data_done_timeout=1200s',
-      '  -o smtp_send_xforward_command=no',
+      '  -o smtp_send_xforward_command=yes',
       '  -o disable_dns_lookups=yes',
       '  -o disable_mime_output_conversion=yes',
       '  -o smtp_generic_maps=',

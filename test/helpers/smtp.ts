@@ -16,9 +16,11 @@ export async function sendRaw(
   envelope: { from: string; to: string[] },
   raw: Buffer | string,
   host = '127.0.0.1',
+  name?: string,
 ): Promise<SendOutcome> {
   const transport = nodemailer.createTransport({
     host,
+    ...(name ? { name } : {}),
     port,
     secure: false,
     ignoreTLS: true,

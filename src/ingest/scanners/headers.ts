@@ -48,7 +48,9 @@ export class HeadersScanner implements Scanner {
   }
 
   async scan(input: ScanInput): Promise<ScanOutcome> {
-    if (!isTrusted(this.trusted, input.remoteAddress)) return pass({ trusted: false });
+    // Trust is about who wrote the headers last: the peer that handed the message over, not the
+    // original client that Postfix names with XFORWARD.
+    if (!isTrusted(this.trusted, input.peerAddress ?? input.remoteAddress)) return pass({ trusted: false });
     const first = (name: string) => input.summary.scannerHeaders[name]?.[0]?.replace(/\s+/g, ' ').trim();
 
     const virus = first('x-virus-status');

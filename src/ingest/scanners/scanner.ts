@@ -14,8 +14,10 @@ export interface ScanInput {
   sender: string;
   size: number;
   summary: MessageSummary;
-  /** The SMTP client's address; absent for imported mail. */
+  /** The original SMTP client's address (XFORWARD's when the peer sent it); absent for imported mail. */
   remoteAddress?: string;
+  /** The SMTP client that handed the message to Lazaret (Postfix), when XFORWARD named another one. */
+  peerAddress?: string;
   heloName?: string;
   /** A fresh stream of the raw bytes exactly as stored; each call opens a new one. */
   openRaw(): Promise<Readable>;
