@@ -7,10 +7,11 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importMessages } from '../../src/import/import-messages.js';
 import { readMbox } from '../../src/import/mail-sources.js';
-import { buildIngestDeps } from '../../src/ingest/ingest-setup.js';
+import { buildIngestDeps, buildPipeline } from '../../src/ingest/ingest-setup.js';
 import { createLogger } from '../../src/log.js';
 import { openStores } from '../../src/server.js';
 import { tempDir, testConfig } from '../helpers/env.js';
+import { message } from '../helpers/mail.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -166,4 +167,40 @@ describe('lazaret import: .eml, mbox and Maildir, resumable', () => {
     const third = await cli([maildir]);
     expect(third.stdout).toContain('Imported 0 message(s) as 0 item(s); skipped 3 already imported');
   }, 120_000);
+
+  it('--scan runs the configured scanners: held recipients are imported, clean ones only counted', async () => {
+    const scanDir = join(dir.path, 'scan');
+    await mkdir(scanDir, { recursive: true });
+    await writeFile(join(scanDir, 'clean.eml'), message({ subject: 'scan clean' }));
+    await writeFile(
+      join(scanDir, 'bad.eml'),
+      message({
+        subject: 'scan bad',
+        attachments: [
+          { filename: 'run.exe', contentType: 'application/octet-stream', data: Buffer.from('MZ') },
+        ],
+      }),
+    );
+    const scanConfig = testConfig({
+      LAZARET_DATA_DIR: join(dir.path, 'scan-data'),
+      LAZARET_SCANNERS_ENABLED: 'policy',
+    });
+    const stores = openStores(scanConfig);
+    const logger = createLogger('silent');
+    const deps = buildIngestDeps(
+      scanConfig,
+      { ...stores, logger, now: () => new Date() },
+      { pipeline: buildPipeline(scanConfig, logger) },
+    );
+    try {
+      const report = await importMessages(deps, [scanDir], { maxMessageSize: 1024 * 1024 });
+      expect(report).toMatchObject({ processed: 2, imported: 1, items: 1, clean: 1, failed: [] });
+      const { items } = await stores.items.listItems({}, { limit: 10 });
+      expect(items.map((item) => [item.subject, item.reason, item.details.rule])).toEqual([
+        ['scan bad', 'policy', 'blocked-extension'],
+      ]);
+    } finally {
+      await stores.items.close();
+    }
+  });
 });
