@@ -61,8 +61,10 @@ export function buildIngestDeps(
     pipeline: options.pipeline,
     forward: options.forward,
     retentionDays: retentionDays(config.retention),
+    // Zip bytes are kept only for a pipeline whose policy scanner reads archive names.
     captureArchivesUpTo:
-      config.scanners.enabled.includes('policy') && config.scanners.policy.inspectArchives
+      options.pipeline?.scanners.some((scanner) => scanner.name === 'policy') &&
+      config.scanners.policy.inspectArchives
         ? config.scanners.policy.maxArchiveSize
         : 0,
   };
