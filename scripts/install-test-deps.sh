@@ -25,7 +25,7 @@ fi
 
 echo "install-test-deps: installing ${need[*]}"
 export DEBIAN_FRONTEND=noninteractive
-# Postfix asks how to configure itself: "No configuration" leaves the system instance unused.
-echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+# Postfix's debconf question takes its default ("Internet Site"); the tests never use that
+# system instance, they start their own with `postfix -c <private dir>`.
 apt-get update -qq
 apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${need[@]}"
