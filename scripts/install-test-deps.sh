@@ -28,4 +28,4 @@ export DEBIAN_FRONTEND=noninteractive
 # Postfix's debconf question takes its default ("Internet Site"); the tests never use that
 # system instance, they start their own with `postfix -c <private dir>`.
 apt-get update -qq
-apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${need[@]}"
+apt-get -o DPkg::Lock::Timeout=300 install -y -qq "${need[@]}"
