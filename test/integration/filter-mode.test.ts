@@ -167,7 +167,7 @@ describe('filter mode: Postfix content_filter behaviour against a real downstrea
 });
 
 describe('filter mode with the re-injection listener down', () => {
-  it('answers 451 and keeps nothing, /readyz fails, and accepts again once it is back', async () => {
+  it('answers 451 and keeps nothing, /readyz fails, and accepts again once it is back; a closed store fails /readyz', async () => {
     const dir = await tempDir();
     const port = await freePort();
     const server = await startFilter(dir.path, port);
@@ -197,6 +197,11 @@ describe('filter mode with the re-injection listener down', () => {
         expect(retry).toMatchObject({ ok: true, code: 250 });
         expect(downstream.received).toHaveLength(1);
         expect((await fetch(`http://127.0.0.1:${again.httpAddress.port}/readyz`)).status).toBe(200);
+        // The store going away fails readiness too.
+        await again.context.items.close();
+        const storeDown = await fetch(`http://127.0.0.1:${again.httpAddress.port}/readyz`);
+        expect(storeDown.status).toBe(503);
+        expect(await storeDown.json()).toMatchObject({ error: { code: 'store_error' } });
       } finally {
         await again.close();
         await downstream.close();
