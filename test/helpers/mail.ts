@@ -12,7 +12,7 @@ export function message(options: {
     `From: ${options.from ?? 'Sender <sender@example.org>'}`,
     `To: ${options.to ?? 'rcpt@example.test'}`,
     `Subject: ${options.subject ?? 'Test message'}`,
-    'Message-ID: <test.' + Math.random().toString(36).slice(2) + '@example.org>',
+    `Message-ID: <test.${Math.random().toString(36).slice(2)}@example.org>`,
     'Date: Sun, 29 Nov 2026 12:00:00 +0000',
     'MIME-Version: 1.0',
     ...(options.headers ?? []),
