@@ -1,5 +1,6 @@
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import type { ScannersConfig } from '../../config/load-config.js';
+import { LazaretError } from '../../core/errors.js';
 import { pass, type ScanInput, type Scanner, type ScanOutcome } from './scanner.js';
 
 /** Builds the set of trusted SMTP clients from addresses and CIDR ranges (`10.0.0.0/8`, `::1`). */
@@ -8,7 +9,13 @@ export function trustedHostList(entries: readonly string[]): BlockList {
   for (const entry of entries) {
     const [address, prefix] = entry.split('/') as [string, string | undefined];
     const family = isIPv4(address) ? 'ipv4' : isIPv6(address) ? 'ipv6' : null;
-    if (!family) throw new Error(`not an IP address or CIDR range: ${entry}`);
+    if (!family || (prefix !== undefined && !/^\d{1,3}$/.test(prefix))) {
+      throw new LazaretError(
+        'config_invalid',
+        `Invalid configuration scanners.headers.trustedHosts: not an IP address or CIDR range: ${entry}`,
+        { key: 'scanners.headers.trustedHosts', env: 'LAZARET_SCANNERS_HEADERS_TRUSTED_HOSTS' },
+      );
+    }
     if (prefix === undefined) list.addAddress(address, family);
     else list.addSubnet(address, Number(prefix), family);
   }
