@@ -8,11 +8,14 @@ import type { Config } from './config/load-config.js';
 import { DigestWorker } from './digest/digest-worker.js';
 import { loadLinkSecrets } from './digest/link-keys.js';
 import { LinkSigner } from './digest/link-token.js';
+import { buildIngestDeps, buildPipeline, buildReinjection } from './ingest/ingest-setup.js';
 import { type SmtpListener, startSmtpListener } from './ingest/smtp-listener.js';
 import { QueueingLearner } from './learning/learner.js';
 import { LearningWorker } from './learning/learning-worker.js';
 import { buildTeacher } from './learning/teachers.js';
+import { Metrics } from './metrics.js';
 import { SmtpRelay } from './release/smtp-relay.js';
+import { startPurgeWorker } from './retention/purge-worker.js';
 import { openStores } from './store/open-stores.js';
 
 export interface RunningServer {
@@ -36,6 +39,10 @@ export async function startServer(
   let listenedUrl = `http://${config.http.host}:${config.http.port}`;
   const teacher = buildTeacher(config.learning);
   let learningWorker: LearningWorker | undefined;
+  const metrics = new Metrics();
+  const filter = config.mode === 'filter';
+  const pipeline = filter ? buildPipeline(config, logger, metrics) : undefined;
+  const reinjection = filter ? buildReinjection(config) : undefined;
   const context: AppContext = {
     config,
     items: stores.items,
@@ -55,19 +62,26 @@ export async function startServer(
     now,
     nodeName: config.nodeName,
     leaseMs: config.release.leaseMs,
+    metrics,
+    pipeline,
+    reinjection,
   };
 
   let smtp: SmtpListener | undefined;
   let http: FastifyInstance | undefined;
   try {
     await ensureFirstAdmin(context, config.auth, logger, announce);
-    smtp = await startSmtpListener(config, context);
+    smtp = await startSmtpListener(
+      config,
+      buildIngestDeps(config, context, { pipeline, forward: reinjection }),
+    );
     http = await buildApi(context);
     await http.listen({ host: config.http.host, port: config.http.port });
   } catch (error) {
     await smtp?.close();
     await http?.close();
     relay.close();
+    reinjection?.close();
     await stores.close();
     throw error;
   }
@@ -78,6 +92,15 @@ export async function startServer(
   listenedUrl = `${scheme}://${host}:${httpAddress.port}`;
   logger.info({ event: 'SMTP_LISTENING', host: smtpAddress.address, port: smtpAddress.port });
   logger.info({ event: 'HTTP_LISTENING', host: httpAddress.address, port: httpAddress.port });
+  logger.info({
+    event: 'MODE',
+    mode: config.mode,
+    ...(pipeline ? { scanners: pipeline.scanners.map((scanner) => scanner.name) } : {}),
+  });
+  const purge = startPurgeWorker(context, {
+    intervalSeconds: config.retention.purgeIntervalSeconds,
+    batchSize: config.retention.batchSize,
+  });
 
   const digestWorker = config.digest.enabled ? new DigestWorker(context) : undefined;
   digestWorker?.start();
@@ -95,10 +118,12 @@ export async function startServer(
       await Promise.all([
         listeners.smtp.close(),
         listeners.http.close(),
+        purge.stop(),
         digestWorker?.stop(),
         learningWorker?.stop(),
       ]);
       relay.close();
+      reinjection?.close();
       await stores.close();
       logger.info({ event: 'SHUTDOWN_COMPLETE' });
     },

@@ -15,6 +15,7 @@ import { digestLinkRoutes } from './routes/digest-links.js';
 import { digestSettingsRoutes } from './routes/digest-settings.js';
 import { healthRoutes } from './routes/health.js';
 import { listRoutes } from './routes/lists.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { quarantineRoutes } from './routes/quarantine.js';
 import { reportSpamRoutes } from './routes/report-spam.js';
 import { tokenRoutes, userRoutes } from './routes/users.js';
@@ -88,6 +89,7 @@ export async function buildApi(context: AppContext): Promise<FastifyInstance> {
 
   await app.register(healthRoutes(context));
   await app.register(authRoutes(context, limits));
+  await app.register(metricsRoutes(context));
   await app.register(quarantineRoutes(context));
   await app.register(auditRoutes(context));
   await app.register(userRoutes(context));

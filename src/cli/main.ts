@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { registerAuditCommand } from './audit-command.js';
 import { registerDigestCommand } from './digest-command.js';
+import { registerImportCommand } from './import-command.js';
+import { registerPurgeCommand } from './purge-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerTokenCommand } from './token-command.js';
 import { registerUserCommand } from './user-command.js';
@@ -16,5 +18,7 @@ registerUserCommand(program);
 registerTokenCommand(program);
 registerAuditCommand(program);
 registerDigestCommand(program);
+registerImportCommand(program);
+registerPurgeCommand(program);
 
 await program.parseAsync(process.argv);
