@@ -18,6 +18,9 @@ import { SmtpRelay } from './release/smtp-relay.js';
 import { startPurgeWorker } from './retention/purge-worker.js';
 import { openStores } from './store/open-stores.js';
 
+/** How late a digest may come back through the filter and still be recognised as Lazaret's own. */
+const DIGEST_SEAL_MAX_AGE_MS = 7 * 24 * 3_600_000;
+
 export interface RunningServer {
   context: AppContext;
   smtpAddress: AddressInfo;
@@ -41,7 +44,9 @@ export async function startServer(
   let learningWorker: LearningWorker | undefined;
   const metrics = new Metrics();
   const filter = config.mode === 'filter';
-  const pipeline = filter ? buildPipeline(config, logger, metrics) : undefined;
+  const pipeline = filter
+    ? buildPipeline(config, logger, metrics, { lists: stores.lists, users: stores.users })
+    : undefined;
   const reinjection = filter ? buildReinjection(config) : undefined;
   const context: AppContext = {
     config,
@@ -73,7 +78,17 @@ export async function startServer(
     await ensureFirstAdmin(context, config.auth, logger, announce);
     smtp = await startSmtpListener(
       config,
-      buildIngestDeps(config, context, { pipeline, forward: reinjection }),
+      buildIngestDeps(config, context, {
+        pipeline,
+        forward: reinjection,
+        ownDigest: (seals, recipients) =>
+          recipients.length > 0 &&
+          recipients.every((recipient) =>
+            seals.some((seal) =>
+              context.links.verifySeal(seal, recipient, context.now(), DIGEST_SEAL_MAX_AGE_MS),
+            ),
+          ),
+      }),
     );
     http = await buildApi(context);
     await http.listen({ host: config.http.host, port: config.http.port });

@@ -45,7 +45,11 @@ export function registerImportCommand(program: Command): void {
       const deps = buildIngestDeps(
         config,
         { items, blobs, logger, now: () => new Date() },
-        { pipeline: options.scan ? buildPipeline(config, logger) : undefined },
+        {
+          pipeline: options.scan
+            ? buildPipeline(config, logger, undefined, { lists: stores.lists, users: stores.users })
+            : undefined,
+        },
       );
       const bar = new SingleBar({
         stream: process.stderr,

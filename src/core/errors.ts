@@ -28,6 +28,7 @@ export const ERROR_CATALOGUE = {
   too_many_recipients: { http: 400, smtp: '452 4.5.3', retryable: true },
   store_error: { http: 503, smtp: '451 4.3.0', retryable: true },
   shutting_down: { http: 503, smtp: '421 4.3.2', retryable: true },
+  digest_loop: { http: 409, smtp: '554 5.4.6', retryable: false },
   link_invalid: { http: 400, smtp: '550 5.7.1', retryable: false },
   link_expired: { http: 410, smtp: '550 5.7.1', retryable: false },
   link_wrong_user: { http: 403, smtp: '550 5.7.1', retryable: false },

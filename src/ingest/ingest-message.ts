@@ -27,6 +27,14 @@ export const CAPTURE_VERDICT: Verdict = {
   details: { rule: 'capture' },
 };
 
+/** Lazaret's own digest coming back through the filter: it always passes. */
+const OWN_DIGEST_VERDICT: Verdict = {
+  action: 'pass',
+  reason: 'spam',
+  score: null,
+  details: { rule: 'lazaret-digest' },
+};
+
 export interface IngestDeps {
   items: ItemStore;
   blobs: BlobStore;
@@ -42,6 +50,12 @@ export interface IngestDeps {
   /** Days an item is kept, by reason; 0 or absent means it never expires. */
   retentionDays?: Partial<Record<Reason, number>> | undefined;
   metrics?: Metrics | undefined;
+  /**
+   * Recognises Lazaret's own digests: true when `seals` (the message's X-Lazaret-Digest values) hold
+   * a valid seal for every recipient. Such a message is never held: with `forward` it passes to every
+   * recipient whatever the scanners would say; without (capture mode) it is refused as `digest_loop`.
+   */
+  ownDigest?: ((seals: readonly string[], recipients: readonly string[]) => boolean) | undefined;
   /** Zip attachments up to this size are kept in memory for the policy scanner's archive check. */
   captureArchivesUpTo?: number | undefined;
 }
@@ -163,22 +177,34 @@ export async function ingestMessage(deps: IngestDeps, incoming: IncomingMessage)
   const recipients = [...new Set(incoming.envelope.rcptTo.map(normaliseAddress))];
   const sender = normaliseAddress(incoming.envelope.mailFrom);
 
+  const seals = summary.scannerHeaders['x-lazaret-digest'] ?? [];
+  const ownDigest = seals.length > 0 && (deps.ownDigest?.(seals, recipients) ?? false);
+  if (ownDigest && !deps.forward) {
+    await discardBlob(deps, id);
+    throw new LazaretError(
+      'digest_loop',
+      'This is a digest Lazaret sent itself; it is not held here. Point the relay at the mailbox server.',
+    );
+  }
+
   let verdicts: Map<string, Verdict>;
   try {
-    verdicts = deps.pipeline
-      ? await deps.pipeline.decide({
-          messageId: id,
-          envelope: incoming.envelope,
-          recipients,
-          sender,
-          size: written.size,
-          summary,
-          ...(incoming.remoteAddress ? { remoteAddress: incoming.remoteAddress } : {}),
-          ...(incoming.peerAddress ? { peerAddress: incoming.peerAddress } : {}),
-          ...(incoming.heloName ? { heloName: incoming.heloName } : {}),
-          openRaw: () => deps.blobs.get(id),
-        })
-      : new Map(recipients.map((recipient) => [recipient, incoming.captureVerdict ?? CAPTURE_VERDICT]));
+    verdicts = ownDigest
+      ? new Map(recipients.map((recipient) => [recipient, OWN_DIGEST_VERDICT]))
+      : deps.pipeline
+        ? await deps.pipeline.decide({
+            messageId: id,
+            envelope: incoming.envelope,
+            recipients,
+            sender,
+            size: written.size,
+            summary,
+            ...(incoming.remoteAddress ? { remoteAddress: incoming.remoteAddress } : {}),
+            ...(incoming.peerAddress ? { peerAddress: incoming.peerAddress } : {}),
+            ...(incoming.heloName ? { heloName: incoming.heloName } : {}),
+            openRaw: () => deps.blobs.get(id),
+          })
+        : new Map(recipients.map((recipient) => [recipient, incoming.captureVerdict ?? CAPTURE_VERDICT]));
   } catch (error) {
     await discardBlob(deps, id);
     throw error;

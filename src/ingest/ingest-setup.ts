@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/load-config.js';
 import type { Reason } from '../core/types.js';
+import type { SenderListDeps } from '../lists/sender-decision.js';
 import type { Metrics } from '../metrics.js';
 import { SmtpRelay } from '../release/smtp-relay.js';
 import type { BlobStore } from '../store/blob-store.js';
@@ -19,8 +20,13 @@ export function retentionDays(config: Config['retention']): Record<Reason, numbe
   };
 }
 
-export function buildPipeline(config: Config, logger: Logger, metrics?: Metrics): VerdictPipeline {
-  return new VerdictPipeline(buildScanners(config.scanners), {
+export function buildPipeline(
+  config: Config,
+  logger: Logger,
+  metrics?: Metrics,
+  lists?: SenderListDeps,
+): VerdictPipeline {
+  return new VerdictPipeline(buildScanners(config.scanners, lists), {
     onError: config.scanners.onError,
     logger,
     metrics,
@@ -54,12 +60,17 @@ export interface IngestBase {
 export function buildIngestDeps(
   config: Config,
   base: IngestBase,
-  options: { forward?: IngestDeps['forward']; pipeline?: VerdictPipeline | undefined } = {},
+  options: {
+    forward?: IngestDeps['forward'];
+    pipeline?: VerdictPipeline | undefined;
+    ownDigest?: IngestDeps['ownDigest'];
+  } = {},
 ): IngestDeps {
   return {
     ...base,
     pipeline: options.pipeline,
     forward: options.forward,
+    ownDigest: options.ownDigest,
     retentionDays: retentionDays(config.retention),
     // Zip bytes are kept only for a pipeline whose policy scanner reads archive names.
     captureArchivesUpTo:

@@ -34,6 +34,7 @@ export const SCANNER_HEADERS = [
   'x-rspamd-action',
   'x-rspamd-score',
   'x-virus-status',
+  'x-lazaret-digest',
   'delivered-to',
   'x-original-to',
   'to',

@@ -26,6 +26,7 @@ function oneLine(text: string): string {
 function failureReply(error: unknown): Error & { responseCode: number } {
   if (isLazaretError(error, 'message_too_large'))
     return smtpError('message_too_large', 'Message exceeds fixed maximum message size');
+  if (isLazaretError(error, 'digest_loop')) return smtpError('digest_loop', error.message);
   if (isLazaretError(error, 'scanner_unavailable'))
     return smtpError('scanner_unavailable', 'Content scanner unavailable, try again later');
   if (isLazaretError(error, 'relay_deferred') || isLazaretError(error, 'relay_rejected')) {

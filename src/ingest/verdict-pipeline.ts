@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ScannerName, ScannersConfig } from '../config/load-config.js';
 import { LazaretError } from '../core/errors.js';
 import type { Reason } from '../core/types.js';
+import type { SenderListDeps } from '../lists/sender-decision.js';
 import type { Metrics } from '../metrics.js';
 import type { Verdict } from './ingest-message.js';
 import { ClamavScanner } from './scanners/clamav.js';
@@ -32,11 +33,11 @@ function stronger(candidate: Verdict, current: Verdict): boolean {
   return (candidate.score ?? Number.NEGATIVE_INFINITY) > (current.score ?? Number.NEGATIVE_INFINITY);
 }
 
-/** Builds the configured scanners in their configured order. */
-export function buildScanners(config: ScannersConfig): Scanner[] {
+/** Builds the configured scanners in their configured order; the policy scanner reads `lists` when given. */
+export function buildScanners(config: ScannersConfig, lists?: SenderListDeps): Scanner[] {
   const factories: Record<ScannerName, () => Scanner> = {
     headers: () => new HeadersScanner(config.headers, config.timeoutMs),
-    policy: () => new PolicyScanner(config.policy, config.timeoutMs),
+    policy: () => new PolicyScanner(config.policy, config.timeoutMs, lists),
     rspamd: () => new RspamdScanner(config.rspamd),
     spamassassin: () => new SpamAssassinScanner(config.spamassassin),
     clamav: () => new ClamavScanner(config.clamav),

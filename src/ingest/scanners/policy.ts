@@ -1,4 +1,5 @@
 import type { ScannersConfig } from '../../config/load-config.js';
+import { decide, listMatches, type SenderListDeps, type SenderMatch } from '../../lists/sender-decision.js';
 import type { Verdict } from '../ingest-message.js';
 import { domainOf } from '../ingest-message.js';
 import { pass, passVerdict, type ScanInput, type Scanner, type ScanOutcome } from './scanner.js';
@@ -45,9 +46,21 @@ function hold(rule: string, details: Record<string, unknown>): Verdict {
   return { action: 'quarantine', reason: 'policy', score: null, details: { rule, ...details } };
 }
 
+/** A configured rule's place in the precedence: `tenant:sender` is a domain rule, the rest global. */
+function configMatch(rule: SenderRule, action: SenderMatch['action']): SenderMatch {
+  return {
+    action,
+    level: rule.tenant === null || rule.tenant === '*' ? 'global' : 'domain',
+    source: 'config',
+    rule: rule.entry,
+  };
+}
+
 /**
  * Local policy: blocked attachment types and extensions (also inside zip archives), a size limit,
- * and per-tenant sender block and allow lists.
+ * and sender block and allow lists — the configured rules (`scanners.policy.senderBlock/Allow`) and
+ * the lists people keep (src/lists/, `/api/lists`, digest links), decided together per recipient:
+ * user lists beat domain lists beat global ones, and block beats allow within one level.
  */
 export class PolicyScanner implements Scanner {
   readonly name = 'policy' as const;
@@ -59,6 +72,8 @@ export class PolicyScanner implements Scanner {
   constructor(
     private readonly config: ScannersConfig['policy'],
     readonly timeoutMs: number,
+    /** The stored allow/block lists; without them only the configured rules apply. */
+    private readonly lists?: SenderListDeps,
   ) {
     this.extensions = new Set(config.blockedExtensions.map((ext) => ext.replace(/^\./, '').toLowerCase()));
     this.mimeTypes = new Set(config.blockedMimeTypes.map((type) => type.toLowerCase()));
@@ -72,11 +87,31 @@ export class PolicyScanner implements Scanner {
     const allowedFor = new Set<string>();
     const fromHeader = input.summary.headers.fromAddress ?? '';
     for (const recipient of input.recipients) {
-      const blocked = this.block.find((rule) => matches(rule, recipient, [input.sender, fromHeader]));
-      if (blocked && verdict.action === 'pass') {
-        perRecipient.set(recipient, hold('sender-block', { entry: blocked.entry }));
+      if (input.signal.aborted) throw new Error('policy scan aborted');
+      const candidates: SenderMatch[] = [
+        ...this.block
+          .filter((rule) => matches(rule, recipient, [input.sender, fromHeader]))
+          .map((rule) => configMatch(rule, 'block')),
+        ...this.allow
+          .filter((rule) => matches(rule, recipient, [input.sender]))
+          .map((rule) => configMatch(rule, 'allow')),
+        ...(this.lists
+          ? await listMatches(this.lists, recipient, input.sender, fromHeader || undefined)
+          : []),
+      ];
+      const decision = decide(candidates);
+      if (decision?.action === 'block' && verdict.action === 'pass') {
+        perRecipient.set(
+          recipient,
+          hold('sender-block', {
+            entry: decision.rule,
+            level: decision.level,
+            list: decision.source,
+            ...(decision.entryId ? { entryId: decision.entryId } : {}),
+          }),
+        );
       }
-      if (this.allow.some((rule) => matches(rule, recipient, [input.sender]))) allowedFor.add(recipient);
+      if (decision?.action === 'allow') allowedFor.add(recipient);
     }
     return {
       verdict,
