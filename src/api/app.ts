@@ -48,6 +48,8 @@ export async function buildApi(context: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: context.logger.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: 8 * 1024 * 1024,
+    // Digest links carry their signed token in the path (up to a few kilobytes for "release all").
+    maxParamLength: 8192,
     return503OnClosing: true,
     trustProxy: trustProxy(context.config.http.trustProxy),
     ...https(context.config.http),

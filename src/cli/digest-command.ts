@@ -50,16 +50,16 @@ export function registerDigestCommand(program: Command): void {
       try {
         let audience = await loadAudience(stores.digests, user, config);
         if (!audience) {
-          if (!options.dryRun) {
+          audience = previewAudience(user, effectiveSchedule([], config.digest).timeZone);
+          if (audience.filter.recipientIn?.length === 0 || audience.filter.tenantIn?.length === 0) {
             throw new LazaretError(
               'validation_error',
-              `${user.email} receives no digest (their schedule is never, or they have no addresses or domains).`,
+              `${user.email} has no addresses or domains, so no digest can list anything for them.`,
             );
           }
           process.stderr.write(
-            `${user.email} receives no digest on their schedule; this shows what one would list.\n`,
+            `${user.email} receives no digest on their schedule; ${options.dryRun ? 'this shows what one would list' : 'this one is sent on request'}.\n`,
           );
-          audience = previewAudience(user, effectiveSchedule([], config.digest).timeZone);
         }
         if (options.dryRun) {
           const state = (await stores.digests.getDigestStates([user.id])).get(user.id);

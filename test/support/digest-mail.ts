@@ -47,7 +47,7 @@ export function parseDigest(raw: Buffer): ParsedDigest {
     const decoded = decodeBody(
       parsed.body.replace(/\r\n$/, ''),
       parsed.headers['content-transfer-encoding'] ?? '7bit',
-    );
+    ).replace(/\r\n/g, '\n');
     if ((parsed.headers['content-type'] ?? '').startsWith('text/plain')) text = decoded;
     if ((parsed.headers['content-type'] ?? '').startsWith('text/html')) html = decoded;
   }
