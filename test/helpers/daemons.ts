@@ -157,3 +157,103 @@ export async function startRspamd(dir: string): Promise<Daemon> {
   });
   return { port, output, stop: () => stopGroup(child) };
 }
+
+/** A private redis on a loopback port, in memory only (rspamd keeps its Bayes statistics there). */
+export async function startRedis(dir: string): Promise<Daemon> {
+  const port = await freePort();
+  const { child, output } = launch('redis-server', [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+  ]);
+  await ready('redis', child, output, async () =>
+    (await tcpExchange(port, 'PING\r\n', /PONG/)).includes('PONG'),
+  );
+  return { port, output, stop: () => stopGroup(child) };
+}
+
+/**
+ * A private rspamd controller worker (learning: /learnham, /learnspam; statistics: /stat) with a
+ * Bayes classifier in `redisPort`'s redis. Learning needs `enablePassword`; `port` reuses a port
+ * (to bring the same controller back after stopping it).
+ */
+export async function startRspamdController(
+  dir: string,
+  options: { redisPort: number; enablePassword: string; port?: number },
+): Promise<Daemon> {
+  const port = options.port ?? (await freePort());
+  await writeFile(
+    join(dir, 'rspamd-controller.conf'),
+    [
+      'options {',
+      `  pidfile = "${join(dir, 'rspamd-controller.pid')}";`,
+      '  dns { nameserver = ["127.0.0.1:1"]; timeout = 0.1s; retransmits = 0; }',
+      '}',
+      `logging { type = "file"; filename = "${join(dir, 'rspamd-controller.log')}"; level = "info"; }`,
+      `worker "controller" { bind_socket = "127.0.0.1:${port}"; count = 1; password = "${options.enablePassword}-read"; enable_password = "${options.enablePassword}"; static_dir = "/usr/share/rspamd/www"; }`,
+      'classifier "bayes" {',
+      '  backend = "redis";',
+      `  servers = "127.0.0.1:${options.redisPort}";`,
+      '  tokenizer { name = "osb"; }',
+      '  min_tokens = 11;',
+      '  min_learns = 0;',
+      '  new_schema = true;',
+      '  statfile { symbol = "BAYES_HAM"; spam = false; }',
+      '  statfile { symbol = "BAYES_SPAM"; spam = true; }',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  const { child, output } = launch('rspamd', ['-f', '-i', '-c', join(dir, 'rspamd-controller.conf')]);
+  await ready('rspamd controller', child, output, async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/ping`);
+    return response.ok && (await response.text()).includes('pong');
+  });
+  return { port, output, stop: () => stopGroup(child) };
+}
+
+/**
+ * A private spamd that may be taught (`--allow-tell`), with a Bayes database in `dir/bayes` that
+ * `sa-learn --dbpath` can read back.
+ */
+export async function startTeachableSpamd(dir: string): Promise<Daemon & { bayesPath: string }> {
+  const port = await freePort();
+  const site = join(dir, 'site');
+  const bayes = join(dir, 'bayes');
+  await mkdir(site, { recursive: true });
+  await mkdir(bayes, { recursive: true });
+  await chmod(dir, 0o755);
+  await chmod(site, 0o755);
+  await chmod(bayes, 0o777);
+  const { readdir, copyFile } = await import('node:fs/promises');
+  for (const file of await readdir('/etc/spamassassin')) {
+    if (file.endsWith('.pre')) await copyFile(join('/etc/spamassassin', file), join(site, file));
+  }
+  await writeFile(
+    join(site, 'local.cf'),
+    `use_bayes 1\nbayes_auto_learn 0\nbayes_path ${join(bayes, 'bayes')}\nbayes_file_mode 0666\nskip_rbl_checks 1\n`,
+  );
+  const { child, output } = launch('spamd', [
+    `--listen=127.0.0.1:${port}`,
+    `--siteconfigpath=${site}`,
+    `--pidfile=${join(dir, 'spamd.pid')}`,
+    '--max-children=1',
+    '--min-children=1',
+    '--nouser-config',
+    '--local',
+    '--allow-tell',
+    '--syslog=stderr',
+    ...(process.getuid?.() === 0 ? ['--username=nobody'] : []),
+  ]);
+  await ready('spamd', child, output, async () =>
+    (await tcpExchange(port, 'PING SPAMC/1.5\r\n\r\n', /PONG/)).includes('PONG'),
+  );
+  return { port, output, stop: () => stopGroup(child), bayesPath: join(bayes, 'bayes') };
+}
