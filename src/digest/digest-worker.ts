@@ -71,6 +71,7 @@ export class DigestWorker {
       await this.sendPage(page.items, report);
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
+    this.deps.logger.debug({ event: 'DIGEST_TICK', users: report.users, ...report.outcomes });
     return report;
   }
 
