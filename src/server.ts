@@ -6,6 +6,7 @@ import type { AppContext } from './app-context.js';
 import type { Config } from './config/load-config.js';
 import { type SmtpListener, startSmtpListener } from './ingest/smtp-listener.js';
 import { SmtpRelay } from './release/smtp-relay.js';
+import { startMaintenance } from './store/maintenance-worker.js';
 import { openStores } from './store/open-stores.js';
 
 export interface RunningServer {
@@ -18,7 +19,7 @@ export interface RunningServer {
 
 /** The composition root: the only place that picks backends and wires the parts together. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const stores = openStores(config);
+  const stores = await openStores(config, { logger });
   const relay = new SmtpRelay(config.relay);
   const context: AppContext = {
     config,
@@ -50,6 +51,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   logger.info({ event: 'SMTP_LISTENING', host: smtpAddress.address, port: smtpAddress.port });
   logger.info({ event: 'HTTP_LISTENING', host: httpAddress.address, port: httpAddress.port });
 
+  const maintenance = startMaintenance(stores.maintenance, logger, context.now);
   const listeners = { smtp, http };
   return {
     context,
@@ -57,6 +59,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     httpAddress,
     async close() {
       await Promise.all([listeners.smtp.close(), listeners.http.close()]);
+      await maintenance.stop();
       relay.close();
       await stores.close();
       logger.info({ event: 'SHUTDOWN_COMPLETE' });

@@ -27,6 +27,27 @@ export interface Config {
     timeoutMs: number;
   };
   release: { leaseMs: number };
+  store: 'sqlite' | 'dynamodb';
+  blobs: 'fs' | 's3';
+  aws: { region?: string };
+  dynamodb: {
+    table: string;
+    endpoint?: string;
+    maxAttempts: number;
+    ttlGraceDays: number;
+    sweepIntervalMs: number;
+    sweepAfterMs: number;
+  };
+  s3: {
+    bucket?: string;
+    prefix?: string;
+    endpoint?: string;
+    forcePathStyle: boolean;
+    checksums: 'when_supported' | 'when_required';
+    partSize: number;
+    uploadConcurrency: number;
+    maxAttempts: number;
+  };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }
 
@@ -157,5 +178,13 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const result = config as unknown as Config;
   result.dataDir = resolve(result.dataDir);
   result.nodeName ??= `${hostname()}:${process.pid}`;
+  result.aws ??= {};
+  if (result.blobs === 's3' && result.s3.bucket === undefined) {
+    throw new LazaretError(
+      'config_invalid',
+      'Invalid configuration s3.bucket (LAZARET_S3_BUCKET): required when blobs is s3',
+      { key: 's3.bucket', env: 'LAZARET_S3_BUCKET' },
+    );
+  }
   return result;
 }
