@@ -204,6 +204,14 @@ export const CONFIG_KEYS = [
       "Attempts per DynamoDB call in the SDK's adaptive retry mode; a call still throttled after them fails with store_throttled.",
   },
   {
+    path: 'dynamodb.minSendRate',
+    env: 'LAZARET_DYNAMODB_MIN_SEND_RATE',
+    type: { kind: 'int', min: 1, max: 100_000 },
+    default: 25,
+    description:
+      "Requests per second below which the adaptive retry mode's client-side rate limiter never slows this node (the SDK's own floor is 0.5).",
+  },
+  {
     path: 'dynamodb.ttlGraceDays',
     env: 'LAZARET_DYNAMODB_TTL_GRACE_DAYS',
     type: { kind: 'int', min: 0, max: 3650 },

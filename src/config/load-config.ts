@@ -34,6 +34,7 @@ export interface Config {
     table: string;
     endpoint?: string;
     maxAttempts: number;
+    minSendRate: number;
     ttlGraceDays: number;
     sweepIntervalMs: number;
     sweepAfterMs: number;

@@ -83,6 +83,7 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
         region: config.aws.region,
         endpoint: config.dynamodb.endpoint,
         maxAttempts: config.dynamodb.maxAttempts,
+        minSendRate: config.dynamodb.minSendRate,
         ttlGraceDays: config.dynamodb.ttlGraceDays,
         throttle,
         ...(options.logger ? { logger: options.logger } : {}),

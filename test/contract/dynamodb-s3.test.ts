@@ -1,12 +1,17 @@
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll } from 'vitest';
 import { newId } from '../../src/core/ids.js';
-import { connectDynamo, type DynamoConnection } from '../../src/store/dynamodb/dynamo-client.js';
 import { DynamoAuditStore } from '../../src/store/dynamodb/dynamo-audit-store.js';
+import { connectDynamo, type DynamoConnection } from '../../src/store/dynamodb/dynamo-client.js';
 import { DynamoItemStore } from '../../src/store/dynamodb/dynamo-item-store.js';
 import { ensureTable } from '../../src/store/dynamodb/table-setup.js';
 import { S3BlobStore } from '../../src/store/s3/s3-blob-store.js';
-import { EMULATOR_CREDENTIALS, EMULATOR_REGION, type Emulators, startEmulators } from '../support/aws-emulators.js';
+import {
+  EMULATOR_CREDENTIALS,
+  EMULATOR_REGION,
+  type Emulators,
+  startEmulators,
+} from '../support/aws-emulators.js';
 import { auditStoreContract } from './audit-store.contract.js';
 import { blobStoreContract } from './blob-store.contract.js';
 import { deleteItemContract } from './delete-item.contract.js';

@@ -1,6 +1,7 @@
 // The emulators ship no type declarations; these cover what the tests use.
 declare module 'dynalite' {
   import type { Server } from 'node:http';
+
   interface DynaliteOptions {
     path?: string;
     createTableMs?: number;

@@ -7,8 +7,6 @@ import { PK, SK } from './table-layout.js';
 /** DynamoDB's limits per call. */
 export const BATCH_GET_LIMIT = 100;
 export const BATCH_WRITE_LIMIT = 25;
-/** Rounds of retrying unprocessed keys before giving up with `store_throttled`. */
-const MAX_ROUNDS = 12;
 
 export type Key = Record<string, unknown>;
 export type Record_ = Record<string, unknown>;
@@ -37,14 +35,14 @@ function chunks<T>(values: readonly T[], size: number): T[][] {
 }
 
 /** Exponential back-off with full jitter between rounds of unprocessed keys. */
-function backoffMs(round: number): number {
-  return Math.floor(Math.random() * Math.min(2_000, 25 * 2 ** round));
+function backoffMs(conn: DynamoConnection, round: number): number {
+  return Math.floor(Math.random() * Math.min(2_000, conn.unprocessedRetry.baseDelayMs * 2 ** round));
 }
 
-function gaveUp(operation: string, left: number): LazaretError {
+function gaveUp(operation: string, left: number, rounds: number): LazaretError {
   return new LazaretError(
     'store_throttled',
-    `Storage is throttling during ${operation}: ${left} requests still unprocessed after ${MAX_ROUNDS} rounds`,
+    `Storage is throttling during ${operation}: ${left} requests still unprocessed after ${rounds} rounds`,
     { operation },
   );
 }
@@ -62,10 +60,10 @@ export async function batchGet(
   for (const chunk of chunks(uniqueKeys(keys), BATCH_GET_LIMIT)) {
     let pending: Key[] = chunk;
     for (let round = 0; pending.length > 0; round += 1) {
-      if (round >= MAX_ROUNDS) throw gaveUp('batch get', pending.length);
+      if (round >= conn.unprocessedRetry.rounds) throw gaveUp('batch get', pending.length, round);
       if (round > 0) {
         conn.throttle.record({ service: 'dynamodb', operation: 'BatchGetItemCommand' });
-        await delay(backoffMs(round));
+        await delay(backoffMs(conn, round));
       }
       const output = await conn.doc.send(
         new BatchGetCommand({
@@ -100,10 +98,10 @@ export async function batchWrite(
   for (const chunk of chunks(requests, Math.min(options.chunkSize ?? BATCH_WRITE_LIMIT, BATCH_WRITE_LIMIT))) {
     let pending: WriteRequest[] = chunk;
     for (let round = 0; pending.length > 0; round += 1) {
-      if (round >= MAX_ROUNDS) throw gaveUp('batch write', pending.length);
+      if (round >= conn.unprocessedRetry.rounds) throw gaveUp('batch write', pending.length, round);
       if (round > 0) {
         conn.throttle.record({ service: 'dynamodb', operation: 'BatchWriteItemCommand' });
-        await delay(backoffMs(round));
+        await delay(backoffMs(conn, round));
       }
       const output = await conn.doc.send(new BatchWriteCommand({ RequestItems: { [conn.table]: pending } }));
       pending = (output.UnprocessedItems?.[conn.table] as WriteRequest[] | undefined) ?? [];
