@@ -14,6 +14,8 @@ export const EMULATOR_REGION = 'us-east-1';
 export interface Emulators {
   dynamoEndpoint: string;
   s3Endpoint: string;
+  /** s3rver's folder: one sub-folder per bucket. */
+  s3Directory: string;
   /** Environment for a `lazaret` child process using both emulators. */
   env(table: string, bucket: string): Record<string, string>;
   createBucket(name: string): Promise<void>;
@@ -45,6 +47,7 @@ export async function startEmulators(): Promise<Emulators> {
   return {
     dynamoEndpoint,
     s3Endpoint,
+    s3Directory: directory,
     env: (table, bucket) => ({
       LAZARET_STORE: 'dynamodb',
       LAZARET_BLOBS: 's3',

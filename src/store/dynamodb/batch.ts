@@ -92,7 +92,7 @@ export async function batchGet(
 export async function batchWrite(
   conn: DynamoConnection,
   requests: readonly WriteRequest[],
-  options: { chunkSize?: number; afterChunk?: (written: number) => void } = {},
+  options: { chunkSize?: number; afterChunk?: (written: number) => void | Promise<void> } = {},
 ): Promise<void> {
   let written = 0;
   for (const chunk of chunks(requests, Math.min(options.chunkSize ?? BATCH_WRITE_LIMIT, BATCH_WRITE_LIMIT))) {
@@ -107,6 +107,6 @@ export async function batchWrite(
       pending = (output.UnprocessedItems?.[conn.table] as WriteRequest[] | undefined) ?? [];
     }
     written += chunk.length;
-    options.afterChunk?.(written);
+    await options.afterChunk?.(written);
   }
 }

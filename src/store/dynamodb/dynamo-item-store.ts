@@ -55,7 +55,7 @@ export interface DynamoItemStoreOptions {
    * Test hook: called after each BatchWriteItem of putMessage with the number of items written so
    * far, before the commit marker. A throw here acts like the process dying: nothing is cleaned up.
    */
-  afterItemWrites?: (written: number) => void;
+  afterItemWrites?: (written: number) => void | Promise<void>;
 }
 
 /** A message write that never committed, removed by the sweeper. */
@@ -94,7 +94,7 @@ export class DynamoItemStore implements ItemStore {
   private readonly now: () => Date;
   private readonly logger: Logger | undefined;
   private readonly itemBatchSize: number;
-  private readonly afterItemWrites: ((written: number) => void) | undefined;
+  private readonly afterItemWrites: ((written: number) => void | Promise<void>) | undefined;
   private readonly committed = new CommitCache(100_000);
   private readonly daysWritten = new Set<string>();
 
@@ -143,9 +143,9 @@ export class DynamoItemStore implements ItemStore {
         items.map((item) => ({ PutRequest: { Item: itemRecord(item, this.ttlGraceDays) } })),
         {
           chunkSize: this.itemBatchSize,
-          afterChunk: (written) => {
+          afterChunk: async (written) => {
             try {
-              this.afterItemWrites?.(written);
+              await this.afterItemWrites?.(written);
             } catch (error) {
               throw new SimulatedDeath(error);
             }
