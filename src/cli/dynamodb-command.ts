@@ -24,14 +24,25 @@ export function registerDynamodbCommand(program: Command): void {
     .description(
       'Create the DynamoDB table with its indexes and TTL, or add what an existing table lacks. Safe to run again.',
     )
-    .option('-c, --config <file>', 'JSON config file (default: $LAZARET_CONFIG); LAZARET_* variables override it')
+    .option(
+      '-c, --config <file>',
+      'JSON config file (default: $LAZARET_CONFIG); LAZARET_* variables override it',
+    )
     .addOption(
       new Option('--capacity <mode>', 'capacity mode of a new table')
         .choices(['on-demand', 'provisioned'])
         .default('on-demand'),
     )
-    .option('--read-units <n>', 'provisioned read units, for the table and each index (default 5)', positiveInteger)
-    .option('--write-units <n>', 'provisioned write units, for the table and each index (default 5)', positiveInteger)
+    .option(
+      '--read-units <n>',
+      'provisioned read units, for the table and each index (default 5)',
+      positiveInteger,
+    )
+    .option(
+      '--write-units <n>',
+      'provisioned write units, for the table and each index (default 5)',
+      positiveInteger,
+    )
     .action(async (options: InitOptions) => {
       let config: Config;
       try {

@@ -122,7 +122,7 @@ export async function ensureTable(
         description.ProvisionedThroughput.ReadCapacityUnits > 0;
       log(`Adding index ${name} to table ${table}`);
       // One index per UpdateTable call is all DynamoDB allows.
-      await client.send(
+      const added = client.send(
         new UpdateTableCommand({
           TableName: table,
           AttributeDefinitions: keyAttributes().map((attribute) => ({
@@ -147,10 +147,16 @@ export async function ensureTable(
           ],
         }),
       );
+      await added.catch((error: unknown) => {
+        throw notInitialised(
+          `Could not add index ${name} to table ${table}: ${error instanceof Error ? error.message : String(error)}`,
+          { table, index: name },
+        );
+      });
       const after = await describe(client, table);
       if (!after?.GlobalSecondaryIndexes?.some((index) => index.IndexName === name)) {
         throw notInitialised(
-          `This DynamoDB service accepted but did not add index ${name} to the existing table ${table} (dynalite cannot add indexes to a table); recreate the table with \`lazaret dynamodb init\`.`,
+          `Could not add index ${name} to table ${table}: the service accepted the request but did not add it.`,
           { table, index: name },
         );
       }
