@@ -15,7 +15,7 @@ import type { DynamoConnection } from '../../src/store/dynamodb/dynamo-client.js
 import { DynamoItemStore } from '../../src/store/dynamodb/dynamo-item-store.js';
 import { keys, PENDING_SHARDS } from '../../src/store/dynamodb/table-layout.js';
 import { openStores } from '../../src/store/open-stores.js';
-import { EMULATOR_CREDENTIALS, type Emulators, startEmulators } from '../support/aws-emulators.js';
+import { type Emulators, startEmulators } from '../support/aws-emulators.js';
 import { buildItems, buildMessage } from '../support/builders.js';
 import { type DynamoTable, freshTable } from '../support/dynamo-fixture.js';
 

@@ -263,7 +263,7 @@ export class DynamoItemStore implements ItemStore {
   }
 
   /** Which of these messages are committed; remembered, since a commit is final. */
-  private async committedAmong(messageIds: Iterable<string>): Promise<Set<string>> {
+  private async committedAmong(messageIds: Iterable<string>, consistent = true): Promise<Set<string>> {
     const wanted = new Set(messageIds);
     const unknown = [...wanted].filter((id) => !this.committed.has(id));
     if (unknown.length > 0) {
@@ -271,9 +271,15 @@ export class DynamoItemStore implements ItemStore {
         this.conn,
         unknown.map((id) => keys.message(id)),
         {
-          consistent: true,
-          projection: '#pk, #state, #headers.#messageId',
-          names: { '#pk': PK, '#state': 'state', '#headers': 'headers', '#messageId': 'messageId' },
+          consistent,
+          projection: '#pk, #sk, #state, #headers.#messageId',
+          names: {
+            '#pk': PK,
+            '#sk': SK,
+            '#state': 'state',
+            '#headers': 'headers',
+            '#messageId': 'messageId',
+          },
         },
       );
       for (const record of records) {
@@ -285,9 +291,13 @@ export class DynamoItemStore implements ItemStore {
     return new Set([...wanted].filter((id) => this.committed.has(id)));
   }
 
-  private async visible(records: readonly Record_[]): Promise<QuarantineItem[]> {
+  /** The items whose message is committed. Listings read eventually consistent, like the indexes they come from. */
+  private async visible(records: readonly Record_[], consistent = true): Promise<QuarantineItem[]> {
     const items = records.map(toItem);
-    const committed = await this.committedAmong(items.map((item) => item.messageId));
+    const committed = await this.committedAmong(
+      items.map((item) => item.messageId),
+      consistent,
+    );
     return items.filter((item) => committed.has(item.messageId));
   }
 
@@ -366,9 +376,9 @@ export class DynamoItemStore implements ItemStore {
     const records = await batchGet(
       this.conn,
       (record.itemIds as string[]).map((id) => keys.item(id)),
-      { consistent: true },
+      { consistent: false },
     );
-    return (await this.visible(records))
+    return (await this.visible(records, false))
       .filter((item) => itemMatches(item, plan))
       .sort(newestFirst)
       .slice(0, limit + 1);
@@ -390,9 +400,9 @@ export class DynamoItemStore implements ItemStore {
       const fetched = await batchGet(
         this.conn,
         batch.map((id) => keys.item(id)),
-        { consistent: true },
+        { consistent: false },
       );
-      const byId = new Map((await this.visible(fetched)).map((item) => [item.id, item]));
+      const byId = new Map((await this.visible(fetched, false)).map((item) => [item.id, item]));
       for (const id of batch) {
         const item = byId.get(id);
         if (item && itemMatches(item, plan)) found.push(item);
@@ -588,7 +598,11 @@ export class DynamoItemStore implements ItemStore {
       const items = await batchGet(
         this.conn,
         (record.itemIds as string[]).map((id) => keys.item(id)),
-        { consistent: true, projection: '#status', names: { '#status': 'status' } },
+        {
+          consistent: true,
+          projection: '#pk, #sk, #status',
+          names: { '#pk': PK, '#sk': SK, '#status': 'status' },
+        },
       );
       return items.filter((item) => isLive(item.status as QuarantineItem['status'])).length;
     } catch (error) {
