@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerAuditCommand } from './audit-command.js';
 import { registerDynamodbCommand } from './dynamodb-command.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerTokenCommand } from './token-command.js';
+import { registerUserCommand } from './user-command.js';
 
 const program = new Command()
   .name('lazaret')
@@ -9,6 +12,9 @@ const program = new Command()
   .version('0.1.0');
 
 registerServeCommand(program);
+registerUserCommand(program);
+registerTokenCommand(program);
+registerAuditCommand(program);
 registerDynamodbCommand(program);
 
 await program.parseAsync(process.argv);

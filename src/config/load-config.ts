@@ -7,6 +7,7 @@ import { CONFIG_KEYS, type ConfigKey } from './config-keys.js';
 export interface Config {
   dataDir: string;
   nodeName: string;
+  blobs: { backend: 'fs' | 's3'; inlineMaxBytes: number };
   smtp: {
     host: string;
     port: number;
@@ -15,7 +16,20 @@ export interface Config {
     maxRecipients: number;
     maxClients: number;
   };
-  http: { host: string; port: number };
+  http: { host: string; port: number; tlsCert?: string; tlsKey?: string; trustProxy?: string };
+  auth: {
+    adminEmail: string;
+    adminPassword?: string;
+    sessionTtlMs: number;
+    loginMaxFailuresPerAccount: number;
+    loginMaxFailuresPerIp: number;
+    loginWindowMs: number;
+    tokenRequestsPerMinute: number;
+  };
+  access: {
+    malwareRelease: 'admin' | 'domain_admin' | 'user';
+    userRelease: 'release' | 'request';
+  };
   relay: {
     host: string;
     port: number;
@@ -27,8 +41,7 @@ export interface Config {
     timeoutMs: number;
   };
   release: { leaseMs: number };
-  store: 'sqlite' | 'dynamodb';
-  blobs: 'fs' | 's3';
+  store: { backend: 'sqlite' | 'dynamodb' };
   aws: { region?: string };
   dynamodb: {
     table: string;
@@ -180,12 +193,18 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   result.dataDir = resolve(result.dataDir);
   result.nodeName ??= `${hostname()}:${process.pid}`;
   result.aws ??= {};
-  if (result.blobs === 's3' && result.s3.bucket === undefined) {
+  if (result.blobs.backend === 's3' && result.s3.bucket === undefined) {
     throw new LazaretError(
       'config_invalid',
-      'Invalid configuration s3.bucket (LAZARET_S3_BUCKET): required when blobs is s3',
+      'Invalid configuration s3.bucket (LAZARET_S3_BUCKET): required when blobs.backend is s3',
       { key: 's3.bucket', env: 'LAZARET_S3_BUCKET' },
     );
+  }
+  if ((result.http.tlsCert === undefined) !== (result.http.tlsKey === undefined)) {
+    const key = CONFIG_KEYS.find(
+      (each) => each.path === (result.http.tlsCert ? 'http.tlsKey' : 'http.tlsCert'),
+    )!;
+    throw invalid(key, 'missing', 'http.tlsCert and http.tlsKey must be given together');
   }
   return result;
 }

@@ -6,10 +6,12 @@ import { ThrottleMonitor } from './aws/throttle-monitor.js';
 import type { BlobStore } from './blob-store.js';
 import { FsBlobStore } from './fs/fs-blob-store.js';
 import type { ItemStore } from './item-store.js';
+import type { UserStore } from './user-store.js';
 
 export interface Stores {
   items: ItemStore;
   audit: AuditStore;
+  users: UserStore;
   blobs: BlobStore;
   /**
    * Throttled attempts of the AWS backends (counted also when the SDK's retries then succeeded): the
@@ -38,8 +40,7 @@ interface Closable {
   close(): Promise<void> | void;
 }
 
-async function openBlobs(config: Config, throttle: ThrottleMonitor): Promise<BlobStore> {
-  if (config.blobs === 'fs') return new FsBlobStore(join(config.dataDir, 'blobs'));
+async function openS3(config: Config, throttle: ThrottleMonitor): Promise<BlobStore> {
   // The AWS SDK is loaded only when an AWS backend is configured: the embedded default never pays for it.
   const { S3BlobStore } = await import('./s3/s3-blob-store.js');
   const blobs = new S3BlobStore({
@@ -71,12 +72,17 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
   };
   const throttle = new ThrottleMonitor();
   try {
-    const blobs = await openBlobs(config, throttle);
-    opened.push(blobs);
+    const files = () => new FsBlobStore(join(config.dataDir, 'blobs'));
+    let blobs: BlobStore | undefined;
+    if (config.blobs.backend === 's3') {
+      blobs = await openS3(config, throttle);
+      opened.push(blobs);
+    }
     let items: ItemStore;
     let audit: AuditStore;
+    let users: UserStore;
     let maintenance: StoreMaintenance | null = null;
-    if (config.store === 'dynamodb') {
+    if (config.store.backend === 'dynamodb') {
       const { openDynamoStores } = await import('./dynamodb/open-dynamo-stores.js');
       const dynamo = await openDynamoStores({
         table: config.dynamodb.table,
@@ -91,6 +97,13 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
       opened.push(dynamo);
       items = dynamo.items;
       audit = dynamo.audit;
+      users = dynamo.users;
+      // Small blobs inside SQLite are part of the embedded store; beside DynamoDB, fs means files only.
+      if (!blobs) {
+        blobs = files();
+        opened.push(blobs);
+      }
+      const raw = blobs;
       const sweepAfterMs = config.dynamodb.sweepAfterMs;
       maintenance =
         config.dynamodb.sweepIntervalMs === 0
@@ -101,7 +114,7 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
                 const swept = await dynamo.items.sweepUncommitted(
                   new Date(now.getTime() - sweepAfterMs).toISOString(),
                 );
-                for (const write of swept.removed) await blobs.delete(write.blobKey);
+                for (const write of swept.removed) await raw.delete(write.blobKey);
                 return {
                   sweptWrites: swept.removed.length,
                   sweptItems: swept.removed.reduce((sum, write) => sum + write.itemIds.length, 0),
@@ -111,16 +124,25 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
             };
     } else {
       const { openSqliteDatabase } = await import('./sqlite/sqlite-database.js');
+      const { GroupCommit } = await import('./sqlite/group-commit.js');
       const { SqliteItemStore } = await import('./sqlite/sqlite-item-store.js');
       const { SqliteAuditStore } = await import('./sqlite/sqlite-audit-store.js');
+      const { SqliteUserStore } = await import('./sqlite/sqlite-user-store.js');
+      const { SqliteBlobStore } = await import('./sqlite/sqlite-blob-store.js');
       const db = openSqliteDatabase(join(config.dataDir, 'lazaret.sqlite'));
       opened.push({ close: () => void db.close() });
-      items = new SqliteItemStore({ db });
-      audit = new SqliteAuditStore(db);
+      const commits = new GroupCommit(db);
+      items = new SqliteItemStore({ db, commits });
       opened.push(items);
+      audit = new SqliteAuditStore(db);
+      users = new SqliteUserStore(db);
+      if (!blobs) {
+        blobs = new SqliteBlobStore(db, commits, files(), config.blobs.inlineMaxBytes);
+        opened.push(blobs);
+      }
     }
-    const usesAws = config.store === 'dynamodb' || config.blobs === 's3';
-    return { items, audit, blobs, throttle: usesAws ? throttle : null, maintenance, close: closeAll };
+    const usesAws = config.store.backend === 'dynamodb' || config.blobs.backend === 's3';
+    return { items, audit, users, blobs, throttle: usesAws ? throttle : null, maintenance, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

@@ -4,6 +4,7 @@ import { newId } from '../../src/core/ids.js';
 import { DynamoAuditStore } from '../../src/store/dynamodb/dynamo-audit-store.js';
 import { connectDynamo, type DynamoConnection } from '../../src/store/dynamodb/dynamo-client.js';
 import { DynamoItemStore } from '../../src/store/dynamodb/dynamo-item-store.js';
+import { DynamoUserStore } from '../../src/store/dynamodb/dynamo-user-store.js';
 import { ensureTable } from '../../src/store/dynamodb/table-setup.js';
 import { S3BlobStore } from '../../src/store/s3/s3-blob-store.js';
 import {
@@ -17,6 +18,7 @@ import { blobStoreContract } from './blob-store.contract.js';
 import { deleteItemContract } from './delete-item.contract.js';
 import { itemStoreContract } from './item-store.contract.js';
 import { type MakeStores, SimulatedCrash } from './stores.js';
+import { userStoreContract } from './user-store.contract.js';
 
 let emulators: Promise<Emulators> | undefined;
 afterAll(async () => {
@@ -60,6 +62,7 @@ const makeDynamoS3: MakeStores = async () => {
     return {
       items: new DynamoItemStore({ connection, ownsConnection: false }),
       audit: new DynamoAuditStore(connection),
+      users: new DynamoUserStore(connection),
       blobs,
     };
   };
@@ -87,3 +90,4 @@ itemStoreContract('DynamoDB (dynalite)', makeDynamoS3);
 blobStoreContract('S3 (s3rver)', makeDynamoS3);
 deleteItemContract('DynamoDB + S3', makeDynamoS3);
 auditStoreContract('DynamoDB (dynalite)', makeDynamoS3);
+userStoreContract('DynamoDB (dynalite)', makeDynamoS3);

@@ -3,11 +3,13 @@ import type { ThrottleMonitor } from '../aws/throttle-monitor.js';
 import { DynamoAuditStore } from './dynamo-audit-store.js';
 import { connectDynamo, type DynamoConnectionOptions } from './dynamo-client.js';
 import { DynamoItemStore } from './dynamo-item-store.js';
+import { DynamoUserStore } from './dynamo-user-store.js';
 import { verifyTable } from './table-setup.js';
 
 export interface DynamoStores {
   items: DynamoItemStore;
   audit: DynamoAuditStore;
+  users: DynamoUserStore;
   throttle: ThrottleMonitor;
   close(): Promise<void>;
 }
@@ -30,9 +32,11 @@ export async function openDynamoStores(
     ...(options.logger ? { logger: options.logger } : {}),
   });
   const audit = new DynamoAuditStore(connection);
+  const users = new DynamoUserStore(connection, { ttlGraceDays: options.ttlGraceDays });
   return {
     items,
     audit,
+    users,
     throttle: connection.throttle,
     async close() {
       connection.close();
