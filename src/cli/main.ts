@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { registerAuditCommand } from './audit-command.js';
 import { registerDynamodbCommand } from './dynamodb-command.js';
+import { registerImportCommand } from './import-command.js';
+import { registerPurgeCommand } from './purge-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerTokenCommand } from './token-command.js';
 import { registerUserCommand } from './user-command.js';
@@ -15,6 +17,8 @@ registerServeCommand(program);
 registerUserCommand(program);
 registerTokenCommand(program);
 registerAuditCommand(program);
+registerImportCommand(program);
+registerPurgeCommand(program);
 registerDynamodbCommand(program);
 
 await program.parseAsync(process.argv);

@@ -76,7 +76,8 @@ describe('DynamoDB unit costs per operation (counted calls, priced by DynamoDB r
   const ingest = async (store: DynamoItemStore, recipients: string[]) => {
     counter += 1;
     return ingestMessage(
-      { items: store, blobs: blobs(), logger, now: () => new Date() },
+      // Retention on, as in production: every item has an expiry (and so a TTL and an expiry index entry).
+      { items: store, blobs: blobs(), logger, now: () => new Date(), retentionDays: { policy: 30 } },
       {
         body: Readable.from([await mail(counter, recipients)]),
         envelope: { mailFrom: 'billing@sender.test', rcptTo: recipients },

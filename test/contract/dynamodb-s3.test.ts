@@ -17,6 +17,7 @@ import { auditStoreContract } from './audit-store.contract.js';
 import { blobStoreContract } from './blob-store.contract.js';
 import { deleteItemContract } from './delete-item.contract.js';
 import { itemStoreContract } from './item-store.contract.js';
+import { retentionImportContract } from './retention-import.contract.js';
 import { type MakeStores, SimulatedCrash } from './stores.js';
 import { userStoreContract } from './user-store.contract.js';
 
@@ -91,3 +92,4 @@ blobStoreContract('S3 (s3rver)', makeDynamoS3);
 deleteItemContract('DynamoDB + S3', makeDynamoS3);
 auditStoreContract('DynamoDB (dynalite)', makeDynamoS3);
 userStoreContract('DynamoDB (dynalite)', makeDynamoS3);
+retentionImportContract(makeDynamoS3);

@@ -2,7 +2,7 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/l
 import type { Logger } from 'pino';
 import { storeError } from '../../core/errors.js';
 import { canTransition } from '../../core/item-status.js';
-import { isLive, type MessageRecord, type QuarantineItem } from '../../core/types.js';
+import { isLive, type MessageRecord, type QuarantineItem, type Timestamp } from '../../core/types.js';
 import { awsErrorName, awsStoreError } from '../aws/aws-errors.js';
 import { encodeCursor } from '../cursor.js';
 import type {
@@ -17,7 +17,7 @@ import type {
 import { batchGet, batchWrite, type Record_ } from './batch.js';
 import { CommitCache } from './commit-cache.js';
 import type { DynamoConnection } from './dynamo-client.js';
-import { itemRecord, messageRecord, toItem, toMessage, ttlFor } from './item-records.js';
+import { itemRecord, messageRecord, shaRecord, toItem, toMessage, ttlFor } from './item-records.js';
 import {
   itemMatches,
   type ListingFields,
@@ -31,6 +31,8 @@ import {
   classOf,
   dayOf,
   dayPartition,
+  EXPIRY_SHARDS,
+  GONE_SHARDS,
   INDEXES,
   type ItemClass,
   itemIndexKeys,
@@ -38,6 +40,7 @@ import {
   PENDING_SHARDS,
   PK,
   SK,
+  shardOf,
   TTL_ATTRIBUTE,
 } from './table-layout.js';
 
@@ -127,6 +130,7 @@ export class DynamoItemStore implements ItemStore {
             type: 'pending',
             messageId: message.id,
             blobKey: message.blobKey,
+            sha256: message.sha256,
             itemIds,
             startedAt,
           },
@@ -140,7 +144,10 @@ export class DynamoItemStore implements ItemStore {
     try {
       await batchWrite(
         this.conn,
-        items.map((item) => ({ PutRequest: { Item: itemRecord(item, this.ttlGraceDays) } })),
+        [
+          ...items.map((item) => ({ PutRequest: { Item: itemRecord(item, this.ttlGraceDays) } })),
+          { PutRequest: { Item: shaRecord(message, items, this.ttlGraceDays) } },
+        ],
         {
           chunkSize: this.itemBatchSize,
           afterChunk: async (written) => {
@@ -154,7 +161,7 @@ export class DynamoItemStore implements ItemStore {
       );
     } catch (error) {
       if (error instanceof SimulatedDeath) throw error.error;
-      await this.discardWrite(message.id, itemIds, pendingKey);
+      await this.discardWrite(message.id, itemIds, pendingKey, message.sha256);
       throw awsStoreError('putMessage', error);
     }
 
@@ -181,7 +188,7 @@ export class DynamoItemStore implements ItemStore {
         throw awsStoreError('putMessage', error);
       }
       if (outcome === 'aborted') {
-        await this.discardWrite(message.id, itemIds, pendingKey);
+        await this.discardWrite(message.id, itemIds, pendingKey, message.sha256);
         throw awsErrorName(error) === CONDITION_FAILED
           ? storeError('putMessage', new Error('the write took too long and was abandoned by the sweeper'))
           : awsStoreError('putMessage', error);
@@ -238,10 +245,16 @@ export class DynamoItemStore implements ItemStore {
   }
 
   /** Best-effort removal of an uncommitted write's items and pending record; the sweeper finishes what this leaves. */
-  private async discardWrite(messageId: string, itemIds: string[], pendingKey: Record_): Promise<void> {
+  private async discardWrite(
+    messageId: string,
+    itemIds: string[],
+    pendingKey: Record_,
+    sha256: string,
+  ): Promise<void> {
     try {
       await batchWrite(this.conn, [
         ...itemIds.map((id) => ({ DeleteRequest: { Key: keys.item(id) } })),
+        { DeleteRequest: { Key: keys.sha(sha256, messageId) } },
         { DeleteRequest: { Key: pendingKey } },
       ]);
     } catch (error) {
@@ -539,9 +552,19 @@ export class DynamoItemStore implements ItemStore {
         sets.push(`#${field} = :${field}`);
       }
       if (classOf(change.status) === 'G') {
-        names['#lsk'] = 'lsk';
-        names['#lskGone'] = 'lskGone';
-        sets.push('#lsk = #lskGone');
+        // Out of the live ranges and the purge's expiry index; into the index of gone items by message.
+        Object.assign(names, {
+          '#lsk': 'lsk',
+          '#lskGone': 'lskGone',
+          '#epk': 'epk',
+          '#esk': 'esk',
+          '#upk': 'upk',
+          '#usk': 'usk',
+          '#messageId': 'messageId',
+        });
+        values[':upk'] = itemIndexKeys.gonePartition(shardOf(id, GONE_SHARDS));
+        sets.push('#lsk = #lskGone', '#upk = :upk', '#usk = #messageId');
+        removes.push('#epk', '#esk');
       }
       names['#xpk'] = 'xpk';
       names['#xsk'] = 'xsk';
@@ -610,6 +633,210 @@ export class DynamoItemStore implements ItemStore {
     }
   }
 
+  // --- Retention purge and import ---
+
+  async listExpired(
+    now: Timestamp,
+    limit: number,
+    after?: { expiresAt: Timestamp; id: string },
+  ): Promise<QuarantineItem[]> {
+    try {
+      const afterKey = after ? `${after.expiresAt}#${after.id}` : undefined;
+      const streams = Array.from({ length: EXPIRY_SHARDS }, (_, shard) =>
+        queryRange(this.conn, {
+          index: INDEXES.byExpiry.name,
+          partitionAttribute: INDEXES.byExpiry.partitionKey,
+          partitionValue: itemIndexKeys.expiryPartition(shard),
+          sortAttribute: INDEXES.byExpiry.sortKey,
+          low: afterKey ?? '0',
+          high: `${now}#\uffff`,
+          highExclusive: false,
+          pageSize: Math.min(1000, limit + 1),
+          descending: false,
+        }),
+      );
+      const found: QuarantineItem[] = [];
+      let batch: string[] = [];
+      const flush = async () => {
+        const records = await batchGet(
+          this.conn,
+          batch.map((id) => keys.item(id)),
+          { consistent: true },
+        );
+        const byId = new Map((await this.visible(records)).map((item) => [item.id, item]));
+        for (const id of batch) {
+          const item = byId.get(id);
+          const purgeable = item?.status === 'quarantined' || item?.status === 'released';
+          if (item && purgeable && item.expiresAt !== null && item.expiresAt <= now) found.push(item);
+        }
+        batch = [];
+      };
+      for await (const entry of mergeSorted(streams, (record) => String(record.esk), false)) {
+        if (entry.esk === afterKey) continue;
+        const sortKey = String(entry.esk);
+        batch.push(sortKey.slice(sortKey.lastIndexOf('#') + 1));
+        if (batch.length >= Math.min(100, limit - found.length)) {
+          await flush();
+          if (found.length >= limit) break;
+        }
+      }
+      if (batch.length > 0 && found.length < limit) await flush();
+      return found.slice(0, limit);
+    } catch (error) {
+      throw awsStoreError('listExpired', error);
+    }
+  }
+
+  async findImportedRecipients(sha256: string, recipients: readonly string[]): Promise<Set<string>> {
+    try {
+      const wanted = new Set(recipients.map((recipient) => recipient.toLowerCase()));
+      const pointers: Record_[] = [];
+      for await (const record of queryRange(this.conn, {
+        partitionAttribute: PK,
+        partitionValue: keys.sha(sha256, '').pk as string,
+        sortAttribute: SK,
+        low: '0',
+        high: '\uffff',
+        highExclusive: false,
+        pageSize: 100,
+        descending: false,
+      })) {
+        pointers.push(record);
+      }
+      const committed = await this.committedAmong(pointers.map((pointer) => String(pointer[SK])));
+      const found = new Set<string>();
+      for (const pointer of pointers) {
+        if (!committed.has(String(pointer[SK]))) continue;
+        for (const recipient of (pointer.recipients ?? []) as string[])
+          if (wanted.has(recipient)) found.add(recipient);
+      }
+      return found;
+    } catch (error) {
+      throw awsStoreError('findImportedRecipients', error);
+    }
+  }
+
+  /**
+   * Candidates come from the index of gone items by message id; each is checked against its message
+   * record (not yet removed) and its items (none live). A message stays in that index until
+   * markBlobsRemoved takes its items out.
+   */
+  async listUnreferencedMessages(
+    afterId: string | null,
+    limit: number,
+  ): Promise<{ id: string; blobKey: string }[]> {
+    try {
+      const streams = Array.from({ length: GONE_SHARDS }, (_, shard) =>
+        queryRange(this.conn, {
+          index: INDEXES.byGone.name,
+          partitionAttribute: INDEXES.byGone.partitionKey,
+          partitionValue: itemIndexKeys.gonePartition(shard),
+          sortAttribute: INDEXES.byGone.sortKey,
+          low: afterId ?? '0',
+          high: '\uffff',
+          highExclusive: false,
+          pageSize: Math.min(1000, limit + 1),
+          descending: false,
+        }),
+      );
+      const found: { id: string; blobKey: string }[] = [];
+      let batch: string[] = [];
+      const flush = async () => {
+        const messages = await batchGet(
+          this.conn,
+          batch.map((id) => keys.message(id)),
+          { consistent: true },
+        );
+        const open = new Map(
+          messages
+            .filter((record) => record.state === 'committed' && record.blobRemovedAt === undefined)
+            .map((record) => [record.id as string, record]),
+        );
+        const itemIds = [...open.values()].flatMap((record) => record.itemIds as string[]);
+        const statuses = await batchGet(
+          this.conn,
+          itemIds.map((id) => keys.item(id)),
+          {
+            consistent: true,
+            projection: '#pk, #sk, #status, #messageId',
+            names: { '#pk': PK, '#sk': SK, '#status': 'status', '#messageId': 'messageId' },
+          },
+        );
+        const live = new Set(
+          statuses
+            .filter((item) => isLive(item.status as QuarantineItem['status']))
+            .map((item) => item.messageId as string),
+        );
+        for (const id of batch) {
+          const record = open.get(id);
+          if (record && !live.has(id)) found.push({ id, blobKey: record.blobKey as string });
+        }
+        batch = [];
+      };
+      let previous: string | null = afterId;
+      for await (const entry of mergeSorted(streams, (record) => String(record.usk), false)) {
+        const messageId = String(entry.usk);
+        if (messageId === previous) continue;
+        previous = messageId;
+        batch.push(messageId);
+        if (batch.length >= Math.min(100, limit - found.length)) {
+          await flush();
+          if (found.length >= limit) break;
+        }
+      }
+      if (batch.length > 0 && found.length < limit) await flush();
+      return found.slice(0, limit);
+    } catch (error) {
+      throw awsStoreError('listUnreferencedMessages', error);
+    }
+  }
+
+  async markBlobsRemoved(messageIds: readonly string[], at: Timestamp): Promise<void> {
+    try {
+      for (const messageId of new Set(messageIds)) {
+        let itemIds: string[];
+        try {
+          const output = await this.conn.doc.send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: keys.message(messageId),
+              UpdateExpression: 'SET #blobRemovedAt = :at',
+              ConditionExpression:
+                'attribute_exists(#pk) AND #state = :committed AND attribute_not_exists(#blobRemovedAt)',
+              ExpressionAttributeNames: { '#pk': PK, '#state': 'state', '#blobRemovedAt': 'blobRemovedAt' },
+              ExpressionAttributeValues: { ':at': at, ':committed': 'committed' },
+              ReturnValues: 'ALL_NEW',
+            }),
+          );
+          itemIds = (output.Attributes?.itemIds ?? []) as string[];
+        } catch (error) {
+          if (awsErrorName(error) !== CONDITION_FAILED) throw error;
+          // Unknown, or marked before: finish taking its items out of the index, in case that was cut off.
+          const record = await this.readMessageRecord(messageId);
+          if (record?.state !== 'committed') continue;
+          itemIds = (record.itemIds ?? []) as string[];
+        }
+        for (const itemId of itemIds) {
+          try {
+            await this.conn.doc.send(
+              new UpdateCommand({
+                TableName: this.table,
+                Key: keys.item(itemId),
+                UpdateExpression: 'REMOVE #upk, #usk',
+                ConditionExpression: 'attribute_exists(#upk)',
+                ExpressionAttributeNames: { '#upk': 'upk', '#usk': 'usk' },
+              }),
+            );
+          } catch (error) {
+            if (awsErrorName(error) !== CONDITION_FAILED) throw error;
+          }
+        }
+      }
+    } catch (error) {
+      throw awsStoreError('markBlobsRemoved', error);
+    }
+  }
+
   /**
    * Removes the message writes that started before `olderThan` and never committed (their process
    * died between the item writes and the commit marker). An abort record goes in first, so a write
@@ -651,6 +878,9 @@ export class DynamoItemStore implements ItemStore {
           } else {
             await batchWrite(this.conn, [
               ...write.itemIds.map((id) => ({ DeleteRequest: { Key: keys.item(id) } })),
+              ...(typeof record.sha256 === 'string'
+                ? [{ DeleteRequest: { Key: keys.sha(record.sha256, write.messageId) } }]
+                : []),
               { DeleteRequest: { Key: pendingKey } },
             ]);
             result.removed.push(write);

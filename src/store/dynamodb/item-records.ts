@@ -1,6 +1,6 @@
 import type { ItemStatus, MessageRecord, QuarantineItem, Reason } from '../../core/types.js';
 import type { Record_ } from './batch.js';
-import { classOf, itemIndexKeys, keys, TTL_ATTRIBUTE } from './table-layout.js';
+import { classOf, GONE_SHARDS, itemIndexKeys, keys, shardOf, TTL_ATTRIBUTE } from './table-layout.js';
 
 export function senderDomainOf(sender: string): string {
   const at = sender.lastIndexOf('@');
@@ -51,6 +51,29 @@ export function itemRecord(item: QuarantineItem, ttlGraceDays: number): Record_ 
     // The sort key the item gets once gone: DynamoDB cannot build it from parts in an update.
     lskGone: itemIndexKeys.sort('G', item.receivedAt, item.id),
     ...(item.status === 'releasing' && item.lease ? itemIndexKeys.lease(item.id, item.lease.until) : {}),
+    ...(item.expiresAt !== null && classOf(item.status) === 'L'
+      ? itemIndexKeys.expiry(item.id, item.expiresAt)
+      : {}),
+    ...(classOf(item.status) === 'G'
+      ? { upk: itemIndexKeys.gonePartition(shardOf(item.id, GONE_SHARDS)), usk: item.messageId }
+      : {}),
+    ...(ttl === undefined ? {} : { [TTL_ATTRIBUTE]: ttl }),
+  };
+}
+
+/** Written with the items: the recipients held of a message with these bytes (never changes). */
+export function shaRecord(
+  message: MessageRecord,
+  items: readonly QuarantineItem[],
+  ttlGraceDays: number,
+): Record_ {
+  const expiries = items.map((item) => item.expiresAt);
+  const latest = expiries.includes(null) ? null : ([...expiries].sort().at(-1) ?? null);
+  const ttl = ttlFor(latest, ttlGraceDays);
+  return {
+    ...keys.sha(message.sha256, message.id),
+    type: 'sha',
+    recipients: [...new Set(items.map((item) => item.recipient))],
     ...(ttl === undefined ? {} : { [TTL_ATTRIBUTE]: ttl }),
   };
 }

@@ -82,9 +82,26 @@ export const INDEXES = {
     serves:
       'items in releasing by lease end, to find attempts whose process died: X#<shard>, <until>#<id>; sparse',
   },
+  byExpiry: {
+    name: 'byExpiry',
+    partitionKey: 'epk',
+    sortKey: 'esk',
+    projection: 'KEYS_ONLY',
+    serves: 'the retention purge: live items with an expiry, by expiry: E#<shard>, <expiresAt>#<id>; sparse',
+  },
+  byGone: {
+    name: 'byGone',
+    partitionKey: 'upk',
+    sortKey: 'usk',
+    projection: 'KEYS_ONLY',
+    serves:
+      'the purge of raw messages: deleted or expired items by message id until their raw message is removed: U#<shard>, <messageId>; sparse',
+  },
 } as const satisfies Record<string, IndexSpec>;
 
 export const LEASE_SHARDS = 4;
+export const EXPIRY_SHARDS = 4;
+export const GONE_SHARDS = 4;
 export const PENDING_SHARDS = 8;
 
 export type ItemClass = 'L' | 'G';
@@ -118,6 +135,8 @@ export const keys = {
   /** Days that have records of a kind, so that a time-ordered list can skip empty days. */
   day: (kind: 'item' | 'audit', day: string) => ({ [PK]: dayPartition(kind), [SK]: day }),
   ping: () => ({ [PK]: 'PING', [SK]: SINGLE }),
+  /** Which messages hold these exact bytes, and for whom: what a resumed import skips. */
+  sha: (sha256: string, messageId: string) => ({ [PK]: `SHA#${sha256}`, [SK]: messageId }),
 };
 
 export function dayPartition(kind: 'item' | 'audit'): string {
@@ -131,6 +150,12 @@ export const itemIndexKeys = {
   sender: (senderDomain: string) => `S#${senderDomain}`,
   sort: (itemClass: ItemClass, receivedAt: string, id: string) => `${itemClass}#${receivedAt}#${id}`,
   leasePartition: (shard: number) => `X#${shard}`,
+  expiry: (id: string, expiresAt: string) => ({
+    epk: `E#${shardOf(id, EXPIRY_SHARDS)}`,
+    esk: `${expiresAt}#${id}`,
+  }),
+  expiryPartition: (shard: number) => `E#${shard}`,
+  gonePartition: (shard: number) => `U#${shard}`,
   lease: (id: string, until: string) => ({
     xpk: `X#${shardOf(id, LEASE_SHARDS)}`,
     xsk: `${until}#${id}`,
