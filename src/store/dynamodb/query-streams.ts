@@ -18,8 +18,9 @@ export interface RangeQuery {
 }
 
 /**
- * The records of one key range in sort order, read lazily a page at a time (index reads are
- * eventually consistent; base table reads here are too, their callers re-read what matters).
+ * The records of one key range in sort order, read lazily a page at a time. Reads of the base table
+ * are strongly consistent (job items, pending writes, users: what was just written must be seen);
+ * index reads cannot be, and their callers re-read the records they return.
  */
 export async function* queryRange(conn: DynamoConnection, query: RangeQuery): AsyncGenerator<Record_> {
   if (query.low > query.high) return;
@@ -33,6 +34,7 @@ export async function* queryRange(conn: DynamoConnection, query: RangeQuery): As
         ExpressionAttributeNames: { '#p': query.partitionAttribute, '#s': query.sortAttribute },
         ExpressionAttributeValues: { ':p': query.partitionValue, ':low': query.low, ':high': query.high },
         ScanIndexForward: !query.descending,
+        ...(query.index ? {} : { ConsistentRead: true }),
         Limit: query.pageSize,
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
