@@ -16,6 +16,7 @@ import { buildTeacher } from './learning/teachers.js';
 import { Metrics } from './metrics.js';
 import { SmtpRelay } from './release/smtp-relay.js';
 import { startPurgeWorker } from './retention/purge-worker.js';
+import { startMaintenance } from './store/maintenance-worker.js';
 import { openStores } from './store/open-stores.js';
 
 /** How late a digest may come back through the filter and still be recognised as Lazaret's own. */
@@ -36,7 +37,7 @@ export async function startServer(
   /** Where a generated first-admin password is shown once: the console, never the log. */
   announce: (text: string) => void = (text) => process.stderr.write(`${text}\n`),
 ): Promise<RunningServer> {
-  const stores = openStores(config);
+  const stores = await openStores(config, { logger });
   const relay = new SmtpRelay(config.relay);
   const now = () => new Date();
   let listenedUrl = `http://${config.http.host}:${config.http.port}`;
@@ -117,6 +118,7 @@ export async function startServer(
     batchSize: config.retention.batchSize,
   });
 
+  const maintenance = startMaintenance(stores.maintenance, logger, context.now);
   const digestWorker = config.digest.enabled ? new DigestWorker(context) : undefined;
   digestWorker?.start();
   if (teacher) {
@@ -134,6 +136,7 @@ export async function startServer(
         listeners.smtp.close(),
         listeners.http.close(),
         purge.stop(),
+        maintenance.stop(),
         digestWorker?.stop(),
         learningWorker?.stop(),
       ]);

@@ -164,7 +164,7 @@ describe('learning failures: logged, retried with doubling waits, given up after
 
   beforeAll(async () => {
     dir = await tempDir();
-    stores = openStores(testConfig({ LAZARET_DATA_DIR: dir.path }));
+    stores = await openStores(testConfig({ LAZARET_DATA_DIR: dir.path }));
   });
   afterAll(async () => {
     await stores?.close();
