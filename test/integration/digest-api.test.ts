@@ -1,0 +1,291 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.js';
+import { type RunningServer, startServer } from '../../src/server.js';
+import { tempDir, testConfig } from '../helpers/env.js';
+import { message } from '../helpers/mail.js';
+import { type Downstream, sendRaw, startDownstream } from '../helpers/smtp.js';
+import { ApiClient } from '../support/api-client.js';
+import { runCli } from '../support/serve-process.js';
+
+const PASSWORD = 'digest-api-password-1';
+const KEYS = 'digest-api-link-key-0123456789abcdef01234567';
+
+describe('digest settings, defaults, report-spam, own digests and the CLI', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let reinject: Downstream;
+  let relay: Downstream;
+  let server: RunningServer;
+  let env: Record<string, string>;
+  const as: Record<string, ApiClient> = {};
+  const base = () => `http://127.0.0.1:${server.httpAddress.port}`;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    reinject = await startDownstream();
+    relay = await startDownstream();
+    env = {
+      LAZARET_DATA_DIR: dir.path,
+      LAZARET_MODE: 'filter',
+      LAZARET_FILTER_REINJECT_PORT: String(reinject.port),
+      LAZARET_RELAY_PORT: String(relay.port),
+      LAZARET_RELAY_TLS: 'none',
+      LAZARET_SCANNERS_ENABLED: 'headers,policy',
+      LAZARET_SCANNERS_HEADERS_TRUSTED_HOSTS: '127.0.0.1',
+      LAZARET_ADMIN_EMAIL: 'root@corp.test',
+      LAZARET_ADMIN_PASSWORD: PASSWORD,
+      LAZARET_DIGEST_ENABLED: 'false',
+      LAZARET_LINK_KEYS: KEYS,
+      LAZARET_PUBLIC_URL: 'https://quarantine.corp.test',
+    };
+    server = await startServer(
+      testConfig({ ...env, LAZARET_SMTP_PORT: 0, LAZARET_HTTP_PORT: 0 }),
+      createLogger('silent'),
+      () => undefined,
+    );
+    as.root = await ApiClient.login(base, 'root@corp.test', PASSWORD);
+    for (const person of [
+      { email: 'alice@corp.test', role: 'user' },
+      { email: 'bob@other.test', role: 'user' },
+      { email: 'dora@corp.test', role: 'domain_admin', domains: ['corp.test', 'corp2.test'] },
+    ]) {
+      const created = await as.root.request('/api/users', {
+        method: 'POST',
+        json: { ...person, password: PASSWORD },
+      });
+      expect(created.status, created.text).toBe(201);
+      as[person.email.split('@')[0]!] = await ApiClient.login(base, person.email, PASSWORD);
+    }
+  });
+  afterAll(async () => {
+    await server?.close();
+    await reinject?.close();
+    await relay?.close();
+    await dir?.cleanup();
+  });
+
+  it('a person sets their own schedule; what they leave out comes from their domain, then the global default', async () => {
+    const start = await as.alice!.request('/api/digest/settings');
+    expect(start.body).toMatchObject({
+      own: {},
+      domain: 'corp.test',
+      effective: { frequency: 'never', hour: 8, weekday: 1, timeZone: 'UTC' },
+      receives: false,
+      lastSentAt: null,
+    });
+    expect(
+      (
+        await as.root!.request('/api/digest/defaults/global', {
+          method: 'PUT',
+          json: { frequency: 'weekly', weekday: 5 },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await as.dora!.request('/api/digest/defaults/domains/corp.test', {
+          method: 'PUT',
+          json: { frequency: 'daily', hour: 7 },
+        })
+      ).status,
+    ).toBe(200);
+    const inherited = await as.alice!.request('/api/digest/settings');
+    expect(inherited.body).toMatchObject({
+      effective: { frequency: 'daily', hour: 7, weekday: 5, timeZone: 'UTC' },
+      receives: true,
+    });
+    const bob = await as.bob!.request('/api/digest/settings');
+    expect(bob.body).toMatchObject({
+      domain: 'other.test',
+      effective: { frequency: 'weekly', weekday: 5, hour: 8 },
+    });
+
+    const own = await as.alice!.request('/api/digest/settings', {
+      method: 'PUT',
+      json: { timeZone: 'Asia/Kolkata', hour: 21 },
+    });
+    expect(own.status).toBe(200);
+    expect(own.body).toMatchObject({
+      own: { timeZone: 'Asia/Kolkata', hour: 21 },
+      effective: { frequency: 'daily', hour: 21, timeZone: 'Asia/Kolkata' },
+    });
+    const never = await as.alice!.request('/api/digest/settings', {
+      method: 'PUT',
+      json: { frequency: 'never' },
+    });
+    expect(never.body).toMatchObject({ receives: false });
+    const reset = await as.alice!.request('/api/digest/settings', { method: 'DELETE' });
+    expect(reset.body).toMatchObject({ own: {}, effective: { frequency: 'daily', hour: 7 } });
+
+    const defaults = await as.dora!.request('/api/digest/defaults');
+    expect(defaults.body).toMatchObject({
+      global: { domain: null, schedule: { frequency: 'weekly', weekday: 5 } },
+      domains: [
+        { domain: 'corp.test', schedule: { frequency: 'daily', hour: 7 }, updatedBy: 'dora@corp.test' },
+      ],
+    });
+    const audit = await as.root!.request('/api/audit?action=digest.settings');
+    expect((audit.body as { entries: unknown[] }).entries.length).toBe(5);
+  });
+
+  it('refuses bad schedules and defaults one may not set, with clear errors', async () => {
+    const bad = async (client: ApiClient, path: string, json: unknown, status: number, code: string) => {
+      const answer = await client.request(path, { method: 'PUT', json });
+      expect(answer.status, `${path} ${JSON.stringify(json)}: ${answer.text}`).toBe(status);
+      expect(answer.body).toMatchObject({ error: { code } });
+      return answer;
+    };
+    const zone = await bad(
+      as.alice!,
+      '/api/digest/settings',
+      { timeZone: 'Mars/Olympus' },
+      400,
+      'validation_error',
+    );
+    expect(zone.text).toContain('Unknown time zone');
+    await bad(as.alice!, '/api/digest/settings', { hour: 24 }, 400, 'validation_error');
+    await bad(as.alice!, '/api/digest/settings', { frequency: 'monthly' }, 400, 'validation_error');
+    await bad(as.alice!, '/api/digest/settings', { domains: ['corp.test'] }, 400, 'validation_error');
+    await bad(
+      as.dora!,
+      '/api/digest/settings',
+      { frequency: 'daily', domains: ['elsewhere.test'] },
+      400,
+      'validation_error',
+    );
+    await bad(as.alice!, '/api/digest/defaults/global', { frequency: 'daily' }, 403, 'insufficient_scope');
+    await bad(as.dora!, '/api/digest/defaults/global', { frequency: 'daily' }, 403, 'forbidden');
+    await bad(as.dora!, '/api/digest/defaults/domains/other.test', { frequency: 'daily' }, 403, 'forbidden');
+    await bad(
+      as.root!,
+      '/api/digest/defaults/domains/corp.test',
+      { domains: ['x.test'] },
+      400,
+      'validation_error',
+    );
+    expect(
+      (
+        await as.dora!.request('/api/digest/settings', {
+          method: 'PUT',
+          json: { frequency: 'daily', domains: ['corp2.test'] },
+        })
+      ).body,
+    ).toMatchObject({
+      receives: true,
+      copyOf: ['corp2.test'],
+    });
+  });
+
+  it('"report as spam" with learning off says so; someone else\'s item is not found', async () => {
+    const raw = message({
+      from: 'x@spam.example',
+      to: 'alice@corp.test',
+      subject: 'report me',
+      headers: ['X-Spam-Flag: YES'],
+    });
+    expect(
+      (await sendRaw(server.smtpAddress.port, { from: 'x@spam.example', to: ['alice@corp.test'] }, raw)).code,
+    ).toBe(250);
+    const [item] = (await server.context.items.listItems({ subject: 'report me' }, { limit: 1 })).items;
+    const mine = await as.alice!.request(`/api/quarantine/${item!.id}/report-spam`, { method: 'POST' });
+    expect(mine.status).toBe(200);
+    expect(mine.body).toMatchObject({ learning: 'disabled' });
+    expect(
+      (await as.bob!.request(`/api/quarantine/${item!.id}/report-spam`, { method: 'POST' })).status,
+    ).toBe(404);
+  });
+
+  it('never holds a digest it sent itself: it passes the filter; a forged or misdirected seal does not', async () => {
+    const seal = server.context.links.sealDigest('alice@corp.test', new Date());
+    const digest = (to: string, value: string, subject: string) =>
+      message({
+        from: 'quarantine@corp.test',
+        to,
+        subject,
+        headers: [`X-Lazaret-Digest: ${value}`, 'X-Spam-Flag: YES'],
+      });
+    const before = reinject.received.length;
+    const own = await sendRaw(
+      server.smtpAddress.port,
+      { from: 'quarantine@corp.test', to: ['alice@corp.test'] },
+      digest('alice@corp.test', seal, 'own digest'),
+    );
+    expect(own.code).toBe(250);
+    expect(reinject.received.slice(before).some((mail) => mail.raw.includes('own digest'))).toBe(true);
+    const held = async (subject: string) =>
+      (await server.context.items.listItems({ subject }, { limit: 1 })).items.length;
+    expect(await held('own digest')).toBe(0);
+
+    await sendRaw(
+      server.smtpAddress.port,
+      { from: 'quarantine@corp.test', to: ['bob@other.test'] },
+      digest('bob@other.test', seal, 'moved seal'),
+    );
+    expect(await held('moved seal')).toBe(1);
+    await sendRaw(
+      server.smtpAddress.port,
+      { from: 'quarantine@corp.test', to: ['alice@corp.test'] },
+      digest('alice@corp.test', seal.replace(/s=.{5}/, 's=AAAAA'), 'forged seal'),
+    );
+    expect(await held('forged seal')).toBe(1);
+  });
+
+  it('in capture mode a returning digest is refused as a loop instead of being held', async () => {
+    const capture = await startServer(
+      testConfig({
+        ...env,
+        LAZARET_MODE: 'capture',
+        LAZARET_DATA_DIR: `${dir.path}/capture`,
+        LAZARET_SMTP_PORT: 0,
+        LAZARET_HTTP_PORT: 0,
+      }),
+      createLogger('silent'),
+      () => undefined,
+    );
+    try {
+      const seal = capture.context.links.sealDigest('alice@corp.test', new Date());
+      const raw = message({ to: 'alice@corp.test', subject: 'loop', headers: [`X-Lazaret-Digest: ${seal}`] });
+      const outcome = await sendRaw(
+        capture.smtpAddress.port,
+        { from: 'quarantine@corp.test', to: ['alice@corp.test'] },
+        raw,
+      );
+      expect(outcome).toMatchObject({ ok: false, code: 554 });
+      expect(outcome.reply).toContain('digest Lazaret sent itself');
+      expect((await capture.context.items.listItems({ subject: 'loop' }, { limit: 1 })).items).toEqual([]);
+    } finally {
+      await capture.close();
+    }
+  });
+
+  it('lazaret digest send --dry-run prints the digest and changes nothing; without it, it sends', async () => {
+    const dry = await runCli(env, ['digest', 'send', '--user', 'alice@corp.test', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('To: alice@corp.test');
+    expect(dry.stdout).toMatch(/Subject: Quarantine digest: \d+ messages? held for you/);
+    expect(dry.stdout).toContain('Subject: report me');
+    expect(dry.stdout).toContain('https://quarantine.corp.test/link/');
+    expect(dry.stderr).toContain('nothing was sent or recorded');
+    const html = await runCli(env, ['digest', 'send', '--user', 'alice@corp.test', '--dry-run', '--html']);
+    expect(html.stdout).toContain('<table');
+    const raw = await runCli(env, ['digest', 'send', '--user', 'alice@corp.test', '--dry-run', '--raw']);
+    expect(raw.stdout).toContain('X-Lazaret-Digest: v=1;');
+    expect(raw.stdout).toContain('Content-Type: multipart/alternative');
+    expect(relay.received).toHaveLength(0);
+    expect((await as.alice!.request('/api/digest/settings')).body).toMatchObject({ lastSentAt: null });
+
+    const sent = await runCli(env, ['digest', 'send', '--user', 'alice@corp.test']);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(relay.received).toHaveLength(1);
+    expect(relay.received[0]!.to).toEqual(['alice@corp.test']);
+    expect(relay.received[0]!.from).toBe('lazaret@localhost');
+    const again = await runCli(env, ['digest', 'send', '--user', 'alice@corp.test']);
+    expect(again.stderr).toContain('Nothing new is held for alice@corp.test');
+    expect(relay.received).toHaveLength(1);
+    const unknown = await runCli(env, ['digest', 'send', '--user', 'nobody@corp.test', '--dry-run']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('No user nobody@corp.test');
+    const root = await runCli(env, ['digest', 'send', '--user', 'root@corp.test']);
+    expect(root.code).toBe(1);
+    expect(root.stderr).toContain('has no addresses or domains');
+  });
+});
