@@ -257,6 +257,42 @@ describe('digest settings, defaults, report-spam, own digests and the CLI', () =
     }
   });
 
+  it('a link of someone who may only request release asks an administrator instead', async () => {
+    const created = await as.root!.request('/api/users', {
+      method: 'POST',
+      json: { email: 'carol@corp.test', role: 'user', password: PASSWORD, releaseMode: 'request' },
+    });
+    const carolId = (created.body as { user: { id: string } }).user.id;
+    const raw = message({
+      from: 'x@spam.example',
+      to: 'carol@corp.test',
+      subject: 'for carol',
+      headers: ['X-Spam-Flag: YES'],
+    });
+    await sendRaw(server.smtpAddress.port, { from: 'x@spam.example', to: ['carol@corp.test'] }, raw);
+    const [item] = (await server.context.items.listItems({ subject: 'for carol' }, { limit: 1 })).items;
+    const token = server.context.links.sign({
+      action: 'release',
+      userId: carolId,
+      itemIds: [item!.id],
+      expiresAt: new Date(Date.now() + 3_600_000),
+    });
+    const page = await fetch(`${base()}/link/${token}`);
+    expect(await page.text()).toContain(
+      'You may not release it yourself: an administrator will be asked to release it.',
+    );
+    const confirmed = await fetch(`${base()}/link/${token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'confirm=yes',
+    });
+    expect(await confirmed.text()).toContain('Release requested: an administrator will decide.');
+    expect((await server.context.items.getItem(item!.id))?.status).toBe('release_requested');
+    expect(relay.received).toHaveLength(0);
+    const again = await fetch(`${base()}/link/${token}`);
+    expect(await again.text()).toContain('Release of this message was requested already.');
+  });
+
   it('lazaret digest send --dry-run prints the digest and changes nothing; without it, it sends', async () => {
     const dry = await runCli(env, ['digest', 'send', '--user', 'alice@corp.test', '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
