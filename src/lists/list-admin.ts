@@ -13,7 +13,7 @@ import type {
   SenderListFilter,
   SenderListStore,
 } from '../store/sender-list-store.js';
-import { tenantsOfUser, type UserRecord, type UserStore } from '../store/user-store.js';
+import { tenantsOfUser, type UserStore } from '../store/user-store.js';
 import { normaliseSenderPattern } from './sender-patterns.js';
 
 /** Use cases of sender allow/block lists, shared by the API, digest links and the CLI; each change is audited. */
@@ -187,12 +187,4 @@ export async function listEntries(
     },
     page,
   );
-}
-
-/** Users whose list is `scope` (for presenting entries); null for domain and global scopes. */
-export async function listOwner(
-  deps: Pick<ListAdminDeps, 'users'>,
-  scope: OwnerScope,
-): Promise<UserRecord | null> {
-  return scope.kind === 'user' ? deps.users.getUser(scope.userId) : null;
 }
