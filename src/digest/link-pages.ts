@@ -185,6 +185,12 @@ const REFUSALS: Record<string, { status: number; title: string; advice: string }
     advice:
       'Digest links work for a limited time. Sign in to Lazaret to handle the message, or wait for your next digest.',
   },
+  not_found: {
+    status: 404,
+    title: 'This link is not for your mail',
+    advice:
+      'The message it names is not in your quarantine (any more). Sign in to Lazaret to see what is held for you.',
+  },
   link_wrong_user: {
     status: 403,
     title: 'This link is for someone else',

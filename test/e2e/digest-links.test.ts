@@ -318,8 +318,9 @@ describeInChromium('digest links in Chromium: a GET never acts, the confirm POST
       expiresAt: new Date(Date.now() + 3_600_000),
     });
     page = await open(`${serve.baseUrl}/link/${foreign}`);
-    expect(page.status).toBe(200);
-    expect(page.body).toContain('Nothing will be done: This message is not in your quarantine (any more).');
+    expect(page.status).toBe(404);
+    expect(page.body).toContain('This link is not for your mail');
+    expect(page.body).toContain('Nothing was changed.');
     expect(await page.page.$('button#go')).toBeNull();
     await page.page.close();
     const forced = await fetch(`${serve.baseUrl}/link/${foreign}`, {
@@ -327,7 +328,8 @@ describeInChromium('digest links in Chromium: a GET never acts, the confirm POST
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'confirm=yes',
     });
-    expect(await forced.text()).toContain('This message is not in your quarantine');
+    expect(forced.status).toBe(404);
+    expect(await forced.text()).toContain('this link names no message of yours');
     // A link for an item that never existed reads the same.
     const unknown = signer.sign({
       action: 'release',
@@ -335,9 +337,9 @@ describeInChromium('digest links in Chromium: a GET never acts, the confirm POST
       itemIds: [newId()],
       expiresAt: new Date(Date.now() + 3_600_000),
     });
-    expect(await (await fetch(`${serve.baseUrl}/link/${unknown}`)).text()).toContain(
-      'not in your quarantine',
-    );
+    const none = await fetch(`${serve.baseUrl}/link/${unknown}`);
+    expect(none.status).toBe(404);
+    expect(await none.text()).toContain('This link is not for your mail');
     expect(await items()).toEqual(before);
   });
 

@@ -4,7 +4,7 @@ import { type AppContext, authDeps } from '../../app-context.js';
 import { authenticateSession } from '../../auth/authenticate.js';
 import { isLazaretError } from '../../core/errors.js';
 import { userTimeZone } from '../../digest/digest-audience.js';
-import { openLink, performLink, planLink } from '../../digest/link-actions.js';
+import { type LinkPlan, openLink, performLink, planLink } from '../../digest/link-actions.js';
 import { confirmPage, type Page, refusalPage, resultPage } from '../../digest/link-pages.js';
 import { SESSION_COOKIE } from '../request-actor.js';
 
@@ -85,6 +85,18 @@ export const digestLinkRoutes =
       );
     };
 
+    /** A link none of whose items its person may see: refused like a link for somebody else's mail. */
+    const foreign = (plan: LinkPlan) =>
+      plan.items.every((each) => 'wont' in each && each.wont === 'not_found');
+    const refuseForeign = (request: FastifyRequest, reply: FastifyReply, nonce: string) => {
+      request.log.info({ event: 'LINK_REFUSED', code: 'not_found' });
+      return send(
+        reply,
+        refusalPage('not_found', 'Nothing was done: this link names no message of yours.', listUrl()),
+        nonce,
+      );
+    };
+
     const route = { config: { public: true }, logSerializers, schema: { hide: true } } as const;
 
     app.get<{ Params: { token: string } }>('/link/:token', route, async (request, reply) => {
@@ -97,6 +109,7 @@ export const digestLinkRoutes =
             .redirect(`${base()}/quarantine/${opened.claims.itemIds[0]}`, 303);
         }
         const plan = await planLink(context, opened);
+        if (foreign(plan)) return refuseForeign(request, reply, nonce);
         const timeZone = await userTimeZone(context.digests, opened.user, context.config);
         return send(
           reply,
@@ -141,6 +154,7 @@ export const digestLinkRoutes =
             });
             return send(reply, page, nonce);
           }
+          if (foreign(await planLink(context, opened))) return refuseForeign(request, reply, nonce);
           const result = await performLink(context, opened, request.ip);
           request.log.info({
             event: 'LINK_USED',
