@@ -1,9 +1,13 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/load-config.js';
+import type { BulkSettings } from './release/bulk/bulk-engine.js';
+import type { Limiter } from './release/bulk/limiter.js';
+import type { DeliveryPolicy } from './release/release-item.js';
 import type { SmtpRelay } from './release/smtp-relay.js';
 import type { AuditStore } from './store/audit-store.js';
 import type { BlobStore } from './store/blob-store.js';
 import type { ItemStore } from './store/item-store.js';
+import type { JobStore } from './store/job-store.js';
 
 /** Everything the use cases need, built once by the composition root (server.ts) and passed down. */
 export interface AppContext {
@@ -11,9 +15,18 @@ export interface AppContext {
   items: ItemStore;
   audit: AuditStore;
   blobs: BlobStore;
+  jobs: JobStore;
   relay: SmtpRelay;
   logger: Logger;
   now: () => Date;
   nodeName: string;
   leaseMs: number;
+  delivery: DeliveryPolicy;
+  /** SMTP transactions in flight towards the relay, across single releases, bulk actions and jobs. */
+  smtpLimiter: Limiter;
+  bulk: BulkSettings;
+  /** Lease of a running job (jobs.leaseMs). */
+  jobLeaseMs: number;
+  /** Tells the job worker to look for work now (a job was created or cancelled). */
+  wakeJobs: () => void;
 }

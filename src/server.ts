@@ -5,8 +5,11 @@ import { buildApi } from './api/app.js';
 import type { AppContext } from './app-context.js';
 import type { Config } from './config/load-config.js';
 import { type SmtpListener, startSmtpListener } from './ingest/smtp-listener.js';
+import { Limiter } from './release/bulk/limiter.js';
+import { JobWorker } from './release/jobs/job-worker.js';
+import { LeaseSweeper } from './release/lease-sweeper.js';
 import { SmtpRelay } from './release/smtp-relay.js';
-import { openStores } from './store/open-stores.js';
+import { openStores, type Stores } from './store/open-stores.js';
 
 export interface RunningServer {
   context: AppContext;
@@ -16,21 +19,46 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The composition root: the only place that picks backends and wires the parts together. */
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const stores = openStores(config);
-  const relay = new SmtpRelay(config.relay);
-  const context: AppContext = {
+/** The context of the use cases over opened stores and a relay: shared by `serve` and the tests. */
+export function buildContext(
+  config: Config,
+  logger: Logger,
+  stores: Omit<Stores, 'close'>,
+  relay: SmtpRelay,
+): AppContext {
+  return {
     config,
     items: stores.items,
     audit: stores.audit,
     blobs: stores.blobs,
+    jobs: stores.jobs,
     relay,
     logger,
     now: () => new Date(),
     nodeName: config.nodeName,
     leaseMs: config.release.leaseMs,
+    delivery: { attempts: config.release.attempts, retryBaseMs: config.release.retryBaseMs },
+    smtpLimiter: new Limiter(config.relay.maxConnections),
+    bulk: {
+      window: config.bulk.window,
+      storeConcurrency: config.bulk.storeConcurrency,
+      storeBatchSize: config.bulk.storeBatchSize,
+      throttleTries: config.bulk.throttleTries,
+      throttleBackoffMs: config.bulk.throttleBackoffMs,
+    },
+    jobLeaseMs: config.jobs.leaseMs,
+    wakeJobs: () => undefined,
   };
+}
+
+/** The composition root: the only place that picks backends and wires the parts together. */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const stores = openStores(config);
+  const relay = new SmtpRelay(config.relay);
+  const context = buildContext(config, logger, stores, relay);
+  const worker = new JobWorker(context, { concurrency: config.jobs.concurrency, pollMs: config.jobs.pollMs });
+  context.wakeJobs = () => worker.wake();
+  const sweeper = new LeaseSweeper(context, config.release.sweepIntervalMs);
 
   let smtp: SmtpListener | undefined;
   let http: FastifyInstance | undefined;
@@ -45,10 +73,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await stores.close();
     throw error;
   }
+  sweeper.start();
+  worker.start();
   const smtpAddress = smtp.address();
   const httpAddress = http.server.address() as AddressInfo;
   logger.info({ event: 'SMTP_LISTENING', host: smtpAddress.address, port: smtpAddress.port });
   logger.info({ event: 'HTTP_LISTENING', host: httpAddress.address, port: httpAddress.port });
+  logger.info({ event: 'JOB_WORKER_STARTED', owner: worker.owner });
 
   const listeners = { smtp, http };
   return {
@@ -56,7 +87,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     smtpAddress,
     httpAddress,
     async close() {
-      await Promise.all([listeners.smtp.close(), listeners.http.close()]);
+      await Promise.all([listeners.smtp.close(), listeners.http.close(), worker.stop(), sweeper.stop()]);
       relay.close();
       await stores.close();
       logger.info({ event: 'SHUTDOWN_COMPLETE' });

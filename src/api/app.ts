@@ -6,8 +6,16 @@ import type { AppContext } from '../app-context.js';
 import { installErrorHandler } from './error-handler.js';
 import { installActorResolution } from './request-actor.js';
 import { healthRoutes } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
 import { quarantineRoutes } from './routes/quarantine.js';
-import { ErrorBody, ItemSchema, MessageSchema } from './schemas.js';
+import {
+  CompatResultSchema,
+  ErrorBody,
+  ItemSchema,
+  JobItemSchema,
+  JobSchema,
+  MessageSchema,
+} from './schemas.js';
 
 /** The HTTP API: every route has a schema, and the OpenAPI document is built from those schemas. */
 export async function buildApi(context: AppContext): Promise<FastifyInstance> {
@@ -18,7 +26,9 @@ export async function buildApi(context: AppContext): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  for (const schema of [ErrorBody, ItemSchema, MessageSchema]) app.addSchema(schema);
+  for (const schema of [ErrorBody, ItemSchema, MessageSchema, JobSchema, JobItemSchema, CompatResultSchema]) {
+    app.addSchema(schema);
+  }
   installErrorHandler(app);
   installActorResolution(app);
 
@@ -40,5 +50,6 @@ export async function buildApi(context: AppContext): Promise<FastifyInstance> {
 
   await app.register(healthRoutes(context));
   await app.register(quarantineRoutes(context));
+  await app.register(jobRoutes(context));
   return app;
 }

@@ -29,3 +29,17 @@ export function scopeFilter(actor: Actor): Pick<ItemFilter, 'recipientIn' | 'ten
       return { recipientIn: actor.addresses };
   }
 }
+
+/**
+ * Whether the actor may release an item it can see. Malware is released by administrators only;
+ * everyone else gets `forbidden` for it (not `not_found`: they can see the item, so hiding it would
+ * be a lie and a confusing one).
+ */
+export function canRelease(actor: Actor, item: QuarantineItem): boolean {
+  return actor.role === 'admin' || item.reason !== 'malware';
+}
+
+/** Whether the credential allows changing items at all (release, delete, bulk jobs). */
+export function mayChangeItems(actor: Actor): boolean {
+  return actor.scopes.includes('release') || actor.scopes.includes('admin');
+}

@@ -26,7 +26,17 @@ export interface Config {
     maxConnections: number;
     timeoutMs: number;
   };
-  release: { leaseMs: number };
+  release: { leaseMs: number; attempts: number; retryBaseMs: number; sweepIntervalMs: number };
+  bulk: {
+    syncLimit: number;
+    maxIds: number;
+    window: number;
+    storeConcurrency: number;
+    storeBatchSize: number;
+    throttleTries: number;
+    throttleBackoffMs: number;
+  };
+  jobs: { concurrency: number; leaseMs: number; pollMs: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }
 

@@ -56,6 +56,8 @@ export interface ItemError {
   at: Timestamp;
   /** SMTP reply from the downstream server, when the error came from one. */
   reply?: string;
+  /** SMTP attempts made before giving up, for delivery errors. */
+  attempts?: number;
 }
 
 export interface ReleaseInfo {
@@ -63,6 +65,8 @@ export interface ReleaseInfo {
   by: string;
   at: Timestamp;
   reply: string;
+  /** SMTP attempts it took (4xx answers are retried with back-off). */
+  attempts?: number;
 }
 
 export interface Lease {

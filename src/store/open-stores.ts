@@ -4,14 +4,17 @@ import type { AuditStore } from './audit-store.js';
 import type { BlobStore } from './blob-store.js';
 import { FsBlobStore } from './fs/fs-blob-store.js';
 import type { ItemStore } from './item-store.js';
+import type { JobStore } from './job-store.js';
 import { SqliteAuditStore } from './sqlite/sqlite-audit-store.js';
 import { openSqliteDatabase } from './sqlite/sqlite-database.js';
 import { SqliteItemStore } from './sqlite/sqlite-item-store.js';
+import { SqliteJobStore } from './sqlite/sqlite-job-store.js';
 
 export interface Stores {
   items: ItemStore;
   audit: AuditStore;
   blobs: BlobStore;
+  jobs: JobStore;
   close(): Promise<void>;
 }
 
@@ -21,10 +24,12 @@ export function openStores(config: Config): Stores {
   const items = new SqliteItemStore({ db });
   const audit = new SqliteAuditStore(db);
   const blobs = new FsBlobStore(join(config.dataDir, 'blobs'));
+  const jobs = new SqliteJobStore(db);
   return {
     items,
     audit,
     blobs,
+    jobs,
     async close() {
       await blobs.close();
       await items.close();

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { storeError } from '../../core/errors.js';
 import { canTransition } from '../../core/item-status.js';
+import type { SearchTerm } from '../../core/search-query.js';
 import {
   type ItemStatus,
   LIVE_STATUSES,
@@ -16,9 +17,10 @@ import type {
   Page,
   PageRequest,
   TransitionExpectation,
+  TransitionRequest,
   TransitionResult,
 } from '../item-store.js';
-import { ITEM_MIGRATIONS } from './schema.js';
+import { ITEM_MIGRATIONS, SEARCH_MIGRATIONS } from './schema.js';
 import { migrate, openSqliteDatabase } from './sqlite-database.js';
 
 export interface SqliteItemStoreOptions {
@@ -123,6 +125,50 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
+/** SQLite's lower() folds ASCII only; search must fold like JavaScript (the reference semantics). */
+const LOWER = 'lz_lower';
+
+/** One search term as an SQL condition that is never NULL, so that NOT works as negation. */
+function termSql(term: SearchTerm): { sql: string; params: unknown[] } {
+  const has = (column: string) => `instr(${LOWER}(coalesce(${column}, '')), ?) > 0`;
+  const list = (values: readonly string[]) => values.map(() => '?').join(',');
+  switch (term.kind) {
+    case 'text':
+      switch (term.field) {
+        case 'from':
+          return { sql: `(${has('sender')} OR ${has('from_header')})`, params: [term.value, term.value] };
+        case 'to':
+          return { sql: has('recipient'), params: [term.value] };
+        case 'subject':
+          return { sql: has('subject'), params: [term.value] };
+        default:
+          return {
+            sql: `(${has('subject')} OR ${has('from_header')} OR ${has('sender')} OR ${has('recipient')})`,
+            params: [term.value, term.value, term.value, term.value],
+          };
+      }
+    case 'reason':
+      return { sql: `reason IN (${list(term.values)})`, params: [...term.values] };
+    case 'status':
+      return { sql: `status IN (${list(term.values)})`, params: [...term.values] };
+    case 'message_id':
+      return {
+        sql: `(message_id = ? OR message_id IN (SELECT id FROM messages WHERE trim(json_extract(headers, '$.messageId'), ' <>') = ?))`,
+        params: [term.value, term.value],
+      };
+    case 'after':
+      return { sql: 'received_at >= ?', params: [term.at] };
+    case 'before':
+      return { sql: 'received_at < ?', params: [term.at] };
+    case 'larger':
+      return { sql: 'size > ?', params: [term.bytes] };
+    case 'smaller':
+      return { sql: 'size < ?', params: [term.bytes] };
+    case 'has_attachment':
+      return { sql: 'has_attachments = 1', params: [] };
+  }
+}
+
 /** The embedded ItemStore: one SQLite file in WAL mode, every statement prepared once. */
 export class SqliteItemStore implements ItemStore {
   private readonly db: Database;
@@ -130,12 +176,20 @@ export class SqliteItemStore implements ItemStore {
   private readonly statements = new Map<string, Statement>();
   private readonly afterItemWrite: ((index: number) => void) | undefined;
   private readonly insertMessageTx: (message: MessageRecord, items: readonly QuarantineItem[]) => void;
+  private readonly transitionManyTx: (requests: readonly TransitionRequest[]) => TransitionResult[];
 
   constructor(options: SqliteItemStoreOptions) {
     if (!options.db && !options.path) throw new Error('SqliteItemStore needs a database or a path');
     this.ownsDb = options.db === undefined;
     this.db = options.db ?? openSqliteDatabase(options.path!);
     migrate(this.db, ITEM_MIGRATIONS);
+    migrate(this.db, SEARCH_MIGRATIONS);
+    this.db.function(LOWER, { deterministic: true }, (value: unknown) =>
+      typeof value === 'string' ? value.toLowerCase() : value,
+    );
+    this.transitionManyTx = this.db.transaction((requests: readonly TransitionRequest[]) =>
+      requests.map((request) => this.transitionSync(request.id, request.expected, request.change)),
+    );
     this.afterItemWrite = options.afterItemWrite;
     this.insertMessageTx = this.db.transaction((message: MessageRecord, items: readonly QuarantineItem[]) =>
       this.insertMessage(message, items),
@@ -291,6 +345,11 @@ export class SqliteItemStore implements ItemStore {
         conditions.push('message_id = ?');
         params.push(filter.messageId);
       }
+      for (const term of filter.terms ?? []) {
+        const compiled = termSql(term);
+        conditions.push(term.negated ? `NOT ${compiled.sql}` : compiled.sql);
+        params.push(...compiled.params);
+      }
       if (page.cursor !== undefined) {
         const after = decodeCursor(page.cursor);
         conditions.push('(received_at < ? OR (received_at = ? AND id < ?))');
@@ -309,34 +368,51 @@ export class SqliteItemStore implements ItemStore {
   }
 
   transition(id: string, expected: TransitionExpectation, change: ItemChange): Promise<TransitionResult> {
-    return this.run('transition', () => {
-      const allowedFrom = expected.status.filter((status) => canTransition(status, change.status));
-      if (allowedFrom.length === 0) return { ok: false, current: this.readItem(id) };
-      const sets = ['status = ?', 'updated_at = ?', 'version = version + 1'];
-      const params: unknown[] = [change.status, change.at];
-      if (change.release !== undefined) {
-        sets.push('release = ?');
-        params.push(change.release === null ? null : JSON.stringify(change.release));
-      }
-      if (change.lastError !== undefined) {
-        sets.push('last_error = ?');
-        params.push(change.lastError === null ? null : JSON.stringify(change.lastError));
-      }
-      if (change.lease !== undefined) {
-        sets.push('lease_owner = ?', 'lease_until = ?');
-        params.push(change.lease?.owner ?? null, change.lease?.until ?? null);
-      }
-      let where = `id = ? AND status IN (${allowedFrom.map(() => '?').join(',')})`;
-      params.push(id, ...allowedFrom);
-      if (expected.version !== undefined) {
-        where += ' AND version = ?';
-        params.push(expected.version);
-      }
-      const row = this.statement(`UPDATE items SET ${sets.join(', ')} WHERE ${where} RETURNING *`).get(
-        ...params,
-      ) as ItemRow | undefined;
-      return row ? { ok: true, item: toItem(row) } : { ok: false, current: this.readItem(id) };
-    });
+    return this.run('transition', () => this.transitionSync(id, expected, change));
+  }
+
+  transitionMany(requests: readonly TransitionRequest[]): Promise<TransitionResult[]> {
+    return this.run('transitionMany', () => this.transitionManyTx(requests));
+  }
+
+  listExpiredLeases(until: string, limit: number): Promise<QuarantineItem[]> {
+    return this.run('listExpiredLeases', () =>
+      (
+        this.statement(
+          `SELECT * FROM items WHERE lease_until IS NOT NULL AND lease_until <= ? AND status = 'releasing'
+           ORDER BY lease_until LIMIT ?`,
+        ).all(until, limit) as ItemRow[]
+      ).map(toItem),
+    );
+  }
+
+  private transitionSync(id: string, expected: TransitionExpectation, change: ItemChange): TransitionResult {
+    const allowedFrom = expected.status.filter((status) => canTransition(status, change.status));
+    if (allowedFrom.length === 0) return { ok: false, current: this.readItem(id) };
+    const sets = ['status = ?', 'updated_at = ?', 'version = version + 1'];
+    const params: unknown[] = [change.status, change.at];
+    if (change.release !== undefined) {
+      sets.push('release = ?');
+      params.push(change.release === null ? null : JSON.stringify(change.release));
+    }
+    if (change.lastError !== undefined) {
+      sets.push('last_error = ?');
+      params.push(change.lastError === null ? null : JSON.stringify(change.lastError));
+    }
+    if (change.lease !== undefined) {
+      sets.push('lease_owner = ?', 'lease_until = ?');
+      params.push(change.lease?.owner ?? null, change.lease?.until ?? null);
+    }
+    let where = `id = ? AND status IN (${allowedFrom.map(() => '?').join(',')})`;
+    params.push(id, ...allowedFrom);
+    if (expected.version !== undefined) {
+      where += ' AND version = ?';
+      params.push(expected.version);
+    }
+    const row = this.statement(`UPDATE items SET ${sets.join(', ')} WHERE ${where} RETURNING *`).get(
+      ...params,
+    ) as ItemRow | undefined;
+    return row ? { ok: true, item: toItem(row) } : { ok: false, current: this.readItem(id) };
   }
 
   private readItem(id: string): QuarantineItem | null {
