@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerBulkCommands } from './bulk-commands.js';
 import { registerServeCommand } from './serve-command.js';
 
 const program = new Command()
@@ -8,5 +9,6 @@ const program = new Command()
   .version('0.1.0');
 
 registerServeCommand(program);
+registerBulkCommands(program);
 
 await program.parseAsync(process.argv);
