@@ -43,6 +43,7 @@ export function buildContext(
       window: config.bulk.window,
       storeConcurrency: config.bulk.storeConcurrency,
       storeBatchSize: config.bulk.storeBatchSize,
+      storeLingerMs: config.bulk.storeLingerMs,
       throttleTries: config.bulk.throttleTries,
       throttleBackoffMs: config.bulk.throttleBackoffMs,
     },

@@ -220,6 +220,14 @@ export const CONFIG_KEYS = [
     description: 'Most item writes coalesced into one store call.',
   },
   {
+    path: 'bulk.storeLingerMs',
+    env: 'LAZARET_BULK_STORE_LINGER_MS',
+    type: { kind: 'int', min: 0, max: 1000 },
+    default: 5,
+    description:
+      'How long an item write waits for others to join its store call (group commit: each durable commit costs a disk sync or a round trip).',
+  },
+  {
     path: 'bulk.throttleTries',
     env: 'LAZARET_BULK_THROTTLE_TRIES',
     type: { kind: 'int', min: 1, max: 100 },

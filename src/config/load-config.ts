@@ -33,6 +33,7 @@ export interface Config {
     window: number;
     storeConcurrency: number;
     storeBatchSize: number;
+    storeLingerMs: number;
     throttleTries: number;
     throttleBackoffMs: number;
   };

@@ -18,7 +18,7 @@ export class AdaptiveWindow {
   readonly limiter: Limiter;
   private readonly stats: WindowStats;
   private successes = 0;
-  private lastShrink = 0;
+  private lastShrink = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly size: number,

@@ -22,6 +22,8 @@ export interface BulkSettings {
   storeConcurrency: number;
   /** Most conditional writes coalesced into one store call. */
   storeBatchSize: number;
+  /** How long a write waits for others to join its store call (group commit). */
+  storeLingerMs: number;
   /** Tries of a store call answered with a throttling signal. */
   throttleTries: number;
   /** First back-off after a throttling signal (doubling, with jitter). */
@@ -85,6 +87,7 @@ export class BulkEngine {
       concurrency: deps.bulk.storeConcurrency,
       maxTries: deps.bulk.throttleTries,
       backoffMs: deps.bulk.throttleBackoffMs,
+      lingerMs: deps.bulk.storeLingerMs,
       window: this.window,
     });
   }

@@ -24,6 +24,11 @@ export interface BatcherOptions {
   maxTries: number;
   /** First back-off after a throttling signal; doubles on each further one. */
   backoffMs: number;
+  /**
+   * How long a write may wait for others to join its call (group commit): each call of a durable
+   * store costs a sync to disk or a round trip, whatever its size.
+   */
+  lingerMs?: number;
   window: AdaptiveWindow;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -101,11 +106,13 @@ export class StoreBatcher implements TransitionPort {
     }
     if (this.scheduled) return;
     this.scheduled = true;
-    // Let the writes started in this turn of the event loop join one call.
-    setImmediate(() => {
+    const flush = () => {
       this.scheduled = false;
       this.pump();
-    });
+    };
+    // At least the writes started in this turn of the event loop join one call.
+    if (this.options.lingerMs) setTimeout(flush, this.options.lingerMs);
+    else setImmediate(flush);
   }
 
   private pump(): void {

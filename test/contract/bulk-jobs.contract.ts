@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { zeroCounters } from '../../src/core/outcomes.js';
+import { createJob } from '../../src/release/jobs/job-service.js';
+import { admin, BulkHarness } from '../support/bulk-harness.js';
+import type { MakeStores } from './stores.js';
+
+/** Large jobs over one backend pair: run them against every backend; they must take seconds. */
+export function bulkScaleContract(backend: string, makeStores: MakeStores): void {
+  describe(`bulk jobs at scale: ${backend}`, () => {
+    it('releases 10,000 items selected by query exactly once each, byte for byte, with counters, outcomes and audit agreeing', async () => {
+      const harness = await new BulkHarness(makeStores, {
+        env: { LAZARET_BULK_WINDOW: '256', LAZARET_RELAY_MAX_CONNECTIONS: '16' },
+      }).start();
+      try {
+        // 2,000 messages with 1, 3, 5, 7 or 9 recipients (5 on average): 10,000 items.
+        const seedStart = Date.now();
+        const seeded = await harness.seed(
+          2000,
+          (index) => Array.from({ length: 1 + 2 * (index % 5) }, (_, n) => `r${n}.m${index}@big.test`),
+          { subject: 'bigjob' },
+        );
+        const items = seeded.flatMap((entry) => entry.items);
+        expect(items).toHaveLength(10_000);
+        const seedMs = Date.now() - seedStart;
+        harness.startWorker();
+
+        const started = Date.now();
+        const { job } = await createJob(harness.context, admin, {
+          action: 'release',
+          query: 'subject:bigjob to:@big.test',
+          force: false,
+          recipients: null,
+        });
+        const done = await harness.waitForJob(job.id);
+        const seconds = (Date.now() - started) / 1000;
+        console.info(
+          `[figures] 10k release job (${backend}): ${seconds.toFixed(2)} s, ${Math.round(10_000 / seconds)} items/s, ` +
+            `${done.stats?.smtpTransactions} SMTP transactions; seeding took ${seedMs} ms; stats ${JSON.stringify(done.stats)}`,
+        );
+
+        expect(done).toMatchObject({ state: 'completed', total: 10_000, selectionComplete: true });
+        expect(done.counters).toEqual({ ...zeroCounters(), ok: 10_000 });
+        expect(done.cursor).toBe(10_000);
+        const delivered = harness.deliveredTo();
+        for (const entry of seeded) {
+          for (const item of entry.items) {
+            const copies = delivered.get(item.recipient) ?? [];
+            expect(copies, item.recipient).toHaveLength(1);
+            expect(Buffer.compare(copies[0]!, entry.raw)).toBe(0);
+          }
+        }
+        expect(delivered.size).toBe(10_000);
+        // One SMTP transaction per message: items of the same message went together.
+        expect(harness.downstream.deliveries).toHaveLength(2000);
+
+        const okItems = await harness.fixture.jobs.listJobItems(job.id, { outcome: 'ok' }, { limit: 1000 });
+        expect(okItems.items).toHaveLength(1000);
+        expect(
+          (await harness.fixture.jobs.listJobItems(job.id, { outcome: 'pending' }, { limit: 10 })).items,
+        ).toEqual([]);
+        const stored = await harness.fixture.items.getItems(items.map((item) => item.id));
+        expect([...stored.values()].every((item) => item.status === 'released')).toBe(true);
+
+        const audit = await harness.fixture.audit.listAudit({ jobId: job.id }, { limit: 10 });
+        expect(audit.items).toHaveLength(1);
+        expect(audit.items[0]).toMatchObject({
+          action: 'job.release',
+          outcome: 'ok',
+          counts: { ok: 10_000 },
+          tenants: ['big.test'],
+        });
+      } finally {
+        await harness.close();
+      }
+    });
+  });
+}
