@@ -52,6 +52,7 @@ export const ItemSchema = Type.Object(
         at: Type.String({ format: 'date-time' }),
         reply: Type.String(),
         attempts: Type.Optional(Type.Integer()),
+        jobId: Type.Optional(Type.String()),
       }),
     ),
     lastError: Nullable(ItemErrorSchema),

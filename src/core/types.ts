@@ -67,6 +67,8 @@ export interface ReleaseInfo {
   reply: string;
   /** SMTP attempts it took (4xx answers are retried with back-off). */
   attempts?: number;
+  /** The bulk job that released it, if one did. */
+  jobId?: string;
 }
 
 export interface Lease {

@@ -42,6 +42,8 @@ export interface ReleaseRequest {
   leaseOwner: string;
   /** Leases of a worker known to be gone (a job taken over), treated as expired. */
   isAbandonedLease?: (lease: Lease) => boolean;
+  /** The job doing the release, recorded in the item's release info. */
+  jobId?: string;
 }
 
 export interface ReleaseOptions {
@@ -143,6 +145,13 @@ function refusal(item: QuarantineItem, request: ReleaseRequest, now: Date): Item
   }
   if (item.status === 'deleted' || item.status === 'expired') {
     return outcome(item, item.id, 'already_deleted', 'The item was deleted; its message is gone.');
+  }
+  if (item.status === 'released' && request.jobId !== undefined && item.release?.jobId === request.jobId) {
+    // Released by an earlier run of this same job whose outcome was not stored before it stopped.
+    return outcome(item, item.id, 'ok', 'Released.', {
+      reply: item.release.reply,
+      ...(item.release.attempts ? { attempts: item.release.attempts } : {}),
+    });
   }
   if (item.status === 'released' && !request.force) {
     return outcome(

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { isLazaretError } from '../../src/core/errors.js';
 import { zeroCounters } from '../../src/core/outcomes.js';
 import { createJob } from '../../src/release/jobs/job-service.js';
-import { admin, BulkHarness } from '../support/bulk-harness.js';
+import { releaseItem } from '../../src/release/release-item.js';
+import { admin, BulkHarness, seededRandom } from '../support/bulk-harness.js';
 import type { MakeStores } from './stores.js';
 
 /** Large jobs over one backend pair: run them against every backend; they must take seconds. */
@@ -69,6 +71,69 @@ export function bulkScaleContract(backend: string, makeStores: MakeStores): void
           counts: { ok: 10_000 },
           tenants: ['big.test'],
         });
+      } finally {
+        await harness.close();
+      }
+    });
+
+    it('delivers each of 5,000 items exactly once under two simultaneous jobs on two nodes plus 200 single releases', async () => {
+      const harness = await new BulkHarness(makeStores, {
+        env: { LAZARET_JOBS_CONCURRENCY: '1', LAZARET_RELAY_MAX_CONNECTIONS: '8' },
+      }).start();
+      try {
+        const seeded = await harness.seed(1000, (index) =>
+          Array.from({ length: 5 }, (_, n) => `r${n}.m${index}@race.test`),
+        );
+        const items = seeded.flatMap((entry) => entry.items);
+        const nodeA = harness.context;
+        const nodeB = harness.buildContext();
+        harness.startWorker(nodeA);
+        harness.startWorker(nodeB);
+        const random = seededRandom(42);
+        const singles = Array.from({ length: 200 }, () => items[Math.floor(random() * items.length)]!.id);
+
+        const [jobA, jobB, ...singleResults] = await Promise.all([
+          createJob(nodeA, admin, {
+            action: 'release',
+            query: 'to:@race.test',
+            force: false,
+            recipients: null,
+          }),
+          createJob(nodeB, admin, {
+            action: 'release',
+            ids: items.map((item) => item.id),
+            force: false,
+            recipients: null,
+          }),
+          ...singles.map((id) =>
+            releaseItem(nodeA, id, admin).then(
+              () => 'ok',
+              (error: unknown) => (isLazaretError(error) ? error.code : 'unexpected'),
+            ),
+          ),
+        ]);
+        const [doneA, doneB] = await Promise.all([
+          harness.waitForJob(jobA.job.id),
+          harness.waitForJob(jobB.job.id),
+        ]);
+
+        const delivered = harness.deliveredTo();
+        for (const item of items) expect(delivered.get(item.recipient), item.recipient).toHaveLength(1);
+        expect(delivered.size).toBe(5000);
+        const singleOk = singleResults.filter((code) => code === 'ok').length;
+        expect(doneA.counters.ok + doneB.counters.ok + singleOk).toBe(5000);
+        expect(new Set(singleResults.filter((code) => code !== 'ok'))).toSatisfy((codes: Set<string>) =>
+          [...codes].every((code) => ['already_released', 'conflict'].includes(code)),
+        );
+        for (const done of [doneA, doneB]) {
+          expect(done.state).toBe('completed');
+          expect(done.counters.ok + done.counters.already_released + done.counters.conflict).toBe(5000);
+        }
+        // Both jobs did real work at the same time: neither found everything done already.
+        expect(doneA.counters.ok).toBeGreaterThan(0);
+        expect(doneB.counters.ok).toBeGreaterThan(0);
+        const stored = await harness.fixture.items.getItems(items.map((item) => item.id));
+        expect([...stored.values()].every((item) => item.status === 'released')).toBe(true);
       } finally {
         await harness.close();
       }

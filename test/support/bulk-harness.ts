@@ -8,6 +8,7 @@ import { Limiter } from '../../src/release/bulk/limiter.js';
 import { JobWorker } from '../../src/release/jobs/job-worker.js';
 import { SmtpRelay } from '../../src/release/smtp-relay.js';
 import { buildContext } from '../../src/server.js';
+import type { BlobStore } from '../../src/store/blob-store.js';
 import type { ItemStore } from '../../src/store/item-store.js';
 import { FINAL_JOB_STATES, type Job } from '../../src/store/job-store.js';
 import type { MakeStores, StoreFixture } from '../contract/stores.js';
@@ -109,56 +110,13 @@ export class BulkHarness {
     return worker;
   }
 
-  /**
-   * Holds `count` messages; message i goes to `recipients(i)`. Raw messages carry a unique
-   * Message-ID and bytes that are not valid UTF-8, to check byte-exact delivery.
-   */
-  async seed(
+  /** Holds `count` messages; message i goes to `recipients(i)` (see seedMessages). */
+  seed(
     count: number,
     recipients: (index: number) => string[],
-    options: { subject?: string; reason?: Reason; from?: string } = {},
+    options: SeedOptions = {},
   ): Promise<SeededMessage[]> {
-    const seeded: SeededMessage[] = [];
-    const limiter = new Limiter(16);
-    const from = options.from ?? 'sender@bulk.test';
-    await Promise.all(
-      Array.from({ length: count }, (_, index) =>
-        limiter.run(async () => {
-          const tag = createHash('sha1')
-            .update(`${Date.now()}-${index}-${Math.random()}`)
-            .digest('hex')
-            .slice(0, 16);
-          const raw = Buffer.concat([
-            Buffer.from(
-              `From: Sender <${from}>\r\nTo: ${recipients(index).join(', ')}\r\n` +
-                `Subject: ${options.subject ?? 'Bulk'} ${index}\r\nMessage-ID: <${tag}@bulk.test>\r\n\r\n` +
-                `Body ${index}\r\n`,
-              'latin1',
-            ),
-            Buffer.from([0xe9, 0xff, 0x0d, 0x0a, 0x2e, 0x2e, 0x0d, 0x0a]),
-          ]);
-          const message = buildMessage({
-            size: raw.length,
-            envelope: { mailFrom: from, rcptTo: recipients(index) },
-            headers: {
-              from: `Sender <${from}>`,
-              subject: `${options.subject ?? 'Bulk'} ${index}`,
-              messageId: `<${tag}@bulk.test>`,
-            },
-            receivedAt: new Date(Date.UTC(2026, 10, 1) + index * 1000).toISOString(),
-          });
-          const items = buildItems(
-            message,
-            message.envelope.rcptTo,
-            options.reason ? { reason: options.reason } : {},
-          );
-          await this.fixture.blobs.put(message.blobKey, raw);
-          await this.fixture.items.putMessage(message, items);
-          seeded[index] = { message, items, raw };
-        }),
-      ),
-    );
-    return seeded;
+    return seedMessages(this.fixture, count, recipients, options);
   }
 
   /** Resolves with the job once it is final (completed, cancelled or failed). */
@@ -216,4 +174,63 @@ export function seededRandom(seed: number): () => number {
     value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
     return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
   };
+}
+
+export interface SeedOptions {
+  subject?: string;
+  reason?: Reason;
+  from?: string;
+}
+
+/**
+ * Holds `count` messages in the given stores; message i goes to `recipients(i)`. Raw messages
+ * carry a unique Message-ID and bytes that are not valid UTF-8, to check byte-exact delivery.
+ */
+export async function seedMessages(
+  stores: { items: ItemStore; blobs: BlobStore },
+  count: number,
+  recipients: (index: number) => string[],
+  options: SeedOptions = {},
+): Promise<SeededMessage[]> {
+  const seeded: SeededMessage[] = [];
+  const limiter = new Limiter(16);
+  const from = options.from ?? 'sender@bulk.test';
+  await Promise.all(
+    Array.from({ length: count }, (_, index) =>
+      limiter.run(async () => {
+        const tag = createHash('sha1')
+          .update(`${Date.now()}-${index}-${Math.random()}`)
+          .digest('hex')
+          .slice(0, 16);
+        const raw = Buffer.concat([
+          Buffer.from(
+            `From: Sender <${from}>\r\nTo: ${recipients(index).join(', ')}\r\n` +
+              `Subject: ${options.subject ?? 'Bulk'} ${index}\r\nMessage-ID: <${tag}@bulk.test>\r\n\r\n` +
+              `Body ${index}\r\n`,
+            'latin1',
+          ),
+          Buffer.from([0xe9, 0xff, 0x0d, 0x0a, 0x2e, 0x2e, 0x0d, 0x0a]),
+        ]);
+        const message = buildMessage({
+          size: raw.length,
+          envelope: { mailFrom: from, rcptTo: recipients(index) },
+          headers: {
+            from: `Sender <${from}>`,
+            subject: `${options.subject ?? 'Bulk'} ${index}`,
+            messageId: `<${tag}@bulk.test>`,
+          },
+          receivedAt: new Date(Date.UTC(2026, 10, 1) + index * 1000).toISOString(),
+        });
+        const items = buildItems(
+          message,
+          message.envelope.rcptTo,
+          options.reason ? { reason: options.reason } : {},
+        );
+        await stores.blobs.put(message.blobKey, raw);
+        await stores.items.putMessage(message, items);
+        seeded[index] = { message, items, raw };
+      }),
+    ),
+  );
+  return seeded;
 }

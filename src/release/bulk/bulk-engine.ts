@@ -48,6 +48,8 @@ export interface EngineRun {
   /** Lease owner written into claimed items. */
   leaseOwner: string;
   isAbandonedLease?: (lease: Lease) => boolean;
+  /** The job this run belongs to, if any. */
+  jobId?: string;
   /** The selection, page by page, each id once. */
   pages: AsyncIterable<SelectionEntry[]>;
   /** Called once per item as soon as its outcome is known. */
@@ -181,6 +183,7 @@ export class BulkEngine {
       recipients: run.recipients,
       leaseOwner: run.leaseOwner,
       ...(run.isAbandonedLease ? { isAbandonedLease: run.isAbandonedLease } : {}),
+      ...(run.jobId ? { jobId: run.jobId } : {}),
     };
     const claims = await Promise.all(
       unit.entries.map((entry) =>

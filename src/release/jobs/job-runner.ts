@@ -122,6 +122,7 @@ export class JobRunner {
           force: this.job.options.force,
           recipients: this.job.options.recipients,
           leaseOwner: this.itemLeaseOwner,
+          jobId: this.job.id,
           isAbandonedLease: (lease) =>
             lease.owner.startsWith(`job:${this.job.id}@`) && lease.owner !== this.itemLeaseOwner,
           pages: this.pages(),
