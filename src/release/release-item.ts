@@ -365,6 +365,7 @@ export async function recordDelivery(
           at,
           reply: verdict.reply,
           attempts: verdict.attempts,
+          ...(request.jobId ? { jobId: request.jobId } : {}),
         },
       },
     );

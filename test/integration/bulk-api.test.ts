@@ -43,16 +43,16 @@ describe('bulk actions over HTTP and the CLI (real serve, real SMTP downstream)'
       body: JSON.stringify(body),
     });
 
-  /** Holds one item per address, sent as messages of up to 20 recipients. */
-  async function hold(addresses: string[]): Promise<ListedItem[]> {
+  /** Holds one item per address, sent as messages of up to `perMessage` recipients. */
+  async function hold(addresses: string[], perMessage = 20): Promise<ListedItem[]> {
     const transport = nodemailer.createTransport({
       host: '127.0.0.1',
       port: serve.smtpPort,
       ignoreTLS: true,
       pool: true,
     });
-    for (let start = 0; start < addresses.length; start += 20) {
-      const to = addresses.slice(start, start + 20);
+    for (let start = 0; start < addresses.length; start += perMessage) {
+      const to = addresses.slice(start, start + perMessage);
       await transport.sendMail({
         from: 'bulk@sender.test',
         to,

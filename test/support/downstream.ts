@@ -85,6 +85,8 @@ export class Downstream {
         }, callback);
       },
     });
+    // A sender that dies mid-transaction (the SIGKILL test) resets its connection; that is expected.
+    this.server.on('error', () => undefined);
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.port = (this.server.server.address() as AddressInfo).port;
     return this;
