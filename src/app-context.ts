@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import type { AccessRules } from './auth/access-policy.js';
+import type { AuthDeps } from './auth/authenticate.js';
 import type { Config } from './config/load-config.js';
 import type { BulkSettings } from './release/bulk/bulk-engine.js';
 import type { Limiter } from './release/bulk/limiter.js';
@@ -8,12 +10,14 @@ import type { AuditStore } from './store/audit-store.js';
 import type { BlobStore } from './store/blob-store.js';
 import type { ItemStore } from './store/item-store.js';
 import type { JobStore } from './store/job-store.js';
+import type { UserStore } from './store/user-store.js';
 
 /** Everything the use cases need, built once by the composition root (server.ts) and passed down. */
 export interface AppContext {
   config: Config;
   items: ItemStore;
   audit: AuditStore;
+  users: UserStore;
   blobs: BlobStore;
   jobs: JobStore;
   relay: SmtpRelay;
@@ -29,4 +33,20 @@ export interface AppContext {
   jobLeaseMs: number;
   /** Tells the job worker to look for work now (a job was created or cancelled). */
   wakeJobs: () => void;
+}
+
+/** The configurable parts of the access policy, from `access.*`. */
+export function accessRules(context: Pick<AppContext, 'config'>): AccessRules {
+  return { malwareRelease: context.config.access.malwareRelease };
+}
+
+/** What authentication needs from the context. */
+export function authDeps(context: AppContext): AuthDeps {
+  return {
+    users: context.users,
+    audit: context.audit,
+    now: context.now,
+    userRelease: context.config.access.userRelease,
+    sessionTtlMs: context.config.auth.sessionTtlMs,
+  };
 }

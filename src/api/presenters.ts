@@ -1,7 +1,15 @@
 import type { Static } from 'typebox';
 import type { MessageRecord, QuarantineItem } from '../core/types.js';
 import type { Job, JobItem } from '../store/job-store.js';
-import type { ItemSchema, JobItemSchema, JobSchema, MessageSchema } from './schemas.js';
+import type { TokenRecord, UserRecord } from '../store/user-store.js';
+import type {
+  ItemSchema,
+  JobItemSchema,
+  JobSchema,
+  MessageSchema,
+  TokenSchema,
+  UserSchema,
+} from './schemas.js';
 
 /** The public shape of an item: storage-only fields (tenant, lease) stay inside. */
 export function presentItem(item: QuarantineItem): Static<typeof ItemSchema> {
@@ -66,4 +74,34 @@ export function presentJob(job: Job): Static<typeof JobSchema> {
 
 export function presentJobItem(item: JobItem): Static<typeof JobItemSchema> {
   return { seq: item.seq, itemId: item.itemId, outcome: item.outcome };
+}
+
+/** A user without the password hash. */
+export function presentUser(user: UserRecord): Static<typeof UserSchema> {
+  return {
+    id: user.id,
+    email: user.email,
+    displayName: user.displayName,
+    role: user.role,
+    domains: user.domains,
+    addresses: user.addresses,
+    disabled: user.disabled,
+    releaseMode: user.releaseMode,
+    createdAt: user.createdAt,
+    updatedAt: user.updatedAt,
+  };
+}
+
+/** A token without the hash of its secret. */
+export function presentToken(token: TokenRecord): Static<typeof TokenSchema> {
+  return {
+    id: token.id,
+    userId: token.userId,
+    name: token.name,
+    scope: token.scope,
+    createdAt: token.createdAt,
+    expiresAt: token.expiresAt,
+    lastUsedAt: token.lastUsedAt,
+    revokedAt: token.revokedAt,
+  };
 }

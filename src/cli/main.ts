@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerAuditCommand } from './audit-command.js';
 import { registerBulkCommands } from './bulk-commands.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerTokenCommand } from './token-command.js';
+import { registerUserCommand } from './user-command.js';
 
 const program = new Command()
   .name('lazaret')
@@ -10,5 +13,8 @@ const program = new Command()
 
 registerServeCommand(program);
 registerBulkCommands(program);
+registerUserCommand(program);
+registerTokenCommand(program);
+registerAuditCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { canRelease, canSee } from '../auth/access-policy.js';
+import { type AccessRules, canSee, DEFAULT_ACCESS_RULES, decideItem } from '../auth/access-policy.js';
 import type { Actor } from '../auth/actor.js';
+import type { Config } from '../config/load-config.js';
 import { isLazaretError, LazaretError } from '../core/errors.js';
 import type { ItemOutcome } from '../core/outcomes.js';
 import type { Lease, QuarantineItem } from '../core/types.js';
@@ -18,6 +19,7 @@ export interface DeliveryPolicy {
 }
 
 export interface ReleaseDeps {
+  config: Pick<Config, 'access'>;
   items: ItemStore;
   blobs: BlobStore;
   relay: SmtpRelay;
@@ -44,11 +46,17 @@ export interface ReleaseRequest {
   isAbandonedLease?: (lease: Lease) => boolean;
   /** The job doing the release, recorded in the item's release info. */
   jobId?: string;
+  /** The configurable access rules (who may release malware). */
+  rules?: AccessRules;
+  /** Approving a request: only an item in `release_requested` is released. */
+  onlyRequested?: boolean;
 }
 
 export interface ReleaseOptions {
   force?: boolean;
   recipients?: string[];
+  /** Approving a request: release only an item in `release_requested` (else `not_requested`). */
+  onlyRequested?: boolean;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -140,8 +148,10 @@ export async function markInterrupted(
 
 /** Why an item the actor can see cannot be claimed for release now, or null when it can. */
 function refusal(item: QuarantineItem, request: ReleaseRequest, now: Date): ItemOutcome | null {
-  if (!canRelease(request.actor, item)) {
-    return outcome(item, item.id, 'forbidden', `Releasing ${item.reason} needs an administrator.`);
+  const decision = decideItem(request.actor, item, 'release', request.rules ?? DEFAULT_ACCESS_RULES);
+  if (!decision.allowed) return outcome(item, item.id, decision.code, decision.reason);
+  if (request.onlyRequested && item.status !== 'release_requested') {
+    return outcome(item, item.id, 'conflict', 'No release of this item is waiting for a decision.');
   }
   if (item.status === 'deleted' || item.status === 'expired') {
     return outcome(item, item.id, 'already_deleted', 'The item was deleted; its message is gone.');
@@ -466,8 +476,16 @@ export async function releaseItem(
     force: options.force ?? false,
     recipients: options.recipients ?? null,
     leaseOwner: deps.nodeName,
+    rules: { malwareRelease: deps.config.access.malwareRelease },
+    ...(options.onlyRequested ? { onlyRequested: true } : {}),
   };
-  const claim = await claimForRelease(deps.items, deps, id, undefined, request);
+  const item = await deps.items.getItem(id);
+  if (options.onlyRequested && item && canSee(actor, item) && item.status !== 'release_requested') {
+    throw new LazaretError('not_requested', 'No release of this item is waiting for a decision.', {
+      itemId: id,
+    });
+  }
+  const claim = await claimForRelease(deps.items, deps, id, item, request);
   if ('outcome' in claim) throw outcomeError(claim.outcome);
   const verdicts = await deliverClaimed(deps, [claim.claimed], request);
   const recorded = await recordDelivery(deps.items, deps, claim.claimed, verdicts.get(id)!, request);

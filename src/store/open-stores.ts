@@ -5,14 +5,19 @@ import type { BlobStore } from './blob-store.js';
 import { FsBlobStore } from './fs/fs-blob-store.js';
 import type { ItemStore } from './item-store.js';
 import type { JobStore } from './job-store.js';
+import { GroupCommit } from './sqlite/group-commit.js';
 import { SqliteAuditStore } from './sqlite/sqlite-audit-store.js';
+import { SqliteBlobStore } from './sqlite/sqlite-blob-store.js';
 import { openSqliteDatabase } from './sqlite/sqlite-database.js';
 import { SqliteItemStore } from './sqlite/sqlite-item-store.js';
 import { SqliteJobStore } from './sqlite/sqlite-job-store.js';
+import { SqliteUserStore } from './sqlite/sqlite-user-store.js';
+import type { UserStore } from './user-store.js';
 
 export interface Stores {
   items: ItemStore;
   audit: AuditStore;
+  users: UserStore;
   blobs: BlobStore;
   jobs: JobStore;
   close(): Promise<void>;
@@ -21,13 +26,21 @@ export interface Stores {
 /** Picks and opens the configured backends; the only place that knows which exist. */
 export function openStores(config: Config): Stores {
   const db = openSqliteDatabase(join(config.dataDir, 'lazaret.sqlite'));
-  const items = new SqliteItemStore({ db });
+  const commits = new GroupCommit(db);
+  const items = new SqliteItemStore({ db, commits });
   const audit = new SqliteAuditStore(db);
-  const blobs = new FsBlobStore(join(config.dataDir, 'blobs'));
   const jobs = new SqliteJobStore(db);
+  const users = new SqliteUserStore(db);
+  const blobs = new SqliteBlobStore(
+    db,
+    commits,
+    new FsBlobStore(join(config.dataDir, 'blobs')),
+    config.blobs.inlineMaxBytes,
+  );
   return {
     items,
     audit,
+    users,
     blobs,
     jobs,
     async close() {

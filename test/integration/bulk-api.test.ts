@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tokenFor } from '../support/api-client.js';
 import { Downstream } from '../support/downstream.js';
 import { CLI_PATH, ServeProcess } from '../support/serve-process.js';
 
@@ -36,8 +37,13 @@ describe('bulk actions over HTTP and the CLI (real serve, real SMTP downstream)'
   let dataDir: string;
   let downstream: Downstream;
   let serve: ServeProcess;
+  let token: string;
+  const ADMIN = { email: 'admin@corp.test', password: 'bulk-admin-password' };
+  /** The API as an administrator with an API token. */
+  const api = (path: string, init: RequestInit = {}) =>
+    serve.api(path, { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } });
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    serve.api(path, {
+    api(path, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify(body),
@@ -65,7 +71,7 @@ describe('bulk actions over HTTP and the CLI (real serve, real SMTP downstream)'
     const found: ListedItem[] = [];
     let cursor: string | null = null;
     do {
-      const page = await serve.api(
+      const page = await api(
         `/api/quarantine?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
       );
       const body = page.body as { items: ListedItem[]; nextCursor: string | null };
@@ -81,7 +87,7 @@ describe('bulk actions over HTTP and the CLI (real serve, real SMTP downstream)'
 
   async function waitForJob(id: string): Promise<PublicJob> {
     for (;;) {
-      const { body } = await serve.api(`/api/quarantine/jobs/${id}`);
+      const { body } = await api(`/api/quarantine/jobs/${id}`);
       const job = (body as { job: PublicJob }).job;
       if (['completed', 'cancelled', 'failed'].includes(job.state)) return job;
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -102,7 +108,10 @@ describe('bulk actions over HTTP and the CLI (real serve, real SMTP downstream)'
       LAZARET_BULK_SYNC_LIMIT: '120',
       LAZARET_BULK_MAX_IDS: '500',
       LAZARET_JOBS_POLL_MS: '100',
+      LAZARET_ADMIN_EMAIL: ADMIN.email,
+      LAZARET_ADMIN_PASSWORD: ADMIN.password,
     }).start();
+    token = await tokenFor(() => serve.baseUrl, ADMIN.email, ADMIN.password);
   });
 
   afterAll(async () => {
@@ -154,7 +163,7 @@ describe('bulk actions over HTTP and the CLI (real serve, real SMTP downstream)'
         summary: { requested: count, succeeded: count, failed: 0 },
       });
       expect((response.body as BulkBody).results.every((result) => result.status === 'deleted')).toBe(true);
-      expect((await serve.api(`/api/quarantine/${items[0]!.id}`)).status).toBe(404);
+      expect((await api(`/api/quarantine/${items[0]!.id}`)).status).toBe(404);
     },
   );
 
@@ -214,10 +223,10 @@ describe('bulk actions over HTTP and the CLI (real serve, real SMTP downstream)'
     ).toMatchObject({
       error: { code: 'bad_query', message: expect.stringContaining('Unknown search field "colour:"') },
     });
-    expect((await serve.api('/api/quarantine?q=after%3Atomorrow')).body).toMatchObject({
+    expect((await api('/api/quarantine?q=after%3Atomorrow')).body).toMatchObject({
       error: { code: 'bad_query' },
     });
-    expect((await serve.api('/api/quarantine/jobs/01ARZ3NDEKTSV4RRFFQ69G5FAV')).body).toMatchObject({
+    expect((await api('/api/quarantine/jobs/01ARZ3NDEKTSV4RRFFQ69G5FAV')).body).toMatchObject({
       error: { code: 'not_found' },
     });
   });
@@ -231,7 +240,9 @@ describe('bulk actions over HTTP and the CLI (real serve, real SMTP downstream)'
     expect(job).toMatchObject({ total: 130, state: expect.stringMatching(/queued|running|completed/) });
 
     const events: { event: string; job: PublicJob }[] = [];
-    const stream = await fetch(`${serve.baseUrl}/api/quarantine/jobs/${job.id}/events`);
+    const stream = await fetch(`${serve.baseUrl}/api/quarantine/jobs/${job.id}/events`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(stream.headers.get('content-type')).toContain('text/event-stream');
     const text = await stream.text();
     for (const block of text.split('\n\n').filter(Boolean)) {
@@ -247,16 +258,16 @@ describe('bulk actions over HTTP and the CLI (real serve, real SMTP downstream)'
     const processed = events.map((entry) => entry.job.processed);
     expect([...processed].sort((a, b) => a - b)).toEqual(processed);
 
-    const page = await serve.api(`/api/quarantine/jobs/${job.id}/items?outcome=ok&limit=100`);
+    const page = await api(`/api/quarantine/jobs/${job.id}/items?outcome=ok&limit=100`);
     expect(page.body).toMatchObject({ nextCursor: expect.any(String) });
     expect((page.body as { items: unknown[] }).items).toHaveLength(100);
-    const listed = await serve.api('/api/quarantine/jobs');
+    const listed = await api('/api/quarantine/jobs');
     expect((listed.body as { jobs: PublicJob[] }).jobs.map((entry) => entry.id)).toContain(job.id);
   });
 
   it('runs a query job once per Idempotency-Key and lists it with searchable items', async () => {
     await hold(addresses('idem-', 5));
-    const search = await serve.api(`/api/quarantine?q=${encodeURIComponent('to:idem- status:quarantined')}`);
+    const search = await api(`/api/quarantine?q=${encodeURIComponent('to:idem- status:quarantined')}`);
     expect((search.body as { items: ListedItem[] }).items).toHaveLength(5);
     const body = { action: 'delete', query: 'to:idem-' };
     const first = await post('/api/quarantine/jobs', body, { 'idempotency-key': 'k-123' });
@@ -274,12 +285,12 @@ describe('bulk actions over HTTP and the CLI (real serve, real SMTP downstream)'
     expect(other.status).toBe(409);
     expect(other.body).toMatchObject({ error: { code: 'idempotency_conflict', details: { jobId: id } } });
     expect(await waitForJob(id)).toMatchObject({ state: 'completed', total: 5, counters: { ok: 5 } });
-    const cancelled = await serve.api(`/api/quarantine/jobs/${id}/cancel`, { method: 'POST' });
+    const cancelled = await api(`/api/quarantine/jobs/${id}/cancel`, { method: 'POST' });
     expect(cancelled.body).toMatchObject({ job: { state: 'completed' } });
   });
 
   it('describes every route in the OpenAPI document and serves the docs page', async () => {
-    const { body } = await serve.api('/api/openapi.json');
+    const { body } = await api('/api/openapi.json');
     const paths = Object.keys((body as { paths: Record<string, unknown> }).paths);
     expect(paths).toEqual(
       expect.arrayContaining([
@@ -304,7 +315,7 @@ describe('bulk actions over HTTP and the CLI (real serve, real SMTP downstream)'
 
   describe('CLI', () => {
     const cli = (...args: string[]) =>
-      run(process.execPath, [CLI_PATH, ...args, '--url', serve.baseUrl]).then(
+      run(process.execPath, [CLI_PATH, ...args, '--url', serve.baseUrl, '--token', token]).then(
         (result) => ({ code: 0, ...result }),
         (error: { code: number; stdout: string; stderr: string }) => error,
       );

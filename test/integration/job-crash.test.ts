@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { QuarantineItem } from '../../src/core/types.js';
 import { openStores } from '../../src/store/open-stores.js';
+import { tokenFor } from '../support/api-client.js';
 import { seedMessages } from '../support/bulk-harness.js';
 import { Downstream } from '../support/downstream.js';
 import { ServeProcess } from '../support/serve-process.js';
@@ -41,6 +42,8 @@ describe('a job survives SIGKILL of its serve process', () => {
       LAZARET_BULK_WINDOW: '40',
       LAZARET_JOBS_LEASE_MS: '1500',
       LAZARET_JOBS_POLL_MS: '100',
+      LAZARET_ADMIN_EMAIL: 'admin@corp.test',
+      LAZARET_ADMIN_PASSWORD: 'crash-admin-password',
     };
   });
 
@@ -53,9 +56,11 @@ describe('a job survives SIGKILL of its serve process', () => {
   it('is taken over after its lease ends and finishes from its cursor: nothing twice, items in flight interrupted', async () => {
     const first = await new ServeProcess(env).start();
     processes.push(first);
+    const token = await tokenFor(() => first.baseUrl, 'admin@corp.test', 'crash-admin-password');
+    const auth = { authorization: `Bearer ${token}` };
     const created = await first.api('/api/quarantine/jobs', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth },
       body: JSON.stringify({ action: 'release', query: 'to:@crash.test' }),
     });
     expect(created.status).toBe(202);
@@ -72,7 +77,7 @@ describe('a job survives SIGKILL of its serve process', () => {
     expect(started.cursor).toBeGreaterThan(0);
     await second.waitForLog((line) => line.event === 'JOB_FINISHED' && line.jobId === jobId);
 
-    const { body } = await second.api(`/api/quarantine/jobs/${jobId}`);
+    const { body } = await second.api(`/api/quarantine/jobs/${jobId}`, { headers: auth });
     const job = (body as { job: PublicJob }).job;
     expect(job).toMatchObject({ state: 'completed', total: 5000 });
     const counters = job.counters as Record<'ok' | 'interrupted', number>;
@@ -95,6 +100,7 @@ describe('a job survives SIGKILL of its serve process', () => {
     do {
       const page = await second.api(
         `/api/quarantine/jobs/${jobId}/items?outcome=interrupted&limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
+        { headers: auth },
       );
       const result = page.body as { items: { itemId: string }[]; nextCursor: string | null };
       interrupted.push(...result.items.map((entry) => entry.itemId));
@@ -103,7 +109,7 @@ describe('a job survives SIGKILL of its serve process', () => {
     expect(interrupted).toHaveLength(counters.interrupted);
     const byId = new Map(items.map((item) => [item.id, item]));
     for (const id of interrupted) {
-      const { body: detail } = await second.api(`/api/quarantine/${id}`);
+      const { body: detail } = await second.api(`/api/quarantine/${id}`, { headers: auth });
       expect(detail).toMatchObject({ item: { status: 'quarantined', lastError: { code: 'interrupted' } } });
       expect(deliveries.get(byId.get(id)!.recipient) ?? 0).toBeLessThanOrEqual(1);
     }

@@ -38,6 +38,7 @@ export const jobRoutes =
     app.post(
       '/api/quarantine/jobs',
       {
+        config: { scope: 'release' },
         schema: {
           tags: ['jobs'],
           summary:
@@ -71,7 +72,7 @@ export const jobRoutes =
           ),
           response: {
             202: Type.Object({ job: Type.Ref('Job') }),
-            ...errorResponses(400, 403, 409, 503),
+            ...errorResponses(400, 401, 403, 409, 503),
           },
         },
       },
@@ -97,6 +98,7 @@ export const jobRoutes =
     app.get(
       '/api/quarantine/jobs',
       {
+        config: { scope: 'read' },
         schema: {
           tags: ['jobs'],
           summary: 'Jobs, newest first: your own; administrators see all.',
@@ -106,7 +108,7 @@ export const jobRoutes =
               jobs: Type.Array(Type.Ref('Job')),
               nextCursor: Type.Union([Type.String(), Type.Null()]),
             }),
-            ...errorResponses(400),
+            ...errorResponses(400, 401, 403),
           },
         },
       },
@@ -122,11 +124,12 @@ export const jobRoutes =
     app.get(
       '/api/quarantine/jobs/:id',
       {
+        config: { scope: 'read' },
         schema: {
           tags: ['jobs'],
           summary: 'One job: state, counters by outcome, cursor, engine stats.',
           params: JobIdParams,
-          response: { 200: Type.Object({ job: Type.Ref('Job') }), ...errorResponses(400, 404) },
+          response: { 200: Type.Object({ job: Type.Ref('Job') }), ...errorResponses(400, 401, 403, 404) },
         },
       },
       async (request) => ({ job: presentJob(await visibleJob(context, request.actor, request.params.id)) }),
@@ -135,6 +138,7 @@ export const jobRoutes =
     app.get(
       '/api/quarantine/jobs/:id/items',
       {
+        config: { scope: 'read' },
         schema: {
           tags: ['jobs'],
           summary: "The job's items in selection order with their outcomes, paged; filter by outcome.",
@@ -151,7 +155,7 @@ export const jobRoutes =
               items: Type.Array(Type.Ref('JobItem')),
               nextCursor: Type.Union([Type.String(), Type.Null()]),
             }),
-            ...errorResponses(400, 404),
+            ...errorResponses(400, 401, 403, 404),
           },
         },
       },
@@ -171,11 +175,12 @@ export const jobRoutes =
     app.post(
       '/api/quarantine/jobs/:id/cancel',
       {
+        config: { scope: 'release' },
         schema: {
           tags: ['jobs'],
           summary: 'Stop the job: no new items start; the rest end `cancelled`.',
           params: JobIdParams,
-          response: { 202: Type.Object({ job: Type.Ref('Job') }), ...errorResponses(400, 403, 404) },
+          response: { 202: Type.Object({ job: Type.Ref('Job') }), ...errorResponses(400, 401, 403, 404) },
         },
       },
       async (request, reply) =>
@@ -187,6 +192,7 @@ export const jobRoutes =
     app.get(
       '/api/quarantine/jobs/:id/events',
       {
+        config: { scope: 'read' },
         schema: {
           tags: ['jobs'],
           summary:
@@ -198,7 +204,7 @@ export const jobRoutes =
               type: 'string',
               description: 'event: progress|end, data: {"job": Job}',
             }),
-            ...errorResponses(400, 404),
+            ...errorResponses(400, 401, 403, 404),
           },
         },
       },

@@ -4,7 +4,7 @@ import type { Actor } from '../../auth/actor.js';
 import { LazaretError } from '../../core/errors.js';
 import { type ItemOutcome, zeroCounters } from '../../core/outcomes.js';
 import type { JobAction } from '../../store/job-store.js';
-import { bulkAuditEntry } from './bulk-audit.js';
+import { auditBulk } from './bulk-audit.js';
 import { BulkEngine, pagesOf } from './bulk-engine.js';
 
 export interface BulkActionInput {
@@ -93,21 +93,18 @@ export async function runBulkAction(
     window: stats.window,
     throttled: stats.throttled,
   });
-  await context.audit.append(
-    bulkAuditEntry({
-      actor,
-      action: `items.bulk_${input.action}`,
-      at: context.now().toISOString(),
-      itemIds: ids,
-      tenants: [...outcomes.values()].flatMap((outcome) => (outcome.tenant ? [outcome.tenant] : [])),
-      params: {
-        requested: ids.length,
-        ...(input.force ? { force: true } : {}),
-        ...(input.recipients ? { recipients: input.recipients } : {}),
-      },
-      counters,
-      ...(input.ip ? { ip: input.ip } : {}),
-    }),
-  );
+  await auditBulk(context, {
+    actor,
+    action: `items.bulk_${input.action}`,
+    itemIds: ids,
+    tenants: [...outcomes.values()].flatMap((outcome) => (outcome.tenant ? [outcome.tenant] : [])),
+    params: {
+      requested: ids.length,
+      ...(input.force ? { force: true } : {}),
+      ...(input.recipients ? { recipients: input.recipients } : {}),
+    },
+    counters,
+    ...(input.ip ? { ip: input.ip } : {}),
+  });
   return result;
 }

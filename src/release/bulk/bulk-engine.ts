@@ -184,6 +184,7 @@ export class BulkEngine {
       leaseOwner: run.leaseOwner,
       ...(run.isAbandonedLease ? { isAbandonedLease: run.isAbandonedLease } : {}),
       ...(run.jobId ? { jobId: run.jobId } : {}),
+      rules: { malwareRelease: this.deps.config.access.malwareRelease },
     };
     const claims = await Promise.all(
       unit.entries.map((entry) =>

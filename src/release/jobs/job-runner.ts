@@ -4,7 +4,7 @@ import { parseSearchQuery } from '../../core/search-query.js';
 import type { AuditStore } from '../../store/audit-store.js';
 import type { Job, JobStats, JobStore } from '../../store/job-store.js';
 import { filterFromQuery } from '../../store/query-filter.js';
-import { bulkAuditEntry } from '../bulk/bulk-audit.js';
+import { auditBulk } from '../bulk/bulk-audit.js';
 import { BulkEngine, type EngineDeps, type SelectionEntry, type SeqOutcome } from '../bulk/bulk-engine.js';
 
 export interface JobRunnerDeps extends EngineDeps {
@@ -270,11 +270,11 @@ export class JobRunner {
       stats: finished.stats,
     });
     const firstIds = await this.deps.jobs.listJobItems(finished.id, {}, { limit: 1000 });
-    await this.deps.audit.append(
-      bulkAuditEntry({
+    await auditBulk(
+      { audit: this.deps.audit, now: () => new Date(at) },
+      {
         actor: finished.owner,
         action: `job.${finished.action}`,
-        at,
         itemIds: firstIds.items.map((item) => item.itemId),
         jobId: finished.id,
         tenants: finished.tenants,
@@ -286,7 +286,7 @@ export class JobRunner {
           ...(finished.options.recipients ? { recipients: finished.options.recipients } : {}),
         },
         counters: finished.counters,
-      }),
+      },
     );
   }
 }
