@@ -181,7 +181,21 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
         {
           messageId: virus!.items[0]!.id,
           code: 'forbidden',
-          error: 'Releasing malware needs an administrator.',
+          error: 'Releasing mail held as malware needs a higher role; request release instead.',
+        },
+      ]);
+      const requestOnly = { ...user('bob@corp.test'), releaseMode: 'request' as const };
+      const refused = await runBulkAction(h.context, requestOnly, {
+        action: 'release',
+        ids: [spam!.items[1]!.id],
+        force: false,
+        recipients: null,
+      });
+      expect(refused.errors).toEqual([
+        {
+          messageId: spam!.items[1]!.id,
+          code: 'forbidden',
+          error: 'Your account may only request release; an administrator approves it.',
         },
       ]);
 
