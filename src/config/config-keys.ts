@@ -262,7 +262,7 @@ export const CONFIG_KEYS = [
     type: { kind: 'int', min: 1, max: 20 },
     default: 3,
     description:
-      'SMTP attempts per release: a 4xx answer (or no answer) is retried with exponential back-off until this many attempts were made; then the item is `delivery_deferred`.',
+      'SMTP attempts per release: a 4xx answer (or no answer) is retried with exponential back-off until this many attempts were made; then the item is `delivery_deferred`. The whole back-off must stay under half of `release.leaseMs`.',
   },
   {
     path: 'release.retryBaseMs',

@@ -188,5 +188,15 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     )!;
     throw invalid(key, 'missing', 'http.tlsCert and http.tlsKey must be given together');
   }
+  // Back-off between delivery attempts happens under the item's lease; if the lease could end first,
+  // the sweeper would mark a release still in progress as interrupted.
+  const backoffMs = result.release.retryBaseMs * (2 ** (result.release.attempts - 1) - 1);
+  if (backoffMs * 2 > result.release.leaseMs) {
+    throw new LazaretError(
+      'config_invalid',
+      `Invalid configuration release.attempts / release.retryBaseMs: their back-off (${backoffMs} ms in all) must stay under half of release.leaseMs (${result.release.leaseMs} ms)`,
+      { key: 'release.attempts', env: 'LAZARET_RELEASE_ATTEMPTS' },
+    );
+  }
   return result;
 }

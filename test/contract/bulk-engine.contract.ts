@@ -4,7 +4,13 @@ import { newId } from '../../src/core/ids.js';
 import { zeroCounters } from '../../src/core/outcomes.js';
 import type { QuarantineItem } from '../../src/core/types.js';
 import { runBulkAction } from '../../src/release/bulk/bulk-action.js';
-import { createJob } from '../../src/release/jobs/job-service.js';
+import {
+  cancelJob,
+  createJob,
+  listVisibleJobItems,
+  listVisibleJobs,
+  visibleJob,
+} from '../../src/release/jobs/job-service.js';
 import { sweepExpiredLeases } from '../../src/release/lease-sweeper.js';
 import { releaseItem } from '../../src/release/release-item.js';
 import {
@@ -475,6 +481,37 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
         lastError: { code: 'interrupted' },
       });
       expect(await sweepExpiredLeases(h.context)).toBe(0);
+    });
+
+    it('shows a job to its owner and to administrators only', async () => {
+      const h = await start();
+      const ann = user('ann@corp.test');
+      const bob = user('bob@corp.test');
+      const { job } = await createJob(h.context, ann, {
+        action: 'delete',
+        query: 'to:ann',
+        force: false,
+        recipients: null,
+      });
+      expect((await visibleJob(h.context, ann, job.id)).id).toBe(job.id);
+      expect((await visibleJob(h.context, admin, job.id)).id).toBe(job.id);
+      await expect(visibleJob(h.context, bob, job.id)).rejects.toSatisfy((error) =>
+        isLazaretError(error, 'not_found'),
+      );
+      await expect(listVisibleJobItems(h.context, bob, job.id, {}, { limit: 10 })).rejects.toSatisfy(
+        (error) => isLazaretError(error, 'not_found'),
+      );
+      await expect(cancelJob(h.context, bob, job.id)).rejects.toSatisfy((error) =>
+        isLazaretError(error, 'not_found'),
+      );
+      expect((await listVisibleJobs(h.context, bob, { limit: 10 })).items).toEqual([]);
+      expect((await listVisibleJobs(h.context, ann, { limit: 10 })).items.map((each) => each.id)).toEqual([
+        job.id,
+      ]);
+      expect((await listVisibleJobs(h.context, admin, { limit: 10 })).items.map((each) => each.id)).toEqual([
+        job.id,
+      ]);
+      expect(await cancelJob(h.context, ann, job.id)).toMatchObject({ cancelRequested: true });
     });
 
     it('refuses a credential without the release scope for bulk actions and jobs', async () => {
