@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { AccessRules } from './auth/access-policy.js';
 import type { AuthDeps } from './auth/authenticate.js';
 import type { Config } from './config/load-config.js';
+import type { VerdictPipeline } from './ingest/verdict-pipeline.js';
+import type { Metrics } from './metrics.js';
 import type { BulkSettings } from './release/bulk/bulk-engine.js';
 import type { Limiter } from './release/bulk/limiter.js';
 import type { DeliveryPolicy } from './release/release-item.js';
@@ -33,6 +35,10 @@ export interface AppContext {
   jobLeaseMs: number;
   /** Tells the job worker to look for work now (a job was created or cancelled). */
   wakeJobs: () => void;
+  metrics: Metrics;
+  /** Filter mode: the verdict pipeline and the relay to the re-injection listener. */
+  pipeline?: VerdictPipeline | undefined;
+  reinjection?: SmtpRelay | undefined;
 }
 
 /** The configurable parts of the access policy, from `access.*`. */

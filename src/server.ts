@@ -5,11 +5,14 @@ import { buildApi } from './api/app.js';
 import type { AppContext } from './app-context.js';
 import { ensureFirstAdmin } from './auth/bootstrap.js';
 import type { Config } from './config/load-config.js';
+import { buildIngestDeps, buildPipeline, buildReinjection } from './ingest/ingest-setup.js';
 import { type SmtpListener, startSmtpListener } from './ingest/smtp-listener.js';
+import { Metrics } from './metrics.js';
 import { Limiter } from './release/bulk/limiter.js';
 import { JobWorker } from './release/jobs/job-worker.js';
 import { LeaseSweeper } from './release/lease-sweeper.js';
 import { SmtpRelay } from './release/smtp-relay.js';
+import { startPurgeWorker } from './retention/purge-worker.js';
 import { openStores, type Stores } from './store/open-stores.js';
 
 export interface RunningServer {
@@ -26,6 +29,7 @@ export function buildContext(
   logger: Logger,
   stores: Omit<Stores, 'close'>,
   relay: SmtpRelay,
+  extras: Partial<Pick<AppContext, 'metrics' | 'pipeline' | 'reinjection'>> = {},
 ): AppContext {
   return {
     config,
@@ -51,6 +55,9 @@ export function buildContext(
     },
     jobLeaseMs: config.jobs.leaseMs,
     wakeJobs: () => undefined,
+    metrics: extras.metrics ?? new Metrics(),
+    pipeline: extras.pipeline,
+    reinjection: extras.reinjection,
   };
 }
 
@@ -63,7 +70,11 @@ export async function startServer(
 ): Promise<RunningServer> {
   const stores = openStores(config);
   const relay = new SmtpRelay(config.relay);
-  const context = buildContext(config, logger, stores, relay);
+  const metrics = new Metrics();
+  const filter = config.mode === 'filter';
+  const pipeline = filter ? buildPipeline(config, logger, metrics) : undefined;
+  const reinjection = filter ? buildReinjection(config) : undefined;
+  const context = buildContext(config, logger, stores, relay, { metrics, pipeline, reinjection });
   const worker = new JobWorker(context, { concurrency: config.jobs.concurrency, pollMs: config.jobs.pollMs });
   context.wakeJobs = () => worker.wake();
   const sweeper = new LeaseSweeper(context, config.release.sweepIntervalMs);
@@ -72,13 +83,17 @@ export async function startServer(
   let http: FastifyInstance | undefined;
   try {
     await ensureFirstAdmin(context, config.auth, logger, announce);
-    smtp = await startSmtpListener(config, context);
+    smtp = await startSmtpListener(
+      config,
+      buildIngestDeps(config, context, { pipeline, forward: reinjection }),
+    );
     http = await buildApi(context);
     await http.listen({ host: config.http.host, port: config.http.port });
   } catch (error) {
     await smtp?.close();
     await http?.close();
     relay.close();
+    reinjection?.close();
     await stores.close();
     throw error;
   }
@@ -89,6 +104,15 @@ export async function startServer(
   logger.info({ event: 'SMTP_LISTENING', host: smtpAddress.address, port: smtpAddress.port });
   logger.info({ event: 'HTTP_LISTENING', host: httpAddress.address, port: httpAddress.port });
   logger.info({ event: 'JOB_WORKER_STARTED', owner: worker.owner });
+  logger.info({
+    event: 'MODE',
+    mode: config.mode,
+    ...(pipeline ? { scanners: pipeline.scanners.map((scanner) => scanner.name) } : {}),
+  });
+  const purge = startPurgeWorker(context, {
+    intervalSeconds: config.retention.purgeIntervalSeconds,
+    batchSize: config.retention.batchSize,
+  });
 
   const listeners = { smtp, http };
   return {
@@ -96,8 +120,15 @@ export async function startServer(
     smtpAddress,
     httpAddress,
     async close() {
-      await Promise.all([listeners.smtp.close(), listeners.http.close(), worker.stop(), sweeper.stop()]);
+      await Promise.all([
+        listeners.smtp.close(),
+        listeners.http.close(),
+        worker.stop(),
+        sweeper.stop(),
+        purge.stop(),
+      ]);
       relay.close();
+      reinjection?.close();
       await stores.close();
       logger.info({ event: 'SHUTDOWN_COMPLETE' });
     },

@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { registerAuditCommand } from './audit-command.js';
 import { registerBulkCommands } from './bulk-commands.js';
+import { registerImportCommand } from './import-command.js';
+import { registerPurgeCommand } from './purge-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerTokenCommand } from './token-command.js';
 import { registerUserCommand } from './user-command.js';
@@ -16,5 +18,7 @@ registerBulkCommands(program);
 registerUserCommand(program);
 registerTokenCommand(program);
 registerAuditCommand(program);
+registerImportCommand(program);
+registerPurgeCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,3 +1,5 @@
+import { SingleBar } from 'cli-progress';
+
 /** What the bar shows of a job. */
 export interface Progress {
   processed: number;
@@ -7,36 +9,36 @@ export interface Progress {
   state: string;
 }
 
-const WIDTH = 30;
-
-export function renderProgress(progress: Progress): string {
-  const ratio = progress.total > 0 ? Math.min(1, progress.processed / progress.total) : 0;
-  const filled = Math.round(ratio * WIDTH);
-  const percent = String(Math.floor(ratio * 100)).padStart(3);
-  return `[${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${percent}% ${progress.processed}/${progress.total} failed ${progress.failed} ${progress.itemsPerSecond} items/s ${progress.state}`;
-}
-
 /**
- * A one-line progress bar on a terminal (redrawn in place), or a line per change, at most one a
- * second, when the output is a file or pipe.
+ * A job's progress on standard error: redrawn in place on a terminal, a line a second when the
+ * output is a file or pipe, and the final state when the job ends.
  */
 export class ProgressBar {
-  private lastLine = '';
-  private lastWrite = 0;
+  private readonly bar: SingleBar;
+  private started = false;
 
-  constructor(private readonly out: NodeJS.WriteStream) {}
+  constructor(out: NodeJS.WriteStream) {
+    this.bar = new SingleBar({
+      stream: out,
+      format: '[{bar}] {percentage}% {value}/{total} failed {failed} {speed} items/s {state}',
+      barCompleteChar: '#',
+      barIncompleteChar: '.',
+      barsize: 30,
+      hideCursor: true,
+      noTTYOutput: true,
+      notTTYSchedule: 1000,
+    });
+  }
 
   update(progress: Progress, final = false): void {
-    const line = renderProgress(progress);
-    if (line === this.lastLine && !final) return;
-    this.lastLine = line;
-    if (this.out.isTTY) {
-      this.out.write(`\r${line}\u001b[K${final ? '\n' : ''}`);
-      return;
+    const payload = { failed: progress.failed, speed: progress.itemsPerSecond, state: progress.state };
+    if (!this.started) {
+      this.bar.start(progress.total, progress.processed, payload);
+      this.started = true;
+    } else {
+      this.bar.setTotal(progress.total);
+      this.bar.update(progress.processed, payload);
     }
-    const now = Date.now();
-    if (!final && now - this.lastWrite < 1000) return;
-    this.lastWrite = now;
-    this.out.write(`${line}\n`);
+    if (final) this.bar.stop();
   }
 }

@@ -43,6 +43,13 @@ export class FaultyItemStore implements ItemStore {
     this.guard('transitionMany', () => this.inner.transitionMany(requests), requests);
   listExpiredLeases: ItemStore['listExpiredLeases'] = (until, limit) =>
     this.inner.listExpiredLeases(until, limit);
+  listExpired: ItemStore['listExpired'] = (now, limit, after) => this.inner.listExpired(now, limit, after);
+  findImportedRecipients: ItemStore['findImportedRecipients'] = (sha256, recipients) =>
+    this.inner.findImportedRecipients(sha256, recipients);
+  listUnreferencedMessages: ItemStore['listUnreferencedMessages'] = (afterId, limit) =>
+    this.inner.listUnreferencedMessages(afterId, limit);
+  markBlobsRemoved: ItemStore['markBlobsRemoved'] = (messageIds, at) =>
+    this.inner.markBlobsRemoved(messageIds, at);
   countLiveItems: ItemStore['countLiveItems'] = (messageId) =>
     this.guard('countLiveItems', () => this.inner.countLiveItems(messageId));
   ping: ItemStore['ping'] = () => this.inner.ping();
