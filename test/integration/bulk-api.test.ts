@@ -313,6 +313,16 @@ describe('bulk actions over HTTP and the CLI (real serve, real SMTP downstream)'
     expect(docs.status).toBe(200);
   });
 
+  it('counts bulk outcomes in /metrics', async () => {
+    const text = String((await api('/metrics')).body);
+    const value = (labels: string) =>
+      Number(new RegExp(`^lazaret_bulk_items_total\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    expect(value('action="release",outcome="ok"')).toBeGreaterThanOrEqual(161);
+    expect(value('action="delete",outcome="ok"')).toBeGreaterThanOrEqual(161);
+    expect(value('action="release",outcome="delivery_rejected"')).toBeGreaterThanOrEqual(1);
+    expect(text).toMatch(/^lazaret_jobs_running 0$/m);
+  });
+
   describe('CLI', () => {
     const cli = (...args: string[]) =>
       run(process.execPath, [CLI_PATH, ...args, '--url', serve.baseUrl, '--token', token]).then(

@@ -2,6 +2,7 @@ import { canSee } from '../../auth/access-policy.js';
 import type { Actor } from '../../auth/actor.js';
 import type { ItemOutcome } from '../../core/outcomes.js';
 import type { Lease, QuarantineItem } from '../../core/types.js';
+import type { Metrics } from '../../metrics.js';
 import { type DeleteRequest, deleteOne, removeBlobIfUnreferenced } from '../delete-item.js';
 import {
   claimForRelease,
@@ -30,7 +31,7 @@ export interface BulkSettings {
   throttleBackoffMs: number;
 }
 
-export type EngineDeps = ReleaseDeps & { bulk: BulkSettings };
+export type EngineDeps = ReleaseDeps & { bulk: BulkSettings; metrics?: Metrics };
 
 /** One item of a selection: its place (seq, from 1) and id. */
 export interface SelectionEntry {
@@ -107,7 +108,12 @@ export class BulkEngine {
   async run(run: EngineRun): Promise<{ stopped: boolean }> {
     const inFlight = new Set<Promise<void>>();
     let stopped = false;
-    const emit = (seq: number, outcome: ItemOutcome) => run.onOutcome({ ...outcome, seq });
+    const counted = this.deps.metrics?.bulkItems;
+    const emit = (seq: number, outcome: ItemOutcome) => {
+      counted?.inc({ action: run.action, outcome: outcome.code });
+      run.onOutcome({ ...outcome, seq });
+    };
+    const throttledBefore = this.batcher.stats.throttled;
     outer: for await (const page of run.pages) {
       if (run.shouldStop?.()) {
         stopped = true;
@@ -153,6 +159,7 @@ export class BulkEngine {
       }
     }
     await Promise.all(inFlight);
+    this.deps.metrics?.bulkThrottled.inc(this.batcher.stats.throttled - throttledBefore);
     return { stopped };
   }
 

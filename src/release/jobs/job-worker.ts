@@ -69,7 +69,9 @@ export class JobWorker {
       }
       if (!job) return;
       const runner = new JobRunner(this.deps, job, this.owner);
+      this.deps.metrics?.jobsRunning.inc();
       const done = runner.run().finally(() => {
+        this.deps.metrics?.jobsRunning.dec();
         this.running.delete(job.id);
         this.wake();
       });
