@@ -1,4 +1,3 @@
-import { isThrottling } from '../../core/errors.js';
 import type { QuarantineItem } from '../../core/types.js';
 import type {
   ItemChange,
@@ -9,6 +8,7 @@ import type {
 } from '../../store/item-store.js';
 import type { AdaptiveWindow } from './adaptive-window.js';
 import { Limiter } from './limiter.js';
+import { retryThrottled } from './retry.js';
 
 /** Conditional writes, one at a time: what the release and delete steps need from a store. */
 export interface TransitionPort {
@@ -150,20 +150,23 @@ export class StoreBatcher implements TransitionPort {
     }
   }
 
-  private async withRetry<T>(work: (attempt: number) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      this.stats.storeCalls += 1;
-      try {
+  private withRetry<T>(work: (attempt: number) => Promise<T>): Promise<T> {
+    return retryThrottled(
+      async (attempt) => {
+        this.stats.storeCalls += 1;
         const result = await work(attempt);
         this.options.window.succeeded();
         return result;
-      } catch (error) {
-        if (!isThrottling(error) || attempt >= this.options.maxTries) throw error;
-        this.stats.throttled += 1;
-        this.options.window.throttled();
-        const base = this.options.backoffMs * 2 ** (attempt - 1);
-        await this.sleep(base / 2 + Math.random() * base);
-      }
-    }
+      },
+      {
+        tries: this.options.maxTries,
+        backoffMs: this.options.backoffMs,
+        sleep: this.sleep,
+        onThrottle: () => {
+          this.stats.throttled += 1;
+          this.options.window.throttled();
+        },
+      },
+    );
   }
 }

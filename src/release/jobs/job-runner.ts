@@ -6,6 +6,7 @@ import type { Job, JobStats, JobStore } from '../../store/job-store.js';
 import { filterFromQuery } from '../../store/query-filter.js';
 import { auditBulk } from '../bulk/bulk-audit.js';
 import { BulkEngine, type EngineDeps, type SelectionEntry, type SeqOutcome } from '../bulk/bulk-engine.js';
+import { retryThrottled } from '../bulk/retry.js';
 
 export interface JobRunnerDeps extends EngineDeps {
   jobs: JobStore;
@@ -66,6 +67,8 @@ export class JobRunner {
   /** Stats of earlier runs of this job (before a takeover or restart), which this run adds to. */
   private readonly prior: JobStats | null;
   private processedNow = 0;
+  /** Throttling signals met by the runner's own store calls (selection, paging). */
+  private throttled = 0;
   private buffer: SeqOutcome[] = [];
   private flushing: Promise<void> = Promise.resolve();
   private flushTimer: NodeJS.Timeout | undefined;
@@ -99,7 +102,7 @@ export class JobRunner {
     const seconds = (Date.now() - this.startedAt) / 1000;
     return {
       window: engine.window,
-      throttled: engine.throttled + (this.prior?.throttled ?? 0),
+      throttled: engine.throttled + this.throttled + (this.prior?.throttled ?? 0),
       smtpTransactions: engine.smtpTransactions + (this.prior?.smtpTransactions ?? 0),
       elapsedMs,
       itemsPerSecond: seconds > 0 ? Math.round((this.processedNow / seconds) * 10) / 10 : 0,
@@ -153,6 +156,17 @@ export class JobRunner {
     }
   }
 
+  /** A store call of the runner itself, retried on throttling like the engine's. */
+  private store<T>(work: () => Promise<T>): Promise<T> {
+    return retryThrottled(work, {
+      tries: this.deps.bulk.throttleTries,
+      backoffMs: this.deps.bulk.throttleBackoffMs,
+      onThrottle: () => {
+        this.throttled += 1;
+      },
+    });
+  }
+
   private progress() {
     return { cursor: this.watermark.cursor, stats: this.stats() };
   }
@@ -179,13 +193,15 @@ export class JobRunner {
     for (;;) {
       if (this.lost) throw new LeaseLost();
       if (this.cancelRequested || this.stopping) return;
-      const page = await this.deps.items.listItems(filter, { limit: PAGE, cursor });
-      const job = await this.deps.jobs.appendItems(
-        this.job.id,
-        this.job.total + 1,
-        page.items.map((item) => item.id),
-        { selectionCursor: page.nextCursor, complete: page.nextCursor === null },
-        this.owner,
+      const page = await this.store(() => this.deps.items.listItems(filter, { limit: PAGE, cursor }));
+      const job = await this.store(() =>
+        this.deps.jobs.appendItems(
+          this.job.id,
+          this.job.total + 1,
+          page.items.map((item) => item.id),
+          { selectionCursor: page.nextCursor, complete: page.nextCursor === null },
+          this.owner,
+        ),
       );
       if (!job) throw new LeaseLost();
       this.job = job;
@@ -197,7 +213,7 @@ export class JobRunner {
   private async *pages(): AsyncGenerator<SelectionEntry[]> {
     let after = this.job.cursor;
     for (;;) {
-      const page = await this.deps.jobs.pendingItems(this.job.id, after, PAGE);
+      const page = await this.store(() => this.deps.jobs.pendingItems(this.job.id, after, PAGE));
       if (page.length === 0) return;
       for (const entry of page) this.watermark.fetched(entry.seq);
       after = page.at(-1)!.seq;
