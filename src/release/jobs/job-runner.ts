@@ -136,7 +136,9 @@ export class JobRunner {
       await this.flush();
       if (this.lost) throw new LeaseLost();
       if (this.stopping && !this.cancelRequested) {
-        await this.deps.jobs.renewLease(this.job.id, this.owner, new Date().toISOString(), this.progress());
+        const until = new Date(Date.now() + this.deps.jobLeaseMs).toISOString();
+        if (!(await this.deps.jobs.renewLease(this.job.id, this.owner, until, this.progress())))
+          throw new LeaseLost();
         log.info({ event: 'JOB_PAUSED', cursor: this.watermark.cursor });
         return;
       }
@@ -238,13 +240,16 @@ export class JobRunner {
       if (batch.length === 0 || this.lost) return;
       for (let attempt = 1; ; attempt += 1) {
         try {
-          for (const outcome of batch) this.watermark.stored(outcome.seq);
+          // The cursor written with this batch is the one before it: a cursor must never pass an item
+          // whose outcome is not committed yet (a resumed job continues after it).
           const job = await this.deps.jobs.recordOutcomes(this.job.id, this.owner, batch, this.progress());
-          if (!job) this.lost = true;
-          else {
-            this.job = job;
-            if (job.cancelRequested) this.cancelRequested = true;
+          if (!job) {
+            this.lost = true;
+            return;
           }
+          for (const outcome of batch) this.watermark.stored(outcome.seq);
+          this.job = job;
+          if (job.cancelRequested) this.cancelRequested = true;
           return;
         } catch (error) {
           this.deps.logger.warn({ event: 'JOB_RECORD_FAILED', jobId: this.job.id, attempt, err: error });
@@ -261,6 +266,10 @@ export class JobRunner {
   }
 
   private async finish(state: 'completed' | 'cancelled' | 'failed', error: string | null): Promise<void> {
+    // Store the cursor past the last committed batch before the job ends.
+    const until = new Date(Date.now() + this.deps.jobLeaseMs).toISOString();
+    if (!(await this.deps.jobs.renewLease(this.job.id, this.owner, until, this.progress())))
+      throw new LeaseLost();
     if (state === 'cancelled') {
       const job = await this.deps.jobs.cancelPending(
         this.job.id,
