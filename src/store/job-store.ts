@@ -141,8 +141,12 @@ export interface JobStore {
   pendingItems(jobId: string, afterSeq: number, limit: number): Promise<{ seq: number; itemId: string }[]>;
 
   /**
-   * Records outcomes (by seq) and progress in one step. An item that already has an outcome keeps it
-   * and is not counted again, so counters always equal the recorded outcomes.
+   * Records outcomes (by seq) and progress. An item that already has an outcome keeps it and is not
+   * counted again, so that once the call resolves the counters equal the recorded outcomes — also
+   * when the same batch is recorded twice (a retry after an error whose write went through). A
+   * backend without multi-item transactions must keep that promise another way, for example by
+   * deriving the counters from per-batch count records written with conditions, rather than by
+   * incrementing a counter after each outcome. Answers null (writing nothing) if `owner` lost the job.
    */
   recordOutcomes(
     jobId: string,

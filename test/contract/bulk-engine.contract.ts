@@ -489,6 +489,46 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
       expect(await sweepExpiredLeases(h.context)).toBe(0);
     });
 
+    it('never stores a job cursor past an item whose outcome is not committed', async () => {
+      const h = await start({ env: { LAZARET_JOBS_LEASE_MS: '1000', LAZARET_BULK_WINDOW: '8' } });
+      const jobs = h.fixture.jobs;
+      const committed = new Set<number>();
+      const violations: string[] = [];
+      const check = (cursor: number, when: string) => {
+        for (let seq = 1; seq <= cursor; seq += 1) {
+          if (!committed.has(seq)) {
+            violations.push(`${when}: cursor ${cursor} passes uncommitted item ${seq}`);
+            return;
+          }
+        }
+      };
+      // A slow store for outcomes, so that lease renewals happen while a batch is being written.
+      h.context.jobs = Object.assign(Object.create(jobs), {
+        renewLease: (...args: Parameters<typeof jobs.renewLease>) => {
+          if (args[3]) check(args[3].cursor, 'renewLease');
+          return jobs.renewLease(...args);
+        },
+        recordOutcomes: async (...args: Parameters<typeof jobs.recordOutcomes>) => {
+          check(args[3].cursor, 'recordOutcomes');
+          await new Promise((resolve) => setTimeout(resolve, 150));
+          const job = await jobs.recordOutcomes(...args);
+          for (const outcome of args[2]) committed.add(outcome.seq);
+          return job;
+        },
+      });
+      h.startWorker();
+      const seeded = await h.seed(300, (index) => [`w${index}@cursor.test`]);
+      const { job } = await createJob(h.context, admin, {
+        action: 'delete',
+        ids: seeded.map((entry) => entry.items[0]!.id),
+        force: false,
+        recipients: null,
+      });
+      const done = await h.waitForJob(job.id);
+      expect(done).toMatchObject({ state: 'completed', cursor: 300, counters: { ok: 300 } });
+      expect(violations).toEqual([]);
+    });
+
     it('shows a job to its owner and to administrators only', async () => {
       const h = await start();
       const ann = user('ann@corp.test');
