@@ -58,7 +58,12 @@ export class ClamavScanner implements Scanner {
       };
       const onAbort = () => settle(new Error('clamd scan aborted'));
       input.signal.addEventListener('abort', onAbort, { once: true });
-      socket.on('error', (error) => settle(error));
+      // clamd hangs up on a stream over its StreamMaxLength; our next write then fails with EPIPE.
+      // Its reply, when it came first, says why; either way it is a clamd error, never a pass.
+      socket.on('error', (error) => {
+        const reply = Buffer.concat(replies).toString('utf8');
+        settle(reply ? null : new Error(`clamd: ${error.message}`), reply || undefined);
+      });
       socket.on('data', (chunk: Buffer) => {
         replies.push(chunk);
         // The reply ends with NUL (z-prefixed command); clamd may also answer early, e.g. size limit exceeded.
