@@ -404,6 +404,22 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
       for (const copies of delivered.values()) expect(copies).toHaveLength(1);
     });
 
+    it('keeps all store calls flowing when each takes a network round trip', async () => {
+      const h = await start({ wrapItems: (items) => new FaultyItemStore(items, { delayMs: 1 }) });
+      // One item per message: every delete also checks its raw message, a store call of its own that
+      // holds a store slot while the next writes queue.
+      const seeded = await h.seed(300, (index) => [`n${index}@remote.test`]);
+      const ids = seeded.flatMap((entry) => entry.items.map((item) => item.id));
+      const deleted = await runBulkAction(h.context, admin, {
+        action: 'delete',
+        ids,
+        force: false,
+        recipients: null,
+      });
+      expect(deleted.summary).toMatchObject({ succeeded: 300, failed: 0 });
+      expect(await h.fixture.blobs.exists(seeded[0]!.message.blobKey)).toBe(false);
+    });
+
     it('reports store_error for items whose claim the store failed, and delivers none of them', async () => {
       const failing = new Set<string>();
       const h = await start({

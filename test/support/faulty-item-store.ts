@@ -11,6 +11,8 @@ export class FaultyItemStore implements ItemStore {
   constructor(
     private readonly inner: ItemStore,
     private readonly fault: {
+      /** Wait this long before each call: a store across a network. */
+      delayMs?: number;
       /** Decide per call; answer the error to throw, and whether the call is applied first. */
       beforeCall?: (
         method: string,

@@ -96,7 +96,12 @@ export class StoreBatcher implements TransitionPort {
 
   /** Any other store call, under the same limit and throttling back-off. */
   call<T>(work: () => Promise<T>): Promise<T> {
-    return this.limiter.run(() => this.withRetry(work));
+    return this.limiter
+      .run(() => this.withRetry(work))
+      .finally(() => {
+        // Writes that queued while every slot was busy with calls like this one go out now.
+        if (this.queue.length > 0) this.schedule();
+      });
   }
 
   private schedule(): void {
