@@ -163,6 +163,14 @@ export interface ItemStore {
    */
   listUnreferencedMessages(afterId: string | null, limit: number): Promise<{ id: string; blobKey: string }[]>;
 
+  /**
+   * Of the given messages, those that no item in a live status (LIVE_STATUSES) needs any more and
+   * whose blob is not marked removed, with their blob keys; unknown ids are left out. Looks up many
+   * messages in as few round trips as the backend allows: the bulk engine removes the raw messages
+   * of a batch of deletes with one call of this, then `markBlobsRemoved`.
+   */
+  findUnreferencedMessages(messageIds: readonly string[]): Promise<{ id: string; blobKey: string }[]>;
+
   /** Marks the blobs of these messages as removed; unknown ids are ignored. Idempotent. */
   markBlobsRemoved(messageIds: readonly string[], at: Timestamp): Promise<void>;
 

@@ -419,6 +419,34 @@ export function itemStoreContract(backend: string, makeStores: MakeStores): void
       });
     });
 
+    it('finds, among given messages, those no live item needs whose blob is not marked removed', async () => {
+      const at = new Date().toISOString();
+      const messages = [0, 1, 2].map((index) =>
+        buildMessage({
+          envelope: { mailFrom: 'a@example.com', rcptTo: [`a${index}@unref.test`, `b${index}@unref.test`] },
+        }),
+      );
+      const items = messages.map((message) => buildItems(message));
+      for (const [index, message] of messages.entries()) await store.putMessage(message, items[index]!);
+      const remove = async (item: QuarantineItem) =>
+        store.transition(item.id, { status: ['quarantined'] }, { status: 'deleted', at });
+      await remove(items[0]![0]!);
+      await remove(items[0]![1]!);
+      await remove(items[1]![0]!);
+      await store.transition(items[2]![0]!.id, { status: ['quarantined'] }, { status: 'expired', at });
+      await remove(items[2]![1]!);
+      const ids = [...messages.map((message) => message.id), newId()];
+      const found = await store.findUnreferencedMessages(ids);
+      expect(found.sort((a, b) => (a.id < b.id ? -1 : 1))).toEqual(
+        [messages[0]!, messages[2]!].map((message) => ({ id: message.id, blobKey: message.blobKey })),
+      );
+      await store.markBlobsRemoved([messages[0]!.id], at);
+      expect(await store.findUnreferencedMessages(ids)).toEqual([
+        { id: messages[2]!.id, blobKey: messages[2]!.blobKey },
+      ]);
+      expect(await store.findUnreferencedMessages([])).toEqual([]);
+    });
+
     it('lists items whose release lease ended, oldest lease first, only while releasing', async () => {
       const message = buildMessage({
         envelope: {

@@ -50,8 +50,10 @@ export class FaultyItemStore implements ItemStore {
     this.inner.findImportedRecipients(sha256, recipients);
   listUnreferencedMessages: ItemStore['listUnreferencedMessages'] = (afterId, limit) =>
     this.inner.listUnreferencedMessages(afterId, limit);
+  findUnreferencedMessages: ItemStore['findUnreferencedMessages'] = (messageIds) =>
+    this.guard('findUnreferencedMessages', () => this.inner.findUnreferencedMessages(messageIds));
   markBlobsRemoved: ItemStore['markBlobsRemoved'] = (messageIds, at) =>
-    this.inner.markBlobsRemoved(messageIds, at);
+    this.guard('markBlobsRemoved', () => this.inner.markBlobsRemoved(messageIds, at));
   countLiveItems: ItemStore['countLiveItems'] = (messageId) =>
     this.guard('countLiveItems', () => this.inner.countLiveItems(messageId));
   ping: ItemStore['ping'] = () => this.inner.ping();

@@ -3,7 +3,7 @@ import type { Actor } from '../../auth/actor.js';
 import type { ItemOutcome } from '../../core/outcomes.js';
 import type { Lease, QuarantineItem } from '../../core/types.js';
 import type { Metrics } from '../../metrics.js';
-import { type DeleteRequest, deleteOne, removeBlobIfUnreferenced } from '../delete-item.js';
+import { type DeleteRequest, deleteOne } from '../delete-item.js';
 import {
   claimForRelease,
   deliverClaimed,
@@ -13,6 +13,7 @@ import {
   storeFailure,
 } from '../release-item.js';
 import { AdaptiveWindow, type WindowStats } from './adaptive-window.js';
+import { BlobCleanup } from './blob-cleanup.js';
 import { StoreBatcher } from './store-batcher.js';
 
 /** Tuning of the engine (config keys `bulk.*`). */
@@ -82,6 +83,7 @@ export class BulkEngine {
   private readonly window: AdaptiveWindow;
   private readonly batcher: StoreBatcher;
   private readonly counters = { smtpTransactions: 0 };
+  private readonly cleanup: BlobCleanup;
 
   constructor(private readonly deps: EngineDeps) {
     this.window = new AdaptiveWindow(deps.bulk.window);
@@ -93,6 +95,7 @@ export class BulkEngine {
       lingerMs: deps.bulk.storeLingerMs,
       window: this.window,
     });
+    this.cleanup = new BlobCleanup(deps, this.batcher);
   }
 
   stats(): EngineStats {
@@ -159,6 +162,7 @@ export class BulkEngine {
       }
     }
     await Promise.all(inFlight);
+    await this.cleanup.drain();
     this.deps.metrics?.bulkThrottled.inc(this.batcher.stats.throttled - throttledBefore);
     return { stopped };
   }
@@ -247,14 +251,8 @@ export class BulkEngine {
         })),
       ),
     );
-    if (results.some((result) => result.outcome.code === 'ok')) {
-      try {
-        await this.batcher.call(() => removeBlobIfUnreferenced(this.deps, unit.messageId));
-      } catch (error) {
-        // The items are deleted; a raw message left behind is found again by the next delete or purge.
-        this.deps.logger.error({ event: 'BLOB_REMOVE_FAILED', messageId: unit.messageId, err: error });
-      }
-    }
+    // The raw message goes once no live item needs it; looked up for many messages at once.
+    if (results.some((result) => result.outcome.code === 'ok')) this.cleanup.add(unit.messageId);
     results.forEach((result, index) => {
       done(unit.entries[index]!.seq, result.outcome);
     });

@@ -532,6 +532,24 @@ export class SqliteItemStore implements ItemStore {
     });
   }
 
+  findUnreferencedMessages(messageIds: readonly string[]): Promise<{ id: string; blobKey: string }[]> {
+    return this.run('findUnreferencedMessages', () => {
+      const found: { id: string; blobKey: string }[] = [];
+      const unique = [...new Set(messageIds)];
+      for (let start = 0; start < unique.length; start += SQLITE_MAX_VARIABLES) {
+        const chunk = unique.slice(start, start + SQLITE_MAX_VARIABLES);
+        const rows = this.statement(
+          `SELECT id, blob_key FROM messages
+           WHERE id IN (${chunk.map(() => '?').join(',')}) AND blob_removed_at IS NULL
+             AND NOT EXISTS (SELECT 1 FROM items WHERE items.message_id = messages.id
+                             AND items.status IN (${LIVE_STATUSES.map(() => '?').join(',')}))`,
+        ).all(...chunk, ...LIVE_STATUSES) as { id: string; blob_key: string }[];
+        for (const row of rows) found.push({ id: row.id, blobKey: row.blob_key });
+      }
+      return found;
+    });
+  }
+
   markBlobsRemoved(messageIds: readonly string[], at: string): Promise<void> {
     return this.run('markBlobsRemoved', () => {
       const mark = this.statement(
