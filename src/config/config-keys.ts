@@ -301,7 +301,7 @@ export const CONFIG_KEYS = [
     path: 'bulk.window',
     env: 'LAZARET_BULK_WINDOW',
     type: { kind: 'int', min: 1, max: 10_000 },
-    default: 64,
+    default: 256,
     description:
       'Most items in flight in one bulk action or job (the sliding window); it shrinks on store throttling and grows back to this.',
   },
