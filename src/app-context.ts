@@ -9,6 +9,7 @@ import type { Limiter } from './release/bulk/limiter.js';
 import type { DeliveryPolicy } from './release/release-item.js';
 import type { SmtpRelay } from './release/smtp-relay.js';
 import type { AuditStore } from './store/audit-store.js';
+import type { ThrottleMonitor } from './store/aws/throttle-monitor.js';
 import type { BlobStore } from './store/blob-store.js';
 import type { ItemStore } from './store/item-store.js';
 import type { JobStore } from './store/job-store.js';
@@ -22,6 +23,8 @@ export interface AppContext {
   users: UserStore;
   blobs: BlobStore;
   jobs: JobStore;
+  /** The AWS backends' throttling signal (also for calls the SDK retried successfully); null otherwise. */
+  storeThrottle: ThrottleMonitor | null;
   relay: SmtpRelay;
   logger: Logger;
   now: () => Date;

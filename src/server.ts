@@ -13,6 +13,7 @@ import { JobWorker } from './release/jobs/job-worker.js';
 import { LeaseSweeper } from './release/lease-sweeper.js';
 import { SmtpRelay } from './release/smtp-relay.js';
 import { startPurgeWorker } from './retention/purge-worker.js';
+import { startMaintenance } from './store/maintenance-worker.js';
 import { openStores, type Stores } from './store/open-stores.js';
 
 export interface RunningServer {
@@ -27,7 +28,7 @@ export interface RunningServer {
 export function buildContext(
   config: Config,
   logger: Logger,
-  stores: Omit<Stores, 'close'>,
+  stores: Pick<Stores, 'items' | 'audit' | 'users' | 'blobs' | 'jobs'> & { throttle?: Stores['throttle'] },
   relay: SmtpRelay,
   extras: Partial<Pick<AppContext, 'metrics' | 'pipeline' | 'reinjection'>> = {},
 ): AppContext {
@@ -38,6 +39,7 @@ export function buildContext(
     users: stores.users,
     blobs: stores.blobs,
     jobs: stores.jobs,
+    storeThrottle: stores.throttle ?? null,
     relay,
     logger,
     now: () => new Date(),
@@ -68,7 +70,7 @@ export async function startServer(
   /** Where a generated first-admin password is shown once: the console, never the log. */
   announce: (text: string) => void = (text) => process.stderr.write(`${text}\n`),
 ): Promise<RunningServer> {
-  const stores = openStores(config);
+  const stores = await openStores(config, { logger });
   const relay = new SmtpRelay(config.relay);
   const metrics = new Metrics();
   const filter = config.mode === 'filter';
@@ -114,6 +116,7 @@ export async function startServer(
     batchSize: config.retention.batchSize,
   });
 
+  const maintenance = startMaintenance(stores.maintenance, logger, context.now);
   const listeners = { smtp, http };
   return {
     context,
@@ -126,6 +129,7 @@ export async function startServer(
         worker.stop(),
         sweeper.stop(),
         purge.stop(),
+        maintenance.stop(),
       ]);
       relay.close();
       reinjection?.close();

@@ -50,7 +50,7 @@ export async function runBulk(options: BulkOptions): Promise<CaseResult> {
       LAZARET_LOG_LEVEL: 'silent',
     },
   });
-  const stores = openStores(config);
+  const stores = await openStores(config);
   const relays: SmtpRelay[] = [];
   const rows: Row[] = [];
 

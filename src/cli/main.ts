@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerAuditCommand } from './audit-command.js';
 import { registerBulkCommands } from './bulk-commands.js';
+import { registerDynamodbCommand } from './dynamodb-command.js';
 import { registerImportCommand } from './import-command.js';
 import { registerPurgeCommand } from './purge-command.js';
 import { registerServeCommand } from './serve-command.js';
@@ -20,5 +21,6 @@ registerTokenCommand(program);
 registerAuditCommand(program);
 registerImportCommand(program);
 registerPurgeCommand(program);
+registerDynamodbCommand(program);
 
 await program.parseAsync(process.argv);

@@ -13,6 +13,7 @@ import {
 } from '../../src/release/jobs/job-service.js';
 import { sweepExpiredLeases } from '../../src/release/lease-sweeper.js';
 import { releaseItem } from '../../src/release/release-item.js';
+import { ThrottleMonitor } from '../../src/store/aws/throttle-monitor.js';
 import {
   admin,
   BulkHarness,
@@ -327,7 +328,7 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
         true,
       );
       expect(h.downstream.deliveries).toHaveLength(done.counters.ok);
-      const audit = (await h.fixture.audit.listAudit({ jobId: job.id }, { limit: 10 })).items;
+      const audit = await h.waitForJobAudit(job.id);
       expect(audit).toHaveLength(1);
       expect(audit[0]).toMatchObject({ outcome: 'partial', params: { state: 'cancelled' } });
       expect(seeded).toHaveLength(150);
@@ -418,6 +419,42 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
       });
       expect(deleted.summary).toMatchObject({ succeeded: 300, failed: 0 });
       expect(await h.fixture.blobs.exists(seeded[0]!.message.blobKey)).toBe(false);
+    });
+
+    it("shrinks its window on the backend's own throttle signal, also when the SDK's retries succeeded", async () => {
+      const monitor = new ThrottleMonitor();
+      const random = seededRandom(3);
+      const h = await start({
+        env: {
+          LAZARET_BULK_WINDOW: '32',
+          LAZARET_BULK_STORE_BATCH_SIZE: '8',
+          LAZARET_BULK_STORE_LINGER_MS: '0',
+        },
+        wrapItems: (items) =>
+          new FaultyItemStore(items, {
+            beforeCall: (method) => {
+              // What the SDK's adaptive retry does: a throttled attempt, retried, then the call succeeds.
+              if (method === 'transitionMany' && random() < 0.3)
+                monitor.record({ service: 'dynamodb', operation: 'UpdateItem' });
+              return undefined;
+            },
+          }),
+      });
+      h.context.storeThrottle = monitor;
+      h.startWorker();
+      const seeded = await h.seed(100, (index) => [`q${index}@signal.test`, `r${index}@signal.test`]);
+      const { job } = await createJob(h.context, admin, {
+        action: 'delete',
+        ids: seeded.flatMap((entry) => entry.items.map((item) => item.id)),
+        force: false,
+        recipients: null,
+      });
+      const done = await h.waitForJob(job.id);
+      expect(done.counters).toEqual({ ...zeroCounters(), ok: 200 });
+      expect(monitor.count).toBeGreaterThan(3);
+      expect(done.stats!.throttled).toBe(monitor.count);
+      expect(done.stats!.window.shrinks).toBeGreaterThan(0);
+      expect(done.stats!.window.min).toBeLessThan(32);
     });
 
     it('reports store_error for items whose claim the store failed, and delivers none of them', async () => {

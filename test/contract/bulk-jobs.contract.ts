@@ -63,7 +63,7 @@ export function bulkScaleContract(backend: string, makeStores: MakeStores): void
         const stored = await harness.fixture.items.getItems(items.map((item) => item.id));
         expect([...stored.values()].every((item) => item.status === 'released')).toBe(true);
 
-        const audit = await harness.fixture.audit.listAudit({ jobId: job.id }, { limit: 10 });
+        const audit = { items: await harness.waitForJobAudit(job.id) };
         expect(audit.items).toHaveLength(1);
         expect(audit.items[0]).toMatchObject({
           action: 'job.release',

@@ -184,8 +184,13 @@ describe('bulk access over HTTP: users, domain admins, token scopes', () => {
     expect(aliceJobs.jobs.map((job) => job.id)).not.toContain(id);
     const adminJobs = (await admin.request('/api/quarantine/jobs')).body as { jobs: PublicJob[] };
     expect(adminJobs.jobs.map((job) => job.id)).toContain(id);
-    const audit = await admin.request(`/api/audit?jobId=${id}`);
-    expect(JSON.stringify(audit.body)).toContain('"action":"job.delete"');
+    // The runner writes the job's audit entry just after the job ends.
+    let audit = '';
+    for (let tries = 0; tries < 100 && !audit.includes('"action":"job.delete"'); tries += 1) {
+      if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      audit = JSON.stringify((await admin.request(`/api/audit?jobId=${id}`)).body);
+    }
+    expect(audit).toContain('"action":"job.delete"');
   });
 
   it('needs the CSRF header for bulk calls made with a session cookie', async () => {

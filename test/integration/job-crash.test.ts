@@ -26,7 +26,7 @@ describe('a job survives SIGKILL of its serve process', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'lazaret-crash-'));
-    const stores = openStores(loadConfig({ env: { LAZARET_DATA_DIR: dataDir } }));
+    const stores = await openStores(loadConfig({ env: { LAZARET_DATA_DIR: dataDir } }));
     const seeded = await seedMessages(stores, 1000, (index) =>
       Array.from({ length: 5 }, (_, n) => `r${n}.m${index}@crash.test`),
     );

@@ -8,6 +8,7 @@ import { Limiter } from '../../src/release/bulk/limiter.js';
 import { JobWorker } from '../../src/release/jobs/job-worker.js';
 import { SmtpRelay } from '../../src/release/smtp-relay.js';
 import { buildContext } from '../../src/server.js';
+import type { AuditEntry } from '../../src/store/audit-store.js';
 import type { BlobStore } from '../../src/store/blob-store.js';
 import type { ItemStore } from '../../src/store/item-store.js';
 import { FINAL_JOB_STATES, type Job } from '../../src/store/job-store.js';
@@ -131,6 +132,16 @@ export class BulkHarness {
       if (job && predicate(job)) return job;
       if (Date.now() > deadline)
         throw new Error(`job ${id} did not get there: ${JSON.stringify(job?.state)}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** The audit entries of a job, once there are any: the runner writes its entry just after the job ends. */
+  async waitForJobAudit(jobId: string, timeoutMs = 10_000): Promise<AuditEntry[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const entries = (await this.fixture.audit.listAudit({ jobId }, { limit: 10 })).items;
+      if (entries.length > 0 || Date.now() > deadline) return entries;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }

@@ -3,6 +3,7 @@ import type { Actor } from '../../auth/actor.js';
 import type { ItemOutcome } from '../../core/outcomes.js';
 import type { Lease, QuarantineItem } from '../../core/types.js';
 import type { Metrics } from '../../metrics.js';
+import type { ThrottleMonitor } from '../../store/aws/throttle-monitor.js';
 import { type DeleteRequest, deleteOne } from '../delete-item.js';
 import {
   claimForRelease,
@@ -32,7 +33,15 @@ export interface BulkSettings {
   throttleBackoffMs: number;
 }
 
-export type EngineDeps = ReleaseDeps & { bulk: BulkSettings; metrics?: Metrics };
+export type EngineDeps = ReleaseDeps & {
+  bulk: BulkSettings;
+  metrics?: Metrics;
+  /**
+   * A backend's own overload signal, seen even when its SDK retried the call successfully (DynamoDB,
+   * S3): each throttled attempt shrinks the window like a `store_throttled` answer does.
+   */
+  storeThrottle?: ThrottleMonitor | null;
+};
 
 /** One item of a selection: its place (seq, from 1) and id. */
 export interface SelectionEntry {
@@ -84,6 +93,8 @@ export class BulkEngine {
   private readonly batcher: StoreBatcher;
   private readonly counters = { smtpTransactions: 0 };
   private readonly cleanup: BlobCleanup;
+  /** Throttled attempts the backend reported while this engine ran (retried by its SDK). */
+  private signalled = 0;
 
   constructor(private readonly deps: EngineDeps) {
     this.window = new AdaptiveWindow(deps.bulk.window);
@@ -101,7 +112,7 @@ export class BulkEngine {
   stats(): EngineStats {
     return {
       window: this.window.snapshot(),
-      throttled: this.batcher.stats.throttled,
+      throttled: this.batcher.stats.throttled + this.signalled,
       storeCalls: this.batcher.stats.storeCalls,
       smtpTransactions: this.counters.smtpTransactions,
     };
@@ -117,52 +128,62 @@ export class BulkEngine {
       run.onOutcome({ ...outcome, seq });
     };
     const throttledBefore = this.batcher.stats.throttled;
-    outer: for await (const page of run.pages) {
-      if (run.shouldStop?.()) {
-        stopped = true;
-        break;
-      }
-      let found: Map<string, QuarantineItem>;
-      try {
-        found = await this.batcher.getItems(page.map((entry) => entry.itemId));
-      } catch (error) {
-        for (const entry of page) emit(entry.seq, storeFailure(entry.itemId, error));
-        continue;
-      }
-      const units = new Map<string, Unit>();
-      for (const entry of page) {
-        const item = found.get(entry.itemId);
-        if (!item || !canSee(run.actor, item)) {
-          emit(entry.seq, { itemId: entry.itemId, code: 'not_found', message: 'No such item.' });
-          continue;
-        }
-        let unit = units.get(item.messageId);
-        if (!unit) {
-          unit = { messageId: item.messageId, entries: [] };
-          units.set(item.messageId, unit);
-        }
-        unit.entries.push({ ...entry, item });
-      }
-      for (const unit of units.values()) {
+    const stopListening = this.deps.storeThrottle?.onThrottle(() => {
+      this.signalled += 1;
+      this.window.throttled();
+    });
+    try {
+      outer: for await (const page of run.pages) {
         if (run.shouldStop?.()) {
           stopped = true;
-          break outer;
+          break;
         }
-        const size = unit.entries.length;
-        await this.window.limiter.acquire(size);
-        const task = this.process(unit, run, emit)
-          .catch((error: unknown) => {
-            this.deps.logger.error({ event: 'BULK_UNIT_FAILED', messageId: unit.messageId, err: error });
-          })
-          .finally(() => {
-            this.window.limiter.release(size);
-            inFlight.delete(task);
-          });
-        inFlight.add(task);
+        let found: Map<string, QuarantineItem>;
+        try {
+          found = await this.batcher.getItems(page.map((entry) => entry.itemId));
+        } catch (error) {
+          for (const entry of page) emit(entry.seq, storeFailure(entry.itemId, error));
+          continue;
+        }
+        const units = new Map<string, Unit>();
+        for (const entry of page) {
+          const item = found.get(entry.itemId);
+          if (!item || !canSee(run.actor, item)) {
+            emit(entry.seq, { itemId: entry.itemId, code: 'not_found', message: 'No such item.' });
+            continue;
+          }
+          let unit = units.get(item.messageId);
+          if (!unit) {
+            unit = { messageId: item.messageId, entries: [] };
+            units.set(item.messageId, unit);
+          }
+          unit.entries.push({ ...entry, item });
+        }
+        for (const unit of units.values()) {
+          if (run.shouldStop?.()) {
+            stopped = true;
+            break outer;
+          }
+          const size = unit.entries.length;
+          await this.window.limiter.acquire(size);
+          const task = this.process(unit, run, emit)
+            .catch((error: unknown) => {
+              this.deps.logger.error({ event: 'BULK_UNIT_FAILED', messageId: unit.messageId, err: error });
+            })
+            .finally(() => {
+              this.window.limiter.release(size);
+              inFlight.delete(task);
+            });
+          inFlight.add(task);
+        }
       }
+      await Promise.all(inFlight);
+      await this.cleanup.drain();
+    } finally {
+      // Also when reading the selection failed: no item is left running behind the caller's back.
+      await Promise.allSettled(inFlight);
+      stopListening?.();
     }
-    await Promise.all(inFlight);
-    await this.cleanup.drain();
     this.deps.metrics?.bulkThrottled.inc(this.batcher.stats.throttled - throttledBefore);
     return { stopped };
   }
