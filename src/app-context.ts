@@ -6,11 +6,16 @@ import type { LinkSigner } from './digest/link-token.js';
 import type { VerdictPipeline } from './ingest/verdict-pipeline.js';
 import type { Learner } from './learning/learner.js';
 import type { Metrics } from './metrics.js';
+import type { BulkSettings } from './release/bulk/bulk-engine.js';
+import type { Limiter } from './release/bulk/limiter.js';
+import type { DeliveryPolicy } from './release/release-item.js';
 import type { SmtpRelay } from './release/smtp-relay.js';
 import type { AuditStore } from './store/audit-store.js';
+import type { ThrottleMonitor } from './store/aws/throttle-monitor.js';
 import type { BlobStore } from './store/blob-store.js';
 import type { DigestStore } from './store/digest-store.js';
 import type { ItemStore } from './store/item-store.js';
+import type { JobStore } from './store/job-store.js';
 import type { LearningStore } from './store/learning-store.js';
 import type { SenderListStore } from './store/sender-list-store.js';
 import type { UserStore } from './store/user-store.js';
@@ -25,6 +30,9 @@ export interface AppContext {
   digests: DigestStore;
   learning: LearningStore;
   blobs: BlobStore;
+  jobs: JobStore;
+  /** The AWS backends' throttling signal (also for calls the SDK retried successfully); null otherwise. */
+  storeThrottle: ThrottleMonitor | null;
   relay: SmtpRelay;
   /** Queues what people's releases and spam reports teach the spam filter. */
   learner: Learner;
@@ -36,6 +44,14 @@ export interface AppContext {
   now: () => Date;
   nodeName: string;
   leaseMs: number;
+  delivery: DeliveryPolicy;
+  /** SMTP transactions in flight towards the relay, across single releases, bulk actions and jobs. */
+  smtpLimiter: Limiter;
+  bulk: BulkSettings;
+  /** Lease of a running job (jobs.leaseMs). */
+  jobLeaseMs: number;
+  /** Tells the job worker to look for work now (a job was created or cancelled). */
+  wakeJobs: () => void;
   metrics: Metrics;
   /** Filter mode: the verdict pipeline and the relay to the re-injection listener. */
   pipeline?: VerdictPipeline | undefined;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -14,10 +15,13 @@ import { QueueingLearner } from './learning/learner.js';
 import { LearningWorker } from './learning/learning-worker.js';
 import { buildTeacher } from './learning/teachers.js';
 import { Metrics } from './metrics.js';
+import { Limiter } from './release/bulk/limiter.js';
+import { JobWorker } from './release/jobs/job-worker.js';
+import { LeaseSweeper } from './release/lease-sweeper.js';
 import { SmtpRelay } from './release/smtp-relay.js';
 import { startPurgeWorker } from './retention/purge-worker.js';
 import { startMaintenance } from './store/maintenance-worker.js';
-import { openStores } from './store/open-stores.js';
+import { openStores, type Stores } from './store/open-stores.js';
 
 /** How late a digest may come back through the filter and still be recognised as Lazaret's own. */
 const DIGEST_SEAL_MAX_AGE_MS = 7 * 24 * 3_600_000;
@@ -30,6 +34,59 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The context of the use cases over opened stores and a relay: shared by `serve` and the tests. */
+export function buildContext(
+  config: Config,
+  logger: Logger,
+  stores: Pick<Stores, 'items' | 'audit' | 'users' | 'blobs' | 'jobs' | 'lists' | 'digests' | 'learning'> & {
+    throttle?: Stores['throttle'];
+  },
+  relay: SmtpRelay,
+  extras: Partial<Pick<AppContext, 'metrics' | 'pipeline' | 'reinjection' | 'links' | 'publicUrl'>> = {},
+): AppContext {
+  const now = () => new Date();
+  return {
+    config,
+    items: stores.items,
+    audit: stores.audit,
+    users: stores.users,
+    lists: stores.lists,
+    digests: stores.digests,
+    learning: stores.learning,
+    blobs: stores.blobs,
+    // Teaches without waking a worker; serve replaces it with one that wakes its learning worker.
+    learner: new QueueingLearner({ learning: stores.learning, logger, now, config }),
+    // Without configured keys, a key of this process only (serve passes the durable ones).
+    links:
+      extras.links ??
+      new LinkSigner(config.links.keys ? loadLinkSecrets(config) : [randomBytes(32).toString('base64url')]),
+    publicUrl:
+      extras.publicUrl ?? (() => config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`),
+    jobs: stores.jobs,
+    storeThrottle: stores.throttle ?? null,
+    relay,
+    logger,
+    now,
+    nodeName: config.nodeName,
+    leaseMs: config.release.leaseMs,
+    delivery: { attempts: config.release.attempts, retryBaseMs: config.release.retryBaseMs },
+    smtpLimiter: new Limiter(config.relay.maxConnections),
+    bulk: {
+      window: config.bulk.window,
+      storeConcurrency: config.bulk.storeConcurrency,
+      storeBatchSize: config.bulk.storeBatchSize,
+      storeLingerMs: config.bulk.storeLingerMs,
+      throttleTries: config.bulk.throttleTries,
+      throttleBackoffMs: config.bulk.throttleBackoffMs,
+    },
+    jobLeaseMs: config.jobs.leaseMs,
+    wakeJobs: () => undefined,
+    metrics: extras.metrics ?? new Metrics(),
+    pipeline: extras.pipeline,
+    reinjection: extras.reinjection,
+  };
+}
+
 /** The composition root: the only place that picks backends and wires the parts together. */
 export async function startServer(
   config: Config,
@@ -39,7 +96,6 @@ export async function startServer(
 ): Promise<RunningServer> {
   const stores = await openStores(config, { logger });
   const relay = new SmtpRelay(config.relay);
-  const now = () => new Date();
   let listenedUrl = `http://${config.http.host}:${config.http.port}`;
   const teacher = buildTeacher(config.learning);
   let learningWorker: LearningWorker | undefined;
@@ -49,29 +105,17 @@ export async function startServer(
     ? buildPipeline(config, logger, metrics, { lists: stores.lists, users: stores.users })
     : undefined;
   const reinjection = filter ? buildReinjection(config) : undefined;
-  const context: AppContext = {
-    config,
-    items: stores.items,
-    audit: stores.audit,
-    users: stores.users,
-    lists: stores.lists,
-    digests: stores.digests,
-    learning: stores.learning,
-    blobs: stores.blobs,
-    relay,
-    learner: new QueueingLearner({ learning: stores.learning, logger, now, config }, () =>
-      learningWorker?.wake(),
-    ),
-    links: new LinkSigner(loadLinkSecrets(config)),
-    publicUrl: () => config.http.publicUrl ?? listenedUrl,
-    logger,
-    now,
-    nodeName: config.nodeName,
-    leaseMs: config.release.leaseMs,
+  const context = buildContext(config, logger, stores, relay, {
     metrics,
     pipeline,
     reinjection,
-  };
+    links: new LinkSigner(loadLinkSecrets(config)),
+    publicUrl: () => config.http.publicUrl ?? listenedUrl,
+  });
+  context.learner = new QueueingLearner(context, () => learningWorker?.wake());
+  const worker = new JobWorker(context, { concurrency: config.jobs.concurrency, pollMs: config.jobs.pollMs });
+  context.wakeJobs = () => worker.wake();
+  const sweeper = new LeaseSweeper(context, config.release.sweepIntervalMs);
 
   let smtp: SmtpListener | undefined;
   let http: FastifyInstance | undefined;
@@ -101,6 +145,8 @@ export async function startServer(
     await stores.close();
     throw error;
   }
+  sweeper.start();
+  worker.start();
   const smtpAddress = smtp.address();
   const httpAddress = http.server.address() as AddressInfo;
   const scheme = config.http.tlsCert ? 'https' : 'http';
@@ -108,6 +154,7 @@ export async function startServer(
   listenedUrl = `${scheme}://${host}:${httpAddress.port}`;
   logger.info({ event: 'SMTP_LISTENING', host: smtpAddress.address, port: smtpAddress.port });
   logger.info({ event: 'HTTP_LISTENING', host: httpAddress.address, port: httpAddress.port });
+  logger.info({ event: 'JOB_WORKER_STARTED', owner: worker.owner });
   logger.info({
     event: 'MODE',
     mode: config.mode,
@@ -135,6 +182,8 @@ export async function startServer(
       await Promise.all([
         listeners.smtp.close(),
         listeners.http.close(),
+        worker.stop(),
+        sweeper.stop(),
         purge.stop(),
         maintenance.stop(),
         digestWorker?.stop(),

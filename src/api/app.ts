@@ -14,6 +14,7 @@ import { authRoutes } from './routes/auth.js';
 import { digestLinkRoutes } from './routes/digest-links.js';
 import { digestSettingsRoutes } from './routes/digest-settings.js';
 import { healthRoutes } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
 import { listRoutes } from './routes/lists.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { quarantineRoutes } from './routes/quarantine.js';
@@ -21,8 +22,11 @@ import { reportSpamRoutes } from './routes/report-spam.js';
 import { tokenRoutes, userRoutes } from './routes/users.js';
 import {
   AuditEntrySchema,
+  CompatResultSchema,
   ErrorBody,
   ItemSchema,
+  JobItemSchema,
+  JobSchema,
   MessageSchema,
   TokenSchema,
   UserSchema,
@@ -56,7 +60,17 @@ export async function buildApi(context: AppContext): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  for (const schema of [ErrorBody, ItemSchema, MessageSchema, UserSchema, TokenSchema, AuditEntrySchema]) {
+  for (const schema of [
+    ErrorBody,
+    ItemSchema,
+    MessageSchema,
+    UserSchema,
+    TokenSchema,
+    AuditEntrySchema,
+    JobSchema,
+    JobItemSchema,
+    CompatResultSchema,
+  ]) {
     app.addSchema(schema);
   }
   installErrorHandler(app);
@@ -93,6 +107,7 @@ export async function buildApi(context: AppContext): Promise<FastifyInstance> {
   await app.register(authRoutes(context, limits));
   await app.register(metricsRoutes(context));
   await app.register(quarantineRoutes(context));
+  await app.register(jobRoutes(context));
   await app.register(auditRoutes(context));
   await app.register(userRoutes(context));
   await app.register(tokenRoutes(context));

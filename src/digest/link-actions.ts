@@ -4,9 +4,11 @@ import type { Actor } from '../auth/actor.js';
 import { type AuditOrigin, audit } from '../auth/audit.js';
 import { sessionActor } from '../auth/authenticate.js';
 import { type ErrorCode, isLazaretError, LazaretError } from '../core/errors.js';
+import type { ItemOutcome } from '../core/outcomes.js';
 import type { QuarantineItem } from '../core/types.js';
 import { putListEntry } from '../lists/list-admin.js';
 import { fromHeaderAddress } from '../lists/sender-patterns.js';
+import { BulkEngine, pagesOf } from '../release/bulk/bulk-engine.js';
 import { deleteItem } from '../release/delete-item.js';
 import { releaseItem } from '../release/release-item.js';
 import { requestRelease } from '../release/release-request.js';
@@ -152,6 +154,53 @@ export interface LinkResult {
   sender: (SenderPlan & { code: 'ok' | ErrorCode; message: string }) | null;
 }
 
+/**
+ * "Release all": the items to release go through the bulk engine (one SMTP transaction per message,
+ * batched store calls), each audited as its own release.
+ */
+async function releaseThroughEngine(
+  context: AppContext,
+  origin: AuditOrigin & { actor: Actor },
+  ids: readonly string[],
+): Promise<Map<string, ItemResult>> {
+  const results = new Map<string, ItemResult>();
+  if (ids.length === 0) return results;
+  const outcomes = new Map<string, ItemOutcome>();
+  await new BulkEngine(context).run({
+    action: 'release',
+    actor: origin.actor,
+    force: false,
+    recipients: null,
+    leaseOwner: `${context.nodeName}/link`,
+    pages: pagesOf(ids),
+    onOutcome: (outcome) => outcomes.set(outcome.itemId, outcome),
+  });
+  const after = await context.items.getItems(ids);
+  for (const id of ids) {
+    const outcome = outcomes.get(id) ?? {
+      itemId: id,
+      code: 'store_error' as const,
+      message: 'No outcome recorded.',
+    };
+    const item = after.get(id) ?? null;
+    await audit(context, origin, {
+      action: 'item.release',
+      target: { itemIds: [id] },
+      tenants: item ? [item.tenant] : [],
+      params: { via: 'digest_link', ...(outcome.code === 'ok' ? {} : { error: outcome.code }) },
+      outcome: outcome.code === 'ok' ? 'ok' : outcome.code === 'forbidden' ? 'denied' : 'failed',
+    });
+    results.set(id, {
+      itemId: id,
+      item,
+      code: outcome.code,
+      ...(outcome.code === 'ok' ? { done: 'released' as const } : {}),
+      message: outcome.code === 'ok' ? '' : outcome.message,
+    });
+  }
+  return results;
+}
+
 /** Most items of one link acted on at once. */
 const CONCURRENCY = 4;
 
@@ -181,10 +230,9 @@ async function performItem(
   try {
     let item: QuarantineItem;
     if (plan.will === 'release') {
-      item = await releaseItem(context, plan.itemId, { actor: origin.actor.label });
-      await context.learner.released([item], origin.actor.label);
+      item = await releaseItem(context, plan.itemId, origin.actor);
     } else if (plan.will === 'delete') {
-      item = await deleteItem(context, plan.itemId);
+      item = await deleteItem(context, plan.itemId, origin.actor);
     } else {
       item = await requestRelease(context, plan.itemId);
     }
@@ -212,12 +260,21 @@ export async function performLink(context: AppContext, opened: OpenedLink, ip: s
   const plan = await planLink(context, opened);
   const origin = { actor: opened.actor, ip };
   const results: ItemResult[] = new Array(plan.items.length);
+  const released =
+    opened.claims.action === 'release_all'
+      ? await releaseThroughEngine(
+          context,
+          origin,
+          plan.items.filter((each) => 'will' in each && each.will === 'release').map((each) => each.itemId),
+        )
+      : new Map<string, ItemResult>();
   let next = 0;
   const work = async () => {
     while (next < plan.items.length) {
       const index = next;
       next += 1;
-      results[index] = await performItem(context, origin, plan.items[index]!);
+      const item = plan.items[index]!;
+      results[index] = released.get(item.itemId) ?? (await performItem(context, origin, item));
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, plan.items.length) }, work));

@@ -7,6 +7,7 @@ import type { BlobStore } from './blob-store.js';
 import type { DigestStore } from './digest-store.js';
 import { FsBlobStore } from './fs/fs-blob-store.js';
 import type { ItemStore } from './item-store.js';
+import type { JobStore } from './job-store.js';
 import type { LearningStore } from './learning-store.js';
 import type { SenderListStore } from './sender-list-store.js';
 import type { UserStore } from './user-store.js';
@@ -19,6 +20,7 @@ export interface Stores {
   digests: DigestStore;
   learning: LearningStore;
   blobs: BlobStore;
+  jobs: JobStore;
   /**
    * Throttled attempts of the AWS backends (counted also when the SDK's retries then succeeded): the
    * overload signal of DynamoDB and S3. Null for the embedded backends.
@@ -90,6 +92,7 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
     let lists: SenderListStore;
     let digests: DigestStore;
     let learning: LearningStore;
+    let jobs: JobStore;
     let maintenance: StoreMaintenance | null = null;
     if (config.store.backend === 'dynamodb') {
       const { openDynamoStores } = await import('./dynamodb/open-dynamo-stores.js');
@@ -110,6 +113,18 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
       lists = dynamo.lists;
       digests = dynamo.digests;
       learning = dynamo.learning;
+      // Jobs stay in an embedded database of this node until the DynamoDB job store exists: they run
+      // here and survive a restart of this node, but another node neither sees nor takes them over.
+      const { openSqliteDatabase } = await import('./sqlite/sqlite-database.js');
+      const { SqliteJobStore } = await import('./sqlite/sqlite-job-store.js');
+      const jobsDb = openSqliteDatabase(join(config.dataDir, 'jobs.sqlite'));
+      opened.push({ close: () => void jobsDb.close() });
+      jobs = new SqliteJobStore(jobsDb);
+      options.logger?.warn({
+        event: 'JOBS_STORED_LOCALLY',
+        path: join(config.dataDir, 'jobs.sqlite'),
+        detail: 'DynamoDB has no job store yet: bulk jobs are kept on this node only.',
+      });
       // Small blobs inside SQLite are part of the embedded store; beside DynamoDB, fs means files only.
       if (!blobs) {
         blobs = files();
@@ -144,6 +159,7 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
       const { SqliteSenderListStore } = await import('./sqlite/sqlite-sender-list-store.js');
       const { SqliteDigestStore } = await import('./sqlite/sqlite-digest-store.js');
       const { SqliteLearningStore } = await import('./sqlite/sqlite-learning-store.js');
+      const { SqliteJobStore } = await import('./sqlite/sqlite-job-store.js');
       const db = openSqliteDatabase(join(config.dataDir, 'lazaret.sqlite'));
       opened.push({ close: () => void db.close() });
       const commits = new GroupCommit(db);
@@ -154,6 +170,7 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
       lists = new SqliteSenderListStore(db);
       digests = new SqliteDigestStore(db);
       learning = new SqliteLearningStore(db);
+      jobs = new SqliteJobStore(db);
       if (!blobs) {
         blobs = new SqliteBlobStore(db, commits, files(), config.blobs.inlineMaxBytes);
         opened.push(blobs);
@@ -168,6 +185,7 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
       digests,
       learning,
       blobs,
+      jobs,
       throttle: usesAws ? throttle : null,
       maintenance,
       close: closeAll,

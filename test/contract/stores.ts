@@ -2,6 +2,7 @@ import type { AuditStore } from '../../src/store/audit-store.js';
 import type { BlobStore } from '../../src/store/blob-store.js';
 import type { DigestStore } from '../../src/store/digest-store.js';
 import type { ItemStore } from '../../src/store/item-store.js';
+import type { JobStore } from '../../src/store/job-store.js';
 import type { LearningStore } from '../../src/store/learning-store.js';
 import type { SenderListStore } from '../../src/store/sender-list-store.js';
 import type { UserStore } from '../../src/store/user-store.js';
@@ -10,6 +11,7 @@ export interface StorePair {
   items: ItemStore;
   blobs: BlobStore;
   audit: AuditStore;
+  jobs: JobStore;
   users: UserStore;
   lists: SenderListStore;
   digests: DigestStore;

@@ -293,7 +293,55 @@ describe('digest settings, defaults, report-spam, own digests and the CLI', () =
     expect(await again.text()).toContain('Release of this message was requested already.');
   });
 
+  it('"release all" releases every listed item once (through the bulk engine) and reports the rest', async () => {
+    const me = (await as.bob!.request('/api/auth/me')).body as { user: { id: string } };
+    const ids: string[] = [];
+    for (const subject of ['all one', 'all two', 'all three', 'all four']) {
+      const raw = message({
+        from: 'x@spam.example',
+        to: 'bob@other.test',
+        subject,
+        headers: ['X-Spam-Flag: YES'],
+      });
+      await sendRaw(server.smtpAddress.port, { from: 'x@spam.example', to: ['bob@other.test'] }, raw);
+      ids.push((await server.context.items.listItems({ subject }, { limit: 1 })).items[0]!.id);
+    }
+    // Deleted before the link is used: reported, not released.
+    expect((await as.bob!.request(`/api/quarantine/${ids[3]}`, { method: 'DELETE' })).status).toBe(200);
+    const token = server.context.links.sign({
+      action: 'release_all',
+      userId: me.user.id,
+      itemIds: ids,
+      expiresAt: new Date(Date.now() + 3_600_000),
+    });
+    const page = await (await fetch(`${base()}/link/${token}`)).text();
+    expect(page).toContain('Release 4 held messages?');
+    expect(page).toContain('Release 3 messages');
+    const before = relay.received.length;
+    const post = () =>
+      fetch(`${base()}/link/${token}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'confirm=yes',
+      }).then((response) => response.text());
+    const done = await post();
+    expect(done).toContain('Done: 3 of 4');
+    expect(done.match(/Released: delivered to bob@other.test\./g)).toHaveLength(3);
+    expect(done).toContain('It was deleted already.');
+    expect(relay.received.length - before).toBe(3);
+    const again = await post();
+    expect(again).toContain('Done: 0 of 4');
+    expect(relay.received.length - before).toBe(3);
+    for (const id of ids.slice(0, 3))
+      expect((await server.context.items.getItem(id))?.status).toBe('released');
+    const audit = await as.root!.request(`/api/audit?itemId=${ids[0]}&action=item.release`);
+    // The second time nothing was attempted: the page said so; the log has the one release.
+    const outcomes = (audit.body as { entries: { outcome: string }[] }).entries.map((each) => each.outcome);
+    expect(outcomes).toEqual(['ok']);
+  });
+
   it('lazaret digest send --dry-run prints the digest and changes nothing; without it, it sends', async () => {
+    const digests = () => relay.received.filter((mail) => mail.raw.includes('X-Lazaret-Digest:'));
     const dry = await runCli(env, ['digest', 'send', '--user', 'alice@corp.test', '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain('To: alice@corp.test');
@@ -306,17 +354,17 @@ describe('digest settings, defaults, report-spam, own digests and the CLI', () =
     const raw = await runCli(env, ['digest', 'send', '--user', 'alice@corp.test', '--dry-run', '--raw']);
     expect(raw.stdout).toContain('X-Lazaret-Digest: v=1;');
     expect(raw.stdout).toContain('Content-Type: multipart/alternative');
-    expect(relay.received).toHaveLength(0);
+    expect(digests()).toHaveLength(0);
     expect((await as.alice!.request('/api/digest/settings')).body).toMatchObject({ lastSentAt: null });
 
     const sent = await runCli(env, ['digest', 'send', '--user', 'alice@corp.test']);
     expect(sent.code, sent.stderr).toBe(0);
-    expect(relay.received).toHaveLength(1);
-    expect(relay.received[0]!.to).toEqual(['alice@corp.test']);
-    expect(relay.received[0]!.from).toBe('lazaret@localhost');
+    expect(digests()).toHaveLength(1);
+    expect(digests()[0]!.to).toEqual(['alice@corp.test']);
+    expect(digests()[0]!.from).toBe('lazaret@localhost');
     const again = await runCli(env, ['digest', 'send', '--user', 'alice@corp.test']);
     expect(again.stderr).toContain('Nothing new is held for alice@corp.test');
-    expect(relay.received).toHaveLength(1);
+    expect(digests()).toHaveLength(1);
     const unknown = await runCli(env, ['digest', 'send', '--user', 'nobody@corp.test', '--dry-run']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('No user nobody@corp.test');

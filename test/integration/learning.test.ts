@@ -132,6 +132,18 @@ describe.skipIf(missingRspamd.length > 0)('learning against a real rspamd from D
     expect((audit.body as { entries: unknown[] }).entries).toHaveLength(2);
   });
 
+  it('a bulk release teaches every released item, through the same engine', async () => {
+    const ids = [await hold('Quarterly figures west'), await hold('Quarterly figures centre')];
+    const answer = await admin.request('/api/quarantine/release', { method: 'POST', json: { ids } });
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.body).toMatchObject({ summary: { succeeded: 2 } });
+    for (const id of ids) {
+      const learned = await logs.waitFor((line) => line.event === 'LEARNED' && line.itemId === id);
+      expect(learned).toMatchObject({ kind: 'ham', answer: 'learned' });
+    }
+    await waitUntil('rspamd to count both', async () => (await rspamdStat(rspamdPort)).learned === 4);
+  });
+
   it('while rspamd is down the release still succeeds at once; the lesson is retried until it is learned', async () => {
     await rspamd.stop();
     const id = await hold('Quarterly figures east');

@@ -6,15 +6,27 @@ import { decideItem, type ItemAction, requireItem, scopeFilter } from '../../aut
 import type { Actor } from '../../auth/actor.js';
 import { audit } from '../../auth/audit.js';
 import { isLazaretError, LazaretError } from '../../core/errors.js';
+import { parseSearchQuery } from '../../core/search-query.js';
 import { isLive, type QuarantineItem } from '../../core/types.js';
+import { distinctIds, runBulkAction } from '../../release/bulk/bulk-action.js';
 import { deleteItem } from '../../release/delete-item.js';
+import { createJob } from '../../release/jobs/job-service.js';
 import { releaseItem } from '../../release/release-item.js';
 import { denyRelease, requestRelease } from '../../release/release-request.js';
-import { presentItem, presentMessage } from '../presenters.js';
+import type { ItemFilter } from '../../store/item-store.js';
+import { filterFromQuery } from '../../store/query-filter.js';
+import { presentItem, presentJob, presentMessage } from '../presenters.js';
 import { originOf } from '../request-actor.js';
 import { errorResponses, ItemIdParams, ReasonSchema, StatusSchema } from '../schemas.js';
 
 const ListQuery = Type.Object({
+  q: Type.Optional(
+    Type.String({
+      maxLength: 2000,
+      description:
+        'Search: `from:` `to:` `subject:` `reason:` `status:` `message-id:` `after:` `before:` `larger:` `smaller:` `has:attachment`, "quoted phrases", `-` to negate, free text. See docs/search.md.',
+    }),
+  ),
   recipient: Type.Optional(
     Type.String({ minLength: 1, maxLength: 320, description: 'Exact recipient address.' }),
   ),
@@ -60,6 +72,38 @@ const ReleaseBody = Type.Union([
   Type.Null(),
 ]);
 
+const Recipients = Type.Array(Type.String({ format: 'email' }), {
+  minItems: 1,
+  maxItems: 100,
+  description: 'Deliver to these addresses instead of the original recipient.',
+});
+
+const bulkBody = (maxIds: number, release: boolean) =>
+  Type.Object({
+    ids: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+      minItems: 1,
+      maxItems: maxIds,
+      description: `Item ids (repeats are processed once). Up to bulk.syncLimit run in the request; more become a job. At most ${maxIds}; select more with a query job.`,
+    }),
+    ...(release
+      ? {
+          recipients: Type.Optional(Recipients),
+          force: Type.Optional(
+            Type.Boolean({ description: 'Send again although released already or interrupted before.' }),
+          ),
+        }
+      : {}),
+  });
+
+/** The statuses both a `status` parameter and the query's positive `status:` terms allow. */
+function mergeStatuses(filter: ItemFilter, fromQuery: ItemFilter): ItemFilter {
+  if (!filter.statuses || !fromQuery.statuses) {
+    return { ...filter, ...fromQuery, statuses: filter.statuses ?? fromQuery.statuses };
+  }
+  const allowed = fromQuery.statuses;
+  return { ...filter, ...fromQuery, statuses: filter.statuses.filter((status) => allowed.includes(status)) };
+}
+
 const iso = (value: string | undefined) => (value === undefined ? undefined : new Date(value).toISOString());
 
 export const quarantineRoutes =
@@ -84,17 +128,21 @@ export const quarantineRoutes =
       },
       async (request) => {
         const query = request.query;
+        const fromQuery = query.q === undefined ? {} : filterFromQuery(parseSearchQuery(query.q));
         const page = await context.items.listItems(
-          {
-            ...(query.recipient ? { recipient: query.recipient } : {}),
-            ...(query.sender ? { sender: query.sender } : {}),
-            ...(query.subject ? { subject: query.subject } : {}),
-            ...(query.reason ? { reasons: query.reason } : {}),
-            ...(query.status ? { statuses: query.status } : {}),
-            ...(query.receivedAfter ? { receivedAfter: iso(query.receivedAfter) } : {}),
-            ...(query.receivedBefore ? { receivedBefore: iso(query.receivedBefore) } : {}),
-            ...scopeFilter(request.actor),
-          },
+          mergeStatuses(
+            {
+              ...(query.recipient ? { recipient: query.recipient } : {}),
+              ...(query.sender ? { sender: query.sender } : {}),
+              ...(query.subject ? { subject: query.subject } : {}),
+              ...(query.reason ? { reasons: query.reason } : {}),
+              ...(query.status ? { statuses: query.status } : {}),
+              ...(query.receivedAfter ? { receivedAfter: iso(query.receivedAfter) } : {}),
+              ...(query.receivedBefore ? { receivedBefore: iso(query.receivedBefore) } : {}),
+              ...scopeFilter(request.actor),
+            },
+            fromQuery,
+          ),
           { limit: query.limit, cursor: query.cursor },
         );
         return { items: page.items.map(presentItem), nextCursor: page.nextCursor };
@@ -102,13 +150,6 @@ export const quarantineRoutes =
     );
 
     const rules = accessRules(context);
-
-    /** A release that succeeded teaches the spam filter ham (queued; never delays the answer's outcome). */
-    const taughtAsHam = async (release: Promise<QuarantineItem>, by: string) => {
-      const item = await release;
-      await context.learner.released([item], by);
-      return item;
-    };
 
     /** A foreign item answers exactly like a missing one, so ids reveal nothing; deleted ones are gone too. */
     const liveItem = async (actor: Actor, id: string) => {
@@ -233,14 +274,10 @@ export const quarantineRoutes =
           'item.release',
           { ...(body.force ? { force: true } : {}), ...(recipients ? { recipients } : {}) },
           () =>
-            taughtAsHam(
-              releaseItem(context, id, {
-                actor: request.actor.label,
-                ...(body.force ? { force: true } : {}),
-                ...(recipients ? { recipients } : {}),
-              }),
-              request.actor.label,
-            ),
+            releaseItem(context, id, request.actor, {
+              ...(body.force ? { force: true } : {}),
+              ...(recipients ? { recipients } : {}),
+            }),
         );
       },
     );
@@ -298,10 +335,7 @@ export const quarantineRoutes =
       async (request) => {
         const id = request.params.id;
         return itemAction(request, id, 'approve_release', 'item.release_approve', {}, () =>
-          taughtAsHam(
-            releaseItem(context, id, { actor: request.actor.label, onlyRequested: true }),
-            request.actor.label,
-          ),
+          releaseItem(context, id, request.actor, { onlyRequested: true }),
         );
       },
     );
@@ -354,7 +388,53 @@ export const quarantineRoutes =
       },
       async (request) =>
         itemAction(request, request.params.id, 'delete', 'item.delete', {}, () =>
-          deleteItem(context, request.params.id),
+          deleteItem(context, request.params.id, request.actor),
         ),
     );
+
+    for (const action of ['release', 'delete'] as const) {
+      app.post(
+        `/api/quarantine/${action}`,
+        {
+          config: { scope: 'release' },
+          schema: {
+            tags: ['bulk'],
+            summary:
+              action === 'release'
+                ? 'Release many items (compatible with the original API). Up to bulk.syncLimit distinct ids answer 200 with per-item results; more answer 202 with a job.'
+                : 'Delete many items (compatible with the original API). Up to bulk.syncLimit distinct ids answer 200 with per-item results; more answer 202 with a job.',
+            body: bulkBody(context.config.bulk.maxIds, action === 'release'),
+            response: {
+              200: Type.Ref('BulkResult'),
+              202: Type.Object({ job: Type.Ref('Job') }),
+              ...errorResponses(400, 401, 403, 503),
+            },
+          },
+        },
+        async (request, reply) => {
+          const body = request.body as { ids: string[]; recipients?: string[]; force?: boolean };
+          const recipients = body.recipients ? body.recipients.map((address) => address.toLowerCase()) : null;
+          const force = body.force ?? false;
+          if (distinctIds(body.ids).length > context.config.bulk.syncLimit) {
+            const { job } = await createJob(context, request.actor, {
+              action,
+              ids: body.ids,
+              force,
+              recipients,
+            });
+            return reply
+              .status(202)
+              .header('location', `/api/quarantine/jobs/${job.id}`)
+              .send({ job: presentJob(job) });
+          }
+          return runBulkAction(context, request.actor, {
+            action,
+            ids: body.ids,
+            force,
+            recipients,
+            ip: request.ip,
+          });
+        },
+      );
+    }
   };
