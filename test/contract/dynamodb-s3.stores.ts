@@ -1,17 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll } from 'vitest';
 import { newId } from '../../src/core/ids.js';
 import { DynamoAuditStore } from '../../src/store/dynamodb/dynamo-audit-store.js';
 import { connectDynamo, type DynamoConnection } from '../../src/store/dynamodb/dynamo-client.js';
 import { DynamoItemStore } from '../../src/store/dynamodb/dynamo-item-store.js';
+import { DynamoJobStore } from '../../src/store/dynamodb/dynamo-job-store.js';
 import { DynamoUserStore } from '../../src/store/dynamodb/dynamo-user-store.js';
 import { ensureTable } from '../../src/store/dynamodb/table-setup.js';
 import { S3BlobStore } from '../../src/store/s3/s3-blob-store.js';
-import { openSqliteDatabase } from '../../src/store/sqlite/sqlite-database.js';
-import { SqliteJobStore } from '../../src/store/sqlite/sqlite-job-store.js';
 import {
   EMULATOR_CREDENTIALS,
   EMULATOR_REGION,
@@ -46,14 +42,6 @@ export const makeDynamoS3: MakeStores = async () => {
     connections.push(connection);
     return connection;
   };
-  // Jobs have no DynamoDB store yet: they live in an embedded database, as `serve` keeps them then.
-  const jobsDir = await mkdtemp(join(tmpdir(), 'lazaret-contract-jobs-'));
-  const jobsDbs: ReturnType<typeof openSqliteDatabase>[] = [];
-  const openJobs = () => {
-    const db = openSqliteDatabase(join(jobsDir, 'jobs.sqlite'));
-    jobsDbs.push(db);
-    return new SqliteJobStore(db);
-  };
   const admin = connect();
   await ensureTable(admin.client, table, { capacity: { mode: 'on-demand' }, pollIntervalMs: 10 });
   await env.createBucket(bucket);
@@ -74,7 +62,7 @@ export const makeDynamoS3: MakeStores = async () => {
       items: new DynamoItemStore({ connection, ownsConnection: false }),
       audit: new DynamoAuditStore(connection),
       users: new DynamoUserStore(connection),
-      jobs: openJobs(),
+      jobs: new DynamoJobStore(connection),
       blobs,
     };
   };
@@ -94,8 +82,6 @@ export const makeDynamoS3: MakeStores = async () => {
       for (const each of closables) await each.close();
       await admin.client.send(new DeleteTableCommand({ TableName: table }));
       for (const connection of connections) connection.close();
-      for (const db of jobsDbs) db.close();
-      await rm(jobsDir, { recursive: true, force: true });
     },
   };
 };
