@@ -350,11 +350,12 @@ export class DynamoJobStore implements JobStore {
         }
         const claimed = await this.update(id, async (job) => {
           if (!runnable(job)) return null;
+          const takeover = job.state === 'running';
           job.state = 'running';
           job.lease = { owner, until: leaseUntil };
           job.startedAt ??= now;
           job.updatedAt = now;
-          if (job.lease !== null) job.counters = await this.countOutcomes(id);
+          if (takeover) job.counters = await this.countOutcomes(id);
           return job;
         });
         if (claimed) return claimed;
