@@ -2,9 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { zeroCounters } from '../../src/core/outcomes.js';
 import { createJob } from '../../src/release/jobs/job-service.js';
 import { FINAL_JOB_STATES, type Job, type JobStore } from '../../src/store/job-store.js';
-import { dynamoS3Stores } from '../contract/dynamodb-s3.stores.js';
+import { dynamoS3Stores, makeDynamoS3 } from '../contract/dynamodb-s3.stores.js';
 import { injectThrottling, type ThrottleInjector } from '../support/aws-faults.js';
 import { admin, BulkHarness } from '../support/bulk-harness.js';
+import { throttled } from '../support/faulty-item-store.js';
 import { seededRandom } from '../support/seeded-random.js';
 
 async function waitForFinal(jobs: JobStore, id: string, timeoutMs = 120_000): Promise<Job> {
@@ -87,4 +88,47 @@ describe('a bulk job on DynamoDB under throttling (ProvisionedThroughputExceeded
     expect(delivered.size).toBe(300);
     for (const copies of delivered.values()) expect(copies).toHaveLength(1);
   }, 180_000);
+
+  it("completes when the calls that end the job are throttled past the SDK's retries", async () => {
+    const throttledCalls: string[] = [];
+    harness = await new BulkHarness(makeDynamoS3, {
+      env: { LAZARET_BULK_THROTTLE_BACKOFF_MS: '2' },
+      // The first renewal and the first finish of the job answer store_throttled, as a DynamoDB call
+      // still throttled after all its attempts does.
+      wrapJobs: (jobs) =>
+        new Proxy(jobs, {
+          get(target, property, receiver) {
+            const value = Reflect.get(target, property, receiver);
+            if ((property !== 'finishJob' && property !== 'renewLease') || typeof value !== 'function') {
+              return typeof value === 'function' ? value.bind(target) : value;
+            }
+            return (...args: unknown[]) => {
+              if (!throttledCalls.includes(property)) {
+                throttledCalls.push(property);
+                return Promise.reject(throttled());
+              }
+              return value.apply(target, args);
+            };
+          },
+        }),
+    }).start();
+    const h = harness;
+    const seeded = await h.seed(10, (index) => [`c${index}@dfinish.test`]);
+    h.startWorker();
+    const { job } = await createJob(h.context, admin, {
+      action: 'release',
+      ids: seeded.flatMap((entry) => entry.items.map((item) => item.id)),
+      force: false,
+      recipients: null,
+    });
+    const done = await waitForFinal(h.fixture.jobs, job.id);
+    expect(throttledCalls.sort()).toEqual(['finishJob', 'renewLease']);
+    expect(done).toMatchObject({ state: 'completed', counters: { ...zeroCounters(), ok: 10 } });
+    expect(done.stats!.throttled).toBeGreaterThanOrEqual(1);
+    // Finished by its first run, not by a takeover after the lease (5 s in the harness) ran out.
+    expect(done.stats!.elapsedMs).toBeLessThan(5000);
+    expect(Date.parse(done.finishedAt!) - Date.parse(done.createdAt)).toBeLessThan(5000);
+    for (const copies of h.deliveredTo().values()) expect(copies).toHaveLength(1);
+    expect(h.deliveredTo().size).toBe(10);
+  });
 });
