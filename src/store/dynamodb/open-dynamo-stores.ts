@@ -4,6 +4,7 @@ import { DynamoAuditStore } from './dynamo-audit-store.js';
 import { connectDynamo, type DynamoConnectionOptions } from './dynamo-client.js';
 import { DynamoDigestStore } from './dynamo-digest-store.js';
 import { DynamoItemStore } from './dynamo-item-store.js';
+import { DynamoJobStore } from './dynamo-job-store.js';
 import { DynamoLearningStore } from './dynamo-learning-store.js';
 import { DynamoSenderListStore } from './dynamo-sender-list-store.js';
 import { DynamoUserStore } from './dynamo-user-store.js';
@@ -16,6 +17,7 @@ export interface DynamoStores {
   lists: DynamoSenderListStore;
   digests: DynamoDigestStore;
   learning: DynamoLearningStore;
+  jobs: DynamoJobStore;
   throttle: ThrottleMonitor;
   close(): Promise<void>;
 }
@@ -46,6 +48,7 @@ export async function openDynamoStores(
     lists: new DynamoSenderListStore(connection),
     digests: new DynamoDigestStore(connection),
     learning: new DynamoLearningStore(connection),
+    jobs: new DynamoJobStore(connection),
     throttle: connection.throttle,
     async close() {
       connection.close();
