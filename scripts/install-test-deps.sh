@@ -10,6 +10,9 @@ need() { # need <command> <debian package>
 
 # (Each feature that tests against a real daemon adds its line here.)
 
+# The web UI's end-to-end tests drive Debian's Chromium through playwright-core.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+
 if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get -o DPkg::Lock::Timeout=300 update -qq

@@ -25,6 +25,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     items: stores.items,
     audit: stores.audit,
     blobs: stores.blobs,
+    stats: stores.stats,
     relay,
     logger,
     now: () => new Date(),

@@ -6,11 +6,22 @@ import type { AppContext } from '../app-context.js';
 import { installErrorHandler } from './error-handler.js';
 import { installActorResolution } from './request-actor.js';
 import { healthRoutes } from './routes/health.js';
+import { previewRoutes } from './routes/preview.js';
 import { quarantineRoutes } from './routes/quarantine.js';
+import { statsRoutes } from './routes/stats.js';
 import { ErrorBody, ItemSchema, MessageSchema } from './schemas.js';
+import { isAppRoute, registerWebUi, type WebUi } from './web-ui.js';
 
-/** The HTTP API: every route has a schema, and the OpenAPI document is built from those schemas. */
-export async function buildApi(context: AppContext): Promise<FastifyInstance> {
+export interface ApiOptions {
+  /** Folder of the built web UI; defaults to web/dist of this checkout. */
+  webRoot?: string;
+}
+
+/**
+ * The HTTP API: every route has a schema, and the OpenAPI document is built from those schemas.
+ * The same server serves the web UI; any GET that is not an API path gets the app's index.html.
+ */
+export async function buildApi(context: AppContext, options: ApiOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: context.logger.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: 8 * 1024 * 1024,
@@ -19,7 +30,10 @@ export async function buildApi(context: AppContext): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   for (const schema of [ErrorBody, ItemSchema, MessageSchema]) app.addSchema(schema);
-  installErrorHandler(app);
+  let webUi: WebUi | null = null;
+  installErrorHandler(app, {
+    notFoundFallback: (request, reply) => (webUi && isAppRoute(request) ? webUi.serveApp(reply) : null),
+  });
   installActorResolution(app);
 
   await app.register(swagger, {
@@ -40,5 +54,8 @@ export async function buildApi(context: AppContext): Promise<FastifyInstance> {
 
   await app.register(healthRoutes(context));
   await app.register(quarantineRoutes(context));
+  await app.register(previewRoutes(context));
+  await app.register(statsRoutes(context));
+  webUi = await registerWebUi(app, options.webRoot);
   return app;
 }

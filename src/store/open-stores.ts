@@ -7,11 +7,14 @@ import type { ItemStore } from './item-store.js';
 import { SqliteAuditStore } from './sqlite/sqlite-audit-store.js';
 import { openSqliteDatabase } from './sqlite/sqlite-database.js';
 import { SqliteItemStore } from './sqlite/sqlite-item-store.js';
+import { SqliteStatsStore } from './sqlite/sqlite-stats-store.js';
+import type { StatsStore } from './stats-store.js';
 
 export interface Stores {
   items: ItemStore;
   audit: AuditStore;
   blobs: BlobStore;
+  stats: StatsStore;
   close(): Promise<void>;
 }
 
@@ -21,10 +24,12 @@ export function openStores(config: Config): Stores {
   const items = new SqliteItemStore({ db });
   const audit = new SqliteAuditStore(db);
   const blobs = new FsBlobStore(join(config.dataDir, 'blobs'));
+  const stats = new SqliteStatsStore(db);
   return {
     items,
     audit,
     blobs,
+    stats,
     async close() {
       await blobs.close();
       await items.close();

@@ -5,10 +5,12 @@ import { FsBlobStore } from '../../src/store/fs/fs-blob-store.js';
 import { SqliteAuditStore } from '../../src/store/sqlite/sqlite-audit-store.js';
 import { openSqliteDatabase } from '../../src/store/sqlite/sqlite-database.js';
 import { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
+import { SqliteStatsStore } from '../../src/store/sqlite/sqlite-stats-store.js';
 import { auditStoreContract } from './audit-store.contract.js';
 import { blobStoreContract } from './blob-store.contract.js';
 import { deleteItemContract } from './delete-item.contract.js';
 import { itemStoreContract } from './item-store.contract.js';
+import { statsStoreContract } from './stats-store.contract.js';
 import { type MakeStores, SimulatedCrash } from './stores.js';
 
 const makeSqliteFs: MakeStores = async () => {
@@ -22,6 +24,7 @@ const makeSqliteFs: MakeStores = async () => {
       items: new SqliteItemStore({ db }),
       audit: new SqliteAuditStore(db),
       blobs: new FsBlobStore(blobRoot),
+      stats: new SqliteStatsStore(db),
     };
     opened.push(pair.items, pair.blobs, db);
     return pair;
@@ -47,3 +50,4 @@ itemStoreContract('SQLite', makeSqliteFs);
 blobStoreContract('filesystem', makeSqliteFs);
 deleteItemContract('SQLite + filesystem', makeSqliteFs);
 auditStoreContract('SQLite', makeSqliteFs);
+statsStoreContract('SQLite', makeSqliteFs);
