@@ -70,6 +70,7 @@ export async function registerWebUi(app: FastifyInstance, root: string = WEB_UI_
     prefix: '/',
     wildcard: false,
     index: false,
+    cacheControl: false,
     setHeaders: (res, path) => {
       for (const [name, value] of Object.entries(APP_HEADERS)) res.setHeader(name, value);
       res.setHeader(

@@ -1,0 +1,257 @@
+import { notifications } from '@mantine/notifications';
+import { useQueryClient } from '@tanstack/react-query';
+import {
+  createContext,
+  type ReactNode,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
+import { ApiError } from '../api/client';
+import {
+  type BulkRequest,
+  deleteItem,
+  getJob,
+  jobEventsUrl,
+  releaseItem,
+  requestRelease,
+  startBulk,
+  unwrapJob,
+} from '../api/endpoints';
+import type { BulkAction, Job } from '../api/types';
+import { plural } from '../lib/format';
+
+/** One bulk action the user started, followed until it ends. */
+export interface BulkRun {
+  key: string;
+  action: BulkAction;
+  /** Server job id; absent when the server ran the selection inside the request. */
+  jobId?: string;
+  total: number | null;
+  done: number;
+  counts: Record<string, number>;
+  state: string;
+  failedIds: string[];
+  error?: string;
+}
+
+interface BulkContextValue {
+  runs: BulkRun[];
+  start(request: BulkRequest, expected: number): Promise<void>;
+  dismiss(key: string): void;
+}
+
+const BulkContext = createContext<BulkContextValue | null>(null);
+
+export function useBulk(): BulkContextValue {
+  const value = useContext(BulkContext);
+  if (!value) throw new Error('useBulk outside BulkProvider');
+  return value;
+}
+
+const FINAL_STATES = new Set(['done', 'completed', 'finished', 'failed', 'cancelled', 'canceled']);
+export const isFinal = (run: BulkRun) => FINAL_STATES.has(run.state);
+const ACTION_VERB: Record<BulkAction, string> = {
+  release: 'Release',
+  delete: 'Delete',
+  request_release: 'Release request',
+};
+export const actionLabel = (action: BulkAction) => ACTION_VERB[action];
+
+function fromJob(key: string, job: Job, previous?: BulkRun): BulkRun {
+  return {
+    key,
+    action: job.action ?? previous?.action,
+    jobId: job.id,
+    total: job.total ?? previous?.total ?? null,
+    done: job.done ?? Object.values(job.counts ?? {}).reduce((sum, value) => sum + value, 0),
+    counts: job.counts ?? {},
+    state: job.state,
+    failedIds: previous?.failedIds ?? [],
+  };
+}
+
+/** Runs bulk actions: as server jobs followed over Server-Sent Events, or item by item on a server without jobs. */
+export function BulkProvider({ children }: { children: ReactNode }) {
+  const [runs, setRuns] = useState<BulkRun[]>([]);
+  const queryClient = useQueryClient();
+  const sources = useRef(new Map<string, EventSource>());
+
+  const update = useCallback((key: string, change: (run: BulkRun) => BulkRun) => {
+    setRuns((current) => current.map((run) => (run.key === key ? change(run) : run)));
+  }, []);
+
+  const finished = useCallback(
+    (run: BulkRun) => {
+      void queryClient.invalidateQueries({ queryKey: ['items'] });
+      void queryClient.invalidateQueries({ queryKey: ['stats'] });
+      const failed = Object.entries(run.counts)
+        .filter(([outcome]) => outcome !== 'ok')
+        .reduce((sum, [, n]) => sum + n, 0);
+      notifications.show({
+        color: failed ? 'orange' : 'green',
+        title: `${actionLabel(run.action)} finished`,
+        message: `${plural(run.counts.ok ?? 0, 'message')} done${failed ? `, ${plural(failed, 'message')} not` : ''}.`,
+      });
+    },
+    [queryClient],
+  );
+
+  const follow = useCallback(
+    (key: string, jobId: string) => {
+      const source = new EventSource(jobEventsUrl(jobId));
+      sources.current.set(key, source);
+      const onEvent = (event: MessageEvent<string>) => {
+        let job: Job;
+        try {
+          const data = JSON.parse(event.data) as { job: Job } | Job;
+          job = unwrapJob(data);
+        } catch {
+          return;
+        }
+        let ended: BulkRun | null = null;
+        update(key, (run) => {
+          const next = fromJob(key, { ...job, action: job.action ?? run.action }, run);
+          if (isFinal(next)) ended = next;
+          return next;
+        });
+        if (ended) {
+          source.close();
+          sources.current.delete(key);
+          finished(ended);
+        }
+      };
+      for (const name of ['message', 'progress', 'job', 'state', 'done', 'end'])
+        source.addEventListener(name, onEvent);
+      source.onerror = () => {
+        // The stream broke (proxy, restart): fall back to asking until the job ends.
+        source.close();
+        sources.current.delete(key);
+        const poll = async () => {
+          try {
+            const job = await getJob(jobId);
+            let ended: BulkRun | null = null;
+            update(key, (run) => {
+              const next = fromJob(key, job, run);
+              if (isFinal(next)) ended = next;
+              return next;
+            });
+            if (ended) finished(ended);
+            else setTimeout(poll, 1000);
+          } catch (error) {
+            update(key, (run) => ({ ...run, state: 'failed', error: (error as Error).message }));
+          }
+        };
+        void poll();
+      };
+    },
+    [finished, update],
+  );
+
+  /** A server without the jobs API: the same action item by item, four at a time. */
+  const runLocally = useCallback(
+    async (key: string, request: BulkRequest, ids: string[]) => {
+      const call = (id: string) =>
+        request.action === 'release'
+          ? releaseItem(id, request.recipients)
+          : request.action === 'delete'
+            ? deleteItem(id)
+            : requestRelease(id);
+      let next = 0;
+      const worker = async () => {
+        while (next < ids.length) {
+          const id = ids[next++]!;
+          let outcome = 'ok';
+          try {
+            await call(id);
+          } catch (error) {
+            outcome = error instanceof ApiError ? error.code : 'store_error';
+          }
+          update(key, (run) => ({
+            ...run,
+            done: run.done + 1,
+            counts: { ...run.counts, [outcome]: (run.counts[outcome] ?? 0) + 1 },
+            failedIds: outcome === 'ok' ? run.failedIds : [...run.failedIds, id],
+          }));
+        }
+      };
+      await Promise.all([worker(), worker(), worker(), worker()]);
+      let ended: BulkRun | null = null;
+      update(key, (run) => {
+        ended = { ...run, state: 'done' };
+        return ended;
+      });
+      if (ended) finished(ended);
+    },
+    [finished, update],
+  );
+
+  const start = useCallback(
+    async (request: BulkRequest, expected: number) => {
+      const key = `${Date.now()}-${Math.random()}`;
+      setRuns((current) => [
+        {
+          key,
+          action: request.action,
+          total: expected,
+          done: 0,
+          counts: {},
+          state: 'starting',
+          failedIds: [],
+        },
+        ...current,
+      ]);
+      try {
+        const started = await startBulk(request);
+        if ('job' in started) {
+          update(key, (run) =>
+            fromJob(key, { ...started.job, action: started.job.action ?? request.action }, run),
+          );
+          follow(key, started.job.id);
+        } else {
+          let ended: BulkRun | null = null;
+          update(key, (run) => {
+            ended = {
+              ...run,
+              state: 'done',
+              counts: started.finished,
+              done: expected,
+              failedIds: started.failedIds,
+            };
+            return ended;
+          });
+          if (ended) finished(ended);
+        }
+      } catch (error) {
+        if (error instanceof ApiError && error.code === 'route_not_found' && 'ids' in request.selection) {
+          update(key, (run) => ({ ...run, state: 'running' }));
+          await runLocally(key, request, request.selection.ids);
+          return;
+        }
+        update(key, (run) => ({ ...run, state: 'failed', error: (error as Error).message }));
+        throw error;
+      }
+    },
+    [finished, follow, runLocally, update],
+  );
+
+  useEffect(() => {
+    const open = sources.current;
+    return () => {
+      for (const source of open.values()) source.close();
+    };
+  }, []);
+
+  const value = useMemo(
+    () => ({
+      runs,
+      start,
+      dismiss: (key: string) => setRuns((current) => current.filter((run) => run.key !== key)),
+    }),
+    [runs, start],
+  );
+  return <BulkContext.Provider value={value}>{children}</BulkContext.Provider>;
+}
