@@ -65,23 +65,20 @@ export async function registerWebUi(app: FastifyInstance, root: string = WEB_UI_
     );
     return null;
   }
-  await app.register(fastifyStatic, {
-    root,
-    prefix: '/',
-    wildcard: false,
-    index: false,
-    cacheControl: false,
-    setHeaders: (res, path) => {
-      for (const [name, value] of Object.entries(APP_HEADERS)) res.setHeader(name, value);
-      res.setHeader(
-        'cache-control',
-        path.includes(`${join(root, 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
-      );
-    },
-  });
+  // Only reply.sendFile from the plugin; the routes are ours, so that they carry our route config.
+  await app.register(fastifyStatic, { root, serve: false });
+  app.get<{ Params: { '*': string } }>('/assets/*', { schema: { hide: true } }, (request, reply) =>
+    reply
+      .headers(APP_HEADERS)
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .sendFile(`assets/${request.params['*']}`, root, { cacheControl: false }),
+  );
   return {
     serveApp(reply) {
-      return reply.headers(APP_HEADERS).header('cache-control', 'no-cache').sendFile('index.html', root);
+      return reply
+        .headers(APP_HEADERS)
+        .header('cache-control', 'no-cache')
+        .sendFile('index.html', root, { cacheControl: false });
     },
   };
 }

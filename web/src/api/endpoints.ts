@@ -7,6 +7,7 @@ import type {
   ItemDetail,
   ItemPage,
   Job,
+  JobItem,
   Me,
   MessageContentInfo,
   Selection,
@@ -26,23 +27,33 @@ const LOCAL_ADMIN: Me = {
   local: true,
 };
 
-type MeAnswer = Partial<Me> & { user?: Partial<Me>; csrfToken?: string };
+interface SessionAnswer {
+  user: Omit<Me, 'local'>;
+  csrfToken?: string;
+  /** The user's effective release mode (their own or the server default). */
+  releaseMode?: 'release' | 'request';
+}
 
-function toMe(answer: MeAnswer): Me {
+function toMe(answer: SessionAnswer): Me {
   setCsrfToken(answer.csrfToken);
-  const user = answer.user ?? answer;
+  const { id, email, role, domains, addresses } = answer.user;
   return {
-    id: user.id ?? '',
-    email: user.email ?? '',
-    role: user.role ?? 'user',
-    domains: user.domains ?? [],
-    addresses: user.addresses ?? [],
+    id,
+    email,
+    role,
+    domains,
+    addresses,
+    releaseMode: answer.releaseMode ?? answer.user.releaseMode ?? null,
   };
 }
 
+/** Whether this person asks for releases instead of releasing. */
+export const mustRequestRelease = (me: Me | null) => me?.role === 'user' && me.releaseMode === 'request';
+
+/** Who is signed in: null when nobody is, the local administrator on a server without sign-in. */
 export async function fetchMe(): Promise<Me | null> {
   try {
-    return toMe(await api.get<MeAnswer>('/api/auth/me'));
+    return toMe(await api.get<SessionAnswer>('/api/auth/me'));
   } catch (error) {
     if (error instanceof ApiError && error.code === 'route_not_found') return LOCAL_ADMIN;
     if (error instanceof ApiError && error.status === 401) return null;
@@ -51,7 +62,7 @@ export async function fetchMe(): Promise<Me | null> {
 }
 
 export async function signIn(email: string, password: string): Promise<Me> {
-  return toMe(await api.post<MeAnswer>('/api/auth/login', { email, password }));
+  return toMe(await api.post<SessionAnswer>('/api/auth/login', { email, password }));
 }
 
 export async function signOut(): Promise<void> {
@@ -71,6 +82,10 @@ export function listItems(
     ...(signal ? { signal } : {}),
   });
 }
+
+/** How many items match a search (for "select all N matching"). */
+export const countItems = (q: string) =>
+  api.get<{ count: number }>('/api/quarantine/count', { query: { q } });
 
 export const getItem = (id: string) => api.get<ItemDetail>(`/api/quarantine/${id}`);
 export const getContent = (id: string) => api.get<MessageContentInfo>(`/api/quarantine/${id}/content`);
@@ -94,55 +109,47 @@ export interface BulkRequest {
   recipients?: string[];
 }
 
-/** What starting a bulk action gave: a job to follow, or the finished per-item results. */
-export type BulkStart = { job: Job } | { finished: Record<string, number>; failedIds: string[] };
-
-export async function startBulk(request: BulkRequest): Promise<BulkStart> {
-  const answer = await api.post<
-    { job?: Job; summary?: Record<string, number>; errors?: { messageId: string }[] } & Partial<Job>
-  >('/api/quarantine/jobs', {
+/** Starts a durable job (release or delete, ids or a query); progress then comes as events. */
+export async function startJob(request: BulkRequest & { action: 'release' | 'delete' }): Promise<Job> {
+  const answer = await api.post<{ job: Job }>('/api/quarantine/jobs', {
     action: request.action,
     ...request.selection,
-    ...(request.recipients ? { options: { recipients: request.recipients } } : {}),
+    ...(request.recipients ? { recipients: request.recipients } : {}),
   });
-  if (answer.job) return { job: answer.job };
-  if (answer.id && answer.state) return { job: answer as Job };
-  return { finished: answer.summary ?? {}, failedIds: (answer.errors ?? []).map((error) => error.messageId) };
+  return answer.job;
 }
 
 export const getJob = (id: string) =>
-  api.get<{ job: Job } | Job>(`/api/quarantine/jobs/${id}`).then(unwrapJob);
+  api.get<{ job: Job }>(`/api/quarantine/jobs/${id}`).then((answer) => answer.job);
 export const cancelJob = (id: string) => api.post(`/api/quarantine/jobs/${id}/cancel`);
 export const jobEventsUrl = (id: string) => `/api/quarantine/jobs/${id}/events`;
 export const jobItems = (id: string, outcome: string | null, cursor: string | null) =>
-  api.get<{
-    items: { itemId: string; outcome: string; detail?: string; item?: Item }[];
-    nextCursor: string | null;
-  }>(`/api/quarantine/jobs/${id}/items`, { query: { outcome, cursor, limit: 200 } });
-
-export function unwrapJob(answer: { job: Job } | Job): Job {
-  return 'job' in answer ? answer.job : answer;
-}
+  api.get<{ items: JobItem[]; nextCursor: string | null }>(`/api/quarantine/jobs/${id}/items`, {
+    query: { outcome, cursor, limit: 200 },
+  });
 
 export const listUsers = () =>
-  api.get<{ users: User[] } | User[]>('/api/users').then((a) => (Array.isArray(a) ? a : a.users));
+  api.get<{ users: User[]; nextCursor: string | null }>('/api/users', { query: { limit: 500 } });
 export const createUser = (user: {
   email: string;
   role: string;
   password?: string;
   domains?: string[];
   addresses?: string[];
-}) => api.post<{ user: User }>('/api/users', user);
-export const deleteUser = (id: string) => api.delete(`/api/users/${id}`);
-export const listTokens = () =>
-  api.get<{ tokens: ApiToken[] } | ApiToken[]>('/api/tokens').then((a) => (Array.isArray(a) ? a : a.tokens));
-export const createToken = (token: { name: string; scopes: string[] }) =>
-  api.post<{ token: ApiToken; secret?: string; value?: string }>('/api/tokens', token);
+}) => api.post<{ user: User; password?: string }>('/api/users', user);
+export const setUserDisabled = (id: string, disabled: boolean) =>
+  api.patch<{ user: User }>(`/api/users/${id}`, { disabled });
+export const listTokens = (userId: string) =>
+  api.get<{ tokens: ApiToken[]; nextCursor: string | null }>(`/api/users/${userId}/tokens`, {
+    query: { limit: 500 },
+  });
+export const createToken = (userId: string, token: { name: string; scope: string; expires?: string }) =>
+  api.post<{ token: ApiToken; secret: string }>(`/api/users/${userId}/tokens`, token);
 export const revokeToken = (id: string) => api.delete(`/api/tokens/${id}`);
 export const listAudit = (
-  filter: { action?: string; actor?: string; item?: string },
+  filter: { action?: string; actor?: string; itemId?: string; jobId?: string },
   cursor: string | null,
 ) =>
-  api.get<{ entries?: AuditEntry[]; items?: AuditEntry[]; nextCursor: string | null }>('/api/audit', {
+  api.get<{ entries: AuditEntry[]; nextCursor: string | null }>('/api/audit', {
     query: { ...filter, cursor, limit: 100 },
   });

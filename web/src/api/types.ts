@@ -78,6 +78,8 @@ export interface Me {
   role: Role;
   domains: string[];
   addresses: string[];
+  /** `request`: this user asks for releases instead of releasing. */
+  releaseMode?: 'release' | 'request' | null;
   local?: boolean;
 }
 
@@ -87,30 +89,45 @@ export type Selection = { ids: string[] } | { query: string };
 
 export interface Job {
   id: string;
-  action: BulkAction;
-  state: 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | string;
-  total: number | null;
-  done: number;
-  counts: Record<string, number>;
+  action: 'release' | 'delete';
+  state: 'preparing' | 'queued' | 'running' | 'completed' | 'cancelled' | 'failed';
+  /** Items in the selection; final once `selectionComplete`. */
+  total: number;
+  selectionComplete: boolean;
+  /** Items with an outcome. */
+  processed: number;
+  /** Items per outcome code (`ok`, `already_released`, `delivery_rejected`, …). */
+  counters: Record<string, number>;
+  error?: string | null;
+}
+
+export interface JobItem {
+  seq: number;
+  itemId: string;
+  outcome: { code: string; message: string; reply?: string } | null;
 }
 
 export interface User {
   id: string;
   email: string;
+  displayName?: string;
   role: Role;
   domains: string[];
   addresses: string[];
-  disabled?: boolean;
-  createdAt?: string;
+  disabled: boolean;
+  releaseMode?: 'release' | 'request' | null;
+  createdAt: string;
 }
 
 export interface ApiToken {
   id: string;
+  userId: string;
   name: string;
-  scopes: string[];
-  createdAt?: string;
-  lastUsedAt?: string | null;
-  expiresAt?: string | null;
+  scope: 'read' | 'release' | 'admin';
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+  revokedAt: string | null;
 }
 
 export interface AuditEntry {

@@ -18,8 +18,7 @@ import {
   jobEventsUrl,
   releaseItem,
   requestRelease,
-  startBulk,
-  unwrapJob,
+  startJob,
 } from '../api/endpoints';
 import type { BulkAction, Job } from '../api/types';
 import { plural } from '../lib/format';
@@ -52,7 +51,7 @@ export function useBulk(): BulkContextValue {
   return value;
 }
 
-const FINAL_STATES = new Set(['done', 'completed', 'finished', 'failed', 'cancelled', 'canceled']);
+const FINAL_STATES = new Set(['completed', 'failed', 'cancelled']);
 export const isFinal = (run: BulkRun) => FINAL_STATES.has(run.state);
 const ACTION_VERB: Record<BulkAction, string> = {
   release: 'Release',
@@ -64,13 +63,14 @@ export const actionLabel = (action: BulkAction) => ACTION_VERB[action];
 function fromJob(key: string, job: Job, previous?: BulkRun): BulkRun {
   return {
     key,
-    action: job.action ?? previous?.action,
+    action: job.action,
     jobId: job.id,
-    total: job.total ?? previous?.total ?? null,
-    done: job.done ?? Object.values(job.counts ?? {}).reduce((sum, value) => sum + value, 0),
-    counts: job.counts ?? {},
+    total: job.selectionComplete ? job.total : (previous?.total ?? job.total),
+    done: job.processed,
+    counts: Object.fromEntries(Object.entries(job.counters).filter(([, n]) => n > 0)),
     state: job.state,
     failedIds: previous?.failedIds ?? [],
+    ...(job.error ? { error: job.error } : {}),
   };
 }
 
@@ -107,14 +107,13 @@ export function BulkProvider({ children }: { children: ReactNode }) {
       const onEvent = (event: MessageEvent<string>) => {
         let job: Job;
         try {
-          const data = JSON.parse(event.data) as { job: Job } | Job;
-          job = unwrapJob(data);
+          job = (JSON.parse(event.data) as { job: Job }).job;
         } catch {
           return;
         }
         let ended: BulkRun | null = null;
         update(key, (run) => {
-          const next = fromJob(key, { ...job, action: job.action ?? run.action }, run);
+          const next = fromJob(key, job, run);
           if (isFinal(next)) ended = next;
           return next;
         });
@@ -181,7 +180,7 @@ export function BulkProvider({ children }: { children: ReactNode }) {
       await Promise.all([worker(), worker(), worker(), worker()]);
       let ended: BulkRun | null = null;
       update(key, (run) => {
-        ended = { ...run, state: 'done' };
+        ended = { ...run, state: 'completed' };
         return ended;
       });
       if (ended) finished(ended);
@@ -204,38 +203,24 @@ export function BulkProvider({ children }: { children: ReactNode }) {
         },
         ...current,
       ]);
+      const local = async () => {
+        if (!('ids' in request.selection)) throw new Error('This server cannot act on a whole search.');
+        update(key, (run) => ({ ...run, state: 'running' }));
+        await runLocally(key, request, request.selection.ids);
+      };
       try {
-        const started = await startBulk(request);
-        if ('job' in started) {
-          update(key, (run) =>
-            fromJob(key, { ...started.job, action: started.job.action ?? request.action }, run),
-          );
-          follow(key, started.job.id);
-        } else {
-          let ended: BulkRun | null = null;
-          update(key, (run) => {
-            ended = {
-              ...run,
-              state: 'done',
-              counts: started.finished,
-              done: expected,
-              failedIds: started.failedIds,
-            };
-            return ended;
-          });
-          if (ended) finished(ended);
-        }
+        // Release requests go item by item; release and delete run as a server job.
+        if (request.action === 'request_release') return await local();
+        const job = await startJob({ ...request, action: request.action });
+        update(key, (run) => fromJob(key, job, run));
+        follow(key, job.id);
       } catch (error) {
-        if (error instanceof ApiError && error.code === 'route_not_found' && 'ids' in request.selection) {
-          update(key, (run) => ({ ...run, state: 'running' }));
-          await runLocally(key, request, request.selection.ids);
-          return;
-        }
+        if (error instanceof ApiError && error.code === 'route_not_found') return await local();
         update(key, (run) => ({ ...run, state: 'failed', error: (error as Error).message }));
         throw error;
       }
     },
-    [finished, follow, runLocally, update],
+    [follow, runLocally, update],
   );
 
   useEffect(() => {

@@ -7,15 +7,19 @@ import { ErrorAlert } from '../components/error-alert';
 import { formatDateTime } from '../lib/format';
 
 export function AuditPage() {
-  const [draft, setDraft] = useState({ action: '', actor: '', item: '' });
+  const [draft, setDraft] = useState({ action: '', actor: '', itemId: '', jobId: '' });
   const [filter, setFilter] = useState(draft);
   const audit = useInfiniteQuery({
     queryKey: ['audit', filter],
-    queryFn: ({ pageParam }) => listAudit(filter, pageParam),
+    queryFn: ({ pageParam }) =>
+      listAudit(
+        Object.fromEntries(Object.entries(filter).filter(([, value]) => value.trim() !== '')),
+        pageParam,
+      ),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
   });
-  const entries = audit.data?.pages.flatMap((page) => page.entries ?? page.items ?? []) ?? [];
+  const entries = audit.data?.pages.flatMap((page) => page.entries) ?? [];
   return (
     <Stack>
       <Title order={1} size="h3">
@@ -41,8 +45,13 @@ export function AuditPage() {
           />
           <TextInput
             label="Item id"
-            value={draft.item}
-            onChange={(event) => setDraft({ ...draft, item: event.currentTarget.value })}
+            value={draft.itemId}
+            onChange={(event) => setDraft({ ...draft, itemId: event.currentTarget.value })}
+          />
+          <TextInput
+            label="Job id"
+            value={draft.jobId}
+            onChange={(event) => setDraft({ ...draft, jobId: event.currentTarget.value })}
           />
           <Button type="submit">Filter</Button>
         </Group>

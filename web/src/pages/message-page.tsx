@@ -24,6 +24,7 @@ import {
   deleteItem,
   getContent,
   getItem,
+  mustRequestRelease,
   rawUrl,
   releaseItem,
   requestRelease,
@@ -69,7 +70,8 @@ export function MessagePage() {
       notifications.show({ color: 'red', title: 'That did not work', message: errorMessage(error) }),
   });
 
-  const releaseAction: BulkAction = me?.role === 'user' ? 'request_release' : 'release';
+  const requestOnly = mustRequestRelease(me);
+  const releaseAction: BulkAction = requestOnly ? 'request_release' : 'release';
   useHotkeys([
     ['r', () => setPending({ action: releaseAction, count: 1 })],
     ['d', () => setPending({ action: 'delete', count: 1 })],
@@ -115,7 +117,7 @@ export function MessagePage() {
           </Group>
         </Stack>
         <Group gap="xs">
-          {me?.role !== 'user' ? (
+          {!requestOnly ? (
             <>
               <Button
                 onClick={() => setPending({ action: 'release', count: 1 })}

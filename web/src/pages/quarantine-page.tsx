@@ -12,11 +12,11 @@ import {
   Title,
 } from '@mantine/core';
 import { useHotkeys } from '@mantine/hooks';
-import { useInfiniteQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
-import { listItems } from '../api/endpoints';
+import { countItems, listItems, mustRequestRelease } from '../api/endpoints';
 import type { BulkAction, Item } from '../api/types';
 import { useBulk } from '../components/bulk-runner';
 import { ConfirmAction, type PendingAction } from '../components/confirm-action';
@@ -74,7 +74,15 @@ export function QuarantinePage() {
     getNextPageParam: (last) => last.nextCursor,
   });
   const rows = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
-  const total = list.data?.pages[0]?.total;
+  const allLoadedSelected = rows.length > 0 && rows.every((row) => selected.has(row.id));
+  // The count is asked for only when it is needed: to offer "select all N matching".
+  const count = useQuery({
+    queryKey: ['count', query],
+    queryFn: () => countItems(query),
+    enabled: allLoadedSelected && list.hasNextPage,
+    retry: false,
+  });
+  const total = list.data?.pages[0]?.total ?? (list.hasNextPage ? count.data?.count : rows.length);
 
   const search = useCallback(
     (next: string, nextSort = sort) => {
@@ -129,7 +137,8 @@ export function QuarantinePage() {
       setPending({ action, count: 1, chooseRecipients, ids: [rows[active]!.id] });
     }
   };
-  const releaseAction: BulkAction = me?.role === 'user' ? 'request_release' : 'release';
+  const requestOnly = mustRequestRelease(me);
+  const releaseAction: BulkAction = requestOnly ? 'request_release' : 'release';
 
   useHotkeys([
     ['j', () => moveTo(active + 1)],
@@ -158,7 +167,6 @@ export function QuarantinePage() {
       .catch(() => undefined);
   };
 
-  const allLoadedSelected = rows.length > 0 && rows.every((row) => selected.has(row.id));
   const sortField = sort.replace(/^-/, '') as SortField;
   const sortDescending = sort.startsWith('-');
 
@@ -187,7 +195,7 @@ export function QuarantinePage() {
               selected
             </Text>
             <Group gap="xs">
-              {me?.role !== 'user' && (
+              {!requestOnly && (
                 <>
                   <Button size="xs" onClick={() => ask('release')}>
                     Release
@@ -197,9 +205,11 @@ export function QuarantinePage() {
                   </Button>
                 </>
               )}
-              <Button size="xs" variant="light" onClick={() => ask('request_release')}>
-                Request release
-              </Button>
+              {me?.role === 'user' && (
+                <Button size="xs" variant="light" onClick={() => ask('request_release')}>
+                  Request release
+                </Button>
+              )}
               <Button size="xs" color="red" variant="light" onClick={() => ask('delete')}>
                 Delete
               </Button>

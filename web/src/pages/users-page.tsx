@@ -17,7 +17,7 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { errorMessage } from '../api/client';
-import { createUser, deleteUser, listUsers } from '../api/endpoints';
+import { createUser, listUsers, setUserDisabled } from '../api/endpoints';
 import { ErrorAlert } from '../components/error-alert';
 
 export function UsersPage() {
@@ -29,8 +29,10 @@ export function UsersPage() {
   const [domains, setDomains] = useState<string[]>([]);
   const [addresses, setAddresses] = useState<string[]>([]);
   const create = useMutation({
-    mutationFn: () => createUser({ email, role: role ?? 'user', password, domains, addresses }),
-    onSuccess: () => {
+    mutationFn: () =>
+      createUser({ email, role: role ?? 'user', ...(password ? { password } : {}), domains, addresses }),
+    onSuccess: (answer) => {
+      setGenerated(answer.password ?? null);
       setEmail('');
       setPassword('');
       setDomains([]);
@@ -39,8 +41,9 @@ export function UsersPage() {
       notifications.show({ color: 'green', message: 'User created' });
     },
   });
-  const remove = useMutation({
-    mutationFn: deleteUser,
+  const [generated, setGenerated] = useState<string | null>(null);
+  const toggle = useMutation({
+    mutationFn: ({ id, disabled }: { id: string; disabled: boolean }) => setUserDisabled(id, disabled),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['users'] }),
     onError: (error) =>
       notifications.show({ color: 'red', title: 'Not removed', message: errorMessage(error) }),
@@ -66,7 +69,7 @@ export function UsersPage() {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {users.data.map((user) => (
+              {users.data.users.map((user) => (
                 <Table.Tr key={user.id}>
                   <Table.Td>{user.email}</Table.Td>
                   <Table.Td>
@@ -77,12 +80,12 @@ export function UsersPage() {
                   <Table.Td>
                     <Button
                       size="xs"
-                      color="red"
+                      color={user.disabled ? undefined : 'red'}
                       variant="subtle"
-                      onClick={() => remove.mutate(user.id)}
-                      aria-label={`Remove ${user.email}`}
+                      onClick={() => toggle.mutate({ id: user.id, disabled: !user.disabled })}
+                      aria-label={`${user.disabled ? 'Enable' : 'Disable'} ${user.email}`}
                     >
-                      Remove
+                      {user.disabled ? 'Enable' : 'Disable'}
                     </Button>
                   </Table.Td>
                 </Table.Tr>
@@ -121,9 +124,14 @@ export function UsersPage() {
               onChange={setRole}
               allowDeselect={false}
             />
+            {generated && (
+              <Text size="sm" c="green">
+                Generated password (shown once): <code>{generated}</code>
+              </Text>
+            )}
             <PasswordInput
               label="Password"
-              required
+              description="Leave empty to have one generated"
               value={password}
               onChange={(event) => setPassword(event.currentTarget.value)}
             />
