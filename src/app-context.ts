@@ -1,16 +1,20 @@
 import type { Logger } from 'pino';
+import type { AccessRules } from './auth/access-policy.js';
+import type { AuthDeps } from './auth/authenticate.js';
 import type { Config } from './config/load-config.js';
 import type { SmtpRelay } from './release/smtp-relay.js';
 import type { AuditStore } from './store/audit-store.js';
 import type { BlobStore } from './store/blob-store.js';
 import type { ItemStore } from './store/item-store.js';
 import type { StatsStore } from './store/stats-store.js';
+import type { UserStore } from './store/user-store.js';
 
 /** Everything the use cases need, built once by the composition root (server.ts) and passed down. */
 export interface AppContext {
   config: Config;
   items: ItemStore;
   audit: AuditStore;
+  users: UserStore;
   blobs: BlobStore;
   stats: StatsStore;
   relay: SmtpRelay;
@@ -18,4 +22,20 @@ export interface AppContext {
   now: () => Date;
   nodeName: string;
   leaseMs: number;
+}
+
+/** The configurable parts of the access policy, from `access.*`. */
+export function accessRules(context: Pick<AppContext, 'config'>): AccessRules {
+  return { malwareRelease: context.config.access.malwareRelease };
+}
+
+/** What authentication needs from the context. */
+export function authDeps(context: AppContext): AuthDeps {
+  return {
+    users: context.users,
+    audit: context.audit,
+    now: context.now,
+    userRelease: context.config.access.userRelease,
+    sessionTtlMs: context.config.auth.sessionTtlMs,
+  };
 }

@@ -10,6 +10,13 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
         paths: [
           'password',
           '*.password',
+          '*.adminPassword',
+          'secret',
+          '*.secret',
+          'csrfToken',
+          '*.csrfToken',
+          'req.headers["x-csrf-token"]',
+          'headers["x-csrf-token"]',
           'req.headers.authorization',
           'req.headers.cookie',
           'headers.authorization',

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApi } from './api/app.js';
 import type { AppContext } from './app-context.js';
+import { ensureFirstAdmin } from './auth/bootstrap.js';
 import type { Config } from './config/load-config.js';
 import { type SmtpListener, startSmtpListener } from './ingest/smtp-listener.js';
 import { SmtpRelay } from './release/smtp-relay.js';
@@ -17,13 +18,19 @@ export interface RunningServer {
 }
 
 /** The composition root: the only place that picks backends and wires the parts together. */
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  /** Where a generated first-admin password is shown once: the console, never the log. */
+  announce: (text: string) => void = (text) => process.stderr.write(`${text}\n`),
+): Promise<RunningServer> {
   const stores = openStores(config);
   const relay = new SmtpRelay(config.relay);
   const context: AppContext = {
     config,
     items: stores.items,
     audit: stores.audit,
+    users: stores.users,
     blobs: stores.blobs,
     stats: stores.stats,
     relay,
@@ -36,6 +43,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let smtp: SmtpListener | undefined;
   let http: FastifyInstance | undefined;
   try {
+    await ensureFirstAdmin(context, config.auth, logger, announce);
     smtp = await startSmtpListener(config, context);
     http = await buildApi(context);
     await http.listen({ host: config.http.host, port: config.http.port });

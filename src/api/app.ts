@@ -1,15 +1,29 @@
+import { readFileSync } from 'node:fs';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { AppContext } from '../app-context.js';
+import { type AppContext, authDeps } from '../app-context.js';
+import { RateLimits } from '../auth/rate-limits.js';
+import type { Config } from '../config/load-config.js';
 import { installErrorHandler } from './error-handler.js';
-import { installActorResolution } from './request-actor.js';
+import { installAuthentication } from './request-actor.js';
+import { auditRoutes } from './routes/audit.js';
+import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
 import { previewRoutes } from './routes/preview.js';
 import { quarantineRoutes } from './routes/quarantine.js';
 import { statsRoutes } from './routes/stats.js';
-import { ErrorBody, ItemSchema, MessageSchema } from './schemas.js';
+import { tokenRoutes, userRoutes } from './routes/users.js';
+import {
+  AuditEntrySchema,
+  ErrorBody,
+  ItemSchema,
+  MessageSchema,
+  TokenSchema,
+  UserSchema,
+} from './schemas.js';
 import { isAppRoute, registerWebUi, type WebUi } from './web-ui.js';
 
 export interface ApiOptions {
@@ -17,24 +31,45 @@ export interface ApiOptions {
   webRoot?: string;
 }
 
+/** `http.trustProxy` as Fastify takes it: `true`, or the list of proxy addresses / CIDRs. */
+function trustProxy(value: string | undefined): boolean | string[] {
+  if (value === undefined || value.trim() === '' || value.trim() === 'false') return false;
+  if (value.trim() === 'true') return true;
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+}
+
+function https(config: Config['http']) {
+  if (!config.tlsCert || !config.tlsKey) return {};
+  return { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } };
+}
+
 /**
- * The HTTP API: every route has a schema, and the OpenAPI document is built from those schemas.
- * The same server serves the web UI; any GET that is not an API path gets the app's index.html.
+ * The HTTP API: every route has a schema and an access declaration, and the OpenAPI document is built
+ * from them. The same server serves the web UI: any GET that is not an API path gets the app's index.html.
  */
 export async function buildApi(context: AppContext, options: ApiOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: context.logger.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: 8 * 1024 * 1024,
     return503OnClosing: true,
+    trustProxy: trustProxy(context.config.http.trustProxy),
+    ...https(context.config.http),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  for (const schema of [ErrorBody, ItemSchema, MessageSchema]) app.addSchema(schema);
+  for (const schema of [ErrorBody, ItemSchema, MessageSchema, UserSchema, TokenSchema, AuditEntrySchema]) {
+    app.addSchema(schema);
+  }
   let webUi: WebUi | null = null;
   installErrorHandler(app, {
     notFoundFallback: (request, reply) => (webUi && isAppRoute(request) ? webUi.serveApp(reply) : null),
   });
-  installActorResolution(app);
+  await app.register(cookie);
+  const limits = new RateLimits(context.config.auth);
+  installAuthentication(app, authDeps(context), limits);
 
   await app.register(swagger, {
     openapi: {
@@ -44,16 +79,29 @@ export async function buildApi(context: AppContext, options: ApiOptions = {}): P
         description: 'Email quarantine: list, inspect, release and delete held mail.',
         version: '0.1.0',
       },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'API token (`lazaret token create`).' },
+          session: { type: 'apiKey', in: 'cookie', name: 'lazaret_session' },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
     },
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, index) => String(json.$id ?? `def-${index}`),
     },
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/openapi.json', { schema: { hide: true }, config: { public: true } }, async () =>
+    app.swagger(),
+  );
 
   await app.register(healthRoutes(context));
+  await app.register(authRoutes(context, limits));
   await app.register(quarantineRoutes(context));
+  await app.register(auditRoutes(context));
+  await app.register(userRoutes(context));
+  await app.register(tokenRoutes(context));
   await app.register(previewRoutes(context));
   await app.register(statsRoutes(context));
   webUi = await registerWebUi(app, options.webRoot);

@@ -15,6 +15,11 @@ export function installErrorHandler(app: FastifyInstance, options: ErrorHandlerO
   app.setErrorHandler((error: FastifyError | LazaretError, request, reply) => {
     if (error instanceof LazaretError) {
       if (error.httpStatus >= 500) request.log.error({ event: 'API_ERROR', err: error });
+      const retryAfter = error.details?.retryAfterSeconds;
+      if (error.code === 'rate_limited' && typeof retryAfter === 'number') {
+        reply.header('retry-after', String(retryAfter));
+      }
+      if (error.code === 'unauthenticated') reply.header('www-authenticate', 'Bearer realm="lazaret"');
       return reply.status(error.httpStatus).send(body(error.code, error.message, error.details));
     }
     if (error.validation) {

@@ -58,7 +58,7 @@ export interface WebUi {
 export async function registerWebUi(app: FastifyInstance, root: string = WEB_UI_ROOT): Promise<WebUi | null> {
   if (!existsSync(join(root, 'index.html'))) {
     app.log.warn({ event: 'WEB_UI_MISSING', root }, 'The web UI is not built; run `npm run build`.');
-    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+    app.get('/', { schema: { hide: true }, config: { public: true } }, async (_request, reply) =>
       reply
         .type('text/plain; charset=utf-8')
         .send('Lazaret is running. The web UI is not built: run `npm run build`. API docs: /api/docs\n'),
@@ -67,11 +67,14 @@ export async function registerWebUi(app: FastifyInstance, root: string = WEB_UI_
   }
   // Only reply.sendFile from the plugin; the routes are ours, so that they carry our route config.
   await app.register(fastifyStatic, { root, serve: false });
-  app.get<{ Params: { '*': string } }>('/assets/*', { schema: { hide: true } }, (request, reply) =>
-    reply
-      .headers(APP_HEADERS)
-      .header('cache-control', 'public, max-age=31536000, immutable')
-      .sendFile(`assets/${request.params['*']}`, root, { cacheControl: false }),
+  app.get<{ Params: { '*': string } }>(
+    '/assets/*',
+    { schema: { hide: true }, config: { public: true } },
+    (request, reply) =>
+      reply
+        .headers(APP_HEADERS)
+        .header('cache-control', 'public, max-age=31536000, immutable')
+        .sendFile(`assets/${request.params['*']}`, root, { cacheControl: false }),
   );
   return {
     serveApp(reply) {

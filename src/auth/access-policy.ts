@@ -1,12 +1,45 @@
+import { LazaretError } from '../core/errors.js';
 import type { QuarantineItem } from '../core/types.js';
+import type { AuditFilter } from '../store/audit-store.js';
 import type { ItemFilter } from '../store/item-store.js';
-import type { Actor } from './actor.js';
+import { tenantsOfUser, type UserFilter, type UserRecord } from '../store/user-store.js';
+import type { Actor, Role } from './actor.js';
 
 /**
- * The one statement of who may see which items. Lists are narrowed with `scopeFilter` inside the
- * store query (so counts and cursors never reveal foreign items); single items are checked with
- * `canSee`, and a foreign item is reported exactly like a missing one.
+ * The one statement of who may see and do what. Lists are narrowed with `scopeFilter` (items),
+ * `auditScope` and `userScope` inside the store query, so counts and cursors never reveal foreign
+ * records; single items are checked with `decideItem` / `requireItem`, and a foreign item is reported
+ * exactly like a missing one (404), while a visible item the role may not act on is 403.
  */
+
+/** Configurable parts of the policy (`access.*` keys). */
+export interface AccessRules {
+  /** Least role that may release, or approve the release of, an item held as malware. */
+  malwareRelease: Role;
+}
+
+export const DEFAULT_ACCESS_RULES: AccessRules = { malwareRelease: 'admin' };
+
+/** What one may try to do with an item. */
+export type ItemAction =
+  | 'read'
+  | 'release'
+  | 'delete'
+  | 'request_release'
+  | 'approve_release'
+  | 'deny_release';
+
+export type Decision =
+  | { allowed: true }
+  /** `not_found`: the actor may not even know the item exists. `forbidden`: visible, but not this action. */
+  | { allowed: false; code: 'not_found' | 'forbidden'; reason: string; canRequest?: boolean };
+
+const RANK: Record<Role, number> = { user: 0, domain_admin: 1, admin: 2 };
+
+export function roleAtLeast(role: Role, least: Role): boolean {
+  return RANK[role] >= RANK[least];
+}
+
 export function canSee(actor: Actor, item: QuarantineItem): boolean {
   switch (actor.role) {
     case 'admin':
@@ -27,5 +60,113 @@ export function scopeFilter(actor: Actor): Pick<ItemFilter, 'recipientIn' | 'ten
       return { tenantIn: actor.domains };
     case 'user':
       return { recipientIn: actor.addresses };
+  }
+}
+
+function releaseDecision(actor: Actor, item: QuarantineItem, rules: AccessRules): Decision {
+  if (item.reason === 'malware' && !roleAtLeast(actor.role, rules.malwareRelease)) {
+    return {
+      allowed: false,
+      code: 'forbidden',
+      reason: 'Releasing mail held as malware needs a higher role; request release instead.',
+      canRequest: true,
+    };
+  }
+  if (actor.role === 'user' && actor.releaseMode === 'request') {
+    return {
+      allowed: false,
+      code: 'forbidden',
+      reason: 'Your account may only request release; an administrator approves it.',
+      canRequest: true,
+    };
+  }
+  return { allowed: true };
+}
+
+/** May `actor` do `action` to `item`? Every item route and bulk outcome goes through this. */
+export function decideItem(
+  actor: Actor,
+  item: QuarantineItem | null,
+  action: ItemAction,
+  rules: AccessRules,
+): Decision {
+  if (!item || !canSee(actor, item)) return { allowed: false, code: 'not_found', reason: 'No such item.' };
+  switch (action) {
+    case 'read':
+    case 'delete':
+    case 'request_release':
+      return { allowed: true };
+    case 'release':
+      return releaseDecision(actor, item, rules);
+    case 'approve_release':
+    case 'deny_release':
+      if (actor.role === 'user') {
+        return { allowed: false, code: 'forbidden', reason: 'Only administrators decide release requests.' };
+      }
+      return action === 'approve_release' ? releaseDecision(actor, item, rules) : { allowed: true };
+  }
+}
+
+/** `decideItem` as a guard: answers the item, or throws `not_found` / `forbidden`. */
+export function requireItem(
+  actor: Actor,
+  item: QuarantineItem | null,
+  action: ItemAction,
+  rules: AccessRules,
+  id: string,
+): QuarantineItem {
+  const decision = decideItem(actor, item, action, rules);
+  if (decision.allowed) return item!;
+  // A hidden item's answer carries nothing, not even the id asked for, so bodies never name foreign items.
+  if (decision.code === 'not_found') throw new LazaretError('not_found', decision.reason);
+  throw new LazaretError(decision.code, decision.reason, {
+    itemId: id,
+    canRequest: decision.canRequest ?? false,
+  });
+}
+
+/** Audit entries the actor may read: all for admins, their domains' for domain admins, none for users. */
+export function auditScope(actor: Actor): Pick<AuditFilter, 'tenantIn'> {
+  switch (actor.role) {
+    case 'admin':
+      return {};
+    case 'domain_admin':
+      return { tenantIn: actor.domains };
+    case 'user':
+      throw new LazaretError('forbidden', 'Only administrators read the audit log.');
+  }
+}
+
+/** Users the actor may list: all for admins, those of their domains for domain admins. */
+export function userScope(actor: Actor): Pick<UserFilter, 'tenantIn'> {
+  switch (actor.role) {
+    case 'admin':
+      return {};
+    case 'domain_admin':
+      return { tenantIn: actor.domains };
+    case 'user':
+      throw new LazaretError('forbidden', 'Only administrators manage users.');
+  }
+}
+
+/**
+ * May `actor` change `target` (or create it)? Admins manage everyone; a domain admin manages users
+ * (role `user`) whose addresses all lie in their domains; users manage no one.
+ */
+export function canManageUser(
+  actor: Actor,
+  target: Pick<UserRecord, 'role' | 'domains' | 'addresses'>,
+): boolean {
+  switch (actor.role) {
+    case 'admin':
+      return true;
+    case 'domain_admin':
+      return (
+        target.role === 'user' &&
+        target.addresses.length > 0 &&
+        tenantsOfUser(target).every((tenant) => actor.domains.includes(tenant))
+      );
+    case 'user':
+      return false;
   }
 }

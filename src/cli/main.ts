@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerAuditCommand } from './audit-command.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerTokenCommand } from './token-command.js';
+import { registerUserCommand } from './user-command.js';
 
 const program = new Command()
   .name('lazaret')
@@ -8,5 +11,8 @@ const program = new Command()
   .version('0.1.0');
 
 registerServeCommand(program);
+registerUserCommand(program);
+registerTokenCommand(program);
+registerAuditCommand(program);
 
 await program.parseAsync(process.argv);

@@ -37,6 +37,14 @@ export const CONFIG_KEYS = [
     description: 'Name of this process in leases and logs; defaults to hostname:pid.',
   },
   {
+    path: 'blobs.inlineMaxBytes',
+    env: 'LAZARET_BLOBS_INLINE_MAX_BYTES',
+    type: { kind: 'int', min: 0, max: 16 * MB },
+    default: 256 * 1024,
+    description:
+      'Embedded store: messages up to this size are kept inside the SQLite database (one fsync for many concurrent deliveries); larger ones are files under dataDir/blobs.',
+  },
+  {
     path: 'smtp.host',
     env: 'LAZARET_SMTP_HOST',
     type: { kind: 'string', nonEmpty: true },
@@ -91,6 +99,97 @@ export const CONFIG_KEYS = [
     type: { kind: 'port' },
     default: 8025,
     description: 'Port of the HTTP API (0 picks a free port).',
+  },
+  {
+    path: 'http.tlsCert',
+    env: 'LAZARET_TLS_CERT',
+    type: { kind: 'string' },
+    default: undefined,
+    description:
+      'PEM certificate file (with its chain). With http.tlsKey the API speaks HTTPS itself; otherwise put a TLS reverse proxy in front.',
+  },
+  {
+    path: 'http.tlsKey',
+    env: 'LAZARET_TLS_KEY',
+    type: { kind: 'string' },
+    default: undefined,
+    description: 'PEM private key file for http.tlsCert.',
+  },
+  {
+    path: 'http.trustProxy',
+    env: 'LAZARET_HTTP_TRUST_PROXY',
+    type: { kind: 'string' },
+    default: undefined,
+    description:
+      'Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: comma-separated addresses or CIDRs, or `true` for any. Unset: none (the peer address is the client).',
+  },
+  {
+    path: 'auth.adminEmail',
+    env: 'LAZARET_ADMIN_EMAIL',
+    type: { kind: 'string', nonEmpty: true },
+    default: 'admin@localhost',
+    description: 'Email of the administrator created on the first start, when the store has no users yet.',
+  },
+  {
+    path: 'auth.adminPassword',
+    env: 'LAZARET_ADMIN_PASSWORD',
+    type: { kind: 'string' },
+    default: undefined,
+    description:
+      'Password of that first administrator. Unset: one is generated and printed once on standard error.',
+  },
+  {
+    path: 'auth.sessionTtlMs',
+    env: 'LAZARET_SESSION_TTL_MS',
+    type: { kind: 'int', min: 60_000, max: 30 * 24 * 3_600_000 },
+    default: 12 * 3_600_000,
+    description:
+      'How long a sign-in session lasts; after that the cookie is refused and the user signs in again.',
+  },
+  {
+    path: 'auth.loginMaxFailuresPerAccount',
+    env: 'LAZARET_LOGIN_MAX_FAILURES_PER_ACCOUNT',
+    type: { kind: 'int', min: 1, max: 10_000 },
+    default: 10,
+    description:
+      'Failed sign-ins for one email within auth.loginWindowMs before that account is refused with 429 (even with the right password) until the window passes.',
+  },
+  {
+    path: 'auth.loginMaxFailuresPerIp',
+    env: 'LAZARET_LOGIN_MAX_FAILURES_PER_IP',
+    type: { kind: 'int', min: 1, max: 1_000_000 },
+    default: 100,
+    description: 'Failed sign-ins from one client address within auth.loginWindowMs before it gets 429.',
+  },
+  {
+    path: 'auth.loginWindowMs',
+    env: 'LAZARET_LOGIN_WINDOW_MS',
+    type: { kind: 'int', min: 1000, max: 24 * 3_600_000 },
+    default: 900_000,
+    description: 'Window of the sign-in failure limits.',
+  },
+  {
+    path: 'auth.tokenRequestsPerMinute',
+    env: 'LAZARET_TOKEN_REQUESTS_PER_MINUTE',
+    type: { kind: 'int', min: 1, max: 1_000_000 },
+    default: 600,
+    description: 'Requests one API token may make per minute (per process); more get 429.',
+  },
+  {
+    path: 'access.malwareRelease',
+    env: 'LAZARET_MALWARE_RELEASE',
+    type: { kind: 'enum', values: ['admin', 'domain_admin', 'user'] },
+    default: 'admin',
+    description:
+      'Least role that may release (or approve the release of) an item held as malware: admin only, also domain admins, or everyone who sees it.',
+  },
+  {
+    path: 'access.userRelease',
+    env: 'LAZARET_USER_RELEASE',
+    type: { kind: 'enum', values: ['release', 'request'] },
+    default: 'release',
+    description:
+      "What users (role user) may do with their items: release them, or only request release for an admin to approve. A user's own setting overrides it.",
   },
   {
     path: 'relay.host',

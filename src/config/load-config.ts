@@ -7,6 +7,7 @@ import { CONFIG_KEYS, type ConfigKey } from './config-keys.js';
 export interface Config {
   dataDir: string;
   nodeName: string;
+  blobs: { inlineMaxBytes: number };
   smtp: {
     host: string;
     port: number;
@@ -15,7 +16,20 @@ export interface Config {
     maxRecipients: number;
     maxClients: number;
   };
-  http: { host: string; port: number };
+  http: { host: string; port: number; tlsCert?: string; tlsKey?: string; trustProxy?: string };
+  auth: {
+    adminEmail: string;
+    adminPassword?: string;
+    sessionTtlMs: number;
+    loginMaxFailuresPerAccount: number;
+    loginMaxFailuresPerIp: number;
+    loginWindowMs: number;
+    tokenRequestsPerMinute: number;
+  };
+  access: {
+    malwareRelease: 'admin' | 'domain_admin' | 'user';
+    userRelease: 'release' | 'request';
+  };
   relay: {
     host: string;
     port: number;
@@ -157,5 +171,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const result = config as unknown as Config;
   result.dataDir = resolve(result.dataDir);
   result.nodeName ??= `${hostname()}:${process.pid}`;
+  if ((result.http.tlsCert === undefined) !== (result.http.tlsKey === undefined)) {
+    const key = CONFIG_KEYS.find(
+      (each) => each.path === (result.http.tlsCert ? 'http.tlsKey' : 'http.tlsCert'),
+    )!;
+    throw invalid(key, 'missing', 'http.tlsCert and http.tlsKey must be given together');
+  }
   return result;
 }

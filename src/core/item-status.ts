@@ -5,7 +5,9 @@ import type { ItemStatus } from './types.js';
  * this table is the single statement of which moves exist at all.
  */
 const ALLOWED: Record<ItemStatus, readonly ItemStatus[]> = {
-  quarantined: ['releasing', 'deleted', 'expired'],
+  quarantined: ['releasing', 'release_requested', 'deleted', 'expired'],
+  // A user asked for release: an approver releases it (via releasing) or denies it (back to quarantined).
+  release_requested: ['releasing', 'quarantined', 'deleted', 'expired'],
   // A release attempt ends released, or back in quarantine with lastError (refused, deferred, interrupted).
   releasing: ['released', 'quarantined'],
   // Released items may be deleted or expire; a forced re-release claims them again.

@@ -3,7 +3,14 @@ export const REASONS = ['spam', 'malware', 'phish', 'policy', 'bulk', 'manual'] 
 export type Reason = (typeof REASONS)[number];
 
 /** Lifecycle of a quarantine item; see item-status.ts for the allowed moves. */
-export const ITEM_STATUSES = ['quarantined', 'releasing', 'released', 'deleted', 'expired'] as const;
+export const ITEM_STATUSES = [
+  'quarantined',
+  'release_requested',
+  'releasing',
+  'released',
+  'deleted',
+  'expired',
+] as const;
 export type ItemStatus = (typeof ITEM_STATUSES)[number];
 
 /** Timestamps are ISO-8601 UTC strings from `Date.prototype.toISOString`, so they sort as text. */
@@ -99,7 +106,12 @@ export interface QuarantineItem {
 }
 
 /** Statuses whose items still need the raw message. */
-export const LIVE_STATUSES: readonly ItemStatus[] = ['quarantined', 'releasing', 'released'];
+export const LIVE_STATUSES: readonly ItemStatus[] = [
+  'quarantined',
+  'release_requested',
+  'releasing',
+  'released',
+];
 
 export function isLive(status: ItemStatus): boolean {
   return LIVE_STATUSES.includes(status);

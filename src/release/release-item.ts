@@ -23,6 +23,8 @@ export interface ReleaseOptions {
   force?: boolean;
   /** Deliver to these addresses instead of the item's recipient. */
   recipients?: string[];
+  /** Approving a request: release only an item in `release_requested` (else `not_requested`). */
+  onlyRequested?: boolean;
 }
 
 /** The raw message with one `X-Lazaret-Release` trace header in front; the original bytes follow unchanged. */
@@ -113,6 +115,11 @@ export async function releaseItem(
 ): Promise<QuarantineItem> {
   let item = await deps.items.getItem(id);
   if (!item) throw new LazaretError('not_found', 'No such item.', { itemId: id });
+  if (options.onlyRequested && item.status !== 'release_requested') {
+    throw new LazaretError('not_requested', 'No release of this item is waiting for a decision.', {
+      itemId: id,
+    });
+  }
   if (item.status === 'releasing' && leaseExpired(item, deps.now())) item = await markInterrupted(deps, item);
   refuseUnlessReleasable(item, options.force ?? false);
 

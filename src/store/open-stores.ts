@@ -4,15 +4,20 @@ import type { AuditStore } from './audit-store.js';
 import type { BlobStore } from './blob-store.js';
 import { FsBlobStore } from './fs/fs-blob-store.js';
 import type { ItemStore } from './item-store.js';
+import { GroupCommit } from './sqlite/group-commit.js';
 import { SqliteAuditStore } from './sqlite/sqlite-audit-store.js';
+import { SqliteBlobStore } from './sqlite/sqlite-blob-store.js';
 import { openSqliteDatabase } from './sqlite/sqlite-database.js';
 import { SqliteItemStore } from './sqlite/sqlite-item-store.js';
 import { SqliteStatsStore } from './sqlite/sqlite-stats-store.js';
+import { SqliteUserStore } from './sqlite/sqlite-user-store.js';
 import type { StatsStore } from './stats-store.js';
+import type { UserStore } from './user-store.js';
 
 export interface Stores {
   items: ItemStore;
   audit: AuditStore;
+  users: UserStore;
   blobs: BlobStore;
   stats: StatsStore;
   close(): Promise<void>;
@@ -21,13 +26,21 @@ export interface Stores {
 /** Picks and opens the configured backends; the only place that knows which exist. */
 export function openStores(config: Config): Stores {
   const db = openSqliteDatabase(join(config.dataDir, 'lazaret.sqlite'));
-  const items = new SqliteItemStore({ db });
+  const commits = new GroupCommit(db);
+  const items = new SqliteItemStore({ db, commits });
   const audit = new SqliteAuditStore(db);
-  const blobs = new FsBlobStore(join(config.dataDir, 'blobs'));
+  const users = new SqliteUserStore(db);
+  const blobs = new SqliteBlobStore(
+    db,
+    commits,
+    new FsBlobStore(join(config.dataDir, 'blobs')),
+    config.blobs.inlineMaxBytes,
+  );
   const stats = new SqliteStatsStore(db);
   return {
     items,
     audit,
+    users,
     blobs,
     stats,
     async close() {

@@ -2,12 +2,14 @@ import type { AuditStore } from '../../src/store/audit-store.js';
 import type { BlobStore } from '../../src/store/blob-store.js';
 import type { ItemStore } from '../../src/store/item-store.js';
 import type { StatsStore } from '../../src/store/stats-store.js';
+import type { UserStore } from '../../src/store/user-store.js';
 
 export interface StorePair {
   items: ItemStore;
   blobs: BlobStore;
   audit: AuditStore;
   stats: StatsStore;
+  users: UserStore;
 }
 
 /** What a backend gives the contract suite. Each call of `make` starts from empty storage. */

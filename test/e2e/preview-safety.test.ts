@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Browser, describeWithChromium, launchChromium, screenshot } from '../support/browser.js';
+import { ApiClient } from '../support/api-client.js';
+import {
+  type Browser,
+  describeWithChromium,
+  launchChromium,
+  screenshot,
+  signInThroughUi,
+} from '../support/browser.js';
 import { CountingServer } from '../support/counting-server.js';
 import { Downstream } from '../support/downstream.js';
 import { HOSTILE_MAILS, hostileMessage } from '../support/hostile-mails.js';
@@ -31,6 +38,8 @@ describeWithChromium(
         LAZARET_DATA_DIR: dataDir,
         LAZARET_RELAY_PORT: String(downstream.port),
         LAZARET_RELAY_TLS: 'none',
+        LAZARET_ADMIN_EMAIL: 'admin@corp.test',
+        LAZARET_ADMIN_PASSWORD: 'preview-admin-password',
       }).start();
       const smtp = nodemailer.createTransport({ host: '127.0.0.1', port: serve.smtpPort, ignoreTLS: true });
       for (const mail of HOSTILE_MAILS) {
@@ -39,7 +48,8 @@ describeWithChromium(
           raw: hostileMessage(mail, tracker.origin),
         });
       }
-      const listed = await serve.api('/api/quarantine?limit=100');
+      const admin = await ApiClient.login(() => serve.baseUrl, 'admin@corp.test', 'preview-admin-password');
+      const listed = await admin.request('/api/quarantine?limit=100');
       for (const item of (listed.body as { items: { id: string; subject: string }[] }).items) {
         ids.set(item.subject.replace(/^Hostile: /, ''), item.id);
       }
@@ -50,6 +60,7 @@ describeWithChromium(
         dialogs.push(dialog.message());
         void dialog.dismiss();
       });
+      await signInThroughUi(page, serve.baseUrl, 'admin@corp.test', 'preview-admin-password');
     });
 
     afterAll(async () => {

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Browser, describeWithChromium, launchChromium, screenshot } from '../support/browser.js';
+import { ApiClient } from '../support/api-client.js';
+import {
+  type Browser,
+  describeWithChromium,
+  launchChromium,
+  screenshot,
+  signInThroughUi,
+} from '../support/browser.js';
 import { Downstream } from '../support/downstream.js';
 import { ServeProcess } from '../support/serve-process.js';
 
@@ -13,6 +20,9 @@ describeWithChromium('web UI in Chromium: list, keyboard, bulk release, detail, 
   let downstream: Downstream;
   let serve: ServeProcess;
   let browser: Browser;
+  let admin: ApiClient;
+  const ADMIN = { email: 'admin@corp.test', password: 'ui-admin-password' };
+  const USER = { email: 'user1@corp.test', password: 'ui-user-password' };
   let page: Page;
   const pageErrors: string[] = [];
 
@@ -23,7 +33,15 @@ describeWithChromium('web UI in Chromium: list, keyboard, bulk release, detail, 
       LAZARET_DATA_DIR: dataDir,
       LAZARET_RELAY_PORT: String(downstream.port),
       LAZARET_RELAY_TLS: 'none',
+      LAZARET_ADMIN_EMAIL: ADMIN.email,
+      LAZARET_ADMIN_PASSWORD: ADMIN.password,
     }).start();
+    admin = await ApiClient.login(() => serve.baseUrl, ADMIN.email, ADMIN.password);
+    const created = await admin.request('/api/users', {
+      method: 'POST',
+      json: { email: USER.email, role: 'user', password: USER.password, releaseMode: 'request' },
+    });
+    expect(created.status).toBe(201);
     const smtp = nodemailer.createTransport({ host: '127.0.0.1', port: serve.smtpPort, ignoreTLS: true });
     const subjects = [
       'Invoice overdue',
@@ -68,11 +86,19 @@ describeWithChromium('web UI in Chromium: list, keyboard, bulk release, detail, 
 
   const rows = () => page.getByTestId('item-row');
 
-  it('lists the held mail newest first, with the local administrator shown', async () => {
+  it('asks for sign-in, refuses a wrong password readably, then lists the held mail newest first', async () => {
     await page.goto(serve.baseUrl);
-    await page.waitForURL(/\/quarantine$/);
+    await page.waitForURL(/\/sign-in/);
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel(/^Password/).fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').first().textContent()).resolves.toMatch(/Sign-in failed/);
+    await screenshot(page, 'sign-in-failed');
+    await signInThroughUi(page, serve.baseUrl, ADMIN.email, ADMIN.password);
     await rows().first().waitFor();
-    await expect(page.getByTestId('who-am-i').textContent()).resolves.toContain('Administrator');
+    const whoAmI = await page.getByTestId('who-am-i').textContent();
+    expect(whoAmI).toContain(ADMIN.email);
+    expect(whoAmI).toContain('Administrator');
     await expect(rows().first().textContent()).resolves.toContain('#29');
     await expect(page.getByTestId('list-status').textContent()).resolves.toContain('30 loaded');
     await screenshot(page, 'list');
@@ -148,7 +174,7 @@ describeWithChromium('web UI in Chromium: list, keyboard, bulk release, detail, 
     await expect(dialog.getByRole('heading').textContent()).resolves.toBe('Delete 1 message?');
     await dialog.getByRole('button', { name: 'Delete 1 message' }).click();
     await page.waitForURL(/\/quarantine$/);
-    expect((await serve.api(`/api/quarantine/${id}`)).status).toBe(404);
+    expect((await admin.request(`/api/quarantine/${id}`)).status).toBe(404);
     await rows().filter({ hasText: '#27' }).waitFor();
     await rows().filter({ hasText: '#28' }).waitFor({ state: 'detached' });
   });
@@ -167,6 +193,49 @@ describeWithChromium('web UI in Chromium: list, keyboard, bulk release, detail, 
     await page.locator('.recharts-surface').first().waitFor();
     await expect(page.getByText('Released in 30 days').locator('..').textContent()).resolves.toContain('3');
     await screenshot(page, 'dashboard');
+  });
+
+  it('shows a user only their own mail and no admin pages; their release request is approved by an admin', async () => {
+    await page.getByTestId('who-am-i').click();
+    await page.getByRole('menuitem', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/sign-in/);
+    await signInThroughUi(page, serve.baseUrl, USER.email, USER.password);
+    await rows().first().waitFor();
+    const own = await admin.request(`/api/quarantine?limit=100&recipient=${USER.email}`);
+    const ownIds = (own.body as { items: { id: string }[] }).items;
+    await expect(rows().count()).resolves.toBe(ownIds.length);
+    for (const row of await rows().all()) {
+      await expect(row.locator('[role=gridcell]').nth(3).textContent()).resolves.toBe(USER.email);
+    }
+    await expect(page.getByRole('link', { name: 'Dashboard' }).count()).resolves.toBe(0);
+    await expect(page.getByRole('link', { name: 'Audit log' }).count()).resolves.toBe(0);
+    await screenshot(page, 'list-user');
+    await page.goto(`${serve.baseUrl}/admin/audit`);
+    await page.waitForURL(/\/quarantine$/);
+
+    const row = rows().filter({ hasText: '#25' });
+    await row.getByRole('checkbox').check();
+    const bar = page.getByTestId('bulk-bar');
+    await expect(bar.getByRole('button', { name: 'Release', exact: true }).count()).resolves.toBe(0);
+    await bar.getByRole('button', { name: 'Request release' }).click();
+    const dialog = page.getByRole('dialog');
+    await expect(dialog.getByRole('heading').textContent()).resolves.toBe('Request release of 1 message?');
+    await dialog.getByRole('button', { name: 'Request release of 1 message' }).click();
+    await page.getByTestId('bulk-percent').filter({ hasText: '100 %' }).waitFor();
+    await row.filter({ hasText: 'release requested' }).waitFor();
+
+    await page.getByTestId('who-am-i').click();
+    await page.getByRole('menuitem', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/sign-in/);
+    await signInThroughUi(page, serve.baseUrl, ADMIN.email, ADMIN.password);
+    await rows().filter({ hasText: '#25' }).click();
+    await page.getByRole('button', { name: 'Approve release' }).click();
+    await page.getByTestId('item-status').filter({ hasText: 'released' }).waitFor();
+    const before = downstream.deliveries.length;
+    await downstream.waitForDeliveries(before === 0 ? 1 : before);
+    expect(downstream.deliveries.some((delivery) => delivery.raw.toString('utf8').includes('#25'))).toBe(
+      true,
+    );
   });
 
   it('works at phone width', async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient } from '../support/api-client.js';
 import { ServeProcess } from '../support/serve-process.js';
 
 const PNG =
@@ -11,11 +12,26 @@ const PNG =
 describe('preview, content and stats routes over a real serve', () => {
   let dataDir: string;
   let serve: ServeProcess;
+  let admin: ApiClient;
+  let reader: ApiClient;
   const ids: Record<string, string> = {};
+  const base = () => serve.baseUrl;
+  const get = (path: string) => admin.request(path);
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'lazaret-preview-api-'));
-    serve = await new ServeProcess({ LAZARET_DATA_DIR: dataDir }).start();
+    serve = await new ServeProcess({
+      LAZARET_DATA_DIR: dataDir,
+      LAZARET_ADMIN_EMAIL: 'admin@corp.test',
+      LAZARET_ADMIN_PASSWORD: 'preview-admin-password',
+    }).start();
+    admin = await ApiClient.login(base, 'admin@corp.test', 'preview-admin-password');
+    const created = await admin.request('/api/users', {
+      method: 'POST',
+      json: { email: 'reader@corp.test', role: 'user', password: 'reader-password-1' },
+    });
+    expect(created.status).toBe(201);
+    reader = await ApiClient.login(base, 'reader@corp.test', 'reader-password-1');
     const smtp = nodemailer.createTransport({ host: '127.0.0.1', port: serve.smtpPort, ignoreTLS: true });
     await smtp.sendMail({
       from: 'News <news@sender.test>',
@@ -33,10 +49,11 @@ describe('preview, content and stats routes over a real serve', () => {
       text: 'Hello <world>',
     });
     await smtp.sendMail({ from: 'plain@sender.test', to: 'other@corp.test', subject: 'Gone', text: 'x' });
-    const list = await serve.api('/api/quarantine?limit=10');
+    await smtp.sendMail({ from: 'plain@sender.test', to: 'other@corp.test', subject: 'Foreign', text: 'x' });
+    const list = await get('/api/quarantine?limit=10');
     for (const item of (list.body as { items: { id: string; subject: string }[] }).items)
       ids[item.subject] = item.id;
-    expect((await serve.api(`/api/quarantine/${ids.Gone}`, { method: 'DELETE' })).status).toBe(200);
+    expect((await admin.request(`/api/quarantine/${ids.Gone}`, { method: 'DELETE' })).status).toBe(200);
   });
   afterAll(async () => {
     await serve?.stop();
@@ -44,7 +61,7 @@ describe('preview, content and stats routes over a real serve', () => {
   });
 
   it('describes the content: every header line, the parts, what the preview holds back', async () => {
-    const response = await serve.api(`/api/quarantine/${ids.Newsletter}/content`);
+    const response = await get(`/api/quarantine/${ids.Newsletter}/content`);
     expect(response.status).toBe(200);
     const body = response.body as { headers: { name: string; value: string }[] };
     expect(body).toMatchObject({ html: true, text: true, remoteResources: 2, inlineImages: 1, problems: [] });
@@ -53,30 +70,30 @@ describe('preview, content and stats routes over a real serve', () => {
   });
 
   it('serves the sanitised HTML under the strict CSP, remote content only on request', async () => {
-    const shut = await fetch(`${serve.baseUrl}/api/quarantine/${ids.Newsletter}/preview`);
+    const shut = await get(`/api/quarantine/${ids.Newsletter}/preview`);
     expect(shut.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(shut.headers.get('content-security-policy')).toBe(
       "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; form-action 'none'; base-uri 'none'; frame-ancestors 'self'; sandbox",
     );
     expect(shut.headers.get('referrer-policy')).toBe('no-referrer');
     expect(shut.headers.get('cache-control')).toBe('private, no-store');
-    const html = await shut.text();
+    const html = shut.text;
     expect(html).toContain('<h1>News</h1>');
     expect(html).toContain(`src="data:image/png;base64,${PNG}"`);
     expect(html).not.toMatch(/tracker\.example|<script|onclick/);
 
-    const open = await fetch(`${serve.baseUrl}/api/quarantine/${ids.Newsletter}/preview?remote=true`);
+    const open = await get(`/api/quarantine/${ids.Newsletter}/preview?remote=true`);
     expect(open.headers.get('content-security-policy')).toContain('img-src data: http: https:');
-    const remote = await open.text();
+    const remote = open.text;
     expect(remote).toContain('src="https://tracker.example/p.gif"');
     expect(remote).not.toMatch(/<script|onclick/);
   });
 
   it('falls back to the text part, escaped', async () => {
-    const response = await fetch(`${serve.baseUrl}/api/quarantine/${ids['Only text']}/preview?part=html`);
+    const response = await get(`/api/quarantine/${ids['Only text']}/preview?part=html`);
     expect(response.headers.get('x-lazaret-preview-part')).toBe('text');
-    expect(await response.text()).toContain('Hello &lt;world&gt;');
-    const content = await serve.api(`/api/quarantine/${ids['Only text']}/content`);
+    expect(response.text).toContain('Hello &lt;world&gt;');
+    const content = await get(`/api/quarantine/${ids['Only text']}/content`);
     expect(content.body).toMatchObject({ html: false, text: true, remoteResources: 0 });
   });
 
@@ -86,18 +103,38 @@ describe('preview, content and stats routes over a real serve', () => {
       `/api/quarantine/${ids.Gone}/content`,
       '/api/quarantine/01ARZ3NDEKTSV4RRFFQ69G5FAV/preview',
     ]) {
-      expect((await serve.api(path)).body, path).toMatchObject({ error: { code: 'not_found' } });
+      expect((await get(path)).body, path).toMatchObject({ error: { code: 'not_found' } });
     }
-    expect((await serve.api(`/api/quarantine/${ids.Newsletter}/preview?part=pdf`)).body).toMatchObject({
+    expect((await get(`/api/quarantine/${ids.Newsletter}/preview?part=pdf`)).body).toMatchObject({
       error: { code: 'validation_error' },
     });
-    expect((await serve.api('/api/stats?days=0')).body).toMatchObject({
+    expect((await get('/api/stats?days=0')).body).toMatchObject({
       error: { code: 'validation_error' },
     });
   });
 
+  it('asks for sign-in, and shows a user only their own mail', async () => {
+    for (const path of [
+      `/api/quarantine/${ids.Newsletter}/preview`,
+      `/api/quarantine/${ids.Newsletter}/content`,
+      '/api/stats',
+    ]) {
+      expect((await serve.api(path)).body, path).toMatchObject({ error: { code: 'unauthenticated' } });
+    }
+    expect((await reader.request(`/api/quarantine/${ids.Newsletter}/preview`)).status).toBe(200);
+    for (const path of [`/api/quarantine/${ids.Foreign}/content`, `/api/quarantine/${ids.Foreign}/preview`]) {
+      expect((await reader.request(path)).body, path).toMatchObject({ error: { code: 'not_found' } });
+    }
+    const stats = (await reader.request('/api/stats?days=7')).body as {
+      statuses: Record<string, number>;
+      topRecipients: unknown[];
+    };
+    expect(stats.statuses).toEqual({ quarantined: 2, releasing: 0, released: 0, deleted: 0, expired: 0 });
+    expect(stats.topRecipients).toEqual([{ address: 'reader@corp.test', count: 2 }]);
+  });
+
   it('counts held, deleted and waiting items for the dashboard, every day of the window present', async () => {
-    const response = await serve.api('/api/stats?days=7&top=5');
+    const response = await get('/api/stats?days=7&top=5');
     expect(response.status).toBe(200);
     const stats = response.body as {
       days: { day: string; held: Record<string, number>; deleted: number }[];
@@ -106,19 +143,22 @@ describe('preview, content and stats routes over a real serve', () => {
       topSenders: unknown[];
       topRecipients: unknown[];
     };
-    const list = await serve.api('/api/quarantine?limit=1');
+    const list = await get('/api/quarantine?limit=1');
     const receivedDay = (list.body as { items: { receivedAt: string }[] }).items[0]!.receivedAt.slice(0, 10);
     expect(stats.days).toHaveLength(7);
     expect(stats.days.find((day) => day.day === receivedDay)).toMatchObject({
-      held: { policy: 3 },
+      held: { policy: 4 },
       deleted: 1,
     });
-    expect(stats.totals).toMatchObject({ held: { policy: 3, spam: 0 }, deleted: 1 });
-    expect(stats.statuses).toEqual({ quarantined: 2, releasing: 0, released: 0, deleted: 1, expired: 0 });
+    expect(stats.totals).toMatchObject({ held: { policy: 4, spam: 0 }, deleted: 1 });
+    expect(stats.statuses).toEqual({ quarantined: 3, releasing: 0, released: 0, deleted: 1, expired: 0 });
     expect(stats.topSenders).toEqual([
+      { address: 'plain@sender.test', count: 2 },
       { address: 'news@sender.test', count: 1 },
-      { address: 'plain@sender.test', count: 1 },
     ]);
-    expect(stats.topRecipients).toEqual([{ address: 'reader@corp.test', count: 2 }]);
+    expect(stats.topRecipients).toEqual([
+      { address: 'reader@corp.test', count: 2 },
+      { address: 'other@corp.test', count: 1 },
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient } from '../support/api-client.js';
 import { Downstream } from '../support/downstream.js';
 import { ServeProcess } from '../support/serve-process.js';
 
@@ -25,6 +26,8 @@ describe('walking skeleton: SMTP capture → store → API → release/delete', 
   let dataDir: string;
   let downstream: Downstream;
   let serve: ServeProcess;
+  let admin: ApiClient;
+  const ADMIN = { email: 'admin@corp.test', password: 'skeleton-admin-password' };
   const sent: Record<string, Buffer> = {};
   let env: Record<string, string>;
 
@@ -34,7 +37,7 @@ describe('walking skeleton: SMTP capture → store → API → release/delete', 
       .sendMail({ envelope, raw });
 
   const listAll = async (query = ''): Promise<ListedItem[]> => {
-    const response = await serve.api(`/api/quarantine?limit=500${query}`);
+    const response = await admin.request(`/api/quarantine?limit=500${query}`);
     expect(response.status).toBe(200);
     return (response.body as { items: ListedItem[] }).items;
   };
@@ -52,8 +55,13 @@ describe('walking skeleton: SMTP capture → store → API → release/delete', 
       LAZARET_RELAY_TLS: 'none',
       LAZARET_SMTP_MAX_MESSAGE_SIZE: String(12 * 1024 * 1024),
       LAZARET_SMTP_MAX_RECIPIENTS: '3',
+      LAZARET_ADMIN_EMAIL: ADMIN.email,
+      LAZARET_ADMIN_PASSWORD: ADMIN.password,
+      // Small messages are kept inside SQLite, larger ones (here: over 16 KiB) as files: both paths run.
+      LAZARET_BLOBS_INLINE_MAX_BYTES: String(16 * 1024),
     };
     serve = await new ServeProcess(env).start();
+    admin = await ApiClient.login(() => serve.baseUrl, ADMIN.email, ADMIN.password);
 
     sent.twoRecipients = await compose({
       from: 'Alice <alice@sender.test>',
@@ -117,16 +125,16 @@ describe('walking skeleton: SMTP capture → store → API → release/delete', 
       'Rechnung über 100 €',
     ]);
     expect(await listAll('&sender=sender.test&subject=quarterly')).toHaveLength(2);
-    const first = await serve.api('/api/quarantine?limit=2');
+    const first = await admin.request('/api/quarantine?limit=2');
     const { items, nextCursor } = first.body as { items: ListedItem[]; nextCursor: string };
     expect(items).toHaveLength(2);
-    const second = await serve.api(`/api/quarantine?limit=10&cursor=${encodeURIComponent(nextCursor)}`);
+    const second = await admin.request(`/api/quarantine?limit=10&cursor=${encodeURIComponent(nextCursor)}`);
     expect((second.body as { items: ListedItem[] }).items).toHaveLength(3);
   });
 
   it('shows the message summary with attachments in the detail', async () => {
     const [item] = await listAll('&recipient=dave@corp.test');
-    const detail = await serve.api(`/api/quarantine/${item!.id}`);
+    const detail = await admin.request(`/api/quarantine/${item!.id}`);
     expect(detail.status).toBe(200);
     expect(detail.body).toMatchObject({
       item: { id: item!.id, hasAttachments: true, reason: 'policy', details: { rule: 'capture' } },
@@ -145,16 +153,16 @@ describe('walking skeleton: SMTP capture → store → API → release/delete', 
       ['erin@corp.test', sent.large!],
     ] as const) {
       const [item] = await listAll(`&recipient=${recipient}`);
-      const response = await fetch(`${serve.baseUrl}/api/quarantine/${item!.id}/raw`);
+      const response = await admin.request(`/api/quarantine/${item!.id}/raw`);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toBe('message/rfc822');
-      expect(Buffer.compare(Buffer.from(await response.arrayBuffer()), original)).toBe(0);
+      expect(Buffer.compare(response.bytes, original)).toBe(0);
     }
   });
 
   it('releases an item: the downstream gets the original bytes after one trace header', async () => {
     const [item] = await listAll('&recipient=bob@corp.test');
-    const response = await serve.api(`/api/quarantine/${item!.id}/release`, { method: 'POST' });
+    const response = await admin.request(`/api/quarantine/${item!.id}/release`, { method: 'POST' });
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ item: { status: 'released', release: { to: ['bob@corp.test'] } } });
 
@@ -163,11 +171,11 @@ describe('walking skeleton: SMTP capture → store → API → release/delete', 
     expect(delivery.mailFrom).toBe('alice@sender.test');
     expect(delivery.rcptTo).toEqual(['bob@corp.test']);
     const text = delivery.raw.toString('latin1');
-    expect(text).toMatch(/^X-Lazaret-Release: item=[0-9A-Z]{26}; by=system:loopback; at=\S+Z\r\n/);
+    expect(text).toMatch(/^X-Lazaret-Release: item=[0-9A-Z]{26}; by=admin@corp\.test; at=\S+Z\r\n/);
     const afterTrace = delivery.raw.subarray(delivery.raw.indexOf('\r\n') + 2);
     expect(Buffer.compare(afterTrace, sent.twoRecipients!)).toBe(0);
 
-    const again = await serve.api(`/api/quarantine/${item!.id}/release`, { method: 'POST' });
+    const again = await admin.request(`/api/quarantine/${item!.id}/release`, { method: 'POST' });
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ error: { code: 'already_released' } });
     expect(downstream.deliveries.filter((entry) => entry.rcptTo.includes('bob@corp.test'))).toHaveLength(1);
@@ -175,12 +183,23 @@ describe('walking skeleton: SMTP capture → store → API → release/delete', 
 
   it('keeps an item quarantined with the reply when the downstream refuses it with 550', async () => {
     const [item] = await listAll('&recipient=refused@corp.test');
-    const response = await serve.api(`/api/quarantine/${item!.id}/release`, { method: 'POST' });
+    const response = await admin.request(`/api/quarantine/${item!.id}/release`, { method: 'POST' });
     expect(response.status).toBe(502);
     expect(response.body).toMatchObject({
       error: { code: 'delivery_rejected', details: { reply: expect.stringContaining('550') } },
     });
-    const detail = await serve.api(`/api/quarantine/${item!.id}`);
+    const audited = await admin.request(`/api/audit?itemId=${item!.id}`);
+    expect(audited.body).toMatchObject({
+      entries: [
+        {
+          action: 'item.release',
+          outcome: 'failed',
+          actor: { kind: 'user', label: 'admin@corp.test' },
+          params: { error: 'delivery_rejected' },
+        },
+      ],
+    });
+    const detail = await admin.request(`/api/quarantine/${item!.id}`);
     expect(detail.body).toMatchObject({
       item: {
         status: 'quarantined',
@@ -191,30 +210,30 @@ describe('walking skeleton: SMTP capture → store → API → release/delete', 
 
   it('deletes an item: it answers 404 afterwards and the raw message stays for the other recipient', async () => {
     const [carol] = await listAll('&recipient=carol@corp.test');
-    const response = await serve.api(`/api/quarantine/${carol!.id}`, { method: 'DELETE' });
+    const response = await admin.request(`/api/quarantine/${carol!.id}`, { method: 'DELETE' });
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ item: { status: 'deleted' } });
-    expect((await serve.api(`/api/quarantine/${carol!.id}`)).status).toBe(404);
-    expect((await serve.api(`/api/quarantine/${carol!.id}/raw`)).status).toBe(404);
-    const again = await serve.api(`/api/quarantine/${carol!.id}`, { method: 'DELETE' });
+    expect((await admin.request(`/api/quarantine/${carol!.id}`)).status).toBe(404);
+    expect((await admin.request(`/api/quarantine/${carol!.id}/raw`)).status).toBe(404);
+    const again = await admin.request(`/api/quarantine/${carol!.id}`, { method: 'DELETE' });
     expect(again.body).toMatchObject({ error: { code: 'already_deleted' } });
     const [bob] = await listAll('&recipient=bob@corp.test');
-    expect((await serve.api(`/api/quarantine/${bob!.id}/raw`)).status).toBe(200);
+    expect((await admin.request(`/api/quarantine/${bob!.id}/raw`)).status).toBe(200);
   });
 
   it('answers bad input with stable error codes', async () => {
-    expect((await serve.api('/api/quarantine/not-an-id')).body).toMatchObject({
+    expect((await admin.request('/api/quarantine/not-an-id')).body).toMatchObject({
       error: { code: 'validation_error' },
     });
-    expect((await serve.api('/api/quarantine/01ARZ3NDEKTSV4RRFFQ69G5FAV')).body).toMatchObject({
+    expect((await admin.request('/api/quarantine/01ARZ3NDEKTSV4RRFFQ69G5FAV')).body).toMatchObject({
       error: { code: 'not_found' },
     });
-    expect((await serve.api('/api/quarantine?cursor=garbage')).body).toMatchObject({
+    expect((await admin.request('/api/quarantine?cursor=garbage')).body).toMatchObject({
       error: { code: 'bad_cursor' },
     });
-    expect((await serve.api('/api/quarantine?reason=nonsense')).status).toBe(400);
-    expect((await serve.api('/api/nowhere')).body).toMatchObject({ error: { code: 'route_not_found' } });
-    const badBody = await serve.api('/api/quarantine/01ARZ3NDEKTSV4RRFFQ69G5FAV/release', {
+    expect((await admin.request('/api/quarantine?reason=nonsense')).status).toBe(400);
+    expect((await admin.request('/api/nowhere')).body).toMatchObject({ error: { code: 'route_not_found' } });
+    const badBody = await admin.request('/api/quarantine/01ARZ3NDEKTSV4RRFFQ69G5FAV/release', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ recipients: ['not an address'] }),
@@ -259,7 +278,7 @@ describe('walking skeleton: SMTP capture → store → API → release/delete', 
         from: 'x@sender.test',
         to: 'gina@corp.test',
         subject: 'Storage down',
-        text: 'x',
+        text: 'x'.repeat(20 * 1024),
       });
       await expect(smtpSend({ from: 'x@sender.test', to: ['gina@corp.test'] }, raw)).rejects.toMatchObject({
         responseCode: 451,
@@ -278,9 +297,8 @@ describe('walking skeleton: SMTP capture → store → API → release/delete', 
     serve = await new ServeProcess(env).start();
     expect(await listAll('&status=quarantined&status=released&status=deleted')).toEqual(before);
     const [erin] = await listAll('&recipient=erin@corp.test');
-    const raw = Buffer.from(
-      await (await fetch(`${serve.baseUrl}/api/quarantine/${erin!.id}/raw`)).arrayBuffer(),
-    );
+    // The session lives in the store, so the same cookie still works after the restart.
+    const raw = (await admin.request(`/api/quarantine/${erin!.id}/raw`)).bytes;
     expect(Buffer.compare(raw, sent.large!)).toBe(0);
   });
 });

@@ -5,6 +5,35 @@ import { fileURLToPath } from 'node:url';
 
 export const CLI_PATH = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `lazaret` CLI with `env` (and `input` on standard input); answers its exit code and output. */
+export async function runCli(
+  env: Record<string, string>,
+  args: string[],
+  input?: string,
+): Promise<CliResult> {
+  const child = spawn(process.execPath, [CLI_PATH, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  child.stdin.end(input ?? '');
+  const [code] = (await once(child, 'close')) as [number | null];
+  return {
+    code,
+    stdout: Buffer.concat(stdout).toString('utf8'),
+    stderr: Buffer.concat(stderr).toString('utf8'),
+  };
+}
+
 export interface LogLine {
   level: number;
   event?: string;
@@ -22,6 +51,7 @@ export class ServeProcess {
   httpPort = 0;
   private child!: ChildProcess;
   private readonly listeners: ((line: LogLine) => void)[] = [];
+  private readonly stderrListeners: ((text: string) => void)[] = [];
 
   constructor(private readonly env: Record<string, string>) {}
 
@@ -39,8 +69,9 @@ export class ServeProcess {
         PATH: process.env.PATH ?? '',
         LAZARET_SMTP_PORT: '0',
         LAZARET_HTTP_PORT: '0',
-        LAZARET_LOG_LEVEL: 'info',
         ...this.env,
+        // The listening events are logged at info; tests wait for them.
+        LAZARET_LOG_LEVEL: this.env.LAZARET_LOG_LEVEL === 'debug' ? 'debug' : 'info',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -54,13 +85,20 @@ export class ServeProcess {
       this.logs.push(line);
       for (const listener of [...this.listeners]) listener(line);
     });
-    createInterface({ input: this.child.stderr! }).on('line', (text) => this.stderr.push(text));
-    const exited = once(this.child, 'exit').then(([code]) => {
+    createInterface({ input: this.child.stderr! }).on('line', (text) => {
+      this.stderr.push(text);
+      for (const listener of [...this.stderrListeners]) listener(text);
+    });
+    const abort = new AbortController();
+    const exited = once(this.child, 'exit', { signal: abort.signal }).then(([code]) => {
       throw new Error(`serve exited with ${code} before listening:\n${this.stderr.join('\n')}`);
     });
+    exited.catch(() => undefined);
     const smtp = this.waitForLog((line) => line.event === 'SMTP_LISTENING');
     const http = this.waitForLog((line) => line.event === 'HTTP_LISTENING');
-    const [smtpLine, httpLine] = await Promise.race([Promise.all([smtp, http]), exited]);
+    const [smtpLine, httpLine] = await Promise.race([Promise.all([smtp, http]), exited]).finally(() =>
+      abort.abort(),
+    );
     this.smtpPort = smtpLine.port as number;
     this.httpPort = httpLine.port as number;
     return this;
@@ -77,6 +115,23 @@ export class ServeProcess {
         resolve(line);
       };
       this.listeners.push(listener);
+    });
+  }
+
+  /** Resolves with the first line on standard error (already seen or still to come) that matches. */
+  waitForStderr(match: RegExp): Promise<RegExpExecArray> {
+    for (const text of this.stderr) {
+      const found = match.exec(text);
+      if (found) return Promise.resolve(found);
+    }
+    return new Promise((resolve) => {
+      const listener = (text: string) => {
+        const found = match.exec(text);
+        if (!found) return;
+        this.stderrListeners.splice(this.stderrListeners.indexOf(listener), 1);
+        resolve(found);
+      };
+      this.stderrListeners.push(listener);
     });
   }
 

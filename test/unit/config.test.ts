@@ -25,7 +25,10 @@ describe('loadConfig', () => {
       smtp: { host: '127.0.0.1', port: 2525, maxMessageSize: 50 * 1024 * 1024 },
       http: { host: '127.0.0.1', port: 8025 },
       relay: { host: '127.0.0.1', port: 25, tls: 'opportunistic', tlsVerify: true },
+      auth: { adminEmail: 'admin@localhost', sessionTtlMs: 12 * 3_600_000, loginMaxFailuresPerAccount: 10 },
+      access: { malwareRelease: 'admin', userRelease: 'release' },
     });
+    expect(config.auth.adminPassword).toBeUndefined();
     expect(config.nodeName).toMatch(/:\d+$/);
   });
 
@@ -50,6 +53,11 @@ describe('loadConfig', () => {
     [{ LAZARET_RELAY_TLS_VERIFY: 'maybe' }, 'relay.tlsVerify', 'true or false'],
     [{ LAZARET_SMTP_MAX_RECIPIENTS: '0' }, 'smtp.maxRecipients', 'between 1'],
     [{ LAZARET_DATA_DIR: '   ' }, 'dataDir', 'must not be empty'],
+    [{ LAZARET_MALWARE_RELEASE: 'everyone' }, 'access.malwareRelease', 'one of admin, domain_admin, user'],
+    [{ LAZARET_USER_RELEASE: 'maybe' }, 'access.userRelease', 'one of release, request'],
+    [{ LAZARET_SESSION_TTL_MS: '5' }, 'auth.sessionTtlMs', 'between 60000'],
+    [{ LAZARET_TLS_CERT: '/etc/cert.pem' }, 'http.tlsKey', 'given together'],
+    [{ LAZARET_TLS_KEY: '/etc/key.pem' }, 'http.tlsCert', 'given together'],
   ])('refuses %j naming the key', (env, key, text) => {
     const error = configError(() => loadConfig({ env }));
     expect(error.message).toContain(key);

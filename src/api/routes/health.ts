@@ -8,9 +8,11 @@ export const healthRoutes =
     app.get(
       '/healthz',
       {
+        config: { public: true },
         schema: {
           tags: ['health'],
           summary: 'Liveness: the process answers.',
+          security: [],
           response: { 200: Type.Object({ status: Type.Literal('ok') }) },
         },
       },
@@ -19,9 +21,11 @@ export const healthRoutes =
     app.get(
       '/readyz',
       {
+        config: { public: true },
         schema: {
           tags: ['health'],
           summary: 'Readiness: the store answers.',
+          security: [],
           response: { 200: Type.Object({ status: Type.Literal('ready') }), 503: Type.Ref('ErrorBody') },
         },
       },

@@ -39,11 +39,12 @@ export const previewRoutes =
     app.get(
       '/api/quarantine/:id/content',
       {
+        config: { scope: 'read' },
         schema: {
           tags: ['quarantine'],
           summary: 'All header lines and what the preview of the message will show.',
           params: ItemIdParams,
-          response: { 200: ContentResponse, ...errorResponses(400, 404, 503) },
+          response: { 200: ContentResponse, ...errorResponses(400, 401, 403, 404, 503) },
         },
       },
       async (request) => {
@@ -64,6 +65,7 @@ export const previewRoutes =
     app.get(
       '/api/quarantine/:id/preview',
       {
+        config: { scope: 'read' },
         schema: {
           tags: ['quarantine'],
           summary:
@@ -71,7 +73,7 @@ export const previewRoutes =
           params: ItemIdParams,
           querystring: PreviewQuery,
           produces: ['text/html'],
-          response: { 200: Type.String(), ...errorResponses(400, 404, 503) },
+          response: { 200: Type.String(), ...errorResponses(400, 401, 403, 404, 503) },
         },
       },
       async (request, reply) => {

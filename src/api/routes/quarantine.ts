@@ -1,13 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { AppContext } from '../../app-context.js';
-import { canSee, scopeFilter } from '../../auth/access-policy.js';
+import { type AppContext, accessRules } from '../../app-context.js';
+import { decideItem, type ItemAction, requireItem, scopeFilter } from '../../auth/access-policy.js';
 import type { Actor } from '../../auth/actor.js';
-import { LazaretError } from '../../core/errors.js';
-import { isLive } from '../../core/types.js';
+import { audit } from '../../auth/audit.js';
+import { isLazaretError, LazaretError } from '../../core/errors.js';
+import { isLive, type QuarantineItem } from '../../core/types.js';
 import { deleteItem } from '../../release/delete-item.js';
 import { releaseItem } from '../../release/release-item.js';
+import { denyRelease, requestRelease } from '../../release/release-request.js';
 import { presentItem, presentMessage } from '../presenters.js';
+import { originOf } from '../request-actor.js';
 import { errorResponses, ItemIdParams, ReasonSchema, StatusSchema } from '../schemas.js';
 
 const ListQuery = Type.Object({
@@ -27,7 +31,8 @@ const ListQuery = Type.Object({
   ),
   status: Type.Optional(
     Type.Array(StatusSchema, {
-      description: 'One or more statuses; default quarantined, releasing, released.',
+      description:
+        'One or more statuses; default quarantined, release_requested, releasing, released (release_requested alone: requests waiting for a decision).',
     }),
   ),
   receivedAfter: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive.' })),
@@ -63,6 +68,7 @@ export const quarantineRoutes =
     app.get(
       '/api/quarantine',
       {
+        config: { scope: 'read' },
         schema: {
           tags: ['quarantine'],
           summary: 'List held items, newest first, one page at a time.',
@@ -72,7 +78,7 @@ export const quarantineRoutes =
               items: Type.Array(Type.Ref('Item')),
               nextCursor: Type.Union([Type.String(), Type.Null()]),
             }),
-            ...errorResponses(400),
+            ...errorResponses(400, 401, 403),
           },
         },
       },
@@ -95,28 +101,66 @@ export const quarantineRoutes =
       },
     );
 
-    /** A foreign item answers exactly like a missing one, so ids reveal nothing. */
-    const visibleItem = async (actor: Actor, id: string) => {
-      const item = await context.items.getItem(id);
-      if (!item || !canSee(actor, item)) throw new LazaretError('not_found', 'No such item.', { itemId: id });
-      return item;
-    };
+    const rules = accessRules(context);
+
+    /** A foreign item answers exactly like a missing one, so ids reveal nothing; deleted ones are gone too. */
     const liveItem = async (actor: Actor, id: string) => {
-      const item = await visibleItem(actor, id);
+      const item = requireItem(actor, await context.items.getItem(id), 'read', rules, id);
       if (!isLive(item.status)) throw new LazaretError('not_found', 'No such item.', { itemId: id });
       return item;
+    };
+
+    /**
+     * Runs one audited action on one item: the policy decides first (404 for what the actor may not
+     * see, 403 — audited as denied — for what they may not do), then `work`, audited as ok or failed.
+     */
+    const itemAction = async (
+      request: FastifyRequest,
+      id: string,
+      action: ItemAction,
+      auditAction: string,
+      params: Record<string, unknown>,
+      work: () => Promise<QuarantineItem>,
+    ) => {
+      const item = await context.items.getItem(id);
+      const decision = decideItem(request.actor, item, action, rules);
+      const entry = {
+        action: auditAction,
+        target: { itemIds: [id] },
+        tenants: item ? [item.tenant] : [],
+        params,
+      };
+      if (!decision.allowed && decision.code === 'forbidden') {
+        await audit(context, originOf(request), { ...entry, outcome: 'denied' });
+      }
+      requireItem(request.actor, item, action, rules, id);
+      try {
+        const done = await work();
+        await audit(context, originOf(request), entry);
+        return { item: presentItem(done) };
+      } catch (error) {
+        if (isLazaretError(error)) {
+          await audit(context, originOf(request), {
+            ...entry,
+            outcome: 'failed',
+            params: { ...params, error: error.code },
+          });
+        }
+        throw error;
+      }
     };
 
     app.get(
       '/api/quarantine/:id',
       {
+        config: { scope: 'read' },
         schema: {
           tags: ['quarantine'],
           summary: 'One item with its message summary (headers, attachments, envelope).',
           params: ItemIdParams,
           response: {
             200: Type.Object({ item: Type.Ref('Item'), message: Type.Ref('Message') }),
-            ...errorResponses(400, 404),
+            ...errorResponses(400, 401, 403, 404),
           },
         },
       },
@@ -131,12 +175,16 @@ export const quarantineRoutes =
     app.get(
       '/api/quarantine/:id/raw',
       {
+        config: { scope: 'read' },
         schema: {
           tags: ['quarantine'],
           summary: 'The exact bytes as received, as message/rfc822.',
           params: ItemIdParams,
           produces: ['message/rfc822'],
-          response: { 200: Type.Unsafe({ type: 'string', format: 'binary' }), ...errorResponses(400, 404) },
+          response: {
+            200: Type.Unsafe({ type: 'string', format: 'binary' }),
+            ...errorResponses(400, 401, 403, 404),
+          },
         },
       },
       async (request, reply) => {
@@ -154,42 +202,146 @@ export const quarantineRoutes =
     app.post(
       '/api/quarantine/:id/release',
       {
+        config: { scope: 'release' },
         schema: {
           tags: ['quarantine'],
-          summary: 'Deliver the held message to the mail server; answers once the server accepted it.',
+          summary:
+            'Deliver the held message to the mail server; answers once the server accepted it. Malware needs an admin (by default); users set to "request" get 403 and request instead.',
           params: ItemIdParams,
           body: Type.Optional(ReleaseBody),
           response: {
             200: Type.Object({ item: Type.Ref('Item') }),
-            ...errorResponses(400, 404, 409, 502, 503),
+            ...errorResponses(400, 401, 403, 404, 409, 502, 503),
           },
         },
       },
       async (request) => {
         const body = request.body ?? {};
-        await visibleItem(request.actor, request.params.id);
-        const item = await releaseItem(context, request.params.id, {
-          actor: request.actor.label,
-          ...(body.force ? { force: true } : {}),
-          ...(body.recipients ? { recipients: body.recipients.map((address) => address.toLowerCase()) } : {}),
-        });
-        return { item: presentItem(item) };
+        const id = request.params.id;
+        const recipients = body.recipients?.map((address) => address.toLowerCase());
+        return itemAction(
+          request,
+          id,
+          'release',
+          'item.release',
+          { ...(body.force ? { force: true } : {}), ...(recipients ? { recipients } : {}) },
+          () =>
+            releaseItem(context, id, {
+              actor: request.actor.label,
+              ...(body.force ? { force: true } : {}),
+              ...(recipients ? { recipients } : {}),
+            }),
+        );
+      },
+    );
+
+    app.post(
+      '/api/quarantine/:id/request-release',
+      {
+        config: { scope: 'release' },
+        schema: {
+          tags: ['quarantine'],
+          summary: 'Ask an administrator to release the item; it waits in status release_requested.',
+          params: ItemIdParams,
+          body: Type.Optional(
+            Type.Union([
+              Type.Object(
+                { note: Type.Optional(Type.String({ maxLength: 1000 })) },
+                { additionalProperties: false },
+              ),
+              Type.Null(),
+            ]),
+          ),
+          response: {
+            200: Type.Object({ item: Type.Ref('Item') }),
+            ...errorResponses(400, 401, 403, 404, 409, 503),
+          },
+        },
+      },
+      async (request) => {
+        const note = request.body?.note;
+        return itemAction(
+          request,
+          request.params.id,
+          'request_release',
+          'item.release_request',
+          note ? { note } : {},
+          () => requestRelease(context, request.params.id),
+        );
+      },
+    );
+
+    app.post(
+      '/api/quarantine/:id/approve',
+      {
+        config: { scope: 'release' },
+        schema: {
+          tags: ['quarantine'],
+          summary: 'Approve a release request: the item is delivered as by a release.',
+          params: ItemIdParams,
+          response: {
+            200: Type.Object({ item: Type.Ref('Item') }),
+            ...errorResponses(400, 401, 403, 404, 409, 502, 503),
+          },
+        },
+      },
+      async (request) => {
+        const id = request.params.id;
+        return itemAction(request, id, 'approve_release', 'item.release_approve', {}, () =>
+          releaseItem(context, id, { actor: request.actor.label, onlyRequested: true }),
+        );
+      },
+    );
+
+    app.post(
+      '/api/quarantine/:id/deny',
+      {
+        config: { scope: 'release' },
+        schema: {
+          tags: ['quarantine'],
+          summary: 'Deny a release request: the item goes back to quarantined, the reason in lastError.',
+          params: ItemIdParams,
+          body: Type.Optional(
+            Type.Union([
+              Type.Object(
+                { reason: Type.Optional(Type.String({ maxLength: 1000 })) },
+                { additionalProperties: false },
+              ),
+              Type.Null(),
+            ]),
+          ),
+          response: {
+            200: Type.Object({ item: Type.Ref('Item') }),
+            ...errorResponses(400, 401, 403, 404, 409, 503),
+          },
+        },
+      },
+      async (request) => {
+        const id = request.params.id;
+        const reason = request.body?.reason;
+        return itemAction(request, id, 'deny_release', 'item.release_deny', reason ? { reason } : {}, () =>
+          denyRelease(context, id, reason),
+        );
       },
     );
 
     app.delete(
       '/api/quarantine/:id',
       {
+        config: { scope: 'release' },
         schema: {
           tags: ['quarantine'],
           summary: 'Delete the item; the raw message goes when no other item needs it.',
           params: ItemIdParams,
-          response: { 200: Type.Object({ item: Type.Ref('Item') }), ...errorResponses(400, 404, 409, 503) },
+          response: {
+            200: Type.Object({ item: Type.Ref('Item') }),
+            ...errorResponses(400, 401, 403, 404, 409, 503),
+          },
         },
       },
-      async (request) => {
-        await visibleItem(request.actor, request.params.id);
-        return { item: presentItem(await deleteItem(context, request.params.id)) };
-      },
+      async (request) =>
+        itemAction(request, request.params.id, 'delete', 'item.delete', {}, () =>
+          deleteItem(context, request.params.id),
+        ),
     );
   };

@@ -66,12 +66,13 @@ export const statsRoutes =
     app.get(
       '/api/stats',
       {
+        config: { scope: 'read' },
         schema: {
           tags: ['stats'],
           summary:
             'Dashboard numbers for what the caller may see: items held per day and reason, releases and deletes per day, items per status, top senders and recipients.',
           querystring: StatsQuery,
-          response: { 200: StatsResponse, ...errorResponses(400, 503) },
+          response: { 200: StatsResponse, ...errorResponses(400, 401, 403, 503) },
         },
       },
       async (request) => {

@@ -56,5 +56,20 @@ export const ITEM_MIGRATIONS: MigrationSet = {
   CREATE INDEX items_by_expiry ON items (expires_at) WHERE expires_at IS NOT NULL;
   CREATE INDEX items_by_lease ON items (lease_until) WHERE lease_until IS NOT NULL;
   `,
+    // Trigram full-text index of subjects: finds rare substrings without scanning every item.
+    `
+  CREATE VIRTUAL TABLE items_subject USING fts5(subject, content='items', content_rowid='rowid', tokenize='trigram');
+  INSERT INTO items_subject (items_subject) VALUES ('rebuild');
+  CREATE TRIGGER items_subject_insert AFTER INSERT ON items BEGIN
+    INSERT INTO items_subject (rowid, subject) VALUES (new.rowid, new.subject);
+  END;
+  CREATE TRIGGER items_subject_delete AFTER DELETE ON items BEGIN
+    INSERT INTO items_subject (items_subject, rowid, subject) VALUES ('delete', old.rowid, old.subject);
+  END;
+  CREATE TRIGGER items_subject_update AFTER UPDATE OF subject ON items BEGIN
+    INSERT INTO items_subject (items_subject, rowid, subject) VALUES ('delete', old.rowid, old.subject);
+    INSERT INTO items_subject (rowid, subject) VALUES (new.rowid, new.subject);
+  END;
+  `,
   ],
 };

@@ -20,7 +20,29 @@ export function openSqliteDatabase(path: string): Database {
   db.exec(
     'CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT NOT NULL, step INTEGER NOT NULL, PRIMARY KEY (name, step)) STRICT',
   );
+  keepStatisticsFresh(db);
   return db;
+}
+
+const OPTIMIZE_EVERY_MS = 60 * 60 * 1000;
+
+/**
+ * The query planner chooses the right index for each list filter only with fresh statistics, so
+ * analyse at open (0x10002: also tables never analysed) and then every hour, as SQLite recommends
+ * for long-lived connections.
+ */
+function keepStatisticsFresh(db: Database): void {
+  db.pragma('optimize = 0x10002');
+  const timer = setInterval(() => {
+    if (db.open) db.pragma('optimize');
+    else clearInterval(timer);
+  }, OPTIMIZE_EVERY_MS);
+  timer.unref();
+}
+
+/** Analyse now, e.g. after a bulk load changed the shape of the data. */
+export function refreshStatistics(db: Database): void {
+  db.exec('ANALYZE');
 }
 
 /**

@@ -18,13 +18,16 @@ import type {
   TransitionExpectation,
   TransitionResult,
 } from '../item-store.js';
+import { GroupCommit } from './group-commit.js';
 import { ITEM_MIGRATIONS } from './schema.js';
-import { migrate, openSqliteDatabase } from './sqlite-database.js';
+import { migrate, openSqliteDatabase, refreshStatistics } from './sqlite-database.js';
 
 export interface SqliteItemStoreOptions {
   /** An open database (shared with the other SQLite stores), or the path of one to open. */
   db?: Database;
   path?: string;
+  /** Group commit shared with the other stores on the same database; one is made when absent. */
+  commits?: GroupCommit;
   /** Test hook: called inside putMessage after each item row is written, before the commit. */
   afterItemWrite?: (index: number) => void;
 }
@@ -119,6 +122,14 @@ function toMessage(row: MessageRow): MessageRecord {
   };
 }
 
+/** Subject filters with more matches than this scan the time index instead of sorting index hits. */
+const RARE_SUBJECT_MATCHES = 2000;
+
+/** An FTS5 phrase: with the trigram tokenizer it matches the text as a case-insensitive substring. */
+function ftsPhrase(text: string): string {
+  return `"${text.replace(/"/g, '""')}"`;
+}
+
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
@@ -129,7 +140,7 @@ export class SqliteItemStore implements ItemStore {
   private readonly ownsDb: boolean;
   private readonly statements = new Map<string, Statement>();
   private readonly afterItemWrite: ((index: number) => void) | undefined;
-  private readonly insertMessageTx: (message: MessageRecord, items: readonly QuarantineItem[]) => void;
+  private readonly commits: GroupCommit;
 
   constructor(options: SqliteItemStoreOptions) {
     if (!options.db && !options.path) throw new Error('SqliteItemStore needs a database or a path');
@@ -137,9 +148,7 @@ export class SqliteItemStore implements ItemStore {
     this.db = options.db ?? openSqliteDatabase(options.path!);
     migrate(this.db, ITEM_MIGRATIONS);
     this.afterItemWrite = options.afterItemWrite;
-    this.insertMessageTx = this.db.transaction((message: MessageRecord, items: readonly QuarantineItem[]) =>
-      this.insertMessage(message, items),
-    );
+    this.commits = options.commits ?? new GroupCommit(this.db);
   }
 
   private statement(sql: string): Statement {
@@ -212,8 +221,31 @@ export class SqliteItemStore implements ItemStore {
     });
   }
 
-  putMessage(message: MessageRecord, items: readonly QuarantineItem[]): Promise<void> {
-    return this.run('putMessage', () => this.insertMessageTx(message, items));
+  /**
+   * Writes many messages with their items in one transaction: the fast path for bulk loading
+   * (imports, benchmarks). All or nothing, like putMessage.
+   */
+  putMessages(
+    entries: readonly { message: MessageRecord; items: readonly QuarantineItem[] }[],
+  ): Promise<void> {
+    return this.run('putMessages', () =>
+      this.db.transaction(() => {
+        for (const entry of entries) this.insertMessage(entry.message, entry.items);
+      })(),
+    );
+  }
+
+  /** Refreshes the planner's statistics, e.g. after a bulk load; otherwise they refresh hourly. */
+  refreshStatistics(): void {
+    refreshStatistics(this.db);
+  }
+
+  async putMessage(message: MessageRecord, items: readonly QuarantineItem[]): Promise<void> {
+    try {
+      await this.commits.run(() => this.insertMessage(message, items));
+    } catch (error) {
+      throw storeError('putMessage', error);
+    }
   }
 
   getMessage(id: string): Promise<MessageRecord | null> {
@@ -274,6 +306,10 @@ export class SqliteItemStore implements ItemStore {
         }
       }
       if (filter.subject !== undefined) {
+        if (this.subjectIsRare(filter.subject)) {
+          conditions.push('rowid IN (SELECT rowid FROM items_subject WHERE items_subject MATCH ?)');
+          params.push(ftsPhrase(filter.subject));
+        }
         conditions.push(`subject LIKE ? ESCAPE '\\'`);
         params.push(`%${escapeLike(filter.subject)}%`);
       }
@@ -293,8 +329,8 @@ export class SqliteItemStore implements ItemStore {
       }
       if (page.cursor !== undefined) {
         const after = decodeCursor(page.cursor);
-        conditions.push('(received_at < ? OR (received_at = ? AND id < ?))');
-        params.push(after.receivedAt, after.receivedAt, after.id);
+        conditions.push('(received_at, id) < (?, ?)');
+        params.push(after.receivedAt, after.id);
       }
       const rows = this.statement(
         `SELECT * FROM items WHERE ${conditions.join(' AND ')}
@@ -306,6 +342,18 @@ export class SqliteItemStore implements ItemStore {
         rows.length > page.limit && last ? encodeCursor({ receivedAt: last.receivedAt, id: last.id }) : null;
       return { items, nextCursor };
     });
+  }
+
+  /**
+   * Whether a subject filter is better served by the trigram index: a common word is found quickly by
+   * walking the items newest first, a rare one only through the index (trigrams need 3+ characters).
+   */
+  private subjectIsRare(text: string): boolean {
+    if ([...text].length < 3) return false;
+    const probe = this.statement(
+      'SELECT count(*) AS hits FROM (SELECT rowid FROM items_subject WHERE items_subject MATCH ? LIMIT ?)',
+    ).get(ftsPhrase(text), RARE_SUBJECT_MATCHES) as { hits: number };
+    return probe.hits < RARE_SUBJECT_MATCHES;
   }
 
   transition(id: string, expected: TransitionExpectation, change: ItemChange): Promise<TransitionResult> {

@@ -99,6 +99,9 @@ export const releaseItem = (id: string, recipients?: string[]) =>
 export const deleteItem = (id: string) => api.delete<{ item: Item }>(`/api/quarantine/${id}`);
 export const requestRelease = (id: string) =>
   api.post<{ item: Item }>(`/api/quarantine/${id}/request-release`);
+export const approveRelease = (id: string) => api.post<{ item: Item }>(`/api/quarantine/${id}/approve`);
+export const denyRelease = (id: string, reason?: string) =>
+  api.post<{ item: Item }>(`/api/quarantine/${id}/deny`, reason ? { reason } : {});
 
 export const getStats = (days = 30) => api.get<Stats>('/api/stats', { query: { days } });
 

@@ -77,12 +77,10 @@ function fromJob(key: string, job: Job, previous?: BulkRun): BulkRun {
 /** Runs bulk actions: as server jobs followed over Server-Sent Events, or item by item on a server without jobs. */
 export function BulkProvider({ children }: { children: ReactNode }) {
   const [runs, setRuns] = useState<BulkRun[]>([]);
+  // The runs as of now, for the event handlers; React state updaters run later, at render time.
+  const current = useRef<BulkRun[]>([]);
   const queryClient = useQueryClient();
   const sources = useRef(new Map<string, EventSource>());
-
-  const update = useCallback((key: string, change: (run: BulkRun) => BulkRun) => {
-    setRuns((current) => current.map((run) => (run.key === key ? change(run) : run)));
-  }, []);
 
   const finished = useCallback(
     (run: BulkRun) => {
@@ -100,6 +98,23 @@ export function BulkProvider({ children }: { children: ReactNode }) {
     [queryClient],
   );
 
+  const publish = useCallback((runs: BulkRun[]) => {
+    current.current = runs;
+    setRuns(runs);
+  }, []);
+
+  /** Changes one run; the first time it reaches a final state, the lists are refreshed and the user told. */
+  const update = useCallback(
+    (key: string, change: (run: BulkRun) => BulkRun) => {
+      const previous = current.current.find((run) => run.key === key);
+      if (!previous) return;
+      const next = change(previous);
+      publish(current.current.map((run) => (run.key === key ? next : run)));
+      if (isFinal(next) && !isFinal(previous)) finished(next);
+    },
+    [finished, publish],
+  );
+
   const follow = useCallback(
     (key: string, jobId: string) => {
       const source = new EventSource(jobEventsUrl(jobId));
@@ -111,16 +126,10 @@ export function BulkProvider({ children }: { children: ReactNode }) {
         } catch {
           return;
         }
-        let ended: BulkRun | null = null;
-        update(key, (run) => {
-          const next = fromJob(key, job, run);
-          if (isFinal(next)) ended = next;
-          return next;
-        });
-        if (ended) {
+        update(key, (run) => fromJob(key, job, run));
+        if (FINAL_STATES.has(job.state)) {
           source.close();
           sources.current.delete(key);
-          finished(ended);
         }
       };
       for (const name of ['message', 'progress', 'job', 'state', 'done', 'end'])
@@ -132,14 +141,8 @@ export function BulkProvider({ children }: { children: ReactNode }) {
         const poll = async () => {
           try {
             const job = await getJob(jobId);
-            let ended: BulkRun | null = null;
-            update(key, (run) => {
-              const next = fromJob(key, job, run);
-              if (isFinal(next)) ended = next;
-              return next;
-            });
-            if (ended) finished(ended);
-            else setTimeout(poll, 1000);
+            update(key, (run) => fromJob(key, job, run));
+            if (!FINAL_STATES.has(job.state)) setTimeout(poll, 1000);
           } catch (error) {
             update(key, (run) => ({ ...run, state: 'failed', error: (error as Error).message }));
           }
@@ -147,7 +150,7 @@ export function BulkProvider({ children }: { children: ReactNode }) {
         void poll();
       };
     },
-    [finished, update],
+    [update],
   );
 
   /** A server without the jobs API: the same action item by item, four at a time. */
@@ -178,20 +181,15 @@ export function BulkProvider({ children }: { children: ReactNode }) {
         }
       };
       await Promise.all([worker(), worker(), worker(), worker()]);
-      let ended: BulkRun | null = null;
-      update(key, (run) => {
-        ended = { ...run, state: 'completed' };
-        return ended;
-      });
-      if (ended) finished(ended);
+      update(key, (run) => ({ ...run, state: 'completed' }));
     },
-    [finished, update],
+    [update],
   );
 
   const start = useCallback(
     async (request: BulkRequest, expected: number) => {
       const key = `${Date.now()}-${Math.random()}`;
-      setRuns((current) => [
+      publish([
         {
           key,
           action: request.action,
@@ -201,7 +199,7 @@ export function BulkProvider({ children }: { children: ReactNode }) {
           state: 'starting',
           failedIds: [],
         },
-        ...current,
+        ...current.current,
       ]);
       const local = async () => {
         if (!('ids' in request.selection)) throw new Error('This server cannot act on a whole search.');
@@ -220,7 +218,7 @@ export function BulkProvider({ children }: { children: ReactNode }) {
         throw error;
       }
     },
-    [follow, runLocally, update],
+    [follow, publish, runLocally, update],
   );
 
   useEffect(() => {
@@ -234,9 +232,9 @@ export function BulkProvider({ children }: { children: ReactNode }) {
     () => ({
       runs,
       start,
-      dismiss: (key: string) => setRuns((current) => current.filter((run) => run.key !== key)),
+      dismiss: (key: string) => publish(current.current.filter((run) => run.key !== key)),
     }),
-    [runs, start],
+    [runs, start, publish],
   );
   return <BulkContext.Provider value={value}>{children}</BulkContext.Provider>;
 }

@@ -1,6 +1,6 @@
 import { AppShell, Badge, Burger, Button, Group, Menu, NavLink, Text, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { Outlet, NavLink as RouterLink, useLocation, useNavigate } from 'react-router';
+import { Outlet, NavLink as RouterLink, useLocation } from 'react-router';
 import { BulkProvider } from './bulk-runner';
 import { RequireSession, useSession } from './session';
 
@@ -19,7 +19,6 @@ export function Layout() {
 function Shell() {
   const [opened, { toggle, close }] = useDisclosure();
   const { me, isAdmin, signOut } = useSession();
-  const navigate = useNavigate();
   const location = useLocation();
   const links = [
     { to: '/quarantine', label: 'Quarantine' },
@@ -73,14 +72,7 @@ function Shell() {
                 {me.local ? (
                   <Menu.Label>Local access without sign-in</Menu.Label>
                 ) : (
-                  <Menu.Item
-                    onClick={async () => {
-                      await signOut();
-                      navigate('/sign-in');
-                    }}
-                  >
-                    Sign out
-                  </Menu.Item>
+                  <Menu.Item onClick={() => void signOut()}>Sign out</Menu.Item>
                 )}
               </Menu.Dropdown>
             </Menu>
@@ -99,12 +91,7 @@ function Shell() {
           />
         ))}
         {me && !me.local && (
-          <Button
-            variant="subtle"
-            mt="auto"
-            hiddenFrom="sm"
-            onClick={() => signOut().then(() => navigate('/sign-in'))}
-          >
+          <Button variant="subtle" mt="auto" hiddenFrom="sm" onClick={() => void signOut()}>
             Sign out
           </Button>
         )}

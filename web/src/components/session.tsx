@@ -31,8 +31,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       isAdmin: me.data?.role === 'admin' || me.data?.role === 'domain_admin',
       async signOut() {
         await signOut();
+        // A fresh page load drops every cached answer of the signed-out session.
         queryClient.clear();
-        queryClient.setQueryData(['me'], null);
+        window.location.assign('/sign-in');
       },
       async refresh() {
         await queryClient.invalidateQueries({ queryKey: ['me'] });

@@ -20,8 +20,10 @@ import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { errorMessage } from '../api/client';
 import {
+  approveRelease,
   attachmentUrl,
   deleteItem,
+  denyRelease,
   getContent,
   getItem,
   mustRequestRelease,
@@ -72,6 +74,19 @@ export function MessagePage() {
 
   const requestOnly = mustRequestRelease(me);
   const releaseAction: BulkAction = requestOnly ? 'request_release' : 'release';
+  const decide = useMutation({
+    mutationFn: (approve: boolean) => (approve ? approveRelease(id) : denyRelease(id)),
+    onSuccess: (result, approve) => {
+      void queryClient.invalidateQueries({ queryKey: ['items'] });
+      queryClient.setQueryData(['item', id], { ...detail.data!, item: result.item });
+      notifications.show({
+        color: 'green',
+        message: approve ? 'Release approved and delivered' : 'Release request denied',
+      });
+    },
+    onError: (error) =>
+      notifications.show({ color: 'red', title: 'That did not work', message: errorMessage(error) }),
+  });
   useHotkeys([
     ['r', () => setPending({ action: releaseAction, count: 1 })],
     ['d', () => setPending({ action: 'delete', count: 1 })],
@@ -117,6 +132,21 @@ export function MessagePage() {
           </Group>
         </Stack>
         <Group gap="xs">
+          {item.status === 'release_requested' && me?.role !== 'user' && (
+            <>
+              <Button color="green" onClick={() => decide.mutate(true)} loading={decide.isPending}>
+                Approve release
+              </Button>
+              <Button
+                variant="light"
+                color="gray"
+                onClick={() => decide.mutate(false)}
+                loading={decide.isPending}
+              >
+                Deny
+              </Button>
+            </>
+          )}
           {!requestOnly ? (
             <>
               <Button

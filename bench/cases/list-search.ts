@@ -1,0 +1,106 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ItemFilter } from '../../src/store/item-store.js';
+import { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
+import { type CaseResult, percentile, type Row } from '../lib/report.js';
+import { recipientName, seedBatches, senderName } from '../lib/seed.js';
+
+export interface ListSearchOptions {
+  items: number;
+  samples: number;
+}
+
+const END = new Date('2026-11-01T00:00:00.000Z');
+
+async function timeQuery(
+  store: SqliteItemStore,
+  filter: ItemFilter,
+  cursor: string | undefined,
+  samples: number,
+): Promise<{ p50: number; p95: number; p99: number; rows: number }> {
+  const times: number[] = [];
+  let rows = 0;
+  for (let run = 0; run < samples; run += 1) {
+    const started = process.hrtime.bigint();
+    const page = await store.listItems(filter, { limit: 50, cursor });
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    rows = page.items.length;
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p95: percentile(times, 95), p99: percentile(times, 99), rows };
+}
+
+/** A cursor that points `depth` items into the listing, found by paging once (setup, not timed). */
+async function deepCursor(
+  store: SqliteItemStore,
+  filter: ItemFilter,
+  depth: number,
+): Promise<string | undefined> {
+  let cursor: string | undefined;
+  let seen = 0;
+  while (seen < depth) {
+    const page = await store.listItems(filter, { limit: Math.min(1000, depth - seen), cursor });
+    seen += page.items.length;
+    if (!page.nextCursor) return cursor;
+    cursor = page.nextCursor;
+  }
+  return cursor;
+}
+
+export async function runListSearch(options: ListSearchOptions): Promise<CaseResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'lazaret-bench-list-'));
+  const store = new SqliteItemStore({ path: join(dir, 'bench.sqlite') });
+  const recipientsPerMessage = 2;
+  const shape = {
+    messages: Math.ceil(options.items / recipientsPerMessage),
+    recipientsPerMessage,
+    users: Math.max(100, Math.floor(options.items / 100)),
+    domains: 100,
+    senders: Math.max(100, Math.floor(options.items / 20)),
+    days: 60,
+    end: END,
+  };
+  const seedStarted = Date.now();
+  for (const batch of seedBatches(shape, 5000)) await store.putMessages(batch);
+  store.refreshStatistics();
+  const seedSeconds = (Date.now() - seedStarted) / 1000;
+
+  const week = { receivedAfter: '2026-10-01T00:00:00.000Z', receivedBefore: '2026-10-08T00:00:00.000Z' };
+  const queries: [string, ItemFilter][] = [
+    ['no filter', {}],
+    ['by recipient', { recipient: recipientName(7, shape.domains) }],
+    ['by sender', { sender: senderName(11) }],
+    ['by sender domain', { sender: 'sdom11.example' }],
+    ['reason + date range', { reasons: ['phish'], ...week }],
+    ['subject text (common word)', { subject: 'invoice' }],
+    ['subject text (rare: one message)', { subject: `#${Math.floor(shape.messages / 2)}` }],
+    ['combined', { sender: 'sdom11.example', reasons: ['spam', 'bulk'], subject: 'offer', ...week }],
+  ];
+  const rows: Row[] = [];
+  for (const [name, filter] of queries) {
+    const first = await timeQuery(store, filter, undefined, options.samples);
+    const cursor = await deepCursor(store, filter, Math.min(10_000, Math.floor(options.items / 2)));
+    const deep = cursor ? await timeQuery(store, filter, cursor, options.samples) : undefined;
+    rows.push({
+      query: name,
+      'first p50 ms': first.p50,
+      'first p95 ms': first.p95,
+      'first p99 ms': first.p99,
+      'deep p50 ms': deep?.p50 ?? '—',
+      'deep p95 ms': deep?.p95 ?? '—',
+      'deep p99 ms': deep?.p99 ?? '—',
+      'rows on page': first.rows,
+    });
+  }
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+  return {
+    case: 'list-search',
+    title: `Listing and search, SQLite, ${options.items.toLocaleString('en-US')} items (store query, page of 50)`,
+    notes: [
+      `Seeded ${options.items.toLocaleString('en-US')} items in ${seedSeconds.toFixed(1)} s by the bulk loader; ${options.samples} samples per query; "deep" starts from a cursor up to 10,000 items in.`,
+    ],
+    rows,
+  };
+}

@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { newId } from '../../src/core/ids.js';
+import type { MessageRecord, QuarantineItem, Reason } from '../../src/core/types.js';
+
+const WORDS = (
+  'invoice payment account urgent offer winner prize watches pills crypto bitcoin loan meeting report ' +
+  'password reset delivery parcel order shipment newsletter discount sale verify security alert update ' +
+  'contract project budget holiday photos dinner weekend schedule review feedback survey quarterly'
+).split(' ');
+const REASONS: Reason[] = ['spam', 'spam', 'spam', 'spam', 'bulk', 'bulk', 'phish', 'malware', 'policy'];
+
+/** mulberry32: a small deterministic generator, so that every run seeds the same data. */
+export class Rng {
+  constructor(private state: number) {}
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) | 0;
+    let t = Math.imul(this.state ^ (this.state >>> 15), 1 | this.state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  }
+  int(max: number): number {
+    return Math.floor(this.next() * max);
+  }
+  pick<T>(values: readonly T[]): T {
+    return values[this.int(values.length)]!;
+  }
+}
+
+export interface SeedShape {
+  messages: number;
+  recipientsPerMessage: number;
+  users: number;
+  domains: number;
+  senders: number;
+  days: number;
+  end: Date;
+}
+
+export function recipientName(index: number, domains: number): string {
+  return `user${index}@dom${index % domains}.test`;
+}
+
+export function senderName(index: number): string {
+  return `sender${index}@sdom${index % 5000}.example`;
+}
+
+/** Yields batches of messages with their items, shaped like a busy quarantine. */
+export function* seedBatches(
+  shape: SeedShape,
+  batchSize: number,
+): Generator<{ message: MessageRecord; items: QuarantineItem[] }[]> {
+  const rng = new Rng(42);
+  const spanMs = shape.days * 86_400_000;
+  let batch: { message: MessageRecord; items: QuarantineItem[] }[] = [];
+  for (let index = 0; index < shape.messages; index += 1) {
+    const receivedAt = new Date(shape.end.getTime() - rng.int(spanMs)).toISOString();
+    const sender = senderName(rng.int(shape.senders));
+    const subject = `${rng.pick(WORDS)} ${rng.pick(WORDS)} ${rng.pick(WORDS)} #${index}`;
+    const recipients = new Set<string>();
+    while (recipients.size < shape.recipientsPerMessage)
+      recipients.add(recipientName(rng.int(shape.users), shape.domains));
+    const id = newId();
+    const message: MessageRecord = {
+      id,
+      receivedAt,
+      size: 2000 + rng.int(50_000),
+      sha256: createHash('sha256').update(id).digest('hex'),
+      envelope: { mailFrom: sender, rcptTo: [...recipients] },
+      headers: { from: sender, fromAddress: sender, subject },
+      attachments: [],
+      blobKey: id,
+      parseProblems: [],
+    };
+    const reason = rng.pick(REASONS);
+    const items: QuarantineItem[] = [...recipients].map((recipient) => ({
+      id: newId(),
+      messageId: id,
+      recipient,
+      tenant: recipient.split('@')[1]!,
+      sender,
+      fromHeader: sender,
+      subject,
+      size: message.size,
+      hasAttachments: rng.int(5) === 0,
+      reason,
+      score: Math.round(rng.next() * 200) / 10,
+      details: {},
+      status: 'quarantined',
+      receivedAt,
+      updatedAt: receivedAt,
+      expiresAt: null,
+      release: null,
+      lastError: null,
+      lease: null,
+      version: 1,
+    }));
+    batch.push({ message, items });
+    if (batch.length === batchSize) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}

@@ -1,0 +1,26 @@
+// `npm run bench` runs every case; `npm run bench -- --case list-search` one; `--smoke` tiny sizes.
+import { runIngest } from './cases/ingest.js';
+import { runListSearch } from './cases/list-search.js';
+import { report } from './lib/report.js';
+
+const args = process.argv.slice(2);
+const smoke = args.includes('--smoke');
+const selected = args.flatMap((arg, index) => (arg === '--case' ? [args[index + 1]!] : []));
+
+const CASES: Record<string, () => Promise<Parameters<typeof report>[0]>> = {
+  ingest: () =>
+    runIngest(
+      smoke ? { messages: 200, sessions: 4, bytes: 5120 } : { messages: 20_000, sessions: 16, bytes: 5120 },
+    ),
+  'list-search': () =>
+    runListSearch(smoke ? { items: 2_000, samples: 5 } : { items: 1_000_000, samples: 200 }),
+};
+
+for (const name of selected.length > 0 ? selected : Object.keys(CASES)) {
+  const run = CASES[name];
+  if (!run) {
+    process.stderr.write(`unknown case ${name}; cases: ${Object.keys(CASES).join(', ')}\n`);
+    process.exit(2);
+  }
+  report(await run(), smoke ? `${import.meta.dirname}/results/smoke` : undefined);
+}

@@ -1,0 +1,57 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AppContext } from '../../app-context.js';
+import { auditScope } from '../../auth/access-policy.js';
+import { errorResponses } from '../schemas.js';
+
+const AuditQuery = Type.Object({
+  action: Type.Optional(Type.String({ maxLength: 100, description: 'Exact action, e.g. item.release.' })),
+  actor: Type.Optional(Type.String({ maxLength: 100, description: 'Actor id: a user id or a token id.' })),
+  itemId: Type.Optional(Type.String({ maxLength: 26 })),
+  jobId: Type.Optional(Type.String({ maxLength: 26 })),
+  after: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive.' })),
+  before: Type.Optional(Type.String({ format: 'date-time', description: 'Exclusive.' })),
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  cursor: Type.Optional(Type.String({ maxLength: 500 })),
+});
+
+const iso = (value: string) => new Date(value).toISOString();
+
+export const auditRoutes =
+  (context: AppContext): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.get(
+      '/api/audit',
+      {
+        config: { scope: 'admin' },
+        schema: {
+          tags: ['audit'],
+          summary: 'The audit log, newest first: all of it for admins, their domains for domain admins.',
+          querystring: AuditQuery,
+          response: {
+            200: Type.Object({
+              entries: Type.Array(Type.Ref('AuditEntry')),
+              nextCursor: Type.Union([Type.String(), Type.Null()]),
+            }),
+            ...errorResponses(400, 401, 403),
+          },
+        },
+      },
+      async (request) => {
+        const query = request.query;
+        const page = await context.audit.listAudit(
+          {
+            ...(query.action ? { action: query.action } : {}),
+            ...(query.actor ? { actorId: query.actor } : {}),
+            ...(query.itemId ? { itemId: query.itemId } : {}),
+            ...(query.jobId ? { jobId: query.jobId } : {}),
+            ...(query.after ? { after: iso(query.after) } : {}),
+            ...(query.before ? { before: iso(query.before) } : {}),
+            ...auditScope(request.actor),
+          },
+          { limit: query.limit, cursor: query.cursor },
+        );
+        return { entries: page.items, nextCursor: page.nextCursor };
+      },
+    );
+  };

@@ -1,0 +1,116 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { type AppContext, authDeps } from '../../app-context.js';
+import { login, logout } from '../../auth/authenticate.js';
+import type { RateLimits } from '../../auth/rate-limits.js';
+import { LazaretError } from '../../core/errors.js';
+import { presentUser } from '../presenters.js';
+import { CSRF_HEADER, cookieOptions, SESSION_COOKIE } from '../request-actor.js';
+import { errorResponses, ScopeSchema } from '../schemas.js';
+
+const LoginBody = Type.Object(
+  {
+    email: Type.String({ minLength: 3, maxLength: 320 }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+  },
+  { additionalProperties: false },
+);
+
+const SessionAnswer = Type.Object({
+  user: Type.Ref('User'),
+  csrfToken: Type.String({
+    description: `Send it in the ${CSRF_HEADER} header with every POST, PATCH and DELETE.`,
+  }),
+  expiresAt: Type.String({ format: 'date-time' }),
+});
+
+export const authRoutes =
+  (context: AppContext, limits: RateLimits): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const deps = authDeps(context);
+
+    app.post(
+      '/api/auth/login',
+      {
+        config: { public: true },
+        schema: {
+          tags: ['auth'],
+          summary: 'Sign in; sets the session cookie and answers the CSRF token.',
+          security: [],
+          body: LoginBody,
+          response: { 200: SessionAnswer, ...errorResponses(400, 401, 429) },
+        },
+      },
+      async (request, reply) => {
+        const { session, cookieValue, user } = await login(deps, limits, {
+          email: request.body.email,
+          password: request.body.password,
+          ip: request.ip,
+        });
+        const maxAge = Math.floor((Date.parse(session.expiresAt) - context.now().getTime()) / 1000);
+        reply.setCookie(SESSION_COOKIE, cookieValue, cookieOptions(request, maxAge));
+        return { user: presentUser(user), csrfToken: session.csrfToken, expiresAt: session.expiresAt };
+      },
+    );
+
+    app.post(
+      '/api/auth/logout',
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['auth'],
+          summary: 'Sign out: the session ends on the server and its cookie is cleared.',
+          response: { 204: Type.Null(), ...errorResponses(400, 401, 403) },
+        },
+      },
+      async (request, reply) => {
+        if (!request.session) {
+          throw new LazaretError(
+            'validation_error',
+            'Signing out ends a session; API tokens are revoked with DELETE /api/tokens/:id or `lazaret token revoke`.',
+          );
+        }
+        await logout(deps, request.actor, request.session, request.ip);
+        reply.clearCookie(SESSION_COOKIE, cookieOptions(request));
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.get(
+      '/api/auth/me',
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['auth'],
+          summary: 'Who the caller is: user, role, scopes, and for sessions the CSRF token.',
+          response: {
+            200: Type.Object({
+              kind: Type.Enum(['user', 'token']),
+              user: Type.Ref('User'),
+              scopes: Type.Array(ScopeSchema),
+              releaseMode: Type.Optional(Type.Enum(['release', 'request'])),
+              csrfToken: Type.Optional(Type.String()),
+              expiresAt: Type.Optional(Type.String({ format: 'date-time' })),
+              tokenId: Type.Optional(Type.String()),
+            }),
+            ...errorResponses(401),
+          },
+        },
+      },
+      async (request) => {
+        const actor = request.actor;
+        const user = await context.users.getUser(actor.userId ?? '');
+        if (!user) throw new LazaretError('unauthenticated', 'The account no longer exists.');
+        return {
+          kind: actor.kind === 'token' ? ('token' as const) : ('user' as const),
+          user: presentUser(user),
+          scopes: [...actor.scopes],
+          ...(actor.releaseMode ? { releaseMode: actor.releaseMode } : {}),
+          ...(request.session
+            ? { csrfToken: request.session.csrfToken, expiresAt: request.session.expiresAt }
+            : {}),
+          ...(actor.kind === 'token' ? { tokenId: actor.id } : {}),
+        };
+      },
+    );
+  };

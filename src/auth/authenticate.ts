@@ -1,0 +1,188 @@
+import { LazaretError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import type { AuditStore } from '../store/audit-store.js';
+import {
+  type SessionRecord,
+  type TokenRecord,
+  tenantsOfUser,
+  type UserRecord,
+  type UserStore,
+} from '../store/user-store.js';
+import {
+  type Actor,
+  expandScope,
+  maxScopeOf,
+  type ReleaseMode,
+  TOKEN_SCOPES,
+  type TokenScope,
+} from './actor.js';
+import { audit } from './audit.js';
+import { decoyHash, verifyPassword } from './password.js';
+import type { RateLimits } from './rate-limits.js';
+import { hashSecret, newSecret, SESSION_PREFIX, TOKEN_PREFIX } from './secrets.js';
+
+export interface AuthDeps {
+  users: UserStore;
+  audit: AuditStore;
+  now: () => Date;
+  /** Release mode of users without their own (`access.userRelease`). */
+  userRelease: ReleaseMode;
+  sessionTtlMs: number;
+}
+
+/** How often a token's last-used time is written at most; each use would be a write per request. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+function lesserScope(a: TokenScope, b: TokenScope): TokenScope {
+  return TOKEN_SCOPES.indexOf(a) <= TOKEN_SCOPES.indexOf(b) ? a : b;
+}
+
+function userFields(user: UserRecord, userRelease: ReleaseMode) {
+  return {
+    role: user.role,
+    domains: user.domains,
+    addresses: user.addresses,
+    userId: user.id,
+    ...(user.role === 'user' ? { releaseMode: user.releaseMode ?? userRelease } : {}),
+  };
+}
+
+/** The actor of a signed-in user: every scope their role has. */
+export function sessionActor(user: UserRecord, userRelease: ReleaseMode): Actor {
+  return {
+    kind: 'user',
+    id: user.id,
+    label: user.email,
+    ...userFields(user, userRelease),
+    scopes: expandScope(maxScopeOf(user.role)),
+  };
+}
+
+/** The actor of an API token: its scope, but never more than its owner's role allows. */
+export function tokenActor(token: TokenRecord, user: UserRecord, userRelease: ReleaseMode): Actor {
+  return {
+    kind: 'token',
+    id: token.id,
+    label: `token:${token.name} (${user.email})`,
+    ...userFields(user, userRelease),
+    scopes: expandScope(lesserScope(token.scope, maxScopeOf(user.role))),
+  };
+}
+
+const unauthenticated = (message: string) => new LazaretError('unauthenticated', message);
+
+/** Resolves a bearer token to its actor, or rejects with `unauthenticated` (unknown, revoked, expired, disabled). */
+export async function authenticateToken(
+  deps: AuthDeps,
+  secret: string,
+): Promise<{ actor: Actor; token: TokenRecord; user: UserRecord }> {
+  if (!secret.startsWith(TOKEN_PREFIX)) throw unauthenticated('Not a Lazaret API token.');
+  const token = await deps.users.getTokenBySecretHash(hashSecret(secret));
+  const now = deps.now();
+  if (!token) throw unauthenticated('Unknown API token.');
+  if (token.revokedAt) throw unauthenticated('The API token was revoked.');
+  if (token.expiresAt && token.expiresAt <= now.toISOString())
+    throw unauthenticated('The API token has expired.');
+  const user = await deps.users.getUser(token.userId);
+  if (!user || user.disabled) throw unauthenticated('The API token belongs to a disabled user.');
+  if (!token.lastUsedAt || now.getTime() - Date.parse(token.lastUsedAt) >= TOUCH_INTERVAL_MS) {
+    await deps.users.touchToken(token.id, now.toISOString());
+  }
+  return { actor: tokenActor(token, user, deps.userRelease), token, user };
+}
+
+/** Resolves a session cookie value to its actor, or rejects with `unauthenticated` (unknown, ended, expired, disabled). */
+export async function authenticateSession(
+  deps: AuthDeps,
+  cookieValue: string,
+): Promise<{ actor: Actor; session: SessionRecord; user: UserRecord }> {
+  const session = await deps.users.getSessionBySecretHash(hashSecret(cookieValue));
+  if (!session || session.revokedAt) throw unauthenticated('The session has ended; sign in again.');
+  if (session.expiresAt <= deps.now().toISOString())
+    throw unauthenticated('The session has expired; sign in again.');
+  const user = await deps.users.getUser(session.userId);
+  if (!user || user.disabled) throw unauthenticated('The account is disabled.');
+  return { actor: sessionActor(user, deps.userRelease), session, user };
+}
+
+/**
+ * Signs in with email and password: rate-limited per account and per address, audited whatever the
+ * outcome, and answering alike for an unknown email, a wrong password and a disabled account.
+ * Answers the new session and the cookie value (shown to the client once, stored only hashed).
+ */
+export async function login(
+  deps: AuthDeps,
+  limits: RateLimits,
+  input: { email: string; password: string; ip: string },
+): Promise<{ session: SessionRecord; cookieValue: string; user: UserRecord; actor: Actor }> {
+  const email = input.email.trim().toLowerCase();
+  const origin = { actor: null, ip: input.ip, label: email };
+  try {
+    await limits.loginAttempt(email, input.ip);
+  } catch (error) {
+    await audit(deps, origin, {
+      action: 'auth.login',
+      outcome: 'denied',
+      params: { email, reason: 'rate_limited' },
+    });
+    throw error;
+  }
+  const user = await deps.users.getUserByEmail(email);
+  const matches = await verifyPassword(input.password, user?.passwordHash ?? (await decoyHash()));
+  if (!user || !matches || user.disabled) {
+    await audit(deps, origin, {
+      action: 'auth.login',
+      outcome: 'failed',
+      tenants: user ? tenantsOfUser(user) : [],
+      ...(user ? { target: { userId: user.id } } : {}),
+      params: { email },
+    });
+    throw new LazaretError('invalid_credentials', 'Wrong email or password.');
+  }
+  await limits.loginSucceeded(email, input.ip);
+  const now = deps.now();
+  const cookieValue = newSecret(SESSION_PREFIX);
+  const session: SessionRecord = {
+    id: newId(),
+    secretHash: hashSecret(cookieValue),
+    userId: user.id,
+    csrfToken: newSecret(''),
+    createdAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + deps.sessionTtlMs).toISOString(),
+    revokedAt: null,
+    ip: input.ip,
+  };
+  await deps.users.createSession(session);
+  const actor = sessionActor(user, deps.userRelease);
+  await audit(
+    deps,
+    { actor, ip: input.ip },
+    {
+      action: 'auth.login',
+      target: { userId: user.id },
+      tenants: tenantsOfUser(user),
+      params: { sessionId: session.id },
+    },
+  );
+  return { session, cookieValue, user, actor };
+}
+
+/** Ends a session on the server: its cookie is refused from now on, wherever it is replayed. */
+export async function logout(
+  deps: AuthDeps,
+  actor: Actor,
+  session: SessionRecord,
+  ip: string,
+): Promise<void> {
+  await deps.users.revokeSession(session.id, deps.now().toISOString());
+  await audit(
+    deps,
+    { actor, ip },
+    {
+      action: 'auth.logout',
+      target: { userId: session.userId },
+      tenants: tenantsOfUser({ domains: [...actor.domains], addresses: [...actor.addresses] }),
+      params: { sessionId: session.id },
+    },
+  );
+}

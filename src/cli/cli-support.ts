@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { systemActor } from '../auth/actor.js';
+import type { AuditOrigin } from '../auth/audit.js';
+import { type Config, loadConfig } from '../config/load-config.js';
+import { isLazaretError } from '../core/errors.js';
+import { openStores, type Stores } from '../store/open-stores.js';
+
+/** Config for a command, or exit 2 with the key named when it is invalid. */
+export function loadCliConfig(file: string | undefined): Config {
+  try {
+    return loadConfig({ file });
+  } catch (error) {
+    if (isLazaretError(error, 'config_invalid')) {
+      process.stderr.write(`lazaret: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+/** The audit origin of CLI work: the operator at this machine. */
+export function cliOrigin(): AuditOrigin {
+  return { actor: systemActor('cli') };
+}
+
+export function addConfigOption(command: Command): Command {
+  return command.option(
+    '-c, --config <file>',
+    'JSON config file (default: $LAZARET_CONFIG); LAZARET_* variables override it',
+  );
+}
+
+/**
+ * Runs a command over the configured stores (the same ones `serve` uses, safely shared with a running
+ * server) and closes them; a LazaretError becomes `lazaret: message` on stderr and exit code 1.
+ */
+export async function withStores(
+  options: { config?: string },
+  work: (stores: Stores & { now: () => Date }, config: Config) => Promise<void>,
+): Promise<void> {
+  const config = loadCliConfig(options.config);
+  const stores = openStores(config);
+  try {
+    await work({ ...stores, now: () => new Date() }, config);
+  } catch (error) {
+    if (!isLazaretError(error)) throw error;
+    process.stderr.write(`lazaret: ${error.message}\n`);
+    process.exitCode = 1;
+  } finally {
+    await stores.close();
+  }
+}
+
+/** The first line of standard input (for `--password-stdin`), without its line ending. */
+export async function readFirstLine(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+}
+
+export const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function printTable(rows: string[][]): void {
+  if (rows.length === 0) return;
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
+  for (const row of rows) {
+    process.stdout.write(
+      `${row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
+  }
+}

@@ -1,0 +1,427 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { ReleaseMode, Role, TokenScope } from '../../auth/actor.js';
+import { LazaretError, storeError } from '../../core/errors.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import type { Page, PageRequest } from '../item-store.js';
+import type {
+  SessionRecord,
+  TokenRecord,
+  UserChange,
+  UserFilter,
+  UserRecord,
+  UserStore,
+} from '../user-store.js';
+import { tenantsOfUser } from '../user-store.js';
+import { type MigrationSet, migrate } from './sqlite-database.js';
+
+/** Schema of users, their tenants (for domain admins' views), API tokens and sessions. */
+export const AUTH_MIGRATIONS: MigrationSet = {
+  name: 'auth',
+  steps: [
+    `
+    CREATE TABLE users (
+      id TEXT PRIMARY KEY,
+      email TEXT NOT NULL UNIQUE,
+      display_name TEXT NOT NULL,
+      role TEXT NOT NULL,
+      domains TEXT NOT NULL,
+      addresses TEXT NOT NULL,
+      password_hash TEXT,
+      disabled INTEGER NOT NULL,
+      release_mode TEXT,
+      created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE user_tenants (
+      user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+      tenant TEXT NOT NULL,
+      PRIMARY KEY (tenant, user_id)
+    ) STRICT;
+    CREATE TABLE tokens (
+      id TEXT PRIMARY KEY,
+      user_id TEXT NOT NULL REFERENCES users(id),
+      name TEXT NOT NULL,
+      scope TEXT NOT NULL,
+      secret_hash TEXT NOT NULL UNIQUE,
+      created_at TEXT NOT NULL,
+      expires_at TEXT,
+      last_used_at TEXT,
+      revoked_at TEXT
+    ) STRICT;
+    CREATE INDEX tokens_by_user ON tokens (user_id, created_at DESC, id DESC);
+    CREATE INDEX tokens_by_time ON tokens (created_at DESC, id DESC);
+    CREATE TABLE sessions (
+      id TEXT PRIMARY KEY,
+      secret_hash TEXT NOT NULL UNIQUE,
+      user_id TEXT NOT NULL REFERENCES users(id),
+      csrf_token TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      expires_at TEXT NOT NULL,
+      revoked_at TEXT,
+      ip TEXT
+    ) STRICT;
+    CREATE INDEX sessions_by_user ON sessions (user_id) WHERE revoked_at IS NULL;
+    `,
+  ],
+};
+
+interface UserRow {
+  id: string;
+  email: string;
+  display_name: string;
+  role: string;
+  domains: string;
+  addresses: string;
+  password_hash: string | null;
+  disabled: number;
+  release_mode: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+interface TokenRow {
+  id: string;
+  user_id: string;
+  name: string;
+  scope: string;
+  secret_hash: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+interface SessionRow {
+  id: string;
+  secret_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  ip: string | null;
+}
+
+function toUser(row: UserRow): UserRecord {
+  return {
+    id: row.id,
+    email: row.email,
+    displayName: row.display_name,
+    role: row.role as Role,
+    domains: JSON.parse(row.domains) as string[],
+    addresses: JSON.parse(row.addresses) as string[],
+    passwordHash: row.password_hash,
+    disabled: row.disabled === 1,
+    releaseMode: row.release_mode as ReleaseMode | null,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toToken(row: TokenRow): TokenRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    name: row.name,
+    scope: row.scope as TokenScope,
+    secretHash: row.secret_hash,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+function toSession(row: SessionRow): SessionRecord {
+  return {
+    id: row.id,
+    secretHash: row.secret_hash,
+    userId: row.user_id,
+    csrfToken: row.csrf_token,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    ...(row.ip === null ? {} : { ip: row.ip }),
+  };
+}
+
+/** Users, tokens and sessions in the embedded database (migration set `auth`). */
+export class SqliteUserStore implements UserStore {
+  private readonly statements = new Map<string, Statement>();
+  private readonly insertUserTx: (user: UserRecord) => void;
+  private readonly updateUserTx: (id: string, change: UserChange) => UserRecord | null;
+
+  constructor(private readonly db: Database) {
+    migrate(db, AUTH_MIGRATIONS);
+    this.insertUserTx = db.transaction((user: UserRecord) => {
+      this.statement(
+        `INSERT INTO users (id, email, display_name, role, domains, addresses, password_hash, disabled,
+           release_mode, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        user.id,
+        user.email.toLowerCase(),
+        user.displayName,
+        user.role,
+        JSON.stringify(user.domains),
+        JSON.stringify(user.addresses),
+        user.passwordHash,
+        user.disabled ? 1 : 0,
+        user.releaseMode,
+        user.createdAt,
+        user.updatedAt,
+      );
+      this.writeTenants(user);
+    });
+    this.updateUserTx = db.transaction((id: string, change: UserChange) => {
+      const current = this.readUser(id);
+      if (!current) return null;
+      const next: UserRecord = {
+        ...current,
+        ...(change.displayName === undefined ? {} : { displayName: change.displayName }),
+        ...(change.role === undefined ? {} : { role: change.role }),
+        ...(change.domains === undefined ? {} : { domains: change.domains }),
+        ...(change.addresses === undefined ? {} : { addresses: change.addresses }),
+        ...(change.passwordHash === undefined ? {} : { passwordHash: change.passwordHash }),
+        ...(change.disabled === undefined ? {} : { disabled: change.disabled }),
+        ...(change.releaseMode === undefined ? {} : { releaseMode: change.releaseMode }),
+        updatedAt: change.at,
+      };
+      this.statement(
+        `UPDATE users SET display_name = ?, role = ?, domains = ?, addresses = ?, password_hash = ?,
+           disabled = ?, release_mode = ?, updated_at = ? WHERE id = ?`,
+      ).run(
+        next.displayName,
+        next.role,
+        JSON.stringify(next.domains),
+        JSON.stringify(next.addresses),
+        next.passwordHash,
+        next.disabled ? 1 : 0,
+        next.releaseMode,
+        next.updatedAt,
+        id,
+      );
+      this.statement('DELETE FROM user_tenants WHERE user_id = ?').run(id);
+      this.writeTenants(next);
+      return next;
+    });
+  }
+
+  private writeTenants(user: UserRecord): void {
+    const insert = this.statement('INSERT INTO user_tenants (user_id, tenant) VALUES (?, ?)');
+    for (const tenant of tenantsOfUser(user)) insert.run(user.id, tenant);
+  }
+
+  private statement(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private run<T>(operation: string, work: () => T): Promise<T> {
+    try {
+      return Promise.resolve(work());
+    } catch (error) {
+      return Promise.reject(storeError(operation, error));
+    }
+  }
+
+  private readUser(id: string): UserRecord | null {
+    const row = this.statement('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
+    return row ? toUser(row) : null;
+  }
+
+  createUser(user: UserRecord): Promise<void> {
+    try {
+      this.insertUserTx(user);
+      return Promise.resolve();
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        return Promise.reject(
+          new LazaretError('user_exists', `A user ${user.email} exists already.`, { email: user.email }),
+        );
+      }
+      return Promise.reject(storeError('createUser', error));
+    }
+  }
+
+  getUser(id: string): Promise<UserRecord | null> {
+    return this.run('getUser', () => this.readUser(id));
+  }
+
+  getUserByEmail(email: string): Promise<UserRecord | null> {
+    return this.run('getUserByEmail', () => {
+      const row = this.statement('SELECT * FROM users WHERE email = ?').get(email.toLowerCase()) as
+        | UserRow
+        | undefined;
+      return row ? toUser(row) : null;
+    });
+  }
+
+  listUsers(filter: UserFilter, page: PageRequest): Promise<Page<UserRecord>> {
+    return this.run('listUsers', () => {
+      const conditions = ['1'];
+      const params: unknown[] = [];
+      if (filter.role !== undefined) {
+        conditions.push('role = ?');
+        params.push(filter.role);
+      }
+      if (filter.tenantIn !== undefined) {
+        if (filter.tenantIn.length === 0) conditions.push('0');
+        else {
+          conditions.push(
+            `id IN (SELECT user_id FROM user_tenants WHERE tenant IN (${filter.tenantIn.map(() => '?').join(',')}))`,
+          );
+          params.push(...filter.tenantIn.map((tenant) => tenant.toLowerCase()));
+        }
+      }
+      if (page.cursor !== undefined) {
+        // Users page by email; the cursor's time slot carries the email.
+        const after = decodeCursor(page.cursor);
+        conditions.push('email > ?');
+        params.push(after.receivedAt);
+      }
+      const rows = this.statement(
+        `SELECT * FROM users WHERE ${conditions.join(' AND ')} ORDER BY email LIMIT ?`,
+      ).all(...params, page.limit + 1) as UserRow[];
+      const items = rows.slice(0, page.limit).map(toUser);
+      const last = items.at(-1);
+      return {
+        items,
+        nextCursor:
+          rows.length > page.limit && last ? encodeCursor({ receivedAt: last.email, id: last.id }) : null,
+      };
+    });
+  }
+
+  hasUsers(): Promise<boolean> {
+    return this.run('hasUsers', () => this.statement('SELECT 1 FROM users LIMIT 1').get() !== undefined);
+  }
+
+  updateUser(id: string, change: UserChange): Promise<UserRecord | null> {
+    return this.run('updateUser', () => this.updateUserTx(id, change));
+  }
+
+  createToken(token: TokenRecord): Promise<void> {
+    return this.run('createToken', () => {
+      this.statement(
+        `INSERT INTO tokens (id, user_id, name, scope, secret_hash, created_at, expires_at, last_used_at, revoked_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        token.id,
+        token.userId,
+        token.name,
+        token.scope,
+        token.secretHash,
+        token.createdAt,
+        token.expiresAt,
+        token.lastUsedAt,
+        token.revokedAt,
+      );
+    });
+  }
+
+  getToken(id: string): Promise<TokenRecord | null> {
+    return this.run('getToken', () => {
+      const row = this.statement('SELECT * FROM tokens WHERE id = ?').get(id) as TokenRow | undefined;
+      return row ? toToken(row) : null;
+    });
+  }
+
+  getTokenBySecretHash(secretHash: string): Promise<TokenRecord | null> {
+    return this.run('getTokenBySecretHash', () => {
+      const row = this.statement('SELECT * FROM tokens WHERE secret_hash = ?').get(secretHash) as
+        | TokenRow
+        | undefined;
+      return row ? toToken(row) : null;
+    });
+  }
+
+  listTokens(filter: { userId?: string }, page: PageRequest): Promise<Page<TokenRecord>> {
+    return this.run('listTokens', () => {
+      const conditions = ['1'];
+      const params: unknown[] = [];
+      if (filter.userId !== undefined) {
+        conditions.push('user_id = ?');
+        params.push(filter.userId);
+      }
+      if (page.cursor !== undefined) {
+        const after = decodeCursor(page.cursor);
+        conditions.push('(created_at < ? OR (created_at = ? AND id < ?))');
+        params.push(after.receivedAt, after.receivedAt, after.id);
+      }
+      const rows = this.statement(
+        `SELECT * FROM tokens WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`,
+      ).all(...params, page.limit + 1) as TokenRow[];
+      const items = rows.slice(0, page.limit).map(toToken);
+      const last = items.at(-1);
+      return {
+        items,
+        nextCursor:
+          rows.length > page.limit && last ? encodeCursor({ receivedAt: last.createdAt, id: last.id }) : null,
+      };
+    });
+  }
+
+  revokeToken(id: string, at: string): Promise<TokenRecord | null> {
+    return this.run('revokeToken', () => {
+      this.statement('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id);
+      const row = this.statement('SELECT * FROM tokens WHERE id = ?').get(id) as TokenRow | undefined;
+      return row ? toToken(row) : null;
+    });
+  }
+
+  touchToken(id: string, at: string): Promise<void> {
+    return this.run('touchToken', () => {
+      this.statement(
+        'UPDATE tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)',
+      ).run(at, id, at);
+    });
+  }
+
+  createSession(session: SessionRecord): Promise<void> {
+    return this.run('createSession', () => {
+      this.statement(
+        `INSERT INTO sessions (id, secret_hash, user_id, csrf_token, created_at, expires_at, revoked_at, ip)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        session.id,
+        session.secretHash,
+        session.userId,
+        session.csrfToken,
+        session.createdAt,
+        session.expiresAt,
+        session.revokedAt,
+        session.ip ?? null,
+      );
+    });
+  }
+
+  getSessionBySecretHash(secretHash: string): Promise<SessionRecord | null> {
+    return this.run('getSessionBySecretHash', () => {
+      const row = this.statement('SELECT * FROM sessions WHERE secret_hash = ?').get(secretHash) as
+        | SessionRow
+        | undefined;
+      return row ? toSession(row) : null;
+    });
+  }
+
+  revokeSession(id: string, at: string): Promise<void> {
+    return this.run('revokeSession', () => {
+      this.statement('UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id);
+    });
+  }
+
+  revokeUserSessions(userId: string, at: string): Promise<number> {
+    return this.run(
+      'revokeUserSessions',
+      () =>
+        this.statement('UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(
+          at,
+          userId,
+        ).changes,
+    );
+  }
+}

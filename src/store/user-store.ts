@@ -1,0 +1,130 @@
+import type { ReleaseMode, Role, TokenScope } from '../auth/actor.js';
+import type { Timestamp } from '../core/types.js';
+import type { Page, PageRequest } from './item-store.js';
+
+/** A person who signs in. Emails, domains and addresses are stored lower-cased. */
+export interface UserRecord {
+  id: string;
+  /** Sign-in name; unique among users. */
+  email: string;
+  displayName: string;
+  role: Role;
+  /** For `domain_admin`: the domains they manage. Empty for the other roles. */
+  domains: string[];
+  /** For `user`: the addresses whose mail they see, primary first, then aliases. Empty for the other roles. */
+  addresses: string[];
+  /** `scrypt$N$r$p$salt$hash` (see src/auth/password.ts); null when the user cannot sign in with a password. */
+  passwordHash: string | null;
+  disabled: boolean;
+  /** For `user`: may they release, or only request release? Null follows `access.userRelease`. */
+  releaseMode: ReleaseMode | null;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
+/** Fields of a user that change together; absent fields stay as they are. */
+export interface UserChange {
+  at: Timestamp;
+  displayName?: string;
+  role?: Role;
+  domains?: string[];
+  addresses?: string[];
+  passwordHash?: string | null;
+  disabled?: boolean;
+  releaseMode?: ReleaseMode | null;
+}
+
+export interface UserFilter {
+  role?: Role;
+  /** Users with at least one of these domains among their managed domains or their addresses' domains. */
+  tenantIn?: readonly string[];
+}
+
+/** An API token. Only the SHA-256 of its secret is kept; the secret is shown once when created. */
+export interface TokenRecord {
+  id: string;
+  userId: string;
+  name: string;
+  scope: TokenScope;
+  /** Lower-case hex SHA-256 of the whole token string. */
+  secretHash: string;
+  createdAt: Timestamp;
+  expiresAt: Timestamp | null;
+  lastUsedAt: Timestamp | null;
+  revokedAt: Timestamp | null;
+}
+
+/** A sign-in session behind a cookie. Only the SHA-256 of the cookie value is kept. */
+export interface SessionRecord {
+  id: string;
+  /** Lower-case hex SHA-256 of the cookie value. */
+  secretHash: string;
+  userId: string;
+  /** Sent back by the client in `X-CSRF-Token` on every state-changing request. */
+  csrfToken: string;
+  createdAt: Timestamp;
+  expiresAt: Timestamp;
+  revokedAt: Timestamp | null;
+  ip?: string;
+}
+
+/** Domains a user's data belongs to: what they manage, or where their addresses live. */
+export function tenantsOfUser(user: Pick<UserRecord, 'domains' | 'addresses'>): string[] {
+  const tenants = new Set(user.domains);
+  for (const address of user.addresses) {
+    const at = address.lastIndexOf('@');
+    if (at !== -1) tenants.add(address.slice(at + 1));
+  }
+  return [...tenants];
+}
+
+/**
+ * Users, API tokens and sessions. Every backend passes test/contract/user-store.contract.ts unchanged.
+ * Methods reject with a `LazaretError` (`store_error` for backend failures, `user_exists`, `bad_cursor`).
+ */
+export interface UserStore {
+  /** Adds a user; rejects with `user_exists` when the email is taken (also by a concurrent call). */
+  createUser(user: UserRecord): Promise<void>;
+
+  getUser(id: string): Promise<UserRecord | null>;
+
+  /** Looks a user up by sign-in email, case-insensitively. */
+  getUserByEmail(email: string): Promise<UserRecord | null>;
+
+  /** Users ordered by email, cursor paged. */
+  listUsers(filter: UserFilter, page: PageRequest): Promise<Page<UserRecord>>;
+
+  /** Whether any user exists at all (first-start bootstrap). */
+  hasUsers(): Promise<boolean>;
+
+  /** Applies `change` and answers the user as it is now, or null when there is no such user. */
+  updateUser(id: string, change: UserChange): Promise<UserRecord | null>;
+
+  createToken(token: TokenRecord): Promise<void>;
+
+  getToken(id: string): Promise<TokenRecord | null>;
+
+  getTokenBySecretHash(secretHash: string): Promise<TokenRecord | null>;
+
+  /** Tokens of one user (or all), newest first; revoked and expired ones included. */
+  listTokens(filter: { userId?: string }, page: PageRequest): Promise<Page<TokenRecord>>;
+
+  /**
+   * Marks the token revoked at `at` and answers it; a token revoked before keeps its first revocation
+   * time. Null when there is no such token.
+   */
+  revokeToken(id: string, at: Timestamp): Promise<TokenRecord | null>;
+
+  /** Records that the token was used at `at` (never moves the time backwards). */
+  touchToken(id: string, at: Timestamp): Promise<void>;
+
+  createSession(session: SessionRecord): Promise<void>;
+
+  getSessionBySecretHash(secretHash: string): Promise<SessionRecord | null>;
+
+  /** Marks one session revoked (idempotent). */
+  revokeSession(id: string, at: Timestamp): Promise<void>;
+
+  /** Revokes every live session of a user (password change, disabling); answers how many it revoked. */
+  revokeUserSessions(userId: string, at: Timestamp): Promise<number>;
+}

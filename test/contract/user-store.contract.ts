@@ -1,0 +1,228 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isLazaretError } from '../../src/core/errors.js';
+import { newId } from '../../src/core/ids.js';
+import type { SessionRecord, TokenRecord, UserRecord, UserStore } from '../../src/store/user-store.js';
+import type { MakeStores, StoreFixture } from './stores.js';
+
+const AT = '2026-11-20T10:00:00.000Z';
+
+function user(overrides: Partial<UserRecord> = {}): UserRecord {
+  return {
+    id: newId(),
+    email: `u${newId().toLowerCase()}@corp.test`,
+    displayName: 'Some One',
+    role: 'user',
+    domains: [],
+    addresses: ['some.one@corp.test'],
+    passwordHash: 'scrypt$16384$8$1$c2FsdA$aGFzaA',
+    disabled: false,
+    releaseMode: null,
+    createdAt: AT,
+    updatedAt: AT,
+    ...overrides,
+  };
+}
+
+function token(userId: string, overrides: Partial<TokenRecord> = {}): TokenRecord {
+  return {
+    id: newId(),
+    userId,
+    name: 'script',
+    scope: 'read',
+    secretHash: newId().toLowerCase().padEnd(64, '0'),
+    createdAt: AT,
+    expiresAt: null,
+    lastUsedAt: null,
+    revokedAt: null,
+    ...overrides,
+  };
+}
+
+function session(userId: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
+  return {
+    id: newId(),
+    secretHash: newId().toLowerCase().padEnd(64, '1'),
+    userId,
+    csrfToken: newId(),
+    createdAt: AT,
+    expiresAt: '2026-11-20T22:00:00.000Z',
+    revokedAt: null,
+    ...overrides,
+  };
+}
+
+/** Users, tokens and sessions behave alike on every backend; tested only through the interface. */
+export function userStoreContract(backend: string, makeStores: MakeStores): void {
+  describe(`UserStore contract: ${backend}`, () => {
+    let fixture: StoreFixture;
+    let users: UserStore;
+
+    beforeEach(async () => {
+      fixture = await makeStores();
+      users = fixture.users;
+    });
+    afterEach(async () => {
+      await fixture.cleanup();
+    });
+
+    it('stores a user and finds it by id and by email in any case, also after reopening', async () => {
+      expect(await users.hasUsers()).toBe(false);
+      const alice = user({ email: 'alice@corp.test', addresses: ['alice@corp.test', 'a.liddell@corp.test'] });
+      await users.createUser(alice);
+      expect(await users.hasUsers()).toBe(true);
+      expect(await users.getUser(alice.id)).toEqual(alice);
+      expect(await users.getUserByEmail('Alice@CORP.test')).toEqual(alice);
+      expect(await users.getUserByEmail('nobody@corp.test')).toBeNull();
+      expect(await users.getUser(newId())).toBeNull();
+      expect(await (await fixture.reopen()).users.getUser(alice.id)).toEqual(alice);
+    });
+
+    it('refuses a second user with the same email, also when two create at once', async () => {
+      await users.createUser(user({ email: 'dup@corp.test' }));
+      await expect(users.createUser(user({ email: 'dup@corp.test' }))).rejects.toSatisfy((error) =>
+        isLazaretError(error, 'user_exists'),
+      );
+      const other = (await fixture.reopen()).users;
+      const results = await Promise.allSettled([
+        users.createUser(user({ email: 'race@corp.test' })),
+        other.createUser(user({ email: 'race@corp.test' })),
+      ]);
+      expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+      const failed = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
+      expect(isLazaretError(failed.reason, 'user_exists')).toBe(true);
+    });
+
+    it('updates only the given fields and moves the user between tenants', async () => {
+      const bob = user({ email: 'bob@corp.test', addresses: ['bob@corp.test'] });
+      await users.createUser(bob);
+      const later = '2026-11-21T10:00:00.000Z';
+      const changed = await users.updateUser(bob.id, {
+        at: later,
+        role: 'domain_admin',
+        domains: ['other.test'],
+        addresses: [],
+        disabled: true,
+        releaseMode: 'request',
+      });
+      expect(changed).toEqual({
+        ...bob,
+        role: 'domain_admin',
+        domains: ['other.test'],
+        addresses: [],
+        disabled: true,
+        releaseMode: 'request',
+        updatedAt: later,
+      });
+      expect(await users.getUser(bob.id)).toEqual(changed);
+      const inTenant = async (tenant: string) =>
+        (await users.listUsers({ tenantIn: [tenant] }, { limit: 10 })).items.map((each) => each.id);
+      expect(await inTenant('corp.test')).toEqual([]);
+      expect(await inTenant('other.test')).toEqual([bob.id]);
+      expect(await users.updateUser(newId(), { at: later, disabled: true })).toBeNull();
+      const cleared = await users.updateUser(bob.id, { at: later, passwordHash: null, releaseMode: null });
+      expect(cleared).toMatchObject({ passwordHash: null, releaseMode: null, domains: ['other.test'] });
+    });
+
+    it('lists users by email with role and tenant filters, page by page', async () => {
+      const made = [
+        user({ email: 'c@corp.test', addresses: ['c@corp.test'] }),
+        user({ email: 'a@corp.test', addresses: ['a@corp.test', 'alias@alias.test'] }),
+        user({ email: 'd@x.test', role: 'domain_admin', addresses: [], domains: ['corp.test', 'x.test'] }),
+        user({ email: 'b@other.test', addresses: ['b@other.test'] }),
+        user({ email: 'root@x.test', role: 'admin', addresses: [] }),
+      ];
+      for (const each of made) await users.createUser(each);
+      const emails = async (filter: Parameters<UserStore['listUsers']>[0]) =>
+        (await users.listUsers(filter, { limit: 50 })).items.map((each) => each.email);
+      expect(await emails({})).toEqual([
+        'a@corp.test',
+        'b@other.test',
+        'c@corp.test',
+        'd@x.test',
+        'root@x.test',
+      ]);
+      expect(await emails({ role: 'user' })).toEqual(['a@corp.test', 'b@other.test', 'c@corp.test']);
+      expect(await emails({ tenantIn: ['corp.test'] })).toEqual(['a@corp.test', 'c@corp.test', 'd@x.test']);
+      expect(await emails({ tenantIn: ['alias.test'] })).toEqual(['a@corp.test']);
+      expect(await emails({ tenantIn: [] })).toEqual([]);
+      expect(await emails({ role: 'domain_admin', tenantIn: ['x.test'] })).toEqual(['d@x.test']);
+
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await users.listUsers({}, { limit: 2, cursor });
+        expect(page.items.length).toBeLessThanOrEqual(2);
+        seen.push(...page.items.map((each) => each.email));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      expect(seen).toEqual(await emails({}));
+    });
+
+    it('finds tokens by secret hash, lists them newest first, and revokes once', async () => {
+      const owner = user();
+      const other = user();
+      await users.createUser(owner);
+      await users.createUser(other);
+      const first = token(owner.id, {
+        createdAt: '2026-11-20T10:00:00.000Z',
+        expiresAt: '2026-12-20T10:00:00.000Z',
+      });
+      const second = token(owner.id, { createdAt: '2026-11-20T11:00:00.000Z', scope: 'release' });
+      const foreign = token(other.id, { createdAt: '2026-11-20T12:00:00.000Z', scope: 'admin' });
+      for (const each of [first, second, foreign]) await users.createToken(each);
+
+      expect(await users.getToken(first.id)).toEqual(first);
+      expect(await users.getTokenBySecretHash(second.secretHash)).toEqual(second);
+      expect(await users.getTokenBySecretHash('0'.repeat(64))).toBeNull();
+      expect((await users.listTokens({ userId: owner.id }, { limit: 10 })).items).toEqual([second, first]);
+      const page1 = await users.listTokens({}, { limit: 2 });
+      expect(page1.items.map((each) => each.id)).toEqual([foreign.id, second.id]);
+      const page2 = await users.listTokens({}, { limit: 2, cursor: page1.nextCursor! });
+      expect(page2).toEqual({ items: [first], nextCursor: null });
+
+      const revoked = await users.revokeToken(first.id, '2026-11-21T00:00:00.000Z');
+      expect(revoked).toEqual({ ...first, revokedAt: '2026-11-21T00:00:00.000Z' });
+      const again = await users.revokeToken(first.id, '2026-11-22T00:00:00.000Z');
+      expect(again?.revokedAt).toBe('2026-11-21T00:00:00.000Z');
+      expect(await users.revokeToken(newId(), AT)).toBeNull();
+      expect((await users.getToken(second.id))?.revokedAt).toBeNull();
+    });
+
+    it('records the last use of a token and never moves it backwards', async () => {
+      const owner = user();
+      await users.createUser(owner);
+      const each = token(owner.id);
+      await users.createToken(each);
+      await users.touchToken(each.id, '2026-11-20T12:00:00.000Z');
+      expect((await users.getToken(each.id))?.lastUsedAt).toBe('2026-11-20T12:00:00.000Z');
+      await users.touchToken(each.id, '2026-11-20T11:00:00.000Z');
+      expect((await users.getToken(each.id))?.lastUsedAt).toBe('2026-11-20T12:00:00.000Z');
+    });
+
+    it('keeps sessions by secret hash and revokes one, or all of a user', async () => {
+      const owner = user();
+      const other = user();
+      await users.createUser(owner);
+      await users.createUser(other);
+      const one = session(owner.id, { ip: '192.0.2.7' });
+      const two = session(owner.id);
+      const theirs = session(other.id);
+      for (const each of [one, two, theirs]) await users.createSession(each);
+      expect(await users.getSessionBySecretHash(one.secretHash)).toEqual(one);
+      expect(await users.getSessionBySecretHash('f'.repeat(64))).toBeNull();
+
+      await users.revokeSession(one.id, '2026-11-20T11:00:00.000Z');
+      await users.revokeSession(one.id, '2026-11-20T12:00:00.000Z');
+      expect((await users.getSessionBySecretHash(one.secretHash))?.revokedAt).toBe(
+        '2026-11-20T11:00:00.000Z',
+      );
+
+      expect(await users.revokeUserSessions(owner.id, '2026-11-20T13:00:00.000Z')).toBe(1);
+      expect((await users.getSessionBySecretHash(two.secretHash))?.revokedAt).toBe(
+        '2026-11-20T13:00:00.000Z',
+      );
+      expect((await users.getSessionBySecretHash(theirs.secretHash))?.revokedAt).toBeNull();
+      expect(await users.revokeUserSessions(owner.id, '2026-11-20T14:00:00.000Z')).toBe(0);
+    });
+  });
+}

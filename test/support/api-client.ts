@@ -1,0 +1,78 @@
+/** Which credentials a client sends: a session (cookie + CSRF token), an API token, or none. */
+export type Credentials =
+  | { kind: 'anonymous' }
+  | { kind: 'session'; cookie: string; csrfToken: string }
+  | { kind: 'bearer'; token: string };
+
+export interface ApiAnswer {
+  status: number;
+  body: unknown;
+  text: string;
+  /** The body's exact bytes. */
+  bytes: Buffer;
+  headers: Headers;
+}
+
+export interface ApiRequest extends RequestInit {
+  /** Sent as JSON. */
+  json?: unknown;
+  /** For sessions: leave out the CSRF header (default: sent on every non-GET request). */
+  withoutCsrf?: boolean;
+}
+
+/** A caller of the HTTP API with fixed credentials; `base` is read per request so it survives restarts. */
+export class ApiClient {
+  constructor(
+    private readonly base: () => string,
+    readonly credentials: Credentials = { kind: 'anonymous' },
+  ) {}
+
+  /** Signs in with POST /api/auth/login; throws unless it answered 200. */
+  static async login(base: () => string, email: string, password: string): Promise<ApiClient> {
+    const answer = await new ApiClient(base).request('/api/auth/login', {
+      method: 'POST',
+      json: { email, password },
+    });
+    if (answer.status !== 200) throw new Error(`login of ${email} answered ${answer.status}: ${answer.text}`);
+    const cookie = /lazaret_session=([^;]+)/.exec(answer.headers.get('set-cookie') ?? '')?.[1];
+    if (!cookie) throw new Error('login set no session cookie');
+    return new ApiClient(base, {
+      kind: 'session',
+      cookie,
+      csrfToken: (answer.body as { csrfToken: string }).csrfToken,
+    });
+  }
+
+  static bearer(base: () => string, token: string): ApiClient {
+    return new ApiClient(base, { kind: 'bearer', token });
+  }
+
+  get baseUrl(): string {
+    return this.base();
+  }
+
+  async request(path: string, init: ApiRequest = {}): Promise<ApiAnswer> {
+    const { json, withoutCsrf, headers: given, ...rest } = init;
+    const headers = new Headers(given);
+    const method = (rest.method ?? 'GET').toUpperCase();
+    if (json !== undefined) headers.set('content-type', 'application/json');
+    if (this.credentials.kind === 'session') {
+      headers.set('cookie', `lazaret_session=${this.credentials.cookie}`);
+      if (method !== 'GET' && method !== 'HEAD' && !withoutCsrf) {
+        headers.set('x-csrf-token', this.credentials.csrfToken);
+      }
+    }
+    if (this.credentials.kind === 'bearer') headers.set('authorization', `Bearer ${this.credentials.token}`);
+    const response = await fetch(`${this.base()}${path}`, {
+      ...rest,
+      method,
+      headers,
+      ...(json === undefined ? {} : { body: JSON.stringify(json) }),
+    });
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const text = bytes.toString('utf8');
+    let body: unknown = text;
+    if ((response.headers.get('content-type') ?? '').includes('json')) body = JSON.parse(text);
+    return { status: response.status, body, text, bytes, headers: response.headers };
+  }
+}

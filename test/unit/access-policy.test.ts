@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type AccessRules,
+  auditScope,
+  canManageUser,
+  DEFAULT_ACCESS_RULES,
+  decideItem,
+  type ItemAction,
+  requireItem,
+  scopeFilter,
+  userScope,
+} from '../../src/auth/access-policy.js';
+import { type Actor, systemActor } from '../../src/auth/actor.js';
+import { sessionActor } from '../../src/auth/authenticate.js';
+import { isLazaretError } from '../../src/core/errors.js';
+import type { QuarantineItem } from '../../src/core/types.js';
+import type { UserRecord } from '../../src/store/user-store.js';
+import { buildItems, buildMessage } from '../support/builders.js';
+
+function person(overrides: Partial<UserRecord>): UserRecord {
+  return {
+    id: 'U',
+    email: 'x@corp.test',
+    displayName: 'X',
+    role: 'user',
+    domains: [],
+    addresses: [],
+    passwordHash: null,
+    disabled: false,
+    releaseMode: null,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+const alice = sessionActor(
+  person({ email: 'alice@corp.test', addresses: ['alice@corp.test', 'al@corp.test'] }),
+  'release',
+);
+const asker = sessionActor(person({ addresses: ['alice@corp.test'], releaseMode: 'request' }), 'release');
+const defaultAsker = sessionActor(person({ addresses: ['alice@corp.test'] }), 'request');
+const corpAdmin = sessionActor(person({ role: 'domain_admin', domains: ['corp.test'] }), 'release');
+const otherAdmin = sessionActor(person({ role: 'domain_admin', domains: ['other.test'] }), 'release');
+const admin = sessionActor(person({ role: 'admin' }), 'release');
+
+function item(recipient: string, reason: QuarantineItem['reason'] = 'spam'): QuarantineItem {
+  const message = buildMessage({ envelope: { mailFrom: 's@x.test', rcptTo: [recipient] } });
+  return buildItems(message, [recipient], { reason })[0]!;
+}
+
+const decide = (
+  actor: Actor,
+  target: QuarantineItem,
+  action: ItemAction,
+  rules: AccessRules = DEFAULT_ACCESS_RULES,
+) => {
+  const decision = decideItem(actor, target, action, rules);
+  return decision.allowed ? 'allow' : decision.code;
+};
+
+describe('access policy', () => {
+  const spam = item('alice@corp.test');
+  const alias = item('al@corp.test');
+  const malware = item('alice@corp.test', 'malware');
+  const foreign = item('carl@other.test');
+
+  it('lets a user see their addresses and aliases, a domain admin their domains, an admin everything', () => {
+    expect(decide(alice, spam, 'read')).toBe('allow');
+    expect(decide(alice, alias, 'read')).toBe('allow');
+    expect(decide(alice, foreign, 'read')).toBe('not_found');
+    expect(decide(corpAdmin, spam, 'read')).toBe('allow');
+    expect(decide(corpAdmin, foreign, 'read')).toBe('not_found');
+    expect(decide(otherAdmin, spam, 'read')).toBe('not_found');
+    expect(decide(admin, foreign, 'read')).toBe('allow');
+    expect(decideItem(alice, null, 'read', DEFAULT_ACCESS_RULES)).toMatchObject({ code: 'not_found' });
+  });
+
+  it('narrows lists inside the query', () => {
+    expect(scopeFilter(alice)).toEqual({ recipientIn: ['alice@corp.test', 'al@corp.test'] });
+    expect(scopeFilter(corpAdmin)).toEqual({ tenantIn: ['corp.test'] });
+    expect(scopeFilter(admin)).toEqual({});
+  });
+
+  it('answers a foreign item as not found for every action, before any role rule', () => {
+    for (const action of [
+      'read',
+      'release',
+      'delete',
+      'request_release',
+      'approve_release',
+      'deny_release',
+    ] as const) {
+      expect(decide(alice, foreign, action)).toBe('not_found');
+      expect(decide(otherAdmin, malware, action)).toBe('not_found');
+    }
+  });
+
+  it('keeps malware release for admins by default, and opens it when configured', () => {
+    expect(decide(alice, malware, 'release')).toBe('forbidden');
+    expect(decide(corpAdmin, malware, 'release')).toBe('forbidden');
+    expect(decide(corpAdmin, malware, 'approve_release')).toBe('forbidden');
+    expect(decide(admin, malware, 'release')).toBe('allow');
+    expect(decide(systemActor('job'), malware, 'release')).toBe('allow');
+    expect(decide(corpAdmin, malware, 'release', { malwareRelease: 'domain_admin' })).toBe('allow');
+    expect(decide(alice, malware, 'release', { malwareRelease: 'domain_admin' })).toBe('forbidden');
+    expect(decide(alice, malware, 'release', { malwareRelease: 'user' })).toBe('allow');
+    expect(decide(alice, malware, 'request_release')).toBe('allow');
+  });
+
+  it('makes users in request mode ask instead of release, by their own setting or the default', () => {
+    expect(decide(alice, spam, 'release')).toBe('allow');
+    expect(decide(asker, spam, 'release')).toBe('forbidden');
+    expect(decide(defaultAsker, spam, 'release')).toBe('forbidden');
+    expect(decideItem(asker, spam, 'release', DEFAULT_ACCESS_RULES)).toMatchObject({ canRequest: true });
+    expect(decide(asker, spam, 'request_release')).toBe('allow');
+    expect(decide(asker, spam, 'delete')).toBe('allow');
+  });
+
+  it('lets only admins and domain admins decide requests', () => {
+    expect(decide(alice, spam, 'approve_release')).toBe('forbidden');
+    expect(decide(alice, spam, 'deny_release')).toBe('forbidden');
+    expect(decide(corpAdmin, spam, 'approve_release')).toBe('allow');
+    expect(decide(corpAdmin, malware, 'deny_release')).toBe('allow');
+  });
+
+  it('throws not_found without naming the item, and forbidden with the hint', () => {
+    const thrown = (run: () => unknown) => {
+      try {
+        run();
+      } catch (error) {
+        return error;
+      }
+      throw new Error('expected a throw');
+    };
+    const hidden = thrown(() => requireItem(alice, foreign, 'read', DEFAULT_ACCESS_RULES, foreign.id));
+    expect(isLazaretError(hidden, 'not_found') && hidden.details).toBeUndefined();
+    const refused = thrown(() => requireItem(alice, malware, 'release', DEFAULT_ACCESS_RULES, malware.id));
+    expect(isLazaretError(refused, 'forbidden') && refused.details).toEqual({
+      itemId: malware.id,
+      canRequest: true,
+    });
+    expect(requireItem(alice, spam, 'read', DEFAULT_ACCESS_RULES, spam.id)).toBe(spam);
+  });
+
+  it('scopes the audit log and user lists, and refuses them to users', () => {
+    expect(auditScope(admin)).toEqual({});
+    expect(auditScope(corpAdmin)).toEqual({ tenantIn: ['corp.test'] });
+    expect(() => auditScope(alice)).toThrow(/administrators/);
+    expect(userScope(corpAdmin)).toEqual({ tenantIn: ['corp.test'] });
+    expect(() => userScope(alice)).toThrow();
+  });
+
+  it('lets a domain admin manage only users whose addresses all lie in their domains', () => {
+    expect(canManageUser(corpAdmin, { role: 'user', domains: [], addresses: ['a@corp.test'] })).toBe(true);
+    expect(
+      canManageUser(corpAdmin, { role: 'user', domains: [], addresses: ['a@corp.test', 'a@other.test'] }),
+    ).toBe(false);
+    expect(canManageUser(corpAdmin, { role: 'user', domains: [], addresses: [] })).toBe(false);
+    expect(canManageUser(corpAdmin, { role: 'domain_admin', domains: ['corp.test'], addresses: [] })).toBe(
+      false,
+    );
+    expect(canManageUser(corpAdmin, { role: 'admin', domains: [], addresses: [] })).toBe(false);
+    expect(canManageUser(admin, { role: 'admin', domains: [], addresses: [] })).toBe(true);
+    expect(canManageUser(alice, { role: 'user', domains: [], addresses: ['alice@corp.test'] })).toBe(false);
+  });
+});
