@@ -1,20 +1,34 @@
 #!/usr/bin/env bash
-# Installs the Debian packages that the test suite needs, only those missing. Idempotent; run as root.
-# Tests that need one of them skip with a notice when it is absent, unless LAZARET_TEST_STRICT=1.
+# Installs the system programs the integration tests run (Postfix, ClamAV's clamd, SpamAssassin's
+# spamd, rspamd, swaks for manual checks, Chromium for the web UI's browser tests) from Debian's
+# packages, only when one is missing.
+# Idempotent; starts nothing: each test starts its own private instances on loopback ports with
+# their own config folders (and does not use the system services that the packages may start).
 set -euo pipefail
 
-missing=()
-need() { # need <command> <debian package>
-  command -v "$1" >/dev/null 2>&1 || missing+=("$2")
-}
-
-# (Each feature that tests against a real daemon adds its line here.)
-
+need=()
+command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ] || need+=(postfix)
+[ -x /usr/sbin/clamd ] || need+=(clamav-daemon)
+[ -x /usr/sbin/spamd ] || need+=(spamd)
+[ -f /etc/spamassassin/v310.pre ] || need+=(spamassassin)
+command -v rspamd >/dev/null 2>&1 || need+=(rspamd)
+command -v swaks >/dev/null 2>&1 || need+=(swaks)
 # The web UI's end-to-end tests drive Debian's Chromium through playwright-core.
-[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
-if [ ${#missing[@]} -gt 0 ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get -o DPkg::Lock::Timeout=300 update -qq
-  apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}"
+if [ ${#need[@]} -eq 0 ]; then
+  echo "install-test-deps: all present"
+  exit 0
 fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-test-deps: missing ${need[*]}; run as root to install them" >&2
+  exit 1
+fi
+
+echo "install-test-deps: installing ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# Postfix's debconf question takes its default ("Internet Site"); the tests never use that
+# system instance, they start their own with `postfix -c <private dir>`.
+apt-get -o DPkg::Lock::Timeout=300 update -qq
+apt-get -o DPkg::Lock::Timeout=300 install -y -qq "${need[@]}"

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { AccessRules } from './auth/access-policy.js';
 import type { AuthDeps } from './auth/authenticate.js';
 import type { Config } from './config/load-config.js';
+import type { VerdictPipeline } from './ingest/verdict-pipeline.js';
+import type { Metrics } from './metrics.js';
 import type { SmtpRelay } from './release/smtp-relay.js';
 import type { AuditStore } from './store/audit-store.js';
 import type { BlobStore } from './store/blob-store.js';
@@ -22,6 +24,10 @@ export interface AppContext {
   now: () => Date;
   nodeName: string;
   leaseMs: number;
+  metrics: Metrics;
+  /** Filter mode: the verdict pipeline and the relay to the re-injection listener. */
+  pipeline?: VerdictPipeline | undefined;
+  reinjection?: SmtpRelay | undefined;
 }
 
 /** The configurable parts of the access policy, from `access.*`. */

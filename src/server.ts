@@ -5,8 +5,11 @@ import { buildApi } from './api/app.js';
 import type { AppContext } from './app-context.js';
 import { ensureFirstAdmin } from './auth/bootstrap.js';
 import type { Config } from './config/load-config.js';
+import { buildIngestDeps, buildPipeline, buildReinjection } from './ingest/ingest-setup.js';
 import { type SmtpListener, startSmtpListener } from './ingest/smtp-listener.js';
+import { Metrics } from './metrics.js';
 import { SmtpRelay } from './release/smtp-relay.js';
+import { startPurgeWorker } from './retention/purge-worker.js';
 import { openStores } from './store/open-stores.js';
 
 export interface RunningServer {
@@ -26,6 +29,10 @@ export async function startServer(
 ): Promise<RunningServer> {
   const stores = openStores(config);
   const relay = new SmtpRelay(config.relay);
+  const metrics = new Metrics();
+  const filter = config.mode === 'filter';
+  const pipeline = filter ? buildPipeline(config, logger, metrics) : undefined;
+  const reinjection = filter ? buildReinjection(config) : undefined;
   const context: AppContext = {
     config,
     items: stores.items,
@@ -38,19 +45,26 @@ export async function startServer(
     now: () => new Date(),
     nodeName: config.nodeName,
     leaseMs: config.release.leaseMs,
+    metrics,
+    pipeline,
+    reinjection,
   };
 
   let smtp: SmtpListener | undefined;
   let http: FastifyInstance | undefined;
   try {
     await ensureFirstAdmin(context, config.auth, logger, announce);
-    smtp = await startSmtpListener(config, context);
+    smtp = await startSmtpListener(
+      config,
+      buildIngestDeps(config, context, { pipeline, forward: reinjection }),
+    );
     http = await buildApi(context);
     await http.listen({ host: config.http.host, port: config.http.port });
   } catch (error) {
     await smtp?.close();
     await http?.close();
     relay.close();
+    reinjection?.close();
     await stores.close();
     throw error;
   }
@@ -58,6 +72,15 @@ export async function startServer(
   const httpAddress = http.server.address() as AddressInfo;
   logger.info({ event: 'SMTP_LISTENING', host: smtpAddress.address, port: smtpAddress.port });
   logger.info({ event: 'HTTP_LISTENING', host: httpAddress.address, port: httpAddress.port });
+  logger.info({
+    event: 'MODE',
+    mode: config.mode,
+    ...(pipeline ? { scanners: pipeline.scanners.map((scanner) => scanner.name) } : {}),
+  });
+  const purge = startPurgeWorker(context, {
+    intervalSeconds: config.retention.purgeIntervalSeconds,
+    batchSize: config.retention.batchSize,
+  });
 
   const listeners = { smtp, http };
   return {
@@ -65,8 +88,9 @@ export async function startServer(
     smtpAddress,
     httpAddress,
     async close() {
-      await Promise.all([listeners.smtp.close(), listeners.http.close()]);
+      await Promise.all([listeners.smtp.close(), listeners.http.close(), purge.stop()]);
       relay.close();
+      reinjection?.close();
       await stores.close();
       logger.info({ event: 'SHUTDOWN_COMPLETE' });
     },

@@ -13,6 +13,7 @@ import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
 import { previewRoutes } from './routes/preview.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { quarantineRoutes } from './routes/quarantine.js';
 import { statsRoutes } from './routes/stats.js';
 import { tokenRoutes, userRoutes } from './routes/users.js';
@@ -98,6 +99,7 @@ export async function buildApi(context: AppContext, options: ApiOptions = {}): P
 
   await app.register(healthRoutes(context));
   await app.register(authRoutes(context, limits));
+  await app.register(metricsRoutes(context));
   await app.register(quarantineRoutes(context));
   await app.register(auditRoutes(context));
   await app.register(userRoutes(context));

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerAuditCommand } from './audit-command.js';
+import { registerImportCommand } from './import-command.js';
+import { registerPurgeCommand } from './purge-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerTokenCommand } from './token-command.js';
 import { registerUserCommand } from './user-command.js';
@@ -14,5 +16,7 @@ registerServeCommand(program);
 registerUserCommand(program);
 registerTokenCommand(program);
 registerAuditCommand(program);
+registerImportCommand(program);
+registerPurgeCommand(program);
 
 await program.parseAsync(process.argv);

@@ -12,6 +12,8 @@ function describeType(type: KeyType): string {
       return `integer ${type.min}–${type.max}`;
     case 'enum':
       return type.values.join(' \\| ');
+    case 'list':
+      return type.values ? `list of ${type.values.join(' \\| ')}` : 'list';
   }
 }
 

@@ -8,7 +8,9 @@ export type KeyType =
   | { kind: 'int'; min: number; max: number }
   | { kind: 'port' }
   | { kind: 'bool' }
-  | { kind: 'enum'; values: readonly string[] };
+  | { kind: 'enum'; values: readonly string[] }
+  /** Several strings: a JSON array in the file, comma-separated in the environment and in `default`. */
+  | { kind: 'list'; values?: readonly string[] };
 
 export interface ConfigKey {
   /** Dotted path in the config file and in the Config object. */
@@ -262,5 +264,280 @@ export const CONFIG_KEYS = [
     type: { kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     default: 'info',
     description: 'Least severe log level written (pino JSON lines on standard output).',
+  },
+  // --- Filter mode, verdict pipeline, scanners, retention (docs/configuration.md) ---
+  {
+    path: 'smtp.xforwardHosts',
+    env: 'LAZARET_SMTP_XFORWARD_HOSTS',
+    type: { kind: 'list' },
+    default: '127.0.0.1,::1',
+    description:
+      "SMTP clients allowed to send XFORWARD (Postfix's smtp_send_xforward_command): the original client's address and HELO then reach the scanners and the message record. Empty turns XFORWARD off.",
+  },
+  {
+    path: 'mode',
+    env: 'LAZARET_MODE',
+    type: { kind: 'enum', values: ['capture', 'filter'] },
+    default: 'capture',
+    description:
+      "capture: every message is held (trials, tests); filter: Postfix's content_filter — the verdict pipeline decides per recipient, clean mail is relayed to the re-injection listener.",
+  },
+  {
+    path: 'filter.reinjectHost',
+    env: 'LAZARET_FILTER_REINJECT_HOST',
+    type: { kind: 'string', nonEmpty: true },
+    default: '127.0.0.1',
+    description: 'Filter mode: host of the re-injection SMTP listener that clean mail is relayed to.',
+  },
+  {
+    path: 'filter.reinjectPort',
+    env: 'LAZARET_FILTER_REINJECT_PORT',
+    type: { kind: 'port' },
+    default: 10026,
+    description:
+      'Filter mode: port of the re-injection listener (Postfix `127.0.0.1:10026` in docs/postfix.md).',
+  },
+  {
+    path: 'filter.reinjectTimeoutMs',
+    env: 'LAZARET_FILTER_REINJECT_TIMEOUT_MS',
+    type: { kind: 'int', min: 100, max: 600_000 },
+    default: 60_000,
+    description: 'Filter mode: connection, greeting and socket timeout towards the re-injection listener.',
+  },
+  {
+    path: 'filter.reinjectMaxConnections',
+    env: 'LAZARET_FILTER_REINJECT_MAX_CONNECTIONS',
+    type: { kind: 'int', min: 1, max: 1000 },
+    default: 10,
+    description: 'Filter mode: pooled connections to the re-injection listener.',
+  },
+  {
+    path: 'scanners.enabled',
+    env: 'LAZARET_SCANNERS_ENABLED',
+    type: { kind: 'list', values: ['headers', 'policy', 'rspamd', 'spamassassin', 'clamav'] },
+    default: 'headers,policy',
+    description:
+      'Filter mode: the scanners that run, in this order (the order breaks ties between equally strong verdicts).',
+  },
+  {
+    path: 'scanners.onError',
+    env: 'LAZARET_SCANNERS_ON_ERROR',
+    type: { kind: 'enum', values: ['tempfail', 'pass'] },
+    default: 'tempfail',
+    description:
+      'When a scanner fails or times out: tempfail answers 451 4.7.1 so the sender retries (nothing lost); pass ignores that scanner for this message.',
+  },
+  {
+    path: 'scanners.timeoutMs',
+    env: 'LAZARET_SCANNERS_TIMEOUT_MS',
+    type: { kind: 'int', min: 10, max: 600_000 },
+    default: 10_000,
+    description: 'Time limit of the built-in scanners (headers, policy).',
+  },
+  {
+    path: 'scanners.headers.trustedHosts',
+    env: 'LAZARET_SCANNERS_HEADERS_TRUSTED_HOSTS',
+    type: { kind: 'list' },
+    default: '',
+    description:
+      'SMTP clients (IP addresses or CIDR ranges) whose X-Spam-*, X-Rspamd-* and X-Virus-Status headers are believed; empty trusts none.',
+  },
+  {
+    path: 'scanners.headers.rspamdHoldActions',
+    env: 'LAZARET_SCANNERS_HEADERS_RSPAMD_HOLD_ACTIONS',
+    type: { kind: 'list' },
+    default: 'reject,add header,rewrite subject',
+    description: 'Values of a trusted X-Rspamd-Action header that hold the message as spam.',
+  },
+  {
+    path: 'scanners.policy.blockedExtensions',
+    env: 'LAZARET_SCANNERS_POLICY_BLOCKED_EXTENSIONS',
+    type: { kind: 'list' },
+    default:
+      'ade,adp,bat,chm,cmd,com,cpl,exe,hta,ins,isp,jar,js,jse,lib,lnk,mde,msc,msi,msp,mst,pif,ps1,reg,scr,sct,shb,shs,vb,vbe,vbs,vxd,wsc,wsf,wsh',
+    description:
+      'Attachment file-name extensions (without the dot, any case) that hold a message for policy, also when named inside a zip archive.',
+  },
+  {
+    path: 'scanners.policy.blockedMimeTypes',
+    env: 'LAZARET_SCANNERS_POLICY_BLOCKED_MIME_TYPES',
+    type: { kind: 'list' },
+    default:
+      'application/x-msdownload,application/x-msdos-program,application/x-dosexec,application/vnd.microsoft.portable-executable,application/hta',
+    description: 'MIME types of attachments that hold a message for policy.',
+  },
+  {
+    path: 'scanners.policy.inspectArchives',
+    env: 'LAZARET_SCANNERS_POLICY_INSPECT_ARCHIVES',
+    type: { kind: 'bool' },
+    default: true,
+    description: 'Read the file names inside zip attachments and apply blockedExtensions to them.',
+  },
+  {
+    path: 'scanners.policy.maxArchiveSize',
+    env: 'LAZARET_SCANNERS_POLICY_MAX_ARCHIVE_SIZE',
+    type: { kind: 'int', min: 0, max: 1024 * MB },
+    default: 20 * MB,
+    description:
+      'Most decoded bytes of zip attachments kept per message to read their file names; archives beyond it are noted in the details, not opened.',
+  },
+  {
+    path: 'scanners.policy.maxSize',
+    env: 'LAZARET_SCANNERS_POLICY_MAX_SIZE',
+    type: { kind: 'int', min: 0, max: 1024 * MB },
+    default: 0,
+    description: 'Messages larger than this many bytes are held for policy; 0 means no limit.',
+  },
+  {
+    path: 'scanners.policy.senderBlock',
+    env: 'LAZARET_SCANNERS_POLICY_SENDER_BLOCK',
+    type: { kind: 'list' },
+    default: '',
+    description:
+      'Blocked senders: `sender` for every tenant or `tenant:sender` for one recipient domain; sender is an address or a domain (`example.com` or `@example.com`). Matches the envelope sender and the From address.',
+  },
+  {
+    path: 'scanners.policy.senderAllow',
+    env: 'LAZARET_SCANNERS_POLICY_SENDER_ALLOW',
+    type: { kind: 'list' },
+    default: '',
+    description:
+      'Allowed senders, same form as senderBlock: their mail is not held for spam or bulk (malware and blocked attachments still are). Matches the envelope sender only.',
+  },
+  {
+    path: 'scanners.rspamd.url',
+    env: 'LAZARET_SCANNERS_RSPAMD_URL',
+    type: { kind: 'string', nonEmpty: true },
+    default: 'http://127.0.0.1:11333',
+    description: "Base URL of rspamd's normal worker; the message is posted to `<url>/checkv2`.",
+  },
+  {
+    path: 'scanners.rspamd.password',
+    env: 'LAZARET_SCANNERS_RSPAMD_PASSWORD',
+    type: { kind: 'string' },
+    default: undefined,
+    description: 'Sent as the `Password` header when set (needed only when posting to the controller).',
+  },
+  {
+    path: 'scanners.rspamd.timeoutMs',
+    env: 'LAZARET_SCANNERS_RSPAMD_TIMEOUT_MS',
+    type: { kind: 'int', min: 10, max: 600_000 },
+    default: 15_000,
+    description: 'Time limit of one rspamd check.',
+  },
+  {
+    path: 'scanners.rspamd.holdActions',
+    env: 'LAZARET_SCANNERS_RSPAMD_HOLD_ACTIONS',
+    type: { kind: 'list' },
+    default: 'reject,add header,rewrite subject',
+    description:
+      'rspamd actions that hold the message as spam (others, such as greylist and no action, pass).',
+  },
+  {
+    path: 'scanners.rspamd.maxSize',
+    env: 'LAZARET_SCANNERS_RSPAMD_MAX_SIZE',
+    type: { kind: 'int', min: 1024, max: 1024 * MB },
+    default: 50 * MB,
+    description: 'Larger messages are not sent to rspamd (noted in the details as skipped).',
+  },
+  {
+    path: 'scanners.spamassassin.host',
+    env: 'LAZARET_SCANNERS_SPAMASSASSIN_HOST',
+    type: { kind: 'string', nonEmpty: true },
+    default: '127.0.0.1',
+    description: 'Host of spamd.',
+  },
+  {
+    path: 'scanners.spamassassin.port',
+    env: 'LAZARET_SCANNERS_SPAMASSASSIN_PORT',
+    type: { kind: 'port' },
+    default: 783,
+    description: 'Port of spamd.',
+  },
+  {
+    path: 'scanners.spamassassin.user',
+    env: 'LAZARET_SCANNERS_SPAMASSASSIN_USER',
+    type: { kind: 'string' },
+    default: undefined,
+    description: 'User name sent to spamd (per-user preferences); none when unset.',
+  },
+  {
+    path: 'scanners.spamassassin.timeoutMs',
+    env: 'LAZARET_SCANNERS_SPAMASSASSIN_TIMEOUT_MS',
+    type: { kind: 'int', min: 10, max: 600_000 },
+    default: 30_000,
+    description: 'Time limit of one spamd check.',
+  },
+  {
+    path: 'scanners.spamassassin.maxSize',
+    env: 'LAZARET_SCANNERS_SPAMASSASSIN_MAX_SIZE',
+    type: { kind: 'int', min: 1024, max: 1024 * MB },
+    default: 512_000,
+    description: 'Larger messages are not sent to spamd (as spamc does), noted in the details as skipped.',
+  },
+  {
+    path: 'scanners.clamav.host',
+    env: 'LAZARET_SCANNERS_CLAMAV_HOST',
+    type: { kind: 'string', nonEmpty: true },
+    default: '127.0.0.1',
+    description: 'Host of clamd (TCPSocket).',
+  },
+  {
+    path: 'scanners.clamav.port',
+    env: 'LAZARET_SCANNERS_CLAMAV_PORT',
+    type: { kind: 'port' },
+    default: 3310,
+    description: 'Port of clamd.',
+  },
+  {
+    path: 'scanners.clamav.socket',
+    env: 'LAZARET_SCANNERS_CLAMAV_SOCKET',
+    type: { kind: 'string' },
+    default: undefined,
+    description: "Path of clamd's local (unix) socket; when set it is used instead of host and port.",
+  },
+  {
+    path: 'scanners.clamav.timeoutMs',
+    env: 'LAZARET_SCANNERS_CLAMAV_TIMEOUT_MS',
+    type: { kind: 'int', min: 10, max: 600_000 },
+    default: 30_000,
+    description: 'Time limit of one clamd scan.',
+  },
+  {
+    path: 'scanners.clamav.maxSize',
+    env: 'LAZARET_SCANNERS_CLAMAV_MAX_SIZE',
+    type: { kind: 'int', min: 1024, max: 4096 * MB },
+    default: 25 * MB,
+    description:
+      "Keep at or below clamd's StreamMaxLength: larger messages are not streamed (noted in the details as skipped) instead of failing mid-stream.",
+  },
+  {
+    path: 'scanners.clamav.chunkSize',
+    env: 'LAZARET_SCANNERS_CLAMAV_CHUNK_SIZE',
+    type: { kind: 'int', min: 1024, max: 16 * MB },
+    default: 64 * 1024,
+    description: 'Largest INSTREAM chunk sent to clamd.',
+  },
+  ...(['spam', 'malware', 'phish', 'policy', 'bulk', 'manual'] as const).map((reason) => ({
+    path: `retention.${reason}Days`,
+    env: `LAZARET_RETENTION_${reason.toUpperCase()}_DAYS`,
+    type: { kind: 'int', min: 0, max: 36_500 } as const,
+    default: 30,
+    description: `Days an item held for ${reason} is kept before the purge expires it and removes its message; 0 keeps it forever.`,
+  })),
+  {
+    path: 'retention.purgeIntervalSeconds',
+    env: 'LAZARET_RETENTION_PURGE_INTERVAL_SECONDS',
+    type: { kind: 'int', min: 0, max: 7 * 86_400 },
+    default: 3600,
+    description:
+      'How often `serve` runs the purge worker; 0 turns it off (run `lazaret purge` from cron instead).',
+  },
+  {
+    path: 'retention.batchSize',
+    env: 'LAZARET_RETENTION_BATCH_SIZE',
+    type: { kind: 'int', min: 1, max: 10_000 },
+    default: 500,
+    description: 'Items expired per purge batch; each batch is one bounded read and its writes.',
   },
 ] as const satisfies readonly ConfigKey[];

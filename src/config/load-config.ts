@@ -15,6 +15,7 @@ export interface Config {
     maxMessageSize: number;
     maxRecipients: number;
     maxClients: number;
+    xforwardHosts: string[];
   };
   http: { host: string; port: number; tlsCert?: string; tlsKey?: string; trustProxy?: string };
   auth: {
@@ -42,6 +43,54 @@ export interface Config {
   };
   release: { leaseMs: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  mode: 'capture' | 'filter';
+  filter: {
+    reinjectHost: string;
+    reinjectPort: number;
+    reinjectTimeoutMs: number;
+    reinjectMaxConnections: number;
+  };
+  scanners: ScannersConfig;
+  retention: RetentionConfig;
+}
+
+export type ScannerName = 'headers' | 'policy' | 'rspamd' | 'spamassassin' | 'clamav';
+
+export interface ScannersConfig {
+  enabled: ScannerName[];
+  onError: 'tempfail' | 'pass';
+  timeoutMs: number;
+  headers: { trustedHosts: string[]; rspamdHoldActions: string[] };
+  policy: {
+    blockedExtensions: string[];
+    blockedMimeTypes: string[];
+    inspectArchives: boolean;
+    maxArchiveSize: number;
+    maxSize: number;
+    senderBlock: string[];
+    senderAllow: string[];
+  };
+  rspamd: { url: string; password?: string; timeoutMs: number; holdActions: string[]; maxSize: number };
+  spamassassin: { host: string; port: number; user?: string; timeoutMs: number; maxSize: number };
+  clamav: {
+    host: string;
+    port: number;
+    socket?: string;
+    timeoutMs: number;
+    maxSize: number;
+    chunkSize: number;
+  };
+}
+
+export interface RetentionConfig {
+  spamDays: number;
+  malwareDays: number;
+  phishDays: number;
+  policyDays: number;
+  bulkDays: number;
+  manualDays: number;
+  purgeIntervalSeconds: number;
+  batchSize: number;
 }
 
 export interface LoadConfigOptions {
@@ -59,7 +108,7 @@ function invalid(key: ConfigKey, source: string, problem: string): LazaretError 
   });
 }
 
-function coerce(key: ConfigKey, raw: Raw): string | number | boolean {
+function coerce(key: ConfigKey, raw: Raw): string | number | boolean | string[] {
   const { value, source } = raw;
   const fromEnv = source.startsWith('env');
   const type = key.type;
@@ -76,6 +125,25 @@ function coerce(key: ConfigKey, raw: Raw): string | number | boolean {
         if (['0', 'false', 'no', 'off'].includes(value.toLowerCase())) return false;
       }
       throw invalid(key, source, `expected true or false, got ${JSON.stringify(value)}`);
+    }
+    case 'list': {
+      const items =
+        typeof value === 'string'
+          ? value.split(',')
+          : Array.isArray(value) && value.every((entry) => typeof entry === 'string')
+            ? (value as string[])
+            : undefined;
+      if (!items)
+        throw invalid(key, source, 'expected a list of strings (comma-separated in the environment)');
+      const list = items.map((entry) => entry.trim()).filter((entry) => entry !== '');
+      const unknown = type.values ? list.filter((entry) => !type.values!.includes(entry)) : [];
+      if (unknown.length > 0)
+        throw invalid(
+          key,
+          source,
+          `unknown ${unknown.join(', ')}; expected some of ${type.values!.join(', ')}`,
+        );
+      return list;
     }
     case 'enum': {
       if (typeof value === 'string' && type.values.includes(value)) return value;

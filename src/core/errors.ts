@@ -30,6 +30,10 @@ export const ERROR_CATALOGUE = {
   shutting_down: { http: 503, smtp: '421 4.3.2', retryable: true },
   config_invalid: { http: 500, smtp: '451 4.3.5', retryable: false },
   internal_error: { http: 500, smtp: '451 4.3.0', retryable: true },
+  // Verdict pipeline and filter mode (issue 8).
+  scanner_unavailable: { http: 503, smtp: '451 4.7.1', retryable: true },
+  relay_deferred: { http: 503, smtp: '451 4.4.1', retryable: true },
+  relay_rejected: { http: 502, smtp: '554 5.7.1', retryable: false },
 } as const satisfies Record<string, { http: number; smtp: string; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -4,9 +4,12 @@ import type { Logger } from 'pino';
 import { LazaretError, storeError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Envelope, MessageRecord, QuarantineItem, Reason } from '../core/types.js';
+import type { Metrics } from '../metrics.js';
+import type { DeliveryResult, SmtpRelay } from '../release/smtp-relay.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { ItemStore } from '../store/item-store.js';
 import { SummaryCollector } from './message-summary.js';
+import type { VerdictPipeline } from './verdict-pipeline.js';
 
 /** The decision for one recipient: hold it with a reason, or let it pass. */
 export interface Verdict {
@@ -29,21 +32,45 @@ export interface IngestDeps {
   blobs: BlobStore;
   logger: Logger;
   now: () => Date;
+  /** Decides per recipient (filter mode, import --scan); absent in capture mode, where everything is held. */
+  pipeline?: VerdictPipeline | undefined;
+  /**
+   * Filter mode: where recipients that pass go, in the same SMTP transaction. Without it, passing
+   * recipients are not stored at all (import counts them as clean).
+   */
+  forward?: Pick<SmtpRelay, 'deliver'> | undefined;
+  /** Days an item is kept, by reason; 0 or absent means it never expires. */
+  retentionDays?: Partial<Record<Reason, number>> | undefined;
+  metrics?: Metrics | undefined;
+  /** Zip attachments up to this size are kept in memory for the policy scanner's archive check. */
+  captureArchivesUpTo?: number | undefined;
 }
 
 export interface IncomingMessage {
   /** The message bytes as received after the DATA command (dot-unstuffed). */
   body: Readable;
   envelope: Envelope;
+  /** The original client (from XFORWARD when the peer sent it). */
   remoteAddress?: string;
+  /** The SMTP client that handed the message over, when it differs from remoteAddress (XFORWARD). */
+  peerAddress?: string;
   heloName?: string;
   /** Set once the body has streamed past when it was larger than allowed (smtp-server's `sizeExceeded`). */
   sizeExceeded?: () => boolean;
+  /** Without a pipeline, the verdict for every recipient (default CAPTURE_VERDICT); import names its source here. */
+  captureVerdict?: Verdict;
 }
 
 export interface IngestResult {
   message: MessageRecord;
+  /** Items created; empty when no recipient was held (then the message is not stored either). */
   items: QuarantineItem[];
+  /** Recipients that the re-injection listener accepted (filter mode). */
+  relayed: string[];
+  /** The re-injection listener's reply, when something was relayed. */
+  relayReply?: string;
+  /** Recipients that passed but were neither relayed nor stored (no forward configured: import). */
+  passed: string[];
 }
 
 export function normaliseAddress(address: string): string {
@@ -55,15 +82,50 @@ export function domainOf(address: string): string {
   return at === -1 ? '' : address.slice(at + 1);
 }
 
+export function expiryOf(
+  receivedAt: string,
+  reason: Reason,
+  days: IngestDeps['retentionDays'],
+): string | null {
+  const keep = days?.[reason] ?? 0;
+  if (keep <= 0) return null;
+  return new Date(Date.parse(receivedAt) + keep * 86_400_000).toISOString();
+}
+
+async function discardBlob(deps: IngestDeps, id: string): Promise<void> {
+  await deps.blobs
+    .delete(id)
+    .catch((cleanupError: unknown) =>
+      deps.logger.error({ event: 'INGEST_BLOB_CLEANUP_FAILED', messageId: id, err: cleanupError }),
+    );
+}
+
+/** Turns a failed relay into the error whose SMTP reply mirrors the re-injection listener's. */
+function relayError(result: Extract<DeliveryResult, { kind: 'failed' }>): LazaretError {
+  const code = result.temporary ? 'relay_deferred' : 'relay_rejected';
+  return new LazaretError(
+    code,
+    `Relay ${result.temporary ? 'deferred' : 'refused'} the message: ${result.reply}`,
+    {
+      responseCode: result.responseCode,
+      reply: result.reply,
+    },
+  );
+}
+
 /**
- * Stores one incoming message durably and holds it for each recipient: the raw bytes go to the blob
- * store (fsynced) while the MIME summary is read from the same stream; then the message and its items
- * are committed together. Resolves only when all of it is durable; on any failure nothing stays.
+ * Stores one incoming message durably and decides per recipient. The raw bytes go to the blob store
+ * (fsynced) while the MIME summary is read from the same stream; then the verdict pipeline (or, in
+ * capture mode, the capture verdict) decides each recipient. In filter mode the recipients that pass
+ * are relayed to the re-injection listener first; only if it accepts are the held recipients
+ * committed as items. Resolves only when all of that is durable; on any failure nothing is kept and
+ * the error says which SMTP reply to give (scanner_unavailable, relay_deferred/relay_rejected,
+ * store_error), so a message is never both acknowledged and dropped.
  */
 export async function ingestMessage(deps: IngestDeps, incoming: IncomingMessage): Promise<IngestResult> {
   const id = newId();
   const receivedAt = deps.now().toISOString();
-  const collector = new SummaryCollector();
+  const collector = new SummaryCollector({ captureArchivesUpTo: deps.captureArchivesUpTo ?? 0 });
   const toBlob = new PassThrough();
   incoming.body.pipe(toBlob);
   incoming.body.pipe(collector);
@@ -100,38 +162,108 @@ export async function ingestMessage(deps: IngestDeps, incoming: IncomingMessage)
   };
   const recipients = [...new Set(incoming.envelope.rcptTo.map(normaliseAddress))];
   const sender = normaliseAddress(incoming.envelope.mailFrom);
-  const items: QuarantineItem[] = recipients.map((recipient) => ({
-    id: newId(),
-    messageId: id,
-    recipient,
-    tenant: domainOf(recipient),
-    sender,
-    ...(summary.headers.from ? { fromHeader: summary.headers.from } : {}),
-    ...(summary.headers.subject ? { subject: summary.headers.subject } : {}),
-    size: written.size,
-    hasAttachments: summary.attachments.length > 0,
-    reason: CAPTURE_VERDICT.reason,
-    score: CAPTURE_VERDICT.score,
-    details: CAPTURE_VERDICT.details,
-    status: 'quarantined',
-    receivedAt,
-    updatedAt: receivedAt,
-    expiresAt: null,
-    release: null,
-    lastError: null,
-    lease: null,
-    version: 1,
-  }));
 
+  let verdicts: Map<string, Verdict>;
   try {
-    await deps.items.putMessage(message, items);
+    verdicts = deps.pipeline
+      ? await deps.pipeline.decide({
+          messageId: id,
+          envelope: incoming.envelope,
+          recipients,
+          sender,
+          size: written.size,
+          summary,
+          ...(incoming.remoteAddress ? { remoteAddress: incoming.remoteAddress } : {}),
+          ...(incoming.peerAddress ? { peerAddress: incoming.peerAddress } : {}),
+          ...(incoming.heloName ? { heloName: incoming.heloName } : {}),
+          openRaw: () => deps.blobs.get(id),
+        })
+      : new Map(recipients.map((recipient) => [recipient, incoming.captureVerdict ?? CAPTURE_VERDICT]));
   } catch (error) {
-    await deps.blobs
-      .delete(id)
-      .catch((cleanupError: unknown) =>
-        deps.logger.error({ event: 'INGEST_BLOB_CLEANUP_FAILED', messageId: id, err: cleanupError }),
-      );
-    throw storeError('ingest commit', error);
+    await discardBlob(deps, id);
+    throw error;
   }
-  return { message, items };
+  // The zip bytes were only needed by the scanners.
+  summary.archives.length = 0;
+
+  const passing = recipients.filter((recipient) => verdicts.get(recipient)?.action !== 'quarantine');
+  let relayed: string[] = [];
+  let relayReply: string | undefined;
+  let passed: string[] = [];
+  if (passing.length > 0 && deps.forward) {
+    let result: DeliveryResult;
+    try {
+      result = await deps.forward.deliver({
+        from: incoming.envelope.mailFrom,
+        to: passing,
+        raw: await deps.blobs.get(id),
+      });
+    } catch (error) {
+      await discardBlob(deps, id);
+      throw storeError('relay read', error);
+    }
+    if (result.kind === 'failed') {
+      deps.metrics?.relayFailures.inc({ kind: result.temporary ? 'temporary' : 'permanent' });
+      await discardBlob(deps, id);
+      throw relayError(result);
+    }
+    relayed = result.accepted.map(normaliseAddress);
+    relayReply = result.reply;
+    // The message is out for the others; a recipient the listener refused is held rather than dropped.
+    for (const refusal of result.refused) {
+      verdicts.set(normaliseAddress(refusal.recipient), {
+        action: 'quarantine',
+        reason: 'policy',
+        score: null,
+        details: { rule: 'relay-refused', reply: refusal.reply },
+      });
+    }
+  } else {
+    passed = passing;
+  }
+
+  const held = recipients.filter((recipient) => verdicts.get(recipient)?.action === 'quarantine');
+  const items: QuarantineItem[] = held.map((recipient) => {
+    const verdict = verdicts.get(recipient)!;
+    return {
+      id: newId(),
+      messageId: id,
+      recipient,
+      tenant: domainOf(recipient),
+      sender,
+      ...(summary.headers.from ? { fromHeader: summary.headers.from } : {}),
+      ...(summary.headers.subject ? { subject: summary.headers.subject } : {}),
+      size: written.size,
+      hasAttachments: summary.attachments.length > 0,
+      reason: verdict.reason,
+      score: verdict.score,
+      details: verdict.details,
+      status: 'quarantined',
+      receivedAt,
+      updatedAt: receivedAt,
+      expiresAt: expiryOf(receivedAt, verdict.reason, deps.retentionDays),
+      release: null,
+      lastError: null,
+      lease: null,
+      version: 1,
+    };
+  });
+
+  if (items.length === 0) {
+    await discardBlob(deps, id);
+  } else {
+    try {
+      await deps.items.putMessage(message, items);
+    } catch (error) {
+      await discardBlob(deps, id);
+      if (relayed.length > 0) {
+        // Already relayed for the others: the sender's retry may deliver those a second time, never lose any.
+        deps.logger.error({ event: 'INGEST_COMMIT_AFTER_RELAY_FAILED', messageId: id, relayed });
+      }
+      throw storeError('ingest commit', error);
+    }
+  }
+  deps.metrics?.recipientsRelayed.inc(relayed.length);
+  for (const item of items) deps.metrics?.recipientsHeld.inc({ reason: item.reason });
+  return { message, items, relayed, ...(relayReply !== undefined ? { relayReply } : {}), passed };
 }

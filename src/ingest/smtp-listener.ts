@@ -11,9 +11,41 @@ export interface SmtpListener {
 }
 
 /** An SMTP error reply with the catalogue's reply code; smtp-server adds the enhanced status code. */
-function smtpError(code: ErrorCode, text: string): Error & { responseCode: number } {
-  const status = Number(ERROR_CATALOGUE[code].smtp.split(' ')[0]);
-  return Object.assign(new Error(text), { responseCode: status });
+function smtpError(code: ErrorCode, text: string, status?: number): Error & { responseCode: number } {
+  return Object.assign(new Error(text), {
+    responseCode: status ?? Number(ERROR_CATALOGUE[code].smtp.split(' ')[0]),
+  });
+}
+
+/** One line of text for an SMTP reply, whatever the relay's reply contained. */
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').slice(0, 400);
+}
+
+/** The reply for a failed ingest: the catalogue's code, or the re-injection listener's own code when it refused. */
+function failureReply(error: unknown): Error & { responseCode: number } {
+  if (isLazaretError(error, 'message_too_large'))
+    return smtpError('message_too_large', 'Message exceeds fixed maximum message size');
+  if (isLazaretError(error, 'scanner_unavailable'))
+    return smtpError('scanner_unavailable', 'Content scanner unavailable, try again later');
+  if (isLazaretError(error, 'relay_deferred') || isLazaretError(error, 'relay_rejected')) {
+    const code = Number(error.details?.responseCode);
+    const temporary = error.code === 'relay_deferred';
+    const matches =
+      Number.isInteger(code) && (temporary ? code >= 400 && code < 500 : code >= 500 && code < 600);
+    return smtpError(
+      error.code,
+      oneLine(`Relay: ${String(error.details?.reply ?? '')}`),
+      matches ? code : undefined,
+    );
+  }
+  return smtpError('store_error', 'Temporary storage failure, try again later');
+}
+
+/** The address of the SMTP client itself, also when it forwarded another client's with XFORWARD. */
+function peerOf(session: SMTPServerSession): string {
+  const forwarded = (session as { xForward?: Map<string, string | false> }).xForward?.get('ADDR:DEFAULT');
+  return typeof forwarded === 'string' && forwarded ? forwarded : session.remoteAddress;
 }
 
 export async function startSmtpListener(config: Config, deps: IngestDeps): Promise<SmtpListener> {
@@ -26,7 +58,19 @@ export async function startSmtpListener(config: Config, deps: IngestDeps): Promi
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
     disableReverseLookup: true,
+    // smtp-server takes a list of trusted peers here although its types only say boolean.
+    useXForward: (config.smtp.xforwardHosts.length > 0
+      ? config.smtp.xforwardHosts
+      : false) as unknown as boolean,
     logger: false,
+    onConnect(_session, callback) {
+      deps.metrics?.smtpSessions.inc();
+      deps.metrics?.smtpSessionsActive.inc();
+      callback();
+    },
+    onClose() {
+      deps.metrics?.smtpSessionsActive.dec();
+    },
     onRcptTo(_address, session, callback) {
       if (session.envelope.rcptTo.length >= config.smtp.maxRecipients) {
         callback(smtpError('too_many_recipients', 'Too many recipients'));
@@ -41,31 +85,37 @@ export async function startSmtpListener(config: Config, deps: IngestDeps): Promi
           mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           rcptTo: session.envelope.rcptTo.map((recipient) => recipient.address),
         },
+        // With XFORWARD, remoteAddress and the HELO name are the original client's; the peer is Postfix.
         remoteAddress: session.remoteAddress,
+        peerAddress: peerOf(session),
         heloName: session.hostNameAppearsAs,
         sizeExceeded: () => stream.sizeExceeded,
       }).then(
         (result) => {
+          deps.metrics?.messagesReceived.inc({ outcome: 'accepted' });
           deps.logger.info({
-            event: 'INGEST_STORED',
+            event: result.items.length > 0 ? 'INGEST_STORED' : 'INGEST_RELAYED',
             messageId: result.message.id,
             size: result.message.size,
             items: result.items.length,
+            relayed: result.relayed.length,
             remoteAddress: session.remoteAddress,
           });
-          callback(null, `Held as ${result.message.id}`);
+          const held = result.items.length > 0 ? `Held as ${result.message.id}` : '';
+          const relayed = result.relayed.length > 0 ? `relayed to ${result.relayed.length} recipient(s)` : '';
+          callback(null, [held, relayed].filter(Boolean).join(', ') || 'Accepted, nothing to deliver');
         },
         (error: unknown) => {
-          if (isLazaretError(error, 'message_too_large')) {
-            callback(smtpError('message_too_large', 'Message exceeds fixed maximum message size'));
-            return;
-          }
-          deps.logger.error({
-            event: 'INGEST_STORE_FAILED',
+          const reply = failureReply(error);
+          deps.metrics?.messagesReceived.inc({ outcome: reply.responseCode < 500 ? 'tempfail' : 'rejected' });
+          const expected = isLazaretError(error) && error.code !== 'store_error';
+          deps.logger[expected ? 'warn' : 'error']({
+            event: expected ? 'INGEST_REFUSED' : 'INGEST_STORE_FAILED',
             err: error,
+            reply: `${reply.responseCode} ${reply.message}`,
             remoteAddress: session.remoteAddress,
           });
-          callback(smtpError('store_error', 'Temporary storage failure, try again later'));
+          callback(reply);
         },
       );
       inFlight.add(work);

@@ -97,6 +97,36 @@ export interface ItemStore {
   /** Number of items of a message whose status still needs the raw message (see LIVE_STATUSES). */
   countLiveItems(messageId: string): Promise<number>;
 
+  // --- Retention purge and import (issue 8) ---
+
+  /**
+   * Items that may expire now: expiresAt at or before `now` and status quarantined or released
+   * (an item being released is left alone), in (expiresAt, id) order after `after` when given, at
+   * most `limit`. Read-only: the purge expires each with `transition`, so a concurrent release or
+   * delete wins cleanly, and pages on with `after` past items it could not expire.
+   */
+  listExpired(
+    now: Timestamp,
+    limit: number,
+    after?: { expiresAt: Timestamp; id: string },
+  ): Promise<QuarantineItem[]>;
+
+  /**
+   * Of `recipients` (lower-cased), those that already have an item, in any status, of a message
+   * whose raw bytes have this SHA-256: what a resumed import skips.
+   */
+  findImportedRecipients(sha256: string, recipients: readonly string[]): Promise<Set<string>>;
+
+  /**
+   * Messages that no live item needs (see LIVE_STATUSES) and whose blob has not been marked removed,
+   * in id order after `afterId` (null: from the start), at most `limit`. The purge removes their
+   * blobs and then calls `markBlobsRemoved`, so an interrupted purge finds them again.
+   */
+  listUnreferencedMessages(afterId: string | null, limit: number): Promise<{ id: string; blobKey: string }[]>;
+
+  /** Marks the blobs of these messages as removed; unknown ids are ignored. Idempotent. */
+  markBlobsRemoved(messageIds: readonly string[], at: Timestamp): Promise<void>;
+
   /** Whether the backend answers; used by /readyz. */
   ping(): Promise<void>;
 

@@ -14,6 +14,7 @@ declare module 'mailsplit' {
     disposition: 'attachment' | 'inline' | false;
     filename: string | false;
     multipart: string | false;
+    encoding: string | false;
     headers: MailsplitHeaders;
     getHeaders(): Buffer;
   }

@@ -1,6 +1,29 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../app-context.js';
+import { LazaretError } from '../../core/errors.js';
+
+const RELAY_CHECK_TIMEOUT_MS = 5000;
+
+/** Filter mode cannot accept mail while the re-injection listener is down, so readiness includes it. */
+async function checkReinjection(context: AppContext): Promise<void> {
+  if (!context.reinjection) return;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      context.reinjection.verify(),
+      new Promise((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error('no answer in time')), RELAY_CHECK_TIMEOUT_MS);
+      }),
+    ]);
+  } catch (error) {
+    throw new LazaretError('relay_deferred', 'The re-injection listener does not answer.', {
+      reason: (error as Error).message,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export const healthRoutes =
   (context: AppContext): FastifyPluginAsyncTypebox =>
@@ -24,13 +47,17 @@ export const healthRoutes =
         config: { public: true },
         schema: {
           tags: ['health'],
-          summary: 'Readiness: the store answers.',
+          summary: 'Readiness: the store answers, and in filter mode the re-injection listener too.',
           security: [],
-          response: { 200: Type.Object({ status: Type.Literal('ready') }), 503: Type.Ref('ErrorBody') },
+          response: {
+            200: Type.Object({ status: Type.Literal('ready') }),
+            503: Type.Ref('ErrorBody'),
+          },
         },
       },
       async () => {
         await context.items.ping();
+        await checkReinjection(context);
         return { status: 'ready' as const };
       },
     );

@@ -73,12 +73,13 @@ export class SqliteBlobStore implements BlobStore {
     }
     const bytes = Buffer.concat(head, headBytes);
     try {
+      // An older file under the same key (a message first stored large) is shadowed by this row,
+      // since reads look inline first, and goes with delete(); no need to look for it on every put.
       await this.commits.run(() =>
         this.statement(
           'INSERT INTO blobs (key, bytes) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET bytes = excluded.bytes',
         ).run(key, bytes),
       );
-      await this.files.delete(key);
     } catch (error) {
       throw storeError('blob put', error);
     }

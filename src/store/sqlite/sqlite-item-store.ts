@@ -19,6 +19,7 @@ import type {
   TransitionResult,
 } from '../item-store.js';
 import { GroupCommit } from './group-commit.js';
+import { RETENTION_MIGRATIONS } from './retention-schema.js';
 import { ITEM_MIGRATIONS } from './schema.js';
 import { migrate, openSqliteDatabase, refreshStatistics } from './sqlite-database.js';
 
@@ -138,6 +139,7 @@ function escapeLike(text: string): string {
 export class SqliteItemStore implements ItemStore {
   private readonly db: Database;
   private readonly ownsDb: boolean;
+  private closed = false;
   private readonly statements = new Map<string, Statement>();
   private readonly afterItemWrite: ((index: number) => void) | undefined;
   private readonly commits: GroupCommit;
@@ -147,6 +149,7 @@ export class SqliteItemStore implements ItemStore {
     this.ownsDb = options.db === undefined;
     this.db = options.db ?? openSqliteDatabase(options.path!);
     migrate(this.db, ITEM_MIGRATIONS);
+    migrate(this.db, RETENTION_MIGRATIONS);
     this.afterItemWrite = options.afterItemWrite;
     this.commits = options.commits ?? new GroupCommit(this.db);
   }
@@ -162,6 +165,7 @@ export class SqliteItemStore implements ItemStore {
 
   private run<T>(operation: string, work: () => T): Promise<T> {
     try {
+      if (this.closed) throw new Error('the item store is closed');
       return Promise.resolve(work());
     } catch (error) {
       return Promise.reject(storeError(operation, error));
@@ -242,6 +246,7 @@ export class SqliteItemStore implements ItemStore {
 
   async putMessage(message: MessageRecord, items: readonly QuarantineItem[]): Promise<void> {
     try {
+      if (this.closed) throw new Error('the item store is closed');
       await this.commits.run(() => this.insertMessage(message, items));
     } catch (error) {
       throw storeError('putMessage', error);
@@ -401,6 +406,63 @@ export class SqliteItemStore implements ItemStore {
     });
   }
 
+  // --- Retention purge and import (issue 8) ---
+
+  listExpired(
+    now: string,
+    limit: number,
+    after?: { expiresAt: string; id: string },
+  ): Promise<QuarantineItem[]> {
+    return this.run('listExpired', () => {
+      // The status list is written out so that SQLite can use the partial index items_expiring.
+      const rows = this.statement(
+        `SELECT * FROM items
+         WHERE expires_at IS NOT NULL AND status IN ('quarantined', 'released') AND expires_at <= ?
+           AND (expires_at > ? OR (expires_at = ? AND id > ?))
+         ORDER BY expires_at, id LIMIT ?`,
+      ).all(now, after?.expiresAt ?? '', after?.expiresAt ?? '', after?.id ?? '', limit) as ItemRow[];
+      return rows.map(toItem);
+    });
+  }
+
+  findImportedRecipients(sha256: string, recipients: readonly string[]): Promise<Set<string>> {
+    return this.run('findImportedRecipients', () => {
+      const wanted = new Set(recipients.map((recipient) => recipient.toLowerCase()));
+      const rows = this.statement(
+        `SELECT DISTINCT items.recipient AS recipient FROM messages
+         JOIN items ON items.message_id = messages.id WHERE messages.sha256 = ?`,
+      ).all(sha256) as { recipient: string }[];
+      return new Set(rows.map((row) => row.recipient).filter((recipient) => wanted.has(recipient)));
+    });
+  }
+
+  listUnreferencedMessages(
+    afterId: string | null,
+    limit: number,
+  ): Promise<{ id: string; blobKey: string }[]> {
+    return this.run('listUnreferencedMessages', () => {
+      const rows = this.statement(
+        `SELECT id, blob_key FROM messages
+         WHERE blob_removed_at IS NULL AND id > ?
+           AND NOT EXISTS (SELECT 1 FROM items WHERE items.message_id = messages.id
+                           AND items.status IN (${LIVE_STATUSES.map(() => '?').join(',')}))
+         ORDER BY id LIMIT ?`,
+      ).all(afterId ?? '', ...LIVE_STATUSES, limit) as { id: string; blob_key: string }[];
+      return rows.map((row) => ({ id: row.id, blobKey: row.blob_key }));
+    });
+  }
+
+  markBlobsRemoved(messageIds: readonly string[], at: string): Promise<void> {
+    return this.run('markBlobsRemoved', () => {
+      const mark = this.statement(
+        'UPDATE messages SET blob_removed_at = ? WHERE id = ? AND blob_removed_at IS NULL',
+      );
+      this.db.transaction(() => {
+        for (const id of messageIds) mark.run(at, id);
+      })();
+    });
+  }
+
   ping(): Promise<void> {
     return this.run('ping', () => {
       this.statement('SELECT 1').get();
@@ -408,8 +470,8 @@ export class SqliteItemStore implements ItemStore {
   }
 
   close(): Promise<void> {
-    return this.run('close', () => {
-      if (this.ownsDb && this.db.open) this.db.close();
-    });
+    this.closed = true;
+    if (this.ownsDb && this.db.open) this.db.close();
+    return Promise.resolve();
   }
 }

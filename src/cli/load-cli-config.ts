@@ -1,0 +1,15 @@
+import { type Config, loadConfig } from '../config/load-config.js';
+import { isLazaretError } from '../core/errors.js';
+
+/** Loads the config for a CLI command, or exits with status 2 and a message naming the bad key. */
+export function loadCliConfig(file: string | undefined): Config {
+  try {
+    return loadConfig({ file });
+  } catch (error) {
+    if (isLazaretError(error, 'config_invalid')) {
+      process.stderr.write(`lazaret: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,71 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The Prometheus metrics of one process, on a registry of its own (never prom-client's global one),
+ * so that several servers in one test process do not share counters. Served at /metrics.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly smtpSessions = new Counter({
+    name: 'lazaret_smtp_sessions_total',
+    help: 'SMTP connections accepted.',
+    registers: [this.registry],
+  });
+  readonly smtpSessionsActive = new Gauge({
+    name: 'lazaret_smtp_sessions_active',
+    help: 'SMTP connections open now.',
+    registers: [this.registry],
+  });
+  readonly messagesReceived = new Counter({
+    name: 'lazaret_messages_received_total',
+    help: 'Messages whose DATA was received, by how the transaction ended (accepted, tempfail, rejected).',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  readonly recipientsHeld = new Counter({
+    name: 'lazaret_recipients_held_total',
+    help: 'Quarantine items created (one per held recipient), by reason.',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly recipientsRelayed = new Counter({
+    name: 'lazaret_recipients_relayed_total',
+    help: 'Recipients whose mail passed the verdict pipeline and was accepted by the re-injection listener.',
+    registers: [this.registry],
+  });
+  readonly relayFailures = new Counter({
+    name: 'lazaret_relay_failures_total',
+    help: 'Filter-mode relays to the re-injection listener that failed, by kind (temporary, permanent).',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  readonly scannerDuration = new Histogram({
+    name: 'lazaret_scanner_duration_seconds',
+    help: 'Time a scanner took to answer, by scanner (successful scans only).',
+    labelNames: ['scanner'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly scannerErrors = new Counter({
+    name: 'lazaret_scanner_errors_total',
+    help: 'Scanner failures, by scanner and kind (error, timeout).',
+    labelNames: ['scanner', 'kind'],
+    registers: [this.registry],
+  });
+  readonly purgedItems = new Counter({
+    name: 'lazaret_purge_items_total',
+    help: 'Items expired by the retention purge.',
+    registers: [this.registry],
+  });
+  readonly purgedBlobs = new Counter({
+    name: 'lazaret_purge_blobs_total',
+    help: 'Raw messages removed by the retention purge because no live item referenced them.',
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics ?? true)
+      collectDefaultMetrics({ register: this.registry, prefix: 'lazaret_' });
+  }
+}

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { runIngest } from '../../bench/cases/ingest.js';
+import { runListSearch } from '../../bench/cases/list-search.js';
+import { missingPrograms } from '../helpers/env.js';
+
+// A tiny run of each benchmark case, so that `npm run bench` never rots. Figures are not asserted:
+// speed is measured by `npm run bench`, not by tests.
+describe('benchmark smoke', () => {
+  it('list-search seeds, queries and reports a row per query', async () => {
+    const result = await runListSearch({ items: 500, samples: 2 });
+    expect(result.rows.length).toBeGreaterThanOrEqual(8);
+    for (const row of result.rows) expect(Number.isFinite(row['first p95 ms'])).toBe(true);
+  });
+
+  const postfixMissing = missingPrograms('bench ingest smoke', ['smtp-sink', 'smtp-source']);
+  it.skipIf(postfixMissing.length > 0)(
+    'ingest compares Lazaret with smtp-sink and finds every message stored',
+    async () => {
+      const result = await runIngest({ messages: 40, sessions: 2, bytes: 1024 });
+      expect(result.rows.map((row) => row.receiver)).toHaveLength(2);
+      expect(Number.isFinite(result.rows[1]!['vs smtp-sink'])).toBe(true);
+    },
+  );
+});

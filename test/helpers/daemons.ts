@@ -1,0 +1,159 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { findProgram, freePort, waitUntil } from './env.js';
+
+export interface Daemon {
+  port: number;
+  /** Everything the daemon printed, for failure messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Sends `request` to a TCP port and resolves with everything read until the peer closes (or `until` matches). */
+export function tcpExchange(port: number, request: string | Buffer, until?: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const chunks: Buffer[] = [];
+    socket.setTimeout(5000, () => socket.destroy(new Error('tcp exchange timed out')));
+    socket.on('error', reject);
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      if (until?.test(Buffer.concat(chunks).toString('latin1'))) socket.end();
+    });
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    socket.on('connect', () => socket.write(request));
+  });
+}
+
+/** Starts a daemon in the foreground in its own process group, so stop() ends it and its children. */
+function launch(program: string, args: string[]): { child: ChildProcess; output: () => string } {
+  const path = findProgram(program);
+  if (!path) throw new Error(`${program} is not installed`);
+  const child = spawn(path, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-20_000);
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-20_000);
+  });
+  return { child, output: () => output };
+}
+
+async function stopGroup(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    process.kill(-child.pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }, 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function ready(name: string, child: ChildProcess, output: () => string, probe: () => Promise<boolean>) {
+  await waitUntil(
+    `${name} to answer`,
+    async () => {
+      if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}): ${output()}`);
+      return probe().catch(() => false);
+    },
+    60_000,
+    200,
+  );
+}
+
+export const CLAMAV_TEST_STRING = 'LAZARET-TEST-MALWARE-7f3a9c';
+export const CLAMAV_TEST_SIGNATURE = 'Lazaret.Test.Signature';
+
+/**
+ * A private clamd on a loopback port, with a one-signature database made here (no freshclam, no
+ * internet): an .ndb body signature for CLAMAV_TEST_STRING.
+ */
+export async function startClamd(dir: string, options: { streamMaxLength?: string } = {}): Promise<Daemon> {
+  const port = await freePort();
+  await mkdir(join(dir, 'db'), { recursive: true });
+  const hex = Buffer.from(CLAMAV_TEST_STRING).toString('hex');
+  await writeFile(join(dir, 'db', 'lazaret-test.ndb'), `${CLAMAV_TEST_SIGNATURE}:0:*:${hex}\n`);
+  await writeFile(
+    join(dir, 'clamd.conf'),
+    [
+      'Foreground yes',
+      `TCPSocket ${port}`,
+      'TCPAddr 127.0.0.1',
+      `DatabaseDirectory ${join(dir, 'db')}`,
+      `LogFile ${join(dir, 'clamd.log')}`,
+      `StreamMaxLength ${options.streamMaxLength ?? '2M'}`,
+      'SelfCheck 0',
+      '',
+    ].join('\n'),
+  );
+  const { child, output } = launch('clamd', [`--config-file=${join(dir, 'clamd.conf')}`]);
+  await ready('clamd', child, output, async () =>
+    (await tcpExchange(port, 'zPING\0', /\0/)).startsWith('PONG'),
+  );
+  return { port, output, stop: () => stopGroup(child) };
+}
+
+/** A private spamd on a loopback port, with Debian's rules plus the .pre files, no network tests. */
+export async function startSpamd(dir: string): Promise<Daemon> {
+  const port = await freePort();
+  const site = join(dir, 'site');
+  await mkdir(site, { recursive: true });
+  await chmod(dir, 0o755);
+  await chmod(site, 0o755);
+  const { readdir, copyFile } = await import('node:fs/promises');
+  for (const file of await readdir('/etc/spamassassin')) {
+    if (file.endsWith('.pre')) await copyFile(join('/etc/spamassassin', file), join(site, file));
+  }
+  await writeFile(join(site, 'local.cf'), 'use_bayes 0\nskip_rbl_checks 1\n');
+  const { child, output } = launch('spamd', [
+    `--listen=127.0.0.1:${port}`,
+    `--siteconfigpath=${site}`,
+    `--pidfile=${join(dir, 'spamd.pid')}`,
+    '--max-children=2',
+    '--min-children=1',
+    '--nouser-config',
+    '--local',
+    '--syslog=stderr',
+    ...(process.getuid?.() === 0 ? ['--username=nobody'] : []),
+  ]);
+  await ready('spamd', child, output, async () =>
+    (await tcpExchange(port, 'PING SPAMC/1.5\r\n\r\n', /PONG/)).includes('PONG'),
+  );
+  return { port, output, stop: () => stopGroup(child) };
+}
+
+/** A private rspamd normal worker on a loopback port, with a minimal config (no modules needing network). */
+export async function startRspamd(dir: string): Promise<Daemon> {
+  const port = await freePort();
+  await writeFile(
+    join(dir, 'rspamd.conf'),
+    [
+      'options {',
+      `  pidfile = "${join(dir, 'rspamd.pid')}";`,
+      '  dns { nameserver = ["127.0.0.1:1"]; timeout = 0.1s; retransmits = 0; }',
+      '}',
+      `logging { type = "file"; filename = "${join(dir, 'rspamd.log')}"; level = "info"; }`,
+      `worker "normal" { bind_socket = "127.0.0.1:${port}"; count = 1; task_timeout = 8s; }`,
+      'actions { reject = 15; "add header" = 6; greylist = 4; }',
+      '',
+    ].join('\n'),
+  );
+  const { child, output } = launch('rspamd', ['-f', '-i', '-c', join(dir, 'rspamd.conf')]);
+  await ready('rspamd', child, output, async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/ping`);
+    return response.ok && (await response.text()).includes('pong');
+  });
+  return { port, output, stop: () => stopGroup(child) };
+}
