@@ -9,6 +9,7 @@ import { RateLimits } from '../auth/rate-limits.js';
 import type { Config } from '../config/load-config.js';
 import { installErrorHandler } from './error-handler.js';
 import { installAuthentication } from './request-actor.js';
+import { attachmentRoutes } from './routes/attachments.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
@@ -105,6 +106,7 @@ export async function buildApi(context: AppContext, options: ApiOptions = {}): P
   await app.register(userRoutes(context));
   await app.register(tokenRoutes(context));
   await app.register(previewRoutes(context));
+  await app.register(attachmentRoutes(context));
   await app.register(statsRoutes(context));
   webUi = await registerWebUi(app, options.webRoot);
   return app;

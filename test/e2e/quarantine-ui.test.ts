@@ -33,6 +33,8 @@ describeWithChromium('web UI in Chromium: list, keyboard, bulk release, detail, 
       LAZARET_DATA_DIR: dataDir,
       LAZARET_RELAY_PORT: String(downstream.port),
       LAZARET_RELAY_TLS: 'none',
+      LAZARET_MODE: 'filter',
+      LAZARET_SCANNERS_HEADERS_TRUSTED_HOSTS: '127.0.0.1',
       LAZARET_ADMIN_EMAIL: ADMIN.email,
       LAZARET_ADMIN_PASSWORD: ADMIN.password,
     }).start();
@@ -57,6 +59,13 @@ describeWithChromium('web UI in Chromium: list, keyboard, bulk release, detail, 
         from: `Sender ${index % 5} <sender${index % 5}@shop${index % 3}.test>`,
         to: `user${index % 4}@corp.test`,
         subject: `${subjects[index % subjects.length]} #${index}`,
+        // Verdicts as a trusted upstream filter writes them: mostly spam with a score, some malware.
+        headers:
+          index % 7 === 0
+            ? { 'X-Virus-Status': 'Infected (Win.Trojan.Agent-1234)' }
+            : {
+                'X-Spam-Status': `Yes, score=${(5 + (index % 9) * 1.3).toFixed(1)} required=5.0 tests=BAYES_99,URIBL_BLACK`,
+              },
         text: `Message number ${index}`,
         html: `<h2>${subjects[index % subjects.length]}</h2><p>Message number <b>${index}</b>.</p><img src="https://tracker.example/${index}.gif">`,
         ...(index % 7 === 0
@@ -164,8 +173,12 @@ describeWithChromium('web UI in Chromium: list, keyboard, bulk release, detail, 
     );
     await screenshot(page, 'detail');
 
+    await page.getByText('Win.Trojan.Agent-1234').first().waitFor();
     await page.getByRole('tab', { name: 'Attachments (1)' }).click();
     await expect(page.getByTestId('attachments').textContent()).resolves.toContain('document-28.pdf');
+    const download = page.waitForEvent('download');
+    await page.getByTestId('attachments').getByRole('link', { name: 'Download' }).click();
+    expect((await download).suggestedFilename()).toBe('document-28.pdf');
     await page.getByRole('tab', { name: 'All headers' }).click();
     await expect(page.getByTestId('all-headers').textContent()).resolves.toContain('Message-ID');
 

@@ -22,6 +22,9 @@ describe('preview, content and stats routes over a real serve', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'lazaret-preview-api-'));
     serve = await new ServeProcess({
       LAZARET_DATA_DIR: dataDir,
+      // Filter mode believing our own X-Spam / X-Virus headers: spam and malware verdicts as an MTA would send them.
+      LAZARET_MODE: 'filter',
+      LAZARET_SCANNERS_HEADERS_TRUSTED_HOSTS: '127.0.0.1',
       LAZARET_ADMIN_EMAIL: 'admin@corp.test',
       LAZARET_ADMIN_PASSWORD: 'preview-admin-password',
     }).start();
@@ -42,14 +45,39 @@ describe('preview, content and stats routes over a real serve', () => {
       html: '<h1 onclick="x()">News</h1><img src="https://tracker.example/p.gif"><img src="cid:logo@news"><script>bad()</script><div style="background:url(https://tracker.example/bg.png)">x</div>',
       attachments: [{ filename: 'logo.png', content: Buffer.from(PNG, 'base64'), cid: 'logo@news' }],
     });
+    const spam = { 'X-Spam-Flag': 'YES' };
     await smtp.sendMail({
       from: 'plain@sender.test',
       to: 'reader@corp.test',
       subject: 'Only text',
+      headers: spam,
       text: 'Hello <world>',
     });
-    await smtp.sendMail({ from: 'plain@sender.test', to: 'other@corp.test', subject: 'Gone', text: 'x' });
-    await smtp.sendMail({ from: 'plain@sender.test', to: 'other@corp.test', subject: 'Foreign', text: 'x' });
+    await smtp.sendMail({
+      from: 'plain@sender.test',
+      to: 'other@corp.test',
+      subject: 'Gone',
+      headers: spam,
+      text: 'x',
+    });
+    await smtp.sendMail({
+      from: 'plain@sender.test',
+      to: 'other@corp.test',
+      subject: 'Foreign',
+      headers: spam,
+      text: 'x',
+    });
+    await smtp.sendMail({
+      from: 'virus@sender.test',
+      to: 'reader@corp.test',
+      subject: 'Virus',
+      headers: { 'X-Virus-Status': 'Infected (Eicar-Signature)' },
+      text: 'See the attachment',
+      attachments: [
+        { filename: 'notes.txt', content: 'first attachment\n' },
+        { filename: 'Rechnung März (1).pdf', content: Buffer.alloc(3000, 7), contentType: 'application/pdf' },
+      ],
+    });
     const list = await get('/api/quarantine?limit=10');
     for (const item of (list.body as { items: { id: string; subject: string }[] }).items)
       ids[item.subject] = item.id;
@@ -113,6 +141,30 @@ describe('preview, content and stats routes over a real serve', () => {
     });
   });
 
+  it('downloads attachments decoded as octet-stream; those of malware for administrators only', async () => {
+    const pdf = await admin.request(`/api/quarantine/${ids.Virus}/attachments/1`);
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers.get('content-type')).toBe('application/octet-stream');
+    expect(pdf.headers.get('content-disposition')).toBe(
+      `attachment; filename="Rechnung M_rz _1_.pdf"; filename*=UTF-8''Rechnung%20M%C3%A4rz%20%281%29.pdf`,
+    );
+    expect(pdf.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(Buffer.compare(pdf.bytes, Buffer.alloc(3000, 7))).toBe(0);
+    expect((await admin.request(`/api/quarantine/${ids.Virus}/attachments/0`)).text).toBe(
+      'first attachment\n',
+    );
+    expect((await admin.request(`/api/quarantine/${ids.Virus}/attachments/2`)).body).toMatchObject({
+      error: { code: 'not_found' },
+    });
+    expect((await reader.request(`/api/quarantine/${ids.Virus}/attachments/1`)).body).toMatchObject({
+      error: { code: 'forbidden' },
+    });
+    const detail = await reader.request(`/api/quarantine/${ids.Newsletter}`);
+    expect(detail.body).toMatchObject({ message: { attachments: [{ filename: 'logo.png' }] } });
+    const logo = await reader.request(`/api/quarantine/${ids.Newsletter}/attachments/0`);
+    expect(logo.bytes.toString('base64')).toBe(PNG);
+  });
+
   it('asks for sign-in, and shows a user only their own mail', async () => {
     for (const path of [
       `/api/quarantine/${ids.Newsletter}/preview`,
@@ -129,8 +181,8 @@ describe('preview, content and stats routes over a real serve', () => {
       statuses: Record<string, number>;
       topRecipients: unknown[];
     };
-    expect(stats.statuses).toEqual({ quarantined: 2, releasing: 0, released: 0, deleted: 0, expired: 0 });
-    expect(stats.topRecipients).toEqual([{ address: 'reader@corp.test', count: 2 }]);
+    expect(stats.statuses).toEqual({ quarantined: 3, releasing: 0, released: 0, deleted: 0, expired: 0 });
+    expect(stats.topRecipients).toEqual([{ address: 'reader@corp.test', count: 3 }]);
   });
 
   it('counts held, deleted and waiting items for the dashboard, every day of the window present', async () => {
@@ -147,17 +199,18 @@ describe('preview, content and stats routes over a real serve', () => {
     const receivedDay = (list.body as { items: { receivedAt: string }[] }).items[0]!.receivedAt.slice(0, 10);
     expect(stats.days).toHaveLength(7);
     expect(stats.days.find((day) => day.day === receivedDay)).toMatchObject({
-      held: { policy: 4 },
+      held: { spam: 4, malware: 1 },
       deleted: 1,
     });
-    expect(stats.totals).toMatchObject({ held: { policy: 4, spam: 0 }, deleted: 1 });
-    expect(stats.statuses).toEqual({ quarantined: 3, releasing: 0, released: 0, deleted: 1, expired: 0 });
+    expect(stats.totals).toMatchObject({ held: { spam: 4, malware: 1, policy: 0 }, deleted: 1 });
+    expect(stats.statuses).toEqual({ quarantined: 4, releasing: 0, released: 0, deleted: 1, expired: 0 });
     expect(stats.topSenders).toEqual([
       { address: 'plain@sender.test', count: 2 },
       { address: 'news@sender.test', count: 1 },
+      { address: 'virus@sender.test', count: 1 },
     ]);
     expect(stats.topRecipients).toEqual([
-      { address: 'reader@corp.test', count: 2 },
+      { address: 'reader@corp.test', count: 3 },
       { address: 'other@corp.test', count: 1 },
     ]);
   });
