@@ -110,6 +110,30 @@ describeWithChromium(
       });
     }
 
+    it('keeps hostile HTML inert through the CSP and the sandbox alone, as if the sanitiser had let it all through', async () => {
+      // The real preview response (its headers: CSP with sandbox) with the raw, unsanitised HTML as body.
+      await page.route('**/api/quarantine/*/preview?*', async (route) => {
+        const real = await route.fetch();
+        const raw = HOSTILE_MAILS.map((mail) => mail.html(tracker.origin)).join('\n');
+        await route.fulfill({ response: real, body: raw });
+      });
+      try {
+        const frame = await openPreview('tracking pixels');
+        for (const target of await frame.locator('a, button, div, input').all()) {
+          await target.click({ force: true, timeout: 2000, noWaitAfter: true }).catch(() => undefined);
+        }
+        await frame.waitForLoadState('load');
+        expect(await frame.locator('script').count()).toBeGreaterThan(0);
+        expect(await pwned(frame)).toBeUndefined();
+        expect(await pwned(page)).toBeUndefined();
+        expect(dialogs).toEqual([]);
+        expect(popups).toEqual([]);
+        expect(tracker.requests).toEqual([]);
+      } finally {
+        await page.unroute('**/api/quarantine/*/preview?*');
+      }
+    });
+
     it('serves the preview under a CSP that forbids script even when opened on its own', async () => {
       const id = ids.get('script elements')!;
       const response = await page.goto(
