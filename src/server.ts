@@ -10,6 +10,7 @@ import { type SmtpListener, startSmtpListener } from './ingest/smtp-listener.js'
 import { Metrics } from './metrics.js';
 import { SmtpRelay } from './release/smtp-relay.js';
 import { startPurgeWorker } from './retention/purge-worker.js';
+import { startMaintenance } from './store/maintenance-worker.js';
 import { openStores } from './store/open-stores.js';
 
 export interface RunningServer {
@@ -27,7 +28,7 @@ export async function startServer(
   /** Where a generated first-admin password is shown once: the console, never the log. */
   announce: (text: string) => void = (text) => process.stderr.write(`${text}\n`),
 ): Promise<RunningServer> {
-  const stores = openStores(config);
+  const stores = await openStores(config, { logger });
   const relay = new SmtpRelay(config.relay);
   const metrics = new Metrics();
   const filter = config.mode === 'filter';
@@ -82,13 +83,14 @@ export async function startServer(
     batchSize: config.retention.batchSize,
   });
 
+  const maintenance = startMaintenance(stores.maintenance, logger, context.now);
   const listeners = { smtp, http };
   return {
     context,
     smtpAddress,
     httpAddress,
     async close() {
-      await Promise.all([listeners.smtp.close(), listeners.http.close(), purge.stop()]);
+      await Promise.all([listeners.smtp.close(), listeners.http.close(), purge.stop(), maintenance.stop()]);
       relay.close();
       reinjection?.close();
       await stores.close();

@@ -39,7 +39,15 @@ export async function withStores(
   work: (stores: Stores & { now: () => Date }, config: Config) => Promise<void>,
 ): Promise<void> {
   const config = loadCliConfig(options.config);
-  const stores = openStores(config);
+  let stores: Stores;
+  try {
+    stores = await openStores(config);
+  } catch (error) {
+    if (!isLazaretError(error)) throw error;
+    process.stderr.write(`lazaret: ${error.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
   try {
     await work({ ...stores, now: () => new Date() }, config);
   } catch (error) {

@@ -40,7 +40,7 @@ export function registerImportCommand(program: Command): void {
         process.exit(2);
       }
       const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level);
-      const stores = openStores(config);
+      const stores = await openStores(config);
       const { items, blobs } = stores;
       const deps = buildIngestDeps(
         config,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerAuditCommand } from './audit-command.js';
+import { registerDynamodbCommand } from './dynamodb-command.js';
 import { registerImportCommand } from './import-command.js';
 import { registerPurgeCommand } from './purge-command.js';
 import { registerServeCommand } from './serve-command.js';
@@ -18,5 +19,6 @@ registerTokenCommand(program);
 registerAuditCommand(program);
 registerImportCommand(program);
 registerPurgeCommand(program);
+registerDynamodbCommand(program);
 
 await program.parseAsync(process.argv);

@@ -14,7 +14,7 @@ export function registerPurgeCommand(program: Command): void {
     .action(async (options: { config?: string; dryRun?: boolean; batchSize?: string }) => {
       const config = loadCliConfig(options.config);
       const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level);
-      const stores = openStores(config);
+      const stores = await openStores(config);
       const { items, blobs } = stores;
       try {
         const report = await purgeExpired(

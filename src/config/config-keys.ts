@@ -259,6 +259,142 @@ export const CONFIG_KEYS = [
       'How long an item may stay in `releasing`; after that a crashed attempt is marked interrupted.',
   },
   {
+    path: 'store.backend',
+    env: 'LAZARET_STORE',
+    type: { kind: 'enum', values: ['sqlite', 'dynamodb'] },
+    default: 'sqlite',
+    description:
+      'Where items, messages, users, jobs and audit live: sqlite (embedded, under dataDir) or dynamodb (one table, shared by several nodes).',
+  },
+  {
+    path: 'blobs.backend',
+    env: 'LAZARET_BLOBS',
+    type: { kind: 'enum', values: ['fs', 's3'] },
+    default: 'fs',
+    description:
+      'Where raw messages live: fs (files under dataDir) or s3 (a bucket of any S3-compatible service).',
+  },
+  {
+    path: 'aws.region',
+    env: 'LAZARET_AWS_REGION',
+    type: { kind: 'string', nonEmpty: true },
+    default: undefined,
+    description:
+      "Region of the DynamoDB table and the S3 bucket; defaults to the AWS SDK's own setting (AWS_REGION, the profile). Credentials always come from the SDK's chain (environment, profile, instance role).",
+  },
+  {
+    path: 'dynamodb.table',
+    env: 'LAZARET_DYNAMODB_TABLE',
+    type: { kind: 'string', nonEmpty: true },
+    default: 'lazaret',
+    description: 'DynamoDB table holding everything (single-table design, see docs/dynamodb.md).',
+  },
+  {
+    path: 'dynamodb.endpoint',
+    env: 'LAZARET_DYNAMODB_ENDPOINT',
+    type: { kind: 'string', nonEmpty: true },
+    default: undefined,
+    description: 'DynamoDB endpoint URL, for a local emulator (dynalite, DynamoDB Local) or a VPC endpoint.',
+  },
+  {
+    path: 'dynamodb.maxAttempts',
+    env: 'LAZARET_DYNAMODB_MAX_ATTEMPTS',
+    type: { kind: 'int', min: 1, max: 30 },
+    default: 8,
+    description:
+      "Attempts per DynamoDB call in the SDK's adaptive retry mode; a call still throttled after them fails with store_throttled.",
+  },
+  {
+    path: 'dynamodb.minSendRate',
+    env: 'LAZARET_DYNAMODB_MIN_SEND_RATE',
+    type: { kind: 'int', min: 1, max: 100_000 },
+    default: 25,
+    description:
+      "Requests per second below which the adaptive retry mode's client-side rate limiter never slows this node (the SDK's own floor is 0.5).",
+  },
+  {
+    path: 'dynamodb.ttlGraceDays',
+    env: 'LAZARET_DYNAMODB_TTL_GRACE_DAYS',
+    type: { kind: 'int', min: 0, max: 3650 },
+    default: 7,
+    description:
+      "Days after an item's expiry at which DynamoDB's TTL may delete its records, as a backstop behind the purge worker.",
+  },
+  {
+    path: 'dynamodb.sweepIntervalMs',
+    env: 'LAZARET_DYNAMODB_SWEEP_INTERVAL_MS',
+    type: { kind: 'int', min: 0, max: 86_400_000 },
+    default: 60_000,
+    description: 'How often each node looks for message writes left half-done by a crash (0: never).',
+  },
+  {
+    path: 'dynamodb.sweepAfterMs',
+    env: 'LAZARET_DYNAMODB_SWEEP_AFTER_MS',
+    type: { kind: 'int', min: 10_000, max: 86_400_000 },
+    default: 600_000,
+    description:
+      'Age after which an unfinished message write counts as crashed and is removed; longer than any write can take.',
+  },
+  {
+    path: 's3.bucket',
+    env: 'LAZARET_S3_BUCKET',
+    type: { kind: 'string', nonEmpty: true },
+    default: undefined,
+    description: 'Bucket for raw messages; required when blobs.backend is s3.',
+  },
+  {
+    path: 's3.prefix',
+    env: 'LAZARET_S3_PREFIX',
+    type: { kind: 'string' },
+    default: undefined,
+    description: 'Prefix of every object key, e.g. `lazaret/` to share a bucket.',
+  },
+  {
+    path: 's3.endpoint',
+    env: 'LAZARET_S3_ENDPOINT',
+    type: { kind: 'string', nonEmpty: true },
+    default: undefined,
+    description: 'S3 endpoint URL, for S3-compatible services (MinIO, Ceph, s3rver, …).',
+  },
+  {
+    path: 's3.forcePathStyle',
+    env: 'LAZARET_S3_FORCE_PATH_STYLE',
+    type: { kind: 'bool' },
+    default: false,
+    description:
+      'Address the bucket in the path (`host/bucket/key`) instead of the host name; most S3-compatible services need it.',
+  },
+  {
+    path: 's3.checksums',
+    env: 'LAZARET_S3_CHECKSUMS',
+    type: { kind: 'enum', values: ['when_supported', 'when_required'] },
+    default: 'when_supported',
+    description:
+      'when_supported: the SDK sends and checks CRC checksums on every request (AWS); when_required: only where the API demands them, for services that do not know the newer checksum headers.',
+  },
+  {
+    path: 's3.partSize',
+    env: 'LAZARET_S3_PART_SIZE',
+    type: { kind: 'int', min: 5 * MB, max: 512 * MB },
+    default: 8 * MB,
+    description:
+      'Blobs larger than this are uploaded in parts of this size (multipart upload); smaller ones in one PUT.',
+  },
+  {
+    path: 's3.uploadConcurrency',
+    env: 'LAZARET_S3_UPLOAD_CONCURRENCY',
+    type: { kind: 'int', min: 1, max: 16 },
+    default: 2,
+    description: 'Parts of one blob uploaded at once; each holds up to partSize bytes in memory.',
+  },
+  {
+    path: 's3.maxAttempts',
+    env: 'LAZARET_S3_MAX_ATTEMPTS',
+    type: { kind: 'int', min: 1, max: 30 },
+    default: 5,
+    description: "Attempts per S3 call in the SDK's adaptive retry mode.",
+  },
+  {
     path: 'log.level',
     env: 'LAZARET_LOG_LEVEL',
     type: { kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },

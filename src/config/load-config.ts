@@ -7,7 +7,7 @@ import { CONFIG_KEYS, type ConfigKey } from './config-keys.js';
 export interface Config {
   dataDir: string;
   nodeName: string;
-  blobs: { inlineMaxBytes: number };
+  blobs: { backend: 'fs' | 's3'; inlineMaxBytes: number };
   smtp: {
     host: string;
     port: number;
@@ -42,6 +42,27 @@ export interface Config {
     timeoutMs: number;
   };
   release: { leaseMs: number };
+  store: { backend: 'sqlite' | 'dynamodb' };
+  aws: { region?: string };
+  dynamodb: {
+    table: string;
+    endpoint?: string;
+    maxAttempts: number;
+    minSendRate: number;
+    ttlGraceDays: number;
+    sweepIntervalMs: number;
+    sweepAfterMs: number;
+  };
+  s3: {
+    bucket?: string;
+    prefix?: string;
+    endpoint?: string;
+    forcePathStyle: boolean;
+    checksums: 'when_supported' | 'when_required';
+    partSize: number;
+    uploadConcurrency: number;
+    maxAttempts: number;
+  };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   mode: 'capture' | 'filter';
   filter: {
@@ -239,6 +260,14 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const result = config as unknown as Config;
   result.dataDir = resolve(result.dataDir);
   result.nodeName ??= `${hostname()}:${process.pid}`;
+  result.aws ??= {};
+  if (result.blobs.backend === 's3' && result.s3.bucket === undefined) {
+    throw new LazaretError(
+      'config_invalid',
+      'Invalid configuration s3.bucket (LAZARET_S3_BUCKET): required when blobs.backend is s3',
+      { key: 's3.bucket', env: 'LAZARET_S3_BUCKET' },
+    );
+  }
   if ((result.http.tlsCert === undefined) !== (result.http.tlsKey === undefined)) {
     const key = CONFIG_KEYS.find(
       (each) => each.path === (result.http.tlsCert ? 'http.tlsKey' : 'http.tlsCert'),

@@ -27,6 +27,8 @@ export const ERROR_CATALOGUE = {
   message_too_large: { http: 413, smtp: '552 5.3.4', retryable: false },
   too_many_recipients: { http: 400, smtp: '452 4.5.3', retryable: true },
   store_error: { http: 503, smtp: '451 4.3.0', retryable: true },
+  store_throttled: { http: 503, smtp: '451 4.3.0', retryable: true },
+  store_not_initialised: { http: 503, smtp: '451 4.3.0', retryable: false },
   shutting_down: { http: 503, smtp: '421 4.3.2', retryable: true },
   config_invalid: { http: 500, smtp: '451 4.3.5', retryable: false },
   internal_error: { http: 500, smtp: '451 4.3.0', retryable: true },

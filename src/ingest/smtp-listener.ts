@@ -108,7 +108,10 @@ export async function startSmtpListener(config: Config, deps: IngestDeps): Promi
         (error: unknown) => {
           const reply = failureReply(error);
           deps.metrics?.messagesReceived.inc({ outcome: reply.responseCode < 500 ? 'tempfail' : 'rejected' });
-          const expected = isLazaretError(error) && error.code !== 'store_error';
+          // Storage failing is never expected, whichever store code says so.
+          const expected =
+            isLazaretError(error) &&
+            !['store_error', 'store_throttled', 'store_not_initialised'].includes(error.code);
           deps.logger[expected ? 'warn' : 'error']({
             event: expected ? 'INGEST_REFUSED' : 'INGEST_STORE_FAILED',
             err: error,

@@ -1,16 +1,12 @@
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import type { Config } from '../config/load-config.js';
 import type { AuditStore } from './audit-store.js';
+import { ThrottleMonitor } from './aws/throttle-monitor.js';
 import type { BlobStore } from './blob-store.js';
 import { FsBlobStore } from './fs/fs-blob-store.js';
 import type { ItemStore } from './item-store.js';
-import { GroupCommit } from './sqlite/group-commit.js';
-import { SqliteAuditStore } from './sqlite/sqlite-audit-store.js';
-import { SqliteBlobStore } from './sqlite/sqlite-blob-store.js';
-import { openSqliteDatabase } from './sqlite/sqlite-database.js';
-import { SqliteItemStore } from './sqlite/sqlite-item-store.js';
-import { SqliteStatsStore } from './sqlite/sqlite-stats-store.js';
-import { SqliteUserStore } from './sqlite/sqlite-user-store.js';
+import { ListingStatsStore } from './listing-stats-store.js';
 import type { StatsStore } from './stats-store.js';
 import type { UserStore } from './user-store.js';
 
@@ -19,34 +15,153 @@ export interface Stores {
   audit: AuditStore;
   users: UserStore;
   blobs: BlobStore;
+  /** Dashboard numbers: counters in the embedded store, a listing of the window on DynamoDB. */
   stats: StatsStore;
+  /**
+   * Throttled attempts of the AWS backends (counted also when the SDK's retries then succeeded): the
+   * overload signal of DynamoDB and S3. Null for the embedded backends.
+   */
+  throttle: ThrottleMonitor | null;
+  /** Periodic upkeep the backends need (the DynamoDB sweeper), run by the server; null when none. */
+  maintenance: StoreMaintenance | null;
   close(): Promise<void>;
 }
 
+export interface MaintenanceReport {
+  /** Message writes a crash left half done, now removed with their raw messages. */
+  sweptWrites: number;
+  sweptItems: number;
+  /** Committed writes whose pending marker a crash left behind. */
+  finishedWrites: number;
+}
+
+export interface StoreMaintenance {
+  intervalMs: number;
+  run(now: Date): Promise<MaintenanceReport>;
+}
+
+interface Closable {
+  close(): Promise<void> | void;
+}
+
+async function openS3(config: Config, throttle: ThrottleMonitor): Promise<BlobStore> {
+  // The AWS SDK is loaded only when an AWS backend is configured: the embedded default never pays for it.
+  const { S3BlobStore } = await import('./s3/s3-blob-store.js');
+  const blobs = new S3BlobStore({
+    bucket: config.s3.bucket!,
+    prefix: config.s3.prefix,
+    region: config.aws.region,
+    endpoint: config.s3.endpoint,
+    forcePathStyle: config.s3.forcePathStyle,
+    checksums: config.s3.checksums,
+    partSize: config.s3.partSize,
+    uploadConcurrency: config.s3.uploadConcurrency,
+    maxAttempts: config.s3.maxAttempts,
+    throttle,
+  });
+  try {
+    await blobs.checkBucket();
+  } catch (error) {
+    await blobs.close();
+    throw error;
+  }
+  return blobs;
+}
+
 /** Picks and opens the configured backends; the only place that knows which exist. */
-export function openStores(config: Config): Stores {
-  const db = openSqliteDatabase(join(config.dataDir, 'lazaret.sqlite'));
-  const commits = new GroupCommit(db);
-  const items = new SqliteItemStore({ db, commits });
-  const audit = new SqliteAuditStore(db);
-  const users = new SqliteUserStore(db);
-  const blobs = new SqliteBlobStore(
-    db,
-    commits,
-    new FsBlobStore(join(config.dataDir, 'blobs')),
-    config.blobs.inlineMaxBytes,
-  );
-  const stats = new SqliteStatsStore(db);
-  return {
-    items,
-    audit,
-    users,
-    blobs,
-    stats,
-    async close() {
-      await blobs.close();
-      await items.close();
-      db.close();
-    },
+export async function openStores(config: Config, options: { logger?: Logger } = {}): Promise<Stores> {
+  const opened: Closable[] = [];
+  const closeAll = async () => {
+    for (const each of opened.reverse()) await each.close();
   };
+  const throttle = new ThrottleMonitor();
+  try {
+    const files = () => new FsBlobStore(join(config.dataDir, 'blobs'));
+    let blobs: BlobStore | undefined;
+    if (config.blobs.backend === 's3') {
+      blobs = await openS3(config, throttle);
+      opened.push(blobs);
+    }
+    let items: ItemStore;
+    let audit: AuditStore;
+    let users: UserStore;
+    let stats: StatsStore;
+    let maintenance: StoreMaintenance | null = null;
+    if (config.store.backend === 'dynamodb') {
+      const { openDynamoStores } = await import('./dynamodb/open-dynamo-stores.js');
+      const dynamo = await openDynamoStores({
+        table: config.dynamodb.table,
+        region: config.aws.region,
+        endpoint: config.dynamodb.endpoint,
+        maxAttempts: config.dynamodb.maxAttempts,
+        minSendRate: config.dynamodb.minSendRate,
+        ttlGraceDays: config.dynamodb.ttlGraceDays,
+        throttle,
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
+      opened.push(dynamo);
+      items = dynamo.items;
+      audit = dynamo.audit;
+      users = dynamo.users;
+      stats = new ListingStatsStore(items);
+      // Small blobs inside SQLite are part of the embedded store; beside DynamoDB, fs means files only.
+      if (!blobs) {
+        blobs = files();
+        opened.push(blobs);
+      }
+      const raw = blobs;
+      const sweepAfterMs = config.dynamodb.sweepAfterMs;
+      maintenance =
+        config.dynamodb.sweepIntervalMs === 0
+          ? null
+          : {
+              intervalMs: config.dynamodb.sweepIntervalMs,
+              async run(now) {
+                const swept = await dynamo.items.sweepUncommitted(
+                  new Date(now.getTime() - sweepAfterMs).toISOString(),
+                );
+                for (const write of swept.removed) await raw.delete(write.blobKey);
+                return {
+                  sweptWrites: swept.removed.length,
+                  sweptItems: swept.removed.reduce((sum, write) => sum + write.itemIds.length, 0),
+                  finishedWrites: swept.finished,
+                };
+              },
+            };
+    } else {
+      const { openSqliteDatabase } = await import('./sqlite/sqlite-database.js');
+      const { GroupCommit } = await import('./sqlite/group-commit.js');
+      const { SqliteItemStore } = await import('./sqlite/sqlite-item-store.js');
+      const { SqliteAuditStore } = await import('./sqlite/sqlite-audit-store.js');
+      const { SqliteUserStore } = await import('./sqlite/sqlite-user-store.js');
+      const { SqliteBlobStore } = await import('./sqlite/sqlite-blob-store.js');
+      const { SqliteStatsStore } = await import('./sqlite/sqlite-stats-store.js');
+      const db = openSqliteDatabase(join(config.dataDir, 'lazaret.sqlite'));
+      opened.push({ close: () => void db.close() });
+      const commits = new GroupCommit(db);
+      items = new SqliteItemStore({ db, commits });
+      opened.push(items);
+      audit = new SqliteAuditStore(db);
+      users = new SqliteUserStore(db);
+      stats = new SqliteStatsStore(db);
+      if (!blobs) {
+        blobs = new SqliteBlobStore(db, commits, files(), config.blobs.inlineMaxBytes);
+        opened.push(blobs);
+      }
+    }
+    const usesAws = config.store.backend === 'dynamodb' || config.blobs.backend === 's3';
+    return {
+      items,
+      audit,
+      users,
+      blobs,
+      stats,
+      throttle: usesAws ? throttle : null,
+      maintenance,
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
 }

@@ -35,6 +35,8 @@ export interface QuarantineStats {
   /** Senders and recipients with the most items waiting now (quarantined or being released). */
   topSenders: PartyCount[];
   topRecipients: PartyCount[];
+  /** True when the backend stopped counting before the end (see ListingStatsStore); the numbers are then a lower bound. */
+  partial?: boolean;
 }
 
 /**

@@ -8,7 +8,8 @@ export interface StorePair {
   items: ItemStore;
   blobs: BlobStore;
   audit: AuditStore;
-  stats: StatsStore;
+  /** Dashboard counters, for the backends that keep them (the DynamoDB backend counts by listing instead). */
+  stats?: StatsStore;
   users: UserStore;
 }
 

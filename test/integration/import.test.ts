@@ -78,7 +78,7 @@ describe('lazaret import: .eml, mbox and Maildir, resumable', () => {
   });
 
   it(`imports ${MBOX_MESSAGES} mbox messages and a Maildir; a re-run imports nothing new`, async () => {
-    const stores = openStores(config);
+    const stores = await openStores(config);
     const deps = buildIngestDeps(config, {
       ...stores,
       logger: createLogger('silent'),
@@ -185,7 +185,7 @@ describe('lazaret import: .eml, mbox and Maildir, resumable', () => {
       LAZARET_DATA_DIR: join(dir.path, 'scan-data'),
       LAZARET_SCANNERS_ENABLED: 'policy',
     });
-    const stores = openStores(scanConfig);
+    const stores = await openStores(scanConfig);
     const logger = createLogger('silent');
     const deps = buildIngestDeps(
       scanConfig,

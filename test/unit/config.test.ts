@@ -83,6 +83,45 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads the scale-out backends and their settings', () => {
+    const config = loadConfig({
+      env: {
+        LAZARET_STORE: 'dynamodb',
+        LAZARET_BLOBS: 's3',
+        LAZARET_AWS_REGION: 'eu-central-1',
+        LAZARET_DYNAMODB_TABLE: 'quarantine',
+        LAZARET_DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567',
+        LAZARET_S3_BUCKET: 'raw-mail',
+        LAZARET_S3_FORCE_PATH_STYLE: 'true',
+        LAZARET_S3_CHECKSUMS: 'when_required',
+      },
+    });
+    expect(config).toMatchObject({
+      store: { backend: 'dynamodb' },
+      blobs: { backend: 's3' },
+      aws: { region: 'eu-central-1' },
+      dynamodb: { table: 'quarantine', endpoint: 'http://127.0.0.1:4567', maxAttempts: 8, minSendRate: 25 },
+      s3: { bucket: 'raw-mail', forcePathStyle: true, checksums: 'when_required', partSize: 8 * 1024 * 1024 },
+    });
+    expect(loadConfig({ env: {} })).toMatchObject({
+      store: { backend: 'sqlite' },
+      blobs: { backend: 'fs' },
+      aws: {},
+    });
+  });
+
+  it.each([
+    [{ LAZARET_STORE: 'postgres' }, 'store.backend', 'one of sqlite, dynamodb'],
+    [{ LAZARET_BLOBS: 's3' }, 's3.bucket', 'required when blobs.backend is s3'],
+    [{ LAZARET_S3_PART_SIZE: '1000' }, 's3.partSize', 'between 5242880'],
+    [{ LAZARET_DYNAMODB_SWEEP_AFTER_MS: '5' }, 'dynamodb.sweepAfterMs', 'between 10000'],
+    [{ LAZARET_S3_CHECKSUMS: 'never' }, 's3.checksums', 'one of when_supported, when_required'],
+  ])('refuses scale-out setting %j naming the key', (env, key, text) => {
+    const error = configError(() => loadConfig({ env }));
+    expect(error.message).toContain(key);
+    expect(error.message).toContain(text);
+  });
+
   it('is documented: docs/configuration.md holds the table generated from the key list', () => {
     const docs = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
     expect(docs, 'run `npm run docs:config`').toContain(renderConfigTable());

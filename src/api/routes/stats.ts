@@ -45,6 +45,10 @@ const StatsResponse = Type.Object({
   ),
   topSenders: Type.Array(Party, { description: 'Senders with the most items waiting now.' }),
   topRecipients: Type.Array(Party, { description: 'Recipients with the most items waiting now.' }),
+  partial: Type.Boolean({
+    description:
+      'True when the store stopped counting early (DynamoDB reads at most 100,000 items): lower bounds.',
+  }),
 });
 
 const StatsQuery = Type.Object({
@@ -124,6 +128,7 @@ export const statsRoutes =
           },
           topSenders: stats.topSenders,
           topRecipients: stats.topRecipients,
+          partial: stats.partial ?? false,
         };
       },
     );

@@ -1,0 +1,490 @@
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { LazaretError } from '../../core/errors.js';
+import { awsErrorName, awsStoreError } from '../aws/aws-errors.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import type { Page, PageRequest } from '../item-store.js';
+import {
+  type SessionRecord,
+  type TokenRecord,
+  tenantsOfUser,
+  type UserChange,
+  type UserFilter,
+  type UserRecord,
+  type UserStore,
+} from '../user-store.js';
+import { batchGet, batchWrite, type Record_ } from './batch.js';
+import type { DynamoConnection } from './dynamo-client.js';
+import { ttlFor } from './item-records.js';
+import { queryRange } from './query-streams.js';
+import { PK, SINGLE, SK } from './table-layout.js';
+
+const CONDITION_FAILED = 'ConditionalCheckFailedException';
+
+/**
+ * Keys of the user records. A user lives in the USERS partition under its email, so that the email
+ * is unique by a conditional put and the list is one sorted read; `USER#<id>` points to it. Tokens and
+ * sessions live under their id, with pointers from their secret hash and their user. Pointers are
+ * written before the record they point to: a crash leaves a pointer to nothing, never a record that
+ * cannot be found.
+ */
+const userKeys = {
+  user: (email: string) => ({ [PK]: 'USERS', [SK]: email }),
+  userById: (id: string) => ({ [PK]: `USER#${id}`, [SK]: SINGLE }),
+  token: (id: string) => ({ [PK]: `TOKEN#${id}`, [SK]: SINGLE }),
+  tokenByHash: (hash: string) => ({ [PK]: `TOKENHASH#${hash}`, [SK]: SINGLE }),
+  tokenList: (createdAt: string, id: string) => ({ [PK]: 'TOKENS', [SK]: `${createdAt}#${id}` }),
+  userTokenList: (userId: string, createdAt: string, id: string) => ({
+    [PK]: `UTOKENS#${userId}`,
+    [SK]: `${createdAt}#${id}`,
+  }),
+  session: (id: string) => ({ [PK]: `SESSION#${id}`, [SK]: SINGLE }),
+  sessionByHash: (hash: string) => ({ [PK]: `SESSIONHASH#${hash}`, [SK]: SINGLE }),
+  userSession: (userId: string, id: string) => ({ [PK]: `USESSIONS#${userId}`, [SK]: id }),
+};
+
+/** Null fields are left out of records (absent reads back as null). */
+function withoutNulls(record: Record_): Record_ {
+  return Object.fromEntries(
+    Object.entries(record).filter(([, value]) => value !== null && value !== undefined),
+  );
+}
+
+function toUser(record: Record_): UserRecord {
+  return {
+    id: record.id as string,
+    email: record.email as string,
+    displayName: record.displayName as string,
+    role: record.role as UserRecord['role'],
+    domains: (record.domains ?? []) as string[],
+    addresses: (record.addresses ?? []) as string[],
+    passwordHash: (record.passwordHash ?? null) as string | null,
+    disabled: record.disabled as boolean,
+    releaseMode: (record.releaseMode ?? null) as UserRecord['releaseMode'],
+    createdAt: record.createdAt as string,
+    updatedAt: record.updatedAt as string,
+  };
+}
+
+function toToken(record: Record_): TokenRecord {
+  return {
+    id: record.id as string,
+    userId: record.userId as string,
+    name: record.name as string,
+    scope: record.scope as TokenRecord['scope'],
+    secretHash: record.secretHash as string,
+    createdAt: record.createdAt as string,
+    expiresAt: (record.expiresAt ?? null) as string | null,
+    lastUsedAt: (record.lastUsedAt ?? null) as string | null,
+    revokedAt: (record.revokedAt ?? null) as string | null,
+  };
+}
+
+function toSession(record: Record_): SessionRecord {
+  return {
+    id: record.id as string,
+    secretHash: record.secretHash as string,
+    userId: record.userId as string,
+    csrfToken: record.csrfToken as string,
+    createdAt: record.createdAt as string,
+    expiresAt: record.expiresAt as string,
+    revokedAt: (record.revokedAt ?? null) as string | null,
+    ...(typeof record.ip === 'string' ? { ip: record.ip } : {}),
+  };
+}
+
+function userRecord(user: UserRecord): Record_ {
+  return withoutNulls({
+    ...userKeys.user(user.email),
+    type: 'user',
+    ...user,
+    tenants: tenantsOfUser(user),
+  });
+}
+
+/** Users, API tokens and sessions in the DynamoDB table (no index needed: all lookups are by key). */
+export class DynamoUserStore implements UserStore {
+  constructor(
+    private readonly conn: DynamoConnection,
+    private readonly options: { ttlGraceDays: number } = { ttlGraceDays: 7 },
+  ) {}
+
+  private get table(): string {
+    return this.conn.table;
+  }
+
+  private async get(key: Record_, consistent = true): Promise<Record_ | undefined> {
+    const output = await this.conn.doc.send(
+      new GetCommand({ TableName: this.table, Key: key, ConsistentRead: consistent }),
+    );
+    return output.Item as Record_ | undefined;
+  }
+
+  private async put(item: Record_, onlyIfNew = false): Promise<boolean> {
+    try {
+      await this.conn.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: item,
+          ...(onlyIfNew
+            ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
+            : {}),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (onlyIfNew && awsErrorName(error) === CONDITION_FAILED) return false;
+      throw error;
+    }
+  }
+
+  async createUser(user: UserRecord): Promise<void> {
+    const email = user.email.toLowerCase();
+    const stored = { ...user, email };
+    try {
+      await this.put({ ...userKeys.userById(user.id), email });
+      if (await this.put(userRecord(stored), true)) return;
+      await this.conn.doc.send(new DeleteCommand({ TableName: this.table, Key: userKeys.userById(user.id) }));
+    } catch (error) {
+      throw awsStoreError('createUser', error);
+    }
+    throw new LazaretError('user_exists', `A user ${user.email} exists already.`, { email: user.email });
+  }
+
+  async getUser(id: string): Promise<UserRecord | null> {
+    try {
+      const pointer = await this.get(userKeys.userById(id));
+      if (!pointer) return null;
+      const record = await this.get(userKeys.user(pointer.email as string));
+      return record && record.id === id ? toUser(record) : null;
+    } catch (error) {
+      throw awsStoreError('getUser', error);
+    }
+  }
+
+  async getUserByEmail(email: string): Promise<UserRecord | null> {
+    try {
+      const record = await this.get(userKeys.user(email.toLowerCase()));
+      return record ? toUser(record) : null;
+    } catch (error) {
+      throw awsStoreError('getUserByEmail', error);
+    }
+  }
+
+  /** One sorted read of the USERS partition; role and tenant are checked on each record (users are few). */
+  async listUsers(filter: UserFilter, page: PageRequest): Promise<Page<UserRecord>> {
+    try {
+      if (filter.tenantIn?.length === 0) return { items: [], nextCursor: null };
+      const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor).receivedAt;
+      const tenants = filter.tenantIn?.map((tenant) => tenant.toLowerCase());
+      const found: UserRecord[] = [];
+      const records = queryRange(this.conn, {
+        partitionAttribute: PK,
+        partitionValue: 'USERS',
+        sortAttribute: SK,
+        low: after ?? ' ',
+        high: '\uffff',
+        highExclusive: false,
+        pageSize: Math.min(1000, Math.max(page.limit + 1, 50)),
+        descending: false,
+      });
+      for await (const record of records) {
+        if (record[SK] === after) continue;
+        if (filter.role !== undefined && record.role !== filter.role) continue;
+        if (tenants && !((record.tenants ?? []) as string[]).some((tenant) => tenants.includes(tenant)))
+          continue;
+        found.push(toUser(record));
+        if (found.length > page.limit) break;
+      }
+      const items = found.slice(0, page.limit);
+      const last = items.at(-1);
+      return {
+        items,
+        nextCursor:
+          found.length > page.limit && last ? encodeCursor({ receivedAt: last.email, id: last.id }) : null,
+      };
+    } catch (error) {
+      throw awsStoreError('listUsers', error);
+    }
+  }
+
+  async hasUsers(): Promise<boolean> {
+    try {
+      for await (const _user of queryRange(this.conn, {
+        partitionAttribute: PK,
+        partitionValue: 'USERS',
+        sortAttribute: SK,
+        low: ' ',
+        high: '\uffff',
+        highExclusive: false,
+        pageSize: 1,
+        descending: false,
+      })) {
+        return true;
+      }
+      return false;
+    } catch (error) {
+      throw awsStoreError('hasUsers', error);
+    }
+  }
+
+  async updateUser(id: string, change: UserChange): Promise<UserRecord | null> {
+    try {
+      const pointer = await this.get(userKeys.userById(id));
+      if (!pointer) return null;
+      const names: Record<string, string> = { '#pk': PK, '#id': 'id', '#updatedAt': 'updatedAt' };
+      const values: Record<string, unknown> = { ':id': id, ':at': change.at };
+      const sets = ['#updatedAt = :at'];
+      const removes: string[] = [];
+      for (const field of [
+        'displayName',
+        'role',
+        'domains',
+        'addresses',
+        'passwordHash',
+        'disabled',
+        'releaseMode',
+      ] as const) {
+        const value = change[field];
+        if (value === undefined) continue;
+        names[`#${field}`] = field;
+        if (value === null) removes.push(`#${field}`);
+        else {
+          values[`:${field}`] = value;
+          sets.push(`#${field} = :${field}`);
+        }
+      }
+      const current = await this.get(userKeys.user(pointer.email as string));
+      if (!current || current.id !== id) return null;
+      const next = toUser({ ...current, ...change, updatedAt: change.at });
+      names['#tenants'] = 'tenants';
+      values[':tenants'] = tenantsOfUser(next);
+      sets.push('#tenants = :tenants');
+      try {
+        const output = await this.conn.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: userKeys.user(pointer.email as string),
+            UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+            ConditionExpression: 'attribute_exists(#pk) AND #id = :id',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return toUser(output.Attributes as Record_);
+      } catch (error) {
+        if (awsErrorName(error) === CONDITION_FAILED) return null;
+        throw error;
+      }
+    } catch (error) {
+      throw awsStoreError('updateUser', error);
+    }
+  }
+
+  async createToken(token: TokenRecord): Promise<void> {
+    try {
+      await batchWrite(this.conn, [
+        { PutRequest: { Item: { ...userKeys.tokenByHash(token.secretHash), tokenId: token.id } } },
+        { PutRequest: { Item: userKeys.tokenList(token.createdAt, token.id) } },
+        { PutRequest: { Item: userKeys.userTokenList(token.userId, token.createdAt, token.id) } },
+      ]);
+      await this.put(withoutNulls({ ...userKeys.token(token.id), type: 'token', ...token }));
+    } catch (error) {
+      throw awsStoreError('createToken', error);
+    }
+  }
+
+  async getToken(id: string): Promise<TokenRecord | null> {
+    try {
+      const record = await this.get(userKeys.token(id));
+      return record ? toToken(record) : null;
+    } catch (error) {
+      throw awsStoreError('getToken', error);
+    }
+  }
+
+  async getTokenBySecretHash(secretHash: string): Promise<TokenRecord | null> {
+    try {
+      const pointer = await this.get(userKeys.tokenByHash(secretHash));
+      if (!pointer) return null;
+      const record = await this.get(userKeys.token(pointer.tokenId as string));
+      return record && record.secretHash === secretHash ? toToken(record) : null;
+    } catch (error) {
+      throw awsStoreError('getTokenBySecretHash', error);
+    }
+  }
+
+  async listTokens(filter: { userId?: string }, page: PageRequest): Promise<Page<TokenRecord>> {
+    try {
+      let high = '\uffff';
+      let highExclusive = false;
+      if (page.cursor !== undefined) {
+        const after = decodeCursor(page.cursor);
+        high = `${after.receivedAt}#${after.id}`;
+        highExclusive = true;
+      }
+      const found: TokenRecord[] = [];
+      const entries = queryRange(this.conn, {
+        partitionAttribute: PK,
+        partitionValue: filter.userId === undefined ? 'TOKENS' : `UTOKENS#${filter.userId}`,
+        sortAttribute: SK,
+        low: '0',
+        high,
+        highExclusive,
+        pageSize: Math.min(1000, page.limit + 1),
+        descending: true,
+      });
+      let batch: string[] = [];
+      const flush = async () => {
+        const records = await batchGet(
+          this.conn,
+          batch.map((id) => userKeys.token(id)),
+          { consistent: true },
+        );
+        const byId = new Map(records.map((record) => [record.id as string, toToken(record)]));
+        for (const id of batch) {
+          const token = byId.get(id);
+          if (token) found.push(token);
+        }
+        batch = [];
+      };
+      for await (const entry of entries) {
+        const sortKey = String(entry[SK]);
+        batch.push(sortKey.slice(sortKey.lastIndexOf('#') + 1));
+        if (batch.length >= page.limit + 1 - found.length) {
+          await flush();
+          if (found.length > page.limit) break;
+        }
+      }
+      if (batch.length > 0) await flush();
+      const items = found.slice(0, page.limit);
+      const last = items.at(-1);
+      return {
+        items,
+        nextCursor:
+          found.length > page.limit && last
+            ? encodeCursor({ receivedAt: last.createdAt, id: last.id })
+            : null,
+      };
+    } catch (error) {
+      throw awsStoreError('listTokens', error);
+    }
+  }
+
+  async revokeToken(id: string, at: string): Promise<TokenRecord | null> {
+    try {
+      try {
+        await this.conn.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: userKeys.token(id),
+            UpdateExpression: 'SET #revokedAt = :at',
+            ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#revokedAt)',
+            ExpressionAttributeNames: { '#pk': PK, '#revokedAt': 'revokedAt' },
+            ExpressionAttributeValues: { ':at': at },
+          }),
+        );
+      } catch (error) {
+        if (awsErrorName(error) !== CONDITION_FAILED) throw error;
+      }
+      const record = await this.get(userKeys.token(id));
+      return record ? toToken(record) : null;
+    } catch (error) {
+      throw awsStoreError('revokeToken', error);
+    }
+  }
+
+  async touchToken(id: string, at: string): Promise<void> {
+    try {
+      await this.conn.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: userKeys.token(id),
+          UpdateExpression: 'SET #lastUsedAt = :at',
+          ConditionExpression:
+            'attribute_exists(#pk) AND (attribute_not_exists(#lastUsedAt) OR #lastUsedAt < :at)',
+          ExpressionAttributeNames: { '#pk': PK, '#lastUsedAt': 'lastUsedAt' },
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      );
+    } catch (error) {
+      if (awsErrorName(error) === CONDITION_FAILED) return;
+      throw awsStoreError('touchToken', error);
+    }
+  }
+
+  async createSession(session: SessionRecord): Promise<void> {
+    const ttl = ttlFor(session.expiresAt, this.options.ttlGraceDays);
+    try {
+      await batchWrite(this.conn, [
+        {
+          PutRequest: { Item: { ...userKeys.sessionByHash(session.secretHash), sessionId: session.id, ttl } },
+        },
+        { PutRequest: { Item: { ...userKeys.userSession(session.userId, session.id), ttl } } },
+      ]);
+      await this.put(withoutNulls({ ...userKeys.session(session.id), type: 'session', ...session, ttl }));
+    } catch (error) {
+      throw awsStoreError('createSession', error);
+    }
+  }
+
+  async getSessionBySecretHash(secretHash: string): Promise<SessionRecord | null> {
+    try {
+      const pointer = await this.get(userKeys.sessionByHash(secretHash));
+      if (!pointer) return null;
+      const record = await this.get(userKeys.session(pointer.sessionId as string));
+      return record && record.secretHash === secretHash ? toSession(record) : null;
+    } catch (error) {
+      throw awsStoreError('getSessionBySecretHash', error);
+    }
+  }
+
+  /** Answers whether this call revoked it (false when it was revoked already or does not exist). */
+  private async revoke(id: string, at: string): Promise<boolean> {
+    try {
+      await this.conn.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: userKeys.session(id),
+          UpdateExpression: 'SET #revokedAt = :at',
+          ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#revokedAt)',
+          ExpressionAttributeNames: { '#pk': PK, '#revokedAt': 'revokedAt' },
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (awsErrorName(error) === CONDITION_FAILED) return false;
+      throw error;
+    }
+  }
+
+  async revokeSession(id: string, at: string): Promise<void> {
+    try {
+      await this.revoke(id, at);
+    } catch (error) {
+      throw awsStoreError('revokeSession', error);
+    }
+  }
+
+  async revokeUserSessions(userId: string, at: string): Promise<number> {
+    try {
+      let revoked = 0;
+      for await (const entry of queryRange(this.conn, {
+        partitionAttribute: PK,
+        partitionValue: `USESSIONS#${userId}`,
+        sortAttribute: SK,
+        low: '0',
+        high: '\uffff',
+        highExclusive: false,
+        pageSize: 100,
+        descending: false,
+      })) {
+        if (await this.revoke(String(entry[SK]), at)) revoked += 1;
+      }
+      return revoked;
+    } catch (error) {
+      throw awsStoreError('revokeUserSessions', error);
+    }
+  }
+}

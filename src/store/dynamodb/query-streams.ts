@@ -1,0 +1,83 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Record_ } from './batch.js';
+import type { DynamoConnection } from './dynamo-client.js';
+
+export interface RangeQuery {
+  /** Index name, or undefined for the base table. */
+  index?: string | undefined;
+  partitionAttribute: string;
+  partitionValue: string;
+  sortAttribute: string;
+  /** Inclusive bounds on the sort key; `high` itself is left out when `highExclusive`. */
+  low: string;
+  high: string;
+  highExclusive: boolean;
+  /** Records per call. */
+  pageSize: number;
+  descending: boolean;
+}
+
+/**
+ * The records of one key range in sort order, read lazily a page at a time. Reads of the base table
+ * are strongly consistent (job items, pending writes, users: what was just written must be seen);
+ * index reads cannot be, and their callers re-read the records they return.
+ */
+export async function* queryRange(conn: DynamoConnection, query: RangeQuery): AsyncGenerator<Record_> {
+  if (query.low > query.high) return;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const output = await conn.doc.send(
+      new QueryCommand({
+        TableName: conn.table,
+        ...(query.index ? { IndexName: query.index } : {}),
+        KeyConditionExpression: '#p = :p AND #s BETWEEN :low AND :high',
+        ExpressionAttributeNames: { '#p': query.partitionAttribute, '#s': query.sortAttribute },
+        ExpressionAttributeValues: { ':p': query.partitionValue, ':low': query.low, ':high': query.high },
+        ScanIndexForward: !query.descending,
+        ...(query.index ? {} : { ConsistentRead: true }),
+        Limit: query.pageSize,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    for (const record of (output.Items ?? []) as Record_[]) {
+      if (query.highExclusive && record[query.sortAttribute] === query.high) continue;
+      yield record;
+    }
+    startKey = output.LastEvaluatedKey;
+  } while (startKey);
+}
+
+/**
+ * Merges streams that are each sorted by `orderKey` into one sorted stream (descending or
+ * ascending), reading each stream only as far as needed. Streams are few (the ranges of one listing),
+ * so the head is found by a linear scan.
+ */
+export async function* mergeSorted<T>(
+  streams: readonly AsyncIterator<T>[],
+  orderKey: (value: T) => string,
+  descending: boolean,
+): AsyncGenerator<T> {
+  const heads: ({ value: T; key: string } | null)[] = [];
+  const advance = async (index: number) => {
+    const next = await streams[index]!.next();
+    heads[index] = next.done ? null : { value: next.value, key: orderKey(next.value) };
+  };
+  await Promise.all(streams.map((_, index) => advance(index)));
+  for (;;) {
+    let best = -1;
+    for (let index = 0; index < heads.length; index += 1) {
+      const head = heads[index];
+      if (!head) continue;
+      const current = best === -1 ? null : heads[best]!;
+      if (!current || (descending ? head.key > current.key : head.key < current.key)) best = index;
+    }
+    if (best === -1) return;
+    yield heads[best]!.value;
+    await advance(best);
+  }
+}
+
+/** Ends every stream early (closes pending generators) when a consumer stops reading. */
+export async function closeAll(streams: readonly AsyncIterator<unknown>[]): Promise<void> {
+  await Promise.all(streams.map((stream) => stream.return?.(undefined)));
+}
