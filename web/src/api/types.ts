@@ -69,6 +69,8 @@ export interface Stats {
   statuses: Record<'quarantined' | 'releasing' | 'released' | 'deleted' | 'expired', number>;
   topSenders: { address: string; count: number }[];
   topRecipients: { address: string; count: number }[];
+  /** The store stopped counting early: the numbers are lower bounds. */
+  partial: boolean;
 }
 
 /** Who is signed in. `local` is the loopback administrator of a server without sign-in. */

@@ -39,6 +39,11 @@ export function DashboardPage() {
       <Title order={1} size="h3">
         Dashboard
       </Title>
+      {data.partial && (
+        <Text size="sm" c="orange">
+          This store counts by reading the items and stopped early: the numbers below are lower bounds.
+        </Text>
+      )}
       <SimpleGrid cols={{ base: 2, sm: 4 }}>
         <Figure label="Waiting now" value={data.statuses.quarantined + data.statuses.releasing} />
         <Figure label="Held in 30 days" value={heldTotal} />
