@@ -58,7 +58,7 @@ export function JobsPanel() {
                   </Badge>
                 ))}
               {run.jobId && failed.length > 0 && (
-                <Anchor component={Link} to={`/jobs/${run.jobId}?outcome=failed`} size="xs">
+                <Anchor component={Link} to={`/jobs/${run.jobId}?outcome=${failed[0]![0]}`} size="xs">
                   Show failed items
                 </Anchor>
               )}
