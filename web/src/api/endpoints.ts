@@ -110,15 +110,22 @@ export interface BulkRequest {
   action: BulkAction;
   selection: Selection;
   recipients?: string[];
+  /** Identifies this one confirmation to the server (Idempotency-Key). */
+  idempotencyKey: string;
 }
 
 /** Starts a durable job (release or delete, ids or a query); progress then comes as events. */
 export async function startJob(request: BulkRequest & { action: 'release' | 'delete' }): Promise<Job> {
-  const answer = await api.post<{ job: Job }>('/api/quarantine/jobs', {
-    action: request.action,
-    ...request.selection,
-    ...(request.recipients ? { recipients: request.recipients } : {}),
-  });
+  const answer = await api.post<{ job: Job }>(
+    '/api/quarantine/jobs',
+    {
+      action: request.action,
+      ...request.selection,
+      ...(request.recipients ? { recipients: request.recipients } : {}),
+    },
+    // One key per confirmation: a retried or doubled request answers the same job instead of a second one.
+    { headers: { 'idempotency-key': request.idempotencyKey } },
+  );
   return answer.job;
 }
 

@@ -26,6 +26,7 @@ import { QuickFilters } from '../components/quick-filters';
 import { SearchBox } from '../components/search-box';
 import { useSession } from '../components/session';
 import { formatCount, formatShort, formatSize, plural, senderLabel } from '../lib/format';
+import { randomKey } from '../lib/random-key';
 
 const ROW_HEIGHT = 44;
 const REASON_COLOR: Record<string, string> = {
@@ -163,7 +164,15 @@ export function QuarantinePage() {
     setSelected(new Set());
     setAllMatching(false);
     await bulk
-      .start({ action, selection: ids ? { ids } : { query }, ...(recipients ? { recipients } : {}) }, count)
+      .start(
+        {
+          action,
+          selection: ids ? { ids } : { query },
+          ...(recipients ? { recipients } : {}),
+          idempotencyKey: randomKey(),
+        },
+        count,
+      )
       .catch(() => undefined);
   };
 
