@@ -31,11 +31,40 @@ export interface ItemFilter {
   tenantIn?: readonly string[];
 }
 
+/** Fields a list can be ordered by (ties are broken by id in the same direction). */
+export const ITEM_ORDER_FIELDS = [
+  'receivedAt',
+  'sender',
+  'recipient',
+  'subject',
+  'reason',
+  'score',
+  'size',
+] as const;
+export type ItemOrderField = (typeof ITEM_ORDER_FIELDS)[number];
+
+export interface ItemOrder {
+  field: ItemOrderField;
+  direction: 'asc' | 'desc';
+}
+
+/** The list order every backend supports: newest first. */
+export const NEWEST_FIRST: ItemOrder = { field: 'receivedAt', direction: 'desc' };
+
+export function isNewestFirst(order: ItemOrder | undefined): boolean {
+  return order === undefined || (order.field === 'receivedAt' && order.direction === 'desc');
+}
+
 export interface PageRequest {
   /** 1..1000. */
   limit: number;
-  /** Opaque cursor from a previous page's `nextCursor`. */
+  /** Opaque cursor from a previous page's `nextCursor`; valid only with the same filter and order. */
   cursor?: string | undefined;
+  /**
+   * Default newest first. Other orders are optional for a backend: one that cannot serve them rejects
+   * with `validation_error` rather than answering another order.
+   */
+  order?: ItemOrder | undefined;
 }
 
 export interface Page<T> {

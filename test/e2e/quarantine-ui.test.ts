@@ -137,6 +137,29 @@ describeWithChromium('web UI in Chromium: list, keyboard, bulk release, detail, 
     await page.keyboard.press('Escape');
   });
 
+  it('sorts by a column on the server, both ways', async () => {
+    const scores = async () =>
+      (await page.locator('[data-testid=item-row] [role=gridcell]:nth-child(7)').allTextContents()).map(
+        (text) => (text === '–' ? -1 : Number(text)),
+      );
+    await page.getByRole('button', { name: 'Score' }).click();
+    await page.waitForURL(/sort=-score/);
+    await expect(page.getByRole('columnheader', { name: /Score/ }).getAttribute('aria-sort')).resolves.toBe(
+      'descending',
+    );
+    await rows().first().filter({ hasText: '15.4' }).waitFor();
+    const descending = await scores();
+    expect(descending).toEqual([...descending].sort((a, b) => b - a));
+    await page.getByRole('button', { name: /Score/ }).click();
+    await page.waitForURL(/sort=score/);
+    await rows().first().filter({ hasText: '–' }).waitFor();
+    const ascending = await scores();
+    expect(ascending).toEqual([...ascending].sort((a, b) => a - b));
+    await page.getByRole('button', { name: /Received/ }).click();
+    await page.waitForURL(/\/quarantine$/);
+    await rows().first().filter({ hasText: '#29' }).waitFor();
+  });
+
   it('releases three selected messages after a confirmation that states the count, with progress to 100 %', async () => {
     const subjects: string[] = [];
     for (const index of [0, 1, 2]) {

@@ -10,6 +10,7 @@ import { isLive, type QuarantineItem } from '../../core/types.js';
 import { deleteItem } from '../../release/delete-item.js';
 import { releaseItem } from '../../release/release-item.js';
 import { denyRelease, requestRelease } from '../../release/release-request.js';
+import { ITEM_ORDER_FIELDS, type ItemOrder, type ItemOrderField } from '../../store/item-store.js';
 import { presentItem, presentMessage } from '../presenters.js';
 import { originOf } from '../request-actor.js';
 import { errorResponses, ItemIdParams, ReasonSchema, StatusSchema } from '../schemas.js';
@@ -39,6 +40,15 @@ const ListQuery = Type.Object({
   receivedBefore: Type.Optional(Type.String({ format: 'date-time', description: 'Exclusive.' })),
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
   cursor: Type.Optional(Type.String({ maxLength: 500 })),
+  sort: Type.Optional(
+    Type.Enum(
+      ITEM_ORDER_FIELDS.flatMap((field) => [field, `-${field}`]),
+      {
+        description:
+          'Order: a field, `-` in front for descending; default `-receivedAt` (newest first). Ties go by id. The DynamoDB store lists newest first only.',
+      },
+    ),
+  ),
 });
 
 const ReleaseBody = Type.Union([
@@ -59,6 +69,13 @@ const ReleaseBody = Type.Union([
   ),
   Type.Null(),
 ]);
+
+/** `-size` → size descending; absent → newest first. */
+function orderOf(sort: string | undefined): ItemOrder | undefined {
+  if (sort === undefined) return undefined;
+  const descending = sort.startsWith('-');
+  return { field: sort.replace(/^-/, '') as ItemOrderField, direction: descending ? 'desc' : 'asc' };
+}
 
 const iso = (value: string | undefined) => (value === undefined ? undefined : new Date(value).toISOString());
 
@@ -95,7 +112,7 @@ export const quarantineRoutes =
             ...(query.receivedBefore ? { receivedBefore: iso(query.receivedBefore) } : {}),
             ...scopeFilter(request.actor),
           },
-          { limit: query.limit, cursor: query.cursor },
+          { limit: query.limit, cursor: query.cursor, order: orderOf(query.sort) },
         );
         return { items: page.items.map(presentItem), nextCursor: page.nextCursor };
       },

@@ -8,15 +8,18 @@ import {
   type QuarantineItem,
   type Reason,
 } from '../../core/types.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
-import type {
-  ItemChange,
-  ItemFilter,
-  ItemStore,
-  Page,
-  PageRequest,
-  TransitionExpectation,
-  TransitionResult,
+import { decodeCursor, decodeOrderedCursor, encodeCursor, encodeOrderedCursor } from '../cursor.js';
+import {
+  type ItemChange,
+  type ItemFilter,
+  type ItemOrder,
+  type ItemOrderField,
+  type ItemStore,
+  isNewestFirst,
+  type Page,
+  type PageRequest,
+  type TransitionExpectation,
+  type TransitionResult,
 } from '../item-store.js';
 import { GroupCommit } from './group-commit.js';
 import { RETENTION_MIGRATIONS } from './retention-schema.js';
@@ -130,6 +133,20 @@ const RARE_SUBJECT_MATCHES = 2000;
 function ftsPhrase(text: string): string {
   return `"${text.replace(/"/g, '""')}"`;
 }
+
+/** Sort expression per order field, and the value of a row for the cursor (matching the expression). */
+const ORDER_COLUMNS: Record<
+  ItemOrderField,
+  { expression: string; value: (row: ItemRow) => string | number }
+> = {
+  receivedAt: { expression: 'received_at', value: (row) => row.received_at },
+  sender: { expression: 'sender', value: (row) => row.sender },
+  recipient: { expression: 'recipient', value: (row) => row.recipient },
+  subject: { expression: "ifnull(subject, '')", value: (row) => row.subject ?? '' },
+  reason: { expression: 'reason', value: (row) => row.reason },
+  score: { expression: 'ifnull(score, -1e300)', value: (row) => row.score ?? -1e300 },
+  size: { expression: 'size', value: (row) => row.size },
+};
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
@@ -332,6 +349,7 @@ export class SqliteItemStore implements ItemStore {
         conditions.push('message_id = ?');
         params.push(filter.messageId);
       }
+      if (!isNewestFirst(page.order)) return this.listOrdered(conditions, params, page, page.order!);
       if (page.cursor !== undefined) {
         const after = decodeCursor(page.cursor);
         conditions.push('(received_at, id) < (?, ?)');
@@ -347,6 +365,38 @@ export class SqliteItemStore implements ItemStore {
         rows.length > page.limit && last ? encodeCursor({ receivedAt: last.receivedAt, id: last.id }) : null;
       return { items, nextCursor };
     });
+  }
+
+  /**
+   * A page in another order than newest first. Missing subjects sort as '' and missing scores lowest;
+   * the rows matching the filter are sorted for every page (no index per sort column), which is quick
+   * for a filtered list and takes a moment for an unfiltered one of a million items.
+   */
+  private listOrdered(
+    conditions: string[],
+    params: unknown[],
+    page: PageRequest,
+    order: ItemOrder,
+  ): Page<QuarantineItem> {
+    const { expression, value } = ORDER_COLUMNS[order.field];
+    const key = `${order.field}:${order.direction}`;
+    const direction = order.direction === 'asc' ? 'ASC' : 'DESC';
+    if (page.cursor !== undefined) {
+      const after = decodeOrderedCursor(page.cursor, key);
+      conditions.push(`(${expression}, id) ${order.direction === 'asc' ? '>' : '<'} (?, ?)`);
+      params.push(after.value, after.id);
+    }
+    const rows = this.statement(
+      `SELECT * FROM items WHERE ${conditions.join(' AND ')}
+       ORDER BY ${expression} ${direction}, id ${direction} LIMIT ?`,
+    ).all(...params, page.limit + 1) as ItemRow[];
+    const items = rows.slice(0, page.limit).map(toItem);
+    const last = rows[page.limit - 1];
+    const nextCursor =
+      rows.length > page.limit && last
+        ? encodeOrderedCursor({ order: key, value: value(last), id: last.id })
+        : null;
+    return { items, nextCursor };
   }
 
   /**
