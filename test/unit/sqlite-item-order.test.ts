@@ -10,7 +10,7 @@ import { buildItems, buildMessage } from '../support/builders.js';
 const REASONS = ['spam', 'malware', 'phish', 'policy', 'bulk'] as const;
 
 /** Sort value as the store defines it: missing subjects are '', missing scores lowest. */
-const valueOf = (item: QuarantineItem, field: ItemOrder['field']): string | number => {
+const sortValue = (item: QuarantineItem, field: ItemOrder['field']): string | number => {
   switch (field) {
     case 'subject':
       return item.subject ?? '';
@@ -66,8 +66,8 @@ describe('SQLite list orders other than newest first', () => {
         const seen = await walk({ field, direction }, 8);
         const sign = direction === 'asc' ? 1 : -1;
         const expected = [...all].sort((a, b) => {
-          const x = valueOf(a, field);
-          const y = valueOf(b, field);
+          const x = sortValue(a, field);
+          const y = sortValue(b, field);
           if (x !== y) return (x < y ? -1 : 1) * sign;
           return (a.id < b.id ? -1 : 1) * sign;
         });
