@@ -117,6 +117,12 @@ export interface ItemStore {
   listItems(filter: ItemFilter, page: PageRequest): Promise<Page<QuarantineItem>>;
 
   /**
+   * How many items match `filter` (as listItems would list them), counting at most `limit`: an answer
+   * equal to `limit` means "that many or more". For "select all N matching" before a bulk action.
+   */
+  countItems(filter: ItemFilter, limit: number): Promise<number>;
+
+  /**
    * Conditional write: applies `change` only if the item matches `expected` (and the state machine allows
    * the move), incrementing its version. Of two concurrent transitions with the same expectation,
    * exactly one succeeds.

@@ -165,6 +165,19 @@ describe('preview, content and stats routes over a real serve', () => {
     expect(logo.bytes.toString('base64')).toBe(PNG);
   });
 
+  it('counts a list for "select all N matching", within what the caller may see', async () => {
+    expect((await get('/api/quarantine/count')).body).toEqual({ count: 4, exact: true });
+    expect((await get('/api/quarantine/count?sender=plain@sender.test')).body).toEqual({
+      count: 2,
+      exact: true,
+    });
+    expect((await get('/api/quarantine/count?status=deleted')).body).toEqual({ count: 1, exact: true });
+    expect((await reader.request('/api/quarantine/count')).body).toEqual({ count: 3, exact: true });
+    expect((await get('/api/quarantine/count?reason=nonsense')).body).toMatchObject({
+      error: { code: 'validation_error' },
+    });
+  });
+
   it('asks for sign-in, and shows a user only their own mail', async () => {
     for (const path of [
       `/api/quarantine/${ids.Newsletter}/preview`,

@@ -357,6 +357,18 @@ export class DynamoItemStore implements ItemStore {
     }
   }
 
+  /** Counts by listing (the table keeps no counts per filter): each item read costs its read units. */
+  async countItems(filter: ItemFilter, limit: number): Promise<number> {
+    let counted = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await this.listItems(filter, { limit: Math.min(1000, limit - counted), cursor });
+      counted += page.items.length;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor && counted < limit);
+    return counted;
+  }
+
   async listItems(filter: ItemFilter, page: PageRequest): Promise<Page<QuarantineItem>> {
     if (!isNewestFirst(page.order)) {
       // The indexes keep items newest first only; another order would need a scan of everything.

@@ -301,54 +301,7 @@ export class SqliteItemStore implements ItemStore {
 
   listItems(filter: ItemFilter, page: PageRequest): Promise<Page<QuarantineItem>> {
     return this.run('listItems', () => {
-      const conditions: string[] = [];
-      const params: unknown[] = [];
-      const inList = (column: string, values: readonly string[]) => {
-        if (values.length === 0) {
-          conditions.push('0');
-          return;
-        }
-        conditions.push(`${column} IN (${values.map(() => '?').join(',')})`);
-        params.push(...values);
-      };
-      if (filter.recipientIn !== undefined) inList('recipient', filter.recipientIn);
-      if (filter.tenantIn !== undefined) inList('tenant', filter.tenantIn);
-      if (filter.recipient !== undefined) {
-        conditions.push('recipient = ?');
-        params.push(filter.recipient.toLowerCase());
-      }
-      if (filter.sender !== undefined) {
-        const sender = filter.sender.toLowerCase();
-        if (sender.includes('@') && !sender.startsWith('@')) {
-          conditions.push('sender = ?');
-          params.push(sender);
-        } else {
-          conditions.push('sender_domain = ?');
-          params.push(sender.replace(/^@/, ''));
-        }
-      }
-      if (filter.subject !== undefined) {
-        if (this.subjectIsRare(filter.subject)) {
-          conditions.push('rowid IN (SELECT rowid FROM items_subject WHERE items_subject MATCH ?)');
-          params.push(ftsPhrase(filter.subject));
-        }
-        conditions.push(`subject LIKE ? ESCAPE '\\'`);
-        params.push(`%${escapeLike(filter.subject)}%`);
-      }
-      if (filter.reasons !== undefined) inList('reason', filter.reasons);
-      inList('status', filter.statuses ?? LIVE_STATUSES);
-      if (filter.receivedAfter !== undefined) {
-        conditions.push('received_at >= ?');
-        params.push(filter.receivedAfter);
-      }
-      if (filter.receivedBefore !== undefined) {
-        conditions.push('received_at < ?');
-        params.push(filter.receivedBefore);
-      }
-      if (filter.messageId !== undefined) {
-        conditions.push('message_id = ?');
-        params.push(filter.messageId);
-      }
+      const { conditions, params } = this.where(filter);
       if (!isNewestFirst(page.order)) return this.listOrdered(conditions, params, page, page.order!);
       if (page.cursor !== undefined) {
         const after = decodeCursor(page.cursor);
@@ -364,6 +317,69 @@ export class SqliteItemStore implements ItemStore {
       const nextCursor =
         rows.length > page.limit && last ? encodeCursor({ receivedAt: last.receivedAt, id: last.id }) : null;
       return { items, nextCursor };
+    });
+  }
+
+  /** The WHERE conditions (and their parameters) of a list filter; shared by listing and counting. */
+  private where(filter: ItemFilter): { conditions: string[]; params: unknown[] } {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    const inList = (column: string, values: readonly string[]) => {
+      if (values.length === 0) {
+        conditions.push('0');
+        return;
+      }
+      conditions.push(`${column} IN (${values.map(() => '?').join(',')})`);
+      params.push(...values);
+    };
+    if (filter.recipientIn !== undefined) inList('recipient', filter.recipientIn);
+    if (filter.tenantIn !== undefined) inList('tenant', filter.tenantIn);
+    if (filter.recipient !== undefined) {
+      conditions.push('recipient = ?');
+      params.push(filter.recipient.toLowerCase());
+    }
+    if (filter.sender !== undefined) {
+      const sender = filter.sender.toLowerCase();
+      if (sender.includes('@') && !sender.startsWith('@')) {
+        conditions.push('sender = ?');
+        params.push(sender);
+      } else {
+        conditions.push('sender_domain = ?');
+        params.push(sender.replace(/^@/, ''));
+      }
+    }
+    if (filter.subject !== undefined) {
+      if (this.subjectIsRare(filter.subject)) {
+        conditions.push('rowid IN (SELECT rowid FROM items_subject WHERE items_subject MATCH ?)');
+        params.push(ftsPhrase(filter.subject));
+      }
+      conditions.push(`subject LIKE ? ESCAPE '\\'`);
+      params.push(`%${escapeLike(filter.subject)}%`);
+    }
+    if (filter.reasons !== undefined) inList('reason', filter.reasons);
+    inList('status', filter.statuses ?? LIVE_STATUSES);
+    if (filter.receivedAfter !== undefined) {
+      conditions.push('received_at >= ?');
+      params.push(filter.receivedAfter);
+    }
+    if (filter.receivedBefore !== undefined) {
+      conditions.push('received_at < ?');
+      params.push(filter.receivedBefore);
+    }
+    if (filter.messageId !== undefined) {
+      conditions.push('message_id = ?');
+      params.push(filter.messageId);
+    }
+    return { conditions, params };
+  }
+
+  countItems(filter: ItemFilter, limit: number): Promise<number> {
+    return this.run('countItems', () => {
+      const { conditions, params } = this.where(filter);
+      const row = this.statement(
+        `SELECT count(*) AS n FROM (SELECT 1 FROM items WHERE ${conditions.join(' AND ')} LIMIT ?)`,
+      ).get(...params, limit) as { n: number };
+      return row.n;
     });
   }
 

@@ -85,7 +85,7 @@ export function listItems(
 
 /** How many items match a search (for "select all N matching"). */
 export const countItems = (q: string) =>
-  api.get<{ count: number }>('/api/quarantine/count', { query: { q } });
+  api.get<{ count: number; exact: boolean }>('/api/quarantine/count', { query: { q } });
 
 export const getItem = (id: string) => api.get<ItemDetail>(`/api/quarantine/${id}`);
 export const getContent = (id: string) => api.get<MessageContentInfo>(`/api/quarantine/${id}/content`);

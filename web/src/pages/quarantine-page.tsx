@@ -83,7 +83,8 @@ export function QuarantinePage() {
     enabled: allLoadedSelected && list.hasNextPage,
     retry: false,
   });
-  const total = list.data?.pages[0]?.total ?? (list.hasNextPage ? count.data?.count : rows.length);
+  const counted = count.data?.exact ? count.data.count : undefined;
+  const total = list.data?.pages[0]?.total ?? (list.hasNextPage ? counted : rows.length);
 
   const search = useCallback(
     (next: string, nextSort = sort) => {
