@@ -1,4 +1,5 @@
 // `npm run bench` runs every case; `npm run bench -- --case list-search` one; `--smoke` tiny sizes.
+import { runBulk } from './cases/bulk.js';
 import { runIngest } from './cases/ingest.js';
 import { runListSearch } from './cases/list-search.js';
 import { report } from './lib/report.js';
@@ -11,6 +12,12 @@ const CASES: Record<string, () => Promise<Parameters<typeof report>[0]>> = {
   ingest: () =>
     runIngest(
       smoke ? { messages: 200, sessions: 4, bytes: 5120 } : { messages: 20_000, sessions: 16, bytes: 5120 },
+    ),
+  bulk: () =>
+    runBulk(
+      smoke
+        ? { items: 200, storeLatencyMs: 2, sequential: true }
+        : { items: 5_000, storeLatencyMs: 5, sequential: true },
     ),
   'list-search': () =>
     runListSearch(smoke ? { items: 2_000, samples: 5 } : { items: 1_000_000, samples: 200 }),

@@ -4,10 +4,15 @@ import type { AuthDeps } from './auth/authenticate.js';
 import type { Config } from './config/load-config.js';
 import type { VerdictPipeline } from './ingest/verdict-pipeline.js';
 import type { Metrics } from './metrics.js';
+import type { BulkSettings } from './release/bulk/bulk-engine.js';
+import type { Limiter } from './release/bulk/limiter.js';
+import type { DeliveryPolicy } from './release/release-item.js';
 import type { SmtpRelay } from './release/smtp-relay.js';
 import type { AuditStore } from './store/audit-store.js';
+import type { ThrottleMonitor } from './store/aws/throttle-monitor.js';
 import type { BlobStore } from './store/blob-store.js';
 import type { ItemStore } from './store/item-store.js';
+import type { JobStore } from './store/job-store.js';
 import type { StatsStore } from './store/stats-store.js';
 import type { UserStore } from './store/user-store.js';
 
@@ -19,11 +24,22 @@ export interface AppContext {
   users: UserStore;
   blobs: BlobStore;
   stats: StatsStore;
+  jobs: JobStore;
+  /** The AWS backends' throttling signal (also for calls the SDK retried successfully); null otherwise. */
+  storeThrottle: ThrottleMonitor | null;
   relay: SmtpRelay;
   logger: Logger;
   now: () => Date;
   nodeName: string;
   leaseMs: number;
+  delivery: DeliveryPolicy;
+  /** SMTP transactions in flight towards the relay, across single releases, bulk actions and jobs. */
+  smtpLimiter: Limiter;
+  bulk: BulkSettings;
+  /** Lease of a running job (jobs.leaseMs). */
+  jobLeaseMs: number;
+  /** Tells the job worker to look for work now (a job was created or cancelled). */
+  wakeJobs: () => void;
   metrics: Metrics;
   /** Filter mode: the verdict pipeline and the relay to the re-injection listener. */
   pipeline?: VerdictPipeline | undefined;

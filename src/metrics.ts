@@ -64,6 +64,23 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly bulkItems = new Counter({
+    name: 'lazaret_bulk_items_total',
+    help: 'Items processed by bulk actions and jobs, by action (release, delete) and outcome code.',
+    labelNames: ['action', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly bulkThrottled = new Counter({
+    name: 'lazaret_bulk_store_throttled_total',
+    help: 'Store calls of the bulk engine answered with a throttling signal (each retried after a back-off).',
+    registers: [this.registry],
+  });
+  readonly jobsRunning = new Gauge({
+    name: 'lazaret_jobs_running',
+    help: 'Bulk jobs this process is running now.',
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true)
       collectDefaultMetrics({ register: this.registry, prefix: 'lazaret_' });

@@ -13,6 +13,7 @@ import { attachmentRoutes } from './routes/attachments.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { previewRoutes } from './routes/preview.js';
 import { quarantineRoutes } from './routes/quarantine.js';
@@ -20,8 +21,11 @@ import { statsRoutes } from './routes/stats.js';
 import { tokenRoutes, userRoutes } from './routes/users.js';
 import {
   AuditEntrySchema,
+  CompatResultSchema,
   ErrorBody,
   ItemSchema,
+  JobItemSchema,
+  JobSchema,
   MessageSchema,
   TokenSchema,
   UserSchema,
@@ -62,7 +66,17 @@ export async function buildApi(context: AppContext, options: ApiOptions = {}): P
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  for (const schema of [ErrorBody, ItemSchema, MessageSchema, UserSchema, TokenSchema, AuditEntrySchema]) {
+  for (const schema of [
+    ErrorBody,
+    ItemSchema,
+    MessageSchema,
+    UserSchema,
+    TokenSchema,
+    AuditEntrySchema,
+    JobSchema,
+    JobItemSchema,
+    CompatResultSchema,
+  ]) {
     app.addSchema(schema);
   }
   let webUi: WebUi | null = null;
@@ -102,6 +116,7 @@ export async function buildApi(context: AppContext, options: ApiOptions = {}): P
   await app.register(authRoutes(context, limits));
   await app.register(metricsRoutes(context));
   await app.register(quarantineRoutes(context));
+  await app.register(jobRoutes(context));
   await app.register(auditRoutes(context));
   await app.register(userRoutes(context));
   await app.register(tokenRoutes(context));

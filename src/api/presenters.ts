@@ -1,7 +1,15 @@
 import type { Static } from 'typebox';
 import type { MessageRecord, QuarantineItem } from '../core/types.js';
+import type { Job, JobItem } from '../store/job-store.js';
 import type { TokenRecord, UserRecord } from '../store/user-store.js';
-import type { ItemSchema, MessageSchema, TokenSchema, UserSchema } from './schemas.js';
+import type {
+  ItemSchema,
+  JobItemSchema,
+  JobSchema,
+  MessageSchema,
+  TokenSchema,
+  UserSchema,
+} from './schemas.js';
 
 /** The public shape of an item: storage-only fields (tenant, lease) stay inside. */
 export function presentItem(item: QuarantineItem): Static<typeof ItemSchema> {
@@ -38,6 +46,34 @@ export function presentMessage(message: MessageRecord): Static<typeof MessageSch
     attachments: message.attachments,
     parseProblems: message.parseProblems,
   };
+}
+
+export function presentJob(job: Job): Static<typeof JobSchema> {
+  return {
+    id: job.id,
+    url: `/api/quarantine/jobs/${job.id}`,
+    action: job.action,
+    state: job.state,
+    selection: job.selection,
+    options: job.options,
+    owner: { id: job.owner.id, label: job.owner.label },
+    total: job.total,
+    selectionComplete: job.selectionComplete,
+    processed: Object.values(job.counters).reduce((sum, count) => sum + count, 0),
+    counters: job.counters,
+    cursor: job.cursor,
+    cancelRequested: job.cancelRequested,
+    stats: job.stats,
+    error: job.error,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+  };
+}
+
+export function presentJobItem(item: JobItem): Static<typeof JobItemSchema> {
+  return { seq: item.seq, itemId: item.itemId, outcome: item.outcome };
 }
 
 /** A user without the password hash. */

@@ -1,6 +1,8 @@
 import { Type } from 'typebox';
 import { RELEASE_MODES, ROLES, TOKEN_SCOPES } from '../auth/actor.js';
+import { OUTCOME_CODES } from '../core/outcomes.js';
 import { ITEM_STATUSES, REASONS } from '../core/types.js';
+import { JOB_ACTIONS, JOB_STATES } from '../store/job-store.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
@@ -24,6 +26,7 @@ const ItemErrorSchema = Type.Object({
   detail: Type.String(),
   at: Type.String({ format: 'date-time' }),
   reply: Type.Optional(Type.String()),
+  attempts: Type.Optional(Type.Integer()),
 });
 
 export const ItemSchema = Type.Object(
@@ -49,6 +52,8 @@ export const ItemSchema = Type.Object(
         by: Type.String(),
         at: Type.String({ format: 'date-time' }),
         reply: Type.String(),
+        attempts: Type.Optional(Type.Integer()),
+        jobId: Type.Optional(Type.String()),
       }),
     ),
     lastError: Nullable(ItemErrorSchema),
@@ -92,6 +97,105 @@ export const ItemIdParams = Type.Object({
 export const errorResponses = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((status) => [status, Type.Ref('ErrorBody')]));
 
+export const OutcomeCodeSchema = Type.Enum([...OUTCOME_CODES], {
+  description: 'Stable outcome of one item; see docs/bulk.md.',
+});
+
+const CountersSchema = Type.Object(
+  Object.fromEntries(OUTCOME_CODES.map((code) => [code, Type.Integer()])) as Record<
+    (typeof OUTCOME_CODES)[number],
+    ReturnType<typeof Type.Integer>
+  >,
+);
+
+export const JobSchema = Type.Object(
+  {
+    id: Type.String(),
+    url: Type.String({ description: 'Where to read the job.' }),
+    action: Type.Enum([...JOB_ACTIONS]),
+    state: Type.Enum([...JOB_STATES]),
+    selection: Type.Union([
+      Type.Object({ kind: Type.Literal('ids') }),
+      Type.Object({ kind: Type.Literal('query'), query: Type.String() }),
+    ]),
+    options: Type.Object({ force: Type.Boolean(), recipients: Nullable(Type.Array(Type.String())) }),
+    owner: Type.Object({ id: Type.String(), label: Type.String() }),
+    total: Type.Integer({ description: 'Items in the selection (final once selectionComplete).' }),
+    selectionComplete: Type.Boolean(),
+    processed: Type.Integer({ description: 'Items with an outcome.' }),
+    counters: CountersSchema,
+    cursor: Type.Integer({ description: 'Every item up to this position has its outcome stored.' }),
+    cancelRequested: Type.Boolean(),
+    stats: Nullable(
+      Type.Object({
+        window: Type.Object({
+          initial: Type.Integer(),
+          current: Type.Integer(),
+          min: Type.Integer(),
+          max: Type.Integer(),
+          shrinks: Type.Integer(),
+          grows: Type.Integer(),
+        }),
+        throttled: Type.Integer(),
+        smtpTransactions: Type.Integer(),
+        elapsedMs: Type.Integer(),
+        itemsPerSecond: Type.Number(),
+      }),
+    ),
+    error: Nullable(Type.String()),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+    startedAt: Nullable(Type.String({ format: 'date-time' })),
+    finishedAt: Nullable(Type.String({ format: 'date-time' })),
+  },
+  { $id: 'Job' },
+);
+
+export const JobItemSchema = Type.Object(
+  {
+    seq: Type.Integer(),
+    itemId: Type.String(),
+    outcome: Nullable(
+      Type.Object({
+        code: OutcomeCodeSchema,
+        message: Type.String(),
+        status: Type.Optional(StatusSchema),
+        reply: Type.Optional(Type.String()),
+        attempts: Type.Optional(Type.Integer()),
+        at: Type.String({ format: 'date-time' }),
+      }),
+    ),
+  },
+  { $id: 'JobItem' },
+);
+
+export const CompatResultSchema = Type.Object(
+  {
+    success: Type.Boolean({ description: 'True only when every item succeeded.' }),
+    results: Type.Array(
+      Type.Object({
+        messageId: Type.String({ description: 'The item id (named as in the original API).' }),
+        success: Type.Literal(true),
+        status: Type.String(),
+      }),
+    ),
+    errors: Type.Array(
+      Type.Object({
+        messageId: Type.String({ description: 'The item id (named as in the original API).' }),
+        error: Type.String(),
+        code: OutcomeCodeSchema,
+        reply: Type.Optional(Type.String({ description: "The mail server's reply, for delivery errors." })),
+      }),
+    ),
+    summary: Type.Object({
+      requested: Type.Integer({ description: 'Distinct ids.' }),
+      succeeded: Type.Integer(),
+      failed: Type.Integer(),
+      duplicates: Type.Integer({ description: 'Repeated ids, processed once.' }),
+    }),
+  },
+  { $id: 'BulkResult' },
+);
 export const RoleSchema = Type.Enum([...ROLES]);
 export const ScopeSchema = Type.Enum([...TOKEN_SCOPES]);
 export const ReleaseModeSchema = Type.Enum([...RELEASE_MODES]);

@@ -170,3 +170,8 @@ export function canManageUser(
       return false;
   }
 }
+
+/** Whether the credential allows changing items at all (release, delete, bulk jobs). */
+export function mayChangeItems(actor: Actor): boolean {
+  return actor.scopes.includes('release');
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerAuditCommand } from './audit-command.js';
+import { registerBulkCommands } from './bulk-commands.js';
 import { registerDynamodbCommand } from './dynamodb-command.js';
 import { registerImportCommand } from './import-command.js';
 import { registerPurgeCommand } from './purge-command.js';
@@ -14,6 +15,7 @@ const program = new Command()
   .version('0.1.0');
 
 registerServeCommand(program);
+registerBulkCommands(program);
 registerUserCommand(program);
 registerTokenCommand(program);
 registerAuditCommand(program);

@@ -259,6 +259,114 @@ export const CONFIG_KEYS = [
       'How long an item may stay in `releasing`; after that a crashed attempt is marked interrupted.',
   },
   {
+    path: 'release.attempts',
+    env: 'LAZARET_RELEASE_ATTEMPTS',
+    type: { kind: 'int', min: 1, max: 20 },
+    default: 3,
+    description:
+      'SMTP attempts per release: a 4xx answer (or no answer) is retried with exponential back-off until this many attempts were made; then the item is `delivery_deferred`. The whole back-off must stay under half of `release.leaseMs`.',
+  },
+  {
+    path: 'release.retryBaseMs',
+    env: 'LAZARET_RELEASE_RETRY_BASE_MS',
+    type: { kind: 'int', min: 1, max: 600_000 },
+    default: 2000,
+    description:
+      'Wait before the second attempt; each further attempt waits twice as long as the one before.',
+  },
+  {
+    path: 'release.sweepIntervalMs',
+    env: 'LAZARET_RELEASE_SWEEP_INTERVAL_MS',
+    type: { kind: 'int', min: 100, max: 3_600_000 },
+    default: 30_000,
+    description:
+      'How often `serve` looks for items left in `releasing` after their lease ended (a crashed process) and marks them `interrupted`.',
+  },
+  {
+    path: 'bulk.syncLimit',
+    env: 'LAZARET_BULK_SYNC_LIMIT',
+    type: { kind: 'int', min: 1, max: 100_000 },
+    default: 1000,
+    description:
+      'Most distinct ids that POST /api/quarantine/release and /delete process inside the request; more become a job (202).',
+  },
+  {
+    path: 'bulk.maxIds',
+    env: 'LAZARET_BULK_MAX_IDS',
+    type: { kind: 'int', min: 1, max: 1_000_000 },
+    default: 100_000,
+    description: 'Most ids accepted in one request; larger selections are made with a search query.',
+  },
+  {
+    path: 'bulk.window',
+    env: 'LAZARET_BULK_WINDOW',
+    type: { kind: 'int', min: 1, max: 10_000 },
+    default: 256,
+    description:
+      'Most items in flight in one bulk action or job (the sliding window); it shrinks on store throttling and grows back to this.',
+  },
+  {
+    path: 'bulk.storeConcurrency',
+    env: 'LAZARET_BULK_STORE_CONCURRENCY',
+    type: { kind: 'int', min: 1, max: 256 },
+    default: 4,
+    description:
+      'Most store calls at once per bulk action or job (SMTP concurrency is `relay.maxConnections`).',
+  },
+  {
+    path: 'bulk.storeBatchSize',
+    env: 'LAZARET_BULK_STORE_BATCH_SIZE',
+    type: { kind: 'int', min: 1, max: 1000 },
+    default: 100,
+    description: 'Most item writes coalesced into one store call.',
+  },
+  {
+    path: 'bulk.storeLingerMs',
+    env: 'LAZARET_BULK_STORE_LINGER_MS',
+    type: { kind: 'int', min: 0, max: 1000 },
+    default: 5,
+    description:
+      'How long an item write waits for others to join its store call (group commit: each durable commit costs a disk sync or a round trip).',
+  },
+  {
+    path: 'bulk.throttleTries',
+    env: 'LAZARET_BULK_THROTTLE_TRIES',
+    type: { kind: 'int', min: 1, max: 100 },
+    default: 10,
+    description:
+      'Tries of a store call answered with a throttling signal before its items end `store_error`.',
+  },
+  {
+    path: 'bulk.throttleBackoffMs',
+    env: 'LAZARET_BULK_THROTTLE_BACKOFF_MS',
+    type: { kind: 'int', min: 1, max: 60_000 },
+    default: 50,
+    description: 'First back-off after a throttling signal; it doubles with each further one (with jitter).',
+  },
+  {
+    path: 'jobs.concurrency',
+    env: 'LAZARET_JOBS_CONCURRENCY',
+    type: { kind: 'int', min: 1, max: 64 },
+    default: 2,
+    description: 'Most jobs one `serve` process runs at once.',
+  },
+  {
+    path: 'jobs.leaseMs',
+    env: 'LAZARET_JOBS_LEASE_MS',
+    type: { kind: 'int', min: 1000, max: 3_600_000 },
+    default: 30_000,
+    description:
+      'Lease of a running job, renewed while it runs; a job whose process died is taken over by another worker this long after its last renewal.',
+  },
+  {
+    path: 'jobs.pollMs',
+    env: 'LAZARET_JOBS_POLL_MS',
+    type: { kind: 'int', min: 10, max: 60_000 },
+    default: 1000,
+    description:
+      'How often an idle worker looks for runnable jobs (jobs created by the same process start at once).',
+  },
+  {
     path: 'store.backend',
     env: 'LAZARET_STORE',
     type: { kind: 'enum', values: ['sqlite', 'dynamodb'] },

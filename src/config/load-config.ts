@@ -41,7 +41,18 @@ export interface Config {
     maxConnections: number;
     timeoutMs: number;
   };
-  release: { leaseMs: number };
+  release: { leaseMs: number; attempts: number; retryBaseMs: number; sweepIntervalMs: number };
+  bulk: {
+    syncLimit: number;
+    maxIds: number;
+    window: number;
+    storeConcurrency: number;
+    storeBatchSize: number;
+    storeLingerMs: number;
+    throttleTries: number;
+    throttleBackoffMs: number;
+  };
+  jobs: { concurrency: number; leaseMs: number; pollMs: number };
   store: { backend: 'sqlite' | 'dynamodb' };
   aws: { region?: string };
   dynamodb: {
@@ -273,6 +284,16 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       (each) => each.path === (result.http.tlsCert ? 'http.tlsKey' : 'http.tlsCert'),
     )!;
     throw invalid(key, 'missing', 'http.tlsCert and http.tlsKey must be given together');
+  }
+  // Back-off between delivery attempts happens under the item's lease; if the lease could end first,
+  // the sweeper would mark a release still in progress as interrupted.
+  const backoffMs = result.release.retryBaseMs * (2 ** (result.release.attempts - 1) - 1);
+  if (backoffMs * 2 > result.release.leaseMs) {
+    throw new LazaretError(
+      'config_invalid',
+      `Invalid configuration release.attempts / release.retryBaseMs: their back-off (${backoffMs} ms in all) must stay under half of release.leaseMs (${result.release.leaseMs} ms)`,
+      { key: 'release.attempts', env: 'LAZARET_RELEASE_ATTEMPTS' },
+    );
   }
   return result;
 }

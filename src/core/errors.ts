@@ -7,6 +7,7 @@
 export const ERROR_CATALOGUE = {
   validation_error: { http: 400, smtp: '501 5.5.4', retryable: false },
   bad_cursor: { http: 400, smtp: '501 5.5.4', retryable: false },
+  bad_query: { http: 400, smtp: '501 5.5.4', retryable: false },
   unauthenticated: { http: 401, smtp: '530 5.7.0', retryable: false },
   invalid_credentials: { http: 401, smtp: '535 5.7.8', retryable: false },
   forbidden: { http: 403, smtp: '550 5.7.1', retryable: false },
@@ -22,6 +23,8 @@ export const ERROR_CATALOGUE = {
   user_exists: { http: 409, smtp: '550 5.7.1', retryable: false },
   conflict: { http: 409, smtp: '451 4.7.1', retryable: true },
   interrupted: { http: 409, smtp: '451 4.7.1', retryable: false },
+  cancelled: { http: 409, smtp: '451 4.7.1', retryable: false },
+  idempotency_conflict: { http: 409, smtp: '451 4.7.1', retryable: false },
   delivery_deferred: { http: 502, smtp: '451 4.4.0', retryable: true },
   delivery_rejected: { http: 502, smtp: '550 5.7.1', retryable: false },
   message_too_large: { http: 413, smtp: '552 5.3.4', retryable: false },
@@ -68,11 +71,34 @@ export function isLazaretError(error: unknown, code?: ErrorCode): error is Lazar
   return error instanceof LazaretError && (code === undefined || error.code === code);
 }
 
-/** Wraps an unexpected failure of a storage backend, keeping the cause for the logs. */
+/** SQLite's "database is busy/locked" after busy_timeout: the embedded store's overload signal. */
+const SQLITE_OVERLOAD_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_BUSY_SNAPSHOT']);
+
+/**
+ * Wraps an unexpected failure of a storage backend, keeping the cause for the logs. Overload signals
+ * (SQLite busy) become `store_throttled`, which the bulk engine answers by backing off; each backend
+ * maps its own throttling errors the same way (see ItemStore).
+ */
 export function storeError(operation: string, cause: unknown): LazaretError {
   if (cause instanceof LazaretError) return cause;
   const reason = cause instanceof Error ? cause.message : String(cause);
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && SQLITE_OVERLOAD_CODES.has(code)) {
+    return new LazaretError(
+      'store_throttled',
+      `Storage is overloaded during ${operation}: ${reason}`,
+      undefined,
+      {
+        cause,
+      },
+    );
+  }
   return new LazaretError('store_error', `Storage failed during ${operation}: ${reason}`, undefined, {
     cause,
   });
+}
+
+/** Whether a failure is a store's throttling/overload signal, after which a caller should back off. */
+export function isThrottling(error: unknown): boolean {
+  return isLazaretError(error, 'store_throttled');
 }

@@ -63,6 +63,8 @@ export interface ItemError {
   at: Timestamp;
   /** SMTP reply from the downstream server, when the error came from one. */
   reply?: string;
+  /** SMTP attempts made before giving up, for delivery errors. */
+  attempts?: number;
 }
 
 export interface ReleaseInfo {
@@ -70,6 +72,10 @@ export interface ReleaseInfo {
   by: string;
   at: Timestamp;
   reply: string;
+  /** SMTP attempts it took (4xx answers are retried with back-off). */
+  attempts?: number;
+  /** The bulk job that released it, if one did. */
+  jobId?: string;
 }
 
 export interface Lease {

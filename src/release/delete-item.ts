@@ -1,14 +1,24 @@
 import type { Logger } from 'pino';
-import { LazaretError } from '../core/errors.js';
-import type { QuarantineItem } from '../core/types.js';
+import { canSee } from '../auth/access-policy.js';
+import { type Actor, systemActor } from '../auth/actor.js';
+import type { ItemOutcome } from '../core/outcomes.js';
+import type { Lease, QuarantineItem } from '../core/types.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { ItemStore } from '../store/item-store.js';
+import type { TransitionPort } from './bulk/store-batcher.js';
+import { markInterrupted, outcomeError } from './release-item.js';
 
 export interface DeleteDeps {
   items: ItemStore;
   blobs: BlobStore;
   logger: Logger;
   now: () => Date;
+}
+
+export interface DeleteRequest {
+  actor: Actor;
+  /** Leases of a worker known to be gone (a job taken over), treated as expired. */
+  isAbandonedLease?: (lease: Lease) => boolean;
 }
 
 /**
@@ -24,34 +34,83 @@ export async function removeBlobIfUnreferenced(deps: DeleteDeps, messageId: stri
   return true;
 }
 
+function outcome(
+  item: QuarantineItem | null,
+  itemId: string,
+  code: ItemOutcome['code'],
+  message: string,
+): ItemOutcome {
+  return { itemId, code, message, ...(item ? { status: item.status, tenant: item.tenant } : {}) };
+}
+
 /**
- * Deletes one item: a conditional move to `deleted` that keeps a tombstone (for history and for
- * answering `already_deleted`), then removes the raw message if this was its last live item.
+ * Deletes one item with a conditional move to `deleted` that keeps a tombstone (for history and for
+ * answering `already_deleted`). The caller removes the raw message afterwards (once per message).
+ * `item` is the item as read (undefined: read it here). A lost race is judged again, once.
  */
-export async function deleteItem(deps: DeleteDeps, id: string): Promise<QuarantineItem> {
-  const item = await deps.items.getItem(id);
-  if (!item) throw new LazaretError('not_found', 'No such item.', { itemId: id });
-  if (item.status === 'deleted' || item.status === 'expired') {
-    throw new LazaretError('already_deleted', 'The item was deleted already.', { itemId: id });
-  }
-  if (item.status === 'releasing') {
-    throw new LazaretError('conflict', 'The item is being released right now; try again when it is done.', {
-      itemId: id,
-    });
-  }
-  const result = await deps.items.transition(
-    id,
-    { status: [item.status], version: item.version },
-    { status: 'deleted', at: deps.now().toISOString(), lease: null },
-  );
-  if (!result.ok) {
-    if (result.current?.status === 'deleted') {
-      throw new LazaretError('already_deleted', 'The item was deleted already.', { itemId: id });
+export async function deleteOne(
+  port: TransitionPort,
+  deps: DeleteDeps,
+  itemId: string,
+  item: QuarantineItem | null | undefined,
+  request: DeleteRequest,
+): Promise<{ outcome: ItemOutcome; item: QuarantineItem | null }> {
+  let current = item === undefined ? await deps.items.getItem(itemId) : item;
+  for (let round = 0; round < 3; round += 1) {
+    if (!current || !canSee(request.actor, current)) {
+      return { outcome: outcome(null, itemId, 'not_found', 'No such item.'), item: null };
     }
-    throw new LazaretError('conflict', 'The item changed while it was being deleted; try again.', {
-      itemId: id,
-    });
+    if (current.status === 'deleted' || current.status === 'expired') {
+      return {
+        outcome: outcome(current, itemId, 'already_deleted', 'The item was deleted already.'),
+        item: current,
+      };
+    }
+    const now = deps.now();
+    if (current.status === 'releasing') {
+      const ended =
+        current.lease === null ||
+        current.lease.until <= now.toISOString() ||
+        (request.isAbandonedLease?.(current.lease) ?? false);
+      if (!ended) {
+        return {
+          outcome: outcome(
+            current,
+            itemId,
+            'conflict',
+            'The item is being released right now; try again when it is done.',
+          ),
+          item: current,
+        };
+      }
+      current = await markInterrupted(port, deps, current);
+      continue;
+    }
+    const result = await port.transition(
+      itemId,
+      { status: [current.status], version: current.version },
+      { status: 'deleted', at: now.toISOString(), lease: null },
+    );
+    if (result.ok) return { outcome: outcome(result.item, itemId, 'ok', 'Deleted.'), item: result.item };
+    current = result.current;
   }
-  await removeBlobIfUnreferenced(deps, item.messageId);
+  return {
+    outcome: outcome(current, itemId, 'conflict', 'The item changed while it was being deleted; try again.'),
+    item: current,
+  };
+}
+
+/**
+ * Deletes one item (the same steps a bulk delete runs for each), then removes the raw message if
+ * this was its last live item. Answers the tombstone; any other outcome rejects with its code.
+ */
+export async function deleteItem(
+  deps: DeleteDeps,
+  id: string,
+  actor: Actor = systemActor('cli'),
+): Promise<QuarantineItem> {
+  const result = await deleteOne(deps.items, deps, id, undefined, { actor });
+  if (result.outcome.code !== 'ok' || !result.item) throw outcomeError(result.outcome);
+  await removeBlobIfUnreferenced(deps, result.item.messageId);
   return result.item;
 }

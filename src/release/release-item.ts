@@ -1,12 +1,25 @@
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { LazaretError } from '../core/errors.js';
-import type { QuarantineItem } from '../core/types.js';
+import { type AccessRules, canSee, DEFAULT_ACCESS_RULES, decideItem } from '../auth/access-policy.js';
+import type { Actor } from '../auth/actor.js';
+import type { Config } from '../config/load-config.js';
+import { isLazaretError, LazaretError } from '../core/errors.js';
+import type { ItemOutcome } from '../core/outcomes.js';
+import type { Lease, QuarantineItem } from '../core/types.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { ItemStore } from '../store/item-store.js';
+import type { Limiter } from './bulk/limiter.js';
+import type { TransitionPort } from './bulk/store-batcher.js';
 import type { SmtpRelay } from './smtp-relay.js';
 
+/** How 4xx answers are retried: `attempts` in all, waiting retryBaseMs, then twice that, and so on. */
+export interface DeliveryPolicy {
+  attempts: number;
+  retryBaseMs: number;
+}
+
 export interface ReleaseDeps {
+  config: Pick<Config, 'access'>;
   items: ItemStore;
   blobs: BlobStore;
   relay: SmtpRelay;
@@ -14,30 +27,60 @@ export interface ReleaseDeps {
   now: () => Date;
   nodeName: string;
   leaseMs: number;
+  delivery: DeliveryPolicy;
+  /** Bounds SMTP transactions in flight across the process (the relay pool's size). */
+  smtpLimiter: Limiter;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** What a release is asked to do, the same for one item and for a bulk action. */
+export interface ReleaseRequest {
+  actor: Actor;
+  /** Send again although released already or interrupted before. */
+  force: boolean;
+  /** Deliver to these addresses instead of each item's recipient. */
+  recipients: string[] | null;
+  /** Written into each claimed item's lease: who is sending it. */
+  leaseOwner: string;
+  /** Leases of a worker known to be gone (a job taken over), treated as expired. */
+  isAbandonedLease?: (lease: Lease) => boolean;
+  /** The job doing the release, recorded in the item's release info. */
+  jobId?: string;
+  /** The configurable access rules (who may release malware). */
+  rules?: AccessRules;
+  /** Approving a request: only an item in `release_requested` is released. */
+  onlyRequested?: boolean;
 }
 
 export interface ReleaseOptions {
-  /** Who releases: a user, a token or a job; written to the trace header and release info. */
-  actor: string;
-  /** Send again although the item was released already or its last attempt was interrupted. */
   force?: boolean;
-  /** Deliver to these addresses instead of the item's recipient. */
   recipients?: string[];
   /** Approving a request: release only an item in `release_requested` (else `not_requested`). */
   onlyRequested?: boolean;
 }
 
-/** The raw message with one `X-Lazaret-Release` trace header in front; the original bytes follow unchanged. */
-export async function releaseStream(
-  blobs: BlobStore,
-  item: QuarantineItem,
-  actor: string,
-  at: string,
-): Promise<Readable> {
-  const body = await blobs.get(item.messageId);
-  const trace = Buffer.from(
-    `X-Lazaret-Release: item=${item.id}; by=${actor.replace(/[\r\n;]/g, ' ')}; at=${at}\r\n`,
-  );
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** One trace header naming the released items; folded so no line passes SMTP's 998-octet limit. */
+export function traceHeader(itemIds: readonly string[], actorLabel: string, at: string): Buffer {
+  const lines: string[] = [];
+  let line = 'X-Lazaret-Release: item=';
+  itemIds.forEach((id, index) => {
+    const piece = `${id}${index < itemIds.length - 1 ? ',' : ';'}`;
+    if (line.length + piece.length > 900) {
+      lines.push(line);
+      line = ' ';
+    }
+    line += piece;
+  });
+  line += ` by=${actorLabel.replace(/[\r\n;]/g, ' ')}; at=${at}`;
+  lines.push(line);
+  return Buffer.from(`${lines.join('\r\n')}\r\n`);
+}
+
+/** The raw message with the trace header in front; the original bytes follow unchanged. */
+export async function releaseStream(blobs: BlobStore, messageId: string, trace: Buffer): Promise<Readable> {
+  const body = await blobs.get(messageId);
   return Readable.from(
     (async function* () {
       yield trace;
@@ -46,17 +89,43 @@ export async function releaseStream(
   );
 }
 
-function leaseExpired(item: QuarantineItem, now: Date): boolean {
-  return item.lease === null || item.lease.until <= now.toISOString();
+function leaseEnded(
+  item: QuarantineItem,
+  now: Date,
+  request: { isAbandonedLease?: (lease: Lease) => boolean },
+) {
+  if (item.lease === null || item.lease.until <= now.toISOString()) return true;
+  return request.isAbandonedLease?.(item.lease) ?? false;
+}
+
+function outcome(
+  item: QuarantineItem | null,
+  itemId: string,
+  code: ItemOutcome['code'],
+  message: string,
+  extra: Partial<ItemOutcome> = {},
+): ItemOutcome {
+  return {
+    itemId,
+    code,
+    message,
+    ...(item ? { status: item.status, tenant: item.tenant } : {}),
+    ...extra,
+  };
 }
 
 /**
  * An item left in `releasing` by an attempt whose lease ran out (its process died) goes back to
  * quarantine marked interrupted: it may have been delivered, so it is never resent without `force`.
+ * Answers the item as it is afterwards (also when someone else changed it first).
  */
-export async function markInterrupted(deps: ReleaseDeps, item: QuarantineItem): Promise<QuarantineItem> {
+export async function markInterrupted(
+  port: TransitionPort,
+  deps: { logger: Logger; now: () => Date },
+  item: QuarantineItem,
+): Promise<QuarantineItem | null> {
   const at = deps.now().toISOString();
-  const result = await deps.items.transition(
+  const result = await port.transition(
     item.id,
     { status: ['releasing'], version: item.version },
     {
@@ -74,140 +143,352 @@ export async function markInterrupted(deps: ReleaseDeps, item: QuarantineItem): 
     deps.logger.warn({ event: 'RELEASE_INTERRUPTED', itemId: item.id, owner: item.lease?.owner });
     return result.item;
   }
-  if (!result.current) throw new LazaretError('not_found', 'No such item.');
   return result.current;
 }
 
-function refuseUnlessReleasable(item: QuarantineItem, force: boolean): void {
+/** Why an item the actor can see cannot be claimed for release now, or null when it can. */
+function refusal(item: QuarantineItem, request: ReleaseRequest, now: Date): ItemOutcome | null {
+  const decision = decideItem(request.actor, item, 'release', request.rules ?? DEFAULT_ACCESS_RULES);
+  if (!decision.allowed) return outcome(item, item.id, decision.code, decision.reason);
+  if (request.onlyRequested && item.status !== 'release_requested') {
+    return outcome(item, item.id, 'conflict', 'No release of this item is waiting for a decision.');
+  }
   if (item.status === 'deleted' || item.status === 'expired') {
-    throw new LazaretError('already_deleted', 'The item was deleted; its message is gone.', {
-      itemId: item.id,
+    return outcome(item, item.id, 'already_deleted', 'The item was deleted; its message is gone.');
+  }
+  if (item.status === 'released' && request.jobId !== undefined && item.release?.jobId === request.jobId) {
+    // Released by an earlier run of this same job whose outcome was not stored before it stopped.
+    return outcome(item, item.id, 'ok', 'Released.', {
+      reply: item.release.reply,
+      ...(item.release.attempts ? { attempts: item.release.attempts } : {}),
     });
   }
-  if (item.status === 'released' && !force) {
-    throw new LazaretError('already_released', 'The item was released already; use force to send it again.', {
-      itemId: item.id,
-      release: item.release,
-    });
-  }
-  if (item.status === 'releasing') {
-    throw new LazaretError('conflict', 'The item is being released right now.', { itemId: item.id });
-  }
-  if (item.lastError?.code === 'interrupted' && !force) {
-    throw new LazaretError(
-      'interrupted',
-      'An earlier release of this item was interrupted and may have been delivered; use force to send it again.',
-      { itemId: item.id, lastError: item.lastError },
+  if (item.status === 'released' && !request.force) {
+    return outcome(
+      item,
+      item.id,
+      'already_released',
+      'The item was released already; use force to send it again.',
+      {
+        ...(item.release ? { reply: item.release.reply } : {}),
+      },
     );
   }
+  if (item.status === 'releasing' && !leaseEnded(item, now, request)) {
+    return outcome(item, item.id, 'conflict', 'The item is being released right now.');
+  }
+  if (item.status !== 'releasing' && item.lastError?.code === 'interrupted' && !request.force) {
+    return outcome(
+      item,
+      item.id,
+      'interrupted',
+      'An earlier release of this item was interrupted and may have been delivered; use force to send it again.',
+    );
+  }
+  return null;
+}
+
+export type ClaimResult = { claimed: QuarantineItem } | { outcome: ItemOutcome };
+
+/**
+ * Claims one item for release with a lease (a conditional write, so two callers can never both
+ * send it). `item` is the item as read (undefined: read it here). A claim that loses a race is
+ * judged again on the item as it is now, once.
+ */
+export async function claimForRelease(
+  port: TransitionPort,
+  deps: { items: ItemStore; logger: Logger; now: () => Date; leaseMs: number },
+  itemId: string,
+  item: QuarantineItem | null | undefined,
+  request: ReleaseRequest,
+): Promise<ClaimResult> {
+  let current = item === undefined ? await deps.items.getItem(itemId) : item;
+  for (let round = 0; round < 3; round += 1) {
+    if (!current || !canSee(request.actor, current))
+      return { outcome: outcome(null, itemId, 'not_found', 'No such item.') };
+    const now = deps.now();
+    const refused = refusal(current, request, now);
+    if (refused) return { outcome: refused };
+    if (current.status === 'releasing') {
+      current = await markInterrupted(port, deps, current);
+      continue;
+    }
+    const claim = await port.transition(
+      itemId,
+      { status: [current.status], version: current.version },
+      {
+        status: 'releasing',
+        at: now.toISOString(),
+        lease: { owner: request.leaseOwner, until: new Date(now.getTime() + deps.leaseMs).toISOString() },
+      },
+    );
+    if (claim.ok) return { claimed: claim.item };
+    current = claim.current;
+  }
+  return {
+    outcome: outcome(current, itemId, 'conflict', 'The item changed while it was being claimed; try again.'),
+  };
+}
+
+/** How the downstream answered for one item after all attempts. */
+export type DeliveryVerdict =
+  | {
+      kind: 'accepted';
+      to: string[];
+      reply: string;
+      attempts: number;
+      refused: { recipient: string; reply: string }[];
+    }
+  | { kind: 'delivery_deferred' | 'delivery_rejected' | 'store_error'; reply: string; attempts: number };
+
+type RecipientState =
+  | { state: 'accepted'; reply: string; attempt: number }
+  | { state: 'rejected'; reply: string; attempt: number }
+  | { state: 'pending'; reply: string };
+
+/**
+ * Delivers claimed items of ONE message in one SMTP transaction per attempt (all their recipients
+ * together) and maps the per-recipient answers back to the items. 4xx answers (and failures to
+ * connect) are retried for the recipients concerned with exponential back-off; 5xx answers are final.
+ */
+export async function deliverClaimed(
+  deps: ReleaseDeps,
+  claimed: readonly QuarantineItem[],
+  request: ReleaseRequest,
+  counters: { smtpTransactions: number } = { smtpTransactions: 0 },
+): Promise<Map<string, DeliveryVerdict>> {
+  const first = claimed[0]!;
+  const recipientsOf = (item: QuarantineItem) => request.recipients ?? [item.recipient];
+  const states = new Map<string, RecipientState>();
+  for (const item of claimed)
+    for (const address of recipientsOf(item))
+      states.set(address.toLowerCase(), { state: 'pending', reply: '' });
+  const at = deps.now().toISOString();
+  const trace = traceHeader(
+    claimed.map((item) => item.id),
+    request.actor.label,
+    at,
+  );
+  const sleep = deps.sleep ?? defaultSleep;
+  const verdicts = new Map<string, DeliveryVerdict>();
+  let attempts = 0;
+
+  for (let attempt = 1; attempt <= deps.delivery.attempts; attempt += 1) {
+    const pending = [...states].filter(([, state]) => state.state === 'pending').map(([address]) => address);
+    if (pending.length === 0) break;
+    if (attempt > 1) await sleep(deps.delivery.retryBaseMs * 2 ** (attempt - 2));
+    attempts = attempt;
+    counters.smtpTransactions += 1;
+    let result: Awaited<ReturnType<SmtpRelay['deliver']>>;
+    try {
+      result = await deps.smtpLimiter.run(async () => {
+        const raw = await releaseStream(deps.blobs, first.messageId, trace);
+        return deps.relay.deliver({ from: first.sender, to: pending, raw });
+      });
+    } catch (error) {
+      const reply = `Could not read the stored message: ${(error as Error).message}`;
+      deps.logger.error({ event: 'RELEASE_BLOB_UNREADABLE', messageId: first.messageId, err: error });
+      for (const item of claimed) verdicts.set(item.id, { kind: 'store_error', reply, attempts: attempt });
+      return verdicts;
+    }
+    const refusedBy = new Map(result.refused.map((refusal) => [refusal.recipient.toLowerCase(), refusal]));
+    for (const address of pending) {
+      const refusal = refusedBy.get(address);
+      if (refusal) {
+        states.set(
+          address,
+          refusal.responseCode >= 500
+            ? { state: 'rejected', reply: refusal.reply, attempt }
+            : { state: 'pending', reply: refusal.reply },
+        );
+      } else if (result.kind === 'accepted') {
+        states.set(address, { state: 'accepted', reply: result.reply, attempt });
+      } else {
+        states.set(
+          address,
+          result.temporary
+            ? { state: 'pending', reply: result.reply }
+            : { state: 'rejected', reply: result.reply, attempt },
+        );
+      }
+    }
+  }
+
+  for (const item of claimed) {
+    const mine = recipientsOf(item).map((address) => [address, states.get(address.toLowerCase())!] as const);
+    const accepted = mine.filter(([, state]) => state.state === 'accepted');
+    const others = mine.filter(([, state]) => state.state !== 'accepted');
+    if (accepted.length > 0) {
+      verdicts.set(item.id, {
+        kind: 'accepted',
+        to: accepted.map(([address]) => address),
+        reply: accepted[0]![1].reply,
+        attempts: Math.max(...accepted.map(([, state]) => (state as { attempt: number }).attempt)),
+        refused: others.map(([recipient, state]) => ({ recipient, reply: state.reply })),
+      });
+      continue;
+    }
+    const deferred = others.find(([, state]) => state.state === 'pending');
+    const [, decisive] = deferred ?? others[0]!;
+    verdicts.set(item.id, {
+      kind: deferred ? 'delivery_deferred' : 'delivery_rejected',
+      reply: decisive.reply,
+      attempts: deferred ? attempts : (decisive as { attempt: number }).attempt,
+    });
+  }
+  return verdicts;
 }
 
 /**
- * Releases one item: claims it with a lease (a conditional write, so two callers cannot both send),
- * delivers the raw message to the relay, and marks it released only if the relay answered 2xx.
- * A refusal leaves it quarantined with the reply in lastError and rejects with
- * `delivery_rejected` (5xx) or `delivery_deferred` (4xx or no answer).
+ * Records how delivery went: `released` only after a 2xx; otherwise back where it was (quarantined,
+ * or released for a forced resend) with the reply in lastError.
  */
-export async function releaseItem(
-  deps: ReleaseDeps,
-  id: string,
-  options: ReleaseOptions,
-): Promise<QuarantineItem> {
-  let item = await deps.items.getItem(id);
-  if (!item) throw new LazaretError('not_found', 'No such item.', { itemId: id });
-  if (options.onlyRequested && item.status !== 'release_requested') {
-    throw new LazaretError('not_requested', 'No release of this item is waiting for a decision.', {
-      itemId: id,
-    });
-  }
-  if (item.status === 'releasing' && leaseExpired(item, deps.now())) item = await markInterrupted(deps, item);
-  refuseUnlessReleasable(item, options.force ?? false);
-
-  const claimedAt = deps.now();
-  const claim = await deps.items.transition(
-    id,
-    { status: [item.status], version: item.version },
-    {
-      status: 'releasing',
-      at: claimedAt.toISOString(),
-      lease: { owner: deps.nodeName, until: new Date(claimedAt.getTime() + deps.leaseMs).toISOString() },
-    },
-  );
-  if (!claim.ok) {
-    if (claim.current) refuseUnlessReleasable(claim.current, options.force ?? false);
-    throw new LazaretError('conflict', 'The item changed while it was being released; try again.', {
-      itemId: id,
-    });
-  }
-
-  const to = options.recipients ?? [item.recipient];
-  const at = claimedAt.toISOString();
-  let result: Awaited<ReturnType<SmtpRelay['deliver']>>;
-  try {
-    const raw = await releaseStream(deps.blobs, claim.item, options.actor, at);
-    result = await deps.relay.deliver({ from: item.sender, to, raw });
-  } catch (error) {
-    result = {
-      kind: 'failed',
-      temporary: true,
-      responseCode: null,
-      reply: `Could not read the stored message: ${(error as Error).message}`,
-      refused: [],
-    };
-  }
-
-  const finishedAt = deps.now().toISOString();
-  // Once any recipient accepted, the message is out: record it as released so it is never sent twice.
-  if (result.kind === 'accepted' && result.accepted.length > 0) {
-    const partial = result.refused[0];
-    const done = await deps.items.transition(
-      id,
-      { status: ['releasing'], version: claim.item.version },
+export async function recordDelivery(
+  port: TransitionPort,
+  deps: { logger: Logger; now: () => Date },
+  claimed: QuarantineItem,
+  verdict: DeliveryVerdict,
+  request: ReleaseRequest,
+): Promise<{ outcome: ItemOutcome; item: QuarantineItem | null }> {
+  const at = deps.now().toISOString();
+  const expected = { status: ['releasing'] as const, version: claimed.version };
+  if (verdict.kind === 'accepted') {
+    const partial = verdict.refused[0];
+    const done = await port.transition(
+      claimed.id,
+      { ...expected, status: [...expected.status] },
       {
         status: 'released',
-        at: finishedAt,
+        at,
         lease: null,
         lastError: partial
           ? {
               code: 'delivery_rejected',
               detail: `Refused for ${partial.recipient}`,
-              at: finishedAt,
+              at,
               reply: partial.reply,
             }
           : null,
-        release: { to: result.accepted, by: options.actor, at: finishedAt, reply: result.reply },
+        release: {
+          to: verdict.to,
+          by: request.actor.label,
+          at,
+          reply: verdict.reply,
+          attempts: verdict.attempts,
+          ...(request.jobId ? { jobId: request.jobId } : {}),
+        },
       },
     );
     if (!done.ok) {
-      deps.logger.error({ event: 'RELEASE_RECORD_FAILED', itemId: id, reply: result.reply });
-      throw new LazaretError('conflict', 'Delivered, but the item changed meanwhile.', { itemId: id });
+      deps.logger.error({ event: 'RELEASE_RECORD_FAILED', itemId: claimed.id, reply: verdict.reply });
+      return {
+        outcome: outcome(done.current, claimed.id, 'conflict', 'Delivered, but the item changed meanwhile.', {
+          reply: verdict.reply,
+          attempts: verdict.attempts,
+        }),
+        item: done.current,
+      };
     }
-    deps.logger.info({ event: 'RELEASE_DELIVERED', itemId: id, to, reply: result.reply });
-    return done.item;
+    deps.logger.debug({
+      event: 'RELEASE_DELIVERED',
+      itemId: claimed.id,
+      to: verdict.to,
+      reply: verdict.reply,
+    });
+    return {
+      outcome: outcome(done.item, claimed.id, 'ok', 'Released.', {
+        reply: verdict.reply,
+        attempts: verdict.attempts,
+      }),
+      item: done.item,
+    };
   }
-
-  const refusal = result.kind === 'failed' ? result : result.refused[0]!;
-  const temporary =
-    result.kind === 'failed' ? result.temporary : result.refused.every((entry) => entry.responseCode < 500);
-  const code = temporary ? 'delivery_deferred' : 'delivery_rejected';
-  const reply = refusal.reply;
-  const back = await deps.items.transition(
-    id,
-    { status: ['releasing'], version: claim.item.version },
+  const back = await port.transition(
+    claimed.id,
+    { ...expected, status: [...expected.status] },
     {
-      status: claim.item.release ? 'released' : 'quarantined',
-      at: finishedAt,
+      status: claimed.release ? 'released' : 'quarantined',
+      at,
       lease: null,
-      lastError: { code, detail: reply, at: finishedAt, reply },
+      lastError: {
+        code: verdict.kind,
+        detail: verdict.reply,
+        at,
+        reply: verdict.reply,
+        attempts: verdict.attempts,
+      },
     },
   );
-  if (!back.ok) deps.logger.error({ event: 'RELEASE_RECORD_FAILED', itemId: id, reply });
-  deps.logger.warn({ event: 'RELEASE_REFUSED', itemId: id, code, reply });
-  throw new LazaretError(
-    code,
-    temporary
+  if (!back.ok)
+    deps.logger.error({ event: 'RELEASE_RECORD_FAILED', itemId: claimed.id, reply: verdict.reply });
+  deps.logger.warn({
+    event: 'RELEASE_REFUSED',
+    itemId: claimed.id,
+    code: verdict.kind,
+    reply: verdict.reply,
+  });
+  const message =
+    verdict.kind === 'delivery_deferred'
       ? 'The mail server deferred the message; it stays quarantined.'
-      : 'The mail server refused the message; it stays quarantined.',
-    { itemId: id, reply },
-  );
+      : verdict.kind === 'delivery_rejected'
+        ? 'The mail server refused the message; it stays quarantined.'
+        : 'The stored message could not be read; it stays quarantined.';
+  const item = back.ok ? back.item : back.current;
+  return {
+    outcome: outcome(item, claimed.id, verdict.kind, message, {
+      reply: verdict.reply,
+      attempts: verdict.attempts,
+    }),
+    item,
+  };
+}
+
+/** The error a single-item call answers for an outcome other than ok. */
+export function outcomeError(result: ItemOutcome): LazaretError {
+  const code = result.code === 'ok' ? 'internal_error' : result.code;
+  return new LazaretError(code, result.message, {
+    itemId: result.itemId,
+    ...(result.reply === undefined ? {} : { reply: result.reply }),
+    ...(result.attempts === undefined ? {} : { attempts: result.attempts }),
+  });
+}
+
+/** A store failure during one item becomes its `store_error` outcome instead of ending the whole run. */
+export function storeFailure(itemId: string, error: unknown): ItemOutcome {
+  if (isLazaretError(error) && (error.code === 'store_error' || error.code === 'store_throttled')) {
+    return { itemId, code: 'store_error', message: error.message };
+  }
+  throw error;
+}
+
+/**
+ * Releases one item: claim → deliver → record, the same steps a bulk release runs for each item.
+ * Answers the released item; any other outcome rejects with its code (see docs/errors.md).
+ */
+export async function releaseItem(
+  deps: ReleaseDeps,
+  id: string,
+  actor: Actor,
+  options: ReleaseOptions = {},
+): Promise<QuarantineItem> {
+  const request: ReleaseRequest = {
+    actor,
+    force: options.force ?? false,
+    recipients: options.recipients ?? null,
+    leaseOwner: deps.nodeName,
+    rules: { malwareRelease: deps.config.access.malwareRelease },
+    ...(options.onlyRequested ? { onlyRequested: true } : {}),
+  };
+  const item = await deps.items.getItem(id);
+  if (options.onlyRequested && item && canSee(actor, item) && item.status !== 'release_requested') {
+    throw new LazaretError('not_requested', 'No release of this item is waiting for a decision.', {
+      itemId: id,
+    });
+  }
+  const claim = await claimForRelease(deps.items, deps, id, item, request);
+  if ('outcome' in claim) throw outcomeError(claim.outcome);
+  const verdicts = await deliverClaimed(deps, [claim.claimed], request);
+  const recorded = await recordDelivery(deps.items, deps, claim.claimed, verdicts.get(id)!, request);
+  if (recorded.outcome.code !== 'ok' || !recorded.item) throw outcomeError(recorded.outcome);
+  return recorded.item;
 }

@@ -1,3 +1,4 @@
+import type { SearchTerm } from '../core/search-query.js';
 import type {
   ItemError,
   ItemStatus,
@@ -29,6 +30,13 @@ export interface ItemFilter {
   recipientIn?: readonly string[];
   /** Access scope: only items of these tenants (recipient domains). Empty matches nothing. */
   tenantIn?: readonly string[];
+  /**
+   * Parsed search terms (src/core/search-query.ts), all of which must hold; `termMatches` there is the
+   * reference semantics. A `message_id` term matches the item's message id or its message's
+   * Message-ID header. Status terms here narrow the `statuses` above (use `filterFromQuery` to turn a
+   * query's positive status terms into `statuses`).
+   */
+  terms?: readonly SearchTerm[];
 }
 
 /** Fields a list can be ordered by (ties are broken by id in the same direction). */
@@ -89,15 +97,29 @@ export interface TransitionExpectation {
   version?: number;
 }
 
+/** One conditional write of a batch; see ItemStore.transitionMany. */
+export interface TransitionRequest {
+  id: string;
+  expected: TransitionExpectation;
+  change: ItemChange;
+}
+
 export type TransitionResult =
   | { ok: true; item: QuarantineItem }
   /** The condition failed; `current` is the item as it is now, or null if it does not exist. */
   | { ok: false; current: QuarantineItem | null };
 
 /**
- * Items, message metadata and (in later issues) jobs, users, tokens and audit.
- * Every backend passes test/contract/item-store.contract.ts unchanged.
- * Methods reject with a `LazaretError` (`store_error` for backend failures, `bad_cursor` for foreign cursors).
+ * Items and message metadata. Every backend passes test/contract/item-store.contract.ts unchanged.
+ *
+ * Methods reject with a `LazaretError`:
+ * - `store_throttled` when the backend signals overload or throttling (DynamoDB
+ *   ProvisionedThroughputExceeded / ThrottlingException / RequestLimitExceeded, S3 SlowDown or 503,
+ *   SQLite SQLITE_BUSY after the busy timeout). The call may be retried after a back-off; the bulk
+ *   engine shrinks its window on it. Write methods that reject this way may have applied part of a
+ *   batch (see transitionMany).
+ * - `store_error` for any other backend failure;
+ * - `bad_cursor` for a cursor the store did not issue.
  */
 export interface ItemStore {
   /**
@@ -129,6 +151,23 @@ export interface ItemStore {
    */
   transition(id: string, expected: TransitionExpectation, change: ItemChange): Promise<TransitionResult>;
 
+  /**
+   * Many conditional writes in as few round trips as the backend allows. Each request is applied
+   * exactly as `transition` would apply it, independently of the others: the batch is NOT atomic, and
+   * one request failing its condition does not affect the rest. Results come in request order. Ids
+   * should be distinct; if one repeats, its requests are applied in order. If the call rejects (for
+   * example `store_throttled`), any subset of the requests may have been applied: a caller that retries
+   * must recognise its own earlier write in the `current` of a failed condition (status and lease as it
+   * wrote them, version one above what it expected).
+   */
+  transitionMany(requests: readonly TransitionRequest[]): Promise<TransitionResult[]>;
+
+  /**
+   * Items in `releasing` whose lease ended at or before `until`, oldest lease first, at most `limit`:
+   * attempts whose process died, for the sweeper to mark interrupted.
+   */
+  listExpiredLeases(until: Timestamp, limit: number): Promise<QuarantineItem[]>;
+
   /** Number of items of a message whose status still needs the raw message (see LIVE_STATUSES). */
   countLiveItems(messageId: string): Promise<number>;
 
@@ -158,6 +197,14 @@ export interface ItemStore {
    * blobs and then calls `markBlobsRemoved`, so an interrupted purge finds them again.
    */
   listUnreferencedMessages(afterId: string | null, limit: number): Promise<{ id: string; blobKey: string }[]>;
+
+  /**
+   * Of the given messages, those that no item in a live status (LIVE_STATUSES) needs any more and
+   * whose blob is not marked removed, with their blob keys; unknown ids are left out. Looks up many
+   * messages in as few round trips as the backend allows: the bulk engine removes the raw messages
+   * of a batch of deletes with one call of this, then `markBlobsRemoved`.
+   */
+  findUnreferencedMessages(messageIds: readonly string[]): Promise<{ id: string; blobKey: string }[]>;
 
   /** Marks the blobs of these messages as removed; unknown ids are ignored. Idempotent. */
   markBlobsRemoved(messageIds: readonly string[], at: Timestamp): Promise<void>;

@@ -6,6 +6,7 @@ import { ThrottleMonitor } from './aws/throttle-monitor.js';
 import type { BlobStore } from './blob-store.js';
 import { FsBlobStore } from './fs/fs-blob-store.js';
 import type { ItemStore } from './item-store.js';
+import type { JobStore } from './job-store.js';
 import { ListingStatsStore } from './listing-stats-store.js';
 import type { StatsStore } from './stats-store.js';
 import type { UserStore } from './user-store.js';
@@ -17,6 +18,7 @@ export interface Stores {
   blobs: BlobStore;
   /** Dashboard numbers: counters in the embedded store, a listing of the window on DynamoDB. */
   stats: StatsStore;
+  jobs: JobStore;
   /**
    * Throttled attempts of the AWS backends (counted also when the SDK's retries then succeeded): the
    * overload signal of DynamoDB and S3. Null for the embedded backends.
@@ -86,6 +88,7 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
     let audit: AuditStore;
     let users: UserStore;
     let stats: StatsStore;
+    let jobs: JobStore;
     let maintenance: StoreMaintenance | null = null;
     if (config.store.backend === 'dynamodb') {
       const { openDynamoStores } = await import('./dynamodb/open-dynamo-stores.js');
@@ -104,6 +107,18 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
       audit = dynamo.audit;
       users = dynamo.users;
       stats = new ListingStatsStore(items);
+      // Jobs stay in an embedded database of this node until the DynamoDB job store exists: they run
+      // here and survive a restart of this node, but another node neither sees nor takes them over.
+      const { openSqliteDatabase } = await import('./sqlite/sqlite-database.js');
+      const { SqliteJobStore } = await import('./sqlite/sqlite-job-store.js');
+      const jobsDb = openSqliteDatabase(join(config.dataDir, 'jobs.sqlite'));
+      opened.push({ close: () => void jobsDb.close() });
+      jobs = new SqliteJobStore(jobsDb);
+      options.logger?.warn({
+        event: 'JOBS_STORED_LOCALLY',
+        path: join(config.dataDir, 'jobs.sqlite'),
+        detail: 'DynamoDB has no job store yet: bulk jobs are kept on this node only.',
+      });
       // Small blobs inside SQLite are part of the embedded store; beside DynamoDB, fs means files only.
       if (!blobs) {
         blobs = files();
@@ -136,6 +151,7 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
       const { SqliteUserStore } = await import('./sqlite/sqlite-user-store.js');
       const { SqliteBlobStore } = await import('./sqlite/sqlite-blob-store.js');
       const { SqliteStatsStore } = await import('./sqlite/sqlite-stats-store.js');
+      const { SqliteJobStore } = await import('./sqlite/sqlite-job-store.js');
       const db = openSqliteDatabase(join(config.dataDir, 'lazaret.sqlite'));
       opened.push({ close: () => void db.close() });
       const commits = new GroupCommit(db);
@@ -144,6 +160,7 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
       audit = new SqliteAuditStore(db);
       users = new SqliteUserStore(db);
       stats = new SqliteStatsStore(db);
+      jobs = new SqliteJobStore(db);
       if (!blobs) {
         blobs = new SqliteBlobStore(db, commits, files(), config.blobs.inlineMaxBytes);
         opened.push(blobs);
@@ -156,6 +173,7 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
       users,
       blobs,
       stats,
+      jobs,
       throttle: usesAws ? throttle : null,
       maintenance,
       close: closeAll,

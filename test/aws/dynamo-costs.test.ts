@@ -6,7 +6,10 @@ import { Readable } from 'node:stream';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemActor } from '../../src/auth/actor.js';
+import { loadConfig } from '../../src/config/load-config.js';
 import { ingestMessage } from '../../src/ingest/ingest-message.js';
+import { Limiter } from '../../src/release/bulk/limiter.js';
 import { deleteItem } from '../../src/release/delete-item.js';
 import { releaseItem } from '../../src/release/release-item.js';
 import { SmtpRelay } from '../../src/release/smtp-relay.js';
@@ -135,6 +138,7 @@ describe('DynamoDB unit costs per operation (counted calls, priced by DynamoDB r
       timeoutMs: 10_000,
     });
     const deps = {
+      config: loadConfig({ env: {} }),
       items: releaser.store,
       blobs: blobs(),
       relay,
@@ -142,9 +146,11 @@ describe('DynamoDB unit costs per operation (counted calls, priced by DynamoDB r
       now: () => new Date(),
       nodeName: 'cost-node',
       leaseMs: 60_000,
+      delivery: { attempts: 1, retryBaseMs: 1 },
+      smtpLimiter: new Limiter(1),
     };
     const release = await measure('release one item (read, claim, mark released)', releaser.meter, () =>
-      releaseItem(deps, target!.id, { actor: 'tester' }),
+      releaseItem(deps, target!.id, systemActor('tester')),
     );
     relay.close();
     await measure(

@@ -1,91 +1,10 @@
-import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll } from 'vitest';
-import { newId } from '../../src/core/ids.js';
-import { DynamoAuditStore } from '../../src/store/dynamodb/dynamo-audit-store.js';
-import { connectDynamo, type DynamoConnection } from '../../src/store/dynamodb/dynamo-client.js';
-import { DynamoItemStore } from '../../src/store/dynamodb/dynamo-item-store.js';
-import { DynamoUserStore } from '../../src/store/dynamodb/dynamo-user-store.js';
-import { ensureTable } from '../../src/store/dynamodb/table-setup.js';
-import { S3BlobStore } from '../../src/store/s3/s3-blob-store.js';
-import {
-  EMULATOR_CREDENTIALS,
-  EMULATOR_REGION,
-  type Emulators,
-  startEmulators,
-} from '../support/aws-emulators.js';
 import { auditStoreContract } from './audit-store.contract.js';
 import { blobStoreContract } from './blob-store.contract.js';
 import { deleteItemContract } from './delete-item.contract.js';
+import { makeDynamoS3 } from './dynamodb-s3.stores.js';
 import { itemStoreContract } from './item-store.contract.js';
 import { retentionImportContract } from './retention-import.contract.js';
-import { type MakeStores, SimulatedCrash } from './stores.js';
 import { userStoreContract } from './user-store.contract.js';
-
-let emulators: Promise<Emulators> | undefined;
-afterAll(async () => {
-  if (emulators) await (await emulators).stop();
-});
-
-/** A fresh table and bucket per fixture; reopen = new clients over the same table and bucket. */
-const makeDynamoS3: MakeStores = async () => {
-  emulators ??= startEmulators();
-  const env = await emulators;
-  const table = `contract-${newId()}`;
-  const bucket = `contract-${newId().toLowerCase()}`;
-  const connections: DynamoConnection[] = [];
-  const closables: { close(): Promise<void> }[] = [];
-  const connect = () => {
-    const connection = connectDynamo({
-      table,
-      endpoint: env.dynamoEndpoint,
-      region: EMULATOR_REGION,
-      credentials: EMULATOR_CREDENTIALS,
-    });
-    connections.push(connection);
-    return connection;
-  };
-  const admin = connect();
-  await ensureTable(admin.client, table, { capacity: { mode: 'on-demand' }, pollIntervalMs: 10 });
-  await env.createBucket(bucket);
-  const open = () => {
-    const connection = connect();
-    const blobs = new S3BlobStore({
-      bucket,
-      endpoint: env.s3Endpoint,
-      region: EMULATOR_REGION,
-      forcePathStyle: true,
-      checksums: 'when_required',
-      credentials: EMULATOR_CREDENTIALS,
-      // The smallest part S3 allows, so that the 25 MB contract blob goes up in five parts.
-      partSize: 5 * 1024 * 1024,
-    });
-    closables.push(blobs);
-    return {
-      items: new DynamoItemStore({ connection, ownsConnection: false }),
-      audit: new DynamoAuditStore(connection),
-      users: new DynamoUserStore(connection),
-      blobs,
-    };
-  };
-  return {
-    ...open(),
-    reopen: async () => open(),
-    crashingItemStore: async (writes) =>
-      new DynamoItemStore({
-        connection: connect(),
-        ownsConnection: false,
-        itemBatchSize: 1,
-        afterItemWrites: (written) => {
-          if (written >= writes) throw new SimulatedCrash();
-        },
-      }),
-    cleanup: async () => {
-      for (const each of closables) await each.close();
-      await admin.client.send(new DeleteTableCommand({ TableName: table }));
-      for (const connection of connections) connection.close();
-    },
-  };
-};
 
 itemStoreContract('DynamoDB (dynalite)', makeDynamoS3);
 blobStoreContract('S3 (s3rver)', makeDynamoS3);

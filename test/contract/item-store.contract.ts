@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLazaretError } from '../../src/core/errors.js';
 import { newId } from '../../src/core/ids.js';
+import { parseSearchQuery, termMatches } from '../../src/core/search-query.js';
 import type { QuarantineItem } from '../../src/core/types.js';
 import type { ItemStore } from '../../src/store/item-store.js';
+import { filterFromQuery } from '../../src/store/query-filter.js';
 import { buildItems, buildMessage } from '../support/builders.js';
 import type { MakeStores, StoreFixture } from './stores.js';
 
@@ -357,6 +359,252 @@ export function itemStoreContract(backend: string, makeStores: MakeStores): void
           ),
         );
         expect(results.filter((result) => result.ok)).toHaveLength(1);
+      });
+    });
+
+    describe('many conditional writes at once', () => {
+      const at = '2026-11-20T00:00:00.000Z';
+      let items: QuarantineItem[];
+
+      beforeEach(async () => {
+        const message = buildMessage({
+          envelope: { mailFrom: 'a@example.com', rcptTo: ['a@many.test', 'b@many.test', 'c@many.test'] },
+        });
+        items = buildItems(message);
+        await store.putMessage(message, items);
+      });
+
+      it('applies each request on its own condition and answers in request order', async () => {
+        const [a, b, c] = items as [QuarantineItem, QuarantineItem, QuarantineItem];
+        const unknown = newId();
+        const lease = { owner: 'bulk-1', until: '2026-11-20T00:05:00.000Z' };
+        const results = await store.transitionMany([
+          {
+            id: c.id,
+            expected: { status: ['quarantined'], version: 1 },
+            change: { status: 'releasing', at, lease },
+          },
+          {
+            id: unknown,
+            expected: { status: ['quarantined'], version: 1 },
+            change: { status: 'deleted', at },
+          },
+          { id: a.id, expected: { status: ['quarantined'], version: 9 }, change: { status: 'deleted', at } },
+          { id: b.id, expected: { status: ['quarantined'], version: 1 }, change: { status: 'deleted', at } },
+        ]);
+        expect(results).toEqual([
+          { ok: true, item: { ...c, status: 'releasing', version: 2, lease, updatedAt: at } },
+          { ok: false, current: null },
+          { ok: false, current: a },
+          { ok: true, item: { ...b, status: 'deleted', version: 2, updatedAt: at } },
+        ]);
+        expect(await store.getItem(a.id)).toEqual(a);
+        expect((await store.getItem(c.id))?.lease).toEqual(lease);
+      });
+
+      it('answers an empty batch with no results', async () => {
+        expect(await store.transitionMany([])).toEqual([]);
+      });
+
+      it('lets exactly one of two concurrent batches over the same items win each item, across instances', async () => {
+        const other = (await fixture.reopen()).items;
+        const batch = (owner: string) =>
+          items.map((item) => ({
+            id: item.id,
+            expected: { status: ['quarantined'] as const, version: 1 },
+            change: { status: 'releasing' as const, at, lease: { owner, until: at } },
+          }));
+        const [first, second] = await Promise.all([
+          store.transitionMany(
+            batch('one').map((request) => ({
+              ...request,
+              expected: { ...request.expected, status: [...request.expected.status] },
+            })),
+          ),
+          other.transitionMany(
+            batch('two').map((request) => ({
+              ...request,
+              expected: { ...request.expected, status: [...request.expected.status] },
+            })),
+          ),
+        ]);
+        items.forEach((_, index) => {
+          expect([first![index]!.ok, second![index]!.ok].filter(Boolean)).toHaveLength(1);
+        });
+      });
+    });
+
+    it('finds, among given messages, those no live item needs whose blob is not marked removed', async () => {
+      const at = new Date().toISOString();
+      const messages = [0, 1, 2].map((index) =>
+        buildMessage({
+          envelope: { mailFrom: 'a@example.com', rcptTo: [`a${index}@unref.test`, `b${index}@unref.test`] },
+        }),
+      );
+      const items = messages.map((message) => buildItems(message));
+      for (const [index, message] of messages.entries()) await store.putMessage(message, items[index]!);
+      const remove = async (item: QuarantineItem) =>
+        store.transition(item.id, { status: ['quarantined'] }, { status: 'deleted', at });
+      await remove(items[0]![0]!);
+      await remove(items[0]![1]!);
+      await remove(items[1]![0]!);
+      await store.transition(items[2]![0]!.id, { status: ['quarantined'] }, { status: 'expired', at });
+      await remove(items[2]![1]!);
+      const ids = [...messages.map((message) => message.id), newId()];
+      const found = await store.findUnreferencedMessages(ids);
+      expect(found.sort((a, b) => (a.id < b.id ? -1 : 1))).toEqual(
+        [messages[0]!, messages[2]!].map((message) => ({ id: message.id, blobKey: message.blobKey })),
+      );
+      await store.markBlobsRemoved([messages[0]!.id], at);
+      expect(await store.findUnreferencedMessages(ids)).toEqual([
+        { id: messages[2]!.id, blobKey: messages[2]!.blobKey },
+      ]);
+      expect(await store.findUnreferencedMessages([])).toEqual([]);
+    });
+
+    it('lists items whose release lease ended, oldest lease first, only while releasing', async () => {
+      const message = buildMessage({
+        envelope: {
+          mailFrom: 'a@example.com',
+          rcptTo: ['a@lease.test', 'b@lease.test', 'c@lease.test', 'd@lease.test'],
+        },
+      });
+      const [a, b, c, d] = buildItems(message) as [
+        QuarantineItem,
+        QuarantineItem,
+        QuarantineItem,
+        QuarantineItem,
+      ];
+      await store.putMessage(message, [a, b, c, d]);
+      const at = '2026-11-20T00:00:00.000Z';
+      const claim = (item: QuarantineItem, until: string) =>
+        store.transition(
+          item.id,
+          { status: ['quarantined'] },
+          { status: 'releasing', at, lease: { owner: 'x', until } },
+        );
+      await claim(a, '2026-11-20T00:02:00.000Z');
+      await claim(b, '2026-11-20T00:01:00.000Z');
+      await claim(c, '2026-11-20T00:09:00.000Z');
+      await claim(d, '2026-11-20T00:00:30.000Z');
+      await store.transition(d.id, { status: ['releasing'] }, { status: 'released', at, lease: null });
+      const expired = await store.listExpiredLeases('2026-11-20T00:05:00.000Z', 10);
+      expect(expired.map((item) => item.id)).toEqual([b.id, a.id]);
+      expect((await store.listExpiredLeases('2026-11-20T00:05:00.000Z', 1)).map((item) => item.id)).toEqual([
+        b.id,
+      ]);
+      expect(await store.listExpiredLeases('2026-11-20T00:00:59.000Z', 10)).toEqual([]);
+    });
+
+    describe('search terms', () => {
+      let all: QuarantineItem[];
+
+      beforeEach(async () => {
+        const specs = [
+          {
+            from: 'Bad@Spam.test',
+            header: 'Big Sale <bad@spam.test>',
+            to: ['Ünal@corp.test', 'bob@corp.test'],
+            subject: 'ÜBER deals',
+            reason: 'spam',
+            size: 500,
+            attachments: 0,
+            at: '2026-11-01T08:00:00.000Z',
+            mid: '<deal-1@spam.test>',
+          },
+          {
+            from: 'evil@virus.test',
+            header: 'Accounts <evil@virus.test>',
+            to: ['alice@corp.test'],
+            subject: 'Invoice attached',
+            reason: 'malware',
+            size: 50_000,
+            attachments: 1,
+            at: '2026-11-02T08:00:00.000Z',
+            mid: '<inv-9@virus.test>',
+          },
+          {
+            from: 'news@list.test',
+            header: 'News <news@list.test>',
+            to: ['carol@other.test'],
+            subject: 'Weekly: re: news',
+            reason: 'bulk',
+            size: 5000,
+            attachments: 0,
+            at: '2026-11-03T08:00:00.000Z',
+            mid: 'no-brackets@list.test',
+          },
+        ] as const;
+        all = [];
+        for (const spec of specs) {
+          const message = buildMessage({
+            receivedAt: spec.at,
+            size: spec.size,
+            envelope: { mailFrom: spec.from, rcptTo: [...spec.to] },
+            headers: { subject: spec.subject, from: spec.header, messageId: spec.mid },
+            attachments: spec.attachments
+              ? [{ filename: 'x.pdf', contentType: 'application/pdf', size: 10 }]
+              : [],
+          });
+          const items = buildItems(message, message.envelope.rcptTo, { reason: spec.reason });
+          await store.putMessage(message, items);
+          all.push(...items);
+        }
+        const at = new Date().toISOString();
+        await store.transition(all[1]!.id, { status: ['quarantined'] }, { status: 'deleted', at });
+      });
+
+      const search = async (text: string) =>
+        (await store.listItems(filterFromQuery(parseSearchQuery(text)), { limit: 50 })).items.map(
+          (item) => item.recipient,
+        );
+
+      it.each([
+        ['from:spam.test', ['ünal@corp.test']],
+        ['from:"big sale"', ['ünal@corp.test']],
+        ['to:ünal', ['ünal@corp.test']],
+        ['to:ÜNAL', ['ünal@corp.test']],
+        ['subject:über', ['ünal@corp.test']],
+        ['"re: news"', ['carol@other.test']],
+        ['reason:bulk,malware', ['carol@other.test', 'alice@corp.test']],
+        ['-reason:spam', ['carol@other.test', 'alice@corp.test']],
+        ['status:deleted', ['bob@corp.test']],
+        ['status:quarantined,deleted -to:ünal', ['carol@other.test', 'alice@corp.test', 'bob@corp.test']],
+        ['message-id:inv-9@virus.test', ['alice@corp.test']],
+        ['message-id:<no-brackets@list.test>', ['carol@other.test']],
+        ['after:2026-11-02 before:2026-11-03', ['alice@corp.test']],
+        ['-after:2026-11-02', ['ünal@corp.test']],
+        ['larger:4k', ['carol@other.test', 'alice@corp.test']],
+        ['smaller:5000', ['ünal@corp.test']],
+        ['has:attachment', ['alice@corp.test']],
+        ['-has:attachment corp.test', ['ünal@corp.test']],
+        ['', ['carol@other.test', 'alice@corp.test', 'ünal@corp.test']],
+      ])('finds %s', async (text, expected) => {
+        const found = await search(text);
+        expect([...found].sort()).toEqual([...expected].sort());
+      });
+
+      it('matches the reference semantics of termMatches', async () => {
+        const everything = (await store.listItems({ statuses: ['quarantined', 'deleted'] }, { limit: 50 }))
+          .items;
+        for (const text of [
+          'from:spam -subject:deals',
+          'corp -larger:1k',
+          'reason:spam,bulk smaller:1m',
+          'news',
+        ]) {
+          const query = parseSearchQuery(text);
+          const expected = everything
+            .filter(
+              (item) => item.status !== 'deleted' && query.terms.every((term) => termMatches(item, term)),
+            )
+            .map((item) => item.id)
+            .sort();
+          const found = (await store.listItems(filterFromQuery(query), { limit: 50 })).items.map(
+            (item) => item.id,
+          );
+          expect(found.sort(), text).toEqual(expected);
+        }
       });
     });
 

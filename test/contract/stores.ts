@@ -1,6 +1,7 @@
 import type { AuditStore } from '../../src/store/audit-store.js';
 import type { BlobStore } from '../../src/store/blob-store.js';
 import type { ItemStore } from '../../src/store/item-store.js';
+import type { JobStore } from '../../src/store/job-store.js';
 import type { StatsStore } from '../../src/store/stats-store.js';
 import type { UserStore } from '../../src/store/user-store.js';
 
@@ -10,6 +11,7 @@ export interface StorePair {
   audit: AuditStore;
   /** Dashboard counters, for the backends that keep them (the DynamoDB backend counts by listing instead). */
   stats?: StatsStore;
+  jobs: JobStore;
   users: UserStore;
 }
 

@@ -76,3 +76,21 @@ export class ApiClient {
     return { status: response.status, body, text, bytes, headers: response.headers };
   }
 }
+
+/** Signs in as `email` and creates an API token of `scope` for that user; answers its secret. */
+export async function tokenFor(
+  base: () => string,
+  email: string,
+  password: string,
+  scope: 'read' | 'release' | 'admin' = 'admin',
+): Promise<string> {
+  const session = await ApiClient.login(base, email, password);
+  const me = await session.request('/api/auth/me');
+  const userId = (me.body as { user: { id: string } }).user.id;
+  const created = await session.request(`/api/users/${userId}/tokens`, {
+    method: 'POST',
+    json: { scope, name: 'test' },
+  });
+  if (created.status !== 201) throw new Error(`token creation answered ${created.status}: ${created.text}`);
+  return (created.body as { secret: string }).secret;
+}

@@ -17,8 +17,18 @@ export interface Refusal {
 export interface DownstreamOptions {
   /** Decide per recipient; return a refusal to reject RCPT TO. */
   onRcpt?: (address: string) => Refusal | undefined;
-  /** Decide after DATA; return a refusal to reject the message. */
-  onData?: (delivery: Delivery) => Refusal | undefined;
+  /**
+   * Decide after DATA; return a refusal to reject the message. `attempt` counts the DATA attempts
+   * for the same Message-ID header (1 for the first), so a test can answer 451 to the first tries.
+   */
+  onData?: (delivery: Delivery, attempt: number) => Refusal | undefined;
+  /** Wait this long before answering DATA: a slow mail server, so that work is in flight. */
+  dataDelayMs?: number;
+}
+
+/** The Message-ID header of a raw message, or '' when it has none. */
+export function messageIdOf(raw: Buffer): string {
+  return /^Message-ID:\s*(.+?)\r?$/im.exec(raw.toString('latin1'))?.[1] ?? '';
 }
 
 /**
@@ -27,6 +37,10 @@ export interface DownstreamOptions {
  */
 export class Downstream {
   readonly deliveries: Delivery[] = [];
+  /** DATA attempts per Message-ID, accepted or refused. */
+  readonly attempts = new Map<string, number>();
+  /** Refusals given after DATA. */
+  readonly refusals: (Delivery & { reply: Refusal })[] = [];
   private readonly waiters: { count: number; resolve: () => void }[] = [];
   private server!: SMTPServer;
   port = 0;
@@ -53,15 +67,26 @@ export class Downstream {
             rcptTo: session.envelope.rcptTo.map((rcpt) => rcpt.address),
             raw,
           };
-          const refusal = this.options.onData?.(delivery);
-          if (refusal)
-            return callback(Object.assign(new Error(refusal.message), { responseCode: refusal.code }));
-          this.deliveries.push(delivery);
-          this.notify();
-          callback();
+          const key = messageIdOf(raw);
+          const attempt = (this.attempts.get(key) ?? 0) + 1;
+          this.attempts.set(key, attempt);
+          const answer = () => {
+            const refusal = this.options.onData?.(delivery, attempt);
+            if (refusal) {
+              this.refusals.push({ ...delivery, reply: refusal });
+              return callback(Object.assign(new Error(refusal.message), { responseCode: refusal.code }));
+            }
+            this.deliveries.push(delivery);
+            this.notify();
+            callback();
+          };
+          if (this.options.dataDelayMs) setTimeout(answer, this.options.dataDelayMs);
+          else answer();
         }, callback);
       },
     });
+    // A sender that dies mid-transaction (the SIGKILL test) resets its connection; that is expected.
+    this.server.on('error', () => undefined);
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.port = (this.server.server.address() as AddressInfo).port;
     return this;

@@ -65,6 +65,19 @@ describe('loadConfig', () => {
     expect(error.details).toMatchObject({ key });
   });
 
+  it('refuses delivery retries whose back-off would outlast the release lease', () => {
+    const error = configError(() =>
+      loadConfig({ env: { LAZARET_RELEASE_ATTEMPTS: '10', LAZARET_RELEASE_RETRY_BASE_MS: '2000' } }),
+    );
+    expect(error.message).toContain('release.attempts / release.retryBaseMs');
+    expect(error.message).toContain('1022000 ms');
+    expect(
+      loadConfig({ env: { LAZARET_RELEASE_ATTEMPTS: '5', LAZARET_RELEASE_RETRY_BASE_MS: '2000' } }).release,
+    ).toMatchObject({
+      attempts: 5,
+    });
+  });
+
   it('refuses unknown keys, wrong types and broken JSON in the file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'lazaret-config-'));
     const cases: [string, string][] = [

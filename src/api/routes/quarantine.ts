@@ -6,8 +6,11 @@ import { decideItem, type ItemAction, requireItem, scopeFilter } from '../../aut
 import type { Actor } from '../../auth/actor.js';
 import { audit } from '../../auth/audit.js';
 import { isLazaretError, LazaretError } from '../../core/errors.js';
+import { parseSearchQuery } from '../../core/search-query.js';
 import { isLive, type QuarantineItem } from '../../core/types.js';
+import { distinctIds, runBulkAction } from '../../release/bulk/bulk-action.js';
 import { deleteItem } from '../../release/delete-item.js';
+import { createJob } from '../../release/jobs/job-service.js';
 import { releaseItem } from '../../release/release-item.js';
 import { denyRelease, requestRelease } from '../../release/release-request.js';
 import {
@@ -16,12 +19,20 @@ import {
   type ItemOrder,
   type ItemOrderField,
 } from '../../store/item-store.js';
-import { presentItem, presentMessage } from '../presenters.js';
+import { filterFromQuery } from '../../store/query-filter.js';
+import { presentItem, presentJob, presentMessage } from '../presenters.js';
 import { originOf } from '../request-actor.js';
 import { errorResponses, ItemIdParams, ReasonSchema, StatusSchema } from '../schemas.js';
 
 /** The filters of a list, shared by listing and counting. */
 const filterProperties = {
+  q: Type.Optional(
+    Type.String({
+      maxLength: 2000,
+      description:
+        'Search: `from:` `to:` `subject:` `reason:` `status:` `message-id:` `after:` `before:` `larger:` `smaller:` `has:attachment`, "quoted phrases", `-` to negate, free text. See docs/search.md.',
+    }),
+  ),
   recipient: Type.Optional(
     Type.String({ minLength: 1, maxLength: 320, description: 'Exact recipient address.' }),
   ),
@@ -80,22 +91,58 @@ const ReleaseBody = Type.Union([
   Type.Null(),
 ]);
 
+const Recipients = Type.Array(Type.String({ format: 'email' }), {
+  minItems: 1,
+  maxItems: 100,
+  description: 'Deliver to these addresses instead of the original recipient.',
+});
+
+const bulkBody = (maxIds: number, release: boolean) =>
+  Type.Object({
+    ids: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+      minItems: 1,
+      maxItems: maxIds,
+      description: `Item ids (repeats are processed once). Up to bulk.syncLimit run in the request; more become a job. At most ${maxIds}; select more with a query job.`,
+    }),
+    ...(release
+      ? {
+          recipients: Type.Optional(Recipients),
+          force: Type.Optional(
+            Type.Boolean({ description: 'Send again although released already or interrupted before.' }),
+          ),
+        }
+      : {}),
+  });
+
+/** The statuses both a `status` parameter and the query's positive `status:` terms allow. */
+function mergeStatuses(filter: ItemFilter, fromQuery: ItemFilter): ItemFilter {
+  if (!filter.statuses || !fromQuery.statuses) {
+    return { ...filter, ...fromQuery, statuses: filter.statuses ?? fromQuery.statuses };
+  }
+  const allowed = fromQuery.statuses;
+  return { ...filter, ...fromQuery, statuses: filter.statuses.filter((status) => allowed.includes(status)) };
+}
+
 const COUNT_LIMIT = 1_000_000;
 
 type FilterQuery = Static<ReturnType<typeof Type.Object<typeof filterProperties>>>;
 
-/** The store filter of a list or count request, within what the actor may see. */
+/** The store filter of a list or count request (parameters and search query), within what the actor may see. */
 function listFilter(query: FilterQuery, actor: Actor): ItemFilter {
-  return {
-    ...(query.recipient ? { recipient: query.recipient } : {}),
-    ...(query.sender ? { sender: query.sender } : {}),
-    ...(query.subject ? { subject: query.subject } : {}),
-    ...(query.reason ? { reasons: query.reason } : {}),
-    ...(query.status ? { statuses: query.status } : {}),
-    ...(query.receivedAfter ? { receivedAfter: iso(query.receivedAfter) } : {}),
-    ...(query.receivedBefore ? { receivedBefore: iso(query.receivedBefore) } : {}),
-    ...scopeFilter(actor),
-  };
+  const fromQuery = query.q === undefined ? {} : filterFromQuery(parseSearchQuery(query.q));
+  return mergeStatuses(
+    {
+      ...(query.recipient ? { recipient: query.recipient } : {}),
+      ...(query.sender ? { sender: query.sender } : {}),
+      ...(query.subject ? { subject: query.subject } : {}),
+      ...(query.reason ? { reasons: query.reason } : {}),
+      ...(query.status ? { statuses: query.status } : {}),
+      ...(query.receivedAfter ? { receivedAfter: iso(query.receivedAfter) } : {}),
+      ...(query.receivedBefore ? { receivedBefore: iso(query.receivedBefore) } : {}),
+      ...scopeFilter(actor),
+    },
+    fromQuery,
+  );
 }
 
 /** `-size` → size descending; absent → newest first. */
@@ -290,8 +337,7 @@ export const quarantineRoutes =
           'item.release',
           { ...(body.force ? { force: true } : {}), ...(recipients ? { recipients } : {}) },
           () =>
-            releaseItem(context, id, {
-              actor: request.actor.label,
+            releaseItem(context, id, request.actor, {
               ...(body.force ? { force: true } : {}),
               ...(recipients ? { recipients } : {}),
             }),
@@ -352,7 +398,7 @@ export const quarantineRoutes =
       async (request) => {
         const id = request.params.id;
         return itemAction(request, id, 'approve_release', 'item.release_approve', {}, () =>
-          releaseItem(context, id, { actor: request.actor.label, onlyRequested: true }),
+          releaseItem(context, id, request.actor, { onlyRequested: true }),
         );
       },
     );
@@ -405,7 +451,53 @@ export const quarantineRoutes =
       },
       async (request) =>
         itemAction(request, request.params.id, 'delete', 'item.delete', {}, () =>
-          deleteItem(context, request.params.id),
+          deleteItem(context, request.params.id, request.actor),
         ),
     );
+
+    for (const action of ['release', 'delete'] as const) {
+      app.post(
+        `/api/quarantine/${action}`,
+        {
+          config: { scope: 'release' },
+          schema: {
+            tags: ['bulk'],
+            summary:
+              action === 'release'
+                ? 'Release many items (compatible with the original API). Up to bulk.syncLimit distinct ids answer 200 with per-item results; more answer 202 with a job.'
+                : 'Delete many items (compatible with the original API). Up to bulk.syncLimit distinct ids answer 200 with per-item results; more answer 202 with a job.',
+            body: bulkBody(context.config.bulk.maxIds, action === 'release'),
+            response: {
+              200: Type.Ref('BulkResult'),
+              202: Type.Object({ job: Type.Ref('Job') }),
+              ...errorResponses(400, 401, 403, 503),
+            },
+          },
+        },
+        async (request, reply) => {
+          const body = request.body as { ids: string[]; recipients?: string[]; force?: boolean };
+          const recipients = body.recipients ? body.recipients.map((address) => address.toLowerCase()) : null;
+          const force = body.force ?? false;
+          if (distinctIds(body.ids).length > context.config.bulk.syncLimit) {
+            const { job } = await createJob(context, request.actor, {
+              action,
+              ids: body.ids,
+              force,
+              recipients,
+            });
+            return reply
+              .status(202)
+              .header('location', `/api/quarantine/jobs/${job.id}`)
+              .send({ job: presentJob(job) });
+          }
+          return runBulkAction(context, request.actor, {
+            action,
+            ids: body.ids,
+            force,
+            recipients,
+            ip: request.ip,
+          });
+        },
+      );
+    }
   };

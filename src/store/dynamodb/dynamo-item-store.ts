@@ -13,6 +13,7 @@ import {
   type Page,
   type PageRequest,
   type TransitionExpectation,
+  type TransitionRequest,
   type TransitionResult,
 } from '../item-store.js';
 import { batchGet, batchWrite, type Record_ } from './batch.js';
@@ -24,6 +25,7 @@ import {
   type ListingFields,
   type ListPlan,
   listingMatches,
+  needsHeaderMessageIds,
   newestFirst,
   planListing,
 } from './list-filter.js';
@@ -38,12 +40,16 @@ import {
   type ItemClass,
   itemIndexKeys,
   keys,
+  LEASE_SHARDS,
   PENDING_SHARDS,
   PK,
   SK,
   shardOf,
   TTL_ATTRIBUTE,
 } from './table-layout.js';
+
+/** Conditional writes of one transitionMany call sent at once. */
+const TRANSITION_CONCURRENCY = 25;
 
 export interface DynamoItemStoreOptions {
   connection: DynamoConnection;
@@ -411,8 +417,13 @@ export class DynamoItemStore implements ItemStore {
       (record.itemIds as string[]).map((id) => keys.item(id)),
       { consistent: false },
     );
+    const headers = needsHeaderMessageIds(plan)
+      ? new Map([
+          [messageId, String((record.headers as { messageId?: string } | undefined)?.messageId ?? '')],
+        ])
+      : undefined;
     return (await this.visible(records, false))
-      .filter((item) => itemMatches(item, plan))
+      .filter((item) => itemMatches(item, plan, headers))
       .sort(newestFirst)
       .slice(0, limit + 1);
   }
@@ -435,10 +446,12 @@ export class DynamoItemStore implements ItemStore {
         batch.map((id) => keys.item(id)),
         { consistent: false },
       );
-      const byId = new Map((await this.visible(fetched, false)).map((item) => [item.id, item]));
+      const items = await this.visible(fetched, false);
+      const byId = new Map(items.map((item) => [item.id, item]));
+      const headers = needsHeaderMessageIds(plan) ? await this.headerMessageIds(items) : undefined;
       for (const id of batch) {
         const item = byId.get(id);
-        if (item && itemMatches(item, plan)) found.push(item);
+        if (item && itemMatches(item, plan, headers)) found.push(item);
       }
       batch = [];
     };
@@ -634,6 +647,135 @@ export class DynamoItemStore implements ItemStore {
     }
   }
 
+  /** The Message-ID headers of the items' messages, for `message-id:` search terms. */
+  private async headerMessageIds(items: readonly QuarantineItem[]): Promise<Map<string, string>> {
+    const ids = [...new Set(items.map((item) => item.messageId))];
+    const records = await batchGet(
+      this.conn,
+      ids.map((id) => keys.message(id)),
+      { consistent: false },
+    );
+    return new Map(
+      records.map((record) => [
+        record.id as string,
+        String((record.headers as { messageId?: string } | undefined)?.messageId ?? ''),
+      ]),
+    );
+  }
+
+  /**
+   * DynamoDB has no conditional batch write (TransactWriteItems is all-or-nothing, and dynalite lacks
+   * it), so each request is its own conditional UpdateItem, sent concurrently; the contract allows
+   * exactly that: the batch is not atomic.
+   */
+  async transitionMany(requests: readonly TransitionRequest[]): Promise<TransitionResult[]> {
+    const results: TransitionResult[] = new Array(requests.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < requests.length) {
+        const index = next;
+        next += 1;
+        const request = requests[index]!;
+        results[index] = await this.transition(request.id, request.expected, request.change);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(TRANSITION_CONCURRENCY, requests.length) }, worker));
+    return results;
+  }
+
+  async listExpiredLeases(until: Timestamp, limit: number): Promise<QuarantineItem[]> {
+    try {
+      const streams = Array.from({ length: LEASE_SHARDS }, (_, shard) =>
+        queryRange(this.conn, {
+          index: INDEXES.byLease.name,
+          partitionAttribute: INDEXES.byLease.partitionKey,
+          partitionValue: itemIndexKeys.leasePartition(shard),
+          sortAttribute: INDEXES.byLease.sortKey,
+          low: '0',
+          high: `${until}#\uffff`,
+          highExclusive: false,
+          pageSize: Math.min(1000, limit + 1),
+          descending: false,
+        }),
+      );
+      const found: QuarantineItem[] = [];
+      let batch: string[] = [];
+      const flush = async () => {
+        const records = await batchGet(
+          this.conn,
+          batch.map((id) => keys.item(id)),
+          { consistent: true },
+        );
+        const byId = new Map((await this.visible(records)).map((item) => [item.id, item]));
+        for (const id of batch) {
+          const item = byId.get(id);
+          if (item?.status === 'releasing' && item.lease && item.lease.until <= until) found.push(item);
+        }
+        batch = [];
+      };
+      for await (const entry of mergeSorted(streams, (record) => String(record.xsk), false)) {
+        const sortKey = String(entry.xsk);
+        batch.push(sortKey.slice(sortKey.lastIndexOf('#') + 1));
+        if (batch.length >= Math.min(100, limit - found.length)) {
+          await flush();
+          if (found.length >= limit) break;
+        }
+      }
+      if (batch.length > 0 && found.length < limit) await flush();
+      return found.slice(0, limit);
+    } catch (error) {
+      throw awsStoreError('listExpiredLeases', error);
+    }
+  }
+
+  async findUnreferencedMessages(messageIds: readonly string[]): Promise<{ id: string; blobKey: string }[]> {
+    try {
+      const unique = [...new Set(messageIds)];
+      const found: { id: string; blobKey: string }[] = [];
+      for (let start = 0; start < unique.length; start += 100) {
+        found.push(...(await this.unreferencedAmong(unique.slice(start, start + 100))));
+      }
+      return found;
+    } catch (error) {
+      throw awsStoreError('findUnreferencedMessages', error);
+    }
+  }
+
+  /** Of these messages (at most 100), the committed ones with their blob not removed and no live item. */
+  private async unreferencedAmong(batch: readonly string[]): Promise<{ id: string; blobKey: string }[]> {
+    const messages = await batchGet(
+      this.conn,
+      batch.map((id) => keys.message(id)),
+      { consistent: true },
+    );
+    const open = new Map(
+      messages
+        .filter((record) => record.state === 'committed' && record.blobRemovedAt === undefined)
+        .map((record) => [record.id as string, record]),
+    );
+    const itemIds = [...open.values()].flatMap((record) => record.itemIds as string[]);
+    const statuses = await batchGet(
+      this.conn,
+      itemIds.map((id) => keys.item(id)),
+      {
+        consistent: true,
+        projection: '#pk, #sk, #status, #messageId',
+        names: { '#pk': PK, '#sk': SK, '#status': 'status', '#messageId': 'messageId' },
+      },
+    );
+    const live = new Set(
+      statuses
+        .filter((item) => isLive(item.status as QuarantineItem['status']))
+        .map((item) => item.messageId as string),
+    );
+    const found: { id: string; blobKey: string }[] = [];
+    for (const id of batch) {
+      const record = open.get(id);
+      if (record && !live.has(id)) found.push({ id, blobKey: record.blobKey as string });
+    }
+    return found;
+  }
+
   async countLiveItems(messageId: string): Promise<number> {
     try {
       const record = await this.readMessageRecord(messageId);
@@ -762,35 +904,7 @@ export class DynamoItemStore implements ItemStore {
       const found: { id: string; blobKey: string }[] = [];
       let batch: string[] = [];
       const flush = async () => {
-        const messages = await batchGet(
-          this.conn,
-          batch.map((id) => keys.message(id)),
-          { consistent: true },
-        );
-        const open = new Map(
-          messages
-            .filter((record) => record.state === 'committed' && record.blobRemovedAt === undefined)
-            .map((record) => [record.id as string, record]),
-        );
-        const itemIds = [...open.values()].flatMap((record) => record.itemIds as string[]);
-        const statuses = await batchGet(
-          this.conn,
-          itemIds.map((id) => keys.item(id)),
-          {
-            consistent: true,
-            projection: '#pk, #sk, #status, #messageId',
-            names: { '#pk': PK, '#sk': SK, '#status': 'status', '#messageId': 'messageId' },
-          },
-        );
-        const live = new Set(
-          statuses
-            .filter((item) => isLive(item.status as QuarantineItem['status']))
-            .map((item) => item.messageId as string),
-        );
-        for (const id of batch) {
-          const record = open.get(id);
-          if (record && !live.has(id)) found.push({ id, blobKey: record.blobKey as string });
-        }
+        found.push(...(await this.unreferencedAmong(batch)));
         batch = [];
       };
       let previous: string | null = afterId;

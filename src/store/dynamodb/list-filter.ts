@@ -1,3 +1,4 @@
+import { termMatches } from '../../core/search-query.js';
 import { type ItemStatus, LIVE_STATUSES, type QuarantineItem } from '../../core/types.js';
 import { decodeCursor } from '../cursor.js';
 import type { ItemFilter, PageRequest } from '../item-store.js';
@@ -76,9 +77,26 @@ export function listingMatches(fields: ListingFields, plan: ListPlan): boolean {
   return true;
 }
 
-/** The whole filter, on the item as stored now. */
-export function itemMatches(item: QuarantineItem, plan: ListPlan): boolean {
-  return plan.statuses.includes(item.status) && listingMatches(item, plan);
+/** Whether the filter has search terms that need the message's Message-ID header. */
+export function needsHeaderMessageIds(plan: ListPlan): boolean {
+  return (plan.filter.terms ?? []).some((term) => term.kind === 'message_id');
+}
+
+/**
+ * The whole filter, on the item as stored now. Search terms are evaluated with the reference
+ * semantics (`termMatches`); `headerMessageIds` maps message ids to their Message-ID headers when
+ * a `message-id:` term needs them.
+ */
+export function itemMatches(
+  item: QuarantineItem,
+  plan: ListPlan,
+  headerMessageIds?: ReadonlyMap<string, string>,
+): boolean {
+  return (
+    plan.statuses.includes(item.status) &&
+    listingMatches(item, plan) &&
+    (plan.filter.terms ?? []).every((term) => termMatches(item, term, headerMessageIds?.get(item.messageId)))
+  );
 }
 
 /** Newest first: receivedAt, then id, both descending. */

@@ -73,3 +73,14 @@ export const ITEM_MIGRATIONS: MigrationSet = {
   `,
   ],
 };
+
+/** Indexes for the search syntax (src/core/search-query.ts) beyond the list filters. */
+export const SEARCH_MIGRATIONS: MigrationSet = {
+  name: 'search',
+  steps: [
+    `
+  -- message-id: finds a message by its Message-ID header, compared without angle brackets.
+  CREATE INDEX messages_by_header_message_id ON messages (trim(json_extract(headers, '$.messageId'), ' <>'));
+  `,
+  ],
+};

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { storeError } from '../../core/errors.js';
 import { canTransition } from '../../core/item-status.js';
+import type { SearchTerm } from '../../core/search-query.js';
 import {
   type ItemStatus,
   LIVE_STATUSES,
@@ -19,11 +20,12 @@ import {
   type Page,
   type PageRequest,
   type TransitionExpectation,
+  type TransitionRequest,
   type TransitionResult,
 } from '../item-store.js';
 import { GroupCommit } from './group-commit.js';
 import { RETENTION_MIGRATIONS } from './retention-schema.js';
-import { ITEM_MIGRATIONS } from './schema.js';
+import { ITEM_MIGRATIONS, SEARCH_MIGRATIONS } from './schema.js';
 import { migrate, openSqliteDatabase, refreshStatistics } from './sqlite-database.js';
 
 export interface SqliteItemStoreOptions {
@@ -152,6 +154,50 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
+/** SQLite's lower() folds ASCII only; search must fold like JavaScript (the reference semantics). */
+const LOWER = 'lz_lower';
+
+/** One search term as an SQL condition that is never NULL, so that NOT works as negation. */
+function termSql(term: SearchTerm): { sql: string; params: unknown[] } {
+  const has = (column: string) => `instr(${LOWER}(coalesce(${column}, '')), ?) > 0`;
+  const list = (values: readonly string[]) => values.map(() => '?').join(',');
+  switch (term.kind) {
+    case 'text':
+      switch (term.field) {
+        case 'from':
+          return { sql: `(${has('sender')} OR ${has('from_header')})`, params: [term.value, term.value] };
+        case 'to':
+          return { sql: has('recipient'), params: [term.value] };
+        case 'subject':
+          return { sql: has('subject'), params: [term.value] };
+        default:
+          return {
+            sql: `(${has('subject')} OR ${has('from_header')} OR ${has('sender')} OR ${has('recipient')})`,
+            params: [term.value, term.value, term.value, term.value],
+          };
+      }
+    case 'reason':
+      return { sql: `reason IN (${list(term.values)})`, params: [...term.values] };
+    case 'status':
+      return { sql: `status IN (${list(term.values)})`, params: [...term.values] };
+    case 'message_id':
+      return {
+        sql: `(message_id = ? OR message_id IN (SELECT id FROM messages WHERE trim(json_extract(headers, '$.messageId'), ' <>') = ?))`,
+        params: [term.value, term.value],
+      };
+    case 'after':
+      return { sql: 'received_at >= ?', params: [term.at] };
+    case 'before':
+      return { sql: 'received_at < ?', params: [term.at] };
+    case 'larger':
+      return { sql: 'size > ?', params: [term.bytes] };
+    case 'smaller':
+      return { sql: 'size < ?', params: [term.bytes] };
+    case 'has_attachment':
+      return { sql: 'has_attachments = 1', params: [] };
+  }
+}
+
 /** The embedded ItemStore: one SQLite file in WAL mode, every statement prepared once. */
 export class SqliteItemStore implements ItemStore {
   private readonly db: Database;
@@ -166,6 +212,10 @@ export class SqliteItemStore implements ItemStore {
     this.ownsDb = options.db === undefined;
     this.db = options.db ?? openSqliteDatabase(options.path!);
     migrate(this.db, ITEM_MIGRATIONS);
+    migrate(this.db, SEARCH_MIGRATIONS);
+    this.db.function(LOWER, { deterministic: true }, (value: unknown) =>
+      typeof value === 'string' ? value.toLowerCase() : value,
+    );
     migrate(this.db, RETENTION_MIGRATIONS);
     this.afterItemWrite = options.afterItemWrite;
     this.commits = options.commits ?? new GroupCommit(this.db);
@@ -370,6 +420,11 @@ export class SqliteItemStore implements ItemStore {
       conditions.push('message_id = ?');
       params.push(filter.messageId);
     }
+    for (const term of filter.terms ?? []) {
+      const compiled = termSql(term);
+      conditions.push(term.negated ? `NOT ${compiled.sql}` : compiled.sql);
+      params.push(...compiled.params);
+    }
     return { conditions, params };
   }
 
@@ -428,34 +483,59 @@ export class SqliteItemStore implements ItemStore {
   }
 
   transition(id: string, expected: TransitionExpectation, change: ItemChange): Promise<TransitionResult> {
-    return this.run('transition', () => {
-      const allowedFrom = expected.status.filter((status) => canTransition(status, change.status));
-      if (allowedFrom.length === 0) return { ok: false, current: this.readItem(id) };
-      const sets = ['status = ?', 'updated_at = ?', 'version = version + 1'];
-      const params: unknown[] = [change.status, change.at];
-      if (change.release !== undefined) {
-        sets.push('release = ?');
-        params.push(change.release === null ? null : JSON.stringify(change.release));
-      }
-      if (change.lastError !== undefined) {
-        sets.push('last_error = ?');
-        params.push(change.lastError === null ? null : JSON.stringify(change.lastError));
-      }
-      if (change.lease !== undefined) {
-        sets.push('lease_owner = ?', 'lease_until = ?');
-        params.push(change.lease?.owner ?? null, change.lease?.until ?? null);
-      }
-      let where = `id = ? AND status IN (${allowedFrom.map(() => '?').join(',')})`;
-      params.push(id, ...allowedFrom);
-      if (expected.version !== undefined) {
-        where += ' AND version = ?';
-        params.push(expected.version);
-      }
-      const row = this.statement(`UPDATE items SET ${sets.join(', ')} WHERE ${where} RETURNING *`).get(
-        ...params,
-      ) as ItemRow | undefined;
-      return row ? { ok: true, item: toItem(row) } : { ok: false, current: this.readItem(id) };
-    });
+    return this.run('transition', () => this.transitionSync(id, expected, change));
+  }
+
+  async transitionMany(requests: readonly TransitionRequest[]): Promise<TransitionResult[]> {
+    if (requests.length === 0) return [];
+    try {
+      // One savepoint inside a group commit: the batch shares its fsync with concurrent writers.
+      return await this.commits.run(() =>
+        requests.map((request) => this.transitionSync(request.id, request.expected, request.change)),
+      );
+    } catch (error) {
+      throw storeError('transitionMany', error);
+    }
+  }
+
+  listExpiredLeases(until: string, limit: number): Promise<QuarantineItem[]> {
+    return this.run('listExpiredLeases', () =>
+      (
+        this.statement(
+          `SELECT * FROM items WHERE lease_until IS NOT NULL AND lease_until <= ? AND status = 'releasing'
+           ORDER BY lease_until LIMIT ?`,
+        ).all(until, limit) as ItemRow[]
+      ).map(toItem),
+    );
+  }
+
+  private transitionSync(id: string, expected: TransitionExpectation, change: ItemChange): TransitionResult {
+    const allowedFrom = expected.status.filter((status) => canTransition(status, change.status));
+    if (allowedFrom.length === 0) return { ok: false, current: this.readItem(id) };
+    const sets = ['status = ?', 'updated_at = ?', 'version = version + 1'];
+    const params: unknown[] = [change.status, change.at];
+    if (change.release !== undefined) {
+      sets.push('release = ?');
+      params.push(change.release === null ? null : JSON.stringify(change.release));
+    }
+    if (change.lastError !== undefined) {
+      sets.push('last_error = ?');
+      params.push(change.lastError === null ? null : JSON.stringify(change.lastError));
+    }
+    if (change.lease !== undefined) {
+      sets.push('lease_owner = ?', 'lease_until = ?');
+      params.push(change.lease?.owner ?? null, change.lease?.until ?? null);
+    }
+    let where = `id = ? AND status IN (${allowedFrom.map(() => '?').join(',')})`;
+    params.push(id, ...allowedFrom);
+    if (expected.version !== undefined) {
+      where += ' AND version = ?';
+      params.push(expected.version);
+    }
+    const row = this.statement(`UPDATE items SET ${sets.join(', ')} WHERE ${where} RETURNING *`).get(
+      ...params,
+    ) as ItemRow | undefined;
+    return row ? { ok: true, item: toItem(row) } : { ok: false, current: this.readItem(id) };
   }
 
   private readItem(id: string): QuarantineItem | null {
@@ -515,6 +595,24 @@ export class SqliteItemStore implements ItemStore {
          ORDER BY id LIMIT ?`,
       ).all(afterId ?? '', ...LIVE_STATUSES, limit) as { id: string; blob_key: string }[];
       return rows.map((row) => ({ id: row.id, blobKey: row.blob_key }));
+    });
+  }
+
+  findUnreferencedMessages(messageIds: readonly string[]): Promise<{ id: string; blobKey: string }[]> {
+    return this.run('findUnreferencedMessages', () => {
+      const found: { id: string; blobKey: string }[] = [];
+      const unique = [...new Set(messageIds)];
+      for (let start = 0; start < unique.length; start += SQLITE_MAX_VARIABLES) {
+        const chunk = unique.slice(start, start + SQLITE_MAX_VARIABLES);
+        const rows = this.statement(
+          `SELECT id, blob_key FROM messages
+           WHERE id IN (${chunk.map(() => '?').join(',')}) AND blob_removed_at IS NULL
+             AND NOT EXISTS (SELECT 1 FROM items WHERE items.message_id = messages.id
+                             AND items.status IN (${LIVE_STATUSES.map(() => '?').join(',')}))`,
+        ).all(...chunk, ...LIVE_STATUSES) as { id: string; blob_key: string }[];
+        for (const row of rows) found.push({ id: row.id, blobKey: row.blob_key });
+      }
+      return found;
     });
   }
 

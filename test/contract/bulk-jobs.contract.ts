@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { isLazaretError } from '../../src/core/errors.js';
+import { zeroCounters } from '../../src/core/outcomes.js';
+import { createJob } from '../../src/release/jobs/job-service.js';
+import { releaseItem } from '../../src/release/release-item.js';
+import { admin, BulkHarness, seededRandom } from '../support/bulk-harness.js';
+import type { MakeStores } from './stores.js';
+
+/** Large jobs over one backend pair: run them against every backend; they must take seconds. */
+export function bulkScaleContract(backend: string, makeStores: MakeStores): void {
+  describe(`bulk jobs at scale: ${backend}`, () => {
+    it('releases 10,000 items selected by query exactly once each, byte for byte, with counters, outcomes and audit agreeing', async () => {
+      const harness = await new BulkHarness(makeStores, {
+        env: { LAZARET_BULK_WINDOW: '256', LAZARET_RELAY_MAX_CONNECTIONS: '16' },
+      }).start();
+      try {
+        // 2,000 messages with 1, 3, 5, 7 or 9 recipients (5 on average): 10,000 items.
+        const seedStart = Date.now();
+        const seeded = await harness.seed(
+          2000,
+          (index) => Array.from({ length: 1 + 2 * (index % 5) }, (_, n) => `r${n}.m${index}@big.test`),
+          { subject: 'bigjob' },
+        );
+        const items = seeded.flatMap((entry) => entry.items);
+        expect(items).toHaveLength(10_000);
+        const seedMs = Date.now() - seedStart;
+        harness.startWorker();
+
+        const started = Date.now();
+        const { job } = await createJob(harness.context, admin, {
+          action: 'release',
+          query: 'subject:bigjob to:@big.test',
+          force: false,
+          recipients: null,
+        });
+        const done = await harness.waitForJob(job.id);
+        const seconds = (Date.now() - started) / 1000;
+        console.info(
+          `[figures] 10k release job (${backend}): ${seconds.toFixed(2)} s, ${Math.round(10_000 / seconds)} items/s, ` +
+            `${done.stats?.smtpTransactions} SMTP transactions; seeding took ${seedMs} ms; stats ${JSON.stringify(done.stats)}`,
+        );
+
+        expect(done).toMatchObject({ state: 'completed', total: 10_000, selectionComplete: true });
+        expect(done.counters).toEqual({ ...zeroCounters(), ok: 10_000 });
+        expect(done.cursor).toBe(10_000);
+        const delivered = harness.deliveredTo();
+        for (const entry of seeded) {
+          for (const item of entry.items) {
+            const copies = delivered.get(item.recipient) ?? [];
+            expect(copies, item.recipient).toHaveLength(1);
+            expect(Buffer.compare(copies[0]!, entry.raw)).toBe(0);
+          }
+        }
+        expect(delivered.size).toBe(10_000);
+        // One SMTP transaction per message: items of the same message went together.
+        expect(harness.downstream.deliveries).toHaveLength(2000);
+
+        const okItems = await harness.fixture.jobs.listJobItems(job.id, { outcome: 'ok' }, { limit: 1000 });
+        expect(okItems.items).toHaveLength(1000);
+        expect(
+          (await harness.fixture.jobs.listJobItems(job.id, { outcome: 'pending' }, { limit: 10 })).items,
+        ).toEqual([]);
+        const stored = await harness.fixture.items.getItems(items.map((item) => item.id));
+        expect([...stored.values()].every((item) => item.status === 'released')).toBe(true);
+
+        const audit = { items: await harness.waitForJobAudit(job.id) };
+        expect(audit.items).toHaveLength(1);
+        expect(audit.items[0]).toMatchObject({
+          action: 'job.release',
+          outcome: 'ok',
+          counts: { ok: 10_000 },
+          tenants: ['big.test'],
+        });
+      } finally {
+        await harness.close();
+      }
+    });
+
+    it('delivers each of 5,000 items exactly once under two simultaneous jobs on two nodes plus 200 single releases', async () => {
+      const harness = await new BulkHarness(makeStores, {
+        env: { LAZARET_JOBS_CONCURRENCY: '1', LAZARET_RELAY_MAX_CONNECTIONS: '8' },
+      }).start();
+      try {
+        const seeded = await harness.seed(1000, (index) =>
+          Array.from({ length: 5 }, (_, n) => `r${n}.m${index}@race.test`),
+        );
+        const items = seeded.flatMap((entry) => entry.items);
+        const nodeA = harness.context;
+        const nodeB = harness.buildContext();
+        harness.startWorker(nodeA);
+        harness.startWorker(nodeB);
+        const random = seededRandom(42);
+        const singles = Array.from({ length: 200 }, () => items[Math.floor(random() * items.length)]!.id);
+
+        const [jobA, jobB, ...singleResults] = await Promise.all([
+          createJob(nodeA, admin, {
+            action: 'release',
+            query: 'to:@race.test',
+            force: false,
+            recipients: null,
+          }),
+          createJob(nodeB, admin, {
+            action: 'release',
+            ids: items.map((item) => item.id),
+            force: false,
+            recipients: null,
+          }),
+          ...singles.map((id) =>
+            releaseItem(nodeA, id, admin).then(
+              () => 'ok',
+              (error: unknown) => (isLazaretError(error) ? error.code : 'unexpected'),
+            ),
+          ),
+        ]);
+        const [doneA, doneB] = await Promise.all([
+          harness.waitForJob(jobA.job.id),
+          harness.waitForJob(jobB.job.id),
+        ]);
+
+        const delivered = harness.deliveredTo();
+        for (const item of items) expect(delivered.get(item.recipient), item.recipient).toHaveLength(1);
+        expect(delivered.size).toBe(5000);
+        const singleOk = singleResults.filter((code) => code === 'ok').length;
+        expect(doneA.counters.ok + doneB.counters.ok + singleOk).toBe(5000);
+        expect(new Set(singleResults.filter((code) => code !== 'ok'))).toSatisfy((codes: Set<string>) =>
+          [...codes].every((code) => ['already_released', 'conflict'].includes(code)),
+        );
+        for (const done of [doneA, doneB]) {
+          expect(done.state).toBe('completed');
+          expect(done.counters.ok + done.counters.already_released + done.counters.conflict).toBe(5000);
+        }
+        // Both jobs did real work at the same time: neither found everything done already.
+        expect(doneA.counters.ok).toBeGreaterThan(0);
+        expect(doneB.counters.ok).toBeGreaterThan(0);
+        const stored = await harness.fixture.items.getItems(items.map((item) => item.id));
+        expect([...stored.values()].every((item) => item.status === 'released')).toBe(true);
+      } finally {
+        await harness.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,4 @@
+import { bulkEngineContract } from './bulk-engine.contract.js';
+import { makeSqliteFs } from './sqlite-fs.stores.js';
+
+bulkEngineContract('SQLite + filesystem', makeSqliteFs);
