@@ -11,15 +11,7 @@ import {
   useState,
 } from 'react';
 import { ApiError } from '../api/client';
-import {
-  type BulkRequest,
-  deleteItem,
-  getJob,
-  jobEventsUrl,
-  releaseItem,
-  requestRelease,
-  startJob,
-} from '../api/endpoints';
+import { type BulkRequest, getJob, jobEventsUrl, requestRelease, startJob } from '../api/endpoints';
 import type { BulkAction, Job } from '../api/types';
 import { plural } from '../lib/format';
 
@@ -74,7 +66,7 @@ function fromJob(key: string, job: Job, previous?: BulkRun): BulkRun {
   };
 }
 
-/** Runs bulk actions: as server jobs followed over Server-Sent Events, or item by item on a server without jobs. */
+/** Runs bulk actions: release and delete as server jobs followed over Server-Sent Events, release requests item by item. */
 export function BulkProvider({ children }: { children: ReactNode }) {
   const [runs, setRuns] = useState<BulkRun[]>([]);
   // The runs as of now, for the event handlers; React state updaters run later, at render time.
@@ -153,22 +145,16 @@ export function BulkProvider({ children }: { children: ReactNode }) {
     [update],
   );
 
-  /** A server without the jobs API: the same action item by item, four at a time. */
-  const runLocally = useCallback(
-    async (key: string, request: BulkRequest, ids: string[]) => {
-      const call = (id: string) =>
-        request.action === 'release'
-          ? releaseItem(id, request.recipients)
-          : request.action === 'delete'
-            ? deleteItem(id)
-            : requestRelease(id);
+  /** Release requests (no bulk job exists for them): item by item, four at a time. */
+  const requestEach = useCallback(
+    async (key: string, ids: string[]) => {
       let next = 0;
       const worker = async () => {
         while (next < ids.length) {
           const id = ids[next++]!;
           let outcome = 'ok';
           try {
-            await call(id);
+            await requestRelease(id);
           } catch (error) {
             outcome = error instanceof ApiError ? error.code : 'store_error';
           }
@@ -201,24 +187,24 @@ export function BulkProvider({ children }: { children: ReactNode }) {
         },
         ...current.current,
       ]);
-      const local = async () => {
-        if (!('ids' in request.selection)) throw new Error('This server cannot act on a whole search.');
-        update(key, (run) => ({ ...run, state: 'running' }));
-        await runLocally(key, request, request.selection.ids);
-      };
       try {
-        // Release requests go item by item; release and delete run as a server job.
-        if (request.action === 'request_release') return await local();
+        if (request.action === 'request_release') {
+          if (!('ids' in request.selection))
+            throw new Error('Release requests are made for selected messages only.');
+          update(key, (run) => ({ ...run, state: 'running' }));
+          await requestEach(key, request.selection.ids);
+          return;
+        }
+        // Release and delete run as a durable server job, followed over Server-Sent Events.
         const job = await startJob({ ...request, action: request.action });
         update(key, (run) => fromJob(key, job, run));
         follow(key, job.id);
       } catch (error) {
-        if (error instanceof ApiError && error.code === 'route_not_found') return await local();
         update(key, (run) => ({ ...run, state: 'failed', error: (error as Error).message }));
         throw error;
       }
     },
-    [follow, publish, runLocally, update],
+    [follow, publish, requestEach, update],
   );
 
   useEffect(() => {
