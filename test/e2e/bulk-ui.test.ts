@@ -89,9 +89,10 @@ describeWithChromium(
       );
       await page.getByRole('checkbox', { name: 'Select all loaded messages' }).check();
       await page.getByRole('button', { name: 'Select all 2,000 matching this search' }).click();
-      await expect(page.getByTestId('selection-count').textContent()).resolves.toBe(
-        '2,000 messages selected',
-      );
+      await page
+        .getByTestId('selection-count')
+        .filter({ hasText: /^2,000 messages selected$/ })
+        .waitFor();
       await screenshot(page, 'select-all-matching');
     });
 

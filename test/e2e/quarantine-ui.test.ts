@@ -119,11 +119,14 @@ describeWithChromium('web UI in Chromium: list, keyboard, bulk release, detail, 
     await page.keyboard.press('j');
     await page.keyboard.press('k');
     await page.keyboard.press('j');
-    await expect(rows().nth(2).getAttribute('data-active')).resolves.toBe('true');
+    await page.locator('#row-2[data-active=true]').waitFor();
     await page.keyboard.press('x');
-    await expect(page.getByTestId('selection-count').textContent()).resolves.toBe('1 message selected');
+    await page
+      .getByTestId('selection-count')
+      .filter({ hasText: /^1 message selected$/ })
+      .waitFor();
     await page.keyboard.press('x');
-    await expect(page.getByTestId('bulk-bar').count()).resolves.toBe(0);
+    await page.getByTestId('bulk-bar').waitFor({ state: 'detached' });
     await page.keyboard.press('/');
     await expect(
       page.evaluate(() =>
@@ -144,9 +147,7 @@ describeWithChromium('web UI in Chromium: list, keyboard, bulk release, detail, 
       );
     await page.getByRole('button', { name: 'Score' }).click();
     await page.waitForURL(/sort=-score/);
-    await expect(page.getByRole('columnheader', { name: /Score/ }).getAttribute('aria-sort')).resolves.toBe(
-      'descending',
-    );
+    await page.locator('[role=columnheader][aria-sort=descending]').filter({ hasText: 'Score' }).waitFor();
     await rows().first().filter({ hasText: '15.4' }).waitFor();
     const descending = await scores();
     expect(descending).toEqual([...descending].sort((a, b) => b - a));
@@ -166,7 +167,10 @@ describeWithChromium('web UI in Chromium: list, keyboard, bulk release, detail, 
       subjects.push((await rows().nth(index).locator('[role=gridcell]').nth(4).textContent()) ?? '');
       await rows().nth(index).getByRole('checkbox').check();
     }
-    await expect(page.getByTestId('selection-count').textContent()).resolves.toBe('3 messages selected');
+    await page
+      .getByTestId('selection-count')
+      .filter({ hasText: /^3 messages selected$/ })
+      .waitFor();
     await page.getByTestId('bulk-bar').getByRole('button', { name: 'Release', exact: true }).click();
     const dialog = page.getByRole('dialog');
     await expect(dialog.getByRole('heading').textContent()).resolves.toBe('Release 3 messages?');
