@@ -16,8 +16,14 @@ const CASES: Record<string, () => Promise<Parameters<typeof report>[0]>> = {
   bulk: () =>
     runBulk(
       smoke
-        ? { items: 200, storeLatencyMs: 2, sequential: true }
-        : { items: 5_000, storeLatencyMs: 5, sequential: true },
+        ? { sizes: [100], latenciesMs: [0, 5], stores: ['sqlite', 'dynamodb'], actions: ['delete', 'release'], sequentialCap: 50 }
+        : {
+            sizes: [100, 1_000, 10_000],
+            latenciesMs: [0, 5, 20],
+            stores: ['sqlite', 'dynamodb'],
+            actions: ['delete', 'release'],
+            sequentialCap: 500,
+          },
     ),
   'list-search': () =>
     runListSearch(smoke ? { items: 2_000, samples: 5 } : { items: 1_000_000, samples: 200 }),
