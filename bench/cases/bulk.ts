@@ -11,9 +11,9 @@ import { buildContext } from '../../src/server.js';
 import type { ItemStore } from '../../src/store/item-store.js';
 import { openStores, type Stores } from '../../src/store/open-stores.js';
 import { EMULATOR_CREDENTIALS, startEmulators } from '../../test/support/aws-emulators.js';
-import { freshTable } from '../../test/support/dynamo-fixture.js';
 // The recording SMTP server the tests deliver to: the sink when Postfix's smtp-sink is missing.
 import { Downstream } from '../../test/support/downstream.js';
+import { freshTable } from '../../test/support/dynamo-fixture.js';
 import { batchesOf50, originalDelete, type PerItem, sequentialLoop } from '../lib/baselines.js';
 import { withLatency } from '../lib/latency-store.js';
 import { freePort, hasPostfixTools, startSmtpSink, stopProcess } from '../lib/postfix-tools.js';
@@ -111,7 +111,9 @@ export async function runBulk(options: BulkOptions): Promise<CaseResult> {
               const sequentialCount = latency === 0 ? size : Math.min(size, options.sequentialCap);
 
               const forSequential = await seed(sequentialCount);
-              const sequential = await time(async () => (await sequentialLoop(forSequential, act)).results.length);
+              const sequential = await time(
+                async () => (await sequentialLoop(forSequential, act)).results.length,
+              );
               const forBatches = await seed(size);
               const batches = await time(async () => (await batchesOf50(forBatches, act)).results.length);
               const forEngine = await seed(size);
@@ -170,7 +172,9 @@ export async function runBulk(options: BulkOptions): Promise<CaseResult> {
     title: 'Bulk delete and release: the original algorithms against Lazaret’s engine, over the same store',
     notes: [
       'Every algorithm works on fresh, freshly seeded items of the same store. Delete: the original per-item step (get, then conditional update). Release: Lazaret’s single-item release (get, read the raw message, deliver, update) per item for the two originals, the bulk engine for Lazaret; every item is its own message of about 2 KiB, delivered over 16 relay connections to ' +
-        (postfix ? "Postfix's smtp-sink on loopback." : 'an in-process SMTP server on loopback (smtp-sink missing).'),
+        (postfix
+          ? "Postfix's smtp-sink on loopback."
+          : 'an in-process SMTP server on loopback (smtp-sink missing).'),
       `"latency ms" is added before every store call (a batched call pays it once, as over the wire). The sequential loop runs on the first "sequential on" items when latency > 0 (at most ${options.sequentialCap}); its rate does not depend on the count.`,
       'DynamoDB is dynalite in the same process as the benchmark: its CPU competes with the algorithm measured.',
     ],

@@ -123,25 +123,39 @@ export async function seedQuarantine(
   options: { blobBytes?: number } = {},
 ): Promise<string[]> {
   const ids: string[] = [];
-  const shape = { messages: count, recipientsPerMessage: 1, users: 1000, domains: 10, senders: 100, days: 30, end: new Date() };
+  const shape = {
+    messages: count,
+    recipientsPerMessage: 1,
+    users: 1000,
+    domains: 10,
+    senders: 100,
+    days: 30,
+    end: new Date(),
+  };
   const filler = options.blobBytes ? 'x'.repeat(76) : '';
   const rawFor = (id: string) => {
     const head = `From: bench@source.test\r\nTo: rcpt@sink.test\r\nSubject: bench ${id}\r\nMessage-ID: <${id}@bench.test>\r\n\r\n`;
     const lines = Math.max(1, Math.ceil(((options.blobBytes ?? 0) - head.length) / 78));
     return Buffer.from(head + `${filler}\r\n`.repeat(lines));
   };
-  const bulk = target.items as ItemStore & { putMessages?: (batch: { message: MessageRecord; items: QuarantineItem[] }[]) => Promise<void> };
+  const bulk = target.items as ItemStore & {
+    putMessages?: (batch: { message: MessageRecord; items: QuarantineItem[] }[]) => Promise<void>;
+  };
   for (const batch of seedBatches(shape, 1000)) {
     if (typeof bulk.putMessages === 'function') await bulk.putMessages(batch);
     else {
       for (let start = 0; start < batch.length; start += 32) {
-        await Promise.all(batch.slice(start, start + 32).map(({ message, items }) => target.items.putMessage(message, items)));
+        await Promise.all(
+          batch.slice(start, start + 32).map(({ message, items }) => target.items.putMessage(message, items)),
+        );
       }
     }
     if (target.blobs && options.blobBytes) {
       const blobs = target.blobs;
       for (let start = 0; start < batch.length; start += 64) {
-        await Promise.all(batch.slice(start, start + 64).map(({ message }) => blobs.put(message.blobKey, rawFor(message.id))));
+        await Promise.all(
+          batch.slice(start, start + 64).map(({ message }) => blobs.put(message.blobKey, rawFor(message.id))),
+        );
       }
     }
     for (const { items } of batch) ids.push(...items.map((item) => item.id));

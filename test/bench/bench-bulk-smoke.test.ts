@@ -12,7 +12,9 @@ describe('benchmark smoke: bulk', () => {
       actions: ['delete', 'release'],
       sequentialCap: 10,
     });
-    expect(result.rows.map((row) => `${row.store}/${row.action}/${row['latency ms']}/${row['sequential on']}`)).toEqual([
+    expect(
+      result.rows.map((row) => `${row.store}/${row.action}/${row['latency ms']}/${row['sequential on']}`),
+    ).toEqual([
       'SQLite/delete/0/20',
       'SQLite/delete/1/10',
       'SQLite/release/0/20',
