@@ -31,7 +31,7 @@ const CASES: Record<string, () => Promise<Parameters<typeof report>[0]>> = {
             latenciesMs: [0, 5, 20],
             stores: ['sqlite', 'dynamodb'],
             actions: ['delete', 'release'],
-            sequentialCap: 500,
+            sequentialCap: 200,
           },
     ),
   'list-search': () =>

@@ -108,7 +108,7 @@ export async function runBulk(options: BulkOptions): Promise<CaseResult> {
                     };
               const seed = (count: number) =>
                 seedQuarantine(stores, count, { blobBytes: action === 'release' ? 2048 : 0 });
-              const sequentialCount = latency === 0 ? size : Math.min(size, options.sequentialCap);
+              const sequentialCount = Math.min(size, options.sequentialCap);
 
               const forSequential = await seed(sequentialCount);
               const sequential = await time(
@@ -139,6 +139,10 @@ export async function runBulk(options: BulkOptions): Promise<CaseResult> {
               ] as const) {
                 if (run.ok !== count) throw new Error(`${name} ${action}: ${run.ok} of ${count} items done`);
               }
+              // Progress on standard error: the full matrix takes a while.
+              process.stderr.write(
+                `bulk ${backend} ${action} ${size} items ${latency} ms: sequential ${sequential.seconds.toFixed(1)} s, batches ${batches.seconds.toFixed(1)} s, engine ${engine.seconds.toFixed(1)} s\n`,
+              );
               const sequentialRate = sequentialCount / sequential.seconds;
               const batchesRate = size / batches.seconds;
               const engineRate = size / engine.seconds;
