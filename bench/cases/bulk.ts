@@ -34,6 +34,8 @@ export interface BulkOptions {
    * it runs on the first `sequentialCap` items of a run (when latency > 0) and its rate is reported.
    */
   sequentialCap: number;
+  /** Extra LAZARET_* settings (e.g. LAZARET_BULK_WINDOW) to try the engine with other tuning. */
+  env?: Record<string, string>;
 }
 
 const admin = systemActor('bench');
@@ -82,6 +84,7 @@ export async function runBulk(options: BulkOptions): Promise<CaseResult> {
         LAZARET_RELAY_TLS: 'none',
         LAZARET_RELAY_MAX_CONNECTIONS: '16',
         LAZARET_LOG_LEVEL: 'silent',
+        ...options.env,
       };
       if (backend === 'dynamodb' && emulators) {
         const { table } = await freshTable(emulators, 'bench');
