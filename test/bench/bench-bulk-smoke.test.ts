@@ -15,13 +15,13 @@ describe('benchmark smoke: bulk', () => {
     expect(
       result.rows.map((row) => `${row.store}/${row.action}/${row['latency ms']}/${row['sequential on']}`),
     ).toEqual([
-      'SQLite/delete/0/20',
+      'SQLite/delete/0/10',
       'SQLite/delete/1/10',
-      'SQLite/release/0/20',
+      'SQLite/release/0/10',
       'SQLite/release/1/10',
-      'DynamoDB (dynalite)/delete/0/20',
+      'DynamoDB (dynalite)/delete/0/10',
       'DynamoDB (dynalite)/delete/1/10',
-      'DynamoDB (dynalite)/release/0/20',
+      'DynamoDB (dynalite)/release/0/10',
       'DynamoDB (dynalite)/release/1/10',
     ]);
     for (const row of result.rows) expect(Number.isFinite(row['engine ÷ batches'])).toBe(true);
