@@ -144,7 +144,7 @@ export async function runBulk(options: BulkOptions): Promise<CaseResult> {
               }
               // Progress on standard error: the full matrix takes a while.
               process.stderr.write(
-                `bulk ${backend} ${action} ${size} items ${latency} ms: sequential ${sequential.seconds.toFixed(1)} s, batches ${batches.seconds.toFixed(1)} s, engine ${engine.seconds.toFixed(1)} s\n`,
+                `bulk ${backend} ${action} ${size} items ${latency} ms: sequential ${sequential.seconds.toFixed(2)} s, batches ${batches.seconds.toFixed(2)} s, engine ${engine.seconds.toFixed(2)} s\n`,
               );
               const sequentialRate = sequentialCount / sequential.seconds;
               const batchesRate = size / batches.seconds;
