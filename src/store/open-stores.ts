@@ -101,18 +101,7 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
       items = dynamo.items;
       audit = dynamo.audit;
       users = dynamo.users;
-      // Jobs stay in an embedded database of this node until the DynamoDB job store exists: they run
-      // here and survive a restart of this node, but another node neither sees nor takes them over.
-      const { openSqliteDatabase } = await import('./sqlite/sqlite-database.js');
-      const { SqliteJobStore } = await import('./sqlite/sqlite-job-store.js');
-      const jobsDb = openSqliteDatabase(join(config.dataDir, 'jobs.sqlite'));
-      opened.push({ close: () => void jobsDb.close() });
-      jobs = new SqliteJobStore(jobsDb);
-      options.logger?.warn({
-        event: 'JOBS_STORED_LOCALLY',
-        path: join(config.dataDir, 'jobs.sqlite'),
-        detail: 'DynamoDB has no job store yet: bulk jobs are kept on this node only.',
-      });
+      jobs = dynamo.jobs;
       // Small blobs inside SQLite are part of the embedded store; beside DynamoDB, fs means files only.
       if (!blobs) {
         blobs = files();

@@ -8,13 +8,17 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../../src/auth/actor.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { newId } from '../../src/core/ids.js';
+import { zeroCounters } from '../../src/core/outcomes.js';
 import { ingestMessage } from '../../src/ingest/ingest-message.js';
 import { Limiter } from '../../src/release/bulk/limiter.js';
 import { deleteItem } from '../../src/release/delete-item.js';
 import { releaseItem } from '../../src/release/release-item.js';
 import { SmtpRelay } from '../../src/release/smtp-relay.js';
 import { DynamoItemStore } from '../../src/store/dynamodb/dynamo-item-store.js';
+import { DynamoJobStore } from '../../src/store/dynamodb/dynamo-job-store.js';
 import { FsBlobStore } from '../../src/store/fs/fs-blob-store.js';
+import type { Job } from '../../src/store/job-store.js';
 import { type Emulators, startEmulators } from '../support/aws-emulators.js';
 import { Downstream } from '../support/downstream.js';
 import { CostMeter, type Costs, itemSize } from '../support/dynamo-cost-meter.js';
@@ -177,6 +181,75 @@ describe('DynamoDB unit costs per operation (counted calls, priced by DynamoDB r
     expect(one.calls).toEqual({ PutItem: 2, BatchWriteItem: 1, DeleteItem: 1 });
     expect(release.indexWriteUnits).toBe(2); // the lease index entry, put and removed
     expect(page.calls.Query).toBeGreaterThanOrEqual(2); // the day list, then the day's partition
+  });
+
+  it('measures the bookkeeping of a bulk job of 100 items', async () => {
+    const connection = table.connect();
+    const meter = new CostMeter(table.connect());
+    meter.attach(connection);
+    const jobs = new DynamoJobStore(connection);
+    const at = new Date().toISOString();
+    const job: Job = {
+      id: newId(),
+      action: 'release',
+      selection: { kind: 'ids' },
+      options: { force: false, recipients: null },
+      owner: systemActor('tester'),
+      idempotencyKey: null,
+      requestHash: null,
+      state: 'preparing',
+      cancelRequested: false,
+      total: 0,
+      selectionComplete: false,
+      selectionCursor: null,
+      counters: zeroCounters(),
+      cursor: 0,
+      tenants: [],
+      stats: null,
+      error: null,
+      lease: null,
+      createdAt: at,
+      updatedAt: at,
+      startedAt: null,
+      finishedAt: null,
+    };
+    const ids = Array.from({ length: 100 }, () => newId());
+    const stats = {
+      window: { initial: 8, current: 8, min: 8, max: 8, shrinks: 0, grows: 0 },
+      throttled: 0,
+      smtpTransactions: 100,
+      elapsedMs: 1000,
+      itemsPerSecond: 100,
+    };
+    const until = new Date(Date.now() + 60_000).toISOString();
+    await measure('bulk job: create it', meter, () => jobs.createJob(job));
+    await measure('bulk job: store 100 ids of its selection', meter, () =>
+      jobs.appendItems(job.id, 1, ids, { selectionCursor: null, complete: true }),
+    );
+    const claim = await measure('bulk job: claim it (lease)', meter, () =>
+      jobs.claimJob('cost-node', at, until),
+    );
+    const pending = await jobs.pendingItems(job.id, 0, 100);
+    const record = await measure('bulk job: record 100 outcomes (one flush)', meter, () =>
+      jobs.recordOutcomes(
+        job.id,
+        'cost-node',
+        pending.map((entry) => ({
+          seq: entry.seq,
+          itemId: entry.itemId,
+          code: 'ok' as const,
+          message: 'released',
+        })),
+        { cursor: 100, stats },
+      ),
+    );
+    await measure('bulk job: renew its lease', meter, () => jobs.renewLease(job.id, 'cost-node', until));
+    await measure('bulk job: finish it', meter, () =>
+      jobs.finishJob(job.id, 'cost-node', 'completed', { stats, error: null, at }),
+    );
+    expect(claim.calls.PutItem).toBe(1); // the claim is one conditional write
+    expect(record.calls.UpdateItem).toBe(100); // one conditional write per outcome
+    expect((await jobs.getJob(job.id))?.counters.ok).toBe(100);
   });
 
   it('matches the cost table in docs/dynamodb.md', () => {

@@ -11,7 +11,7 @@ import { buildContext } from '../../src/server.js';
 import type { AuditEntry } from '../../src/store/audit-store.js';
 import type { BlobStore } from '../../src/store/blob-store.js';
 import type { ItemStore } from '../../src/store/item-store.js';
-import { FINAL_JOB_STATES, type Job } from '../../src/store/job-store.js';
+import { FINAL_JOB_STATES, type Job, type JobStore } from '../../src/store/job-store.js';
 import type { MakeStores, StoreFixture } from '../contract/stores.js';
 import { buildItems, buildMessage } from './builders.js';
 import { Downstream, type DownstreamOptions } from './downstream.js';
@@ -53,6 +53,8 @@ export interface HarnessOptions {
   downstream?: DownstreamOptions;
   /** Wraps the item store the engine uses (the fixture's own stays unwrapped for assertions). */
   wrapItems?: (items: ItemStore) => ItemStore;
+  /** Wraps the job store the engine uses, like wrapItems. */
+  wrapJobs?: (jobs: JobStore) => JobStore;
 }
 
 /**
@@ -94,7 +96,8 @@ export class BulkHarness {
     const relay = new SmtpRelay(config.relay);
     this.relays.push(relay);
     const items = this.options.wrapItems ? this.options.wrapItems(this.fixture.items) : this.fixture.items;
-    const context = buildContext(config, pino({ level: 'silent' }), { ...this.fixture, items }, relay);
+    const jobs = this.options.wrapJobs ? this.options.wrapJobs(this.fixture.jobs) : this.fixture.jobs;
+    const context = buildContext(config, pino({ level: 'silent' }), { ...this.fixture, items, jobs }, relay);
     context.smtpLimiter = new Limiter(config.relay.maxConnections);
     return context;
   }

@@ -266,25 +266,26 @@ export class JobRunner {
   }
 
   private async finish(state: 'completed' | 'cancelled' | 'failed', error: string | null): Promise<void> {
-    // Store the cursor past the last committed batch before the job ends.
+    // Store the cursor past the last committed batch before the job ends. These calls are retried on
+    // throttling like the others: a throttled end must not turn a finished job into a failed one.
     const until = new Date(Date.now() + this.deps.jobLeaseMs).toISOString();
-    if (!(await this.deps.jobs.renewLease(this.job.id, this.owner, until, this.progress())))
+    if (!(await this.store(() => this.deps.jobs.renewLease(this.job.id, this.owner, until, this.progress()))))
       throw new LeaseLost();
     if (state === 'cancelled') {
-      const job = await this.deps.jobs.cancelPending(
-        this.job.id,
-        this.owner,
-        'The job was cancelled before this item was started.',
+      const job = await this.store(() =>
+        this.deps.jobs.cancelPending(
+          this.job.id,
+          this.owner,
+          'The job was cancelled before this item was started.',
+        ),
       );
       if (!job) throw new LeaseLost();
       this.job = job;
     }
     const at = new Date().toISOString();
-    const finished = await this.deps.jobs.finishJob(this.job.id, this.owner, state, {
-      stats: this.stats(),
-      error,
-      at,
-    });
+    const finished = await this.store(() =>
+      this.deps.jobs.finishJob(this.job.id, this.owner, state, { stats: this.stats(), error, at }),
+    );
     if (!finished) throw new LeaseLost();
     this.job = finished;
     this.deps.logger.info({

@@ -3,6 +3,7 @@ import type { ThrottleMonitor } from '../aws/throttle-monitor.js';
 import { DynamoAuditStore } from './dynamo-audit-store.js';
 import { connectDynamo, type DynamoConnectionOptions } from './dynamo-client.js';
 import { DynamoItemStore } from './dynamo-item-store.js';
+import { DynamoJobStore } from './dynamo-job-store.js';
 import { DynamoUserStore } from './dynamo-user-store.js';
 import { verifyTable } from './table-setup.js';
 
@@ -10,6 +11,7 @@ export interface DynamoStores {
   items: DynamoItemStore;
   audit: DynamoAuditStore;
   users: DynamoUserStore;
+  jobs: DynamoJobStore;
   throttle: ThrottleMonitor;
   close(): Promise<void>;
 }
@@ -37,6 +39,7 @@ export async function openDynamoStores(
     items,
     audit,
     users,
+    jobs: new DynamoJobStore(connection),
     throttle: connection.throttle,
     async close() {
       connection.close();

@@ -1,0 +1,136 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
+import type { QuarantineItem } from '../../src/core/types.js';
+import { openStores } from '../../src/store/open-stores.js';
+import { tokenFor } from '../support/api-client.js';
+import { seedMessages } from '../support/bulk-harness.js';
+import { Downstream } from '../support/downstream.js';
+import { ServeProcess } from '../support/serve-process.js';
+import { STORAGE_BACKENDS, type StorageSetup } from '../support/storage-backends.js';
+
+interface PublicJob {
+  id: string;
+  state: string;
+  total: number;
+  counters: Record<string, number>;
+}
+
+const ADMIN = { email: 'admin@corp.test', password: 'two-nodes-job-password' };
+
+describe('a job whose node dies is finished by the other node (DynamoDB + S3)', () => {
+  let dataDirs: string[];
+  let storage: StorageSetup;
+  let downstream: Downstream;
+  let items: QuarantineItem[];
+  const processes: ServeProcess[] = [];
+  let env: (name: string, dataDir: string) => Record<string, string>;
+
+  beforeAll(async () => {
+    dataDirs = [
+      await mkdtemp(join(tmpdir(), 'lazaret-job-node-a-')),
+      await mkdtemp(join(tmpdir(), 'lazaret-job-node-b-')),
+    ];
+    const dynamo = STORAGE_BACKENDS.find((backend) => backend.name.startsWith('DynamoDB'))!;
+    storage = await dynamo.setup(dataDirs[0]!);
+    // The seeding stores of this process take the emulator credentials from the environment, as `serve` does.
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) vi.stubEnv(name, storage.env[name]!);
+    const stores = await openStores(loadConfig({ env: storage.env }));
+    const seeded = await seedMessages(stores, 1000, (index) =>
+      Array.from({ length: 5 }, (_, n) => `r${n}.m${index}@nodes.test`),
+    );
+    await stores.close();
+    items = seeded.flatMap((entry) => entry.items);
+    // A slow mail server keeps many items in flight at any moment.
+    downstream = await new Downstream({ dataDelayMs: 4 }).start();
+    env = (name, dataDir) => ({
+      ...storage.env,
+      // Nothing of the job may live on a node: each has its own, otherwise empty, data folder.
+      LAZARET_DATA_DIR: dataDir,
+      LAZARET_NODE_NAME: name,
+      LAZARET_RELAY_PORT: String(downstream.port),
+      LAZARET_RELAY_TLS: 'none',
+      LAZARET_RELAY_MAX_CONNECTIONS: '4',
+      LAZARET_BULK_WINDOW: '40',
+      LAZARET_JOBS_LEASE_MS: '1500',
+      LAZARET_JOBS_POLL_MS: '100',
+      LAZARET_ADMIN_EMAIL: ADMIN.email,
+      LAZARET_ADMIN_PASSWORD: ADMIN.password,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    for (const serve of processes) await serve.stop('SIGKILL');
+    await downstream?.stop();
+    await storage?.cleanup();
+    for (const dir of dataDirs ?? []) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('node B takes over after the lease and completes it: every item delivered once, items in flight interrupted', async () => {
+    const nodeA = await new ServeProcess(env('node-a', dataDirs[0]!)).start();
+    processes.push(nodeA);
+    const token = await tokenFor(() => nodeA.baseUrl, ADMIN.email, ADMIN.password);
+    const auth = { authorization: `Bearer ${token}` };
+    const created = await nodeA.api('/api/quarantine/jobs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: JSON.stringify({ action: 'release', query: 'to:@nodes.test' }),
+    });
+    expect(created.status).toBe(202);
+    const jobId = (created.body as { job: PublicJob }).job.id;
+    // Node B starts only once A holds the job, so that the job cannot go to B before A dies.
+    await nodeA.waitForLog((line) => line.event === 'JOB_STARTED' && line.jobId === jobId);
+    const nodeB = await new ServeProcess(env('node-b', dataDirs[1]!)).start();
+    processes.push(nodeB);
+
+    await downstream.waitForDeliveries(1000);
+    expect(await nodeA.stop('SIGKILL')).toBeNull();
+    expect(downstream.deliveries.length).toBeLessThan(5000);
+
+    const started = await nodeB.waitForLog((line) => line.event === 'JOB_STARTED' && line.jobId === jobId);
+    expect(started.cursor).toBeGreaterThan(0);
+    await nodeB.waitForLog((line) => line.event === 'JOB_FINISHED' && line.jobId === jobId);
+
+    const { body } = await nodeB.api(`/api/quarantine/jobs/${jobId}`, { headers: auth });
+    const job = (body as { job: PublicJob }).job;
+    expect(job).toMatchObject({ state: 'completed', total: 5000 });
+    const counters = job.counters as Record<'ok' | 'interrupted', number>;
+    expect(
+      Object.entries(job.counters).filter(
+        ([code, count]) => count > 0 && code !== 'ok' && code !== 'interrupted',
+      ),
+    ).toEqual([]);
+    expect(counters.interrupted).toBeGreaterThan(0);
+    expect(counters.ok + counters.interrupted).toBe(5000);
+
+    const deliveries = new Map<string, number>();
+    for (const delivery of downstream.deliveries) {
+      for (const address of delivery.rcptTo) deliveries.set(address, (deliveries.get(address) ?? 0) + 1);
+    }
+    expect(Math.max(...deliveries.values())).toBe(1);
+
+    const interrupted: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await nodeB.api(
+        `/api/quarantine/jobs/${jobId}/items?outcome=interrupted&limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
+        { headers: auth },
+      );
+      const result = page.body as { items: { itemId: string }[]; nextCursor: string | null };
+      interrupted.push(...result.items.map((entry) => entry.itemId));
+      cursor = result.nextCursor;
+    } while (cursor);
+    expect(interrupted).toHaveLength(counters.interrupted);
+    for (const id of interrupted) {
+      const { body: detail } = await nodeB.api(`/api/quarantine/${id}`, { headers: auth });
+      expect(detail).toMatchObject({ item: { status: 'quarantined', lastError: { code: 'interrupted' } } });
+    }
+    const interruptedIds = new Set(interrupted);
+    for (const item of items) {
+      if (!interruptedIds.has(item.id)) expect(deliveries.get(item.recipient), item.id).toBe(1);
+    }
+  }, 180_000);
+});
