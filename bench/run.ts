@@ -1,7 +1,10 @@
 // `npm run bench` runs every case; `npm run bench -- --case list-search` one; `--smoke` tiny sizes.
 import { runBulk } from './cases/bulk.js';
+import { runDelete } from './cases/delete-100k.js';
 import { runIngest } from './cases/ingest.js';
 import { runListSearch } from './cases/list-search.js';
+import { runMemory } from './cases/memory.js';
+import { runReleaseE2e } from './cases/release-e2e.js';
 import { report } from './lib/report.js';
 
 const args = process.argv.slice(2);
@@ -16,11 +19,36 @@ const CASES: Record<string, () => Promise<Parameters<typeof report>[0]>> = {
   bulk: () =>
     runBulk(
       smoke
-        ? { items: 200, storeLatencyMs: 2, sequential: true }
-        : { items: 5_000, storeLatencyMs: 5, sequential: true },
+        ? {
+            sizes: [100],
+            latenciesMs: [0, 5],
+            stores: ['sqlite', 'dynamodb'],
+            actions: ['delete', 'release'],
+            sequentialCap: 50,
+          }
+        : {
+            sizes: [100, 1_000, 10_000],
+            latenciesMs: [0, 5, 20],
+            stores: ['sqlite', 'dynamodb'],
+            actions: ['delete', 'release'],
+            sequentialCap: 200,
+          },
     ),
   'list-search': () =>
     runListSearch(smoke ? { items: 2_000, samples: 5 } : { items: 1_000_000, samples: 200 }),
+  'release-e2e': () =>
+    runReleaseE2e(
+      smoke
+        ? { messages: 200, connections: 4, bytes: 5120 }
+        : { messages: 10_000, connections: 16, bytes: 5120 },
+    ),
+  memory: () =>
+    runMemory(
+      smoke
+        ? { releaseItems: 500, ingestBytes: 1_000_000 }
+        : { releaseItems: 100_000, ingestBytes: 40_000_000 },
+    ),
+  'delete-100k': () => runDelete({ items: smoke ? 1_000 : 100_000 }),
 };
 
 for (const name of selected.length > 0 ? selected : Object.keys(CASES)) {

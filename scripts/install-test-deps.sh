@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system programs the integration tests run (Postfix, ClamAV's clamd, SpamAssassin's
-# spamd, rspamd with redis-server for its Bayes store, Chromium for the browser tests, swaks for
-# manual checks) from Debian's packages, only when one is missing.
+# spamd, rspamd with redis-server for its Bayes store, swaks for manual checks, Chromium for the
+# browser tests of the web UI and of digest links) from Debian's packages, only when one is missing.
 # Idempotent; starts nothing: each test starts its own private instances on loopback ports with
 # their own config folders (and does not use the system services that the packages may start).
 set -euo pipefail
@@ -13,8 +13,9 @@ command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ] || need+=(postfix
 [ -f /etc/spamassassin/v310.pre ] || need+=(spamassassin)
 command -v rspamd >/dev/null 2>&1 || need+=(rspamd)
 command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need+=(redis-server)
-[ -x /usr/bin/chromium ] || need+=(chromium)
 command -v swaks >/dev/null 2>&1 || need+=(swaks)
+# The web UI's end-to-end tests drive Debian's Chromium through playwright-core.
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "install-test-deps: all present"

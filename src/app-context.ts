@@ -18,6 +18,7 @@ import type { ItemStore } from './store/item-store.js';
 import type { JobStore } from './store/job-store.js';
 import type { LearningStore } from './store/learning-store.js';
 import type { SenderListStore } from './store/sender-list-store.js';
+import type { StatsStore } from './store/stats-store.js';
 import type { UserStore } from './store/user-store.js';
 
 /** Everything the use cases need, built once by the composition root (server.ts) and passed down. */
@@ -30,6 +31,7 @@ export interface AppContext {
   digests: DigestStore;
   learning: LearningStore;
   blobs: BlobStore;
+  stats: StatsStore;
   jobs: JobStore;
   /** The AWS backends' throttling signal (also for calls the SDK retried successfully); null otherwise. */
   storeThrottle: ThrottleMonitor | null;

@@ -20,6 +20,7 @@ import { JobWorker } from './release/jobs/job-worker.js';
 import { LeaseSweeper } from './release/lease-sweeper.js';
 import { SmtpRelay } from './release/smtp-relay.js';
 import { startPurgeWorker } from './retention/purge-worker.js';
+import { ListingStatsStore } from './store/listing-stats-store.js';
 import { startMaintenance } from './store/maintenance-worker.js';
 import { openStores, type Stores } from './store/open-stores.js';
 
@@ -40,6 +41,7 @@ export function buildContext(
   logger: Logger,
   stores: Pick<Stores, 'items' | 'audit' | 'users' | 'blobs' | 'jobs' | 'lists' | 'digests' | 'learning'> & {
     throttle?: Stores['throttle'];
+    stats?: Stores['stats'];
   },
   relay: SmtpRelay,
   extras: Partial<Pick<AppContext, 'metrics' | 'pipeline' | 'reinjection' | 'links' | 'publicUrl'>> = {},
@@ -62,6 +64,8 @@ export function buildContext(
       new LinkSigner(config.links.keys ? loadLinkSecrets(config) : [randomBytes(32).toString('base64url')]),
     publicUrl:
       extras.publicUrl ?? (() => config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`),
+    // Without counters (tests that build a context over bare stores) the numbers come from listing.
+    stats: stores.stats ?? new ListingStatsStore(stores.items),
     jobs: stores.jobs,
     storeThrottle: stores.throttle ?? null,
     relay,

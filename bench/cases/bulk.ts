@@ -9,168 +9,181 @@ import { releaseItem } from '../../src/release/release-item.js';
 import { SmtpRelay } from '../../src/release/smtp-relay.js';
 import { buildContext } from '../../src/server.js';
 import type { ItemStore } from '../../src/store/item-store.js';
-import { openStores } from '../../src/store/open-stores.js';
-import type { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
-// The same recording SMTP server the tests deliver to, here answering after a chosen delay.
+import { openStores, type Stores } from '../../src/store/open-stores.js';
+import { EMULATOR_CREDENTIALS, startEmulators } from '../../test/support/aws-emulators.js';
+// The recording SMTP server the tests deliver to: the sink when Postfix's smtp-sink is missing.
 import { Downstream } from '../../test/support/downstream.js';
+import { freshTable } from '../../test/support/dynamo-fixture.js';
 import { batchesOf50, originalDelete, type PerItem, sequentialLoop } from '../lib/baselines.js';
 import { withLatency } from '../lib/latency-store.js';
+import { freePort, hasPostfixTools, startSmtpSink, stopProcess } from '../lib/postfix-tools.js';
 import type { CaseResult, Row } from '../lib/report.js';
-import { Rng, seedBatches } from '../lib/seed.js';
+import { seedQuarantine } from '../lib/seed.js';
+
+export type BulkStore = 'sqlite' | 'dynamodb';
+export type BulkAction = 'delete' | 'release';
 
 export interface BulkOptions {
-  /** Items per run; each run gets fresh items. */
-  items: number;
-  /** Round trip added to every store call in the "remote store" rows (as to DynamoDB). */
-  storeLatencyMs: number;
-  /** Whether to run the sequential loop too (slow: one item at a time). */
-  sequential: boolean;
+  sizes: number[];
+  /** Round trip added to every store call (withLatency), standing in for the network to DynamoDB. */
+  latenciesMs: number[];
+  stores: BulkStore[];
+  actions: BulkAction[];
+  /**
+   * The sequential loop does one item at a time, so at 10,000 items and 20 ms it would take minutes:
+   * it runs on the first `sequentialCap` items of a run (when latency > 0) and its rate is reported.
+   */
+  sequentialCap: number;
+  /** Extra LAZARET_* settings (e.g. LAZARET_BULK_WINDOW) to try the engine with other tuning. */
+  env?: Record<string, string>;
 }
 
 const admin = systemActor('bench');
+const STORE_LABEL: Record<BulkStore, string> = { sqlite: 'SQLite', dynamodb: 'DynamoDB (dynalite)' };
 
 /**
- * Bulk delete and release: the two algorithms of the original system (a sequential loop; batches of
- * 50 under Promise.allSettled, one after another) against Lazaret's sliding-window engine, on the
- * same embedded store and the same SMTP downstream.
+ * Bulk delete and release to a sink: the original system's two algorithms (a sequential loop;
+ * batches of 50 under Promise.allSettled, get then update per item) against Lazaret's bulk engine,
+ * over the same store, at several sizes and injected store latencies, on SQLite and on DynamoDB.
  */
 export async function runBulk(options: BulkOptions): Promise<CaseResult> {
   const dir = await mkdtemp(join(tmpdir(), 'lazaret-bench-bulk-'));
-  const random = new Rng(7);
-  // A mail server that usually answers at once, sometimes after 40 ms: the slow tail that lock-step
-  // batches wait for.
-  const downstream = await new Downstream({ dataDelayMs: 0 }).start();
-  const slowDownstream = await new Downstream({ dataDelayMs: 40 }).start();
-  const config = loadConfig({
-    env: {
-      LAZARET_DATA_DIR: dir,
-      LAZARET_RELAY_PORT: String(downstream.port),
-      LAZARET_RELAY_TLS: 'none',
-      LAZARET_RELAY_MAX_CONNECTIONS: '16',
-      LAZARET_LOG_LEVEL: 'silent',
-    },
-  });
-  const stores = await openStores(config);
-  const relays: SmtpRelay[] = [];
+  const postfix = hasPostfixTools();
+  let sinkPort: number;
+  let stopSink: () => Promise<void>;
+  if (postfix) {
+    sinkPort = await freePort();
+    const sink = await startSmtpSink(sinkPort);
+    stopSink = () => stopProcess(sink);
+  } else {
+    const downstream = await new Downstream({ dataDelayMs: 0 }).start();
+    sinkPort = downstream.port;
+    stopSink = () => downstream.stop();
+  }
   const rows: Row[] = [];
+  const relays: SmtpRelay[] = [];
+  // The AWS SDK takes credentials from the environment; dynalite accepts any.
+  process.env.AWS_ACCESS_KEY_ID ??= EMULATOR_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY ??= EMULATOR_CREDENTIALS.secretAccessKey;
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const emulators = options.stores.includes('dynamodb') ? await startEmulators() : null;
 
-  /** Fresh items: one recipient per message, so every release is its own SMTP transaction. */
-  async function seed(count: number, withBlobs: boolean): Promise<string[]> {
-    const ids: string[] = [];
-    const shape = {
-      messages: count,
-      recipientsPerMessage: 1,
-      users: 1000,
-      domains: 10,
-      senders: 100,
-      days: 30,
-      end: new Date(),
-    };
-    for (const batch of seedBatches(shape, 1000)) {
-      await (stores.items as SqliteItemStore).putMessages(batch);
-      if (withBlobs) {
-        await Promise.all(
-          batch.map(({ message }) =>
-            stores.blobs.put(message.blobKey, Buffer.from(`Subject: bench ${message.id}\r\n\r\nbody\r\n`)),
-          ),
-        );
-      }
-      for (const { items } of batch) ids.push(...items.map((item) => item.id));
-    }
-    return ids;
-  }
-
-  function context(items: ItemStore) {
-    // Every other message is answered slowly: half of the relay connections go to the slow server.
-    const relay = new SmtpRelay(config.relay);
-    const slowRelay = new SmtpRelay({ ...config.relay, port: slowDownstream.port });
-    relays.push(relay, slowRelay);
-    const ctx = buildContext(config, pino({ level: 'silent' }), { ...stores, items }, relay);
-    ctx.relay = {
-      deliver: (request) => (random.int(10) === 0 ? slowRelay : relay).deliver(request),
-    } as SmtpRelay;
-    return ctx;
-  }
-
-  async function measure(
-    name: string,
-    action: string,
-    store: string,
-    count: number,
-    run: () => Promise<number>,
-  ) {
+  const now = () => new Date().toISOString();
+  const time = async (run: () => Promise<number>) => {
     const started = process.hrtime.bigint();
     const ok = await run();
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    rows.push({ algorithm: name, action, store, items: count, ok, seconds, 'items/s': count / seconds });
-  }
-
-  const engine = async (items: ItemStore, action: 'release' | 'delete', ids: string[]) => {
-    let ok = 0;
-    await new BulkEngine(context(items)).run({
-      action,
-      actor: admin,
-      force: false,
-      recipients: null,
-      leaseOwner: 'bench',
-      pages: pagesOf(ids),
-      onOutcome: (outcome) => {
-        if (outcome.code === 'ok') ok += 1;
-      },
-    });
-    return ok;
+    return { ok, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
   };
-  const baseline = async (loop: typeof batchesOf50, act: PerItem, ids: string[]) =>
-    (await loop(ids, act)).results.length;
-  const now = () => new Date().toISOString();
 
   try {
-    for (const latency of [0, options.storeLatencyMs]) {
-      const items = withLatency(stores.items, latency);
-      const label = latency === 0 ? 'SQLite' : `SQLite + ${latency} ms per call`;
-      if (options.sequential && latency === 0) {
-        const ids = await seed(options.items, false);
-        await measure('sequential loop (original, before)', 'delete', label, ids.length, () =>
-          baseline(sequentialLoop, originalDelete(items, now), ids),
-        );
+    for (const backend of options.stores) {
+      const env: Record<string, string> = {
+        LAZARET_DATA_DIR: join(dir, backend),
+        LAZARET_RELAY_HOST: '127.0.0.1',
+        LAZARET_RELAY_PORT: String(sinkPort),
+        LAZARET_RELAY_TLS: 'none',
+        LAZARET_RELAY_MAX_CONNECTIONS: '16',
+        LAZARET_LOG_LEVEL: 'silent',
+        ...options.env,
+      };
+      if (backend === 'dynamodb' && emulators) {
+        const { table } = await freshTable(emulators, 'bench');
+        Object.assign(env, emulators.env(table, 'unused'), { LAZARET_BLOBS: 'fs' });
       }
-      const forBatches = await seed(options.items, false);
-      await measure('batches of 50 (original, after)', 'delete', label, forBatches.length, () =>
-        baseline(batchesOf50, originalDelete(items, now), forBatches),
-      );
-      const forEngine = await seed(options.items, false);
-      await measure('Lazaret sliding window', 'delete', label, forEngine.length, () =>
-        engine(items, 'delete', forEngine),
-      );
+      const config = loadConfig({ env });
+      const stores: Stores = await openStores(config);
+      const relay = new SmtpRelay(config.relay);
+      relays.push(relay);
+      const context = (items: ItemStore) =>
+        buildContext(config, pino({ level: 'silent' }), { ...stores, items }, relay);
+      try {
+        for (const action of options.actions) {
+          for (const size of options.sizes) {
+            for (const latency of options.latenciesMs) {
+              const items = withLatency(stores.items, latency);
+              const ctx = context(items);
+              const act: PerItem =
+                action === 'delete'
+                  ? originalDelete(items, now)
+                  : async (id) => {
+                      const outcome = await releaseItem(ctx, id, admin);
+                      if (!outcome) throw new Error('Release failed');
+                    };
+              const seed = (count: number) =>
+                seedQuarantine(stores, count, { blobBytes: action === 'release' ? 2048 : 0 });
+              const sequentialCount = Math.min(size, options.sequentialCap);
+
+              const forSequential = await seed(sequentialCount);
+              const sequential = await time(
+                async () => (await sequentialLoop(forSequential, act)).results.length,
+              );
+              const forBatches = await seed(size);
+              const batches = await time(async () => (await batchesOf50(forBatches, act)).results.length);
+              const forEngine = await seed(size);
+              const engine = await time(async () => {
+                let ok = 0;
+                await new BulkEngine(ctx).run({
+                  action,
+                  actor: admin,
+                  force: false,
+                  recipients: null,
+                  leaseOwner: 'bench',
+                  pages: pagesOf(forEngine),
+                  onOutcome: (outcome) => {
+                    if (outcome.code === 'ok') ok += 1;
+                  },
+                });
+                return ok;
+              });
+              for (const [name, run, count] of [
+                ['sequential loop', sequential, sequentialCount],
+                ['batches of 50', batches, size],
+                ['engine', engine, size],
+              ] as const) {
+                if (run.ok !== count) throw new Error(`${name} ${action}: ${run.ok} of ${count} items done`);
+              }
+              // Progress on standard error: the full matrix takes a while.
+              process.stderr.write(
+                `bulk ${backend} ${action} ${size} items ${latency} ms: sequential ${sequential.seconds.toFixed(2)} s, batches ${batches.seconds.toFixed(2)} s, engine ${engine.seconds.toFixed(2)} s\n`,
+              );
+              const sequentialRate = sequentialCount / sequential.seconds;
+              const batchesRate = size / batches.seconds;
+              const engineRate = size / engine.seconds;
+              rows.push({
+                store: STORE_LABEL[backend],
+                action,
+                items: size,
+                'latency ms': latency,
+                'sequential items/s': sequentialRate,
+                'sequential on': sequentialCount,
+                'batches of 50 items/s': batchesRate,
+                'engine items/s': engineRate,
+                'engine ÷ sequential': engineRate / sequentialRate,
+                'engine ÷ batches': engineRate / batchesRate,
+              });
+            }
+          }
+        }
+      } finally {
+        await stores.close();
+      }
     }
-    const releaseCount = Math.max(50, Math.floor(options.items / 2));
-    const forBatches = await seed(releaseCount, true);
-    const batchContext = context(stores.items);
-    await measure('batches of 50 (original, after)', 'release', 'SQLite', forBatches.length, () =>
-      baseline(
-        batchesOf50,
-        async (id) => {
-          await releaseItem(batchContext, id, admin);
-        },
-        forBatches,
-      ),
-    );
-    const forEngine = await seed(releaseCount, true);
-    await measure('Lazaret sliding window', 'release', 'SQLite', forEngine.length, () =>
-      engine(stores.items, 'release', forEngine),
-    );
   } finally {
     for (const relay of relays) relay.close();
-    await downstream.stop();
-    await slowDownstream.stop();
-    await stores.close();
+    await stopSink();
+    await emulators?.stop();
     await rm(dir, { recursive: true, force: true });
   }
   return {
     case: 'bulk',
-    title: `Bulk delete and release: the original algorithms against Lazaret's engine (${options.items.toLocaleString('en-US')} items a run)`,
+    title: 'Bulk delete and release: the original algorithms against Lazaret’s engine, over the same store',
     notes: [
-      'Each row works on fresh items of the same embedded store. Delete: the original per-item step (get, then update) in the original orders; Lazaret: the bulk engine (batched reads, coalesced conditional writes, sliding window). Release: every item its own message; one in ten answered by a mail server that waits 40 ms; 16 relay connections; the batches of 50 run the single-item release.',
+      'Every algorithm works on fresh, freshly seeded items of the same store. Delete: the original per-item step (get, then conditional update). Release: Lazaret’s single-item release (get, read the raw message, deliver, update) per item for the two originals, the bulk engine for Lazaret; every item is its own message of about 2 KiB, delivered over 16 relay connections to ' +
+        (postfix
+          ? "Postfix's smtp-sink on loopback."
+          : 'an in-process SMTP server on loopback (smtp-sink missing).'),
+      `"latency ms" is added before every store call (a batched call pays it once, as over the wire). The sequential loop runs on the first "sequential on" items when latency > 0 (at most ${options.sequentialCap}); its rate does not depend on the count.`,
+      'DynamoDB is dynalite in the same process as the benchmark: its CPU competes with the algorithm measured.',
     ],
     rows,
   };

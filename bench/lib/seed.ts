@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { newId } from '../../src/core/ids.js';
 import type { MessageRecord, QuarantineItem, Reason } from '../../src/core/types.js';
+import type { BlobStore } from '../../src/store/blob-store.js';
+import type { ItemStore } from '../../src/store/item-store.js';
 
 const WORDS = (
   'invoice payment account urgent offer winner prize watches pills crypto bitcoin loan meeting report ' +
@@ -101,4 +103,62 @@ export function* seedBatches(
     }
   }
   if (batch.length > 0) yield batch;
+}
+
+/** Stores the benchmark cases seed into: the item store (any backend) and optionally the blob store. */
+export interface SeedTarget {
+  items: ItemStore;
+  blobs?: BlobStore;
+}
+
+/**
+ * Seeds `count` quarantined messages of one recipient each (so that every release is its own SMTP
+ * transaction) and answers their item ids. With `blobBytes`, every message gets a raw message of
+ * about that size. SQLite takes them a thousand per transaction; other stores a message per call,
+ * 32 at a time.
+ */
+export async function seedQuarantine(
+  target: SeedTarget,
+  count: number,
+  options: { blobBytes?: number } = {},
+): Promise<string[]> {
+  const ids: string[] = [];
+  const shape = {
+    messages: count,
+    recipientsPerMessage: 1,
+    users: 1000,
+    domains: 10,
+    senders: 100,
+    days: 30,
+    end: new Date(),
+  };
+  const filler = options.blobBytes ? 'x'.repeat(76) : '';
+  const rawFor = (id: string) => {
+    const head = `From: bench@source.test\r\nTo: rcpt@sink.test\r\nSubject: bench ${id}\r\nMessage-ID: <${id}@bench.test>\r\n\r\n`;
+    const lines = Math.max(1, Math.ceil(((options.blobBytes ?? 0) - head.length) / 78));
+    return Buffer.from(head + `${filler}\r\n`.repeat(lines));
+  };
+  const bulk = target.items as ItemStore & {
+    putMessages?: (batch: { message: MessageRecord; items: QuarantineItem[] }[]) => Promise<void>;
+  };
+  for (const batch of seedBatches(shape, 1000)) {
+    if (typeof bulk.putMessages === 'function') await bulk.putMessages(batch);
+    else {
+      for (let start = 0; start < batch.length; start += 32) {
+        await Promise.all(
+          batch.slice(start, start + 32).map(({ message, items }) => target.items.putMessage(message, items)),
+        );
+      }
+    }
+    if (target.blobs && options.blobBytes) {
+      const blobs = target.blobs;
+      for (let start = 0; start < batch.length; start += 64) {
+        await Promise.all(
+          batch.slice(start, start + 64).map(({ message }) => blobs.put(message.blobKey, rawFor(message.id))),
+        );
+      }
+    }
+    for (const { items } of batch) ids.push(...items.map((item) => item.id));
+  }
+  return ids;
 }

@@ -9,6 +9,7 @@ import { RateLimits } from '../auth/rate-limits.js';
 import type { Config } from '../config/load-config.js';
 import { installErrorHandler } from './error-handler.js';
 import { installAuthentication } from './request-actor.js';
+import { attachmentRoutes } from './routes/attachments.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { digestLinkRoutes } from './routes/digest-links.js';
@@ -17,8 +18,10 @@ import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { listRoutes } from './routes/lists.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { previewRoutes } from './routes/preview.js';
 import { quarantineRoutes } from './routes/quarantine.js';
 import { reportSpamRoutes } from './routes/report-spam.js';
+import { statsRoutes } from './routes/stats.js';
 import { tokenRoutes, userRoutes } from './routes/users.js';
 import {
   AuditEntrySchema,
@@ -31,6 +34,12 @@ import {
   TokenSchema,
   UserSchema,
 } from './schemas.js';
+import { isAppRoute, registerWebUi, type WebUi } from './web-ui.js';
+
+export interface ApiOptions {
+  /** Folder of the built web UI; defaults to web/dist of this checkout. */
+  webRoot?: string;
+}
 
 /** `http.trustProxy` as Fastify takes it: `true`, or the list of proxy addresses / CIDRs. */
 function trustProxy(value: string | undefined): boolean | string[] {
@@ -47,8 +56,11 @@ function https(config: Config['http']) {
   return { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } };
 }
 
-/** The HTTP API: every route has a schema and an access declaration, and the OpenAPI document is built from them. */
-export async function buildApi(context: AppContext): Promise<FastifyInstance> {
+/**
+ * The HTTP API: every route has a schema and an access declaration, and the OpenAPI document is built
+ * from them. The same server serves the web UI: any GET that is not an API path gets the app's index.html.
+ */
+export async function buildApi(context: AppContext, options: ApiOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: context.logger.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: 8 * 1024 * 1024,
@@ -73,7 +85,10 @@ export async function buildApi(context: AppContext): Promise<FastifyInstance> {
   ]) {
     app.addSchema(schema);
   }
-  installErrorHandler(app);
+  let webUi: WebUi | null = null;
+  installErrorHandler(app, {
+    notFoundFallback: (request, reply) => (webUi && isAppRoute(request) ? webUi.serveApp(reply) : null),
+  });
   await app.register(cookie);
   const limits = new RateLimits(context.config.auth);
   installAuthentication(app, authDeps(context), limits);
@@ -111,9 +126,13 @@ export async function buildApi(context: AppContext): Promise<FastifyInstance> {
   await app.register(auditRoutes(context));
   await app.register(userRoutes(context));
   await app.register(tokenRoutes(context));
+  await app.register(previewRoutes(context));
+  await app.register(attachmentRoutes(context));
+  await app.register(statsRoutes(context));
   await app.register(listRoutes(context));
   await app.register(digestSettingsRoutes(context));
   await app.register(reportSpamRoutes(context));
   await app.register(digestLinkRoutes(context));
+  webUi = await registerWebUi(app, options.webRoot);
   return app;
 }

@@ -1,12 +1,17 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CATALOGUE, type ErrorCode, LazaretError } from '../core/errors.js';
 
 function body(code: ErrorCode, message: string, details?: Record<string, unknown>) {
   return { error: { code, message, ...(details ? { details } : {}) } };
 }
 
+export interface ErrorHandlerOptions {
+  /** Answers a request no route matched before it becomes `route_not_found`; null to pass (the web UI's routes). */
+  notFoundFallback?: (request: FastifyRequest, reply: FastifyReply) => FastifyReply | null;
+}
+
 /** The only place where API error bodies are built: `{ error: { code, message, details? } }`. */
-export function installErrorHandler(app: FastifyInstance): void {
+export function installErrorHandler(app: FastifyInstance, options: ErrorHandlerOptions = {}): void {
   app.setErrorHandler((error: FastifyError | LazaretError, request, reply) => {
     if (error instanceof LazaretError) {
       if (error.httpStatus >= 500) request.log.error({ event: 'API_ERROR', err: error });
@@ -40,7 +45,9 @@ export function installErrorHandler(app: FastifyInstance): void {
       .status(ERROR_CATALOGUE.internal_error.http)
       .send(body('internal_error', 'Something went wrong on the server; it has been logged.'));
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(body('route_not_found', `No route ${request.method} ${request.url}`)),
+  app.setNotFoundHandler(
+    (request, reply) =>
+      options.notFoundFallback?.(request, reply) ??
+      reply.status(404).send(body('route_not_found', `No route ${request.method} ${request.url}`)),
   );
 }

@@ -26,3 +26,39 @@ export function decodeCursor(cursor: string): ListPosition {
   }
   throw new LazaretError('bad_cursor', 'The cursor is not one this server issued; start again without it.');
 }
+
+/** Position after the last item of a page in another order: that order, the item's sort value, its id. */
+export interface OrderedPosition {
+  order: string;
+  value: string | number;
+  id: string;
+}
+
+export function encodeOrderedCursor(position: OrderedPosition): string {
+  return Buffer.from(JSON.stringify(['o', position.order, position.value, position.id]), 'utf8').toString(
+    'base64url',
+  );
+}
+
+/** Decodes a cursor of `order`; a cursor of another order (or none we issued) is `bad_cursor`. */
+export function decodeOrderedCursor(cursor: string, order: string): OrderedPosition {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === 4 &&
+      parsed[0] === 'o' &&
+      parsed[1] === order &&
+      (typeof parsed[2] === 'string' || typeof parsed[2] === 'number') &&
+      typeof parsed[3] === 'string'
+    ) {
+      return { order, value: parsed[2], id: parsed[3] };
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new LazaretError(
+    'bad_cursor',
+    'The cursor belongs to another order or listing, or this server did not issue it; start again without it.',
+  );
+}

@@ -39,11 +39,40 @@ export interface ItemFilter {
   terms?: readonly SearchTerm[];
 }
 
+/** Fields a list can be ordered by (ties are broken by id in the same direction). */
+export const ITEM_ORDER_FIELDS = [
+  'receivedAt',
+  'sender',
+  'recipient',
+  'subject',
+  'reason',
+  'score',
+  'size',
+] as const;
+export type ItemOrderField = (typeof ITEM_ORDER_FIELDS)[number];
+
+export interface ItemOrder {
+  field: ItemOrderField;
+  direction: 'asc' | 'desc';
+}
+
+/** The list order every backend supports: newest first. */
+export const NEWEST_FIRST: ItemOrder = { field: 'receivedAt', direction: 'desc' };
+
+export function isNewestFirst(order: ItemOrder | undefined): boolean {
+  return order === undefined || (order.field === 'receivedAt' && order.direction === 'desc');
+}
+
 export interface PageRequest {
   /** 1..1000. */
   limit: number;
-  /** Opaque cursor from a previous page's `nextCursor`. */
+  /** Opaque cursor from a previous page's `nextCursor`; valid only with the same filter and order. */
   cursor?: string | undefined;
+  /**
+   * Default newest first. Other orders are optional for a backend: one that cannot serve them rejects
+   * with `validation_error` rather than answering another order.
+   */
+  order?: ItemOrder | undefined;
 }
 
 export interface Page<T> {
@@ -108,6 +137,12 @@ export interface ItemStore {
 
   /** Newest first (receivedAt, then id, both descending); cursors are stable when new items arrive. */
   listItems(filter: ItemFilter, page: PageRequest): Promise<Page<QuarantineItem>>;
+
+  /**
+   * How many items match `filter` (as listItems would list them), counting at most `limit`: an answer
+   * equal to `limit` means "that many or more". For "select all N matching" before a bulk action.
+   */
+  countItems(filter: ItemFilter, limit: number): Promise<number>;
 
   /**
    * Conditional write: applies `change` only if the item matches `expected` (and the state machine allows

@@ -9,7 +9,9 @@ import { FsBlobStore } from './fs/fs-blob-store.js';
 import type { ItemStore } from './item-store.js';
 import type { JobStore } from './job-store.js';
 import type { LearningStore } from './learning-store.js';
+import { ListingStatsStore } from './listing-stats-store.js';
 import type { SenderListStore } from './sender-list-store.js';
+import type { StatsStore } from './stats-store.js';
 import type { UserStore } from './user-store.js';
 
 export interface Stores {
@@ -20,6 +22,8 @@ export interface Stores {
   digests: DigestStore;
   learning: LearningStore;
   blobs: BlobStore;
+  /** Dashboard numbers: counters in the embedded store, a listing of the window on DynamoDB. */
+  stats: StatsStore;
   jobs: JobStore;
   /**
    * Throttled attempts of the AWS backends (counted also when the SDK's retries then succeeded): the
@@ -92,6 +96,7 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
     let lists: SenderListStore;
     let digests: DigestStore;
     let learning: LearningStore;
+    let stats: StatsStore;
     let jobs: JobStore;
     let maintenance: StoreMaintenance | null = null;
     if (config.store.backend === 'dynamodb') {
@@ -113,6 +118,7 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
       lists = dynamo.lists;
       digests = dynamo.digests;
       learning = dynamo.learning;
+      stats = new ListingStatsStore(items);
       jobs = dynamo.jobs;
       // Small blobs inside SQLite are part of the embedded store; beside DynamoDB, fs means files only.
       if (!blobs) {
@@ -148,6 +154,7 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
       const { SqliteSenderListStore } = await import('./sqlite/sqlite-sender-list-store.js');
       const { SqliteDigestStore } = await import('./sqlite/sqlite-digest-store.js');
       const { SqliteLearningStore } = await import('./sqlite/sqlite-learning-store.js');
+      const { SqliteStatsStore } = await import('./sqlite/sqlite-stats-store.js');
       const { SqliteJobStore } = await import('./sqlite/sqlite-job-store.js');
       const db = openSqliteDatabase(join(config.dataDir, 'lazaret.sqlite'));
       opened.push({ close: () => void db.close() });
@@ -159,6 +166,7 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
       lists = new SqliteSenderListStore(db);
       digests = new SqliteDigestStore(db);
       learning = new SqliteLearningStore(db);
+      stats = new SqliteStatsStore(db);
       jobs = new SqliteJobStore(db);
       if (!blobs) {
         blobs = new SqliteBlobStore(db, commits, files(), config.blobs.inlineMaxBytes);
@@ -174,6 +182,7 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
       digests,
       learning,
       blobs,
+      stats,
       jobs,
       throttle: usesAws ? throttle : null,
       maintenance,

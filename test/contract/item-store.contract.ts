@@ -209,6 +209,21 @@ export function itemStoreContract(backend: string, makeStores: MakeStores): void
         expect(await names({ recipientIn: [] })).toEqual([]);
       });
 
+      it('counts what it would list, up to a limit', async () => {
+        for (const filter of [
+          {},
+          { sender: 'spam.test' },
+          { recipientIn: ['bob@corp.test', 'carol@other.test'] },
+          { tenantIn: [] },
+          { reasons: ['spam' as const], receivedAfter: '2026-11-02T00:00:00.000Z' },
+        ]) {
+          expect(await store.countItems(filter, 1000), JSON.stringify(filter)).toBe(
+            (await names(filter)).length,
+          );
+        }
+        expect(await store.countItems({}, 3)).toBe(3);
+      });
+
       it('lists live statuses by default and tombstones only when asked', async () => {
         const at = new Date().toISOString();
         const deleted = await store.transition(

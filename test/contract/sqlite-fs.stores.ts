@@ -11,6 +11,7 @@ import { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
 import { SqliteJobStore } from '../../src/store/sqlite/sqlite-job-store.js';
 import { SqliteLearningStore } from '../../src/store/sqlite/sqlite-learning-store.js';
 import { SqliteSenderListStore } from '../../src/store/sqlite/sqlite-sender-list-store.js';
+import { SqliteStatsStore } from '../../src/store/sqlite/sqlite-stats-store.js';
 import { SqliteUserStore } from '../../src/store/sqlite/sqlite-user-store.js';
 import { type MakeStores, SimulatedCrash } from './stores.js';
 
@@ -36,6 +37,7 @@ export const makeEmbedded =
         digests: new SqliteDigestStore(db),
         learning: new SqliteLearningStore(db),
         jobs: new SqliteJobStore(db),
+        stats: new SqliteStatsStore(db),
         blobs,
       };
       opened.push(pair.items, pair.blobs, db);

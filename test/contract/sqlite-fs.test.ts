@@ -8,6 +8,7 @@ import { jobStoreContract } from './job-store.contract.js';
 import { learningStoreContract } from './learning-store.contract.js';
 import { senderListStoreContract } from './sender-list-store.contract.js';
 import { makeEmbedded, makeSqliteFs } from './sqlite-fs.stores.js';
+import { statsStoreContract } from './stats-store.contract.js';
 import { userStoreContract } from './user-store.contract.js';
 
 itemStoreContract('SQLite', makeSqliteFs);
@@ -21,3 +22,4 @@ senderListStoreContract('SQLite', makeSqliteFs);
 digestStoreContract('SQLite', makeSqliteFs);
 learningStoreContract('SQLite', makeSqliteFs);
 digestDeliveryContract('SQLite + files', makeSqliteFs);
+statsStoreContract('SQLite', makeSqliteFs);

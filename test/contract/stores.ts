@@ -5,12 +5,15 @@ import type { ItemStore } from '../../src/store/item-store.js';
 import type { JobStore } from '../../src/store/job-store.js';
 import type { LearningStore } from '../../src/store/learning-store.js';
 import type { SenderListStore } from '../../src/store/sender-list-store.js';
+import type { StatsStore } from '../../src/store/stats-store.js';
 import type { UserStore } from '../../src/store/user-store.js';
 
 export interface StorePair {
   items: ItemStore;
   blobs: BlobStore;
   audit: AuditStore;
+  /** Dashboard counters, for the backends that keep them (the DynamoDB backend counts by listing instead). */
+  stats?: StatsStore;
   jobs: JobStore;
   users: UserStore;
   lists: SenderListStore;

@@ -39,6 +39,8 @@ export class FaultyItemStore implements ItemStore {
   getItems: ItemStore['getItems'] = (ids) => this.guard('getItems', () => this.inner.getItems(ids));
   listItems: ItemStore['listItems'] = (filter, page) =>
     this.guard('listItems', () => this.inner.listItems(filter, page));
+  countItems: ItemStore['countItems'] = (filter, limit) =>
+    this.guard('countItems', () => this.inner.countItems(filter, limit));
   transition: ItemStore['transition'] = (id, expected, change) =>
     this.guard('transition', () => this.inner.transition(id, expected, change), [{ id, expected, change }]);
   transitionMany: ItemStore['transitionMany'] = (requests) =>

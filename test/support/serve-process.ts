@@ -59,6 +59,11 @@ export class ServeProcess {
     return `http://127.0.0.1:${this.httpPort}`;
   }
 
+  /** The child's process id (benchmarks read its peak memory from /proc). */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   get exitCode(): number | null {
     return this.child.exitCode;
   }

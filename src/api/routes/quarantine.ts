@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { type AppContext, accessRules } from '../../app-context.js';
 import { decideItem, type ItemAction, requireItem, scopeFilter } from '../../auth/access-policy.js';
 import type { Actor } from '../../auth/actor.js';
@@ -13,13 +13,19 @@ import { deleteItem } from '../../release/delete-item.js';
 import { createJob } from '../../release/jobs/job-service.js';
 import { releaseItem } from '../../release/release-item.js';
 import { denyRelease, requestRelease } from '../../release/release-request.js';
-import type { ItemFilter } from '../../store/item-store.js';
+import {
+  ITEM_ORDER_FIELDS,
+  type ItemFilter,
+  type ItemOrder,
+  type ItemOrderField,
+} from '../../store/item-store.js';
 import { filterFromQuery } from '../../store/query-filter.js';
 import { presentItem, presentJob, presentMessage } from '../presenters.js';
 import { originOf } from '../request-actor.js';
 import { errorResponses, ItemIdParams, ReasonSchema, StatusSchema } from '../schemas.js';
 
-const ListQuery = Type.Object({
+/** The filters of a list, shared by listing and counting. */
+const filterProperties = {
   q: Type.Optional(
     Type.String({
       maxLength: 2000,
@@ -49,8 +55,21 @@ const ListQuery = Type.Object({
   ),
   receivedAfter: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive.' })),
   receivedBefore: Type.Optional(Type.String({ format: 'date-time', description: 'Exclusive.' })),
+};
+
+const ListQuery = Type.Object({
+  ...filterProperties,
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
   cursor: Type.Optional(Type.String({ maxLength: 500 })),
+  sort: Type.Optional(
+    Type.Enum(
+      ITEM_ORDER_FIELDS.flatMap((field) => [field, `-${field}`]),
+      {
+        description:
+          'Order: a field, `-` in front for descending; default `-receivedAt` (newest first). Ties go by id. The DynamoDB store lists newest first only.',
+      },
+    ),
+  ),
 });
 
 const ReleaseBody = Type.Union([
@@ -104,6 +123,35 @@ function mergeStatuses(filter: ItemFilter, fromQuery: ItemFilter): ItemFilter {
   return { ...filter, ...fromQuery, statuses: filter.statuses.filter((status) => allowed.includes(status)) };
 }
 
+const COUNT_LIMIT = 1_000_000;
+
+type FilterQuery = Static<ReturnType<typeof Type.Object<typeof filterProperties>>>;
+
+/** The store filter of a list or count request (parameters and search query), within what the actor may see. */
+function listFilter(query: FilterQuery, actor: Actor): ItemFilter {
+  const fromQuery = query.q === undefined ? {} : filterFromQuery(parseSearchQuery(query.q));
+  return mergeStatuses(
+    {
+      ...(query.recipient ? { recipient: query.recipient } : {}),
+      ...(query.sender ? { sender: query.sender } : {}),
+      ...(query.subject ? { subject: query.subject } : {}),
+      ...(query.reason ? { reasons: query.reason } : {}),
+      ...(query.status ? { statuses: query.status } : {}),
+      ...(query.receivedAfter ? { receivedAfter: iso(query.receivedAfter) } : {}),
+      ...(query.receivedBefore ? { receivedBefore: iso(query.receivedBefore) } : {}),
+      ...scopeFilter(actor),
+    },
+    fromQuery,
+  );
+}
+
+/** `-size` → size descending; absent → newest first. */
+function orderOf(sort: string | undefined): ItemOrder | undefined {
+  if (sort === undefined) return undefined;
+  const descending = sort.startsWith('-');
+  return { field: sort.replace(/^-/, '') as ItemOrderField, direction: descending ? 'desc' : 'asc' };
+}
+
 const iso = (value: string | undefined) => (value === undefined ? undefined : new Date(value).toISOString());
 
 export const quarantineRoutes =
@@ -128,24 +176,39 @@ export const quarantineRoutes =
       },
       async (request) => {
         const query = request.query;
-        const fromQuery = query.q === undefined ? {} : filterFromQuery(parseSearchQuery(query.q));
-        const page = await context.items.listItems(
-          mergeStatuses(
-            {
-              ...(query.recipient ? { recipient: query.recipient } : {}),
-              ...(query.sender ? { sender: query.sender } : {}),
-              ...(query.subject ? { subject: query.subject } : {}),
-              ...(query.reason ? { reasons: query.reason } : {}),
-              ...(query.status ? { statuses: query.status } : {}),
-              ...(query.receivedAfter ? { receivedAfter: iso(query.receivedAfter) } : {}),
-              ...(query.receivedBefore ? { receivedBefore: iso(query.receivedBefore) } : {}),
-              ...scopeFilter(request.actor),
-            },
-            fromQuery,
-          ),
-          { limit: query.limit, cursor: query.cursor },
-        );
+        const page = await context.items.listItems(listFilter(query, request.actor), {
+          limit: query.limit,
+          cursor: query.cursor,
+          order: orderOf(query.sort),
+        });
         return { items: page.items.map(presentItem), nextCursor: page.nextCursor };
+      },
+    );
+
+    app.get(
+      '/api/quarantine/count',
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['quarantine'],
+          summary:
+            'How many items a list with these filters has (for "select all N matching"); counts up to 1,000,000.',
+          querystring: Type.Object(filterProperties),
+          response: {
+            200: Type.Object({
+              count: Type.Integer(),
+              exact: Type.Boolean({ description: 'False when there are more than `count`.' }),
+            }),
+            ...errorResponses(400, 401, 403),
+          },
+        },
+      },
+      async (request) => {
+        const count = await context.items.countItems(
+          listFilter(request.query, request.actor),
+          COUNT_LIMIT + 1,
+        );
+        return count > COUNT_LIMIT ? { count: COUNT_LIMIT, exact: false } : { count, exact: true };
       },
     );
 

@@ -1,19 +1,20 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from 'pino';
-import { storeError } from '../../core/errors.js';
+import { LazaretError, storeError } from '../../core/errors.js';
 import { canTransition } from '../../core/item-status.js';
 import { isLive, type MessageRecord, type QuarantineItem, type Timestamp } from '../../core/types.js';
 import { awsErrorName, awsStoreError } from '../aws/aws-errors.js';
 import { encodeCursor } from '../cursor.js';
-import type {
-  ItemChange,
-  ItemFilter,
-  ItemStore,
-  Page,
-  PageRequest,
-  TransitionExpectation,
-  TransitionRequest,
-  TransitionResult,
+import {
+  type ItemChange,
+  type ItemFilter,
+  type ItemStore,
+  isNewestFirst,
+  type Page,
+  type PageRequest,
+  type TransitionExpectation,
+  type TransitionRequest,
+  type TransitionResult,
 } from '../item-store.js';
 import { batchGet, batchWrite, type Record_ } from './batch.js';
 import { CommitCache } from './commit-cache.js';
@@ -362,7 +363,26 @@ export class DynamoItemStore implements ItemStore {
     }
   }
 
+  /** Counts by listing (the table keeps no counts per filter): each item read costs its read units. */
+  async countItems(filter: ItemFilter, limit: number): Promise<number> {
+    let counted = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await this.listItems(filter, { limit: Math.min(1000, limit - counted), cursor });
+      counted += page.items.length;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor && counted < limit);
+    return counted;
+  }
+
   async listItems(filter: ItemFilter, page: PageRequest): Promise<Page<QuarantineItem>> {
+    if (!isNewestFirst(page.order)) {
+      // The indexes keep items newest first only; another order would need a scan of everything.
+      throw new LazaretError(
+        'validation_error',
+        'The DynamoDB store lists newest first only; leave out `sort`.',
+      );
+    }
     try {
       const plan = planListing(filter, page);
       if (plan.empty) return { items: [], nextCursor: null };

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load-config.js';
+import { openStores } from '../../src/store/open-stores.js';
+import { tokenFor } from '../../test/support/api-client.js';
+import { ServeProcess } from '../../test/support/serve-process.js';
+import { seedQuarantine } from './seed.js';
+
+const ADMIN = { LAZARET_ADMIN_EMAIL: 'bench@lazaret.test', LAZARET_ADMIN_PASSWORD: 'bench-admin-password' };
+
+/** A data folder seeded with `count` quarantined messages (one recipient each) of about `blobBytes`. */
+export async function seededDataDir(count: number, blobBytes: number): Promise<string> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'lazaret-bench-serve-'));
+  const stores = await openStores(loadConfig({ env: { LAZARET_DATA_DIR: dataDir } }));
+  try {
+    await seedQuarantine(stores, count, { blobBytes });
+  } finally {
+    await stores.close();
+  }
+  return dataDir;
+}
+
+/** `lazaret serve` (built code, as in production) over `dataDir`, with an admin and an API token. */
+export async function startServe(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<{ serve: ServeProcess; token: string }> {
+  const serve = await new ServeProcess({ LAZARET_DATA_DIR: dataDir, ...ADMIN, ...env }).start();
+  const token = await tokenFor(() => serve.baseUrl, ADMIN.LAZARET_ADMIN_EMAIL, ADMIN.LAZARET_ADMIN_PASSWORD);
+  return { serve, token };
+}
+
+/**
+ * Starts a job over every quarantined item through the API and waits for its JOB_FINISHED log line;
+ * answers the seconds from the request to that line. Fails unless all `expected` items ended ok.
+ */
+export async function runJob(
+  serve: ServeProcess,
+  token: string,
+  action: 'release' | 'delete',
+  expected: number,
+): Promise<{ seconds: number; counters: Record<string, number> }> {
+  const started = process.hrtime.bigint();
+  const created = await serve.api('/api/quarantine/jobs', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ action, query: 'status:quarantined' }),
+  });
+  if (created.status !== 202)
+    throw new Error(`job creation answered ${created.status}: ${JSON.stringify(created.body)}`);
+  const jobId = (created.body as { job: { id: string } }).job.id;
+  const finished = await serve.waitForLog((line) => line.event === 'JOB_FINISHED' && line.jobId === jobId);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const counters = finished.counters as Record<string, number>;
+  if (finished.state !== 'completed' || counters.ok !== expected) {
+    throw new Error(
+      `job ended ${String(finished.state)} with ${JSON.stringify(counters)}; expected ${expected} ok`,
+    );
+  }
+  return { seconds, counters };
+}
+
+/** Peak resident set size of a process so far (VmHWM in /proc/<pid>/status), in MiB. */
+export function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const found = /^VmHWM:\s+(\d+) kB$/m.exec(status);
+  if (!found) throw new Error(`no VmHWM in /proc/${pid}/status`);
+  return Number(found[1]) / 1024;
+}

@@ -1,0 +1,77 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AppContext } from '../../app-context.js';
+import { LazaretError } from '../../core/errors.js';
+import { openAttachment } from '../../preview/message-attachment.js';
+import { liveItem } from '../item-access.js';
+import { errorResponses } from '../schemas.js';
+
+const AttachmentParams = Type.Object({
+  id: Type.String({ pattern: '^[0-9A-HJKMNP-TV-Z]{26}$', description: 'Item id (ULID).' }),
+  index: Type.Integer({
+    minimum: 0,
+    maximum: 10_000,
+    description: 'Position in the item’s `attachments` list.',
+  }),
+});
+
+/** `attachment; filename="…"; filename*=UTF-8''…` with an ASCII fallback (RFC 6266). */
+export function attachmentDisposition(filename: string): string {
+  const ascii = filename.replace(/[^A-Za-z0-9._ -]/g, '_').slice(0, 200) || 'attachment';
+  const encoded = encodeURIComponent(filename).replace(
+    /['()*]/g,
+    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+export const attachmentRoutes =
+  (context: AppContext): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.get(
+      '/api/quarantine/:id/attachments/:index',
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['quarantine'],
+          summary:
+            'Download one attachment, decoded, always as application/octet-stream. Attachments of mail held as malware: administrators only.',
+          params: AttachmentParams,
+          produces: ['application/octet-stream'],
+          response: {
+            200: Type.Unsafe({ type: 'string', format: 'binary' }),
+            ...errorResponses(400, 401, 403, 404, 503),
+          },
+        },
+      },
+      async (request, reply) => {
+        const item = await liveItem(context, request.actor, request.params.id);
+        if (item.reason === 'malware' && request.actor.role !== 'admin') {
+          throw new LazaretError(
+            'forbidden',
+            'Attachments of mail held as malware can be downloaded by administrators only.',
+            {
+              itemId: item.id,
+            },
+          );
+        }
+        const opened = await openAttachment(await context.blobs.get(item.messageId), request.params.index);
+        if (!opened) {
+          throw new LazaretError('not_found', 'The message has no such attachment.', {
+            itemId: item.id,
+            index: request.params.index,
+          });
+        }
+        return reply
+          .header('content-type', 'application/octet-stream')
+          .header(
+            'content-disposition',
+            attachmentDisposition(opened.filename ?? `attachment-${request.params.index}`),
+          )
+          .header('x-content-type-options', 'nosniff')
+          .header('content-security-policy', "default-src 'none'; sandbox")
+          .header('cache-control', 'private, no-store')
+          .send(opened.content);
+      },
+    );
+  };

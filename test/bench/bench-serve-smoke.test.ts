@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { runDelete } from '../../bench/cases/delete-100k.js';
+import { runMemory } from '../../bench/cases/memory.js';
+import { runReleaseE2e } from '../../bench/cases/release-e2e.js';
+import { missingPrograms } from '../helpers/env.js';
+
+// Tiny runs of the benchmark cases that drive a `lazaret serve` child, so that they never rot.
+// Figures are not asserted; each case fails by itself when a job leaves an item undone.
+describe('benchmark smoke: cases over a serve process', () => {
+  it('delete-100k deletes every seeded item with one job and reports its time', async () => {
+    const result = await runDelete({ items: 50 });
+    expect(result.rows).toHaveLength(1);
+    expect(result.rows[0]!.items).toBe(50);
+    expect(Number(result.rows[0]!['peak RSS MiB'])).toBeGreaterThan(0);
+  }, 60_000);
+
+  const postfixMissing = missingPrograms('bench release-e2e and memory smoke', ['smtp-sink', 'smtp-source']);
+  it.skipIf(postfixMissing.length > 0)(
+    'release-e2e releases every message to smtp-sink and compares with smtp-source',
+    async () => {
+      const result = await runReleaseE2e({ messages: 30, connections: 2, bytes: 5120 });
+      expect(result.rows).toHaveLength(2);
+      expect(Number.isFinite(result.rows[1]!['vs smtp-source'])).toBe(true);
+    },
+    60_000,
+  );
+
+  it.skipIf(postfixMissing.length > 0)(
+    'memory reads the peak RSS of serve during a release job and a large message',
+    async () => {
+      const result = await runMemory({ releaseItems: 30, ingestBytes: 200_000 });
+      expect(result.rows).toHaveLength(2);
+      for (const row of result.rows) {
+        expect(Number(row['peak RSS MiB'])).toBeGreaterThanOrEqual(Number(row['peak RSS after start MiB']));
+      }
+    },
+    60_000,
+  );
+});

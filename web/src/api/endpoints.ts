@@ -1,0 +1,165 @@
+import { ApiError, api, setCsrfToken } from './client';
+import type {
+  ApiToken,
+  AuditEntry,
+  BulkAction,
+  Item,
+  ItemDetail,
+  ItemPage,
+  Job,
+  JobItem,
+  Me,
+  MessageContentInfo,
+  Selection,
+  Stats,
+  User,
+} from './types';
+
+export const PAGE_SIZE = 200;
+
+/** The loopback administrator of a server that has no sign-in. */
+const LOCAL_ADMIN: Me = {
+  id: 'local',
+  email: 'local administrator',
+  role: 'admin',
+  domains: [],
+  addresses: [],
+  local: true,
+};
+
+interface SessionAnswer {
+  user: Omit<Me, 'local'>;
+  csrfToken?: string;
+  /** The user's effective release mode (their own or the server default). */
+  releaseMode?: 'release' | 'request';
+}
+
+function toMe(answer: SessionAnswer): Me {
+  setCsrfToken(answer.csrfToken);
+  const { id, email, role, domains, addresses } = answer.user;
+  return {
+    id,
+    email,
+    role,
+    domains,
+    addresses,
+    releaseMode: answer.releaseMode ?? answer.user.releaseMode ?? null,
+  };
+}
+
+/** Whether this person asks for releases instead of releasing. */
+export const mustRequestRelease = (me: Me | null) => me?.role === 'user' && me.releaseMode === 'request';
+
+/** Who is signed in: null when nobody is, the local administrator on a server without sign-in. */
+export async function fetchMe(): Promise<Me | null> {
+  try {
+    return toMe(await api.get<SessionAnswer>('/api/auth/me'));
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'route_not_found') return LOCAL_ADMIN;
+    if (error instanceof ApiError && error.status === 401) return null;
+    throw error;
+  }
+}
+
+export async function signIn(email: string, password: string): Promise<Me> {
+  return toMe(await api.post<SessionAnswer>('/api/auth/login', { email, password }));
+}
+
+export async function signOut(): Promise<void> {
+  await api.post('/api/auth/logout');
+  setCsrfToken(null);
+}
+
+/** One page of the list; `sort` is a field name, with `-` in front for descending. */
+export function listItems(
+  q: string,
+  cursor: string | null,
+  signal?: AbortSignal,
+  sort = '-receivedAt',
+): Promise<ItemPage> {
+  return api.get<ItemPage>('/api/quarantine', {
+    query: { q, cursor, limit: PAGE_SIZE, sort: sort === '-receivedAt' ? undefined : sort },
+    ...(signal ? { signal } : {}),
+  });
+}
+
+/** How many items match a search (for "select all N matching"). */
+export const countItems = (q: string) =>
+  api.get<{ count: number; exact: boolean }>('/api/quarantine/count', { query: { q } });
+
+export const getItem = (id: string) => api.get<ItemDetail>(`/api/quarantine/${id}`);
+export const getContent = (id: string) => api.get<MessageContentInfo>(`/api/quarantine/${id}/content`);
+export const previewUrl = (id: string, part: 'html' | 'text', remote: boolean) =>
+  `/api/quarantine/${id}/preview?part=${part}&remote=${remote}`;
+export const rawUrl = (id: string) => `/api/quarantine/${id}/raw`;
+export const attachmentUrl = (id: string, index: number) => `/api/quarantine/${id}/attachments/${index}`;
+
+export const releaseItem = (id: string, recipients?: string[]) =>
+  api.post<{ item: Item }>(`/api/quarantine/${id}/release`, recipients ? { recipients } : {});
+export const deleteItem = (id: string) => api.delete<{ item: Item }>(`/api/quarantine/${id}`);
+export const requestRelease = (id: string) =>
+  api.post<{ item: Item }>(`/api/quarantine/${id}/request-release`);
+export const approveRelease = (id: string) => api.post<{ item: Item }>(`/api/quarantine/${id}/approve`);
+export const denyRelease = (id: string, reason?: string) =>
+  api.post<{ item: Item }>(`/api/quarantine/${id}/deny`, reason ? { reason } : {});
+
+export const getStats = (days = 30) => api.get<Stats>('/api/stats', { query: { days } });
+
+/** A bulk action over explicit ids or every item matching a search. */
+export interface BulkRequest {
+  action: BulkAction;
+  selection: Selection;
+  recipients?: string[];
+  /** Identifies this one confirmation to the server (Idempotency-Key). */
+  idempotencyKey: string;
+}
+
+/** Starts a durable job (release or delete, ids or a query); progress then comes as events. */
+export async function startJob(request: BulkRequest & { action: 'release' | 'delete' }): Promise<Job> {
+  const answer = await api.post<{ job: Job }>(
+    '/api/quarantine/jobs',
+    {
+      action: request.action,
+      ...request.selection,
+      ...(request.recipients ? { recipients: request.recipients } : {}),
+    },
+    // One key per confirmation: a retried or doubled request answers the same job instead of a second one.
+    { headers: { 'idempotency-key': request.idempotencyKey } },
+  );
+  return answer.job;
+}
+
+export const getJob = (id: string) =>
+  api.get<{ job: Job }>(`/api/quarantine/jobs/${id}`).then((answer) => answer.job);
+export const cancelJob = (id: string) => api.post(`/api/quarantine/jobs/${id}/cancel`);
+export const jobEventsUrl = (id: string) => `/api/quarantine/jobs/${id}/events`;
+export const jobItems = (id: string, outcome: string | null, cursor: string | null) =>
+  api.get<{ items: JobItem[]; nextCursor: string | null }>(`/api/quarantine/jobs/${id}/items`, {
+    query: { outcome, cursor, limit: 200 },
+  });
+
+export const listUsers = () =>
+  api.get<{ users: User[]; nextCursor: string | null }>('/api/users', { query: { limit: 500 } });
+export const createUser = (user: {
+  email: string;
+  role: string;
+  password?: string;
+  domains?: string[];
+  addresses?: string[];
+}) => api.post<{ user: User; password?: string }>('/api/users', user);
+export const setUserDisabled = (id: string, disabled: boolean) =>
+  api.patch<{ user: User }>(`/api/users/${id}`, { disabled });
+export const listTokens = (userId: string) =>
+  api.get<{ tokens: ApiToken[]; nextCursor: string | null }>(`/api/users/${userId}/tokens`, {
+    query: { limit: 500 },
+  });
+export const createToken = (userId: string, token: { name: string; scope: string; expires?: string }) =>
+  api.post<{ token: ApiToken; secret: string }>(`/api/users/${userId}/tokens`, token);
+export const revokeToken = (id: string) => api.delete(`/api/tokens/${id}`);
+export const listAudit = (
+  filter: { action?: string; actor?: string; itemId?: string; jobId?: string },
+  cursor: string | null,
+) =>
+  api.get<{ entries: AuditEntry[]; nextCursor: string | null }>('/api/audit', {
+    query: { ...filter, cursor, limit: 100 },
+  });

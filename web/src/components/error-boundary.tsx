@@ -1,0 +1,26 @@
+import { Button, Container, Stack, Text, Title } from '@mantine/core';
+import { Component, type ReactNode } from 'react';
+
+/** Last line of defence: a crash in a page shows a message and a way back, never a blank screen. */
+export class ErrorBoundary extends Component<{ children: ReactNode }, { error: Error | null }> {
+  override state = { error: null as Error | null };
+
+  static getDerivedStateFromError(error: Error) {
+    return { error };
+  }
+
+  override render() {
+    if (!this.state.error) return this.props.children;
+    return (
+      <Container size="sm" py="xl">
+        <Stack role="alert">
+          <Title order={2}>This page failed</Title>
+          <Text>{this.state.error.message}</Text>
+          <Button onClick={() => window.location.assign('/quarantine')} w="fit-content">
+            Back to the quarantine
+          </Button>
+        </Stack>
+      </Container>
+    );
+  }
+}

@@ -1,0 +1,75 @@
+import { Center, Loader } from '@mantine/core';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { createContext, type ReactNode, useContext, useMemo } from 'react';
+import { Navigate, Outlet, useLocation } from 'react-router';
+import { fetchMe, signOut } from '../api/endpoints';
+import type { Me } from '../api/types';
+import { ErrorAlert } from './error-alert';
+
+interface Session {
+  me: Me | null;
+  isAdmin: boolean;
+  signOut(): Promise<void>;
+  refresh(): Promise<void>;
+}
+
+const SessionContext = createContext<Session | null>(null);
+
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error('useSession outside SessionProvider');
+  return session;
+}
+
+/** Who is signed in (GET /api/auth/me), shared by every page. */
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const queryClient = useQueryClient();
+  const me = useQuery({ queryKey: ['me'], queryFn: fetchMe, staleTime: 60_000 });
+  const session = useMemo<Session>(
+    () => ({
+      me: me.data ?? null,
+      isAdmin: me.data?.role === 'admin' || me.data?.role === 'domain_admin',
+      async signOut() {
+        await signOut();
+        // A fresh page load drops every cached answer of the signed-out session.
+        queryClient.clear();
+        window.location.assign('/sign-in');
+      },
+      async refresh() {
+        await queryClient.invalidateQueries({ queryKey: ['me'] });
+      },
+    }),
+    [me.data, queryClient],
+  );
+  if (me.isPending)
+    return (
+      <Center h="100vh">
+        <Loader aria-label="Loading" />
+      </Center>
+    );
+  if (me.isError)
+    return (
+      <Center h="100vh" p="md">
+        <ErrorAlert error={me.error} title="Cannot reach Lazaret" onRetry={() => me.refetch()} />
+      </Center>
+    );
+  return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;
+}
+
+/** Pages behind sign-in. */
+export function RequireSession({ children }: { children: ReactNode }) {
+  const { me } = useSession();
+  const location = useLocation();
+  if (!me)
+    return (
+      <Navigate to={`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`} replace />
+    );
+  return children;
+}
+
+/** Admin pages: administrators and domain administrators only. */
+export function RequireAdmin() {
+  const { isAdmin } = useSession();
+  if (!isAdmin) return <Navigate to="/quarantine" replace />;
+  return <Outlet />;
+}

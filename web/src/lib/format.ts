@@ -1,0 +1,25 @@
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const shortDate = new Intl.DateTimeFormat(undefined, {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+const count = new Intl.NumberFormat();
+
+export const formatDateTime = (iso: string) => dateTime.format(new Date(iso));
+export const formatShort = (iso: string) => shortDate.format(new Date(iso));
+export const formatCount = (value: number) => count.format(value);
+
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** "1 message" / "2,000 messages". */
+export function plural(value: number, one: string, many = `${one}s`): string {
+  return `${formatCount(value)} ${value === 1 ? one : many}`;
+}
+
+export const senderLabel = (sender: string) => sender || '<> (bounce)';

@@ -1,0 +1,333 @@
+import {
+  Anchor,
+  Badge,
+  Button,
+  Code,
+  Group,
+  Loader,
+  Paper,
+  SimpleGrid,
+  Stack,
+  Table,
+  Tabs,
+  Text,
+  Title,
+} from '@mantine/core';
+import { useHotkeys } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import { errorMessage } from '../api/client';
+import {
+  approveRelease,
+  attachmentUrl,
+  deleteItem,
+  denyRelease,
+  getContent,
+  getItem,
+  mustRequestRelease,
+  rawUrl,
+  releaseItem,
+  requestRelease,
+} from '../api/endpoints';
+import type { BulkAction } from '../api/types';
+import { ConfirmAction, type PendingAction } from '../components/confirm-action';
+import { ErrorAlert } from '../components/error-alert';
+import { SafePreview } from '../components/safe-preview';
+import { useSession } from '../components/session';
+import { formatDateTime, formatSize, senderLabel } from '../lib/format';
+
+export function MessagePage() {
+  const { id = '' } = useParams();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const { me } = useSession();
+  const [pending, setPending] = useState<PendingAction | null>(null);
+  const detail = useQuery({ queryKey: ['item', id], queryFn: () => getItem(id) });
+  const content = useQuery({
+    queryKey: ['content', id],
+    queryFn: () => getContent(id),
+    enabled: detail.isSuccess,
+  });
+
+  const act = useMutation({
+    mutationFn: async ({ action, recipients }: { action: BulkAction; recipients?: string[] }) => {
+      if (action === 'delete') return deleteItem(id);
+      if (action === 'request_release') return requestRelease(id);
+      return releaseItem(id, recipients);
+    },
+    onSuccess: (result, { action }) => {
+      void queryClient.invalidateQueries({ queryKey: ['items'] });
+      void queryClient.invalidateQueries({ queryKey: ['stats'] });
+      notifications.show({
+        color: 'green',
+        title: action === 'delete' ? 'Deleted' : action === 'release' ? 'Released' : 'Release requested',
+        message: result.item.subject ?? result.item.id,
+      });
+      if (action === 'delete') navigate('/quarantine');
+      else queryClient.setQueryData(['item', id], { ...detail.data!, item: result.item });
+    },
+    onError: (error) =>
+      notifications.show({ color: 'red', title: 'That did not work', message: errorMessage(error) }),
+  });
+
+  const requestOnly = mustRequestRelease(me);
+  const releaseAction: BulkAction = requestOnly ? 'request_release' : 'release';
+  const decide = useMutation({
+    mutationFn: (approve: boolean) => (approve ? approveRelease(id) : denyRelease(id)),
+    onSuccess: (result, approve) => {
+      void queryClient.invalidateQueries({ queryKey: ['items'] });
+      queryClient.setQueryData(['item', id], { ...detail.data!, item: result.item });
+      notifications.show({
+        color: 'green',
+        message: approve ? 'Release approved and delivered' : 'Release request denied',
+      });
+    },
+    onError: (error) =>
+      notifications.show({ color: 'red', title: 'That did not work', message: errorMessage(error) }),
+  });
+  useHotkeys([
+    ['r', () => setPending({ action: releaseAction, count: 1 })],
+    ['d', () => setPending({ action: 'delete', count: 1 })],
+    ['u', () => navigate(-1)],
+  ]);
+
+  if (detail.isPending) return <Loader aria-label="Loading the message" />;
+  if (detail.isError)
+    return (
+      <Stack>
+        <ErrorAlert
+          error={detail.error}
+          title="This message cannot be shown"
+          onRetry={() => detail.refetch()}
+        />
+        <Anchor component={Link} to="/quarantine">
+          Back to the quarantine
+        </Anchor>
+      </Stack>
+    );
+  const { item, message } = detail.data;
+  const symbols = Array.isArray(item.details.symbols) ? (item.details.symbols as unknown[]).map(String) : [];
+  const otherDetails = Object.entries(item.details).filter(([key]) => key !== 'symbols');
+  const canDownloadAttachment = me?.role === 'admin' || item.reason !== 'malware';
+
+  return (
+    <Stack gap="md">
+      <Group justify="space-between" align="flex-start" gap="sm">
+        <Stack gap={2} style={{ minWidth: 0, flex: 1 }}>
+          <Anchor component={Link} to="/quarantine" size="sm">
+            ← Quarantine
+          </Anchor>
+          <Title order={1} size="h3" style={{ overflowWrap: 'anywhere' }}>
+            {message.headers.subject ?? '(no subject)'}
+          </Title>
+          <Group gap="xs">
+            <Badge variant="light" data-testid="item-status">
+              {item.status.replace('_', ' ')}
+            </Badge>
+            <Text size="sm" c="dimmed">
+              {formatDateTime(item.receivedAt)} · {formatSize(item.size)}
+            </Text>
+          </Group>
+        </Stack>
+        <Group gap="xs">
+          {item.status === 'release_requested' && me?.role !== 'user' && (
+            <>
+              <Button color="green" onClick={() => decide.mutate(true)} loading={decide.isPending}>
+                Approve release
+              </Button>
+              <Button
+                variant="light"
+                color="gray"
+                onClick={() => decide.mutate(false)}
+                loading={decide.isPending}
+              >
+                Deny
+              </Button>
+            </>
+          )}
+          {!requestOnly ? (
+            <>
+              <Button
+                onClick={() => setPending({ action: 'release', count: 1 })}
+                disabled={item.status === 'releasing'}
+              >
+                Release
+              </Button>
+              <Button
+                variant="light"
+                onClick={() => setPending({ action: 'release', count: 1, chooseRecipients: true })}
+              >
+                Release to…
+              </Button>
+            </>
+          ) : (
+            <Button onClick={() => setPending({ action: 'request_release', count: 1 })}>
+              Request release
+            </Button>
+          )}
+          <Button color="red" variant="light" onClick={() => setPending({ action: 'delete', count: 1 })}>
+            Delete
+          </Button>
+          <Button component="a" href={rawUrl(item.id)} variant="default" download={`${item.id}.eml`}>
+            Download .eml
+          </Button>
+        </Group>
+      </Group>
+
+      {item.lastError && (
+        <ErrorAlert
+          title={
+            item.lastError.code === 'interrupted'
+              ? 'An earlier release was interrupted: it may have been delivered'
+              : 'The last release failed'
+          }
+          error={new Error(item.lastError.reply ?? item.lastError.detail)}
+        />
+      )}
+
+      <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">
+        <Paper withBorder p="md">
+          <Title order={2} size="h5" mb="xs">
+            Message
+          </Title>
+          <Table fz="sm" verticalSpacing={4} data-testid="header-summary">
+            <Table.Tbody>
+              <Row label="From" value={message.headers.from} />
+              <Row label="To" value={message.headers.to} />
+              {message.headers.cc && <Row label="Cc" value={message.headers.cc} />}
+              <Row label="Date" value={message.headers.date} />
+              <Row label="Envelope from" value={senderLabel(message.envelope.mailFrom)} />
+              <Row label="Recipient" value={item.recipient} />
+              <Row label="Message-ID" value={message.headers.messageId} />
+            </Table.Tbody>
+          </Table>
+        </Paper>
+        <Paper withBorder p="md">
+          <Title order={2} size="h5" mb="xs">
+            Verdict
+          </Title>
+          <Group gap="xs" mb="xs">
+            <Badge color={item.reason === 'malware' ? 'red' : 'yellow'}>{item.reason}</Badge>
+            <Text size="sm">Score {item.score ?? '–'}</Text>
+          </Group>
+          {symbols.length > 0 && (
+            <Group gap={4} mb="xs" aria-label="Symbols">
+              {symbols.map((symbol) => (
+                <Code key={symbol}>{symbol}</Code>
+              ))}
+            </Group>
+          )}
+          {otherDetails.map(([key, value]) => (
+            <Text key={key} size="xs">
+              <b>{key}</b>: {typeof value === 'string' ? value : JSON.stringify(value)}
+            </Text>
+          ))}
+          {item.release && (
+            <Text size="xs" mt="xs">
+              Released to {item.release.to.join(', ')} by {item.release.by} at{' '}
+              {formatDateTime(item.release.at)}: <Code>{item.release.reply}</Code>
+            </Text>
+          )}
+        </Paper>
+      </SimpleGrid>
+
+      <Tabs defaultValue="preview" keepMounted={false}>
+        <Tabs.List>
+          <Tabs.Tab value="preview">Preview</Tabs.Tab>
+          <Tabs.Tab value="headers">All headers</Tabs.Tab>
+          <Tabs.Tab value="attachments">Attachments ({message.attachments.length})</Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="preview" pt="sm">
+          {content.isPending && <Loader size="sm" aria-label="Loading the preview" />}
+          {content.isError && <ErrorAlert error={content.error} title="The preview cannot be shown" />}
+          {content.data && <SafePreview itemId={item.id} content={content.data} />}
+        </Tabs.Panel>
+        <Tabs.Panel value="headers" pt="sm">
+          {content.isError && <ErrorAlert error={content.error} />}
+          {content.data && (
+            <Table.ScrollContainer minWidth={500}>
+              <Table fz="xs" striped data-testid="all-headers">
+                <Table.Tbody>
+                  {content.data.headers.map((header, index) => (
+                    // biome-ignore lint/suspicious/noArrayIndexKey: header lines repeat and have no identity
+                    <Table.Tr key={index}>
+                      <Table.Td fw={600} style={{ whiteSpace: 'nowrap', verticalAlign: 'top' }}>
+                        {header.name}
+                      </Table.Td>
+                      <Table.Td style={{ overflowWrap: 'anywhere' }}>{header.value}</Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          )}
+        </Tabs.Panel>
+        <Tabs.Panel value="attachments" pt="sm">
+          {message.attachments.length === 0 ? (
+            <Text size="sm" c="dimmed">
+              No attachments.
+            </Text>
+          ) : (
+            <Table fz="sm" data-testid="attachments">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Type</Table.Th>
+                  <Table.Th>Size</Table.Th>
+                  <Table.Th>
+                    <span className="sr-only">Download</span>
+                  </Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {message.attachments.map((attachment, index) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: attachments are addressed by position
+                  <Table.Tr key={index}>
+                    <Table.Td style={{ overflowWrap: 'anywhere' }}>
+                      {attachment.filename ?? '(unnamed)'}
+                    </Table.Td>
+                    <Table.Td>{attachment.contentType}</Table.Td>
+                    <Table.Td>{formatSize(attachment.size)}</Table.Td>
+                    <Table.Td>
+                      {canDownloadAttachment ? (
+                        <Anchor href={attachmentUrl(item.id, index)} download size="sm">
+                          Download
+                        </Anchor>
+                      ) : (
+                        <Text size="xs" c="dimmed">
+                          Administrators only
+                        </Text>
+                      )}
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+        </Tabs.Panel>
+      </Tabs>
+      <ConfirmAction
+        pending={pending}
+        onCancel={() => setPending(null)}
+        onConfirm={(recipients) => {
+          const action = pending!.action;
+          setPending(null);
+          act.mutate({ action, ...(recipients ? { recipients } : {}) });
+        }}
+      />
+    </Stack>
+  );
+}
+
+function Row({ label, value }: { label: string; value: string | undefined }) {
+  return (
+    <Table.Tr>
+      <Table.Td c="dimmed" w={120} style={{ verticalAlign: 'top' }}>
+        {label}
+      </Table.Td>
+      <Table.Td style={{ overflowWrap: 'anywhere' }}>{value ?? '–'}</Table.Td>
+    </Table.Tr>
+  );
+}

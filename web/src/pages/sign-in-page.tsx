@@ -1,0 +1,63 @@
+import { Button, Center, Paper, PasswordInput, Stack, TextInput, Title } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Navigate, useNavigate, useSearchParams } from 'react-router';
+import { signIn } from '../api/endpoints';
+import { ErrorAlert } from '../components/error-alert';
+import { useSession } from '../components/session';
+
+export function SignInPage() {
+  const { me } = useSession();
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const next = params.get('next')?.startsWith('/') ? params.get('next')! : '/quarantine';
+  const login = useMutation({
+    mutationFn: () => signIn(email.trim(), password),
+    onSuccess: (signedIn) => {
+      queryClient.setQueryData(['me'], signedIn);
+      navigate(next, { replace: true });
+    },
+  });
+  if (me) return <Navigate to={next} replace />;
+  return (
+    <Center mih="100vh" p="md">
+      <Paper withBorder shadow="sm" p="lg" w={380} maw="100%">
+        <form
+          onSubmit={(event) => {
+            event.preventDefault();
+            login.mutate();
+          }}
+        >
+          <Stack>
+            <Title order={1} size="h2">
+              Sign in to Lazaret
+            </Title>
+            {login.isError && <ErrorAlert error={login.error} title="Sign-in failed" />}
+            <TextInput
+              label="Email"
+              type="email"
+              autoComplete="username"
+              required
+              autoFocus
+              value={email}
+              onChange={(event) => setEmail(event.currentTarget.value)}
+            />
+            <PasswordInput
+              label="Password"
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(event) => setPassword(event.currentTarget.value)}
+            />
+            <Button type="submit" loading={login.isPending}>
+              Sign in
+            </Button>
+          </Stack>
+        </form>
+      </Paper>
+    </Center>
+  );
+}
