@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.js';
 import { LinkSigner } from '../../src/digest/link-token.js';
 import { ApiClient } from '../support/api-client.js';
-import { describeInChromium, launchChromium } from '../support/chromium.js';
+import { describeWithChromium, launchChromium } from '../support/browser.js';
 import { type DigestLinks, digestLinks, parseDigest, tokenOf } from '../support/digest-mail.js';
 import { Downstream } from '../support/downstream.js';
 import { runCli, ServeProcess } from '../support/serve-process.js';
@@ -23,7 +23,7 @@ interface HeldItem {
   recipient: string;
 }
 
-describeInChromium('digest links in Chromium: a GET never acts, the confirm POST acts once', () => {
+describeWithChromium('digest links in Chromium: a GET never acts, the confirm POST acts once', () => {
   let dataDir: string;
   let downstream: Downstream;
   let serve: ServeProcess;

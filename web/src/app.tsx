@@ -8,10 +8,12 @@ import { Layout } from './components/layout';
 import { RequireAdmin, SessionProvider } from './components/session';
 import { AuditPage } from './pages/audit-page';
 import { DashboardPage } from './pages/dashboard-page';
+import { DigestAdminPage } from './pages/digest-admin-page';
 import { JobPage } from './pages/job-page';
 import { MessagePage } from './pages/message-page';
 import { NotFoundPage } from './pages/not-found-page';
 import { QuarantinePage } from './pages/quarantine-page';
+import { SettingsPage } from './pages/settings-page';
 import { SignInPage } from './pages/sign-in-page';
 import { TokensPage } from './pages/tokens-page';
 import { UsersPage } from './pages/users-page';
@@ -45,11 +47,13 @@ export function App() {
                   <Route path="/quarantine" element={<QuarantinePage />} />
                   <Route path="/quarantine/:id" element={<MessagePage />} />
                   <Route path="/jobs/:id" element={<JobPage />} />
+                  <Route path="/settings" element={<SettingsPage />} />
                   <Route element={<RequireAdmin />}>
                     <Route path="/dashboard" element={<DashboardPage />} />
                     <Route path="/admin/users" element={<UsersPage />} />
                     <Route path="/admin/tokens" element={<TokensPage />} />
                     <Route path="/admin/audit" element={<AuditPage />} />
+                    <Route path="/admin/digests" element={<DigestAdminPage />} />
                   </Route>
                   <Route path="*" element={<NotFoundPage />} />
                 </Route>

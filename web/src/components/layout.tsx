@@ -28,8 +28,10 @@ function Shell() {
           { to: '/admin/users', label: 'Users' },
           { to: '/admin/tokens', label: 'API tokens' },
           { to: '/admin/audit', label: 'Audit log' },
+          { to: '/admin/digests', label: 'Digests & lists' },
         ]
       : []),
+    ...(me && !me.local ? [{ to: '/settings', label: 'Settings' }] : []),
   ];
   return (
     <AppShell

@@ -5,6 +5,7 @@ import {
   Code,
   Group,
   Loader,
+  Menu,
   Paper,
   SimpleGrid,
   Stack,
@@ -19,6 +20,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { errorMessage } from '../api/client';
+import { type ListAction, putEntry, reportSpam } from '../api/digests';
 import {
   approveRelease,
   attachmentUrl,
@@ -70,6 +72,34 @@ export function MessagePage() {
     },
     onError: (error) =>
       notifications.show({ color: 'red', title: 'That did not work', message: errorMessage(error) }),
+  });
+
+  const report = useMutation({
+    mutationFn: () => reportSpam(id),
+    onSuccess: (answer) =>
+      notifications.show({
+        color: 'green',
+        title: 'Reported as spam',
+        message:
+          answer.learning === 'queued'
+            ? 'The spam filter learns from it.'
+            : 'Noted; no spam filter is set up to learn from reports.',
+      }),
+    onError: (error) =>
+      notifications.show({ color: 'red', title: 'Not reported', message: errorMessage(error) }),
+  });
+  const list = useMutation({
+    mutationFn: ({ action, sender, domain }: { action: ListAction; sender: string; domain: string | null }) =>
+      putEntry(domain ? { scope: 'domain', domain } : {}, action, sender),
+    onSuccess: (answer, { domain }) =>
+      notifications.show({
+        color: 'green',
+        message: `${answer.entry.sender} is ${answer.entry.action === 'allow' ? 'allowed' : 'blocked'} ${
+          domain ? `for ${domain}` : 'for you'
+        } from now on`,
+      }),
+    onError: (error) =>
+      notifications.show({ color: 'red', title: 'Not listed', message: errorMessage(error) }),
   });
 
   const requestOnly = mustRequestRelease(me);
@@ -173,6 +203,12 @@ export function MessagePage() {
           <Button component="a" href={rawUrl(item.id)} variant="default" download={`${item.id}.eml`}>
             Download .eml
           </Button>
+          <SenderMenu
+            sender={(message.headers as { fromAddress?: string }).fromAddress ?? message.envelope.mailFrom}
+            domain={me?.role === 'user' ? null : item.recipient.slice(item.recipient.lastIndexOf('@') + 1)}
+            onList={(action, sender, domain) => list.mutate({ action, sender, domain })}
+            onReport={() => report.mutate()}
+          />
         </Group>
       </Group>
 
@@ -329,5 +365,40 @@ function Row({ label, value }: { label: string; value: string | undefined }) {
       </Table.Td>
       <Table.Td style={{ overflowWrap: 'anywhere' }}>{value ?? '–'}</Table.Td>
     </Table.Tr>
+  );
+}
+
+/** Report as spam; always allow or block the sender (for you, or for the recipient's domain as an admin). */
+function SenderMenu({
+  sender,
+  domain,
+  onList,
+  onReport,
+}: {
+  sender: string;
+  domain: string | null;
+  onList: (action: ListAction, sender: string, domain: string | null) => void;
+  onReport: () => void;
+}) {
+  const whom = domain ? `for ${domain}` : 'for me';
+  return (
+    <Menu position="bottom-end" withinPortal>
+      <Menu.Target>
+        <Button variant="default">More…</Button>
+      </Menu.Target>
+      <Menu.Dropdown>
+        <Menu.Item onClick={onReport}>Report as spam</Menu.Item>
+        {sender && (
+          <>
+            <Menu.Item onClick={() => onList('allow', sender, domain)}>
+              Always allow {sender} {whom}
+            </Menu.Item>
+            <Menu.Item color="red" onClick={() => onList('block', sender, domain)}>
+              Always block {sender} {whom}
+            </Menu.Item>
+          </>
+        )}
+      </Menu.Dropdown>
+    </Menu>
   );
 }
