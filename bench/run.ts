@@ -10,6 +10,12 @@ import { report } from './lib/report.js';
 const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
 const selected = args.flatMap((arg, index) => (arg === '--case' ? [args[index + 1]!] : []));
+/** `--sizes 10000`, `--latencies 0,20`, `--stores sqlite`, `--actions delete`: narrows the bulk grid. */
+function listArg(name: string): string[] | undefined {
+  const index = args.indexOf(`--${name}`);
+  return index >= 0 ? args[index + 1]!.split(',') : undefined;
+}
+const numbers = (values: string[] | undefined) => values?.map(Number);
 
 const CASES: Record<string, () => Promise<Parameters<typeof report>[0]>> = {
   ingest: () =>
@@ -33,6 +39,12 @@ const CASES: Record<string, () => Promise<Parameters<typeof report>[0]>> = {
             actions: ['delete', 'release'],
             sequentialCap: 200,
           },
+      {
+        sizes: numbers(listArg('sizes')),
+        latenciesMs: numbers(listArg('latencies')),
+        stores: listArg('stores') as ('sqlite' | 'dynamodb')[] | undefined,
+        actions: listArg('actions') as ('delete' | 'release')[] | undefined,
+      },
     ),
   'list-search': () =>
     runListSearch(smoke ? { items: 2_000, samples: 5 } : { items: 1_000_000, samples: 200 }),

@@ -46,7 +46,14 @@ const STORE_LABEL: Record<BulkStore, string> = { sqlite: 'SQLite', dynamodb: 'Dy
  * batches of 50 under Promise.allSettled, get then update per item) against Lazaret's bulk engine,
  * over the same store, at several sizes and injected store latencies, on SQLite and on DynamoDB.
  */
-export async function runBulk(options: BulkOptions): Promise<CaseResult> {
+export async function runBulk(
+  defaults: BulkOptions,
+  narrowed: Partial<Pick<BulkOptions, 'sizes' | 'latenciesMs' | 'stores' | 'actions'>> = {},
+): Promise<CaseResult> {
+  const options: BulkOptions = { ...defaults };
+  for (const [key, value] of Object.entries(narrowed)) {
+    if (value !== undefined) Object.assign(options, { [key]: value });
+  }
   const dir = await mkdtemp(join(tmpdir(), 'lazaret-bench-bulk-'));
   const postfix = hasPostfixTools();
   let sinkPort: number;

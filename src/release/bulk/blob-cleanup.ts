@@ -4,19 +4,20 @@ import type { ItemStore } from '../../store/item-store.js';
 import { Limiter } from './limiter.js';
 import type { StoreBatcher } from './store-batcher.js';
 
-const BATCH = 100;
+const BATCH = 500;
 const LINGER_MS = 20;
 const BLOB_CONCURRENCY = 16;
 
 /**
  * Removes the raw messages that a bulk delete left without live items, a batch of messages at a
- * time: one store lookup (findUnreferencedMessages) for up to 100 messages, the blob deletes, then one
- * markBlobsRemoved. A failure is logged and left to the retention purge, which finds unreferenced
- * messages by itself; it never changes an item's outcome.
+ * time: one store lookup (findUnreferencedMessages) for up to 500 messages, the blob deletes, then one
+ * markBlobsRemoved. Batches run side by side, bounded by the batcher's store concurrency, so the
+ * clean-up keeps pace with the deletes instead of trailing them. A failure is logged and left to the
+ * retention purge, which finds unreferenced messages by itself; it never changes an item's outcome.
  */
 export class BlobCleanup {
   private pending = new Set<string>();
-  private running: Promise<void> = Promise.resolve();
+  private readonly running = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private readonly blobLimiter = new Limiter(BLOB_CONCURRENCY);
 
@@ -35,7 +36,7 @@ export class BlobCleanup {
   /** Resolves once every message added so far has been looked at. */
   async drain(): Promise<void> {
     this.flush();
-    await this.running;
+    while (this.running.size > 0) await Promise.all(this.running);
   }
 
   private flush(): void {
@@ -44,7 +45,8 @@ export class BlobCleanup {
     if (this.pending.size === 0) return;
     const ids = [...this.pending];
     this.pending = new Set();
-    this.running = this.running.then(() => this.clean(ids));
+    const cleaning = this.clean(ids).finally(() => this.running.delete(cleaning));
+    this.running.add(cleaning);
   }
 
   private async clean(ids: string[]): Promise<void> {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -82,8 +82,10 @@ export class FsBlobStore implements BlobStore {
 
   async delete(key: string): Promise<void> {
     try {
-      await rm(this.pathOf(key).file, { force: true });
+      // unlink alone: rm() would lstat first, and most keys asked for here were never a file (inline).
+      await unlink(this.pathOf(key).file);
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw storeError('blob delete', error);
     }
   }

@@ -73,8 +73,6 @@ export class SqliteBlobStore implements BlobStore {
     }
     const bytes = Buffer.concat(head, headBytes);
     try {
-      // An older file under the same key (a message first stored large) is shadowed by this row,
-      // since reads look inline first, and goes with delete(); no need to look for it on every put.
       await this.commits.run(() =>
         this.statement(
           'INSERT INTO blobs (key, bytes) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET bytes = excluded.bytes',
@@ -115,12 +113,16 @@ export class SqliteBlobStore implements BlobStore {
   }
 
   async delete(key: string): Promise<void> {
+    let removedInline: boolean;
     try {
-      await this.commits.run(() => this.statement('DELETE FROM blobs WHERE key = ?').run(key));
+      removedInline = await this.commits.run(
+        () => this.statement('DELETE FROM blobs WHERE key = ?').run(key).changes > 0,
+      );
     } catch (error) {
       throw storeError('blob delete', error);
     }
-    await this.files.delete(key);
+    // A key is written once (a fresh message id), so a blob kept inline never had a file as well.
+    if (!removedInline) await this.files.delete(key);
   }
 
   async close(): Promise<void> {
