@@ -8,6 +8,7 @@ import { type AppContext, authDeps } from '../app-context.js';
 import { RateLimits } from '../auth/rate-limits.js';
 import type { Config } from '../config/load-config.js';
 import { installErrorHandler } from './error-handler.js';
+import { closeConnectionsPromptly } from './prompt-close.js';
 import { installAuthentication } from './request-actor.js';
 import { attachmentRoutes } from './routes/attachments.js';
 import { auditRoutes } from './routes/audit.js';
@@ -65,12 +66,13 @@ export async function buildApi(context: AppContext, options: ApiOptions = {}): P
     loggerInstance: context.logger.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: 8 * 1024 * 1024,
     // Digest links carry their signed token in the path (up to a few kilobytes for "release all").
-    maxParamLength: 8192,
+    routerOptions: { maxParamLength: 8192 },
     return503OnClosing: true,
     trustProxy: trustProxy(context.config.http.trustProxy),
     ...https(context.config.http),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  closeConnectionsPromptly(app);
 
   for (const schema of [
     ErrorBody,

@@ -18,6 +18,24 @@ export interface DigestContent {
 /** Counting stops here: a digest says "and more than N more" rather than walk a huge backlog. */
 export const COUNT_LIMIT = 10_000;
 
+function windowFilter(audience: DigestAudience, window: { since: Timestamp | null; until: Timestamp }) {
+  return {
+    ...audience.filter,
+    statuses: ['quarantined' as const],
+    ...(window.since ? { receivedAfter: window.since } : {}),
+    receivedBefore: window.until,
+  };
+}
+
+/** Whether any item the audience would be told about was held in the window. */
+export async function holdsAny(
+  items: ItemStore,
+  audience: DigestAudience,
+  window: { since: Timestamp | null; until: Timestamp },
+): Promise<boolean> {
+  return (await items.listItems(windowFilter(audience, window), { limit: 1 })).items.length > 0;
+}
+
 /**
  * The items a digest lists: still held (`quarantined`), covered by the audience, received in
  * [since, until), newest first; plus how many there are in all.
@@ -28,12 +46,7 @@ export async function collectDigest(
   window: { since: Timestamp | null; until: Timestamp },
   maxItems: number,
 ): Promise<DigestContent> {
-  const filter = {
-    ...audience.filter,
-    statuses: ['quarantined' as const],
-    ...(window.since ? { receivedAfter: window.since } : {}),
-    receivedBefore: window.until,
-  };
+  const filter = windowFilter(audience, window);
   const first = await items.listItems(filter, { limit: maxItems });
   let total = first.items.length;
   let cursor = first.nextCursor;

@@ -61,7 +61,7 @@ export class DigestWorker {
   private async pass(): Promise<TickReport> {
     const report: TickReport = {
       users: 0,
-      outcomes: { not_due: 0, busy: 0, sent: 0, empty: 0, failed: 0, lost: 0, error: 0 },
+      outcomes: { not_due: 0, busy: 0, sent: 0, empty: 0, settling: 0, failed: 0, lost: 0, error: 0 },
     };
     let cursor: string | undefined;
     do {

@@ -131,6 +131,8 @@ export class LinkSigner {
   verify(token: string, now: Date): LinkClaims {
     if (!/^[A-Za-z0-9_-]{1,8000}$/.test(token)) throw invalid();
     const bytes = Buffer.from(token, 'base64url');
+    // Base64 decoding skips a stray last character and unused bits: accept only the one spelling.
+    if (bytes.toString('base64url') !== token) throw invalid();
     if (bytes.length < HEAD_BYTES + 16 + MAC_BYTES) throw invalid();
     const payload = bytes.subarray(0, bytes.length - MAC_BYTES);
     const mac = bytes.subarray(bytes.length - MAC_BYTES);

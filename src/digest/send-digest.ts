@@ -5,7 +5,7 @@ import type { DeliveryResult, SmtpRelay } from '../release/smtp-relay.js';
 import type { DigestState, DigestStore } from '../store/digest-store.js';
 import type { ItemStore } from '../store/item-store.js';
 import type { DigestAudience } from './digest-audience.js';
-import { collectDigest, type DigestContent } from './digest-content.js';
+import { collectDigest, type DigestContent, holdsAny } from './digest-content.js';
 import { composeDigest } from './digest-mail.js';
 import { type DigestView, type ItemLinks, type RenderedDigest, renderDigest } from './digest-render.js';
 import type { LinkAction, LinkSigner } from './link-token.js';
@@ -38,6 +38,11 @@ export type DigestOutcome =
   | { kind: 'sent'; period: string; listed: number; total: number; reply: string }
   /** Nothing new was held: the period counts as done without a mail (`digest.sendEmpty` off). */
   | { kind: 'empty'; period: string }
+  /**
+   * Nothing to list yet, but mail for the user arrived within `digest.settleSeconds`: the period is
+   * left open and the next pass sends the digest with it, rather than spend the period on nothing.
+   */
+  | { kind: 'settling'; period: string }
   | { kind: 'failed'; period: string; code: 'delivery_deferred' | 'delivery_rejected'; reply: string }
   /** This node lost its claim before sending (it took longer than `digest.leaseMs`): nothing was sent. */
   | { kind: 'lost'; period: string };
@@ -196,6 +201,14 @@ export async function sendDigest(
     ...extra,
   });
 
+  if (built.content.total === 0 && settleMs > 0) {
+    if (await holdsAny(deps.items, audience, { since: snapshot, until: deps.now().toISOString() })) {
+      if (!(await deps.digests.writeDigestState({ ...claimed, claim: null }, claimed.version)))
+        return { kind: 'lost', period: key };
+      deps.logger.debug({ event: 'DIGEST_SETTLING', userId, period: key });
+      return { kind: 'settling', period: key };
+    }
+  }
   if (built.content.total === 0 && !deps.config.digest.sendEmpty) {
     if (!(await deps.digests.writeDigestState(done({}), claimed.version)))
       return { kind: 'lost', period: key };

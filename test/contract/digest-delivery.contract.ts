@@ -328,6 +328,25 @@ export function digestDeliveryContract(backend: string, makeStores: MakeStores):
       expect(parseDigest(smtp.accepted[0]!.raw).text).toContain('0 new messages were held for you');
     });
 
+    it('mail still settling keeps the period open: the next pass sends it rather than an empty period', async () => {
+      const alice = await user('alice@corp.test');
+      await schedule({ kind: 'user', userId: alice.id }, { frequency: 'daily', hour: 6, timeZone: 'UTC' });
+      const settling = { ...config(), digest: { ...config().digest, settleSeconds: 60 } };
+      const worker = node(fixture, 'node-a', { config: settling });
+      await hold([alice.email], 'Just arrived');
+      expect((await worker.runOnce()).outcomes.settling).toBe(1);
+      expect(smtp.arrived).toEqual([]);
+      expect((await fixture.digests.getDigestStates([alice.id])).get(alice.id)).toMatchObject({
+        lastPeriod: null,
+        claim: null,
+      });
+
+      clock = new Date(clock.getTime() + 60_000);
+      expect((await worker.runOnce()).outcomes.sent).toBe(1);
+      expect(parseDigest(toOf(alice.email)[0]!.raw).text).toContain('Subject: Just arrived');
+      expect((await worker.runOnce()).outcomes.not_due).toBe(1);
+    });
+
     it('administrators receive copies for their domains only when they chose a schedule', async () => {
       const dora = await user('dora@corp.test', {
         role: 'domain_admin',

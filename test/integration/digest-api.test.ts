@@ -372,4 +372,74 @@ describe('digest settings, defaults, report-spam, own digests and the CLI', () =
     expect(root.code).toBe(1);
     expect(root.stderr).toContain('has no addresses or domains');
   });
+  it("lazaret digest schedule sets and shows a person's own, a domain's and the global schedule", async () => {
+    const domain = await runCli(env, [
+      'digest',
+      'schedule',
+      '--domain',
+      'Other.test',
+      '--frequency',
+      'daily',
+      '--hour',
+      '7',
+    ]);
+    expect(domain.code, domain.stderr).toBe(0);
+    expect(domain.stdout).toContain('other.test: {"frequency":"daily","hour":7}');
+    const own = await runCli(env, [
+      'digest',
+      'schedule',
+      '--user',
+      'bob@other.test',
+      '--time-zone',
+      'Asia/Kolkata',
+    ]);
+    expect(own.code, own.stderr).toBe(0);
+    expect(own.stdout).toContain('bob@other.test receives digests daily at 07:00 (Asia/Kolkata).');
+    expect((await as.bob!.request('/api/digest/settings')).body).toMatchObject({
+      own: { timeZone: 'Asia/Kolkata' },
+      effective: { frequency: 'daily', hour: 7, timeZone: 'Asia/Kolkata' },
+      receives: true,
+    });
+    const audit = await as.root!.request('/api/audit?action=digest.settings&actor=cli');
+    expect((audit.body as { entries: unknown[] }).entries.length).toBeGreaterThanOrEqual(2);
+
+    const cleared = await runCli(env, ['digest', 'schedule', '--user', 'bob@other.test', '--clear']);
+    expect(cleared.stdout).toContain('bob@other.test receives digests daily at 07:00 (UTC).');
+    const admin = await runCli(env, [
+      'digest',
+      'schedule',
+      '--user',
+      'root@corp.test',
+      '--frequency',
+      'daily',
+    ]);
+    expect(admin.stdout).toContain(
+      'root@corp.test receives no digest (no domains to copy: choose them with --domains).',
+    );
+    const copies = await runCli(env, [
+      'digest',
+      'schedule',
+      '--user',
+      'root@corp.test',
+      '--domains',
+      'corp.test',
+    ]);
+    // The hour comes from the global default an earlier test set.
+    expect(copies.stdout).toMatch(
+      /root@corp\.test receives digests daily at \d\d:00 \(UTC\), copies for corp\.test\./,
+    );
+    await runCli(env, ['digest', 'schedule', '--user', 'root@corp.test', '--clear']);
+    await runCli(env, ['digest', 'schedule', '--domain', 'other.test', '--clear']);
+
+    for (const [args, message] of [
+      [['--global', '--frequency', 'sometimes'], '--frequency must be one of never, hourly, daily, weekly'],
+      [['--global', '--hour', '24'], 'hour must be a whole number from 0 to 23'],
+      [['--global', '--time-zone', 'Mars/Olympus'], 'Unknown time zone'],
+      [['--frequency', 'daily'], 'Give exactly one of --user EMAIL, --domain DOMAIN, --global'],
+    ] as const) {
+      const refused = await runCli(env, ['digest', 'schedule', ...args]);
+      expect(refused.code, args.join(' ')).toBe(1);
+      expect(refused.stderr).toContain(message);
+    }
+  });
 });

@@ -78,12 +78,39 @@ describe('link tokens', () => {
       token.slice(0, -1),
       token.slice(0, 20),
       `${token}AA`,
+      `${token}x`,
       'A'.repeat(9000),
     ]) {
       expect(
         code(() => signer.verify(bad, NOW)),
         JSON.stringify(bad.slice(0, 30)),
       ).toBe('link_invalid');
+    }
+  });
+
+  it('accepts only the one spelling of a token: no stray characters, no changed unused bits', () => {
+    const signer = new LinkSigner([NEW]);
+    for (const count of [1, 2, 3]) {
+      const token = signer.sign({
+        action: 'release',
+        userId,
+        itemIds: itemIds.slice(0, count),
+        expiresAt: LATER,
+      });
+      expect(signer.verify(token, NOW).itemIds).toHaveLength(count);
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      const last = alphabet.indexOf(token.at(-1)!);
+      const sameBytes = [...alphabet].filter(
+        (char, index) =>
+          index !== last &&
+          Buffer.from(`${token.slice(0, -1)}${char}`, 'base64url').equals(Buffer.from(token, 'base64url')),
+      );
+      for (const variant of [...sameBytes.map((char) => `${token.slice(0, -1)}${char}`), `${token}x`]) {
+        expect(
+          code(() => signer.verify(variant, NOW)),
+          variant.slice(-4),
+        ).toBe('link_invalid');
+      }
     }
   });
 

@@ -1,0 +1,41 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * Makes `app.close()` end promptly while letting requests in flight finish.
+ *
+ * Node's `server.close()` closes the keep-alive connections that are idle at that moment, but not
+ * (before nodejs/node#63470) connections that have not sent a request yet — browsers open such
+ * connections speculatively and keep them for minutes — and not connections whose response ends
+ * after it was called, which then wait out the keep-alive timeout. Both would hold `serve` open.
+ */
+export function closeConnectionsPromptly(app: FastifyInstance): void {
+  const server = app.server;
+  const withoutRequest = new Set<Socket>();
+  let closing = false;
+  // HTTPS hands its requests the TLS socket, which exists once the handshake is done.
+  const connectionEvent = server instanceof TlsServer ? 'secureConnection' : 'connection';
+
+  server.on(connectionEvent, (socket: Socket) => {
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    withoutRequest.add(socket);
+    socket.once('close', () => withoutRequest.delete(socket));
+  });
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    withoutRequest.delete(request.socket);
+    response.once('finish', () => {
+      // The socket turns idle once the response is handed off; close it then.
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+  });
+  app.addHook('preClose', async () => {
+    closing = true;
+    for (const socket of withoutRequest) socket.destroy();
+    withoutRequest.clear();
+  });
+}
