@@ -117,7 +117,7 @@ export async function runBulk(
                       if (!outcome) throw new Error('Release failed');
                     };
               const seed = (count: number) =>
-                seedQuarantine(stores, count, { blobBytes: action === 'release' ? 2048 : 0 });
+                seedQuarantine(stores, count, { blobBytes: action === 'release' ? 2048 : 512 });
               const sequentialCount = Math.min(size, options.sequentialCap);
 
               const forSequential = await seed(sequentialCount);
@@ -185,7 +185,7 @@ export async function runBulk(
     case: 'bulk',
     title: 'Bulk delete and release: the original algorithms against Lazaret’s engine, over the same store',
     notes: [
-      'Every algorithm works on fresh, freshly seeded items of the same store. Delete: the original per-item step (get, then conditional update). Release: Lazaret’s single-item release (get, read the raw message, deliver, update) per item for the two originals, the bulk engine for Lazaret; every item is its own message of about 2 KiB, delivered over 16 relay connections to ' +
+      'Every algorithm works on fresh, freshly seeded items of the same store. Delete: the original per-item step (get, then conditional update); every item is its own message of about 512 bytes, whose raw message the engine also removes (the originals leave it behind). Release: Lazaret’s single-item release (get, read the raw message, deliver, update) per item for the two originals, the bulk engine for Lazaret; every item is its own message of about 2 KiB, delivered over 16 relay connections to ' +
         (postfix
           ? "Postfix's smtp-sink on loopback."
           : 'an in-process SMTP server on loopback (smtp-sink missing).'),

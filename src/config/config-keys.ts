@@ -486,7 +486,7 @@ export const CONFIG_KEYS = [
     path: 'bulk.window',
     env: 'LAZARET_BULK_WINDOW',
     type: { kind: 'int', min: 1, max: 10_000 },
-    default: 256,
+    default: 1024,
     description:
       'Most items in flight in one bulk action or job (the sliding window); it shrinks on store throttling and grows back to this.',
   },
@@ -494,7 +494,7 @@ export const CONFIG_KEYS = [
     path: 'bulk.storeConcurrency',
     env: 'LAZARET_BULK_STORE_CONCURRENCY',
     type: { kind: 'int', min: 1, max: 256 },
-    default: 4,
+    default: 8,
     description:
       'Most store calls at once per bulk action or job (SMTP concurrency is `relay.maxConnections`).',
   },
@@ -502,16 +502,16 @@ export const CONFIG_KEYS = [
     path: 'bulk.storeBatchSize',
     env: 'LAZARET_BULK_STORE_BATCH_SIZE',
     type: { kind: 'int', min: 1, max: 1000 },
-    default: 100,
+    default: 500,
     description: 'Most item writes coalesced into one store call.',
   },
   {
     path: 'bulk.storeLingerMs',
     env: 'LAZARET_BULK_STORE_LINGER_MS',
     type: { kind: 'int', min: 0, max: 1000 },
-    default: 5,
+    default: 20,
     description:
-      'How long an item write waits for others to join its store call (group commit: each durable commit costs a disk sync or a round trip).',
+      'How long an item write waits for others to join its store call while other items in flight may still add theirs (group commit: each durable commit costs a disk sync or a round trip); when every item in flight is waiting, the call goes at once.',
   },
   {
     path: 'bulk.throttleTries',

@@ -25,5 +25,8 @@ export interface BlobStore {
   /** Removes the blob; removing a missing blob is not an error. */
   delete(key: string): Promise<void>;
 
+  /** Removes many blobs (a bulk delete's clean-up) at a store's best rate; missing ones are fine. */
+  deleteMany(keys: readonly string[]): Promise<void>;
+
   close(): Promise<void>;
 }

@@ -97,6 +97,18 @@ export function blobStoreContract(backend: string, makeStores: MakeStores): void
       expect(await blobs.exists(key)).toBe(false);
     });
 
+    it('deletes many blobs at once, small and large, missing ones included', async () => {
+      const keys = [newId(), newId(), newId()];
+      await blobs.put(keys[0]!, Buffer.from('small'));
+      await blobs.put(keys[1]!, Buffer.alloc(300 * 1024, 'x'));
+      await blobs.put(keys[2]!, Buffer.from('kept'));
+      await blobs.deleteMany([keys[0]!, keys[1]!, newId()]);
+      expect(await blobs.exists(keys[0]!)).toBe(false);
+      expect(await blobs.exists(keys[1]!)).toBe(false);
+      expect((await buffer(await blobs.get(keys[2]!))).toString()).toBe('kept');
+      await blobs.deleteMany([]);
+    });
+
     it('replaces a blob written twice under one key with the second body', async () => {
       const key = newId();
       await blobs.put(key, Buffer.from('first'));

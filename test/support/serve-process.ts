@@ -69,7 +69,9 @@ export class ServeProcess {
   }
 
   async start(): Promise<this> {
-    this.child = spawn(process.execPath, [CLI_PATH, 'serve'], {
+    // SERVE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the served process (see bench/README.md).
+    const nodeArgs = process.env.SERVE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    this.child = spawn(process.execPath, [...nodeArgs, CLI_PATH, 'serve'], {
       env: {
         PATH: process.env.PATH ?? '',
         LAZARET_SMTP_PORT: '0',

@@ -33,6 +33,27 @@ describe('Limiter', () => {
   });
 });
 
+describe('Limiter with a long queue', () => {
+  it('serves thousands of waiters in order, also while more join', async () => {
+    const limiter = new Limiter(1);
+    await limiter.acquire();
+    const served: number[] = [];
+    let joinedWhileServing: Promise<unknown> | undefined;
+    const waiting = Array.from({ length: 5000 }, (_, index) =>
+      limiter.acquire().then(() => {
+        served.push(index);
+        if (index === 2500) joinedWhileServing = limiter.acquire().then(() => served.push(5000));
+        limiter.release();
+      }),
+    );
+    limiter.release();
+    await Promise.all(waiting);
+    await joinedWhileServing;
+    expect(served).toEqual(Array.from({ length: 5001 }, (_, index) => index));
+    expect(limiter.inUse).toBe(1);
+  });
+});
+
 describe('AdaptiveWindow', () => {
   it('halves on throttling at most once per cool-down and grows back by one per window of successes', () => {
     let now = 0;

@@ -63,4 +63,36 @@ describe('StoreBatcher', () => {
     expect(results.every((result) => result.ok)).toBe(true);
     expect(batcher.stats.storeCalls).toBe(1);
   });
+
+  it('sends a lone write at once when nothing else is in flight, however long it may linger', async () => {
+    const [item] = await open();
+    const window = new AdaptiveWindow(8);
+    const batcher = new StoreBatcher(store, { ...options, lingerMs: 60_000, window });
+    await window.limiter.acquire(1);
+    const at = new Date().toISOString();
+    const result = await batcher.transition(
+      item!.id,
+      { status: ['quarantined'], version: 1 },
+      { status: 'deleted', at },
+    );
+    expect(result).toMatchObject({ ok: true, item: { status: 'deleted' } });
+  });
+
+  it('lingers for writes of other items in flight and sends once every one of them waits', async () => {
+    const items = await open();
+    const window = new AdaptiveWindow(8);
+    const batcher = new StoreBatcher(store, { ...options, lingerMs: 60_000, window });
+    await window.limiter.acquire(items.length);
+    const at = new Date().toISOString();
+    const write = (item: (typeof items)[number]) =>
+      batcher.transition(item.id, { status: ['quarantined'], version: 1 }, { status: 'deleted', at });
+    const first = write(items[0]!);
+    // The other items arrive later, as after their SMTP transactions.
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    const rest = items.slice(1).map(write);
+    const results = await Promise.all([first, ...rest]);
+    expect(results.every((result) => result.ok)).toBe(true);
+    expect(batcher.stats.storeCalls).toBe(1);
+  });
 });

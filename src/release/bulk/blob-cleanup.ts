@@ -1,12 +1,10 @@
 import type { Logger } from 'pino';
 import type { BlobStore } from '../../store/blob-store.js';
 import type { ItemStore } from '../../store/item-store.js';
-import { Limiter } from './limiter.js';
 import type { StoreBatcher } from './store-batcher.js';
 
 const BATCH = 500;
 const LINGER_MS = 20;
-const BLOB_CONCURRENCY = 16;
 
 /**
  * Removes the raw messages that a bulk delete left without live items, a batch of messages at a
@@ -19,7 +17,6 @@ export class BlobCleanup {
   private pending = new Set<string>();
   private readonly running = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
-  private readonly blobLimiter = new Limiter(BLOB_CONCURRENCY);
 
   constructor(
     private readonly deps: { items: ItemStore; blobs: BlobStore; logger: Logger; now: () => Date },
@@ -53,9 +50,7 @@ export class BlobCleanup {
     try {
       const unreferenced = await this.batcher.call(() => this.deps.items.findUnreferencedMessages(ids));
       if (unreferenced.length === 0) return;
-      await Promise.all(
-        unreferenced.map((message) => this.blobLimiter.run(() => this.deps.blobs.delete(message.blobKey))),
-      );
+      await this.deps.blobs.deleteMany(unreferenced.map((message) => message.blobKey));
       const at = this.deps.now().toISOString();
       await this.batcher.call(() =>
         this.deps.items.markBlobsRemoved(

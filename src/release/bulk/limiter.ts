@@ -5,7 +5,9 @@
  */
 export class Limiter {
   private used = 0;
-  private readonly waiters: { units: number; resolve: () => void }[] = [];
+  /** Waiters in order; served from `head`, so that a long queue is not shifted on every wake. */
+  private waiters: { units: number; resolve: () => void }[] = [];
+  private head = 0;
 
   constructor(private capacity: number) {}
 
@@ -23,7 +25,7 @@ export class Limiter {
   }
 
   acquire(units = 1): Promise<void> {
-    if (this.waiters.length === 0 && this.fits(units)) {
+    if (this.head === this.waiters.length && this.fits(units)) {
       this.used += units;
       return Promise.resolve();
     }
@@ -50,10 +52,18 @@ export class Limiter {
   }
 
   private wake(): void {
-    while (this.waiters.length > 0 && this.fits(this.waiters[0]!.units)) {
-      const next = this.waiters.shift()!;
+    while (this.head < this.waiters.length && this.fits(this.waiters[this.head]!.units)) {
+      const next = this.waiters[this.head]!;
+      this.head += 1;
       this.used += next.units;
       next.resolve();
+    }
+    if (this.head === this.waiters.length) {
+      this.waiters = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.waiters.length) {
+      this.waiters = this.waiters.slice(this.head);
+      this.head = 0;
     }
   }
 }

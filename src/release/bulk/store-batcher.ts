@@ -73,6 +73,7 @@ export class StoreBatcher implements TransitionPort {
   private readonly queue: Pending[] = [];
   private readonly limiter: Limiter;
   private scheduled = false;
+  private lingering: NodeJS.Timeout | undefined;
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(
@@ -109,15 +110,30 @@ export class StoreBatcher implements TransitionPort {
       this.pump();
       return;
     }
-    if (this.scheduled) return;
+    if (this.scheduled) {
+      if (this.lingering && this.everyItemWaits()) this.flushScheduled();
+      return;
+    }
     this.scheduled = true;
-    const flush = () => {
-      this.scheduled = false;
-      this.pump();
-    };
-    // At least the writes started in this turn of the event loop join one call.
-    if (this.options.lingerMs) setTimeout(flush, this.options.lingerMs);
-    else setImmediate(flush);
+    // At least the writes started in this turn of the event loop join one call. Waiting longer only
+    // pays while other items in flight may still add theirs (e.g. after their SMTP transaction); once
+    // every item in the window is waiting for a write, they go.
+    setImmediate(() => {
+      if (!this.scheduled) return;
+      if (!this.options.lingerMs || this.everyItemWaits()) this.flushScheduled();
+      else this.lingering = setTimeout(() => this.flushScheduled(), this.options.lingerMs);
+    });
+  }
+
+  private everyItemWaits(): boolean {
+    return this.queue.length >= this.options.window.limiter.inUse;
+  }
+
+  private flushScheduled(): void {
+    clearTimeout(this.lingering);
+    this.lingering = undefined;
+    this.scheduled = false;
+    this.pump();
   }
 
   private pump(): void {

@@ -23,6 +23,23 @@ async function fsyncPath(path: string): Promise<void> {
  * file in `<root>/tmp`, fsyncs it, renames it into place and fsyncs the folder, so a blob is either
  * absent or complete, also after a crash.
  */
+/** Runs `work` for every key, at most `concurrency` at a time. */
+export async function inBatches(
+  keys: readonly string[],
+  work: (key: string) => Promise<void>,
+  concurrency = 16,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < keys.length) {
+      const key = keys[next]!;
+      next += 1;
+      await work(key);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, keys.length) }, worker));
+}
+
 export class FsBlobStore implements BlobStore {
   private readonly tmpDir: string;
 
@@ -88,6 +105,10 @@ export class FsBlobStore implements BlobStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw storeError('blob delete', error);
     }
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    await inBatches(keys, (key) => this.delete(key));
   }
 
   async close(): Promise<void> {}

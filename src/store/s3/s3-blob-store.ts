@@ -13,6 +13,7 @@ import { LazaretError } from '../../core/errors.js';
 import { awsErrorName, awsStoreError } from '../aws/aws-errors.js';
 import { ThrottleMonitor } from '../aws/throttle-monitor.js';
 import type { BlobStore, BlobWriteResult } from '../blob-store.js';
+import { inBatches } from '../fs/fs-blob-store.js';
 
 const SAFE_KEY = /^[A-Za-z0-9_-]{4,200}$/;
 const MB = 1024 * 1024;
@@ -170,6 +171,10 @@ export class S3BlobStore implements BlobStore {
       if (isMissing(error)) return;
       throw awsStoreError('blob delete', error);
     }
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    await inBatches(keys, (key) => this.delete(key));
   }
 
   async close(): Promise<void> {

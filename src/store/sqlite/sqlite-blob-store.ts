@@ -125,6 +125,19 @@ export class SqliteBlobStore implements BlobStore {
     if (!removedInline) await this.files.delete(key);
   }
 
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    let onDisk: string[];
+    try {
+      onDisk = await this.commits.run(() => {
+        const remove = this.statement('DELETE FROM blobs WHERE key = ?');
+        return keys.filter((key) => remove.run(key).changes === 0);
+      });
+    } catch (error) {
+      throw storeError('blob delete', error);
+    }
+    await this.files.deleteMany(onDisk);
+  }
+
   async close(): Promise<void> {
     await this.files.close();
   }

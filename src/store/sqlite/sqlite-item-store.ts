@@ -631,15 +631,19 @@ export class SqliteItemStore implements ItemStore {
     });
   }
 
-  markBlobsRemoved(messageIds: readonly string[], at: string): Promise<void> {
-    return this.run('markBlobsRemoved', () => {
-      const mark = this.statement(
-        'UPDATE messages SET blob_removed_at = ? WHERE id = ? AND blob_removed_at IS NULL',
-      );
-      this.db.transaction(() => {
+  async markBlobsRemoved(messageIds: readonly string[], at: string): Promise<void> {
+    if (this.closed) throw storeError('markBlobsRemoved', new Error('the item store is closed'));
+    try {
+      // Shares its commit with concurrent writers, like transitionMany.
+      await this.commits.run(() => {
+        const mark = this.statement(
+          'UPDATE messages SET blob_removed_at = ? WHERE id = ? AND blob_removed_at IS NULL',
+        );
         for (const id of messageIds) mark.run(at, id);
-      })();
-    });
+      });
+    } catch (error) {
+      throw storeError('markBlobsRemoved', error);
+    }
   }
 
   ping(): Promise<void> {
