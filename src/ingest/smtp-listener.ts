@@ -1,5 +1,10 @@
 import type { AddressInfo } from 'node:net';
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import {
+  SMTPServer,
+  type SMTPServerDataStream,
+  type SMTPServerOptions,
+  type SMTPServerSession,
+} from 'smtp-server';
 import type { Config } from '../config/load-config.js';
 import { ERROR_CATALOGUE, type ErrorCode, isLazaretError } from '../core/errors.js';
 import { type IngestDeps, ingestMessage } from './ingest-message.js';
@@ -49,9 +54,12 @@ function peerOf(session: SMTPServerSession): string {
   return typeof forwarded === 'string' && forwarded ? forwarded : session.remoteAddress;
 }
 
-export async function startSmtpListener(config: Config, deps: IngestDeps): Promise<SmtpListener> {
-  const inFlight = new Set<Promise<unknown>>();
-  const server = new SMTPServer({
+/**
+ * The protocol settings of the listener, without its handlers (the ingest benchmark measures the
+ * same server with a handler that only drains the message).
+ */
+export function smtpServerOptions(config: Config): SMTPServerOptions {
+  return {
     name: config.smtp.hostname,
     banner: 'Lazaret quarantine ESMTP',
     size: config.smtp.maxMessageSize,
@@ -64,6 +72,13 @@ export async function startSmtpListener(config: Config, deps: IngestDeps): Promi
       ? config.smtp.xforwardHosts
       : false) as unknown as boolean,
     logger: false,
+  };
+}
+
+export async function startSmtpListener(config: Config, deps: IngestDeps): Promise<SmtpListener> {
+  const inFlight = new Set<Promise<unknown>>();
+  const server = new SMTPServer({
+    ...smtpServerOptions(config),
     onConnect(_session, callback) {
       deps.metrics?.smtpSessions.inc();
       deps.metrics?.smtpSessionsActive.inc();

@@ -16,11 +16,14 @@ describe('benchmark smoke: cases over a serve process', () => {
 
   const postfixMissing = missingPrograms('bench release-e2e and memory smoke', ['smtp-sink', 'smtp-source']);
   it.skipIf(postfixMissing.length > 0)(
-    'release-e2e releases every message to smtp-sink and compares with smtp-source',
+    'release-e2e releases every message to smtp-sink and compares with smtp-source and the relay alone',
     async () => {
       const result = await runReleaseE2e({ messages: 30, connections: 2, bytes: 5120 });
-      expect(result.rows).toHaveLength(2);
-      expect(Number.isFinite(result.rows[1]!['vs smtp-source'])).toBe(true);
+      expect(result.rows).toHaveLength(3);
+      for (const row of result.rows) {
+        expect(Number.isFinite(row['vs smtp-source'])).toBe(true);
+        expect(Number.isFinite(row['vs relay alone'])).toBe(true);
+      }
     },
     60_000,
   );

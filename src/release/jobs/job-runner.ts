@@ -117,7 +117,11 @@ export class JobRunner {
       Math.max(200, Math.floor(this.deps.jobLeaseMs / 3)),
     );
     try {
-      if (!this.cancelRequested && !this.job.selectionComplete) await this.evaluateSelection();
+      if (!this.cancelRequested && !this.job.selectionComplete) {
+        const selecting = Date.now();
+        await this.evaluateSelection();
+        log.info({ event: 'JOB_SELECTED', total: this.job.total, ms: Date.now() - selecting });
+      }
       if (!this.cancelRequested && !this.stopping) {
         await this.engine.run({
           action: this.job.action,
