@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { openSqliteDatabase } from '../../src/store/sqlite/sqlite-database.js';
 import { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
 import { SqliteStatsStore } from '../../src/store/sqlite/sqlite-stats-store.js';
+import { StatsFold } from '../../src/store/sqlite/stats-fold.js';
 
 const REASONS = ['spam', 'malware', 'phish', 'policy', 'bulk'] as const;
 
@@ -45,6 +46,8 @@ export async function seedItems(dataDir: string, count: number, newest = new Dat
           at,
         );
       }
+      // The dashboard counters, as the item store's own writes keep them.
+      new StatsFold(db).run();
     })();
     await items.close();
   } finally {

@@ -15,6 +15,7 @@ interface Pending {
 export class GroupCommit {
   private pending: Pending[] = [];
   private scheduled = false;
+  private readonly beforeCommitHooks: (() => void)[] = [];
 
   /**
    * @param turnsToGather event-loop turns a batch waits for more writes before it commits: each
@@ -27,6 +28,14 @@ export class GroupCommit {
     private readonly turnsToGather = 3,
     private readonly maxBatch = 256,
   ) {}
+
+  /**
+   * Runs `hook` inside every batch's transaction after its writes, before the commit; if it throws,
+   * the whole batch is rolled back and every caller sees the error.
+   */
+  beforeCommit(hook: () => void): void {
+    this.beforeCommitHooks.push(hook);
+  }
 
   run<T>(work: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -60,6 +69,7 @@ export class GroupCommit {
             outcomes.push({ ok: false, error });
           }
         }
+        for (const hook of this.beforeCommitHooks) hook();
       })();
     } catch (error) {
       for (const entry of batch) entry.reject(error);

@@ -27,6 +27,8 @@ import { GroupCommit } from './group-commit.js';
 import { RETENTION_MIGRATIONS } from './retention-schema.js';
 import { ITEM_MIGRATIONS, SEARCH_MIGRATIONS } from './schema.js';
 import { migrate, openSqliteDatabase, refreshStatistics } from './sqlite-database.js';
+import { StatsFold } from './stats-fold.js';
+import { STATS_MIGRATIONS } from './stats-schema.js';
 
 export interface SqliteItemStoreOptions {
   /** An open database (shared with the other SQLite stores), or the path of one to open. */
@@ -206,6 +208,7 @@ export class SqliteItemStore implements ItemStore {
   private readonly statements = new Map<string, Statement>();
   private readonly afterItemWrite: ((index: number) => void) | undefined;
   private readonly commits: GroupCommit;
+  private readonly statsFold: StatsFold;
 
   constructor(options: SqliteItemStoreOptions) {
     if (!options.db && !options.path) throw new Error('SqliteItemStore needs a database or a path');
@@ -217,8 +220,13 @@ export class SqliteItemStore implements ItemStore {
       typeof value === 'string' ? value.toLowerCase() : value,
     );
     migrate(this.db, RETENTION_MIGRATIONS);
+    // Every item write notes its change for the dashboard counters (triggers), and folds the notes
+    // into them before it commits.
+    migrate(this.db, STATS_MIGRATIONS);
+    this.statsFold = new StatsFold(this.db);
     this.afterItemWrite = options.afterItemWrite;
     this.commits = options.commits ?? new GroupCommit(this.db);
+    this.commits.beforeCommit(() => this.statsFold.run());
   }
 
   private statement(sql: string): Statement {
@@ -302,6 +310,7 @@ export class SqliteItemStore implements ItemStore {
     return this.run('putMessages', () =>
       this.db.transaction(() => {
         for (const entry of entries) this.insertMessage(entry.message, entry.items);
+        this.statsFold.run();
       })(),
     );
   }
@@ -483,7 +492,13 @@ export class SqliteItemStore implements ItemStore {
   }
 
   transition(id: string, expected: TransitionExpectation, change: ItemChange): Promise<TransitionResult> {
-    return this.run('transition', () => this.transitionSync(id, expected, change));
+    return this.run('transition', () =>
+      this.db.transaction(() => {
+        const result = this.transitionSync(id, expected, change);
+        this.statsFold.run();
+        return result;
+      })(),
+    );
   }
 
   async transitionMany(requests: readonly TransitionRequest[]): Promise<TransitionResult[]> {
