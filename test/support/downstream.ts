@@ -26,6 +26,11 @@ export interface DownstreamOptions {
   dataDelayMs?: number;
 }
 
+/** A DATA answer held back by `hold()`: the message arrived, the sender still waits for the reply. */
+interface HeldAnswer {
+  answer: () => void;
+}
+
 /** The Message-ID header of a raw message, or '' when it has none. */
 export function messageIdOf(raw: Buffer): string {
   return /^Message-ID:\s*(.+?)\r?$/im.exec(raw.toString('latin1'))?.[1] ?? '';
@@ -42,6 +47,9 @@ export class Downstream {
   /** Refusals given after DATA. */
   readonly refusals: (Delivery & { reply: Refusal })[] = [];
   private readonly waiters: { count: number; resolve: () => void }[] = [];
+  private holding = false;
+  private readonly held: HeldAnswer[] = [];
+  private readonly heldWaiters: { count: number; resolve: () => void }[] = [];
   private server!: SMTPServer;
   port = 0;
 
@@ -80,7 +88,13 @@ export class Downstream {
             this.notify();
             callback();
           };
-          if (this.options.dataDelayMs) setTimeout(answer, this.options.dataDelayMs);
+          if (this.holding) {
+            this.held.push({ answer });
+            for (const waiter of this.heldWaiters.filter((each) => this.held.length >= each.count)) {
+              this.heldWaiters.splice(this.heldWaiters.indexOf(waiter), 1);
+              waiter.resolve();
+            }
+          } else if (this.options.dataDelayMs) setTimeout(answer, this.options.dataDelayMs);
           else answer();
         }, callback);
       },
@@ -105,6 +119,26 @@ export class Downstream {
   waitForDeliveries(count: number): Promise<void> {
     if (this.deliveries.length >= count) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push({ count, resolve }));
+  }
+
+  /**
+   * From now on, received messages get no answer until `release()`: their senders wait in DATA, so
+   * the work they stand for is certainly in flight (e.g. at a SIGKILL).
+   */
+  hold(): void {
+    this.holding = true;
+  }
+
+  /** Resolves once at least `count` messages wait for their answer under `hold()`. */
+  waitForHeld(count: number): Promise<void> {
+    if (this.held.length >= count) return Promise.resolve();
+    return new Promise((resolve) => this.heldWaiters.push({ count, resolve }));
+  }
+
+  /** Ends `hold()`: answers the held messages (their senders may be gone) and answers normally again. */
+  release(): void {
+    this.holding = false;
+    for (const each of this.held.splice(0)) each.answer();
   }
 
   async stop(): Promise<void> {
