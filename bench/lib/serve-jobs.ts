@@ -27,7 +27,13 @@ export async function startServe(
   dataDir: string,
   env: Record<string, string> = {},
 ): Promise<{ serve: ServeProcess; token: string }> {
-  const serve = await new ServeProcess({ LAZARET_DATA_DIR: dataDir, ...ADMIN, ...env }).start();
+  // LAZARET_* settings of the benchmark's own environment reach the child (tuning experiments).
+  const tuning = Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] => entry[0].startsWith('LAZARET_') && entry[1] !== undefined,
+    ),
+  );
+  const serve = await new ServeProcess({ ...tuning, LAZARET_DATA_DIR: dataDir, ...ADMIN, ...env }).start();
   const token = await tokenFor(() => serve.baseUrl, ADMIN.LAZARET_ADMIN_EMAIL, ADMIN.LAZARET_ADMIN_PASSWORD);
   return { serve, token };
 }
