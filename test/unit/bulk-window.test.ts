@@ -71,6 +71,18 @@ describe('AdaptiveWindow', () => {
     expect(window.snapshot()).toEqual({ initial: 16, current: 16, min: 4, max: 16, shrinks: 2, grows: 12 });
   });
 
+  it('can be capped below its size, and then grows back only to the cap', () => {
+    const window = new AdaptiveWindow(1024, 0);
+    window.cap(64);
+    expect(window.current).toBe(64);
+    window.throttled();
+    expect(window.current).toBe(32);
+    for (let call = 0; call < 64 * 40; call += 1) window.succeeded();
+    expect(window.current).toBe(64);
+    window.cap(2048);
+    expect(window.current).toBe(64);
+  });
+
   it('never shrinks below one', () => {
     let now = 0;
     const window = new AdaptiveWindow(2, 0, () => now);

@@ -21,7 +21,7 @@ export class AdaptiveWindow {
   private lastShrink = Number.NEGATIVE_INFINITY;
 
   constructor(
-    private readonly size: number,
+    private size: number,
     private readonly coolDownMs = 100,
     private readonly now: () => number = Date.now,
   ) {
@@ -31,6 +31,16 @@ export class AdaptiveWindow {
 
   get current(): number {
     return this.limiter.limit;
+  }
+
+  /** Lowers the most items in flight (the size it grows back to) to `size`, if that is smaller. */
+  cap(size: number): void {
+    if (size >= this.size) return;
+    this.size = Math.max(1, size);
+    this.stats.initial = this.size;
+    if (this.limiter.limit > this.size) this.limiter.setLimit(this.size);
+    this.stats.max = Math.min(this.stats.max, this.size);
+    this.record();
   }
 
   /** A store answered with a throttling signal. */

@@ -17,6 +17,12 @@ import { AdaptiveWindow, type WindowStats } from './adaptive-window.js';
 import { BlobCleanup } from './blob-cleanup.js';
 import { StoreBatcher } from './store-batcher.js';
 
+/**
+ * A release keeps at most this many items in flight per relay connection: enough to fill the claim
+ * and record batches, while more would only hold claims (and memory) longer waiting for SMTP.
+ */
+const RELEASE_ITEMS_PER_CONNECTION = 32;
+
 /** Tuning of the engine (config keys `bulk.*`). */
 export interface BulkSettings {
   /** Most items in flight; the adaptive window starts here and never grows beyond it. */
@@ -127,6 +133,8 @@ export class BulkEngine {
       counted?.inc({ action: run.action, outcome: outcome.code });
       run.onOutcome({ ...outcome, seq });
     };
+    if (run.action === 'release')
+      this.window.cap(RELEASE_ITEMS_PER_CONNECTION * this.deps.smtpLimiter.limit);
     const throttledBefore = this.batcher.stats.throttled;
     const stopListening = this.deps.storeThrottle?.onThrottle(() => {
       this.signalled += 1;
