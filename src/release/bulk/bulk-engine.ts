@@ -133,8 +133,7 @@ export class BulkEngine {
       counted?.inc({ action: run.action, outcome: outcome.code });
       run.onOutcome({ ...outcome, seq });
     };
-    if (run.action === 'release')
-      this.window.cap(RELEASE_ITEMS_PER_CONNECTION * this.deps.smtpLimiter.limit);
+    if (run.action === 'release') this.window.cap(RELEASE_ITEMS_PER_CONNECTION * this.deps.smtpLimiter.limit);
     const throttledBefore = this.batcher.stats.throttled;
     const stopListening = this.deps.storeThrottle?.onThrottle(() => {
       this.signalled += 1;

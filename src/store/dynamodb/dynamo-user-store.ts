@@ -242,7 +242,7 @@ export class DynamoUserStore implements UserStore {
       return users
         .filter(
           (user): user is UserRecord =>
-            user !== null && user.addresses.some((each) => each.toLowerCase() === wanted),
+            user?.addresses.some((each) => each.toLowerCase() === wanted) === true,
         )
         .sort((a, b) => (a.email < b.email ? -1 : 1));
     } catch (error) {
