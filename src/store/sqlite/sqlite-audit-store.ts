@@ -4,6 +4,7 @@ import type { AuditEntry, AuditFilter, AuditStore } from '../audit-store.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import { migrate } from './sqlite-database.js';
+import { StatementCache } from './sqlite-statements.js';
 
 const AUDIT_MIGRATIONS = {
   name: 'audit',
@@ -32,10 +33,11 @@ const AUDIT_MIGRATIONS = {
 
 /** The audit log in the embedded database; triggers refuse any update or delete. */
 export class SqliteAuditStore implements AuditStore {
-  private readonly statements = new Map<string, Statement>();
+  private readonly statements: StatementCache;
   private readonly appendTx: (entry: AuditEntry) => void;
 
-  constructor(private readonly db: Database) {
+  constructor(db: Database) {
+    this.statements = new StatementCache(db);
     migrate(db, AUDIT_MIGRATIONS);
     this.appendTx = db.transaction((entry: AuditEntry) => {
       this.statement(
@@ -56,12 +58,7 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   private statement(sql: string): Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.statements.get(sql);
   }
 
   async append(entry: AuditEntry): Promise<void> {

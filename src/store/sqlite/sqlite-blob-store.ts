@@ -6,6 +6,7 @@ import type { BlobStore, BlobWriteResult } from '../blob-store.js';
 import type { FsBlobStore } from '../fs/fs-blob-store.js';
 import type { GroupCommit } from './group-commit.js';
 import { migrate } from './sqlite-database.js';
+import { StatementCache } from './sqlite-statements.js';
 
 const BLOB_MIGRATIONS = {
   name: 'blobs',
@@ -18,24 +19,20 @@ const BLOB_MIGRATIONS = {
  * (FsBlobStore) and are never held whole in memory. Reads look in both places.
  */
 export class SqliteBlobStore implements BlobStore {
-  private readonly statements = new Map<string, Statement>();
+  private readonly statements: StatementCache;
 
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly commits: GroupCommit,
     private readonly files: FsBlobStore,
     private readonly inlineMaxBytes: number,
   ) {
+    this.statements = new StatementCache(db);
     migrate(db, BLOB_MIGRATIONS);
   }
 
   private statement(sql: string): Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.statements.get(sql);
   }
 
   async put(key: string, body: Readable | Buffer): Promise<BlobWriteResult> {

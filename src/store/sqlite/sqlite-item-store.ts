@@ -27,6 +27,7 @@ import { GroupCommit } from './group-commit.js';
 import { RETENTION_MIGRATIONS } from './retention-schema.js';
 import { ITEM_MIGRATIONS, SEARCH_MIGRATIONS } from './schema.js';
 import { migrate, openSqliteDatabase, refreshStatistics } from './sqlite-database.js';
+import { StatementCache } from './sqlite-statements.js';
 import { StatsFold } from './stats-fold.js';
 import { STATS_MIGRATIONS } from './stats-schema.js';
 
@@ -205,7 +206,7 @@ export class SqliteItemStore implements ItemStore {
   private readonly db: Database;
   private readonly ownsDb: boolean;
   private closed = false;
-  private readonly statements = new Map<string, Statement>();
+  private readonly statements: StatementCache;
   private readonly afterItemWrite: ((index: number) => void) | undefined;
   private readonly commits: GroupCommit;
   private readonly statsFold: StatsFold;
@@ -214,6 +215,7 @@ export class SqliteItemStore implements ItemStore {
     if (!options.db && !options.path) throw new Error('SqliteItemStore needs a database or a path');
     this.ownsDb = options.db === undefined;
     this.db = options.db ?? openSqliteDatabase(options.path!);
+    this.statements = new StatementCache(this.db);
     migrate(this.db, ITEM_MIGRATIONS);
     migrate(this.db, SEARCH_MIGRATIONS);
     this.db.function(LOWER, { deterministic: true }, (value: unknown) =>
@@ -230,12 +232,7 @@ export class SqliteItemStore implements ItemStore {
   }
 
   private statement(sql: string): Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.statements.get(sql);
   }
 
   private run<T>(operation: string, work: () => T): Promise<T> {

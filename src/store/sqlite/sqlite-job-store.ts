@@ -15,6 +15,7 @@ import type {
   SelectionProgress,
 } from '../job-store.js';
 import { type MigrationSet, migrate } from './sqlite-database.js';
+import { StatementCache } from './sqlite-statements.js';
 
 /** Schema of durable bulk jobs; a set of its own so that it grows independently of items. */
 export const JOB_MIGRATIONS: MigrationSet = {
@@ -74,19 +75,15 @@ function decodeSeq(cursor: string): number {
 
 /** Jobs in the embedded database: the record as JSON beside the columns that are queried. */
 export class SqliteJobStore implements JobStore {
-  private readonly statements = new Map<string, Statement>();
+  private readonly statements: StatementCache;
 
   constructor(private readonly db: Database) {
+    this.statements = new StatementCache(db);
     migrate(db, JOB_MIGRATIONS);
   }
 
   private statement(sql: string): Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.statements.get(sql);
   }
 
   private run<T>(operation: string, work: () => T): Promise<T> {

@@ -13,6 +13,7 @@ import type {
 } from '../user-store.js';
 import { tenantsOfUser } from '../user-store.js';
 import { type MigrationSet, migrate } from './sqlite-database.js';
+import { StatementCache } from './sqlite-statements.js';
 
 /** Schema of users, their tenants (for domain admins' views), API tokens and sessions. */
 export const AUTH_MIGRATIONS: MigrationSet = {
@@ -166,11 +167,12 @@ function toSession(row: SessionRow): SessionRecord {
 
 /** Users, tokens and sessions in the embedded database (migration set `auth`). */
 export class SqliteUserStore implements UserStore {
-  private readonly statements = new Map<string, Statement>();
+  private readonly statements: StatementCache;
   private readonly insertUserTx: (user: UserRecord) => void;
   private readonly updateUserTx: (id: string, change: UserChange) => UserRecord | null;
 
-  constructor(private readonly db: Database) {
+  constructor(db: Database) {
+    this.statements = new StatementCache(db);
     migrate(db, AUTH_MIGRATIONS);
     migrate(db, USER_ADDRESS_MIGRATIONS);
     this.insertUserTx = db.transaction((user: UserRecord) => {
@@ -235,12 +237,7 @@ export class SqliteUserStore implements UserStore {
   }
 
   private statement(sql: string): Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.statements.get(sql);
   }
 
   private run<T>(operation: string, work: () => T): Promise<T> {
