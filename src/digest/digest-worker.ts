@@ -1,3 +1,4 @@
+import { eachLimited } from '../core/each-limited.js';
 import type { DigestSettings } from '../store/digest-store.js';
 import { scopeKey } from '../store/owner-scope.js';
 import type { UserRecord, UserStore } from '../store/user-store.js';
@@ -83,19 +84,15 @@ export class DigestWorker {
     const audiences = users.flatMap((user) => audienceOf(user, settings, this.deps.config) ?? []);
     if (audiences.length === 0) return;
     const states = await this.deps.digests.getDigestStates(audiences.map((audience) => audience.user.id));
-    const queue = [...audiences];
-    const work = async () => {
-      for (let audience = queue.shift(); audience; audience = queue.shift()) {
-        if (this.stopped) return;
-        try {
-          const outcome = await sendDigest(this.deps, audience, states.get(audience.user.id));
-          report.outcomes[outcome.kind] += 1;
-        } catch (error) {
-          report.outcomes.error += 1;
-          this.deps.logger.error({ event: 'DIGEST_FAILED', userId: audience.user.id, err: error });
-        }
+    await eachLimited(audiences, CONCURRENCY, async (audience) => {
+      if (this.stopped) return;
+      try {
+        const outcome = await sendDigest(this.deps, audience, states.get(audience.user.id));
+        report.outcomes[outcome.kind] += 1;
+      } catch (error) {
+        report.outcomes.error += 1;
+        this.deps.logger.error({ event: 'DIGEST_FAILED', userId: audience.user.id, err: error });
       }
-    };
-    await Promise.all(Array.from({ length: CONCURRENCY }, work));
+    });
   }
 }

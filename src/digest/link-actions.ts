@@ -3,6 +3,7 @@ import { decideItem, type ItemAction } from '../auth/access-policy.js';
 import type { Actor } from '../auth/actor.js';
 import { type AuditOrigin, audit } from '../auth/audit.js';
 import { sessionActor } from '../auth/authenticate.js';
+import { eachLimited } from '../core/each-limited.js';
 import { type ErrorCode, isLazaretError, LazaretError } from '../core/errors.js';
 import type { ItemOutcome } from '../core/outcomes.js';
 import type { QuarantineItem } from '../core/types.js';
@@ -268,16 +269,9 @@ export async function performLink(context: AppContext, opened: OpenedLink, ip: s
           plan.items.filter((each) => 'will' in each && each.will === 'release').map((each) => each.itemId),
         )
       : new Map<string, ItemResult>();
-  let next = 0;
-  const work = async () => {
-    while (next < plan.items.length) {
-      const index = next;
-      next += 1;
-      const item = plan.items[index]!;
-      results[index] = released.get(item.itemId) ?? (await performItem(context, origin, item));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, plan.items.length) }, work));
+  await eachLimited(plan.items, CONCURRENCY, async (item, index) => {
+    results[index] = released.get(item.itemId) ?? (await performItem(context, origin, item));
+  });
 
   let sender: LinkResult['sender'] = null;
   if (plan.sender) {

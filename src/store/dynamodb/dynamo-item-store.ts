@@ -1,5 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from 'pino';
+import { eachLimited } from '../../core/each-limited.js';
 import { LazaretError, storeError } from '../../core/errors.js';
 import { canTransition } from '../../core/item-status.js';
 import { isLive, type MessageRecord, type QuarantineItem, type Timestamp } from '../../core/types.js';
@@ -670,16 +671,9 @@ export class DynamoItemStore implements ItemStore {
    */
   async transitionMany(requests: readonly TransitionRequest[]): Promise<TransitionResult[]> {
     const results: TransitionResult[] = new Array(requests.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < requests.length) {
-        const index = next;
-        next += 1;
-        const request = requests[index]!;
-        results[index] = await this.transition(request.id, request.expected, request.change);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(TRANSITION_CONCURRENCY, requests.length) }, worker));
+    await eachLimited(requests, TRANSITION_CONCURRENCY, async (request, index) => {
+      results[index] = await this.transition(request.id, request.expected, request.change);
+    });
     return results;
   }
 

@@ -4,10 +4,13 @@ import { mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { eachLimited } from '../../core/each-limited.js';
 import { LazaretError, storeError } from '../../core/errors.js';
 import type { BlobStore, BlobWriteResult } from '../blob-store.js';
 
 const SAFE_KEY = /^[A-Za-z0-9_-]{4,200}$/;
+/** Blobs removed at once by deleteMany. */
+const BLOB_DELETE_CONCURRENCY = 16;
 
 async function fsyncPath(path: string): Promise<void> {
   const handle = await open(path, 'r');
@@ -23,23 +26,6 @@ async function fsyncPath(path: string): Promise<void> {
  * file in `<root>/tmp`, fsyncs it, renames it into place and fsyncs the folder, so a blob is either
  * absent or complete, also after a crash.
  */
-/** Runs `work` for every key, at most `concurrency` at a time. */
-export async function inBatches(
-  keys: readonly string[],
-  work: (key: string) => Promise<void>,
-  concurrency = 16,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < keys.length) {
-      const key = keys[next]!;
-      next += 1;
-      await work(key);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, keys.length) }, worker));
-}
-
 export class FsBlobStore implements BlobStore {
   private readonly tmpDir: string;
 
@@ -108,7 +94,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   async deleteMany(keys: readonly string[]): Promise<void> {
-    await inBatches(keys, (key) => this.delete(key));
+    await eachLimited(keys, BLOB_DELETE_CONCURRENCY, (key) => this.delete(key));
   }
 
   async close(): Promise<void> {}

@@ -9,14 +9,16 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { eachLimited } from '../../core/each-limited.js';
 import { LazaretError } from '../../core/errors.js';
 import { awsErrorName, awsStoreError } from '../aws/aws-errors.js';
 import { ThrottleMonitor } from '../aws/throttle-monitor.js';
 import type { BlobStore, BlobWriteResult } from '../blob-store.js';
-import { inBatches } from '../fs/fs-blob-store.js';
 
 const SAFE_KEY = /^[A-Za-z0-9_-]{4,200}$/;
 const MB = 1024 * 1024;
+/** Objects deleted at once by deleteMany. */
+const DELETE_CONCURRENCY = 16;
 
 export interface S3BlobStoreOptions {
   bucket: string;
@@ -174,7 +176,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   async deleteMany(keys: readonly string[]): Promise<void> {
-    await inBatches(keys, (key) => this.delete(key));
+    await eachLimited(keys, DELETE_CONCURRENCY, (key) => this.delete(key));
   }
 
   async close(): Promise<void> {

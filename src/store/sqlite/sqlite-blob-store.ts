@@ -109,17 +109,8 @@ export class SqliteBlobStore implements BlobStore {
     return inline !== undefined || (await this.files.exists(key));
   }
 
-  async delete(key: string): Promise<void> {
-    let removedInline: boolean;
-    try {
-      removedInline = await this.commits.run(
-        () => this.statement('DELETE FROM blobs WHERE key = ?').run(key).changes > 0,
-      );
-    } catch (error) {
-      throw storeError('blob delete', error);
-    }
-    // A key is written once (a fresh message id), so a blob kept inline never had a file as well.
-    if (!removedInline) await this.files.delete(key);
+  delete(key: string): Promise<void> {
+    return this.deleteMany([key]);
   }
 
   async deleteMany(keys: readonly string[]): Promise<void> {
@@ -132,6 +123,7 @@ export class SqliteBlobStore implements BlobStore {
     } catch (error) {
       throw storeError('blob delete', error);
     }
+    // A key is written once (a fresh message id), so a blob kept inline never had a file as well.
     await this.files.deleteMany(onDisk);
   }
 
