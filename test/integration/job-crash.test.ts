@@ -8,14 +8,8 @@ import { openStores } from '../../src/store/open-stores.js';
 import { tokenFor } from '../support/api-client.js';
 import { seedMessages } from '../support/bulk-harness.js';
 import { Downstream } from '../support/downstream.js';
+import { expectTakenOverAndFinished, type PublicJob } from '../support/job-takeover.js';
 import { ServeProcess } from '../support/serve-process.js';
-
-interface PublicJob {
-  id: string;
-  state: string;
-  total: number;
-  counters: Record<string, number>;
-}
 
 describe('a job survives SIGKILL of its serve process', () => {
   let dataDir: string;
@@ -78,47 +72,6 @@ describe('a job survives SIGKILL of its serve process', () => {
 
     const second = await new ServeProcess(env).start();
     processes.push(second);
-    const started = await second.waitForLog((line) => line.event === 'JOB_STARTED' && line.jobId === jobId);
-    expect(started.cursor).toBeGreaterThan(0);
-    await second.waitForLog((line) => line.event === 'JOB_FINISHED' && line.jobId === jobId);
-
-    const { body } = await second.api(`/api/quarantine/jobs/${jobId}`, { headers: auth });
-    const job = (body as { job: PublicJob }).job;
-    expect(job).toMatchObject({ state: 'completed', total: 5000 });
-    const counters = job.counters as Record<'ok' | 'interrupted', number>;
-    expect(
-      Object.entries(job.counters).filter(
-        ([code, count]) => count > 0 && code !== 'ok' && code !== 'interrupted',
-      ),
-    ).toEqual([]);
-    expect(counters.interrupted).toBeGreaterThan(0);
-    expect(counters.ok + counters.interrupted).toBe(5000);
-
-    const deliveries = new Map<string, number>();
-    for (const delivery of downstream.deliveries) {
-      for (const address of delivery.rcptTo) deliveries.set(address, (deliveries.get(address) ?? 0) + 1);
-    }
-    expect(Math.max(...deliveries.values())).toBe(1);
-
-    const interrupted: string[] = [];
-    let cursor: string | null = null;
-    do {
-      const page = await second.api(
-        `/api/quarantine/jobs/${jobId}/items?outcome=interrupted&limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
-        { headers: auth },
-      );
-      const result = page.body as { items: { itemId: string }[]; nextCursor: string | null };
-      interrupted.push(...result.items.map((entry) => entry.itemId));
-      cursor = result.nextCursor;
-    } while (cursor);
-    expect(interrupted).toHaveLength(counters.interrupted);
-    const byId = new Map(items.map((item) => [item.id, item]));
-    for (const id of interrupted) {
-      const { body: detail } = await second.api(`/api/quarantine/${id}`, { headers: auth });
-      expect(detail).toMatchObject({ item: { status: 'quarantined', lastError: { code: 'interrupted' } } });
-      expect(deliveries.get(byId.get(id)!.recipient) ?? 0).toBeLessThanOrEqual(1);
-    }
-    const okIds = new Set(items.map((item) => item.id).filter((id) => !interrupted.includes(id)));
-    for (const id of okIds) expect(deliveries.get(byId.get(id)!.recipient), id).toBe(1);
+    await expectTakenOverAndFinished(second, { jobId, auth, items, downstream });
   });
 });

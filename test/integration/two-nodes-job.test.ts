@@ -8,15 +8,9 @@ import { openStores } from '../../src/store/open-stores.js';
 import { tokenFor } from '../support/api-client.js';
 import { seedMessages } from '../support/bulk-harness.js';
 import { Downstream } from '../support/downstream.js';
+import { expectTakenOverAndFinished, type PublicJob } from '../support/job-takeover.js';
 import { ServeProcess } from '../support/serve-process.js';
 import { STORAGE_BACKENDS, type StorageSetup } from '../support/storage-backends.js';
-
-interface PublicJob {
-  id: string;
-  state: string;
-  total: number;
-  counters: Record<string, number>;
-}
 
 const ADMIN = { email: 'admin@corp.test', password: 'two-nodes-job-password' };
 
@@ -90,47 +84,6 @@ describe('a job whose node dies is finished by the other node (DynamoDB + S3)', 
     expect(await nodeA.stop('SIGKILL')).toBeNull();
     expect(downstream.deliveries.length).toBeLessThan(5000);
 
-    const started = await nodeB.waitForLog((line) => line.event === 'JOB_STARTED' && line.jobId === jobId);
-    expect(started.cursor).toBeGreaterThan(0);
-    await nodeB.waitForLog((line) => line.event === 'JOB_FINISHED' && line.jobId === jobId);
-
-    const { body } = await nodeB.api(`/api/quarantine/jobs/${jobId}`, { headers: auth });
-    const job = (body as { job: PublicJob }).job;
-    expect(job).toMatchObject({ state: 'completed', total: 5000 });
-    const counters = job.counters as Record<'ok' | 'interrupted', number>;
-    expect(
-      Object.entries(job.counters).filter(
-        ([code, count]) => count > 0 && code !== 'ok' && code !== 'interrupted',
-      ),
-    ).toEqual([]);
-    expect(counters.interrupted).toBeGreaterThan(0);
-    expect(counters.ok + counters.interrupted).toBe(5000);
-
-    const deliveries = new Map<string, number>();
-    for (const delivery of downstream.deliveries) {
-      for (const address of delivery.rcptTo) deliveries.set(address, (deliveries.get(address) ?? 0) + 1);
-    }
-    expect(Math.max(...deliveries.values())).toBe(1);
-
-    const interrupted: string[] = [];
-    let cursor: string | null = null;
-    do {
-      const page = await nodeB.api(
-        `/api/quarantine/jobs/${jobId}/items?outcome=interrupted&limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
-        { headers: auth },
-      );
-      const result = page.body as { items: { itemId: string }[]; nextCursor: string | null };
-      interrupted.push(...result.items.map((entry) => entry.itemId));
-      cursor = result.nextCursor;
-    } while (cursor);
-    expect(interrupted).toHaveLength(counters.interrupted);
-    for (const id of interrupted) {
-      const { body: detail } = await nodeB.api(`/api/quarantine/${id}`, { headers: auth });
-      expect(detail).toMatchObject({ item: { status: 'quarantined', lastError: { code: 'interrupted' } } });
-    }
-    const interruptedIds = new Set(interrupted);
-    for (const item of items) {
-      if (!interruptedIds.has(item.id)) expect(deliveries.get(item.recipient), item.id).toBe(1);
-    }
+    await expectTakenOverAndFinished(nodeB, { jobId, auth, items, downstream });
   }, 180_000);
 });
