@@ -679,47 +679,71 @@ export class DynamoItemStore implements ItemStore {
 
   async listExpiredLeases(until: Timestamp, limit: number): Promise<QuarantineItem[]> {
     try {
-      const streams = Array.from({ length: LEASE_SHARDS }, (_, shard) =>
-        queryRange(this.conn, {
-          index: INDEXES.byLease.name,
-          partitionAttribute: INDEXES.byLease.partitionKey,
-          partitionValue: itemIndexKeys.leasePartition(shard),
-          sortAttribute: INDEXES.byLease.sortKey,
-          low: '0',
-          high: `${until}#\uffff`,
-          highExclusive: false,
-          pageSize: Math.min(1000, limit + 1),
-          descending: false,
-        }),
+      return await this.itemsByShardedIndex(
+        { index: INDEXES.byLease, shards: LEASE_SHARDS, partition: itemIndexKeys.leasePartition },
+        { low: '0', high: `${until}#\uffff`, limit },
+        (item) => item.status === 'releasing' && item.lease !== null && item.lease.until <= until,
       );
-      const found: QuarantineItem[] = [];
-      let batch: string[] = [];
-      const flush = async () => {
-        const records = await batchGet(
-          this.conn,
-          batch.map((id) => keys.item(id)),
-          { consistent: true },
-        );
-        const byId = new Map((await this.visible(records)).map((item) => [item.id, item]));
-        for (const id of batch) {
-          const item = byId.get(id);
-          if (item?.status === 'releasing' && item.lease && item.lease.until <= until) found.push(item);
-        }
-        batch = [];
-      };
-      for await (const entry of mergeSorted(streams, (record) => String(record.xsk), false)) {
-        const sortKey = String(entry.xsk);
-        batch.push(sortKey.slice(sortKey.lastIndexOf('#') + 1));
-        if (batch.length >= Math.min(100, limit - found.length)) {
-          await flush();
-          if (found.length >= limit) break;
-        }
-      }
-      if (batch.length > 0 && found.length < limit) await flush();
-      return found.slice(0, limit);
     } catch (error) {
       throw awsStoreError('listExpiredLeases', error);
     }
+  }
+
+  /**
+   * Items named by a sparse, sharded KEYS_ONLY index whose sort keys end in `#<item id>`: the shards
+   * merged in sort order (from `low`, skipping `low` itself), the items read consistently 100 at a time,
+   * those that `keep` accepts, up to `limit`. The index only says where to look; `keep` decides.
+   */
+  private async itemsByShardedIndex(
+    source: {
+      index: (typeof INDEXES)['byLease' | 'byExpiry'];
+      shards: number;
+      partition: (shard: number) => string;
+    },
+    range: { low: string; high: string; limit: number },
+    keep: (item: QuarantineItem) => boolean,
+  ): Promise<QuarantineItem[]> {
+    const { index } = source;
+    const { low, high, limit } = range;
+    const streams = Array.from({ length: source.shards }, (_, shard) =>
+      queryRange(this.conn, {
+        index: index.name,
+        partitionAttribute: index.partitionKey,
+        partitionValue: source.partition(shard),
+        sortAttribute: index.sortKey,
+        low,
+        high,
+        highExclusive: false,
+        pageSize: Math.min(1000, limit + 1),
+        descending: false,
+      }),
+    );
+    const found: QuarantineItem[] = [];
+    let batch: string[] = [];
+    const flush = async () => {
+      const records = await batchGet(
+        this.conn,
+        batch.map((id) => keys.item(id)),
+        { consistent: true },
+      );
+      const byId = new Map((await this.visible(records)).map((item) => [item.id, item]));
+      for (const id of batch) {
+        const item = byId.get(id);
+        if (item && keep(item)) found.push(item);
+      }
+      batch = [];
+    };
+    for await (const entry of mergeSorted(streams, (record) => String(record[index.sortKey]), false)) {
+      const sortKey = String(entry[index.sortKey]);
+      if (sortKey === low) continue;
+      batch.push(sortKey.slice(sortKey.lastIndexOf('#') + 1));
+      if (batch.length >= Math.min(100, limit - found.length)) {
+        await flush();
+        if (found.length >= limit) break;
+      }
+    }
+    if (batch.length > 0 && found.length < limit) await flush();
+    return found.slice(0, limit);
   }
 
   async findUnreferencedMessages(messageIds: readonly string[]): Promise<{ id: string; blobKey: string }[]> {
@@ -797,47 +821,14 @@ export class DynamoItemStore implements ItemStore {
     after?: { expiresAt: Timestamp; id: string },
   ): Promise<QuarantineItem[]> {
     try {
-      const afterKey = after ? `${after.expiresAt}#${after.id}` : undefined;
-      const streams = Array.from({ length: EXPIRY_SHARDS }, (_, shard) =>
-        queryRange(this.conn, {
-          index: INDEXES.byExpiry.name,
-          partitionAttribute: INDEXES.byExpiry.partitionKey,
-          partitionValue: itemIndexKeys.expiryPartition(shard),
-          sortAttribute: INDEXES.byExpiry.sortKey,
-          low: afterKey ?? '0',
-          high: `${now}#\uffff`,
-          highExclusive: false,
-          pageSize: Math.min(1000, limit + 1),
-          descending: false,
-        }),
+      return await this.itemsByShardedIndex(
+        { index: INDEXES.byExpiry, shards: EXPIRY_SHARDS, partition: itemIndexKeys.expiryPartition },
+        { low: after ? `${after.expiresAt}#${after.id}` : '0', high: `${now}#\uffff`, limit },
+        (item) =>
+          (item.status === 'quarantined' || item.status === 'released') &&
+          item.expiresAt !== null &&
+          item.expiresAt <= now,
       );
-      const found: QuarantineItem[] = [];
-      let batch: string[] = [];
-      const flush = async () => {
-        const records = await batchGet(
-          this.conn,
-          batch.map((id) => keys.item(id)),
-          { consistent: true },
-        );
-        const byId = new Map((await this.visible(records)).map((item) => [item.id, item]));
-        for (const id of batch) {
-          const item = byId.get(id);
-          const purgeable = item?.status === 'quarantined' || item?.status === 'released';
-          if (item && purgeable && item.expiresAt !== null && item.expiresAt <= now) found.push(item);
-        }
-        batch = [];
-      };
-      for await (const entry of mergeSorted(streams, (record) => String(record.esk), false)) {
-        if (entry.esk === afterKey) continue;
-        const sortKey = String(entry.esk);
-        batch.push(sortKey.slice(sortKey.lastIndexOf('#') + 1));
-        if (batch.length >= Math.min(100, limit - found.length)) {
-          await flush();
-          if (found.length >= limit) break;
-        }
-      }
-      if (batch.length > 0 && found.length < limit) await flush();
-      return found.slice(0, limit);
     } catch (error) {
       throw awsStoreError('listExpired', error);
     }
