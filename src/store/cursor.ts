@@ -1,4 +1,5 @@
 import { LazaretError } from '../core/errors.js';
+import type { Page } from './item-store.js';
 
 /** Position after the last item of a page, in the list order (receivedAt desc, id desc). */
 export interface ListPosition {
@@ -61,4 +62,26 @@ export function decodeOrderedCursor(cursor: string, order: string): OrderedPosit
     'bad_cursor',
     'The cursor belongs to another order or listing, or this server did not issue it; start again without it.',
   );
+}
+
+/**
+ * A page from up to `limit + 1` rows read: the extra row only tells that there is a next page, whose
+ * cursor is made from the last item kept. `toItem` turns the kept rows into items.
+ */
+export function pageOf<T>(found: readonly T[], limit: number, cursorOf: (last: T) => string): Page<T>;
+export function pageOf<R, T>(
+  rows: readonly R[],
+  limit: number,
+  cursorOf: (last: T) => string,
+  toItem: (row: R) => T,
+): Page<T>;
+export function pageOf<R, T>(
+  rows: readonly R[],
+  limit: number,
+  cursorOf: (last: T) => string,
+  toItem: (row: R) => T = (row) => row as unknown as T,
+): Page<T> {
+  const items = rows.slice(0, limit).map(toItem);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > limit && last !== undefined ? cursorOf(last) : null };
 }

@@ -1,7 +1,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry, AuditFilter, AuditStore } from '../audit-store.js';
 import { awsStoreError } from '../aws/aws-errors.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import { batchGet, batchWrite } from './batch.js';
 import type { DynamoConnection } from './dynamo-client.js';
@@ -103,13 +103,7 @@ export class DynamoAuditStore implements AuditStore {
         }
       }
       if (batch.length > 0 && found.length <= page.limit) await flush();
-      const items = found.slice(0, page.limit);
-      const last = items.at(-1);
-      return {
-        items,
-        nextCursor:
-          found.length > page.limit && last ? encodeCursor({ receivedAt: last.at, id: last.id }) : null,
-      };
+      return pageOf(found, page.limit, (last) => encodeCursor({ receivedAt: last.at, id: last.id }));
     } catch (error) {
       throw awsStoreError('audit list', error);
     }

@@ -1,6 +1,6 @@
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { awsErrorName, awsStoreError } from '../aws/aws-errors.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type {
   DigestSchedule,
   DigestSettings,
@@ -104,15 +104,7 @@ export class DynamoDigestStore implements DigestStore {
         }
         if (found.length > page.limit) break;
       }
-      const items = found.slice(0, page.limit);
-      const last = items.at(-1);
-      return {
-        items,
-        nextCursor:
-          found.length > page.limit && last
-            ? encodeCursor({ receivedAt: '', id: scopeKey(last.scope) })
-            : null,
-      };
+      return pageOf(found, page.limit, (last) => encodeCursor({ receivedAt: '', id: scopeKey(last.scope) }));
     } catch (error) {
       throw awsStoreError('listDigestSettings', error);
     }

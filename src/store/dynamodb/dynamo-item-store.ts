@@ -5,7 +5,7 @@ import { LazaretError, storeError } from '../../core/errors.js';
 import { canTransition } from '../../core/item-status.js';
 import { isLive, type MessageRecord, type QuarantineItem, type Timestamp } from '../../core/types.js';
 import { awsErrorName, awsStoreError } from '../aws/aws-errors.js';
-import { encodeCursor } from '../cursor.js';
+import { encodeCursor, pageOf } from '../cursor.js';
 import {
   type ItemChange,
   type ItemFilter,
@@ -391,15 +391,7 @@ export class DynamoItemStore implements ItemStore {
         filter.messageId !== undefined
           ? await this.listMessageItems(filter.messageId, plan, page.limit)
           : await this.collect(this.indexEntries(plan, page.limit), plan, page.limit);
-      const items = found.slice(0, page.limit);
-      const last = items.at(-1);
-      return {
-        items,
-        nextCursor:
-          found.length > page.limit && last
-            ? encodeCursor({ receivedAt: last.receivedAt, id: last.id })
-            : null,
-      };
+      return pageOf(found, page.limit, (last) => encodeCursor({ receivedAt: last.receivedAt, id: last.id }));
     } catch (error) {
       throw awsStoreError('listItems', error);
     }

@@ -4,7 +4,7 @@ import { LazaretError } from '../../core/errors.js';
 import { type ItemOutcome, OUTCOME_CODES, type OutcomeCode, zeroCounters } from '../../core/outcomes.js';
 import type { Timestamp } from '../../core/types.js';
 import { awsErrorName, awsStoreError } from '../aws/aws-errors.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import type {
   Job,
@@ -259,15 +259,7 @@ export class DynamoJobStore implements JobStore {
       );
       const byId = new Map(records.map((record) => [(record.job as Job).id, record.job as Job]));
       const found = ids.map((id) => byId.get(id)).filter((job): job is Job => job !== undefined);
-      const items = found.slice(0, page.limit);
-      const last = items.at(-1);
-      return {
-        items,
-        nextCursor:
-          found.length > page.limit && last
-            ? encodeCursor({ receivedAt: last.createdAt, id: last.id })
-            : null,
-      };
+      return pageOf(found, page.limit, (last) => encodeCursor({ receivedAt: last.createdAt, id: last.id }));
     } catch (error) {
       throw awsStoreError('listJobs', error);
     }
@@ -617,9 +609,7 @@ export class DynamoJobStore implements JobStore {
         });
         if (found.length > page.limit) break;
       }
-      const items = found.slice(0, page.limit);
-      const last = items.at(-1);
-      return { items, nextCursor: found.length > page.limit && last ? encodeSeq(last.seq) : null };
+      return pageOf(found, page.limit, (last) => encodeSeq(last.seq));
     } catch (error) {
       throw awsStoreError('listJobItems', error);
     }

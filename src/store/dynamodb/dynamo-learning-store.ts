@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { awsErrorName, awsStoreError } from '../aws/aws-errors.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import type { LearningStore, LearnTask, LearnTaskFilter } from '../learning-store.js';
 import type { Record_ } from './batch.js';
@@ -116,12 +116,7 @@ export class DynamoLearningStore implements LearningStore {
         found.push(toTask(item));
         if (found.length > page.limit) break;
       }
-      const items = found.slice(0, page.limit);
-      const last = items.at(-1);
-      return {
-        items,
-        nextCursor: found.length > page.limit && last ? encodeCursor({ receivedAt: '', id: last.id }) : null,
-      };
+      return pageOf(found, page.limit, (last) => encodeCursor({ receivedAt: '', id: last.id }));
     } catch (error) {
       throw awsStoreError('listLearnTasks', error);
     }

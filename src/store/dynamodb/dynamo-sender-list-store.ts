@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { awsErrorName, awsStoreError } from '../aws/aws-errors.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import { type OwnerScope, type OwnerScopeKind, parseScopeKey, scopeKey } from '../owner-scope.js';
 import type {
@@ -227,12 +227,7 @@ export class DynamoSenderListStore implements SenderListStore {
         }
       }
       if (batch.length > 0 && found.length <= page.limit) await flush();
-      const items = found.slice(0, page.limit);
-      const last = items.at(-1);
-      return {
-        items,
-        nextCursor: found.length > page.limit && last ? encodeCursor({ receivedAt: '', id: last.id }) : null,
-      };
+      return pageOf(found, page.limit, (last) => encodeCursor({ receivedAt: '', id: last.id }));
     } catch (error) {
       throw awsStoreError('listListEntries', error);
     }

@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { LazaretError } from '../../core/errors.js';
 import { awsErrorName, awsStoreError } from '../aws/aws-errors.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import {
   type SessionRecord,
@@ -210,13 +210,7 @@ export class DynamoUserStore implements UserStore {
         found.push(toUser(record));
         if (found.length > page.limit) break;
       }
-      const items = found.slice(0, page.limit);
-      const last = items.at(-1);
-      return {
-        items,
-        nextCursor:
-          found.length > page.limit && last ? encodeCursor({ receivedAt: last.email, id: last.id }) : null,
-      };
+      return pageOf(found, page.limit, (last) => encodeCursor({ receivedAt: last.email, id: last.id }));
     } catch (error) {
       throw awsStoreError('listUsers', error);
     }
@@ -413,15 +407,7 @@ export class DynamoUserStore implements UserStore {
         }
       }
       if (batch.length > 0) await flush();
-      const items = found.slice(0, page.limit);
-      const last = items.at(-1);
-      return {
-        items,
-        nextCursor:
-          found.length > page.limit && last
-            ? encodeCursor({ receivedAt: last.createdAt, id: last.id })
-            : null,
-      };
+      return pageOf(found, page.limit, (last) => encodeCursor({ receivedAt: last.createdAt, id: last.id }));
     } catch (error) {
       throw awsStoreError('listTokens', error);
     }

@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { storeError } from '../../core/errors.js';
 import type { AuditEntry, AuditFilter, AuditStore } from '../audit-store.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import { migrate } from './sqlite-database.js';
 import { StatementCache } from './sqlite-statements.js';
@@ -114,13 +114,12 @@ export class SqliteAuditStore implements AuditStore {
       const rows = this.statement(
         `SELECT entry FROM audit WHERE ${conditions.join(' AND ')} ORDER BY at DESC, id DESC LIMIT ?`,
       ).all(...params, page.limit + 1) as { entry: string }[];
-      const items = rows.slice(0, page.limit).map((row) => JSON.parse(row.entry) as AuditEntry);
-      const last = items.at(-1);
-      return {
-        items,
-        nextCursor:
-          rows.length > page.limit && last ? encodeCursor({ receivedAt: last.at, id: last.id }) : null,
-      };
+      return pageOf(
+        rows,
+        page.limit,
+        (last) => encodeCursor({ receivedAt: last.at, id: last.id }),
+        (row) => JSON.parse(row.entry) as AuditEntry,
+      );
     } catch (error) {
       throw storeError('audit list', error);
     }

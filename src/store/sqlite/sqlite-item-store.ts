@@ -9,7 +9,7 @@ import {
   type QuarantineItem,
   type Reason,
 } from '../../core/types.js';
-import { decodeCursor, decodeOrderedCursor, encodeCursor, encodeOrderedCursor } from '../cursor.js';
+import { decodeCursor, decodeOrderedCursor, encodeCursor, encodeOrderedCursor, pageOf } from '../cursor.js';
 import {
   type ItemChange,
   type ItemFilter,
@@ -368,11 +368,12 @@ export class SqliteItemStore implements ItemStore {
         `SELECT * FROM items WHERE ${conditions.join(' AND ')}
          ORDER BY received_at DESC, id DESC LIMIT ?`,
       ).all(...params, page.limit + 1) as ItemRow[];
-      const items = rows.slice(0, page.limit).map(toItem);
-      const last = items.at(-1);
-      const nextCursor =
-        rows.length > page.limit && last ? encodeCursor({ receivedAt: last.receivedAt, id: last.id }) : null;
-      return { items, nextCursor };
+      return pageOf(
+        rows,
+        page.limit,
+        (last) => encodeCursor({ receivedAt: last.receivedAt, id: last.id }),
+        toItem,
+      );
     });
   }
 

@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { LazaretError, storeError } from '../../core/errors.js';
 import type { ItemOutcome } from '../../core/outcomes.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import type {
   Job,
@@ -161,13 +161,12 @@ export class SqliteJobStore implements JobStore {
       const rows = this.statement(
         `SELECT id, data FROM jobs WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`,
       ).all(...params, page.limit + 1) as JobRow[];
-      const items = rows.slice(0, page.limit).map(toJob);
-      const last = items.at(-1);
-      return {
-        items,
-        nextCursor:
-          rows.length > page.limit && last ? encodeCursor({ receivedAt: last.createdAt, id: last.id }) : null,
-      };
+      return pageOf(
+        rows,
+        page.limit,
+        (last) => encodeCursor({ receivedAt: last.createdAt, id: last.id }),
+        toJob,
+      );
     });
   }
 
@@ -323,13 +322,16 @@ export class SqliteJobStore implements JobStore {
       const rows = this.statement(
         `SELECT seq, item_id, outcome FROM job_items WHERE ${conditions.join(' AND ')} ORDER BY seq LIMIT ?`,
       ).all(...params, page.limit + 1) as { seq: number; item_id: string; outcome: string | null }[];
-      const items = rows.slice(0, page.limit).map((row) => ({
-        seq: row.seq,
-        itemId: row.item_id,
-        outcome: row.outcome === null ? null : (JSON.parse(row.outcome) as JobItem['outcome']),
-      }));
-      const last = items.at(-1);
-      return { items, nextCursor: rows.length > page.limit && last ? encodeSeq(last.seq) : null };
+      return pageOf(
+        rows,
+        page.limit,
+        (last) => encodeSeq(last.seq),
+        (row) => ({
+          seq: row.seq,
+          itemId: row.item_id,
+          outcome: row.outcome === null ? null : (JSON.parse(row.outcome) as JobItem['outcome']),
+        }),
+      );
     });
   }
 }

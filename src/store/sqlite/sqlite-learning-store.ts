@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import type { LearningStore, LearnTask, LearnTaskFilter } from '../learning-store.js';
 import { type MigrationSet, migrate } from './sqlite-database.js';
@@ -87,12 +87,7 @@ export class SqliteLearningStore implements LearningStore {
       const rows = this.sql
         .get(`SELECT task FROM learn_tasks WHERE ${conditions.join(' AND ')} ORDER BY id DESC LIMIT ?`)
         .all(...params, page.limit + 1) as { task: string }[];
-      const items = rows.slice(0, page.limit).map(parse);
-      const last = items.at(-1);
-      return {
-        items,
-        nextCursor: rows.length > page.limit && last ? encodeCursor({ receivedAt: '', id: last.id }) : null,
-      };
+      return pageOf(rows, page.limit, (last) => encodeCursor({ receivedAt: '', id: last.id }), parse);
     });
   }
 

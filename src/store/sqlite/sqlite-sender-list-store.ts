@@ -1,5 +1,5 @@
 import type { Database, Transaction } from 'better-sqlite3';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import { type OwnerScope, parseScopeKey, scopeKey } from '../owner-scope.js';
 import type {
@@ -145,12 +145,7 @@ export class SqliteSenderListStore implements SenderListStore {
       const rows = this.sql
         .get(`SELECT * FROM sender_lists WHERE ${conditions.join(' AND ')} ORDER BY id DESC LIMIT ?`)
         .all(...params, page.limit + 1) as ListRow[];
-      const items = rows.slice(0, page.limit).map(toEntry);
-      const last = items.at(-1);
-      return {
-        items,
-        nextCursor: rows.length > page.limit && last ? encodeCursor({ receivedAt: '', id: last.id }) : null,
-      };
+      return pageOf(rows, page.limit, (last) => encodeCursor({ receivedAt: '', id: last.id }), toEntry);
     });
   }
 

@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { ReleaseMode, Role, TokenScope } from '../../auth/actor.js';
 import { LazaretError, storeError } from '../../core/errors.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import type {
   SessionRecord,
@@ -306,13 +306,12 @@ export class SqliteUserStore implements UserStore {
       const rows = this.statement(
         `SELECT * FROM users WHERE ${conditions.join(' AND ')} ORDER BY email LIMIT ?`,
       ).all(...params, page.limit + 1) as UserRow[];
-      const items = rows.slice(0, page.limit).map(toUser);
-      const last = items.at(-1);
-      return {
-        items,
-        nextCursor:
-          rows.length > page.limit && last ? encodeCursor({ receivedAt: last.email, id: last.id }) : null,
-      };
+      return pageOf(
+        rows,
+        page.limit,
+        (last) => encodeCursor({ receivedAt: last.email, id: last.id }),
+        toUser,
+      );
     });
   }
 
@@ -385,13 +384,12 @@ export class SqliteUserStore implements UserStore {
       const rows = this.statement(
         `SELECT * FROM tokens WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`,
       ).all(...params, page.limit + 1) as TokenRow[];
-      const items = rows.slice(0, page.limit).map(toToken);
-      const last = items.at(-1);
-      return {
-        items,
-        nextCursor:
-          rows.length > page.limit && last ? encodeCursor({ receivedAt: last.createdAt, id: last.id }) : null,
-      };
+      return pageOf(
+        rows,
+        page.limit,
+        (last) => encodeCursor({ receivedAt: last.createdAt, id: last.id }),
+        toToken,
+      );
     });
   }
 
