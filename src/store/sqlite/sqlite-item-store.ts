@@ -313,17 +313,22 @@ export class SqliteItemStore implements ItemStore {
   }
 
   /** Refreshes the planner's statistics, e.g. after a bulk load; otherwise they refresh hourly. */
+  /** Like `run`, for writes that join the group commit: resolves once committed, i.e. durable. */
+  private async committed<T>(operation: string, work: () => T): Promise<T> {
+    try {
+      if (this.closed) throw new Error('the item store is closed');
+      return await this.commits.run(work);
+    } catch (error) {
+      throw storeError(operation, error);
+    }
+  }
+
   refreshStatistics(): void {
     refreshStatistics(this.db);
   }
 
-  async putMessage(message: MessageRecord, items: readonly QuarantineItem[]): Promise<void> {
-    try {
-      if (this.closed) throw new Error('the item store is closed');
-      await this.commits.run(() => this.insertMessage(message, items));
-    } catch (error) {
-      throw storeError('putMessage', error);
-    }
+  putMessage(message: MessageRecord, items: readonly QuarantineItem[]): Promise<void> {
+    return this.committed('putMessage', () => this.insertMessage(message, items));
   }
 
   getMessage(id: string): Promise<MessageRecord | null> {
@@ -501,14 +506,10 @@ export class SqliteItemStore implements ItemStore {
 
   async transitionMany(requests: readonly TransitionRequest[]): Promise<TransitionResult[]> {
     if (requests.length === 0) return [];
-    try {
-      // One savepoint inside a group commit: the batch shares its fsync with concurrent writers.
-      return await this.commits.run(() =>
-        requests.map((request) => this.transitionSync(request.id, request.expected, request.change)),
-      );
-    } catch (error) {
-      throw storeError('transitionMany', error);
-    }
+    // One savepoint inside a group commit: the batch shares its fsync with concurrent writers.
+    return this.committed('transitionMany', () =>
+      requests.map((request) => this.transitionSync(request.id, request.expected, request.change)),
+    );
   }
 
   listExpiredLeases(until: string, limit: number): Promise<QuarantineItem[]> {
@@ -629,19 +630,13 @@ export class SqliteItemStore implements ItemStore {
     });
   }
 
-  async markBlobsRemoved(messageIds: readonly string[], at: string): Promise<void> {
-    if (this.closed) throw storeError('markBlobsRemoved', new Error('the item store is closed'));
-    try {
-      // Shares its commit with concurrent writers, like transitionMany.
-      await this.commits.run(() => {
-        const mark = this.statement(
-          'UPDATE messages SET blob_removed_at = ? WHERE id = ? AND blob_removed_at IS NULL',
-        );
-        for (const id of messageIds) mark.run(at, id);
-      });
-    } catch (error) {
-      throw storeError('markBlobsRemoved', error);
-    }
+  markBlobsRemoved(messageIds: readonly string[], at: string): Promise<void> {
+    return this.committed('markBlobsRemoved', () => {
+      const mark = this.statement(
+        'UPDATE messages SET blob_removed_at = ? WHERE id = ? AND blob_removed_at IS NULL',
+      );
+      for (const id of messageIds) mark.run(at, id);
+    });
   }
 
   ping(): Promise<void> {
