@@ -7,7 +7,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { type AppContext, authDeps } from '../app-context.js';
 import { RateLimits } from '../auth/rate-limits.js';
 import type { Config } from '../config/load-config.js';
-import { installErrorHandler } from './error-handler.js';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './error-handler.js';
+import { finiteNumbers } from './finite-numbers.js';
 import { closeConnectionsPromptly } from './prompt-close.js';
 import { installAuthentication } from './request-actor.js';
 import { attachmentRoutes } from './routes/attachments.js';
@@ -67,10 +68,16 @@ export async function buildApi(context: AppContext, options: ApiOptions = {}): P
     bodyLimit: 8 * 1024 * 1024,
     // Digest links carry their signed token in the path (up to a few kilobytes for "release all").
     routerOptions: { maxParamLength: 8192 },
-    return503OnClosing: true,
+    // Requests arriving while closing answer `shutting_down` from prompt-close.ts, in the documented shape.
+    return503OnClosing: false,
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     trustProxy: trustProxy(context.config.http.trustProxy),
     ...https(context.config.http),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true },
+      plugins: [finiteNumbers],
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
   closeConnectionsPromptly(app);
 

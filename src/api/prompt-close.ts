@@ -2,9 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
+import { LazaretError } from '../core/errors.js';
 
 /**
- * Makes `app.close()` end promptly while letting requests in flight finish.
+ * Makes `app.close()` end promptly while letting requests in flight finish; requests that arrive
+ * after it began answer `shutting_down`.
  *
  * Node's `server.close()` closes the keep-alive connections that are idle at that moment, but not
  * (before nodejs/node#63470) connections that have not sent a request yet — browsers open such
@@ -32,6 +34,11 @@ export function closeConnectionsPromptly(app: FastifyInstance): void {
       // The socket turns idle once the response is handed off; close it then.
       if (closing) setImmediate(() => server.closeIdleConnections());
     });
+  });
+  // A request that arrives on a kept-alive connection while closing is refused (Fastify adds
+  // `Connection: close`); registered before authentication, so it is refused before any work.
+  app.addHook('onRequest', async () => {
+    if (closing) throw new LazaretError('shutting_down', 'The server is stopping; try again shortly.');
   });
   app.addHook('preClose', async () => {
     closing = true;

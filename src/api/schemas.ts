@@ -1,8 +1,17 @@
-import { Type } from 'typebox';
+import { type TNumberOptions, Type } from 'typebox';
 import { RELEASE_MODES, ROLES, TOKEN_SCOPES } from '../auth/actor.js';
 import { OUTCOME_CODES } from '../core/outcomes.js';
 import { ITEM_STATUSES, REASONS } from '../core/types.js';
 import { JOB_ACTIONS, JOB_STATES } from '../store/job-store.js';
+import { FINITE_KEYWORD } from './finite-numbers.js';
+
+/**
+ * Every integer a request carries (query, path or body): finite and within both bounds, else
+ * `400 validation_error`. Use it instead of `Type.Integer` for any input; a test walks the OpenAPI
+ * document to check that.
+ */
+export const Int = (options: TNumberOptions & { minimum: number; maximum: number }) =>
+  Type.Integer({ ...options, [FINITE_KEYWORD]: true });
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);

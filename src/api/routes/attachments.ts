@@ -4,11 +4,11 @@ import type { AppContext } from '../../app-context.js';
 import { LazaretError } from '../../core/errors.js';
 import { openAttachment } from '../../preview/message-attachment.js';
 import { liveItem } from '../item-access.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses, Int } from '../schemas.js';
 
 const AttachmentParams = Type.Object({
   id: Type.String({ pattern: '^[0-9A-HJKMNP-TV-Z]{26}$', description: 'Item id (ULID).' }),
-  index: Type.Integer({
+  index: Int({
     minimum: 0,
     maximum: 10_000,
     description: 'Position in the item’s `attachments` list.',

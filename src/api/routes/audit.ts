@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../app-context.js';
 import { auditScope } from '../../auth/access-policy.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses, Int } from '../schemas.js';
 
 const AuditQuery = Type.Object({
   action: Type.Optional(Type.String({ maxLength: 100, description: 'Exact action, e.g. item.release.' })),
@@ -11,7 +11,7 @@ const AuditQuery = Type.Object({
   jobId: Type.Optional(Type.String({ maxLength: 26 })),
   after: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive.' })),
   before: Type.Optional(Type.String({ format: 'date-time', description: 'Exclusive.' })),
-  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  limit: Int({ minimum: 1, maximum: 500, default: 50 }),
   cursor: Type.Optional(Type.String({ maxLength: 500 })),
 });
 

@@ -10,18 +10,16 @@ import { DIGEST_FREQUENCIES, type DigestSchedule, type DigestSettings } from '..
 import { scopeKey } from '../../store/owner-scope.js';
 import type { UserRecord } from '../../store/user-store.js';
 import { originOf } from '../request-actor.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses, Int } from '../schemas.js';
 
 const Frequency = Type.Enum([...DIGEST_FREQUENCIES]);
 const Schedule = Type.Object(
   {
     frequency: Type.Optional(Frequency),
     hour: Type.Optional(
-      Type.Integer({ minimum: 0, maximum: 23, description: 'Local hour of daily and weekly digests.' }),
+      Int({ minimum: 0, maximum: 23, description: 'Local hour of daily and weekly digests.' }),
     ),
-    weekday: Type.Optional(
-      Type.Integer({ minimum: 0, maximum: 6, description: '0 Sunday, 1 Monday, … 6 Saturday.' }),
-    ),
+    weekday: Type.Optional(Int({ minimum: 0, maximum: 6, description: '0 Sunday, 1 Monday, … 6 Saturday.' })),
     timeZone: Type.Optional(
       Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Berlin.' }),
     ),

@@ -12,14 +12,14 @@ import {
 } from '../../release/jobs/job-service.js';
 import { FINAL_JOB_STATES, JOB_ACTIONS } from '../../store/job-store.js';
 import { presentJob, presentJobItem } from '../presenters.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses, Int } from '../schemas.js';
 
 const JobIdParams = Type.Object({
   id: Type.String({ pattern: '^[0-9A-HJKMNP-TV-Z]{26}$', description: 'Job id (ULID).' }),
 });
 
 const Page = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  limit: Int({ minimum: 1, maximum: 1000, default: 100 }),
   cursor: Type.Optional(Type.String({ maxLength: 500 })),
 });
 
@@ -147,7 +147,7 @@ export const jobRoutes =
             outcome: Type.Optional(
               Type.Enum([...OUTCOME_CODES, 'pending'], { description: '`pending`: no outcome yet.' }),
             ),
-            limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+            limit: Int({ minimum: 1, maximum: 1000, default: 100 }),
             cursor: Type.Optional(Type.String({ maxLength: 500 })),
           }),
           response: {

@@ -4,7 +4,7 @@ import type { AppContext } from '../../app-context.js';
 import { listEntries, putListEntry, removeListEntry } from '../../lists/list-admin.js';
 import { LIST_ACTIONS, type SenderListEntry } from '../../store/sender-list-store.js';
 import { originOf } from '../request-actor.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses, Int } from '../schemas.js';
 
 const ScopeKind = Type.Enum(['user', 'domain', 'global'], {
   description: 'Whose list: a user (default: your own), a recipient domain, or everyone.',
@@ -65,7 +65,7 @@ export const listRoutes =
             domain: Type.Optional(Type.String({ maxLength: 253 })),
             action: Type.Optional(Action),
             sender: Type.Optional(Sender),
-            limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+            limit: Int({ minimum: 1, maximum: 500, default: 50 }),
             cursor: Type.Optional(Type.String({ maxLength: 500 })),
           }),
           response: {

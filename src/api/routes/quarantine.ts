@@ -22,7 +22,7 @@ import {
 import { filterFromQuery } from '../../store/query-filter.js';
 import { presentItem, presentJob, presentMessage } from '../presenters.js';
 import { originOf } from '../request-actor.js';
-import { errorResponses, ItemIdParams, ReasonSchema, StatusSchema } from '../schemas.js';
+import { errorResponses, Int, ItemIdParams, ReasonSchema, StatusSchema } from '../schemas.js';
 
 /** The filters of a list, shared by listing and counting. */
 const filterProperties = {
@@ -59,7 +59,7 @@ const filterProperties = {
 
 const ListQuery = Type.Object({
   ...filterProperties,
-  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  limit: Int({ minimum: 1, maximum: 500, default: 50 }),
   cursor: Type.Optional(Type.String({ maxLength: 500 })),
   sort: Type.Optional(
     Type.Enum(

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../app-context.js';
 import { scopeFilter } from '../../auth/access-policy.js';
 import { REASONS } from '../../core/types.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses, Int } from '../schemas.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const countsByReason = Type.Object(
@@ -52,8 +52,8 @@ const StatsResponse = Type.Object({
 });
 
 const StatsQuery = Type.Object({
-  days: Type.Integer({ minimum: 1, maximum: 366, default: 30, description: 'Length of the window in days.' }),
-  top: Type.Integer({
+  days: Int({ minimum: 1, maximum: 366, default: 30, description: 'Length of the window in days.' }),
+  top: Int({
     minimum: 1,
     maximum: 100,
     default: 10,

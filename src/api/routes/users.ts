@@ -18,6 +18,7 @@ import { presentToken, presentUser } from '../presenters.js';
 import { originOf } from '../request-actor.js';
 import {
   errorResponses,
+  Int,
   ReleaseModeSchema,
   RoleSchema,
   ScopeSchema,
@@ -50,7 +51,7 @@ export const userRoutes =
           summary: 'Users by email: all for admins, those of their domains for domain admins.',
           querystring: Type.Object({
             role: Type.Optional(RoleSchema),
-            limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+            limit: Int({ minimum: 1, maximum: 500, default: 50 }),
             cursor: Type.Optional(Type.String({ maxLength: 500 })),
           }),
           response: {
@@ -172,7 +173,7 @@ export const userRoutes =
           summary: "A user's API tokens, newest first (revoked and expired ones included).",
           params: UserIdParams,
           querystring: Type.Object({
-            limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+            limit: Int({ minimum: 1, maximum: 500, default: 50 }),
             cursor: Type.Optional(Type.String({ maxLength: 500 })),
           }),
           response: {
