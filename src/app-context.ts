@@ -55,6 +55,8 @@ export interface AppContext {
   /** Tells the job worker to look for work now (a job was created or cancelled). */
   wakeJobs: () => void;
   metrics: Metrics;
+  /** Aborted when the shutdown deadline passes: releases still in flight stop and are recorded (see ReleaseDeps). */
+  stopping: AbortSignal;
   /** Filter mode: the verdict pipeline and the relay to the re-injection listener. */
   pipeline?: VerdictPipeline | undefined;
   reinjection?: SmtpRelay | undefined;

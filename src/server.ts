@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApi } from './api/app.js';
+import { cutConnections } from './api/prompt-close.js';
 import type { AppContext } from './app-context.js';
 import { ensureFirstAdmin } from './auth/bootstrap.js';
 import type { Config } from './config/load-config.js';
@@ -24,6 +25,23 @@ import { ListingStatsStore } from './store/listing-stats-store.js';
 import { startMaintenance } from './store/maintenance-worker.js';
 import { openStores, type Stores } from './store/open-stores.js';
 
+/** Whether `work` settles within `ms` (its failure counts as settled: the caller awaits it anyway). */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const settled = work.then(
+    () => true,
+    () => true,
+  );
+  try {
+    return await Promise.race([settled, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** How late a digest may come back through the filter and still be recognised as Lazaret's own. */
 const DIGEST_SEAL_MAX_AGE_MS = 7 * 24 * 3_600_000;
 
@@ -31,7 +49,10 @@ export interface RunningServer {
   context: AppContext;
   smtpAddress: AddressInfo;
   httpAddress: AddressInfo;
-  /** Stops accepting, finishes transactions and releases in flight, closes the stores. */
+  /**
+   * Stops accepting, finishes transactions and releases in flight, closes the stores. What is still
+   * running after `shutdownTimeoutMs` is cut off (see the body).
+   */
   close(): Promise<void>;
 }
 
@@ -44,7 +65,9 @@ export function buildContext(
     stats?: Stores['stats'];
   },
   relay: SmtpRelay,
-  extras: Partial<Pick<AppContext, 'metrics' | 'pipeline' | 'reinjection' | 'links' | 'publicUrl'>> = {},
+  extras: Partial<
+    Pick<AppContext, 'metrics' | 'pipeline' | 'reinjection' | 'links' | 'publicUrl' | 'stopping'>
+  > = {},
 ): AppContext {
   const now = () => new Date();
   return {
@@ -88,6 +111,7 @@ export function buildContext(
     metrics: extras.metrics ?? new Metrics(),
     pipeline: extras.pipeline,
     reinjection: extras.reinjection,
+    stopping: extras.stopping ?? new AbortController().signal,
   };
 }
 
@@ -109,7 +133,9 @@ export async function startServer(
     ? buildPipeline(config, logger, metrics, { lists: stores.lists, users: stores.users })
     : undefined;
   const reinjection = filter ? buildReinjection(config) : undefined;
+  const stopping = new AbortController();
   const context = buildContext(config, logger, stores, relay, {
+    stopping: stopping.signal,
     metrics,
     pipeline,
     reinjection,
@@ -183,7 +209,7 @@ export async function startServer(
     smtpAddress,
     httpAddress,
     async close() {
-      await Promise.all([
+      const graceful = Promise.all([
         listeners.smtp.close(),
         listeners.http.close(),
         worker.stop(),
@@ -193,6 +219,16 @@ export async function startServer(
         digestWorker?.stop(),
         learningWorker?.stop(),
       ]);
+      if (!(await settlesWithin(graceful, config.shutdownTimeoutMs))) {
+        // Past the deadline: cut what is left. Releases whose transaction was unanswered end
+        // `interrupted` (as after a crash), ones not yet sent stay as they were; nothing is half-recorded.
+        logger.warn({ event: 'SHUTDOWN_DEADLINE', timeoutMs: config.shutdownTimeoutMs });
+        stopping.abort();
+        cutConnections(listeners.http);
+        listeners.smtp.cut();
+        reinjection?.close(true);
+      }
+      await graceful;
       relay.close();
       reinjection?.close();
       await stores.close();

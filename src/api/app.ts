@@ -53,9 +53,16 @@ function trustProxy(value: string | undefined): boolean | string[] {
     .filter(Boolean);
 }
 
-function https(config: Config['http']) {
-  if (!config.tlsCert || !config.tlsKey) return {};
-  return { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } };
+/** How often Node checks connections against the request and header timeouts (its default is 30 s). */
+const TIMEOUT_CHECK_MS = 1_000;
+/** Request line and headers must arrive within this (or http.requestTimeoutMs, if shorter). */
+const HEADERS_TIMEOUT_MS = 10_000;
+
+/** Node's server options: TLS when configured, and timeout checks often enough to matter. */
+function serverOptions(config: Config['http']) {
+  const node = { connectionsCheckingInterval: TIMEOUT_CHECK_MS };
+  if (!config.tlsCert || !config.tlsKey) return { http: node };
+  return { https: { ...node, cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } };
 }
 
 /**
@@ -73,12 +80,16 @@ export async function buildApi(context: AppContext, options: ApiOptions = {}): P
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
     trustProxy: trustProxy(context.config.http.trustProxy),
-    ...https(context.config.http),
+    // A client that drips its request (slowloris, a stalled upload) is cut off, so it cannot hold a
+    // connection or a shutdown open; see error-handler.ts for the 408 it gets.
+    requestTimeout: context.config.http.requestTimeoutMs,
+    ...serverOptions(context.config.http),
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true },
       plugins: [finiteNumbers],
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.server.headersTimeout = Math.min(HEADERS_TIMEOUT_MS, context.config.http.requestTimeoutMs);
   closeConnectionsPromptly(app);
 
   for (const schema of [

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
 import { LazaretError } from '../core/errors.js';
 
 /**
@@ -12,6 +12,10 @@ import { LazaretError } from '../core/errors.js';
  * (before nodejs/node#63470) connections that have not sent a request yet — browsers open such
  * connections speculatively and keep them for minutes — and not connections whose response ends
  * after it was called, which then wait out the keep-alive timeout. Both would hold `serve` open.
+ *
+ * `app.close()` also waits for every route handler still running — also one whose connection was cut
+ * at the shutdown deadline (`cutConnections`) — so that a release it started is recorded before the
+ * stores close.
  */
 export function closeConnectionsPromptly(app: FastifyInstance): void {
   const server = app.server;
@@ -40,9 +44,32 @@ export function closeConnectionsPromptly(app: FastifyInstance): void {
   app.addHook('onRequest', async () => {
     if (closing) throw new LazaretError('shutting_down', 'The server is stopping; try again shortly.');
   });
+  const handlers = new Set<Promise<unknown>>();
+  app.addHook('onRoute', (route) => {
+    const handler = route.handler as (...args: unknown[]) => unknown;
+    route.handler = function tracked(this: unknown, ...args: unknown[]) {
+      const result = handler.apply(this, args);
+      if (result instanceof Promise) {
+        handlers.add(result);
+        result.then(
+          () => handlers.delete(result),
+          () => handlers.delete(result),
+        );
+      }
+      return result;
+    } as RouteHandlerMethod;
+  });
+  app.addHook('onClose', async () => {
+    await Promise.allSettled([...handlers]);
+  });
   app.addHook('preClose', async () => {
     closing = true;
     for (const socket of withoutRequest) socket.destroy();
     withoutRequest.clear();
   });
+}
+
+/** At the shutdown deadline: ends every connection now (slow uploads, event streams, answers in progress). */
+export function cutConnections(app: FastifyInstance): void {
+  app.server.closeAllConnections();
 }

@@ -4,6 +4,9 @@ import { isLazaretError } from '../core/errors.js';
 import { createLogger } from '../log.js';
 import { startServer } from '../server.js';
 
+/** How long after shutdownTimeoutMs a shutdown that still hangs is ended by exiting. */
+const FORCE_AFTER_MS = 5_000;
+
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
@@ -36,6 +39,13 @@ export function registerServeCommand(program: Command): void {
         if (stopping) return;
         stopping = true;
         logger.info({ event: 'SHUTDOWN_REQUESTED', signal });
+        // close() cuts what is left at shutdownTimeoutMs; should anything hang even after that (a
+        // store call that never returns), the process still ends shortly after the deadline.
+        setTimeout(() => {
+          logger.fatal({ event: 'SHUTDOWN_FORCED', timeoutMs: config.shutdownTimeoutMs + FORCE_AFTER_MS });
+          logger.flush();
+          process.exit(1);
+        }, config.shutdownTimeoutMs + FORCE_AFTER_MS).unref();
         server.close().then(
           () => logger.flush(),
           (error: unknown) => {

@@ -126,6 +126,22 @@ export const CONFIG_KEYS = [
       'Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: comma-separated addresses or CIDRs, or `true` for any. Unset: none (the peer address is the client).',
   },
   {
+    path: 'http.requestTimeoutMs',
+    env: 'LAZARET_HTTP_REQUEST_TIMEOUT_MS',
+    type: { kind: 'int', min: 1000, max: 3_600_000 },
+    default: 30_000,
+    description:
+      'Time a client has to send a whole request, headers and body (the headers within at most 10 s of it); a client still sending then gets 408 request_timeout and its connection is closed. Answers may take longer (event streams, big downloads).',
+  },
+  {
+    path: 'shutdownTimeoutMs',
+    env: 'LAZARET_SHUTDOWN_TIMEOUT_MS',
+    type: { kind: 'int', min: 100, max: 600_000 },
+    default: 8_000,
+    description:
+      'After SIGTERM/SIGINT, how long serve waits for requests, SMTP transactions and releases in flight before it cuts the connections left; a release cut while sending ends `interrupted`. Keep it below the stop timeout of your service manager (Docker 10 s, Kubernetes 30 s, systemd 90 s).',
+  },
+  {
     path: 'auth.adminEmail',
     env: 'LAZARET_ADMIN_EMAIL',
     type: { kind: 'string', nonEmpty: true },

@@ -7,6 +7,7 @@ import { CONFIG_KEYS, type ConfigKey } from './config-keys.js';
 export interface Config {
   dataDir: string;
   nodeName: string;
+  shutdownTimeoutMs: number;
   blobs: { backend: 'fs' | 's3'; inlineMaxBytes: number };
   smtp: {
     host: string;
@@ -24,6 +25,7 @@ export interface Config {
     tlsKey?: string;
     trustProxy?: string;
     publicUrl?: string;
+    requestTimeoutMs: number;
   };
   auth: {
     adminEmail: string;

@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import {
   SMTPServer,
   type SMTPServerDataStream,
@@ -13,6 +13,11 @@ export interface SmtpListener {
   address(): AddressInfo;
   /** Stops accepting, lets transactions in progress finish, then closes idle sessions. */
   close(): Promise<void>;
+  /**
+   * At the shutdown deadline: closes every session now. A transaction cut before its 250 was never
+   * acknowledged, so the sending MTA keeps the message and retries.
+   */
+  cut(): void;
 }
 
 /** An SMTP error reply with the catalogue's reply code; smtp-server adds the enhanced status code. */
@@ -151,20 +156,28 @@ export async function startSmtpListener(config: Config, deps: IngestDeps): Promi
     });
   });
 
+  const connections = () =>
+    (
+      server as unknown as {
+        connections: Set<{ send(code: number, text: string): void; close(): void; _socket: Socket }>;
+      }
+    ).connections;
   return {
     address: () => server.server.address() as AddressInfo,
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.allSettled([...inFlight]);
       // Sessions between transactions get 421 now instead of waiting for smtp-server's close timeout.
-      const connections = (
-        server as unknown as { connections: Set<{ send(code: number, text: string): void; close(): void }> }
-      ).connections;
-      for (const connection of connections) {
+      for (const connection of connections()) {
         connection.send(421, 'Server shutting down');
         connection.close();
       }
       await closed;
+    },
+    cut() {
+      // Destroyed, not ended: a client dripping DATA would keep a half-closed socket open. smtp-server
+      // then destroys the message stream, which ends the transaction's work.
+      for (const connection of connections()) connection._socket.destroy();
     },
   };
 }

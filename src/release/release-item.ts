@@ -32,6 +32,11 @@ export interface ReleaseDeps {
   /** Bounds SMTP transactions in flight across the process (the relay pool's size). */
   smtpLimiter: Limiter;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Aborted when the shutdown deadline passes (`shutdownTimeoutMs`): no further attempt starts, a wait
+   * for a retry ends, and a delivery the cut connection left unanswered is recorded `interrupted`.
+   */
+  stopping?: AbortSignal;
   /** Told of every item released, whatever released it: the spam filter learns them as ham. */
   learner?: Pick<Learner, 'released'>;
 }
@@ -63,6 +68,16 @@ export interface ReleaseOptions {
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Resolves with `wait`, or as soon as `signal` aborts. */
+function untilAborted(wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return wait;
+  if (signal.aborted) return Promise.resolve();
+  return Promise.race([
+    wait,
+    new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
+  ]);
+}
 
 /** One trace header naming the released items; folded so no line passes SMTP's 998-octet limit. */
 export function traceHeader(itemIds: readonly string[], actorLabel: string, at: string): Buffer {
@@ -242,7 +257,9 @@ export type DeliveryVerdict =
       attempts: number;
       refused: { recipient: string; reply: string }[];
     }
-  | { kind: 'delivery_deferred' | 'delivery_rejected' | 'store_error'; reply: string; attempts: number };
+  | { kind: 'delivery_deferred' | 'delivery_rejected' | 'store_error'; reply: string; attempts: number }
+  /** Shutdown cut the release off: `sent` when the message was on its way (it may have been delivered). */
+  | { kind: 'interrupted'; sent: boolean; reply: string; attempts: number };
 
 type RecipientState =
   | { state: 'accepted'; reply: string; attempt: number }
@@ -275,24 +292,36 @@ export async function deliverClaimed(
   const sleep = deps.sleep ?? defaultSleep;
   const verdicts = new Map<string, DeliveryVerdict>();
   let attempts = 0;
+  /** Where shutdown cut in: before anything was sent, or while a transaction was unanswered. */
+  let cut: 'before_send' | 'in_flight' | null = null;
 
   for (let attempt = 1; attempt <= deps.delivery.attempts; attempt += 1) {
     const pending = [...states].filter(([, state]) => state.state === 'pending').map(([address]) => address);
     if (pending.length === 0) break;
-    if (attempt > 1) await sleep(deps.delivery.retryBaseMs * 2 ** (attempt - 2));
+    if (attempt > 1) await untilAborted(sleep(deps.delivery.retryBaseMs * 2 ** (attempt - 2)), deps.stopping);
+    // After a 4xx the pending recipients were not delivered: they end deferred, as when attempts run out.
+    if (deps.stopping?.aborted) {
+      if (attempt === 1) cut = 'before_send';
+      break;
+    }
     attempts = attempt;
     counters.smtpTransactions += 1;
     let result: Awaited<ReturnType<SmtpRelay['deliver']>>;
     try {
       result = await deps.smtpLimiter.run(async () => {
         const raw = await releaseStream(deps.blobs, first.messageId, trace);
-        return deps.relay.deliver({ from: first.sender, to: pending, raw });
+        return deps.relay.deliver({ from: first.sender, to: pending, raw, signal: deps.stopping });
       });
     } catch (error) {
       const reply = `Could not read the stored message: ${(error as Error).message}`;
       deps.logger.error({ event: 'RELEASE_BLOB_UNREADABLE', messageId: first.messageId, err: error });
       for (const item of claimed) verdicts.set(item.id, { kind: 'store_error', reply, attempts: attempt });
       return verdicts;
+    }
+    if (deps.stopping?.aborted && result.kind === 'failed' && result.responseCode === null) {
+      // The connection was cut with the transaction unanswered: the downstream may have taken it.
+      cut = 'in_flight';
+      break;
     }
     const refusedBy = new Map(result.refused.map((refusal) => [refusal.recipient.toLowerCase(), refusal]));
     for (const address of pending) {
@@ -332,6 +361,18 @@ export async function deliverClaimed(
       continue;
     }
     const deferred = others.find(([, state]) => state.state === 'pending');
+    if (deferred && cut) {
+      verdicts.set(item.id, {
+        kind: 'interrupted',
+        sent: cut === 'in_flight',
+        reply:
+          cut === 'in_flight'
+            ? 'The shutdown deadline cut the connection before the mail server answered.'
+            : '',
+        attempts,
+      });
+      continue;
+    }
     const [, decisive] = deferred ?? others[0]!;
     verdicts.set(item.id, {
       kind: deferred ? 'delivery_deferred' : 'delivery_rejected',
@@ -408,6 +449,7 @@ export async function recordDelivery(
       item: done.item,
     };
   }
+  if (verdict.kind === 'interrupted') return recordInterrupted(port, deps, claimed, verdict);
   const back = await port.transition(
     claimed.id,
     { ...expected, status: [...expected.status] },
@@ -444,6 +486,60 @@ export async function recordDelivery(
       reply: verdict.reply,
       attempts: verdict.attempts,
     }),
+    item,
+  };
+}
+
+/**
+ * Records a release that shutdown cut off. Sent (the transaction was unanswered): back in quarantine
+ * marked `interrupted`, exactly as after a crash, so it is never resent without `force`. Not sent yet:
+ * back where it was, unchanged otherwise, and the outcome is `cancelled`.
+ */
+async function recordInterrupted(
+  port: TransitionPort,
+  deps: { logger: Logger; now: () => Date },
+  claimed: QuarantineItem,
+  verdict: Extract<DeliveryVerdict, { kind: 'interrupted' }>,
+): Promise<{ outcome: ItemOutcome; item: QuarantineItem | null }> {
+  const at = deps.now().toISOString();
+  const result = await port.transition(
+    claimed.id,
+    { status: ['releasing'], version: claimed.version },
+    verdict.sent
+      ? {
+          status: 'quarantined',
+          at,
+          lease: null,
+          lastError: {
+            code: 'interrupted',
+            detail: 'The server stopped while the message was being sent; it may have been delivered.',
+            at,
+            attempts: verdict.attempts,
+          },
+        }
+      : { status: claimed.release ? 'released' : 'quarantined', at, lease: null },
+  );
+  if (!result.ok)
+    deps.logger.error({ event: 'RELEASE_RECORD_FAILED', itemId: claimed.id, reply: verdict.reply });
+  deps.logger.warn({ event: 'RELEASE_CUT_BY_SHUTDOWN', itemId: claimed.id, sent: verdict.sent });
+  const item = result.ok ? result.item : result.current;
+  return {
+    outcome: verdict.sent
+      ? outcome(
+          item,
+          claimed.id,
+          'interrupted',
+          'The server stopped while sending; the message may have been delivered.',
+          {
+            attempts: verdict.attempts,
+          },
+        )
+      : outcome(
+          item,
+          claimed.id,
+          'cancelled',
+          'The server stopped before the release started; the item is unchanged.',
+        ),
     item,
   };
 }

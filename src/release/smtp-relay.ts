@@ -8,6 +8,8 @@ export interface DeliveryRequest {
   from: string;
   to: string[];
   raw: Readable;
+  /** Aborting it closes the connection delivering the message; the result is then a failure without reply. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface RecipientRefusal {
@@ -71,10 +73,13 @@ export class SmtpRelay {
   /** Sends the raw bytes unchanged in one SMTP transaction. Never throws: failures are results. */
   async deliver(request: DeliveryRequest): Promise<DeliveryResult> {
     try {
-      const info = await this.transport.sendMail({
+      // nodemailer takes `signal` (since 10.5.0); its typings do not list it yet.
+      const options: Parameters<typeof this.transport.sendMail>[0] & { signal?: AbortSignal } = {
         envelope: { from: request.from, to: request.to },
         raw: request.raw,
-      });
+        ...(request.signal ? { signal: request.signal } : {}),
+      };
+      const info = await this.transport.sendMail(options);
       const refused = refusalsOf((info as unknown as { rejectedErrors?: SmtpFailure[] }).rejectedErrors);
       return {
         kind: 'accepted',
@@ -101,7 +106,8 @@ export class SmtpRelay {
     await this.transport.verify();
   }
 
-  close(): void {
-    this.transport.close();
+  /** Closes the pool: idle connections at once, busy ones after their delivery — or now with `force`. */
+  close(force = false): void {
+    (this.transport.close as (options?: { force?: boolean }) => void).call(this.transport, { force });
   }
 }

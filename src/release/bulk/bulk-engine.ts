@@ -225,6 +225,18 @@ export class BulkEngine {
       ...(run.jobId ? { jobId: run.jobId } : {}),
       rules: { malwareRelease: this.deps.config.access.malwareRelease },
     };
+    if (this.deps.stopping?.aborted) {
+      // Past the shutdown deadline nothing new is claimed; the items stay as they are.
+      for (const entry of unit.entries) {
+        done(entry.seq, {
+          itemId: entry.itemId,
+          code: 'cancelled',
+          message: 'The server stopped before the release started; the item is unchanged.',
+          tenant: entry.item.tenant,
+        });
+      }
+      return;
+    }
     const claims = await Promise.all(
       unit.entries.map((entry) =>
         claimForRelease(this.batcher, this.deps, entry.itemId, entry.item, request).catch(
