@@ -70,13 +70,19 @@ export interface ReleaseOptions {
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Resolves with `wait`, or as soon as `signal` aborts. */
-function untilAborted(wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+async function untilAborted(wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
   if (!signal) return wait;
-  if (signal.aborted) return Promise.resolve();
-  return Promise.race([
-    wait,
-    new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
-  ]);
+  if (signal.aborted) return;
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = resolve;
+  });
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await Promise.race([wait, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }
 
 /** One trace header naming the released items; folded so no line passes SMTP's 998-octet limit. */

@@ -60,6 +60,38 @@ export const hostileString = fc.oneof(
   { arbitrary: hugeString, weight: 1 },
 );
 
+/**
+ * A search (`q`, a job's `query`): well-formed terms in any number, kind, order and negation — each
+ * shape is new work for the parser and a new statement for the store — or a broken one.
+ */
+export const searchQuery = fc
+  .array(
+    fc.tuple(
+      fc.boolean(),
+      fc.oneof(
+        fc.constantFrom(
+          'from:spammer@bad.test',
+          'to:alice@corp.test',
+          'subject:offer',
+          'subject:"a phrase"',
+          'reason:spam',
+          'status:released',
+          'has:attachment',
+          'larger:1k',
+          'smaller:5m',
+          'after:2026-01-01',
+          'before:2027-01-01',
+          'message-id:<x@y.test>',
+          'colour:red',
+          '"unclosed',
+        ),
+        fc.stringMatching(/^[a-z]{1,8}$/),
+      ),
+    ),
+    { minLength: 1, maxLength: 60 },
+  )
+  .map((terms) => terms.map(([negated, term]) => `${negated ? '-' : ''}${term}`).join(' '));
+
 const types = (schema: JsonSchema) =>
   [schema.type].flat().filter((type): type is string => type !== undefined);
 
@@ -95,8 +127,9 @@ function textFor(schema: JsonSchema, ids: readonly string[]): fc.Arbitrary<strin
 /** `name=value` pairs for one query parameter: one to three values (arrays repeat the parameter). */
 function pairsFor(parameter: Parameter, ids: readonly string[]): fc.Arbitrary<string[]> {
   const inner = types(parameter.schema)[0] === 'array' ? (parameter.schema.items ?? {}) : parameter.schema;
+  const value = parameter.name === 'q' ? fc.oneof(searchQuery, textFor(inner, ids)) : textFor(inner, ids);
   return fc
-    .array(textFor(inner, ids), { minLength: 1, maxLength: 3 })
+    .array(value, { minLength: 1, maxLength: 3 })
     .map((values) =>
       values.map((value) => `${encodeURIComponent(parameter.name)}=${encodeURIComponent(value)}`),
     );
@@ -148,7 +181,14 @@ function jsonFor(schema: JsonSchema, depth = 0): fc.Arbitrary<unknown> {
         fc
           .tuple(
             fc.record(
-              Object.fromEntries(properties.map(([name, inner]) => [name, jsonFor(inner, depth + 1)])),
+              Object.fromEntries(
+                properties.map(([name, inner]) => [
+                  name,
+                  name === 'query'
+                    ? fc.oneof(searchQuery, jsonFor(inner, depth + 1))
+                    : jsonFor(inner, depth + 1),
+                ]),
+              ),
               {
                 requiredKeys: [],
               },
