@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -24,6 +25,16 @@ import { startPurgeWorker } from './retention/purge-worker.js';
 import { ListingStatsStore } from './store/listing-stats-store.js';
 import { startMaintenance } from './store/maintenance-worker.js';
 import { openStores, type Stores } from './store/open-stores.js';
+
+/**
+ * The controller of the shutdown signal. Every release in flight listens to the signal (its SMTP
+ * send, its retry wait), thousands at once in a bulk run: that is no leak, so no listener limit.
+ */
+function shutdownSignal(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
 
 /** Whether `work` settles within `ms` (its failure counts as settled: the caller awaits it anyway). */
 async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
@@ -111,7 +122,7 @@ export function buildContext(
     metrics: extras.metrics ?? new Metrics(),
     pipeline: extras.pipeline,
     reinjection: extras.reinjection,
-    stopping: extras.stopping ?? new AbortController().signal,
+    stopping: extras.stopping ?? shutdownSignal().signal,
   };
 }
 
@@ -133,7 +144,7 @@ export async function startServer(
     ? buildPipeline(config, logger, metrics, { lists: stores.lists, users: stores.users })
     : undefined;
   const reinjection = filter ? buildReinjection(config) : undefined;
-  const stopping = new AbortController();
+  const stopping = shutdownSignal();
   const context = buildContext(config, logger, stores, relay, {
     stopping: stopping.signal,
     metrics,
