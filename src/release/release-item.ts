@@ -432,13 +432,14 @@ export async function recordDelivery(
     code: verdict.kind,
     reply: verdict.reply,
   });
-  const message =
-    verdict.kind === 'delivery_deferred'
-      ? 'The mail server deferred the message; it stays quarantined.'
-      : verdict.kind === 'delivery_rejected'
-        ? 'The mail server refused the message; it stays quarantined.'
-        : 'The stored message could not be read; it stays quarantined.';
   const item = back.ok ? back.item : back.current;
+  const what =
+    verdict.kind === 'delivery_deferred'
+      ? 'The mail server deferred the message'
+      : verdict.kind === 'delivery_rejected'
+        ? 'The mail server refused the message'
+        : 'The stored message could not be read';
+  const message = `${what}; ${afterFailure(item)}`;
   return {
     outcome: outcome(item, claimed.id, verdict.kind, message, {
       reply: verdict.reply,
@@ -446,6 +447,19 @@ export async function recordDelivery(
     }),
     item,
   };
+}
+
+/** What a failed send left behind, said from the item's state as recorded (not as hoped for). */
+function afterFailure(item: QuarantineItem | null): string {
+  if (item === null) return 'the item is gone.';
+  switch (item.status) {
+    case 'quarantined':
+      return 'it stays quarantined.';
+    case 'released':
+      return 'this resend was not delivered; the item stays released from its earlier delivery.';
+    default:
+      return `the item is now ${item.status}.`;
+  }
 }
 
 /** The error a single-item call answers for an outcome other than ok. */

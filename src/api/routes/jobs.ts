@@ -12,11 +12,9 @@ import {
 } from '../../release/jobs/job-service.js';
 import { FINAL_JOB_STATES, JOB_ACTIONS } from '../../store/job-store.js';
 import { presentJob, presentJobItem } from '../presenters.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses, IdString } from '../schemas.js';
 
-const JobIdParams = Type.Object({
-  id: Type.String({ pattern: '^[0-9A-HJKMNP-TV-Z]{26}$', description: 'Job id (ULID).' }),
-});
+const JobIdParams = Type.Object({ id: IdString('Job id (ULID).') });
 
 const Page = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
