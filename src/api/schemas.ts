@@ -102,6 +102,10 @@ export const IdString = (description: string) => Type.String({ pattern: ID_PATTE
 export const IndexString = (description: string) =>
   Type.String({ pattern: '^(0|[1-9][0-9]{0,8})$', description });
 
+/** A mail address as a client gives it; the route takes its canonical form (core/address.ts) or answers `address_invalid`. */
+export const AddressString = (description?: string) =>
+  Type.String({ minLength: 3, maxLength: 320, ...(description ? { description } : {}) });
+
 export const ItemIdParams = Type.Object({ id: IdString('Item id (ULID).') });
 
 export const errorResponses = (...statuses: number[]) =>

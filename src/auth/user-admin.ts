@@ -1,3 +1,4 @@
+import { canonical, canonicalDomain, canonicalOrAsGiven } from '../core/address.js';
 import { LazaretError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { AuditStore } from '../store/audit-store.js';
@@ -15,24 +16,17 @@ export interface UserAdminDeps {
   now: () => Date;
 }
 
-const ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$|^[^\s@]+@localhost$/;
-const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-
 function invalid(message: string, details?: Record<string, unknown>): LazaretError {
   return new LazaretError('validation_error', message, details);
 }
 
+/** A user's email or alias in canonical form (core/address.ts); `address_invalid` otherwise. */
 export function normaliseEmail(email: string): string {
-  const value = email.trim().toLowerCase();
-  if (!ADDRESS.test(value) || value.length > 320)
-    throw invalid(`Not an email address: ${JSON.stringify(email)}`);
-  return value;
+  return canonical(email);
 }
 
 function normaliseDomain(domain: string): string {
-  const value = domain.trim().toLowerCase().replace(/^@/, '');
-  if (!DOMAIN.test(value)) throw invalid(`Not a domain: ${JSON.stringify(domain)}`);
-  return value;
+  return canonicalDomain(domain.trim().replace(/^@/, ''), domain);
 }
 
 function checkPassword(password: string): void {
@@ -74,7 +68,7 @@ function mayManage(origin: AuditOrigin, target: Pick<UserRecord, 'role' | 'domai
 
 export async function findUser(deps: Pick<UserAdminDeps, 'users'>, emailOrId: string): Promise<UserRecord> {
   const user = emailOrId.includes('@')
-    ? await deps.users.getUserByEmail(emailOrId)
+    ? await deps.users.getUserByEmail(canonicalOrAsGiven(emailOrId))
     : await deps.users.getUser(emailOrId);
   if (!user) throw new LazaretError('not_found', `No user ${emailOrId}.`, { user: emailOrId });
   return user;

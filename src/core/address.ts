@@ -124,6 +124,24 @@ export function canonical(input: string): string {
   return canonicalAddress(input).address;
 }
 
+/** Several addresses in canonical form, each once (release recipients); `address_invalid` for the first bad one. */
+export function canonicalList(inputs: readonly string[]): string[] {
+  return [...new Set(inputs.map(canonical))];
+}
+
+/**
+ * For looking an address up (sign-in, a user by email): its canonical form, or — when it has none —
+ * the text lower-cased, which then simply matches nothing, so a lookup answers "unknown" rather than
+ * a different error that would tell valid from invalid spellings apart.
+ */
+export function canonicalOrAsGiven(input: string): string {
+  try {
+    return canonical(input);
+  } catch {
+    return input.trim().toLowerCase();
+  }
+}
+
 /** The domain of a canonical address ('' for one without, like the null sender). */
 export function domainOf(address: string): string {
   const at = address.lastIndexOf('@');

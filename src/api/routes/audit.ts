@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../app-context.js';
 import { auditScope } from '../../auth/access-policy.js';
+import { presentAuditEntry } from '../presenters.js';
 import { errorResponses } from '../schemas.js';
 
 const AuditQuery = Type.Object({
@@ -51,7 +52,10 @@ export const auditRoutes =
           },
           { limit: query.limit, cursor: query.cursor },
         );
-        return { entries: page.items, nextCursor: page.nextCursor };
+        return {
+          entries: page.items.map((entry) => presentAuditEntry(entry, request.actor)),
+          nextCursor: page.nextCursor,
+        };
       },
     );
   };

@@ -1,0 +1,204 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendExact } from '../helpers/smtp.js';
+import { type ApiAnswer, ApiClient } from '../support/api-client.js';
+import { Downstream } from '../support/downstream.js';
+import { runCli, ServeProcess } from '../support/serve-process.js';
+
+/**
+ * Issue 14 item 1, "invisible means absent" for addresses: one message to Alice (a.test), Bob
+ * (b.test) and Carol (b.test, Bcc: in no header), released partly to alternate recipients. For each
+ * identity, every response body of every route that can carry a recipient is searched for the
+ * recipients that identity may not see.
+ */
+const ALICE = 'alice@a.test';
+const BOB = 'bob@b.test';
+const CAROL = 'carol@b.test';
+const RECIPIENTS = [ALICE, BOB, CAROL];
+const PASSWORD = 'privacy-password-1';
+
+const PEOPLE = {
+  alice: { email: ALICE, args: ['--role', 'user'], sees: [ALICE] },
+  bob: { email: BOB, args: ['--role', 'user'], sees: [BOB] },
+  carol: { email: CAROL, args: ['--role', 'user'], sees: [CAROL] },
+  dora: { email: 'dora@a.test', args: ['--role', 'domain_admin', '--domain', 'a.test'], sees: [ALICE] },
+  bert: { email: 'bert@b.test', args: ['--role', 'domain_admin', '--domain', 'b.test'], sees: [BOB, CAROL] },
+  admin: { email: 'admin@admin.test', args: [], sees: RECIPIENTS },
+} as const;
+type Who = keyof typeof PEOPLE;
+
+describe('envelope privacy: nobody sees a recipient they may not see, in any response', () => {
+  let dataDir: string;
+  let downstream: Downstream;
+  let serve: ServeProcess;
+  const clients = {} as Record<Who, ApiClient>;
+  const itemOf = {} as Record<string, string>;
+  let messageId = '';
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'lazaret-privacy-'));
+    downstream = await new Downstream().start();
+    serve = await new ServeProcess({
+      LAZARET_DATA_DIR: dataDir,
+      LAZARET_RELAY_PORT: String(downstream.port),
+      LAZARET_RELAY_TLS: 'none',
+      LAZARET_ADMIN_EMAIL: PEOPLE.admin.email,
+      LAZARET_ADMIN_PASSWORD: PASSWORD,
+    }).start();
+    for (const who of ['alice', 'bob', 'carol', 'dora', 'bert'] as const) {
+      const person = PEOPLE[who];
+      const result = await runCli(
+        { LAZARET_DATA_DIR: dataDir },
+        ['user', 'add', person.email, ...person.args, '--password-stdin'],
+        PASSWORD,
+      );
+      expect(result.code, result.stderr).toBe(0);
+    }
+    for (const who of Object.keys(PEOPLE) as Who[]) {
+      clients[who] = await ApiClient.login(() => serve.baseUrl, PEOPLE[who].email, PASSWORD);
+    }
+
+    // Carol is a Bcc recipient: in the envelope only. The headers name nobody, so whatever the
+    // message itself shows (raw, preview, headers) is not what is being tested here.
+    const sent = await sendExact(
+      serve.smtpPort,
+      { from: 'spammer@bad.test', to: RECIPIENTS },
+      Buffer.from(
+        'From: spammer@bad.test\r\nTo: undisclosed-recipients:;\r\nSubject: privacy\r\n\r\nHello.\r\n',
+      ),
+    );
+    expect(sent.code).toBe(250);
+    const listed = (await clients.admin.request('/api/quarantine?q=subject:privacy')).body as {
+      items: { id: string; recipient: string; messageId: string }[];
+    };
+    expect(listed.items.map((item) => item.recipient).sort()).toEqual([...RECIPIENTS].sort());
+    for (const item of listed.items) itemOf[item.recipient] = item.id;
+    messageId = listed.items[0]!.messageId;
+
+    // Releases to alternate recipients across tenants: the item's release.to and the audit entry's
+    // params.recipients name addresses of both domains.
+    const released = await clients.admin.request(`/api/quarantine/${itemOf[ALICE]}/release`, {
+      method: 'POST',
+      json: { recipients: [ALICE, CAROL] },
+    });
+    expect(released.status, released.text).toBe(200);
+    const bulk = await clients.admin.request('/api/quarantine/release', {
+      method: 'POST',
+      json: { ids: [itemOf[BOB]], recipients: [BOB, ALICE] },
+    });
+    expect(bulk.status, bulk.text).toBe(200);
+    // A job of each person over their own items, so job lists, items and events are crawled too.
+    for (const who of Object.keys(PEOPLE) as Who[]) {
+      const job = await clients[who].request('/api/quarantine/jobs', {
+        method: 'POST',
+        json: { action: 'release', query: 'subject:privacy' },
+      });
+      expect(job.status, job.text).toBe(202);
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await serve?.stop();
+    await downstream?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** Every GET a person can make that may carry a recipient of the message. */
+  async function crawl(who: Who): Promise<Map<string, ApiAnswer>> {
+    const client = clients[who];
+    const answers = new Map<string, ApiAnswer>();
+    const get = async (path: string) => {
+      const answer = await client.request(path);
+      answers.set(path, answer);
+      return answer;
+    };
+    const paths = [
+      '/api/quarantine',
+      '/api/quarantine?status=released&status=quarantined',
+      '/api/quarantine?q=subject:privacy',
+      '/api/auth/me',
+      '/api/stats',
+      '/api/stats?top=100',
+      '/api/audit?limit=500',
+      '/api/users',
+      '/api/quarantine/jobs',
+    ];
+    for (const address of RECIPIENTS) {
+      paths.push(
+        `/api/quarantine?q=${encodeURIComponent(`to:${address}`)}`,
+        `/api/quarantine?q=${encodeURIComponent(`to:${address.split('@')[0]}`)}`,
+        `/api/quarantine?q=${encodeURIComponent(address)}`,
+        `/api/quarantine/count?q=${encodeURIComponent(`to:${address}`)}`,
+        `/api/quarantine?recipient=${encodeURIComponent(address)}`,
+        `/api/quarantine/count?recipient=${encodeURIComponent(address)}`,
+        `/api/quarantine?q=${encodeURIComponent(`message-id:${messageId} to:${address}`)}`,
+      );
+    }
+    for (const path of paths) await get(path);
+    for (const id of Object.values(itemOf)) {
+      for (const suffix of ['', '/raw', '/preview', '/content', '/attachments/0']) {
+        await get(`/api/quarantine/${id}${suffix}`);
+      }
+    }
+    const jobs = (answers.get('/api/quarantine/jobs')!.body as { jobs: { id: string }[] }).jobs;
+    for (const job of jobs) {
+      await get(`/api/quarantine/jobs/${job.id}`);
+      await get(`/api/quarantine/jobs/${job.id}/items?limit=1000`);
+    }
+    for (const job of jobs) {
+      // The job is final, so its event stream sends `end` and closes.
+      await get(`/api/quarantine/jobs/${job.id}/events`);
+    }
+    return answers;
+  }
+
+  it.each(Object.keys(PEOPLE) as Who[])(
+    '%s: no answer names a recipient they may not see',
+    async (who) => {
+      const hidden = RECIPIENTS.filter(
+        (address) => !(PEOPLE[who].sees as readonly string[]).includes(address),
+      );
+      const answers = await crawl(who);
+      for (const [path, answer] of answers) {
+        expect(answer.status, `${path} ${answer.text}`).toBeLessThan(500);
+        for (const address of hidden) {
+          expect(answer.text.includes(address), `${who} ${path} names ${address}: ${answer.text}`).toBe(
+            false,
+          );
+        }
+      }
+      // Not vacuous: what they may see is shown.
+      const visible = Object.entries(itemOf).filter(([recipient]) =>
+        (PEOPLE[who].sees as readonly string[]).includes(recipient),
+      );
+      expect(visible.length).toBeGreaterThan(0);
+      for (const [, id] of visible) {
+        const detail = answers.get(`/api/quarantine/${id}`)!.body as {
+          message: { envelope: { rcptTo: string[] } };
+        };
+        expect(detail.message.envelope.rcptTo.sort()).toEqual([...PEOPLE[who].sees].sort());
+      }
+      const events = [...answers.keys()].filter((path) => path.endsWith('/events'));
+      expect(events.length).toBeGreaterThan(0);
+    },
+    60_000,
+  );
+
+  it('the release of one item to addresses of two tenants shows each viewer only theirs', async () => {
+    const release = async (who: Who) =>
+      (
+        (await clients[who].request(`/api/quarantine/${itemOf[ALICE]}`)).body as {
+          item: { release: { to: string[] } };
+        }
+      ).item.release.to;
+    expect((await release('admin')).sort()).toEqual([ALICE, CAROL]);
+    expect(await release('alice')).toEqual([ALICE]);
+    expect(await release('dora')).toEqual([ALICE]);
+    const audit = (await clients.dora.request('/api/audit?action=item.release')).body as {
+      entries: { params: { recipients?: string[] } }[];
+    };
+    expect(audit.entries.map((entry) => entry.params.recipients)).toEqual([[ALICE]]);
+  });
+});
