@@ -1,6 +1,7 @@
 import { canonical, canonicalDomain, canonicalOrAsGiven } from '../core/address.js';
 import { LazaretError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
+import { firstUnsafeCharacter } from '../core/safe-text.js';
 import type { AuditStore } from '../store/audit-store.js';
 import { type TokenRecord, tenantsOfUser, type UserRecord, type UserStore } from '../store/user-store.js';
 import { canManageUser } from './access-policy.js';
@@ -27,6 +28,28 @@ export function normaliseEmail(email: string): string {
 
 function normaliseDomain(domain: string): string {
   return canonicalDomain(domain.trim().replace(/^@/, ''), domain);
+}
+
+const MAX_NAME_LENGTH = 200;
+
+/**
+ * A display name or token name as given, trimmed; refused when it holds a control, bidi or other
+ * invisible character (it is shown in the UI, the audit log, log lines and the release trace header,
+ * where such characters forge lines or reorder text) or is longer than 200 characters.
+ */
+function checkedName(what: string, name: string): string {
+  // Checked before trimming: String.trim would drop a trailing LF, VT or U+2028 unseen.
+  const unsafe = firstUnsafeCharacter(name);
+  const value = name.trim();
+  if (unsafe) {
+    throw invalid(`A ${what} may not contain control, bidi or invisible characters (found ${unsafe}).`, {
+      field: what,
+      character: unsafe,
+    });
+  }
+  if ([...value].length > MAX_NAME_LENGTH)
+    throw invalid(`A ${what} may have at most ${MAX_NAME_LENGTH} characters.`);
+  return value;
 }
 
 function checkPassword(password: string): void {
@@ -99,7 +122,7 @@ export async function createUser(
   const user: UserRecord = {
     id: newId(),
     email,
-    displayName: input.displayName?.trim() || email,
+    displayName: (input.displayName && checkedName('display name', input.displayName)) || email,
     role: input.role,
     ...shaped,
     passwordHash: await hashPassword(password),
@@ -197,7 +220,9 @@ export async function updateUser(
     at,
     role,
     ...shaped,
-    ...(update.displayName === undefined ? {} : { displayName: update.displayName.trim() || current.email }),
+    ...(update.displayName === undefined
+      ? {}
+      : { displayName: checkedName('display name', update.displayName) || current.email }),
     releaseMode:
       role === 'user' ? (update.releaseMode === undefined ? current.releaseMode : update.releaseMode) : null,
   }))!;
@@ -243,7 +268,7 @@ export async function createToken(
   const token: TokenRecord = {
     id: newId(),
     userId: owner.id,
-    name: input.name?.trim() || `${input.scope}-token`,
+    name: (input.name && checkedName('token name', input.name)) || `${input.scope}-token`,
     scope: input.scope,
     secretHash: hashSecret(secret),
     createdAt: now.toISOString(),

@@ -6,7 +6,8 @@
  * field: they forge lines, reorder what a reader sees, or hide text.
  */
 const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
-const UNSAFE_ALL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+/** The same characters, every occurrence (for `replace`). */
+export const UNSAFE_CHARACTERS = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
 
 /** Whether `text` holds a control, format (bidi, zero-width) or line/paragraph-separator character. */
 export function hasUnsafeCharacters(text: string): boolean {
@@ -15,7 +16,7 @@ export function hasUnsafeCharacters(text: string): boolean {
 
 /** `text` with each unsafe character (see above) replaced by a space; runs of space become one. */
 export function withoutUnsafeCharacters(text: string): string {
-  return text.replace(UNSAFE_ALL, ' ').replace(/ {2,}/g, ' ');
+  return text.replace(UNSAFE_CHARACTERS, ' ').replace(/ {2,}/g, ' ');
 }
 
 /** The first unsafe character of `text` as `U+XXXX`, for error messages; null when there is none. */

@@ -4,6 +4,7 @@ import { type AccessRules, canSee, DEFAULT_ACCESS_RULES, decideItem } from '../a
 import type { Actor } from '../auth/actor.js';
 import type { Config } from '../config/load-config.js';
 import { isLazaretError, LazaretError } from '../core/errors.js';
+import { headerText } from '../core/header-text.js';
 import type { ItemOutcome } from '../core/outcomes.js';
 import type { Lease, QuarantineItem } from '../core/types.js';
 import type { Learner } from '../learning/learner.js';
@@ -64,19 +65,24 @@ export interface ReleaseOptions {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** One trace header naming the released items; folded so no line passes SMTP's 998-octet limit. */
+/**
+ * One trace header naming the released items; folded so no line passes SMTP's 998-octet limit, and
+ * printable ASCII only: the actor's label (an email, a token's name) goes through headerText.
+ */
 export function traceHeader(itemIds: readonly string[], actorLabel: string, at: string): Buffer {
+  const ids = itemIds.map((id, index) => `${id}${index < itemIds.length - 1 ? ',' : ';'}`);
+  // The label may be several encoded words: each is a place to fold, like the gaps between ids.
+  const by = headerText(actorLabel.replace(/;/g, ' ')).split(' ');
+  const pieces = [...ids, ...by.map((word, index) => `${index === 0 ? ' by=' : ' '}${word}`), `; at=${at}`];
   const lines: string[] = [];
   let line = 'X-Lazaret-Release: item=';
-  itemIds.forEach((id, index) => {
-    const piece = `${id}${index < itemIds.length - 1 ? ',' : ';'}`;
+  for (const piece of pieces) {
     if (line.length + piece.length > 900) {
       lines.push(line);
-      line = ' ';
+      line = piece.startsWith(' ') ? '' : ' ';
     }
     line += piece;
-  });
-  line += ` by=${actorLabel.replace(/[\r\n;]/g, ' ')}; at=${at}`;
+  }
   lines.push(line);
   return Buffer.from(`${lines.join('\r\n')}\r\n`);
 }
