@@ -1,6 +1,7 @@
 import type { Static } from 'typebox';
 import { canSeeAddress } from '../auth/access-policy.js';
 import type { Actor } from '../auth/actor.js';
+import { canonicalOrAsGiven } from '../core/address.js';
 import type { MessageRecord, QuarantineItem } from '../core/types.js';
 import type { AuditEntry } from '../store/audit-store.js';
 import type { Job, JobItem } from '../store/job-store.js';
@@ -17,6 +18,20 @@ import type {
 /** Only the addresses `viewer` may see (access-policy `canSeeAddress`). */
 function visibleAddresses(viewer: Actor, addresses: readonly string[]): string[] {
   return addresses.filter((address) => canSeeAddress(viewer, address));
+}
+
+/** Anything shaped like an address inside free text (a mail server's reply, an error detail). */
+const ADDRESS_IN_TEXT = /[^\s<>"'(),;:[\]]+@[^\s<>"'(),;:[\]]+[^\s<>"'(),;:.[\]]/g;
+
+/**
+ * `text` with every address the viewer may not see replaced by `[hidden]`: a downstream's reply or a
+ * partial-release detail names the refused recipient, which may be someone else's address.
+ */
+function hideAddresses(viewer: Actor, text: string): string {
+  if (viewer.role === 'admin') return text;
+  return text.replace(ADDRESS_IN_TEXT, (found) =>
+    canSeeAddress(viewer, canonicalOrAsGiven(found)) ? found : '[hidden]',
+  );
 }
 
 /**
@@ -40,8 +55,16 @@ export function presentItem(item: QuarantineItem, viewer: Actor): Static<typeof 
     receivedAt: item.receivedAt,
     updatedAt: item.updatedAt,
     expiresAt: item.expiresAt,
-    release: item.release && { ...item.release, to: visibleAddresses(viewer, item.release.to) },
-    lastError: item.lastError,
+    release: item.release && {
+      ...item.release,
+      to: visibleAddresses(viewer, item.release.to),
+      reply: hideAddresses(viewer, item.release.reply),
+    },
+    lastError: item.lastError && {
+      ...item.lastError,
+      detail: hideAddresses(viewer, item.lastError.detail),
+      ...(item.lastError.reply === undefined ? {} : { reply: hideAddresses(viewer, item.lastError.reply) }),
+    },
     version: item.version,
   };
 }

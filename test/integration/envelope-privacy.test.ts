@@ -17,6 +17,8 @@ const ALICE = 'alice@a.test';
 const BOB = 'bob@b.test';
 const CAROL = 'carol@b.test';
 const RECIPIENTS = [ALICE, BOB, CAROL];
+/** Not a person here: a release recipient the mail server refuses, named in its reply. */
+const NOBODY = 'nobody@a.test';
 const PASSWORD = 'privacy-password-1';
 
 const PEOPLE = {
@@ -29,6 +31,14 @@ const PEOPLE = {
 } as const;
 type Who = keyof typeof PEOPLE;
 
+/** The visibility rule, stated independently of the code: own addresses, own domains, or all. */
+function maySee(who: Who, address: string): boolean {
+  if (who === 'admin') return true;
+  if (who === 'dora') return address.endsWith('@a.test');
+  if (who === 'bert') return address.endsWith('@b.test');
+  return PEOPLE[who].email === address;
+}
+
 describe('envelope privacy: nobody sees a recipient they may not see, in any response', () => {
   let dataDir: string;
   let downstream: Downstream;
@@ -39,7 +49,12 @@ describe('envelope privacy: nobody sees a recipient they may not see, in any res
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'lazaret-privacy-'));
-    downstream = await new Downstream().start();
+    downstream = await new Downstream({
+      onRcpt: (address) =>
+        address === NOBODY
+          ? { code: 550, message: `5.1.1 <${NOBODY}>: Recipient address rejected` }
+          : undefined,
+    }).start();
     serve = await new ServeProcess({
       LAZARET_DATA_DIR: dataDir,
       LAZARET_RELAY_PORT: String(downstream.port),
@@ -89,6 +104,18 @@ describe('envelope privacy: nobody sees a recipient they may not see, in any res
       json: { ids: [itemOf[BOB]], recipients: [BOB, ALICE] },
     });
     expect(bulk.status, bulk.text).toBe(200);
+    // A partial resend: the refused recipient is named in the item's lastError (detail and reply).
+    const partial = await clients.admin.request(`/api/quarantine/${itemOf[BOB]}/release`, {
+      method: 'POST',
+      json: { force: true, recipients: [BOB, NOBODY] },
+    });
+    expect(partial.status, partial.text).toBe(200);
+    expect(
+      (partial.body as { item: { lastError: { detail: string; reply: string } } }).item.lastError,
+    ).toMatchObject({
+      detail: `Refused for ${NOBODY}`,
+      reply: expect.stringContaining(NOBODY),
+    });
     // A job of each person over their own items, so job lists, items and events are crawled too.
     for (const who of Object.keys(PEOPLE) as Who[]) {
       const job = await clients[who].request('/api/quarantine/jobs', {
@@ -157,9 +184,8 @@ describe('envelope privacy: nobody sees a recipient they may not see, in any res
   it.each(Object.keys(PEOPLE) as Who[])(
     '%s: no answer names a recipient they may not see',
     async (who) => {
-      const hidden = RECIPIENTS.filter(
-        (address) => !(PEOPLE[who].sees as readonly string[]).includes(address),
-      );
+      const hidden = [...RECIPIENTS, NOBODY].filter((address) => !maySee(who, address));
+      expect(RECIPIENTS.filter((address) => maySee(who, address))).toEqual(PEOPLE[who].sees);
       const answers = await crawl(who);
       for (const [path, answer] of answers) {
         expect(answer.status, `${path} ${answer.text}`).toBeLessThan(500);
