@@ -1,5 +1,5 @@
 import addressparser from 'nodemailer/lib/addressparser/index.js';
-import { canonical, canonicalDomain } from '../core/address.js';
+import { canonical, canonicalDomain, canonicalOrAsGiven } from '../core/address.js';
 import { LazaretError } from '../core/errors.js';
 
 /**
@@ -26,7 +26,7 @@ export function normaliseSenderPattern(input: string): string {
  * (`a@mail.shop.example` → `a@mail.shop.example`, `mail.shop.example`, `shop.example`, `example`).
  */
 export function senderPatterns(address: string): string[] {
-  const text = address.trim().toLowerCase();
+  const text = canonicalOrAsGiven(address);
   const at = text.lastIndexOf('@');
   if (at <= 0 || at === text.length - 1) return [];
   const patterns = [text];
