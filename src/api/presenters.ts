@@ -35,6 +35,23 @@ function hideAddresses(viewer: Actor, text: string): string {
 }
 
 /**
+ * Scanner details with hidden addresses in every string: rspamd scans a message once with all its
+ * recipients (`Rcpt`), and symbol options such as FORGED_RECIPIENTS can list them.
+ */
+function hideAddressesDeep(viewer: Actor, value: unknown, depth = 0): unknown {
+  if (viewer.role === 'admin') return value;
+  if (typeof value === 'string') return hideAddresses(viewer, value);
+  if (depth > 20 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((entry) => hideAddressesDeep(viewer, entry, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, entry]) => [
+      hideAddresses(viewer, key),
+      hideAddressesDeep(viewer, entry, depth + 1),
+    ]),
+  );
+}
+
+/**
  * The public shape of an item as `viewer` sees it: storage-only fields (tenant, lease) stay inside,
  * and a release to other addresses lists only those the viewer may see.
  */
@@ -50,7 +67,7 @@ export function presentItem(item: QuarantineItem, viewer: Actor): Static<typeof 
     hasAttachments: item.hasAttachments,
     reason: item.reason,
     score: item.score,
-    details: item.details,
+    details: hideAddressesDeep(viewer, item.details) as Record<string, unknown>,
     status: item.status,
     receivedAt: item.receivedAt,
     updatedAt: item.updatedAt,
