@@ -44,7 +44,7 @@ const ATOM = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~\u0080-\u{10FFFF}]+$/u;
 /** qtextSMTP and quoted-pairSMTP (RFC 5321 §4.1.2) plus UTF8-non-ascii. */
 const QUOTED = /^"((?:[\x20\x21\x23-\x5b\x5d-\x7e\u0080-\u{10FFFF}]|\\[\x20-\x7e])*)"$/u;
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[^\p{ASCII}]/u;
 
 const octets = (text: string) => Buffer.byteLength(text, 'utf8');
 
