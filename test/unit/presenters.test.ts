@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { presentAuditEntry, presentItem, presentMessage } from '../../src/api/presenters.js';
+import type { Actor } from '../../src/auth/actor.js';
 import type { AuditEntry } from '../../src/store/audit-store.js';
 import { buildItems, buildMessage } from '../support/builders.js';
 import { admin, domainAdmin, user } from '../support/bulk-harness.js';
@@ -39,7 +40,7 @@ const entry: AuditEntry = {
 };
 
 /** Those who can see Alice's item at all (the policy keeps it from everyone else). */
-const viewers = {
+const viewers: Record<string, { actor: Actor; hidden: string[] }> = {
   alice: { actor: user('alice@a.test'), hidden: ['bob@b.test', 'carol@b.test'] },
   domainAdminA: { actor: domainAdmin('a.test'), hidden: ['bob@b.test', 'carol@b.test'] },
   admin: { actor: admin, hidden: [] },
