@@ -184,6 +184,13 @@ describe('preview, content and stats routes over a real serve', () => {
       400,
       { error: { code: 'validation_error' } },
     ]);
+    for (const query of [`itemId=${ids.Virus?.toLowerCase()}`, 'itemId=0x1', 'jobId=1e0']) {
+      const answer = await admin.request(`/api/audit?${query}`);
+      expect([answer.status, answer.body], query).toMatchObject([
+        400,
+        { error: { code: 'validation_error' } },
+      ]);
+    }
     const detail = await reader.request(`/api/quarantine/${ids.Newsletter}`);
     expect(detail.body).toMatchObject({ message: { attachments: [{ filename: 'logo.png' }] } });
     const logo = await reader.request(`/api/quarantine/${ids.Newsletter}/attachments/0`);

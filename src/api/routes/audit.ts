@@ -3,13 +3,13 @@ import { Type } from 'typebox';
 import type { AppContext } from '../../app-context.js';
 import { auditScope } from '../../auth/access-policy.js';
 import { presentAuditEntry } from '../presenters.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses, IdString } from '../schemas.js';
 
 const AuditQuery = Type.Object({
   action: Type.Optional(Type.String({ maxLength: 100, description: 'Exact action, e.g. item.release.' })),
   actor: Type.Optional(Type.String({ maxLength: 100, description: 'Actor id: a user id or a token id.' })),
-  itemId: Type.Optional(Type.String({ maxLength: 26 })),
-  jobId: Type.Optional(Type.String({ maxLength: 26 })),
+  itemId: Type.Optional(IdString('Only entries about this item (ULID).')),
+  jobId: Type.Optional(IdString('Only entries about this job (ULID).')),
   after: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive.' })),
   before: Type.Optional(Type.String({ format: 'date-time', description: 'Exclusive.' })),
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
