@@ -212,6 +212,43 @@ describe('envelope privacy: nobody sees a recipient they may not see, in any res
     60_000,
   );
 
+  it.each(Object.keys(PEOPLE) as Who[])(
+    '%s: the CLI with their API token prints no recipient they may not see',
+    async (who) => {
+      const created = await runCli({ LAZARET_DATA_DIR: dataDir }, [
+        'token',
+        'create',
+        '--user',
+        PEOPLE[who].email,
+        '--scope',
+        'release',
+      ]);
+      expect(created.code, created.stderr).toBe(0);
+      const env = { LAZARET_URL: serve.baseUrl, LAZARET_TOKEN: created.stdout.trim() };
+      const outputs: string[] = [];
+      for (const args of [
+        // Everything is released already: the job ends at once, each item already_released.
+        ['release', '--query', 'subject:privacy'],
+        ['jobs', '--json'],
+      ]) {
+        const result = await runCli(env, args);
+        // release exits non-zero when items failed (here: already_released); it must have run to the end.
+        if (args[0] === 'release') expect(result.stderr).toMatch(/completed/);
+        else expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+        outputs.push(result.stdout, result.stderr);
+      }
+      const jobs = JSON.parse(outputs[2]!) as { id: string }[];
+      expect(jobs.length).toBeGreaterThan(0);
+      const shown = await runCli(env, ['jobs', jobs[0]!.id, '--json']);
+      outputs.push(shown.stdout, shown.stderr);
+      const text = outputs.join('\n');
+      for (const address of [...RECIPIENTS, NOBODY].filter((address) => !maySee(who, address))) {
+        expect(text.includes(address), `${who} CLI names ${address}: ${text}`).toBe(false);
+      }
+    },
+    60_000,
+  );
+
   it('the release of one item to addresses of two tenants shows each viewer only theirs', async () => {
     const release = async (who: Who) =>
       (
