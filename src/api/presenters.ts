@@ -1,5 +1,9 @@
 import type { Static } from 'typebox';
+import { canSeeAddress } from '../auth/access-policy.js';
+import type { Actor } from '../auth/actor.js';
+import { canonicalOrAsGiven } from '../core/address.js';
 import type { MessageRecord, QuarantineItem } from '../core/types.js';
+import type { AuditEntry } from '../store/audit-store.js';
 import type { Job, JobItem } from '../store/job-store.js';
 import type { TokenRecord, UserRecord } from '../store/user-store.js';
 import type {
@@ -11,8 +15,47 @@ import type {
   UserSchema,
 } from './schemas.js';
 
-/** The public shape of an item: storage-only fields (tenant, lease) stay inside. */
-export function presentItem(item: QuarantineItem): Static<typeof ItemSchema> {
+/** Only the addresses `viewer` may see (access-policy `canSeeAddress`). */
+function visibleAddresses(viewer: Actor, addresses: readonly string[]): string[] {
+  return addresses.filter((address) => canSeeAddress(viewer, address));
+}
+
+/** Anything shaped like an address inside free text (a mail server's reply, an error detail). */
+const ADDRESS_IN_TEXT = /[^\s<>"'(),;:[\]]+@[^\s<>"'(),;:[\]]+[^\s<>"'(),;:.[\]]/g;
+
+/**
+ * `text` with every address the viewer may not see replaced by `[hidden]`: a downstream's reply or a
+ * partial-release detail names the refused recipient, which may be someone else's address.
+ */
+function hideAddresses(viewer: Actor, text: string): string {
+  if (viewer.role === 'admin') return text;
+  return text.replace(ADDRESS_IN_TEXT, (found) =>
+    canSeeAddress(viewer, canonicalOrAsGiven(found)) ? found : '[hidden]',
+  );
+}
+
+/**
+ * Scanner details with hidden addresses in every string: rspamd scans a message once with all its
+ * recipients (`Rcpt`), and symbol options such as FORGED_RECIPIENTS can list them.
+ */
+function hideAddressesDeep(viewer: Actor, value: unknown, depth = 0): unknown {
+  if (viewer.role === 'admin') return value;
+  if (typeof value === 'string') return hideAddresses(viewer, value);
+  if (depth > 20 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((entry) => hideAddressesDeep(viewer, entry, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, entry]) => [
+      hideAddresses(viewer, key),
+      hideAddressesDeep(viewer, entry, depth + 1),
+    ]),
+  );
+}
+
+/**
+ * The public shape of an item as `viewer` sees it: storage-only fields (tenant, lease) stay inside,
+ * and a release to other addresses lists only those the viewer may see.
+ */
+export function presentItem(item: QuarantineItem, viewer: Actor): Static<typeof ItemSchema> {
   return {
     id: item.id,
     messageId: item.messageId,
@@ -24,24 +67,40 @@ export function presentItem(item: QuarantineItem): Static<typeof ItemSchema> {
     hasAttachments: item.hasAttachments,
     reason: item.reason,
     score: item.score,
-    details: item.details,
+    details: hideAddressesDeep(viewer, item.details) as Record<string, unknown>,
     status: item.status,
     receivedAt: item.receivedAt,
     updatedAt: item.updatedAt,
     expiresAt: item.expiresAt,
-    release: item.release,
-    lastError: item.lastError,
+    release: item.release && {
+      ...item.release,
+      to: visibleAddresses(viewer, item.release.to),
+      reply: hideAddresses(viewer, item.release.reply),
+    },
+    lastError: item.lastError && {
+      ...item.lastError,
+      detail: hideAddresses(viewer, item.lastError.detail),
+      ...(item.lastError.reply === undefined ? {} : { reply: hideAddresses(viewer, item.lastError.reply) }),
+    },
     version: item.version,
   };
 }
 
-export function presentMessage(message: MessageRecord): Static<typeof MessageSchema> {
+/**
+ * A message as `viewer` sees it: its envelope lists only the recipients the viewer may see (their
+ * own for a user, their domains' for a domain admin), never the others — Bcc recipients and other
+ * tenants' people included.
+ */
+export function presentMessage(message: MessageRecord, viewer: Actor): Static<typeof MessageSchema> {
   return {
     id: message.id,
     receivedAt: message.receivedAt,
     size: message.size,
     sha256: message.sha256,
-    envelope: message.envelope,
+    envelope: {
+      mailFrom: message.envelope.mailFrom,
+      rcptTo: visibleAddresses(viewer, message.envelope.rcptTo),
+    },
     headers: message.headers,
     attachments: message.attachments,
     parseProblems: message.parseProblems,
@@ -74,6 +133,22 @@ export function presentJob(job: Job): Static<typeof JobSchema> {
 
 export function presentJobItem(item: JobItem): Static<typeof JobItemSchema> {
   return { seq: item.seq, itemId: item.itemId, outcome: item.outcome };
+}
+
+/** An audit entry as `viewer` sees it: addresses an action was sent to (`params.recipients`) only where visible. */
+export function presentAuditEntry(entry: AuditEntry, viewer: Actor): AuditEntry {
+  const recipients = entry.params.recipients;
+  if (!Array.isArray(recipients)) return entry;
+  return {
+    ...entry,
+    params: {
+      ...entry.params,
+      recipients: visibleAddresses(
+        viewer,
+        recipients.filter((address): address is string => typeof address === 'string'),
+      ),
+    },
+  };
 }
 
 /** A user without the password hash. */

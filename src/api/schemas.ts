@@ -1,5 +1,6 @@
 import { type TNumberOptions, Type } from 'typebox';
 import { RELEASE_MODES, ROLES, TOKEN_SCOPES } from '../auth/actor.js';
+import { ID_PATTERN } from '../core/ids.js';
 import { OUTCOME_CODES } from '../core/outcomes.js';
 import { ITEM_STATUSES, REASONS } from '../core/types.js';
 import { JOB_ACTIONS, JOB_STATES } from '../store/job-store.js';
@@ -99,9 +100,22 @@ export const MessageSchema = Type.Object(
   { $id: 'Message' },
 );
 
-export const ItemIdParams = Type.Object({
-  id: Type.String({ pattern: '^[0-9A-HJKMNP-TV-Z]{26}$', description: 'Item id (ULID).' }),
-});
+/** An id in a path or body: the exact ULID form, nothing the validator would have to coerce. */
+export const IdString = (description: string) => Type.String({ pattern: ID_PATTERN, description });
+
+/**
+ * A position (0, 1, 2 …) in a path: decimal digits without sign, leading zero, exponent or hex, so
+ * `0x1`, `1e0`, `01` and ` 1` are refused instead of read as 1 (a number-typed path parameter would
+ * be coerced by the validator). The handler reads it with `Number`.
+ */
+export const IndexString = (description: string) =>
+  Type.String({ pattern: '^(0|[1-9][0-9]{0,8})$', description });
+
+/** A mail address as a client gives it; the route takes its canonical form (core/address.ts) or answers `address_invalid`. */
+export const AddressString = (description?: string) =>
+  Type.String({ minLength: 3, maxLength: 320, ...(description ? { description } : {}) });
+
+export const ItemIdParams = Type.Object({ id: IdString('Item id (ULID).') });
 
 export const errorResponses = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((status) => [status, Type.Ref('ErrorBody')]));
@@ -264,10 +278,6 @@ export const AuditEntrySchema = Type.Object(
   { $id: 'AuditEntry' },
 );
 
-export const UserIdParams = Type.Object({
-  id: Type.String({ pattern: '^[0-9A-HJKMNP-TV-Z]{26}$', description: 'User id (ULID).' }),
-});
+export const UserIdParams = Type.Object({ id: IdString('User id (ULID).') });
 
-export const TokenIdParams = Type.Object({
-  id: Type.String({ pattern: '^[0-9A-HJKMNP-TV-Z]{26}$', description: 'Token id (ULID).' }),
-});
+export const TokenIdParams = Type.Object({ id: IdString('Token id (ULID).') });

@@ -1,3 +1,4 @@
+import { domainOf } from '../core/address.js';
 import { LazaretError } from '../core/errors.js';
 import type { QuarantineItem } from '../core/types.js';
 import type { AuditFilter } from '../store/audit-store.js';
@@ -48,6 +49,24 @@ export function canSee(actor: Actor, item: QuarantineItem): boolean {
       return actor.domains.includes(item.tenant);
     case 'user':
       return actor.addresses.includes(item.recipient);
+  }
+}
+
+/**
+ * Whether the actor may see `address` among the recipients of a message (its envelope, where a
+ * release went): admins every address, domain admins those of their domains, users their own
+ * (primary and aliases). A message reaches people of several tenants, Bcc recipients among them,
+ * and being able to see one item of it tells nothing about the others: they are left out, not
+ * masked, so their number does not show either.
+ */
+export function canSeeAddress(actor: Actor, address: string): boolean {
+  switch (actor.role) {
+    case 'admin':
+      return true;
+    case 'domain_admin':
+      return actor.domains.includes(domainOf(address));
+    case 'user':
+      return actor.addresses.includes(address);
   }
 }
 

@@ -1,3 +1,4 @@
+import { canonicalOrAsGiven } from '../core/address.js';
 import { LazaretError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { AuditStore } from '../store/audit-store.js';
@@ -115,7 +116,7 @@ export async function login(
   limits: RateLimits,
   input: { email: string; password: string; ip: string },
 ): Promise<{ session: SessionRecord; cookieValue: string; user: UserRecord; actor: Actor }> {
-  const email = input.email.trim().toLowerCase();
+  const email = canonicalOrAsGiven(input.email);
   const origin = { actor: null, ip: input.ip, label: email };
   try {
     await limits.loginAttempt(email, input.ip);

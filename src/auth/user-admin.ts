@@ -1,5 +1,7 @@
+import { canonical, canonicalDomain, canonicalOrAsGiven } from '../core/address.js';
 import { LazaretError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
+import { firstUnsafeCharacter } from '../core/safe-text.js';
 import type { AuditStore } from '../store/audit-store.js';
 import { type TokenRecord, tenantsOfUser, type UserRecord, type UserStore } from '../store/user-store.js';
 import { canManageUser } from './access-policy.js';
@@ -15,23 +17,38 @@ export interface UserAdminDeps {
   now: () => Date;
 }
 
-const ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$|^[^\s@]+@localhost$/;
-const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-
 function invalid(message: string, details?: Record<string, unknown>): LazaretError {
   return new LazaretError('validation_error', message, details);
 }
 
+/** A user's email or alias in canonical form (core/address.ts); `address_invalid` otherwise. */
 export function normaliseEmail(email: string): string {
-  const value = email.trim().toLowerCase();
-  if (!ADDRESS.test(value) || value.length > 320)
-    throw invalid(`Not an email address: ${JSON.stringify(email)}`);
-  return value;
+  return canonical(email);
 }
 
 function normaliseDomain(domain: string): string {
-  const value = domain.trim().toLowerCase().replace(/^@/, '');
-  if (!DOMAIN.test(value)) throw invalid(`Not a domain: ${JSON.stringify(domain)}`);
+  return canonicalDomain(domain.trim().replace(/^@/, ''), domain);
+}
+
+const MAX_NAME_LENGTH = 200;
+
+/**
+ * A display name or token name as given, trimmed; refused when it holds a control, bidi or other
+ * invisible character (it is shown in the UI, the audit log, log lines and the release trace header,
+ * where such characters forge lines or reorder text) or is longer than 200 characters.
+ */
+function checkedName(what: string, name: string): string {
+  // Checked before trimming: String.trim would drop a trailing LF, VT or U+2028 unseen.
+  const unsafe = firstUnsafeCharacter(name);
+  const value = name.trim();
+  if (unsafe) {
+    throw invalid(`A ${what} may not contain control, bidi or invisible characters (found ${unsafe}).`, {
+      field: what,
+      character: unsafe,
+    });
+  }
+  if ([...value].length > MAX_NAME_LENGTH)
+    throw invalid(`A ${what} may have at most ${MAX_NAME_LENGTH} characters.`);
   return value;
 }
 
@@ -74,7 +91,7 @@ function mayManage(origin: AuditOrigin, target: Pick<UserRecord, 'role' | 'domai
 
 export async function findUser(deps: Pick<UserAdminDeps, 'users'>, emailOrId: string): Promise<UserRecord> {
   const user = emailOrId.includes('@')
-    ? await deps.users.getUserByEmail(emailOrId)
+    ? await deps.users.getUserByEmail(canonicalOrAsGiven(emailOrId))
     : await deps.users.getUser(emailOrId);
   if (!user) throw new LazaretError('not_found', `No user ${emailOrId}.`, { user: emailOrId });
   return user;
@@ -105,7 +122,7 @@ export async function createUser(
   const user: UserRecord = {
     id: newId(),
     email,
-    displayName: input.displayName?.trim() || email,
+    displayName: (input.displayName && checkedName('display name', input.displayName)) || email,
     role: input.role,
     ...shaped,
     passwordHash: await hashPassword(password),
@@ -203,7 +220,9 @@ export async function updateUser(
     at,
     role,
     ...shaped,
-    ...(update.displayName === undefined ? {} : { displayName: update.displayName.trim() || current.email }),
+    ...(update.displayName === undefined
+      ? {}
+      : { displayName: checkedName('display name', update.displayName) || current.email }),
     releaseMode:
       role === 'user' ? (update.releaseMode === undefined ? current.releaseMode : update.releaseMode) : null,
   }))!;
@@ -249,7 +268,7 @@ export async function createToken(
   const token: TokenRecord = {
     id: newId(),
     userId: owner.id,
-    name: input.name?.trim() || `${input.scope}-token`,
+    name: (input.name && checkedName('token name', input.name)) || `${input.scope}-token`,
     scope: input.scope,
     secretHash: hashSecret(secret),
     createdAt: now.toISOString(),

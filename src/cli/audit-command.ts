@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { AuditEntry } from '../store/audit-store.js';
-import { addConfigOption, withStores } from './cli-support.js';
+import { addConfigOption, wholeNumberAtLeast, withStores } from './cli-support.js';
 
 function summary(entry: AuditEntry): string {
   const target = [
@@ -30,7 +30,7 @@ export function registerAuditCommand(program: Command): void {
       .option('--job <id>', 'only entries about this job')
       .option('--after <time>', 'from this ISO time on (inclusive)')
       .option('--before <time>', 'before this ISO time')
-      .option('--limit <n>', 'most entries shown', '50')
+      .option('--limit <n>', 'most entries shown (at most 100000)', wholeNumberAtLeast(1), 50)
       .option('--json', 'one JSON entry per line'),
   ).action(
     (options: {
@@ -41,11 +41,11 @@ export function registerAuditCommand(program: Command): void {
       job?: string;
       after?: string;
       before?: string;
-      limit: string;
+      limit: number;
       json?: boolean;
     }) =>
       withStores(options, async (stores) => {
-        const limit = Math.max(1, Math.min(Number.parseInt(options.limit, 10) || 50, 100_000));
+        const limit = Math.min(options.limit, 100_000);
         let left = limit;
         let cursor: string | undefined;
         do {

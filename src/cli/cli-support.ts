@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { systemActor } from '../auth/actor.js';
 import type { AuditOrigin } from '../auth/audit.js';
 import { type Config, loadConfig } from '../config/load-config.js';
@@ -16,6 +16,19 @@ export function loadCliConfig(file: string | undefined): Config {
     }
     throw error;
   }
+}
+
+/**
+ * A commander option parser for a whole number of at least `least`: plain decimal digits only, so
+ * `0x10`, `1e3`, `12abc` and `-1` are refused rather than read as some other number.
+ */
+export function wholeNumberAtLeast(least: number): (value: string) => number {
+  return (value) => {
+    if (!/^[0-9]{1,15}$/.test(value) || Number(value) < least) {
+      throw new InvalidArgumentError(`expected a whole number (decimal digits) of at least ${least}`);
+    }
+    return Number(value);
+  };
 }
 
 /** The audit origin of CLI work: the operator at this machine. */

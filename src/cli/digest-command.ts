@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { systemActor } from '../auth/actor.js';
 import { findUser } from '../auth/user-admin.js';
 import { LazaretError } from '../core/errors.js';
@@ -13,7 +13,7 @@ import { SmtpRelay } from '../release/smtp-relay.js';
 import { DIGEST_FREQUENCIES, type DigestSchedule } from '../store/digest-store.js';
 import type { OwnerScope } from '../store/owner-scope.js';
 import type { UserRecord } from '../store/user-store.js';
-import { addConfigOption, withStores } from './cli-support.js';
+import { addConfigOption, wholeNumberAtLeast, withStores } from './cli-support.js';
 
 /** For a preview: who the digest would cover even when the schedule says never. */
 function previewAudience(user: UserRecord, timeZone: string): DigestAudience {
@@ -39,10 +39,7 @@ export function describeSchedule(schedule: EffectiveSchedule): string {
   }
 }
 
-function wholeNumber(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('It must be a whole number.');
-  return Number(value);
-}
+const wholeNumber = wholeNumberAtLeast(0);
 
 interface ScheduleOptions {
   config?: string;

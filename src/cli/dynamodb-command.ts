@@ -1,13 +1,9 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { type Config, loadConfig } from '../config/load-config.js';
 import { isLazaretError } from '../core/errors.js';
+import { wholeNumberAtLeast } from './cli-support.js';
 
-function positiveInteger(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) {
-    throw new InvalidArgumentError('expected a whole number of at least 1');
-  }
-  return Number(value);
-}
+const positiveInteger = wholeNumberAtLeast(1);
 
 interface InitOptions {
   config?: string;

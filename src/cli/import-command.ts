@@ -5,6 +5,7 @@ import { importMessages } from '../import/import-messages.js';
 import { buildIngestDeps, buildPipeline } from '../ingest/ingest-setup.js';
 import { createLogger } from '../log.js';
 import { openStores } from '../store/open-stores.js';
+import { wholeNumberAtLeast } from './cli-support.js';
 import { loadCliConfig } from './load-cli-config.js';
 
 interface ImportCliOptions {
@@ -12,7 +13,7 @@ interface ImportCliOptions {
   to?: string;
   scan?: boolean;
   reason: string;
-  concurrency: string;
+  concurrency: number;
 }
 
 export function registerImportCommand(program: Command): void {
@@ -32,7 +33,7 @@ export function registerImportCommand(program: Command): void {
       'run the configured scanners: only held recipients are imported, clean ones are counted',
     )
     .option('--reason <reason>', `reason recorded without --scan (${REASONS.join(', ')})`, 'manual')
-    .option('--concurrency <n>', 'messages imported at the same time', '4')
+    .option('--concurrency <n>', 'messages imported at the same time', wholeNumberAtLeast(1), 4)
     .action(async (paths: string[], options: ImportCliOptions) => {
       const config = loadCliConfig(options.config);
       if (!REASONS.includes(options.reason as Reason)) {
@@ -69,7 +70,7 @@ export function registerImportCommand(program: Command): void {
               }
             : {}),
           reason: options.reason as Reason,
-          concurrency: Number(options.concurrency) || 4,
+          concurrency: options.concurrency,
           maxMessageSize: config.smtp.maxMessageSize,
           onTotal: (total) => {
             bar.start(total, 0, { imported: 0, skipped: 0, failed: 0 });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { createLogger } from '../log.js';
 import { purgeExpired } from '../retention/purge.js';
 import { openStores } from '../store/open-stores.js';
+import { wholeNumberAtLeast } from './cli-support.js';
 import { loadCliConfig } from './load-cli-config.js';
 
 export function registerPurgeCommand(program: Command): void {
@@ -10,8 +11,8 @@ export function registerPurgeCommand(program: Command): void {
     .description('Expire items past their retention and remove raw messages that no item needs any more.')
     .option('-c, --config <file>', 'JSON config file (default: $LAZARET_CONFIG)')
     .option('--dry-run', 'only print what would go')
-    .option('--batch-size <n>', 'items per batch (default: retention.batchSize)')
-    .action(async (options: { config?: string; dryRun?: boolean; batchSize?: string }) => {
+    .option('--batch-size <n>', 'items per batch (default: retention.batchSize)', wholeNumberAtLeast(1))
+    .action(async (options: { config?: string; dryRun?: boolean; batchSize?: number }) => {
       const config = loadCliConfig(options.config);
       const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level);
       const stores = await openStores(config);
@@ -20,7 +21,7 @@ export function registerPurgeCommand(program: Command): void {
         const report = await purgeExpired(
           { items, blobs, logger, now: () => new Date() },
           {
-            batchSize: Number(options.batchSize) || config.retention.batchSize,
+            batchSize: options.batchSize ?? config.retention.batchSize,
             dryRun: options.dryRun ?? false,
           },
         );

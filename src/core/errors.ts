@@ -33,6 +33,8 @@ export const ERROR_CATALOGUE = {
   delivery_deferred: { http: 502, smtp: '451 4.4.0', retryable: true },
   delivery_rejected: { http: 502, smtp: '550 5.7.1', retryable: false },
   message_too_large: { http: 413, smtp: '552 5.3.4', retryable: false },
+  address_invalid: { http: 400, smtp: '553 5.1.3', retryable: false },
+  address_needs_smtputf8: { http: 400, smtp: '553 5.6.7', retryable: false },
   too_many_recipients: { http: 400, smtp: '452 4.5.3', retryable: true },
   store_error: { http: 503, smtp: '451 4.3.0', retryable: true },
   store_throttled: { http: 503, smtp: '451 4.3.0', retryable: true },

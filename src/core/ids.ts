@@ -20,7 +20,9 @@ export function newId(): string {
   return nextUlid();
 }
 
-const ULID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+/** The exact form of every Lazaret id: 26 Crockford base-32 characters, upper case. */
+export const ID_PATTERN = '^[0-9A-HJKMNP-TV-Z]{26}$';
+const ULID_PATTERN = new RegExp(ID_PATTERN);
 
 export function isId(value: string): boolean {
   return ULID_PATTERN.test(value);

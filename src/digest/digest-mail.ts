@@ -1,4 +1,5 @@
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { headerText } from '../core/header-text.js';
 import type { RenderedDigest } from './digest-render.js';
 
 /** The header that marks a digest as Lazaret's own (see LinkSigner.sealDigest). */
@@ -19,7 +20,8 @@ export async function composeDigest(mail: DigestMail): Promise<Buffer> {
   const composer = new MailComposer({
     from: { name: 'Lazaret', address: mail.from },
     to: mail.to,
-    subject: mail.rendered.subject,
+    // headerText: printable ASCII only, whatever a digest's subject is built from (domain names).
+    subject: headerText(mail.rendered.subject),
     text: mail.rendered.text,
     html: mail.rendered.html,
     messageId: mail.messageId,

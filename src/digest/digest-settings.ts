@@ -1,6 +1,7 @@
 import type { Actor } from '../auth/actor.js';
 import { type AuditOrigin, audit } from '../auth/audit.js';
 import { isTimeZone } from '../config/load-config.js';
+import { canonicalDomain } from '../core/address.js';
 import { LazaretError } from '../core/errors.js';
 import type { AuditStore } from '../store/audit-store.js';
 import type { DigestSchedule, DigestSettings, DigestStore } from '../store/digest-store.js';
@@ -43,7 +44,7 @@ export function checkSchedule(
     if (!owner || owner.role === 'user') {
       throw invalid('Only administrators and domain administrators choose domains to receive copies for.');
     }
-    const domains = [...new Set(schedule.domains.map((domain) => domain.trim().toLowerCase()))];
+    const domains = [...new Set(schedule.domains.map((domain) => canonicalDomain(domain.trim())))];
     const foreign =
       owner.role === 'domain_admin' ? domains.filter((domain) => !owner.domains.includes(domain)) : [];
     if (foreign.length > 0) throw invalid(`You do not manage ${foreign.join(', ')}.`);
@@ -59,7 +60,7 @@ export function defaultScope(actor: Actor, domain: string | null): OwnerScope {
       throw new LazaretError('forbidden', 'Only administrators set the global default.');
     return { kind: 'global' };
   }
-  const name = domain.trim().toLowerCase();
+  const name = canonicalDomain(domain.trim());
   if (actor.role === 'user' || (actor.role === 'domain_admin' && !actor.domains.includes(name))) {
     throw new LazaretError('forbidden', `You may not set the default of ${name}.`, { domain: name });
   }

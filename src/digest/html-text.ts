@@ -1,3 +1,5 @@
+import { UNSAFE_CHARACTERS } from '../core/safe-text.js';
+
 const ENTITIES: Record<string, string> = {
   '&': '&amp;',
   '<': '&lt;',
@@ -11,17 +13,13 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => ENTITIES[char]!);
 }
 
-// Controls and invisible formatting characters (Unicode Cc, Cf): among them the bidirectional
-// overrides that can make text read backwards (an attacker's "gpj.exe" shown as "exe.jpg").
-const UNSAFE = /[\p{Cc}\p{Cf}]/gu;
-
 /**
  * Attacker-controlled text (a subject, a sender) made fit to show: unsafe control and bidi
  * characters removed, whitespace collapsed, cut to `max` characters with an ellipsis. Still needs
  * escapeHtml for HTML.
  */
 export function displayText(text: string | undefined, max = 140, empty = '(none)'): string {
-  const clean = (text ?? '').replace(/\s+/g, ' ').replace(UNSAFE, '').trim();
+  const clean = (text ?? '').replace(/\s+/g, ' ').replace(UNSAFE_CHARACTERS, '').trim();
   if (clean === '') return empty;
   const chars = [...clean];
   return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : clean;

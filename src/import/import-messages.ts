@@ -43,15 +43,28 @@ export interface ImportReport {
   failed: ImportFailure[];
 }
 
+/** The address in canonical form, or null when it is not a valid mailbox. */
+function validAddress(text: string | undefined): string | null {
+  if (!text?.includes('@')) return null;
+  try {
+    return normaliseAddress(text);
+  } catch {
+    return null;
+  }
+}
+
 function addresses(values: readonly string[] | undefined): string[] {
   const found: string[] = [];
   for (const value of values ?? []) {
+    let entries: ReturnType<typeof addressparser> = [];
     try {
-      for (const entry of addressparser(value, { flatten: true })) {
-        if (entry.address?.includes('@')) found.push(normaliseAddress(entry.address));
-      }
+      entries = addressparser(value, { flatten: true });
     } catch {
       // an unparsable header gives no recipients
+    }
+    for (const entry of entries) {
+      const address = validAddress(entry.address);
+      if (address) found.push(address);
     }
   }
   return [...new Set(found)];
@@ -78,9 +91,9 @@ async function summarise(raw: Buffer): Promise<MessageSummary> {
   return collector.summary();
 }
 
+/** The envelope sender: the mbox separator's, else From's address; '' (null sender) when neither is a valid address. */
 function senderOf(message: SourceMessage, summary: MessageSummary): string {
-  if (message.mboxSender?.includes('@')) return message.mboxSender;
-  return summary.headers.fromAddress ?? '';
+  return validAddress(message.mboxSender) ?? validAddress(summary.headers.fromAddress) ?? '';
 }
 
 /**

@@ -1,6 +1,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { Logger } from 'pino';
+import { canonical, domainOf } from '../core/address.js';
 import { LazaretError, storeError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Envelope, MessageRecord, QuarantineItem, Reason } from '../core/types.js';
@@ -87,13 +88,9 @@ export interface IngestResult {
   passed: string[];
 }
 
+/** An envelope address in its canonical form (core/address.ts); the null sender stays ''. */
 export function normaliseAddress(address: string): string {
-  return address.trim().toLowerCase();
-}
-
-export function domainOf(address: string): string {
-  const at = address.lastIndexOf('@');
-  return at === -1 ? '' : address.slice(at + 1);
+  return address.trim() === '' ? '' : canonical(address);
 }
 
 export function expiryOf(
@@ -161,12 +158,21 @@ export async function ingestMessage(deps: IngestDeps, incoming: IncomingMessage)
   }
 
   const summary = collector.summary();
+  let recipients: string[];
+  let sender: string;
+  try {
+    recipients = [...new Set(incoming.envelope.rcptTo.map(normaliseAddress))];
+    sender = normaliseAddress(incoming.envelope.mailFrom);
+  } catch (error) {
+    await discardBlob(deps, id);
+    throw error;
+  }
   const message: MessageRecord = {
     id,
     receivedAt,
     size: written.size,
     sha256: written.sha256,
-    envelope: incoming.envelope,
+    envelope: { mailFrom: sender, rcptTo: recipients },
     headers: summary.headers,
     attachments: summary.attachments,
     blobKey: id,
@@ -174,8 +180,6 @@ export async function ingestMessage(deps: IngestDeps, incoming: IncomingMessage)
     ...(incoming.remoteAddress ? { remoteAddress: incoming.remoteAddress } : {}),
     ...(incoming.heloName ? { heloName: incoming.heloName } : {}),
   };
-  const recipients = [...new Set(incoming.envelope.rcptTo.map(normaliseAddress))];
-  const sender = normaliseAddress(incoming.envelope.mailFrom);
 
   const seals = summary.scannerHeaders['x-lazaret-digest'] ?? [];
   const ownDigest = seals.length > 0 && (deps.ownDigest?.(seals, recipients) ?? false);

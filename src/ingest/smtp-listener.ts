@@ -1,4 +1,5 @@
 import type { AddressInfo, Socket } from 'node:net';
+import { hostname } from 'node:os';
 import {
   SMTPServer,
   type SMTPServerDataStream,
@@ -6,6 +7,7 @@ import {
   type SMTPServerSession,
 } from 'smtp-server';
 import type { Config } from '../config/load-config.js';
+import { canonicalAddress } from '../core/address.js';
 import { ERROR_CATALOGUE, type ErrorCode, isLazaretError } from '../core/errors.js';
 import { type IngestDeps, ingestMessage } from './ingest-message.js';
 
@@ -53,6 +55,33 @@ function failureReply(error: unknown): Error & { responseCode: number } {
   return smtpError('store_error', 'Temporary storage failure, try again later');
 }
 
+/** `RCPT TO:<postmaster>` must be accepted (RFC 5321 §4.1.1.3); it means the postmaster of this host. */
+function isDomainlessPostmaster(address: string): boolean {
+  return address.toLowerCase() === 'postmaster';
+}
+
+/**
+ * Why an envelope address is refused, or undefined to take it: it must have a canonical form
+ * (core/address.ts: syntax, RFC 5321 lengths, no control or bidi characters), and a non-ASCII local
+ * part needs the SMTPUTF8 parameter on MAIL FROM (RFC 6531; smtp-server advertises it).
+ */
+function addressRefusal(address: string, session: SMTPServerSession): Error | undefined {
+  if (isDomainlessPostmaster(address)) return undefined;
+  try {
+    const parsed = canonicalAddress(address);
+    if (parsed.international && !(session.envelope as { smtpUtf8?: boolean }).smtpUtf8) {
+      return smtpError(
+        'address_needs_smtputf8',
+        'Non-ASCII address needs the SMTPUTF8 parameter on MAIL FROM',
+      );
+    }
+    return undefined;
+  } catch (error) {
+    if (!isLazaretError(error, 'address_invalid')) throw error;
+    return smtpError('address_invalid', oneLine(`Bad address: ${String(error.details?.problem ?? '')}`));
+  }
+}
+
 /** The address of the SMTP client itself, also when it forwarded another client's with XFORWARD. */
 function peerOf(session: SMTPServerSession): string {
   const forwarded = (session as { xForward?: Map<string, string | false> }).xForward?.get('ADDR:DEFAULT');
@@ -92,19 +121,26 @@ export async function startSmtpListener(config: Config, deps: IngestDeps): Promi
     onClose() {
       deps.metrics?.smtpSessionsActive.dec();
     },
-    onRcptTo(_address, session, callback) {
+    onMailFrom(address, session, callback) {
+      callback(address.address === '' ? undefined : addressRefusal(address.address, session));
+    },
+    onRcptTo(address, session, callback) {
       if (session.envelope.rcptTo.length >= config.smtp.maxRecipients) {
         callback(smtpError('too_many_recipients', 'Too many recipients'));
         return;
       }
-      callback();
+      callback(addressRefusal(address.address, session));
     },
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback) {
       const work = ingestMessage(deps, {
         body: stream,
         envelope: {
           mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          rcptTo: session.envelope.rcptTo.map((recipient) => recipient.address),
+          rcptTo: session.envelope.rcptTo.map((recipient) =>
+            isDomainlessPostmaster(recipient.address)
+              ? `postmaster@${config.smtp.hostname ?? hostname()}`
+              : recipient.address,
+          ),
         },
         // With XFORWARD, remoteAddress and the HELO name are the original client's; the peer is Postfix.
         remoteAddress: session.remoteAddress,

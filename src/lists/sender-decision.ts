@@ -1,3 +1,4 @@
+import { canonicalOrAsGiven } from '../core/address.js';
 import type { OwnerScope, OwnerScopeKind } from '../store/owner-scope.js';
 import type { ListAction, SenderListStore } from '../store/sender-list-store.js';
 import type { UserStore } from '../store/user-store.js';
@@ -68,7 +69,7 @@ export async function listMatches(
   const patterns = [...new Set([...envelopePatterns, ...fromPatterns])];
   if (patterns.length === 0) return [];
   const allowPatterns = new Set(aligned(envelopeSender, fromAddress) ? patterns : envelopePatterns);
-  const address = recipient.trim().toLowerCase();
+  const address = canonicalOrAsGiven(recipient);
   const domain = domainPart(address);
   const owners = await deps.users.findUsersByAddress(address);
   const scopes: OwnerScope[] = [

@@ -1,28 +1,24 @@
 import addressparser from 'nodemailer/lib/addressparser/index.js';
+import { canonical, canonicalDomain, canonicalOrAsGiven } from '../core/address.js';
 import { LazaretError } from '../core/errors.js';
 
-const DOMAIN =
-  /^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
-const LOCAL_PART = /^[^\s@<>()[\]\\,;:"]{1,64}$/;
-
 /**
- * A sender pattern as stored: a lower-cased address (`news@shop.example`) or domain
- * (`shop.example`; `@shop.example` and `*.shop.example` are accepted and mean the same). Anything
- * else is a `validation_error`.
+ * A sender pattern as stored: an address (`news@shop.example`) or domain (`shop.example`;
+ * `@shop.example` and `*.shop.example` are accepted and mean the same), both in the canonical form
+ * of core/address.ts, as envelope senders are. Anything else is a `validation_error`.
  */
 export function normaliseSenderPattern(input: string): string {
-  const text = input.trim().toLowerCase().replace(/^\*\./, '').replace(/^@/, '');
-  const at = text.lastIndexOf('@');
-  const domain = at === -1 ? text : text.slice(at + 1);
-  const local = at === -1 ? null : text.slice(0, at);
-  if (!DOMAIN.test(domain) || (local !== null && !LOCAL_PART.test(local))) {
+  const text = input.trim().replace(/^\*\./, '').replace(/^@/, '');
+  try {
+    if (text.startsWith('<')) throw new Error('angle brackets');
+    return text.includes('@') ? canonical(text) : canonicalDomain(text);
+  } catch {
     throw new LazaretError(
       'validation_error',
       `Not a sender address or domain: ${JSON.stringify(input)} (use news@shop.example or shop.example).`,
       { sender: input },
     );
   }
-  return text;
 }
 
 /**
@@ -30,7 +26,7 @@ export function normaliseSenderPattern(input: string): string {
  * (`a@mail.shop.example` → `a@mail.shop.example`, `mail.shop.example`, `shop.example`, `example`).
  */
 export function senderPatterns(address: string): string[] {
-  const text = address.trim().toLowerCase();
+  const text = canonicalOrAsGiven(address);
   const at = text.lastIndexOf('@');
   if (at <= 0 || at === text.length - 1) return [];
   const patterns = [text];
@@ -47,7 +43,7 @@ export function fromHeaderAddress(fromHeader: string | undefined): string | unde
   if (!fromHeader) return undefined;
   try {
     const address = addressparser(fromHeader, { flatten: true })[0]?.address;
-    return address?.includes('@') ? address.toLowerCase() : undefined;
+    return address?.includes('@') ? canonical(address) : undefined;
   } catch {
     return undefined;
   }

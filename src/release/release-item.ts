@@ -4,6 +4,7 @@ import { type AccessRules, canSee, DEFAULT_ACCESS_RULES, decideItem } from '../a
 import type { Actor } from '../auth/actor.js';
 import type { Config } from '../config/load-config.js';
 import { isLazaretError, LazaretError } from '../core/errors.js';
+import { headerText } from '../core/header-text.js';
 import type { ItemOutcome } from '../core/outcomes.js';
 import type { Lease, QuarantineItem } from '../core/types.js';
 import type { Learner } from '../learning/learner.js';
@@ -85,19 +86,24 @@ async function untilAborted(wait: Promise<void>, signal: AbortSignal | undefined
   }
 }
 
-/** One trace header naming the released items; folded so no line passes SMTP's 998-octet limit. */
+/**
+ * One trace header naming the released items; folded so no line passes SMTP's 998-octet limit, and
+ * printable ASCII only: the actor's label (an email, a token's name) goes through headerText.
+ */
 export function traceHeader(itemIds: readonly string[], actorLabel: string, at: string): Buffer {
+  const ids = itemIds.map((id, index) => `${id}${index < itemIds.length - 1 ? ',' : ';'}`);
+  // The label may be several encoded words: each is a place to fold, like the gaps between ids.
+  const by = headerText(actorLabel.replace(/;/g, ' ')).split(' ');
+  const pieces = [...ids, ...by.map((word, index) => `${index === 0 ? ' by=' : ' '}${word}`), `; at=${at}`];
   const lines: string[] = [];
   let line = 'X-Lazaret-Release: item=';
-  itemIds.forEach((id, index) => {
-    const piece = `${id}${index < itemIds.length - 1 ? ',' : ';'}`;
+  for (const piece of pieces) {
     if (line.length + piece.length > 900) {
       lines.push(line);
-      line = ' ';
+      line = piece.startsWith(' ') ? '' : ' ';
     }
     line += piece;
-  });
-  line += ` by=${actorLabel.replace(/[\r\n;]/g, ' ')}; at=${at}`;
+  }
   lines.push(line);
   return Buffer.from(`${lines.join('\r\n')}\r\n`);
 }
@@ -480,13 +486,14 @@ export async function recordDelivery(
     code: verdict.kind,
     reply: verdict.reply,
   });
-  const message =
-    verdict.kind === 'delivery_deferred'
-      ? 'The mail server deferred the message; it stays quarantined.'
-      : verdict.kind === 'delivery_rejected'
-        ? 'The mail server refused the message; it stays quarantined.'
-        : 'The stored message could not be read; it stays quarantined.';
   const item = back.ok ? back.item : back.current;
+  const what =
+    verdict.kind === 'delivery_deferred'
+      ? 'The mail server deferred the message'
+      : verdict.kind === 'delivery_rejected'
+        ? 'The mail server refused the message'
+        : 'The stored message could not be read';
+  const message = `${what}; ${afterFailure(item)}`;
   return {
     outcome: outcome(item, claimed.id, verdict.kind, message, {
       reply: verdict.reply,
@@ -548,6 +555,19 @@ async function recordInterrupted(
         ),
     item,
   };
+}
+
+/** What a failed send left behind, said from the item's state as recorded (not as hoped for). */
+function afterFailure(item: QuarantineItem | null): string {
+  if (item === null) return 'the item is gone.';
+  switch (item.status) {
+    case 'quarantined':
+      return 'it stays quarantined.';
+    case 'released':
+      return 'this resend was not delivered; the item stays released from its earlier delivery.';
+    default:
+      return `the item is now ${item.status}.`;
+  }
 }
 
 /** The error a single-item call answers for an outcome other than ok. */

@@ -117,6 +117,43 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
       });
     });
 
+    it('a forced resend the server refuses says the item stays released, single and bulk, and leaves it released', async () => {
+      let refuse = false;
+      const h = await start({
+        downstream: { onRcpt: () => (refuse ? { code: 550, message: '5.1.1 Mailbox gone' } : undefined) },
+      });
+      const [message] = await h.seed(1, () => ['resend@corp.test', 'resend2@corp.test']);
+      const [single, bulk] = message!.items as [QuarantineItem, QuarantineItem];
+      await releaseItem(h.context, single.id, admin);
+      await releaseItem(h.context, bulk.id, admin);
+      refuse = true;
+
+      const failed = await releaseItem(h.context, single.id, admin, { force: true }).catch((error) => error);
+      expect(isLazaretError(failed, 'delivery_rejected')).toBe(true);
+      expect(failed.message).toBe(
+        'The mail server refused the message; this resend was not delivered; the item stays released from its earlier delivery.',
+      );
+      const result = await runBulkAction(h.context, admin, {
+        action: 'release',
+        ids: [bulk.id],
+        force: true,
+        recipients: null,
+      });
+      expect(result.errors).toEqual([
+        {
+          messageId: bulk.id,
+          code: 'delivery_rejected',
+          error:
+            'The mail server refused the message; this resend was not delivered; the item stays released from its earlier delivery.',
+          reply: expect.stringMatching(/^550 /),
+        },
+      ]);
+      for (const id of [single.id, bulk.id]) {
+        const item = await h.fixture.items.getItem(id);
+        expect(item).toMatchObject({ status: 'released', lastError: { code: 'delivery_rejected' } });
+      }
+    });
+
     it('deletes a mix: unknown, foreign, deleted already and being released answer their codes; the raw message goes with its last item', async () => {
       const h = await start();
       const [first, second] = await h.seed(2, (index) => [

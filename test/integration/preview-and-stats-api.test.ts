@@ -159,6 +159,38 @@ describe('preview, content and stats routes over a real serve', () => {
     expect((await reader.request(`/api/quarantine/${ids.Virus}/attachments/1`)).body).toMatchObject({
       error: { code: 'forbidden' },
     });
+    // Indexes and ids are read strictly: any spelling other than plain decimal digits / the exact ULID is refused, not coerced.
+    for (const index of [
+      '0x1',
+      '1e0',
+      '01',
+      '+1',
+      '1.0',
+      '%201',
+      '-0',
+      '%EF%BC%91',
+      'Infinity',
+      '0b1',
+      '1n',
+    ]) {
+      const answer = await admin.request(`/api/quarantine/${ids.Virus}/attachments/${index}`);
+      expect([answer.status, answer.body], index).toMatchObject([
+        400,
+        { error: { code: 'validation_error' } },
+      ]);
+    }
+    const lowerCaseId = await admin.request(`/api/quarantine/${ids.Virus?.toLowerCase()}/attachments/1`);
+    expect([lowerCaseId.status, lowerCaseId.body]).toMatchObject([
+      400,
+      { error: { code: 'validation_error' } },
+    ]);
+    for (const query of [`itemId=${ids.Virus?.toLowerCase()}`, 'itemId=0x1', 'jobId=1e0']) {
+      const answer = await admin.request(`/api/audit?${query}`);
+      expect([answer.status, answer.body], query).toMatchObject([
+        400,
+        { error: { code: 'validation_error' } },
+      ]);
+    }
     const detail = await reader.request(`/api/quarantine/${ids.Newsletter}`);
     expect(detail.body).toMatchObject({ message: { attachments: [{ filename: 'logo.png' }] } });
     const logo = await reader.request(`/api/quarantine/${ids.Newsletter}/attachments/0`);

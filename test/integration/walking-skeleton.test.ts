@@ -248,7 +248,7 @@ describe.each(STORAGE_BACKENDS)(
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ recipients: ['not an address'] }),
       });
-      expect(badBody.body).toMatchObject({ error: { code: 'validation_error' } });
+      expect(badBody.body).toMatchObject({ error: { code: 'address_invalid' } });
     });
 
     it('refuses a message over the size limit with 552 and keeps nothing of it', async () => {

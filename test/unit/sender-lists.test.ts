@@ -22,6 +22,15 @@ describe('sender patterns', () => {
     expect(normaliseSenderPattern('xyz')).toBe('xyz');
   });
 
+  it('stores and expands senders in the canonical address form, so both sides compare alike', () => {
+    expect(normaliseSenderPattern('"News"@Bücher.Example')).toBe('news@xn--bcher-kva.example');
+    expect(normaliseSenderPattern('Bücher.Example')).toBe('xn--bcher-kva.example');
+    // Non-ASCII letters keep their case on both sides: Ärger@ and ärger@ are different senders.
+    expect(normaliseSenderPattern('Ärger@shop.example')).toBe('Ärger@shop.example');
+    expect(senderPatterns('Ärger@Shop.Example')[0]).toBe('Ärger@shop.example');
+    expect(senderPatterns('ärger@shop.example')[0]).toBe('ärger@shop.example');
+  });
+
   it.each([
     '',
     ' ',

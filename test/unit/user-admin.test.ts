@@ -91,11 +91,11 @@ describe('managing users and tokens', () => {
     expect(dora.generatedPassword).toBeUndefined();
 
     await failure(createUser(deps, cli, { email: 'bob@corp.test', role: 'user' }), 'user_exists');
-    await failure(createUser(deps, cli, { email: 'not-an-address', role: 'user' }), 'validation_error');
+    await failure(createUser(deps, cli, { email: 'not-an-address', role: 'user' }), 'address_invalid');
     await failure(createUser(deps, cli, { email: 'd@corp.test', role: 'domain_admin' }), 'validation_error');
     await failure(
       createUser(deps, cli, { email: 'd@corp.test', role: 'domain_admin', domains: ['bad domain'] }),
-      'validation_error',
+      'address_invalid',
     );
     await failure(
       createUser(deps, cli, { email: 'e@corp.test', role: 'user', password: 'short' }),

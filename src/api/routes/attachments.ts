@@ -4,15 +4,11 @@ import type { AppContext } from '../../app-context.js';
 import { LazaretError } from '../../core/errors.js';
 import { openAttachment } from '../../preview/message-attachment.js';
 import { liveItem } from '../item-access.js';
-import { errorResponses, Int } from '../schemas.js';
+import { errorResponses, IdString, IndexString } from '../schemas.js';
 
 const AttachmentParams = Type.Object({
-  id: Type.String({ pattern: '^[0-9A-HJKMNP-TV-Z]{26}$', description: 'Item id (ULID).' }),
-  index: Int({
-    minimum: 0,
-    maximum: 10_000,
-    description: 'Position in the item’s `attachments` list.',
-  }),
+  id: IdString('Item id (ULID).'),
+  index: IndexString('Position in the item’s `attachments` list: 0, 1, 2 … in plain decimal digits.'),
 });
 
 /** `attachment; filename="…"; filename*=UTF-8''…` with an ASCII fallback (RFC 6266). */
@@ -55,19 +51,17 @@ export const attachmentRoutes =
             },
           );
         }
-        const opened = await openAttachment(await context.blobs.get(item.messageId), request.params.index);
+        const index = Number(request.params.index);
+        const opened = await openAttachment(await context.blobs.get(item.messageId), index);
         if (!opened) {
           throw new LazaretError('not_found', 'The message has no such attachment.', {
             itemId: item.id,
-            index: request.params.index,
+            index,
           });
         }
         return reply
           .header('content-type', 'application/octet-stream')
-          .header(
-            'content-disposition',
-            attachmentDisposition(opened.filename ?? `attachment-${request.params.index}`),
-          )
+          .header('content-disposition', attachmentDisposition(opened.filename ?? `attachment-${index}`))
           .header('x-content-type-options', 'nosniff')
           .header('content-security-policy', "default-src 'none'; sandbox")
           .header('cache-control', 'private, no-store')

@@ -2,13 +2,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../app-context.js';
 import { auditScope } from '../../auth/access-policy.js';
-import { errorResponses, Int } from '../schemas.js';
+import { presentAuditEntry } from '../presenters.js';
+import { errorResponses, IdString, Int } from '../schemas.js';
 
 const AuditQuery = Type.Object({
   action: Type.Optional(Type.String({ maxLength: 100, description: 'Exact action, e.g. item.release.' })),
   actor: Type.Optional(Type.String({ maxLength: 100, description: 'Actor id: a user id or a token id.' })),
-  itemId: Type.Optional(Type.String({ maxLength: 26 })),
-  jobId: Type.Optional(Type.String({ maxLength: 26 })),
+  itemId: Type.Optional(IdString('Only entries about this item (ULID).')),
+  jobId: Type.Optional(IdString('Only entries about this job (ULID).')),
   after: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive.' })),
   before: Type.Optional(Type.String({ format: 'date-time', description: 'Exclusive.' })),
   limit: Int({ minimum: 1, maximum: 500, default: 50 }),
@@ -51,7 +52,10 @@ export const auditRoutes =
           },
           { limit: query.limit, cursor: query.cursor },
         );
-        return { entries: page.items, nextCursor: page.nextCursor };
+        return {
+          entries: page.items.map((entry) => presentAuditEntry(entry, request.actor)),
+          nextCursor: page.nextCursor,
+        };
       },
     );
   };

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../../app-context.js';
+import { canonicalList } from '../../core/address.js';
 import { OUTCOME_CODES } from '../../core/outcomes.js';
 import {
   cancelJob,
@@ -12,11 +13,9 @@ import {
 } from '../../release/jobs/job-service.js';
 import { FINAL_JOB_STATES, JOB_ACTIONS } from '../../store/job-store.js';
 import { presentJob, presentJobItem } from '../presenters.js';
-import { errorResponses, Int } from '../schemas.js';
+import { AddressString, errorResponses, IdString, Int } from '../schemas.js';
 
-const JobIdParams = Type.Object({
-  id: Type.String({ pattern: '^[0-9A-HJKMNP-TV-Z]{26}$', description: 'Job id (ULID).' }),
-});
+const JobIdParams = Type.Object({ id: IdString('Job id (ULID).') });
 
 const Page = Type.Object({
   limit: Int({ minimum: 1, maximum: 1000, default: 100 }),
@@ -63,9 +62,7 @@ export const jobRoutes =
                   description: 'Search query (docs/search.md), evaluated within your access scope.',
                 }),
               ),
-              recipients: Type.Optional(
-                Type.Array(Type.String({ format: 'email' }), { minItems: 1, maxItems: 100 }),
-              ),
+              recipients: Type.Optional(Type.Array(AddressString(), { minItems: 1, maxItems: 100 })),
               force: Type.Optional(Type.Boolean()),
             },
             { additionalProperties: false },
@@ -84,7 +81,7 @@ export const jobRoutes =
           ...(body.ids ? { ids: body.ids } : {}),
           ...(body.query !== undefined ? { query: body.query } : {}),
           force: body.force ?? false,
-          recipients: body.recipients ? body.recipients.map((address) => address.toLowerCase()) : null,
+          recipients: body.recipients ? canonicalList(body.recipients) : null,
           ...(typeof key === 'string' ? { idempotencyKey: key } : {}),
         });
         return reply

@@ -4,7 +4,7 @@ import type { AppContext } from '../../app-context.js';
 import { listEntries, putListEntry, removeListEntry } from '../../lists/list-admin.js';
 import { LIST_ACTIONS, type SenderListEntry } from '../../store/sender-list-store.js';
 import { originOf } from '../request-actor.js';
-import { errorResponses, Int } from '../schemas.js';
+import { errorResponses, IdString, Int } from '../schemas.js';
 
 const ScopeKind = Type.Enum(['user', 'domain', 'global'], {
   description: 'Whose list: a user (default: your own), a recipient domain, or everyone.',
@@ -17,7 +17,7 @@ const Sender = Type.String({
   maxLength: 320,
   description: 'An address (news@shop.example) or a domain (shop.example, also its subdomains).',
 });
-const Id = Type.String({ pattern: '^[0-9A-HJKMNP-TV-Z]{26}$' });
+const Id = IdString('List entry id (ULID).');
 
 const ListEntrySchema = Type.Object({
   id: Type.String(),

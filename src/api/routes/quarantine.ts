@@ -5,6 +5,7 @@ import { type AppContext, accessRules } from '../../app-context.js';
 import { decideItem, type ItemAction, requireItem, scopeFilter } from '../../auth/access-policy.js';
 import type { Actor } from '../../auth/actor.js';
 import { audit } from '../../auth/audit.js';
+import { canonical, canonicalDomain, canonicalList } from '../../core/address.js';
 import { isLazaretError, LazaretError } from '../../core/errors.js';
 import { parseSearchQuery } from '../../core/search-query.js';
 import { isLive, type QuarantineItem } from '../../core/types.js';
@@ -22,7 +23,7 @@ import {
 import { filterFromQuery } from '../../store/query-filter.js';
 import { presentItem, presentJob, presentMessage } from '../presenters.js';
 import { originOf } from '../request-actor.js';
-import { errorResponses, Int, ItemIdParams, ReasonSchema, StatusSchema } from '../schemas.js';
+import { AddressString, errorResponses, Int, ItemIdParams, ReasonSchema, StatusSchema } from '../schemas.js';
 
 /** The filters of a list, shared by listing and counting. */
 const filterProperties = {
@@ -34,13 +35,18 @@ const filterProperties = {
     }),
   ),
   recipient: Type.Optional(
-    Type.String({ minLength: 1, maxLength: 320, description: 'Exact recipient address.' }),
+    Type.String({
+      minLength: 1,
+      maxLength: 320,
+      description: 'Exact recipient address (compared in canonical form, see docs/search.md).',
+    }),
   ),
   sender: Type.Optional(
     Type.String({
       minLength: 1,
       maxLength: 320,
-      description: 'Envelope sender address, or a domain (`example.com`) for every sender of that domain.',
+      description:
+        'Envelope sender address, or a domain (`example.com`) for every sender of that domain; compared in canonical form.',
     }),
   ),
   subject: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'Text in the subject.' })),
@@ -72,30 +78,24 @@ const ListQuery = Type.Object({
   ),
 });
 
+const Recipients = Type.Array(AddressString(), {
+  minItems: 1,
+  maxItems: 100,
+  description: 'Deliver to these addresses instead of the original recipient (taken in canonical form).',
+});
+
 const ReleaseBody = Type.Union([
   Type.Object(
     {
       force: Type.Optional(
         Type.Boolean({ description: 'Send again although released already or interrupted before.' }),
       ),
-      recipients: Type.Optional(
-        Type.Array(Type.String({ format: 'email' }), {
-          minItems: 1,
-          maxItems: 100,
-          description: 'Deliver to these addresses instead of the original recipient.',
-        }),
-      ),
+      recipients: Type.Optional(Recipients),
     },
     { additionalProperties: false },
   ),
   Type.Null(),
 ]);
-
-const Recipients = Type.Array(Type.String({ format: 'email' }), {
-  minItems: 1,
-  maxItems: 100,
-  description: 'Deliver to these addresses instead of the original recipient.',
-});
 
 const bulkBody = (maxIds: number, release: boolean) =>
   Type.Object({
@@ -132,8 +132,8 @@ function listFilter(query: FilterQuery, actor: Actor): ItemFilter {
   const fromQuery = query.q === undefined ? {} : filterFromQuery(parseSearchQuery(query.q));
   return mergeStatuses(
     {
-      ...(query.recipient ? { recipient: query.recipient } : {}),
-      ...(query.sender ? { sender: query.sender } : {}),
+      ...(query.recipient ? { recipient: canonical(query.recipient) } : {}),
+      ...(query.sender ? { sender: senderFilter(query.sender) } : {}),
       ...(query.subject ? { subject: query.subject } : {}),
       ...(query.reason ? { reasons: query.reason } : {}),
       ...(query.status ? { statuses: query.status } : {}),
@@ -143,6 +143,11 @@ function listFilter(query: FilterQuery, actor: Actor): ItemFilter {
     },
     fromQuery,
   );
+}
+
+/** A sender filter: an address, or a domain for all its senders, in canonical form. */
+function senderFilter(text: string): string {
+  return text.includes('@') ? canonical(text) : canonicalDomain(text.trim().replace(/^@/, ''), text);
 }
 
 /** `-size` → size descending; absent → newest first. */
@@ -181,7 +186,10 @@ export const quarantineRoutes =
           cursor: query.cursor,
           order: orderOf(query.sort),
         });
-        return { items: page.items.map(presentItem), nextCursor: page.nextCursor };
+        return {
+          items: page.items.map((item) => presentItem(item, request.actor)),
+          nextCursor: page.nextCursor,
+        };
       },
     );
 
@@ -248,7 +256,7 @@ export const quarantineRoutes =
       try {
         const done = await work();
         await audit(context, originOf(request), entry);
-        return { item: presentItem(done) };
+        return { item: presentItem(done, request.actor) };
       } catch (error) {
         if (isLazaretError(error)) {
           await audit(context, originOf(request), {
@@ -279,7 +287,7 @@ export const quarantineRoutes =
         const item = await liveItem(request.actor, request.params.id);
         const message = await context.items.getMessage(item.messageId);
         if (!message) throw new LazaretError('not_found', 'No such item.', { itemId: item.id });
-        return { item: presentItem(item), message: presentMessage(message) };
+        return { item: presentItem(item, request.actor), message: presentMessage(message, request.actor) };
       },
     );
 
@@ -329,7 +337,7 @@ export const quarantineRoutes =
       async (request) => {
         const body = request.body ?? {};
         const id = request.params.id;
-        const recipients = body.recipients?.map((address) => address.toLowerCase());
+        const recipients = body.recipients && canonicalList(body.recipients);
         return itemAction(
           request,
           id,
@@ -476,7 +484,7 @@ export const quarantineRoutes =
         },
         async (request, reply) => {
           const body = request.body as { ids: string[]; recipients?: string[]; force?: boolean };
-          const recipients = body.recipients ? body.recipients.map((address) => address.toLowerCase()) : null;
+          const recipients = body.recipients ? canonicalList(body.recipients) : null;
           const force = body.force ?? false;
           if (distinctIds(body.ids).length > context.config.bulk.syncLimit) {
             const { job } = await createJob(context, request.actor, {

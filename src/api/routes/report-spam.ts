@@ -51,7 +51,10 @@ export const reportSpamRoutes =
           tenants: [item.tenant],
           params: { learning: enabled ? context.config.learning.backend : 'disabled' },
         });
-        return { item: presentItem(item), learning: enabled ? ('queued' as const) : ('disabled' as const) };
+        return {
+          item: presentItem(item, request.actor),
+          learning: enabled ? ('queued' as const) : ('disabled' as const),
+        };
       },
     );
   };
