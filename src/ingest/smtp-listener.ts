@@ -1,51 +1,14 @@
 import type { AddressInfo } from 'node:net';
-import {
-  SMTPServer,
-  type SMTPServerDataStream,
-  type SMTPServerOptions,
-  type SMTPServerSession,
-} from 'smtp-server';
+import type { SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/load-config.js';
-import { ERROR_CATALOGUE, type ErrorCode, isLazaretError } from '../core/errors.js';
+import { isLazaretError } from '../core/errors.js';
 import { type IngestDeps, ingestMessage } from './ingest-message.js';
+import { catalogueReply, ReplyingSmtpServer, refusalReply, replyError, replyLine } from './smtp-replies.js';
 
 export interface SmtpListener {
   address(): AddressInfo;
   /** Stops accepting, lets transactions in progress finish, then closes idle sessions. */
   close(): Promise<void>;
-}
-
-/** An SMTP error reply with the catalogue's reply code; smtp-server adds the enhanced status code. */
-function smtpError(code: ErrorCode, text: string, status?: number): Error & { responseCode: number } {
-  return Object.assign(new Error(text), {
-    responseCode: status ?? Number(ERROR_CATALOGUE[code].smtp.split(' ')[0]),
-  });
-}
-
-/** One line of text for an SMTP reply, whatever the relay's reply contained. */
-function oneLine(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ').slice(0, 400);
-}
-
-/** The reply for a failed ingest: the catalogue's code, or the re-injection listener's own code when it refused. */
-function failureReply(error: unknown): Error & { responseCode: number } {
-  if (isLazaretError(error, 'message_too_large'))
-    return smtpError('message_too_large', 'Message exceeds fixed maximum message size');
-  if (isLazaretError(error, 'digest_loop')) return smtpError('digest_loop', error.message);
-  if (isLazaretError(error, 'scanner_unavailable'))
-    return smtpError('scanner_unavailable', 'Content scanner unavailable, try again later');
-  if (isLazaretError(error, 'relay_deferred') || isLazaretError(error, 'relay_rejected')) {
-    const code = Number(error.details?.responseCode);
-    const temporary = error.code === 'relay_deferred';
-    const matches =
-      Number.isInteger(code) && (temporary ? code >= 400 && code < 500 : code >= 500 && code < 600);
-    return smtpError(
-      error.code,
-      oneLine(`Relay: ${String(error.details?.reply ?? '')}`),
-      matches ? code : undefined,
-    );
-  }
-  return smtpError('store_error', 'Temporary storage failure, try again later');
 }
 
 /** The address of the SMTP client itself, also when it forwarded another client's with XFORWARD. */
@@ -61,7 +24,8 @@ function peerOf(session: SMTPServerSession): string {
 export function smtpServerOptions(config: Config): SMTPServerOptions {
   return {
     name: config.smtp.hostname,
-    banner: 'Lazaret quarantine ESMTP',
+    // smtp-server writes "220 <name> ESMTP <banner>".
+    banner: 'Lazaret',
     size: config.smtp.maxMessageSize,
     maxClients: config.smtp.maxClients,
     authOptional: true,
@@ -77,7 +41,7 @@ export function smtpServerOptions(config: Config): SMTPServerOptions {
 
 export async function startSmtpListener(config: Config, deps: IngestDeps): Promise<SmtpListener> {
   const inFlight = new Set<Promise<unknown>>();
-  const server = new SMTPServer({
+  const server = new ReplyingSmtpServer({
     ...smtpServerOptions(config),
     onConnect(_session, callback) {
       deps.metrics?.smtpSessions.inc();
@@ -89,7 +53,7 @@ export async function startSmtpListener(config: Config, deps: IngestDeps): Promi
     },
     onRcptTo(_address, session, callback) {
       if (session.envelope.rcptTo.length >= config.smtp.maxRecipients) {
-        callback(smtpError('too_many_recipients', 'Too many recipients'));
+        callback(replyError(catalogueReply('too_many_recipients')));
         return;
       }
       callback();
@@ -122,8 +86,8 @@ export async function startSmtpListener(config: Config, deps: IngestDeps): Promi
           callback(null, [held, relayed].filter(Boolean).join(', ') || 'Accepted, nothing to deliver');
         },
         (error: unknown) => {
-          const reply = failureReply(error);
-          deps.metrics?.messagesReceived.inc({ outcome: reply.responseCode < 500 ? 'tempfail' : 'rejected' });
+          const reply = refusalReply(error);
+          deps.metrics?.messagesReceived.inc({ outcome: reply.code < 500 ? 'tempfail' : 'rejected' });
           // Storage failing is never expected, whichever store code says so.
           const expected =
             isLazaretError(error) &&
@@ -131,10 +95,10 @@ export async function startSmtpListener(config: Config, deps: IngestDeps): Promi
           deps.logger[expected ? 'warn' : 'error']({
             event: expected ? 'INGEST_REFUSED' : 'INGEST_STORE_FAILED',
             err: error,
-            reply: `${reply.responseCode} ${reply.message}`,
+            reply: replyLine(reply),
             remoteAddress: session.remoteAddress,
           });
-          callback(reply);
+          callback(replyError(reply));
         },
       );
       inFlight.add(work);
@@ -157,13 +121,7 @@ export async function startSmtpListener(config: Config, deps: IngestDeps): Promi
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.allSettled([...inFlight]);
       // Sessions between transactions get 421 now instead of waiting for smtp-server's close timeout.
-      const connections = (
-        server as unknown as { connections: Set<{ send(code: number, text: string): void; close(): void }> }
-      ).connections;
-      for (const connection of connections) {
-        connection.send(421, 'Server shutting down');
-        connection.close();
-      }
+      server.sendToAll(catalogueReply('shutting_down'));
       await closed;
     },
   };
