@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { type AppContext, authDeps } from '../app-context.js';
 import { RateLimits } from '../auth/rate-limits.js';
 import type { Config } from '../config/load-config.js';
+import { installAccessLog } from './access-log.js';
 import { installErrorHandler } from './error-handler.js';
 import { closeConnectionsPromptly } from './prompt-close.js';
 import { installAuthentication } from './request-actor.js';
@@ -68,11 +69,14 @@ export async function buildApi(context: AppContext, options: ApiOptions = {}): P
     // Digest links carry their signed token in the path (up to a few kilobytes for "release all").
     routerOptions: { maxParamLength: 8192 },
     return503OnClosing: true,
+    // One HTTP_ACCESS line per request instead (access-log.ts).
+    disableRequestLogging: true,
     trustProxy: trustProxy(context.config.http.trustProxy),
     ...https(context.config.http),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   closeConnectionsPromptly(app);
+  installAccessLog(app, context.config.log.httpLevel);
 
   for (const schema of [
     ErrorBody,

@@ -45,6 +45,9 @@ export function presentMessage(message: MessageRecord): Static<typeof MessageSch
     headers: message.headers,
     attachments: message.attachments,
     parseProblems: message.parseProblems,
+    ...(message.remoteAddress === undefined ? {} : { remoteAddress: message.remoteAddress }),
+    ...(message.heloName === undefined ? {} : { heloName: message.heloName }),
+    ...(message.queueId === undefined ? {} : { queueId: message.queueId }),
   };
 }
 

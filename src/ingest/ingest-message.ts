@@ -69,6 +69,8 @@ export interface IncomingMessage {
   /** The SMTP client that handed the message over, when it differs from remoteAddress (XFORWARD). */
   peerAddress?: string;
   heloName?: string;
+  /** The upstream MTA's queue id of the message (Postfix's XFORWARD IDENT). */
+  queueId?: string;
   /** Set once the body has streamed past when it was larger than allowed (smtp-server's `sizeExceeded`). */
   sizeExceeded?: () => boolean;
   /** Without a pipeline, the verdict for every recipient (default CAPTURE_VERDICT); import names its source here. */
@@ -85,6 +87,8 @@ export interface IngestResult {
   relayReply?: string;
   /** Recipients that passed but were neither relayed nor stored (no forward configured: import). */
   passed: string[];
+  /** The decision for each recipient (normalised address), for the decision log. */
+  verdicts: ReadonlyMap<string, Verdict>;
 }
 
 export function normaliseAddress(address: string): string {
@@ -173,6 +177,7 @@ export async function ingestMessage(deps: IngestDeps, incoming: IncomingMessage)
     parseProblems: summary.parseProblems,
     ...(incoming.remoteAddress ? { remoteAddress: incoming.remoteAddress } : {}),
     ...(incoming.heloName ? { heloName: incoming.heloName } : {}),
+    ...(incoming.queueId ? { queueId: incoming.queueId } : {}),
   };
   const recipients = [...new Set(incoming.envelope.rcptTo.map(normaliseAddress))];
   const sender = normaliseAddress(incoming.envelope.mailFrom);
@@ -291,5 +296,12 @@ export async function ingestMessage(deps: IngestDeps, incoming: IncomingMessage)
   }
   deps.metrics?.recipientsRelayed.inc(relayed.length);
   for (const item of items) deps.metrics?.recipientsHeld.inc({ reason: item.reason });
-  return { message, items, relayed, ...(relayReply !== undefined ? { relayReply } : {}), passed };
+  return {
+    message,
+    items,
+    relayed,
+    ...(relayReply !== undefined ? { relayReply } : {}),
+    passed,
+    verdicts,
+  };
 }

@@ -2,8 +2,16 @@ import type { AddressInfo } from 'node:net';
 import type { SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/load-config.js';
 import { isLazaretError } from '../core/errors.js';
+import { decisionLine, type Origin, refusalLine } from './decision-log.js';
 import { type IngestDeps, ingestMessage } from './ingest-message.js';
-import { catalogueReply, ReplyingSmtpServer, refusalReply, replyError, replyLine } from './smtp-replies.js';
+import {
+  acceptedReply,
+  catalogueReply,
+  ReplyingSmtpServer,
+  refusalReply,
+  replyError,
+  replyLine,
+} from './smtp-replies.js';
 
 export interface SmtpListener {
   address(): AddressInfo;
@@ -11,10 +19,23 @@ export interface SmtpListener {
   close(): Promise<void>;
 }
 
-/** The address of the SMTP client itself, also when it forwarded another client's with XFORWARD. */
-function peerOf(session: SMTPServerSession): string {
-  const forwarded = (session as { xForward?: Map<string, string | false> }).xForward?.get('ADDR:DEFAULT');
-  return typeof forwarded === 'string' && forwarded ? forwarded : session.remoteAddress;
+/**
+ * Where the session's message comes from. With XFORWARD (Postfix's smtp_send_xforward_command) the
+ * session's address and HELO are the original client's, IDENT is Postfix's queue id, and the peer is
+ * Postfix itself.
+ */
+function originOf(session: SMTPServerSession): Origin {
+  const xforward = (session as { xForward?: Map<string, string | number | false> }).xForward;
+  const text = (key: string) => {
+    const value = xforward?.get(key);
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  };
+  return {
+    queueId: text('IDENT'),
+    client: session.remoteAddress,
+    helo: session.hostNameAppearsAs || undefined,
+    peer: text('ADDR:DEFAULT') ?? session.remoteAddress,
+  };
 }
 
 /**
@@ -59,31 +80,29 @@ export async function startSmtpListener(config: Config, deps: IngestDeps): Promi
       callback();
     },
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback) {
+      const envelope = {
+        mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+        rcptTo: session.envelope.rcptTo.map((recipient) => recipient.address),
+      };
+      const origin = originOf(session);
       const work = ingestMessage(deps, {
         body: stream,
-        envelope: {
-          mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          rcptTo: session.envelope.rcptTo.map((recipient) => recipient.address),
-        },
+        envelope,
         // With XFORWARD, remoteAddress and the HELO name are the original client's; the peer is Postfix.
         remoteAddress: session.remoteAddress,
-        peerAddress: peerOf(session),
+        peerAddress: origin.peer,
         heloName: session.hostNameAppearsAs,
+        ...(origin.queueId ? { queueId: origin.queueId } : {}),
         sizeExceeded: () => stream.sizeExceeded,
       }).then(
         (result) => {
           deps.metrics?.messagesReceived.inc({ outcome: 'accepted' });
-          deps.logger.info({
-            event: result.items.length > 0 ? 'INGEST_STORED' : 'INGEST_RELAYED',
-            messageId: result.message.id,
-            size: result.message.size,
-            items: result.items.length,
-            relayed: result.relayed.length,
-            remoteAddress: session.remoteAddress,
-          });
-          const held = result.items.length > 0 ? `Held as ${result.message.id}` : '';
-          const relayed = result.relayed.length > 0 ? `relayed to ${result.relayed.length} recipient(s)` : '';
-          callback(null, [held, relayed].filter(Boolean).join(', ') || 'Accepted, nothing to deliver');
+          const reply = acceptedReply(
+            result.items.length > 0 ? result.message.id : null,
+            result.relayed.length,
+          );
+          deps.logger.info(decisionLine(origin, result, replyLine(reply)));
+          callback(null, reply.text);
         },
         (error: unknown) => {
           const reply = refusalReply(error);
@@ -92,12 +111,15 @@ export async function startSmtpListener(config: Config, deps: IngestDeps): Promi
           const expected =
             isLazaretError(error) &&
             !['store_error', 'store_throttled', 'store_not_initialised'].includes(error.code);
-          deps.logger[expected ? 'warn' : 'error']({
-            event: expected ? 'INGEST_REFUSED' : 'INGEST_STORE_FAILED',
-            err: error,
-            reply: replyLine(reply),
-            remoteAddress: session.remoteAddress,
-          });
+          deps.logger[expected ? 'warn' : 'error'](
+            refusalLine(
+              expected ? 'INGEST_REFUSED' : 'INGEST_STORE_FAILED',
+              origin,
+              envelope,
+              replyLine(reply),
+              error,
+            ),
+          );
           callback(replyError(reply));
         },
       );

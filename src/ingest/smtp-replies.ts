@@ -36,6 +36,20 @@ export function catalogueReply(code: ErrorCode, text?: string): SmtpReply {
   return { code: Number(basic), enhanced, text: text ?? REFUSAL_TEXT[code as RefusalCode] };
 }
 
+/**
+ * The reply to an accepted message: what was held (as which message id) and to how many recipients it
+ * was relayed. smtp-server sends a DATA success with 2.6.0 by itself.
+ */
+export function acceptedReply(heldAs: string | null, relayed: number): SmtpReply {
+  const held = heldAs ? `Held as ${heldAs}` : '';
+  const out = relayed > 0 ? `relayed to ${relayed} recipient(s)` : '';
+  return {
+    code: 250,
+    enhanced: '2.6.0',
+    text: [held, out].filter(Boolean).join(', ') || 'Accepted, nothing to deliver',
+  };
+}
+
 /** The reply as it goes on the wire (without CRLF). */
 export function replyLine(reply: SmtpReply): string {
   return `${reply.code} ${reply.enhanced} ${reply.text}`;
