@@ -59,7 +59,7 @@ export function decisionLine(origin: Origin, result: IngestResult, reply: string
   const message = result.message;
   return {
     event: 'INGEST_DECISION',
-    ...originFields(origin),
+    ...originFields({ ...origin, queueId: origin.queueId ?? message.queueId }),
     messageId: message.id,
     ...(message.headers.messageId ? { headerMessageId: message.headers.messageId } : {}),
     sender: message.envelope.mailFrom,

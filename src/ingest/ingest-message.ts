@@ -8,7 +8,7 @@ import type { Metrics } from '../metrics.js';
 import type { DeliveryResult, SmtpRelay } from '../release/smtp-relay.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { ItemStore } from '../store/item-store.js';
-import { SummaryCollector } from './message-summary.js';
+import { postfixQueueId, SummaryCollector } from './message-summary.js';
 import type { VerdictPipeline } from './verdict-pipeline.js';
 
 /** The decision for one recipient: hold it with a reason, or let it pass. */
@@ -69,7 +69,7 @@ export interface IncomingMessage {
   /** The SMTP client that handed the message over, when it differs from remoteAddress (XFORWARD). */
   peerAddress?: string;
   heloName?: string;
-  /** The upstream MTA's queue id of the message (Postfix's XFORWARD IDENT). */
+  /** The upstream MTA's queue id (Postfix's XFORWARD IDENT); else taken from Postfix's topmost Received header. */
   queueId?: string;
   /** Set once the body has streamed past when it was larger than allowed (smtp-server's `sizeExceeded`). */
   sizeExceeded?: () => boolean;
@@ -165,6 +165,7 @@ export async function ingestMessage(deps: IngestDeps, incoming: IncomingMessage)
   }
 
   const summary = collector.summary();
+  const queueId = incoming.queueId ?? postfixQueueId(summary.scannerHeaders.received?.[0]);
   const message: MessageRecord = {
     id,
     receivedAt,
@@ -177,7 +178,7 @@ export async function ingestMessage(deps: IngestDeps, incoming: IncomingMessage)
     parseProblems: summary.parseProblems,
     ...(incoming.remoteAddress ? { remoteAddress: incoming.remoteAddress } : {}),
     ...(incoming.heloName ? { heloName: incoming.heloName } : {}),
-    ...(incoming.queueId ? { queueId: incoming.queueId } : {}),
+    ...(queueId ? { queueId } : {}),
   };
   const recipients = [...new Set(incoming.envelope.rcptTo.map(normaliseAddress))];
   const sender = normaliseAddress(incoming.envelope.mailFrom);

@@ -5,7 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/server.js';
 import { tempDir, testConfig } from '../helpers/env.js';
 import { message } from '../helpers/mail.js';
-import { type Downstream, type SmtpDialogue, smtpDialogue, startDownstream } from '../helpers/smtp.js';
+import {
+  type Downstream,
+  type SmtpDialogue,
+  sendRaw,
+  smtpDialogue,
+  startDownstream,
+} from '../helpers/smtp.js';
 import { ApiClient } from '../support/api-client.js';
 import { type LogLine, memoryLogger } from '../support/memory-logger.js';
 import { CLI_PATH, runCli } from '../support/serve-process.js';
@@ -137,6 +143,26 @@ describe('decision and action logs: who sent what to whom, why it was held, who 
     expect(Object.keys(schema.properties)).toEqual(
       expect.arrayContaining(['remoteAddress', 'heloName', 'queueId']),
     );
+  });
+
+  it('takes the queue id from Postfix’s Received header when XFORWARD did not send it', async () => {
+    const received =
+      'Received: from client.example.net (localhost [127.0.0.1])\r\n\tby mx.corp.test (Postfix) with ESMTP id 4Xb1Kz2QfNz9TZ\r\n\tfor <z@blocked.test>; Wed,  2 Dec 2026 10:04:38 +0000 (UTC)\r\n';
+    const raw = Buffer.concat([Buffer.from(received), message({ subject: 'received only' })]);
+    const outcome = await sendRaw(
+      server.smtpAddress.port,
+      { from: 'spammer@bad.example', to: ['z@blocked.test'] },
+      raw,
+    );
+    expect(outcome.ok).toBe(true);
+    const line = await log.waitFor(
+      (each) => each.event === 'INGEST_DECISION' && each.queueId === '4Xb1Kz2QfNz9TZ',
+    );
+    const [item] = (await server.context.items.listItems({ subject: 'received only' }, { limit: 10 })).items;
+    expect(line).toMatchObject({ client: '127.0.0.1', recipients: [{ itemId: item!.id, fate: 'held' }] });
+    expect(await server.context.items.getMessage(item!.messageId)).toMatchObject({
+      queueId: '4Xb1Kz2QfNz9TZ',
+    });
   });
 
   it('writes the scanner facts of a held recipient: score and symbols', async () => {
