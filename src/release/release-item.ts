@@ -530,6 +530,13 @@ export async function releaseItem(
   };
   const item = await deps.items.getItem(id);
   if (options.onlyRequested && item && canSee(actor, item) && item.status !== 'release_requested') {
+    logItemAction(deps.logger, {
+      action: 'release_approve',
+      actor,
+      itemId: id,
+      item,
+      outcome: 'not_requested',
+    });
     throw new LazaretError('not_requested', 'No release of this item is waiting for a decision.', {
       itemId: id,
     });
