@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { type AppContext, authDeps } from '../app-context.js';
 import { RateLimits } from '../auth/rate-limits.js';
 import type { Config } from '../config/load-config.js';
+import { installAccessLog } from './access-log.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './error-handler.js';
 import { finiteNumbers } from './finite-numbers.js';
 import { closeConnectionsPromptly } from './prompt-close.js';
@@ -79,6 +80,8 @@ export async function buildApi(context: AppContext, options: ApiOptions = {}): P
     return503OnClosing: false,
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
+    // One HTTP_ACCESS line per request instead (access-log.ts).
+    disableRequestLogging: true,
     trustProxy: trustProxy(context.config.http.trustProxy),
     // A client that drips its request (slowloris, a stalled upload) is cut off, so it cannot hold a
     // connection or a shutdown open; see error-handler.ts for the 408 it gets.
@@ -91,6 +94,7 @@ export async function buildApi(context: AppContext, options: ApiOptions = {}): P
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.server.headersTimeout = Math.min(HEADERS_TIMEOUT_MS, context.config.http.requestTimeoutMs);
   closeConnectionsPromptly(app);
+  installAccessLog(app, context.config.log.httpLevel);
 
   for (const schema of [
     ErrorBody,

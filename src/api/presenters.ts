@@ -104,6 +104,9 @@ export function presentMessage(message: MessageRecord, viewer: Actor): Static<ty
     headers: message.headers,
     attachments: message.attachments,
     parseProblems: message.parseProblems,
+    ...(message.remoteAddress === undefined ? {} : { remoteAddress: message.remoteAddress }),
+    ...(message.heloName === undefined ? {} : { heloName: message.heloName }),
+    ...(message.queueId === undefined ? {} : { queueId: message.queueId }),
   };
 }
 

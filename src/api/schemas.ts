@@ -96,6 +96,19 @@ export const MessageSchema = Type.Object(
       }),
     ),
     parseProblems: Type.Array(Type.String()),
+    remoteAddress: Type.Optional(
+      Type.String({
+        description:
+          'Address of the SMTP client that sent the message; behind Postfix, the original client it forwarded with XFORWARD.',
+      }),
+    ),
+    heloName: Type.Optional(Type.String({ description: 'The HELO/EHLO name that client gave.' })),
+    queueId: Type.Optional(
+      Type.String({
+        description:
+          "The upstream MTA's queue id (Postfix's XFORWARD IDENT): the id in Postfix's log and in Lazaret's INGEST_DECISION line.",
+      }),
+    ),
   },
   { $id: 'Message' },
 );

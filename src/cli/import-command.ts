@@ -40,7 +40,9 @@ export function registerImportCommand(program: Command): void {
         process.stderr.write(`lazaret: --reason must be one of ${REASONS.join(', ')}\n`);
         process.exit(2);
       }
-      const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level);
+      const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level, {
+        format: config.log.format,
+      });
       const stores = await openStores(config);
       const { items, blobs } = stores;
       const deps = buildIngestDeps(

@@ -14,7 +14,9 @@ export function registerPurgeCommand(program: Command): void {
     .option('--batch-size <n>', 'items per batch (default: retention.batchSize)', wholeNumberAtLeast(1))
     .action(async (options: { config?: string; dryRun?: boolean; batchSize?: number }) => {
       const config = loadCliConfig(options.config);
-      const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level);
+      const logger = createLogger(config.log.level === 'info' ? 'warn' : config.log.level, {
+        format: config.log.format,
+      });
       const stores = await openStores(config);
       const { items, blobs } = stores;
       try {

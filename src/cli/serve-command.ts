@@ -26,7 +26,7 @@ export function registerServeCommand(program: Command): void {
         }
         throw error;
       }
-      const logger = createLogger(config.log.level);
+      const logger = createLogger(config.log.level, { format: config.log.format });
       const server = await startServer(config, logger).catch((error: unknown) => {
         logger.fatal({ event: 'START_FAILED', err: error });
         logger.flush();

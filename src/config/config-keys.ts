@@ -708,7 +708,23 @@ export const CONFIG_KEYS = [
     env: 'LAZARET_LOG_LEVEL',
     type: { kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     default: 'info',
-    description: 'Least severe log level written (pino JSON lines on standard output).',
+    description: 'Least severe log level written (on standard output, in log.format).',
+  },
+  {
+    path: 'log.format',
+    env: 'LAZARET_LOG_FORMAT',
+    type: { kind: 'enum', values: ['json', 'pretty', 'logfmt'] },
+    default: undefined,
+    description:
+      'How log lines are written: json (one JSON object a line), pretty (pino-pretty, for people) or logfmt (key=value, nested keys joined with dots). Unset: pretty when standard output is a terminal, json otherwise.',
+  },
+  {
+    path: 'log.httpLevel',
+    env: 'LAZARET_LOG_HTTP_LEVEL',
+    type: { kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    default: 'debug',
+    description:
+      'Level of the one HTTP_ACCESS line per API request (method, URL, status, time, client); at the default debug they are written only when log.level is debug or trace.',
   },
   // --- Filter mode, verdict pipeline, scanners, retention (docs/configuration.md) ---
   {

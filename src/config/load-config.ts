@@ -110,7 +110,11 @@ export interface Config {
     uploadConcurrency: number;
     maxAttempts: number;
   };
-  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  log: {
+    level: LogLevel;
+    format?: 'json' | 'pretty' | 'logfmt';
+    httpLevel: LogLevel;
+  };
   mode: 'capture' | 'filter';
   filter: {
     reinjectHost: string;
@@ -121,6 +125,8 @@ export interface Config {
   scanners: ScannersConfig;
   retention: RetentionConfig;
 }
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export type ScannerName = 'headers' | 'policy' | 'rspamd' | 'spamassassin' | 'clamav';
 

@@ -53,8 +53,12 @@ export interface MessageRecord {
   blobKey: string;
   /** Problems met while summarising the MIME structure; the raw bytes are kept regardless. */
   parseProblems: string[];
+  /** The SMTP client that sent the message (the original client when Postfix forwarded it with XFORWARD). */
   remoteAddress?: string;
+  /** The HELO/EHLO name that client gave. */
   heloName?: string;
+  /** The upstream MTA's queue id (Postfix's XFORWARD IDENT), to find the message in its log. */
+  queueId?: string;
 }
 
 export interface ItemError {

@@ -235,7 +235,7 @@ async function performItem(
     } else if (plan.will === 'delete') {
       item = await deleteItem(context, plan.itemId, origin.actor);
     } else {
-      item = await requestRelease(context, plan.itemId);
+      item = await requestRelease(context, plan.itemId, origin.actor);
     }
     await audit(context, origin, entryFor(auditAction, item));
     const done =

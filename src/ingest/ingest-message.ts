@@ -9,7 +9,7 @@ import type { Metrics } from '../metrics.js';
 import type { DeliveryResult, SmtpRelay } from '../release/smtp-relay.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { ItemStore } from '../store/item-store.js';
-import { SummaryCollector } from './message-summary.js';
+import { postfixQueueId, SummaryCollector } from './message-summary.js';
 import type { VerdictPipeline } from './verdict-pipeline.js';
 
 /** The decision for one recipient: hold it with a reason, or let it pass. */
@@ -70,6 +70,8 @@ export interface IncomingMessage {
   /** The SMTP client that handed the message over, when it differs from remoteAddress (XFORWARD). */
   peerAddress?: string;
   heloName?: string;
+  /** The upstream MTA's queue id (Postfix's XFORWARD IDENT); else taken from Postfix's topmost Received header. */
+  queueId?: string;
   /** Set once the body has streamed past when it was larger than allowed (smtp-server's `sizeExceeded`). */
   sizeExceeded?: () => boolean;
   /** Without a pipeline, the verdict for every recipient (default CAPTURE_VERDICT); import names its source here. */
@@ -86,6 +88,8 @@ export interface IngestResult {
   relayReply?: string;
   /** Recipients that passed but were neither relayed nor stored (no forward configured: import). */
   passed: string[];
+  /** The decision for each recipient (normalised address), for the decision log. */
+  verdicts: ReadonlyMap<string, Verdict>;
 }
 
 /** An envelope address in its canonical form (core/address.ts); the null sender stays ''. */
@@ -167,6 +171,7 @@ export async function ingestMessage(deps: IngestDeps, incoming: IncomingMessage)
     await discardBlob(deps, id);
     throw error;
   }
+  const queueId = incoming.queueId ?? postfixQueueId(summary.scannerHeaders.received?.[0]);
   const message: MessageRecord = {
     id,
     receivedAt,
@@ -179,6 +184,7 @@ export async function ingestMessage(deps: IngestDeps, incoming: IncomingMessage)
     parseProblems: summary.parseProblems,
     ...(incoming.remoteAddress ? { remoteAddress: incoming.remoteAddress } : {}),
     ...(incoming.heloName ? { heloName: incoming.heloName } : {}),
+    ...(queueId ? { queueId } : {}),
   };
 
   const seals = summary.scannerHeaders['x-lazaret-digest'] ?? [];
@@ -295,5 +301,12 @@ export async function ingestMessage(deps: IngestDeps, incoming: IncomingMessage)
   }
   deps.metrics?.recipientsRelayed.inc(relayed.length);
   for (const item of items) deps.metrics?.recipientsHeld.inc({ reason: item.reason });
-  return { message, items, relayed, ...(relayReply !== undefined ? { relayReply } : {}), passed };
+  return {
+    message,
+    items,
+    relayed,
+    ...(relayReply !== undefined ? { relayReply } : {}),
+    passed,
+    verdicts,
+  };
 }

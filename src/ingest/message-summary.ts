@@ -39,7 +39,17 @@ export const SCANNER_HEADERS = [
   'x-original-to',
   'to',
   'cc',
+  'received',
 ] as const;
+
+/**
+ * The queue id in a Received header that Postfix wrote ("by host (Postfix) with ESMTP id 4Xb1Kz2QfN"),
+ * or undefined. Applied to the topmost Received header, it names the message in the log of the
+ * Postfix that handed it to Lazaret when XFORWARD did not say.
+ */
+export function postfixQueueId(received: string | undefined): string | undefined {
+  return received ? /\bby \S+ \(Postfix\) with \S+ id ([0-9A-Za-z]+)\b/.exec(received)?.[1] : undefined;
+}
 
 const MAX_HEADER_VALUE = 4096;
 // Encoded words are decoded only in this much of a header, so an encoded-word bomb costs bounded time.

@@ -1,15 +1,19 @@
 import type { AddressInfo, Socket } from 'node:net';
 import { hostname } from 'node:os';
-import {
-  SMTPServer,
-  type SMTPServerDataStream,
-  type SMTPServerOptions,
-  type SMTPServerSession,
-} from 'smtp-server';
+import type { SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/load-config.js';
 import { canonicalAddress } from '../core/address.js';
-import { ERROR_CATALOGUE, type ErrorCode, isLazaretError } from '../core/errors.js';
+import { isLazaretError } from '../core/errors.js';
+import { decisionLine, type Origin, refusalLine } from './decision-log.js';
 import { type IngestDeps, ingestMessage } from './ingest-message.js';
+import {
+  acceptedReply,
+  catalogueReply,
+  ReplyingSmtpServer,
+  refusalReply,
+  replyError,
+  replyLine,
+} from './smtp-replies.js';
 
 export interface SmtpListener {
   address(): AddressInfo;
@@ -20,39 +24,6 @@ export interface SmtpListener {
    * acknowledged, so the sending MTA keeps the message and retries.
    */
   cut(): void;
-}
-
-/** An SMTP error reply with the catalogue's reply code; smtp-server adds the enhanced status code. */
-function smtpError(code: ErrorCode, text: string, status?: number): Error & { responseCode: number } {
-  return Object.assign(new Error(text), {
-    responseCode: status ?? Number(ERROR_CATALOGUE[code].smtp.split(' ')[0]),
-  });
-}
-
-/** One line of text for an SMTP reply, whatever the relay's reply contained. */
-function oneLine(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ').slice(0, 400);
-}
-
-/** The reply for a failed ingest: the catalogue's code, or the re-injection listener's own code when it refused. */
-function failureReply(error: unknown): Error & { responseCode: number } {
-  if (isLazaretError(error, 'message_too_large'))
-    return smtpError('message_too_large', 'Message exceeds fixed maximum message size');
-  if (isLazaretError(error, 'digest_loop')) return smtpError('digest_loop', error.message);
-  if (isLazaretError(error, 'scanner_unavailable'))
-    return smtpError('scanner_unavailable', 'Content scanner unavailable, try again later');
-  if (isLazaretError(error, 'relay_deferred') || isLazaretError(error, 'relay_rejected')) {
-    const code = Number(error.details?.responseCode);
-    const temporary = error.code === 'relay_deferred';
-    const matches =
-      Number.isInteger(code) && (temporary ? code >= 400 && code < 500 : code >= 500 && code < 600);
-    return smtpError(
-      error.code,
-      oneLine(`Relay: ${String(error.details?.reply ?? '')}`),
-      matches ? code : undefined,
-    );
-  }
-  return smtpError('store_error', 'Temporary storage failure, try again later');
 }
 
 /** `RCPT TO:<postmaster>` must be accepted (RFC 5321 §4.1.1.3); it means the postmaster of this host. */
@@ -70,22 +41,42 @@ function addressRefusal(address: string, session: SMTPServerSession): Error | un
   try {
     const parsed = canonicalAddress(address);
     if (parsed.international && !(session.envelope as { smtpUtf8?: boolean }).smtpUtf8) {
-      return smtpError(
-        'address_needs_smtputf8',
-        'Non-ASCII address needs the SMTPUTF8 parameter on MAIL FROM',
+      return replyError(
+        catalogueReply(
+          'address_needs_smtputf8',
+          'Non-ASCII address needs the SMTPUTF8 parameter on MAIL FROM',
+        ),
       );
     }
     return undefined;
   } catch (error) {
     if (!isLazaretError(error, 'address_invalid')) throw error;
-    return smtpError('address_invalid', oneLine(`Bad address: ${String(error.details?.problem ?? '')}`));
+    return replyError(
+      catalogueReply(
+        'address_invalid',
+        `Bad address: ${String(error.details?.problem ?? '')}`.replace(/[\r\n]+/g, ' '),
+      ),
+    );
   }
 }
 
-/** The address of the SMTP client itself, also when it forwarded another client's with XFORWARD. */
-function peerOf(session: SMTPServerSession): string {
-  const forwarded = (session as { xForward?: Map<string, string | false> }).xForward?.get('ADDR:DEFAULT');
-  return typeof forwarded === 'string' && forwarded ? forwarded : session.remoteAddress;
+/**
+ * Where the session's message comes from. With XFORWARD (Postfix's smtp_send_xforward_command) the
+ * session's address and HELO are the original client's, IDENT is Postfix's queue id, and the peer is
+ * Postfix itself.
+ */
+function originOf(session: SMTPServerSession): Origin {
+  const xforward = (session as { xForward?: Map<string, string | number | false> }).xForward;
+  const text = (key: string) => {
+    const value = xforward?.get(key);
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  };
+  return {
+    queueId: text('IDENT'),
+    client: session.remoteAddress,
+    helo: session.hostNameAppearsAs || undefined,
+    peer: text('ADDR:DEFAULT') ?? session.remoteAddress,
+  };
 }
 
 /**
@@ -95,7 +86,8 @@ function peerOf(session: SMTPServerSession): string {
 export function smtpServerOptions(config: Config): SMTPServerOptions {
   return {
     name: config.smtp.hostname,
-    banner: 'Lazaret quarantine ESMTP',
+    // smtp-server writes "220 <name> ESMTP <banner>".
+    banner: 'Lazaret',
     size: config.smtp.maxMessageSize,
     maxClients: config.smtp.maxClients,
     authOptional: true,
@@ -111,7 +103,7 @@ export function smtpServerOptions(config: Config): SMTPServerOptions {
 
 export async function startSmtpListener(config: Config, deps: IngestDeps): Promise<SmtpListener> {
   const inFlight = new Set<Promise<unknown>>();
-  const server = new SMTPServer({
+  const server = new ReplyingSmtpServer({
     ...smtpServerOptions(config),
     onConnect(_session, callback) {
       deps.metrics?.smtpSessions.inc();
@@ -126,56 +118,57 @@ export async function startSmtpListener(config: Config, deps: IngestDeps): Promi
     },
     onRcptTo(address, session, callback) {
       if (session.envelope.rcptTo.length >= config.smtp.maxRecipients) {
-        callback(smtpError('too_many_recipients', 'Too many recipients'));
+        callback(replyError(catalogueReply('too_many_recipients')));
         return;
       }
       callback(addressRefusal(address.address, session));
     },
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback) {
+      const envelope = {
+        mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+        rcptTo: session.envelope.rcptTo.map((recipient) =>
+          isDomainlessPostmaster(recipient.address)
+            ? `postmaster@${config.smtp.hostname ?? hostname()}`
+            : recipient.address,
+        ),
+      };
+      const origin = originOf(session);
       const work = ingestMessage(deps, {
         body: stream,
-        envelope: {
-          mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          rcptTo: session.envelope.rcptTo.map((recipient) =>
-            isDomainlessPostmaster(recipient.address)
-              ? `postmaster@${config.smtp.hostname ?? hostname()}`
-              : recipient.address,
-          ),
-        },
+        envelope,
         // With XFORWARD, remoteAddress and the HELO name are the original client's; the peer is Postfix.
         remoteAddress: session.remoteAddress,
-        peerAddress: peerOf(session),
+        peerAddress: origin.peer,
         heloName: session.hostNameAppearsAs,
+        ...(origin.queueId ? { queueId: origin.queueId } : {}),
         sizeExceeded: () => stream.sizeExceeded,
       }).then(
         (result) => {
           deps.metrics?.messagesReceived.inc({ outcome: 'accepted' });
-          deps.logger.info({
-            event: result.items.length > 0 ? 'INGEST_STORED' : 'INGEST_RELAYED',
-            messageId: result.message.id,
-            size: result.message.size,
-            items: result.items.length,
-            relayed: result.relayed.length,
-            remoteAddress: session.remoteAddress,
-          });
-          const held = result.items.length > 0 ? `Held as ${result.message.id}` : '';
-          const relayed = result.relayed.length > 0 ? `relayed to ${result.relayed.length} recipient(s)` : '';
-          callback(null, [held, relayed].filter(Boolean).join(', ') || 'Accepted, nothing to deliver');
+          const reply = acceptedReply(
+            result.items.length > 0 ? result.message.id : null,
+            result.relayed.length,
+          );
+          deps.logger.info(decisionLine(origin, result, replyLine(reply)));
+          callback(null, reply.text);
         },
         (error: unknown) => {
-          const reply = failureReply(error);
-          deps.metrics?.messagesReceived.inc({ outcome: reply.responseCode < 500 ? 'tempfail' : 'rejected' });
+          const reply = refusalReply(error);
+          deps.metrics?.messagesReceived.inc({ outcome: reply.code < 500 ? 'tempfail' : 'rejected' });
           // Storage failing is never expected, whichever store code says so.
           const expected =
             isLazaretError(error) &&
             !['store_error', 'store_throttled', 'store_not_initialised'].includes(error.code);
-          deps.logger[expected ? 'warn' : 'error']({
-            event: expected ? 'INGEST_REFUSED' : 'INGEST_STORE_FAILED',
-            err: error,
-            reply: `${reply.responseCode} ${reply.message}`,
-            remoteAddress: session.remoteAddress,
-          });
-          callback(reply);
+          deps.logger[expected ? 'warn' : 'error'](
+            refusalLine(
+              expected ? 'INGEST_REFUSED' : 'INGEST_STORE_FAILED',
+              origin,
+              envelope,
+              replyLine(reply),
+              error,
+            ),
+          );
+          callback(replyError(reply));
         },
       );
       inFlight.add(work);
@@ -204,10 +197,7 @@ export async function startSmtpListener(config: Config, deps: IngestDeps): Promi
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.allSettled([...inFlight]);
       // Sessions between transactions get 421 now instead of waiting for smtp-server's close timeout.
-      for (const connection of connections()) {
-        connection.send(421, 'Server shutting down');
-        connection.close();
-      }
+      server.sendToAll(catalogueReply('shutting_down'));
       await closed;
     },
     cut() {

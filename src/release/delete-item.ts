@@ -6,6 +6,7 @@ import type { Lease, QuarantineItem } from '../core/types.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { ItemStore } from '../store/item-store.js';
 import type { TransitionPort } from './bulk/store-batcher.js';
+import { logItemAction } from './item-log.js';
 import { markInterrupted, outcomeError } from './release-item.js';
 
 export interface DeleteDeps {
@@ -49,6 +50,24 @@ function outcome(
  * `item` is the item as read (undefined: read it here). A lost race is judged again, once.
  */
 export async function deleteOne(
+  port: TransitionPort,
+  deps: DeleteDeps,
+  itemId: string,
+  item: QuarantineItem | null | undefined,
+  request: DeleteRequest,
+): Promise<{ outcome: ItemOutcome; item: QuarantineItem | null }> {
+  const result = await deleteIfAllowed(port, deps, itemId, item, request);
+  logItemAction(deps.logger, {
+    action: 'delete',
+    actor: request.actor,
+    itemId,
+    item: result.item,
+    outcome: result.outcome.code,
+  });
+  return result;
+}
+
+async function deleteIfAllowed(
   port: TransitionPort,
   deps: DeleteDeps,
   itemId: string,

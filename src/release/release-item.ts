@@ -12,6 +12,7 @@ import type { BlobStore } from '../store/blob-store.js';
 import type { ItemStore } from '../store/item-store.js';
 import type { Limiter } from './bulk/limiter.js';
 import type { TransitionPort } from './bulk/store-batcher.js';
+import { type LoggedItemAction, logItemAction } from './item-log.js';
 import type { SmtpRelay } from './smtp-relay.js';
 
 /** How 4xx answers are retried: `attempts` in all, waiting retryBaseMs, then twice that, and so on. */
@@ -231,14 +232,39 @@ export async function claimForRelease(
   itemId: string,
   item: QuarantineItem | null | undefined,
   request: ReleaseRequest,
-): Promise<ClaimResult> {
+): Promise<ClaimResult & { item?: QuarantineItem | null }> {
+  const result = await claim(port, deps, itemId, item, request);
+  if ('outcome' in result) {
+    logItemAction(deps.logger, {
+      action: releaseAction(request),
+      actor: request.actor,
+      itemId,
+      item: result.item ?? null,
+      outcome: result.outcome.code,
+      jobId: request.jobId,
+    });
+  }
+  return result;
+}
+
+function releaseAction(request: ReleaseRequest): LoggedItemAction {
+  return request.onlyRequested ? 'release_approve' : 'release';
+}
+
+async function claim(
+  port: TransitionPort,
+  deps: { items: ItemStore; logger: Logger; now: () => Date; leaseMs: number },
+  itemId: string,
+  item: QuarantineItem | null | undefined,
+  request: ReleaseRequest,
+): Promise<ClaimResult & { item?: QuarantineItem | null }> {
   let current = item === undefined ? await deps.items.getItem(itemId) : item;
   for (let round = 0; round < 3; round += 1) {
     if (!current || !canSee(request.actor, current))
       return { outcome: outcome(null, itemId, 'not_found', 'No such item.') };
     const now = deps.now();
     const refused = refusal(current, request, now);
-    if (refused) return { outcome: refused };
+    if (refused) return { outcome: refused, item: current };
     if (current.status === 'releasing') {
       current = await markInterrupted(port, deps, current);
       continue;
@@ -257,6 +283,7 @@ export async function claimForRelease(
   }
   return {
     outcome: outcome(current, itemId, 'conflict', 'The item changed while it was being claimed; try again.'),
+    item: current,
   };
 }
 
@@ -408,6 +435,13 @@ export async function recordDelivery(
 ): Promise<{ outcome: ItemOutcome; item: QuarantineItem | null }> {
   const at = deps.now().toISOString();
   const expected = { status: ['releasing'] as const, version: claimed.version };
+  const line = {
+    action: releaseAction(request),
+    actor: request.actor,
+    itemId: claimed.id,
+    item: claimed,
+    jobId: request.jobId,
+  };
   if (verdict.kind === 'accepted') {
     const partial = verdict.refused[0];
     const done = await port.transition(
@@ -437,6 +471,14 @@ export async function recordDelivery(
     );
     if (!done.ok) {
       deps.logger.error({ event: 'RELEASE_RECORD_FAILED', itemId: claimed.id, reply: verdict.reply });
+      logItemAction(deps.logger, {
+        ...line,
+        item: done.current,
+        outcome: 'conflict',
+        reply: verdict.reply,
+        to: verdict.to,
+        attempts: verdict.attempts,
+      });
       return {
         outcome: outcome(done.current, claimed.id, 'conflict', 'Delivered, but the item changed meanwhile.', {
           reply: verdict.reply,
@@ -445,11 +487,13 @@ export async function recordDelivery(
         item: done.current,
       };
     }
-    deps.logger.debug({
-      event: 'RELEASE_DELIVERED',
-      itemId: claimed.id,
-      to: verdict.to,
+    logItemAction(deps.logger, {
+      ...line,
+      item: done.item,
+      outcome: 'ok',
       reply: verdict.reply,
+      to: verdict.to,
+      attempts: verdict.attempts,
     });
     // Queued, never awaited: teaching the filter must not slow a release down (the learner never rejects).
     void deps.learner?.released([done.item], request.actor.label);
@@ -480,11 +524,11 @@ export async function recordDelivery(
   );
   if (!back.ok)
     deps.logger.error({ event: 'RELEASE_RECORD_FAILED', itemId: claimed.id, reply: verdict.reply });
-  deps.logger.warn({
-    event: 'RELEASE_REFUSED',
-    itemId: claimed.id,
-    code: verdict.kind,
+  logItemAction(deps.logger, {
+    ...line,
+    outcome: verdict.kind,
     reply: verdict.reply,
+    attempts: verdict.attempts,
   });
   const item = back.ok ? back.item : back.current;
   const what =
@@ -608,6 +652,13 @@ export async function releaseItem(
   };
   const item = await deps.items.getItem(id);
   if (options.onlyRequested && item && canSee(actor, item) && item.status !== 'release_requested') {
+    logItemAction(deps.logger, {
+      action: 'release_approve',
+      actor,
+      itemId: id,
+      item,
+      outcome: 'not_requested',
+    });
     throw new LazaretError('not_requested', 'No release of this item is waiting for a decision.', {
       itemId: id,
     });

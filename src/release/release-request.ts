@@ -1,10 +1,35 @@
-import { LazaretError } from '../core/errors.js';
+import type { Logger } from 'pino';
+import type { Actor } from '../auth/actor.js';
+import { isLazaretError, LazaretError } from '../core/errors.js';
 import type { QuarantineItem } from '../core/types.js';
 import type { ItemStore } from '../store/item-store.js';
+import { type LoggedItemAction, logItemAction } from './item-log.js';
 
 export interface ReleaseRequestDeps {
   items: ItemStore;
+  logger: Logger;
   now: () => Date;
+}
+
+/** Runs `work` and writes its ITEM_ACTION line, `ok` or the code it failed with. */
+async function logged(
+  deps: ReleaseRequestDeps,
+  action: LoggedItemAction,
+  actor: Actor,
+  id: string,
+  work: () => Promise<QuarantineItem>,
+): Promise<QuarantineItem> {
+  try {
+    const item = await work();
+    logItemAction(deps.logger, { action, actor, itemId: id, item, outcome: 'ok' });
+    return item;
+  } catch (error) {
+    if (isLazaretError(error)) {
+      const item = await deps.items.getItem(id).catch(() => null);
+      logItemAction(deps.logger, { action, actor, itemId: id, item, outcome: error.code });
+    }
+    throw error;
+  }
 }
 
 function refuse(item: QuarantineItem | null, id: string): never {
@@ -26,7 +51,11 @@ function refuse(item: QuarantineItem | null, id: string): never {
 }
 
 /** Asks for release of a quarantined item: a conditional move to `release_requested` for an approver. */
-export async function requestRelease(deps: ReleaseRequestDeps, id: string): Promise<QuarantineItem> {
+export function requestRelease(deps: ReleaseRequestDeps, id: string, actor: Actor): Promise<QuarantineItem> {
+  return logged(deps, 'release_request', actor, id, () => request(deps, id));
+}
+
+async function request(deps: ReleaseRequestDeps, id: string): Promise<QuarantineItem> {
   const item = await deps.items.getItem(id);
   if (item?.status !== 'quarantined') refuse(item, id);
   const result = await deps.items.transition(
@@ -39,11 +68,16 @@ export async function requestRelease(deps: ReleaseRequestDeps, id: string): Prom
 }
 
 /** Turns a release request down: the item goes back to quarantine, the reason in lastError (`release_denied`). */
-export async function denyRelease(
+export function denyRelease(
   deps: ReleaseRequestDeps,
   id: string,
+  actor: Actor,
   reason?: string,
 ): Promise<QuarantineItem> {
+  return logged(deps, 'release_deny', actor, id, () => deny(deps, id, reason));
+}
+
+async function deny(deps: ReleaseRequestDeps, id: string, reason?: string): Promise<QuarantineItem> {
   const item = await deps.items.getItem(id);
   if (!item) throw new LazaretError('not_found', 'No such item.', { itemId: id });
   if (item.status !== 'release_requested') {

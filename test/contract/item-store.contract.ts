@@ -43,6 +43,9 @@ export function itemStoreContract(backend: string, makeStores: MakeStores): void
     it('stores a message and its items so that all become visible together', async () => {
       const message = buildMessage({
         envelope: { mailFrom: 'a@example.com', rcptTo: ['x@one.test', 'y@two.test'] },
+        remoteAddress: '192.0.2.7',
+        heloName: 'mail.sender.example',
+        queueId: '4Xb1Kz2QfNz9TQ',
       });
       const items = buildItems(message);
       await store.putMessage(message, items);

@@ -192,6 +192,10 @@ describeWithChromium('web UI in Chromium: list, keyboard, bulk release, detail, 
     const id = page.url().split('/').at(-1)!;
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Meeting notes #28');
     await expect(page.getByTestId('header-summary').textContent()).resolves.toContain('sender3@shop1.test');
+    // The SMTP client and its HELO name, as the item API returns them.
+    await expect(page.getByTestId('header-summary').textContent()).resolves.toMatch(
+      /Client127\.0\.0\.1 \([^)]+\)/,
+    );
     const frame = (await (await page.waitForSelector('[data-testid=preview-frame]')).contentFrame())!;
     await frame.waitForLoadState('load');
     await expect(frame.locator('h2').textContent()).resolves.toBe('Meeting notes');

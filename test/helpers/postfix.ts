@@ -7,6 +7,22 @@ import { findProgram, freePort } from './env.js';
 
 const run = promisify(execFile);
 
+const GUIDE = join(import.meta.dirname, '..', '..', 'docs', 'postfix.md');
+
+/** The code block under the heading `## <heading>` of docs/postfix.md, as written there. */
+export async function guideBlock(heading: string): Promise<string> {
+  const guide = await readFile(GUIDE, 'utf8');
+  const section = guide.split(/^## /m).find((part) => part.startsWith(`${heading}\n`));
+  const block = section && /```\n([\s\S]*?)```/.exec(section);
+  if (!block) throw new Error(`docs/postfix.md has no code block under "## ${heading}"`);
+  return block[1]!;
+}
+
+/** The guide's ports, 10025 (Lazaret) and 10026 (re-injection), replaced by the test's. */
+function withPorts(text: string, lazaretPort: number, reinjectPort: number): string {
+  return text.replaceAll(':10025', `:${lazaretPort}`).replaceAll(':10026', `:${reinjectPort}`);
+}
+
 export interface PostfixInstance {
   /** Where test mail is submitted (the content_filter applies here). */
   inboundPort: number;
@@ -32,9 +48,9 @@ async function postfix(configDir: string, command: string): Promise<void> {
 
 /**
  * A private Postfix instance: its own config, queue and data folders under `dir`, listening on two
- * loopback ports. The inbound listener has `content_filter = lazaret:[127.0.0.1]:<lazaretPort>`; the
- * re-injection listener delivers to one Maildir through virtual(8), as docs/postfix.md describes.
- * Must run as root (Postfix's master drops to the postfix user itself).
+ * loopback ports, delivering to one Maildir through virtual(8). Its main.cf and master.cf end with the
+ * exact lines of docs/postfix.md's "main.cf" and "master.cf" blocks (only the ports 10025/10026 are the
+ * test's), so the guide is what runs. Must run as root (Postfix's master drops to the postfix user).
  */
 export async function startPostfix(dir: string, lazaretPort: number): Promise<PostfixInstance> {
   if (userInfo().uid !== 0) throw new Error('a private Postfix instance needs root');
@@ -86,32 +102,16 @@ export async function startPostfix(dir: string, lazaretPort: number): Promise<Po
       'queue_run_delay = 1s',
       'smtp_dns_support_level = disabled',
       '',
+      '# docs/postfix.md, main.cf:',
+      withPorts(await guideBlock('main.cf'), lazaretPort, reinjectPort),
     ].join('\n'),
   );
-  // The service lines are the ones docs/postfix.md gives, with test ports.
   await writeFile(
     join(configDir, 'master.cf'),
     [
       `127.0.0.1:${inboundPort} inet n - n - - smtpd`,
-      `  -o content_filter=lazaret:[127.0.0.1]:${lazaretPort}`,
-      '  -o receive_override_options=no_address_mappings',
-      'lazaret unix - - n - 10 smtp',
-      '  -o smtp_data_done_timeout=1200s',
-      '  -o smtp_send_xforward_command=yes',
-      '  -o disable_dns_lookups=yes',
-      '  -o disable_mime_output_conversion=yes',
-      '  -o smtp_generic_maps=',
-      '  -o max_use=20',
-      `127.0.0.1:${reinjectPort} inet n - n - 10 smtpd`,
-      '  -o content_filter=',
-      '  -o receive_override_options=no_unknown_recipient_checks,no_header_body_checks,no_milters',
-      '  -o smtpd_helo_restrictions=',
-      '  -o smtpd_client_restrictions=',
-      '  -o smtpd_sender_restrictions=',
-      '  -o smtpd_relay_restrictions=permit_mynetworks,reject',
-      '  -o smtpd_recipient_restrictions=permit_mynetworks,reject',
-      '  -o mynetworks=127.0.0.0/8',
-      '  -o smtpd_authorized_xforward_hosts=127.0.0.0/8',
+      '# docs/postfix.md, master.cf:',
+      withPorts(await guideBlock('master.cf'), lazaretPort, reinjectPort),
       'pickup unix n - n 60 1 pickup',
       'cleanup unix n - n - 0 cleanup',
       'qmgr unix n - n 300 1 qmgr',

@@ -167,3 +167,60 @@ export async function sendExact(
 export function canonicalLineEnds(content: Buffer): Buffer {
   return Buffer.from(content.toString('latin1').replace(/\r\n|\r|\n/g, '\r\n'), 'latin1');
 }
+
+export interface SmtpDialogue {
+  /** The greeting, as received (one line, without CRLF). */
+  greeting: string;
+  /** Sends one command (or, after DATA, the content with its final dot) and answers the complete reply. */
+  say(line: string): Promise<string>;
+  /** Waits for the next reply the server sends by itself (e.g. 421 on shutdown). */
+  next(): Promise<string>;
+  close(): void;
+}
+
+/**
+ * A hand-driven SMTP session that answers each reply exactly as the server sent it (all lines of a
+ * multi-line reply, joined with CRLF, without the last CRLF): for tests of exact reply lines.
+ */
+export async function smtpDialogue(port: number, host = '127.0.0.1'): Promise<SmtpDialogue> {
+  const { connect } = await import('node:net');
+  const socket = connect({ host, port });
+  let buffer = '';
+  const replies: string[] = [];
+  const waiting: { resolve: (reply: string) => void; reject: (error: Error) => void }[] = [];
+  let failed: Error | undefined;
+  socket.on('error', (error) => {
+    failed = error;
+    for (const waiter of waiting.splice(0)) waiter.reject(error);
+  });
+  socket.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString('latin1');
+    for (;;) {
+      // A reply ends at a line "NNN text" (no dash after the code).
+      const match = /^\d{3}(?: [^\r\n]*)?\r\n/m.exec(buffer);
+      if (!match) return;
+      const reply = buffer.slice(0, match.index + match[0].length - 2);
+      buffer = buffer.slice(match.index + match[0].length);
+      const waiter = waiting.shift();
+      if (waiter) waiter.resolve(reply);
+      else replies.push(reply);
+    }
+  });
+  const next = () =>
+    new Promise<string>((resolve, reject) => {
+      const ready = replies.shift();
+      if (ready !== undefined) resolve(ready);
+      else if (failed) reject(failed);
+      else waiting.push({ resolve, reject });
+    });
+  const greeting = await next();
+  return {
+    greeting,
+    next,
+    say(line) {
+      socket.write(`${line}\r\n`);
+      return next();
+    },
+    close: () => socket.destroy(),
+  };
+}

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log.js';
 import { type RunningServer, startServer } from '../../src/server.js';
 import { CLAMAV_TEST_STRING, type Daemon, startClamd } from '../helpers/daemons.js';
 import { freePort, missingPrograms, STRICT, tempDir, testConfig, waitUntil } from '../helpers/env.js';
 import { message } from '../helpers/mail.js';
-import { type PostfixInstance, startPostfix, withoutPostfixTrace } from '../helpers/postfix.js';
+import { guideBlock, type PostfixInstance, startPostfix, withoutPostfixTrace } from '../helpers/postfix.js';
 import { sendRaw } from '../helpers/smtp.js';
+import { memoryLogger } from '../support/memory-logger.js';
 
 const missing = missingPrograms('Postfix content_filter test', ['postfix', 'postqueue', 'clamd']);
 const notRoot = process.getuid?.() !== 0;
@@ -22,6 +22,7 @@ describe.skipIf(missing.length > 0 || notRoot)(
     let clamd: Daemon;
     let lazaret: RunningServer | undefined;
     let lazaretPort: number;
+    const log = memoryLogger('info');
 
     const startLazaret = async () => {
       lazaret = await startServer(
@@ -36,7 +37,8 @@ describe.skipIf(missing.length > 0 || notRoot)(
           LAZARET_SCANNERS_CLAMAV_PORT: clamd.port,
           LAZARET_RETENTION_PURGE_INTERVAL_SECONDS: 0,
         }),
-        createLogger('silent'),
+        log.logger,
+        () => undefined,
       );
     };
 
@@ -122,6 +124,77 @@ describe.skipIf(missing.length > 0 || notRoot)(
       );
       expect((await postfix.delivered()).length).toBe(before);
     });
+
+    it('delivers the largest message Postfix accepts under the guide’s message_size_limit, logged under its queue id', async () => {
+      const limit = Number(/^message_size_limit = (\d+)$/m.exec(await guideBlock('main.cf'))?.[1]);
+      expect(limit).toBeGreaterThan(1_000_000);
+      const line = `${'x'.repeat(76)}\r\n`;
+      const ofSize = (size: number) => {
+        const subject = `at the size limit ${size}`;
+        const bodySize = size - message({ subject, body: '' }).length;
+        const fullLines = Math.floor(bodySize / line.length);
+        const rest = bodySize - fullLines * line.length;
+        const body = line.repeat(fullLines) + (rest >= 2 ? `${'y'.repeat(rest - 2)}\r\n` : '');
+        return { subject, raw: message({ subject, body }) };
+      };
+      // Postfix counts its queue file (envelope records, its Received header) against the limit: find the
+      // largest message its smtpd takes by bisection. Every message it takes must reach the Maildir.
+      const accepted: ReturnType<typeof ofSize>[] = [];
+      let low = limit - 1500;
+      let high = limit;
+      for (let size = low; high - low > 32; size = Math.floor((low + high) / 2)) {
+        const candidate = ofSize(size);
+        const outcome = await submit('dora@example.test', candidate.raw);
+        if (outcome.ok) {
+          accepted.push(candidate);
+          low = size;
+        } else {
+          expect(outcome.reply).toBe('552 5.3.4 Error: message file too big');
+          expect(size).toBeGreaterThan(limit - 1500);
+          high = size;
+        }
+      }
+      const largest = accepted.at(-1)!;
+      expect(limit - largest.raw.length).toBeLessThan(1500);
+
+      const files = await waitUntil(
+        'delivery of every accepted message',
+        async () => {
+          const delivered = (await postfix.delivered()).filter((file) =>
+            file.includes('Subject: at the size limit'),
+          );
+          return delivered.length >= accepted.length ? delivered : undefined;
+        },
+        120_000,
+        200,
+      );
+      const arrived = files.find((file) => file.includes(`Subject: ${largest.subject}\n`));
+      expect(withoutPostfixTrace(arrived!).equals(largest.raw)).toBe(true);
+      await waitUntil('an empty queue', async () => (await postfix.queue()).length === 0);
+      const maillog = await postfix.log();
+      expect(maillog).not.toMatch(/status=bounced/);
+
+      // The decision line names Postfix's queue id; Postfix logs Lazaret's answer under it, enhanced code and all.
+      const headerMessageId = /^Message-ID: (<[^>]+>)/im.exec(largest.raw.toString('latin1'))![1];
+      const decision = await log.waitFor(
+        (each) => each.event === 'INGEST_DECISION' && each.headerMessageId === headerMessageId,
+      );
+      expect(decision).toMatchObject({
+        queueId: expect.stringMatching(/^[0-9A-Za-z]+$/),
+        helo: 'client.example.net',
+        sender: 'sender@example.org',
+        recipients: [{ recipient: 'dora@example.test', fate: 'relayed' }],
+        reply: '250 2.6.0 relayed to 1 recipient(s)',
+      });
+      // What Lazaret got is the message with Postfix's Received header on top.
+      expect(decision.size).toBeGreaterThan(largest.raw.length);
+      expect(decision.size).toBeLessThan(largest.raw.length + 1000);
+      expect(maillog).toMatch(
+        new RegExp(
+          `${decision.queueId}: to=<dora@example\\.test>, relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${lazaretPort},.* dsn=2\\.6\\.0, status=sent \\(250 2\\.6\\.0 relayed to 1 recipient\\(s\\)\\)`,
+        ),
+      );
+    }, 300_000);
 
     it('with Lazaret stopped Postfix defers (mail stays queued); once it is back the mail is delivered', async () => {
       await lazaret!.close();

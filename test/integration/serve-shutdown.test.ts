@@ -34,7 +34,11 @@ describe('serve shuts down promptly on SIGTERM with browser-style connections op
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'lazaret-shutdown-'));
-    serve = await new ServeProcess({ LAZARET_DATA_DIR: dataDir, LAZARET_ADMIN_PASSWORD: PASSWORD }).start();
+    serve = await new ServeProcess({
+      LAZARET_DATA_DIR: dataDir,
+      LAZARET_ADMIN_PASSWORD: PASSWORD,
+      LAZARET_LOG_LEVEL: 'trace',
+    }).start();
   });
 
   afterAll(async () => {
@@ -76,11 +80,7 @@ describe('serve shuts down promptly on SIGTERM with browser-style connections op
     });
     const answered = once(inFlight, 'response') as Promise<[IncomingMessage]>;
     inFlight.write(login.slice(0, 10));
-    await serve.waitForLog(
-      (line) =>
-        line.msg === 'incoming request' &&
-        (line.req as { url?: string } | undefined)?.url === '/api/auth/login',
-    );
+    await serve.waitForLog((line) => line.event === 'HTTP_REQUEST' && line.url === '/api/auth/login');
 
     const exited = serve.stop('SIGTERM');
     await serve.waitForLog((line) => line.event === 'SHUTDOWN_REQUESTED');

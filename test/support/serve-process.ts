@@ -78,7 +78,11 @@ export class ServeProcess {
         LAZARET_HTTP_PORT: '0',
         ...this.env,
         // The listening events are logged at info; tests wait for them.
-        LAZARET_LOG_LEVEL: this.env.LAZARET_LOG_LEVEL === 'debug' ? 'debug' : 'info',
+        LAZARET_LOG_LEVEL: ['debug', 'trace'].includes(this.env.LAZARET_LOG_LEVEL ?? '')
+          ? this.env.LAZARET_LOG_LEVEL!
+          : 'info',
+        // JSON lines whatever the terminal, so they can be parsed.
+        LAZARET_LOG_FORMAT: 'json',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

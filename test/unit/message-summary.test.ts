@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { SummaryCollector } from '../../src/ingest/message-summary.js';
+import { postfixQueueId, SummaryCollector } from '../../src/ingest/message-summary.js';
 
 async function summarise(raw: string | Buffer) {
   const collector = new SummaryCollector();
@@ -10,6 +10,26 @@ async function summarise(raw: string | Buffer) {
 }
 
 describe('message summary', () => {
+  it('finds the queue id in the topmost Received header when Postfix wrote it', async () => {
+    const summary = await summarise(
+      [
+        'Received: from client.example.net (localhost [127.0.0.1])',
+        '\tby mx.corp.test (Postfix) with ESMTP id 4Xb1Kz2QfNz9TQ',
+        '\tfor <dora@example.test>; Wed,  2 Dec 2026 10:04:38 +0000 (UTC)',
+        'Received: from inner.example (inner.example [192.0.2.1]) by relay.example (Postfix) with ESMTPS id OUTER1',
+        'From: a@b.test',
+        '',
+        'body',
+        '',
+      ].join('\r\n'),
+    );
+    expect(postfixQueueId(summary.scannerHeaders.received?.[0])).toBe('4Xb1Kz2QfNz9TQ');
+    expect(
+      postfixQueueId('from a (b [192.0.2.1]) by mx.example (Exim 4.96) with esmtps id 1tGxyz-000abc-4Q'),
+    ).toBeUndefined();
+    expect(postfixQueueId(undefined)).toBeUndefined();
+  });
+
   it('decodes encoded words and finds the sender address', async () => {
     const summary = await summarise(
       'From: =?UTF-8?Q?J=C3=BCrgen?= <Juergen@Example.COM>\r\nTo: a@b.test\r\nSubject: =?UTF-8?B?w5xiZXJ3ZWlzdW5n?=\r\nMessage-ID: <x@y>\r\n\r\nbody\r\n',

@@ -384,7 +384,7 @@ export const quarantineRoutes =
           'request_release',
           'item.release_request',
           note ? { note } : {},
-          () => requestRelease(context, request.params.id),
+          () => requestRelease(context, request.params.id, request.actor),
         );
       },
     );
@@ -438,7 +438,7 @@ export const quarantineRoutes =
         const id = request.params.id;
         const reason = request.body?.reason;
         return itemAction(request, id, 'deny_release', 'item.release_deny', reason ? { reason } : {}, () =>
-          denyRelease(context, id, reason),
+          denyRelease(context, id, request.actor, reason),
         );
       },
     );

@@ -133,6 +133,7 @@ export function messageRecord(
     parseProblems: message.parseProblems,
     remoteAddress: message.remoteAddress,
     heloName: message.heloName,
+    queueId: message.queueId,
     ...(ttl === undefined ? {} : { [TTL_ATTRIBUTE]: ttl }),
   };
 }
@@ -150,5 +151,6 @@ export function toMessage(record: Record_): MessageRecord {
     parseProblems: record.parseProblems as string[],
     ...(typeof record.remoteAddress === 'string' ? { remoteAddress: record.remoteAddress } : {}),
     ...(typeof record.heloName === 'string' ? { heloName: record.heloName } : {}),
+    ...(typeof record.queueId === 'string' ? { queueId: record.queueId } : {}),
   };
 }

@@ -30,6 +30,7 @@ import { migrate, openSqliteDatabase, refreshStatistics } from './sqlite-databas
 import { StatementCache } from './sqlite-statements.js';
 import { StatsFold } from './stats-fold.js';
 import { STATS_MIGRATIONS } from './stats-schema.js';
+import { TRACE_MIGRATIONS } from './trace-schema.js';
 
 export interface SqliteItemStoreOptions {
   /** An open database (shared with the other SQLite stores), or the path of one to open. */
@@ -78,6 +79,7 @@ interface MessageRow {
   parse_problems: string;
   remote_address: string | null;
   helo_name: string | null;
+  queue_id: string | null;
 }
 
 const SQLITE_MAX_VARIABLES = 900;
@@ -128,6 +130,7 @@ function toMessage(row: MessageRow): MessageRecord {
     parseProblems: JSON.parse(row.parse_problems),
     ...(row.remote_address === null ? {} : { remoteAddress: row.remote_address }),
     ...(row.helo_name === null ? {} : { heloName: row.helo_name }),
+    ...(row.queue_id === null ? {} : { queueId: row.queue_id }),
   };
 }
 
@@ -225,6 +228,7 @@ export class SqliteItemStore implements ItemStore {
     // Every item write notes its change for the dashboard counters (triggers), and folds the notes
     // into them before it commits.
     migrate(this.db, STATS_MIGRATIONS);
+    migrate(this.db, TRACE_MIGRATIONS);
     this.statsFold = new StatsFold(this.db);
     this.afterItemWrite = options.afterItemWrite;
     this.commits = options.commits ?? new GroupCommit(this.db);
@@ -247,8 +251,8 @@ export class SqliteItemStore implements ItemStore {
   private insertMessage(message: MessageRecord, items: readonly QuarantineItem[]): void {
     this.statement(
       `INSERT INTO messages (id, received_at, size, sha256, blob_key, envelope, headers, attachments,
-         parse_problems, remote_address, helo_name)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         parse_problems, remote_address, helo_name, queue_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       message.id,
       message.receivedAt,
@@ -261,6 +265,7 @@ export class SqliteItemStore implements ItemStore {
       JSON.stringify(message.parseProblems),
       message.remoteAddress ?? null,
       message.heloName ?? null,
+      message.queueId ?? null,
     );
     const insertItem = this.statement(
       `INSERT INTO items (id, message_id, recipient, tenant, sender, sender_domain, from_header, subject, size,

@@ -36,6 +36,10 @@ export interface Message {
   headers: { from?: string; to?: string; cc?: string; subject?: string; messageId?: string; date?: string };
   attachments: { filename?: string; contentType: string; size: number }[];
   parseProblems: string[];
+  /** The SMTP client that sent it (behind Postfix: the original client), its HELO name, Postfix's queue id. */
+  remoteAddress?: string;
+  heloName?: string;
+  queueId?: string;
 }
 
 export interface ItemPage {

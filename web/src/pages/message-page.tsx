@@ -237,6 +237,17 @@ export function MessagePage() {
               <Row label="Envelope from" value={senderLabel(message.envelope.mailFrom)} />
               <Row label="Recipient" value={item.recipient} />
               <Row label="Message-ID" value={message.headers.messageId} />
+              {message.remoteAddress && (
+                <Row
+                  label="Client"
+                  value={
+                    message.heloName
+                      ? `${message.remoteAddress} (${message.heloName})`
+                      : message.remoteAddress
+                  }
+                />
+              )}
+              {message.queueId && <Row label="Queue id" value={message.queueId} />}
             </Table.Tbody>
           </Table>
         </Paper>
