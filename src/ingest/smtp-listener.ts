@@ -111,13 +111,19 @@ export async function startSmtpListener(config: Config, deps: IngestDeps): Promi
           deps.metrics?.messagesReceived.inc({ outcome: 'accepted' });
           deps.logger.info({
             event: result.items.length > 0 ? 'INGEST_STORED' : 'INGEST_RELAYED',
+            alreadyHeld: result.alreadyHeld.length,
             messageId: result.message.id,
             size: result.message.size,
             items: result.items.length,
             relayed: result.relayed.length,
             remoteAddress: session.remoteAddress,
           });
-          const held = result.items.length > 0 ? `Held as ${result.message.id}` : '';
+          const held =
+            result.items.length > 0
+              ? `Held as ${result.message.id}`
+              : result.alreadyHeld.length > 0
+                ? 'Held by an earlier attempt'
+                : '';
           const relayed = result.relayed.length > 0 ? `relayed to ${result.relayed.length} recipient(s)` : '';
           callback(null, [held, relayed].filter(Boolean).join(', ') || 'Accepted, nothing to deliver');
         },
