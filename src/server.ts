@@ -20,9 +20,10 @@ import { JobWorker } from './release/jobs/job-worker.js';
 import { LeaseSweeper } from './release/lease-sweeper.js';
 import { SmtpRelay } from './release/smtp-relay.js';
 import { startPurgeWorker } from './retention/purge-worker.js';
+import { FreeSpace } from './store/free-space.js';
 import { ListingStatsStore } from './store/listing-stats-store.js';
 import { startMaintenance } from './store/maintenance-worker.js';
-import { openStores, type Stores } from './store/open-stores.js';
+import { openStores, type Stores, usesDataDir } from './store/open-stores.js';
 
 /** How late a digest may come back through the filter and still be recognised as Lazaret's own. */
 const DIGEST_SEAL_MAX_AGE_MS = 7 * 24 * 3_600_000;
@@ -44,7 +45,9 @@ export function buildContext(
     stats?: Stores['stats'];
   },
   relay: SmtpRelay,
-  extras: Partial<Pick<AppContext, 'metrics' | 'pipeline' | 'reinjection' | 'links' | 'publicUrl'>> = {},
+  extras: Partial<
+    Pick<AppContext, 'metrics' | 'pipeline' | 'reinjection' | 'links' | 'publicUrl' | 'freeSpace'>
+  > = {},
 ): AppContext {
   const now = () => new Date();
   return {
@@ -88,6 +91,7 @@ export function buildContext(
     metrics: extras.metrics ?? new Metrics(),
     pipeline: extras.pipeline,
     reinjection: extras.reinjection,
+    freeSpace: extras.freeSpace,
   };
 }
 
@@ -109,10 +113,15 @@ export async function startServer(
     ? buildPipeline(config, logger, metrics, { lists: stores.lists, users: stores.users })
     : undefined;
   const reinjection = filter ? buildReinjection(config) : undefined;
+  const freeSpace = usesDataDir(config)
+    ? new FreeSpace(config.dataDir, config.store.minFreeMb * 1024 * 1024)
+    : undefined;
+  if (freeSpace) metrics.freeSpaceSource = () => freeSpace.available();
   const context = buildContext(config, logger, stores, relay, {
     metrics,
     pipeline,
     reinjection,
+    freeSpace,
     links: new LinkSigner(loadLinkSecrets(config)),
     publicUrl: () => config.http.publicUrl ?? listenedUrl,
   });

@@ -560,6 +560,14 @@ export const CONFIG_KEYS = [
       'Where items, messages, users, jobs and audit live: sqlite (embedded, under dataDir) or dynamodb (one table, shared by several nodes).',
   },
   {
+    path: 'store.minFreeMb',
+    env: 'LAZARET_STORE_MIN_FREE_MB',
+    type: { kind: 'int', min: 0, max: 1_048_576 },
+    default: 100,
+    description:
+      'Embedded store (SQLite or files under dataDir): below this much free space on the file system of dataDir, new mail is refused with 452 4.3.1 at MAIL FROM and /readyz answers 503, so that releases, deletes, jobs and the database keep room to work (0: refuse only when a write finds the disk full).',
+  },
+  {
     path: 'blobs.backend',
     env: 'LAZARET_BLOBS',
     type: { kind: 'enum', values: ['fs', 's3'] },

@@ -87,7 +87,7 @@ export interface Config {
     throttleBackoffMs: number;
   };
   jobs: { concurrency: number; leaseMs: number; pollMs: number };
-  store: { backend: 'sqlite' | 'dynamodb' };
+  store: { backend: 'sqlite' | 'dynamodb'; minFreeMb: number };
   aws: { region?: string };
   dynamodb: {
     table: string;

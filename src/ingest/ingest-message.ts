@@ -7,6 +7,7 @@ import type { Envelope, MessageRecord, QuarantineItem, Reason } from '../core/ty
 import type { Metrics } from '../metrics.js';
 import type { DeliveryResult, SmtpRelay } from '../release/smtp-relay.js';
 import type { BlobStore } from '../store/blob-store.js';
+import type { FreeSpace } from '../store/free-space.js';
 import type { ItemStore } from '../store/item-store.js';
 import { SummaryCollector } from './message-summary.js';
 import type { VerdictPipeline } from './verdict-pipeline.js';
@@ -58,6 +59,8 @@ export interface IngestDeps {
   ownDigest?: ((seals: readonly string[], recipients: readonly string[]) => boolean) | undefined;
   /** Zip attachments up to this size are kept in memory for the policy scanner's archive check. */
   captureArchivesUpTo?: number | undefined;
+  /** The embedded store's free space: new mail is refused below its reserve (absent on DynamoDB + S3). */
+  freeSpace?: FreeSpace | undefined;
 }
 
 export interface IncomingMessage {

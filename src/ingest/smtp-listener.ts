@@ -32,6 +32,8 @@ function failureReply(error: unknown): Error & { responseCode: number } {
   if (isLazaretError(error, 'message_too_large'))
     return smtpError('message_too_large', 'Message exceeds fixed maximum message size');
   if (isLazaretError(error, 'digest_loop')) return smtpError('digest_loop', error.message);
+  if (isLazaretError(error, 'insufficient_storage'))
+    return smtpError('insufficient_storage', 'Insufficient system storage, try again later');
   if (isLazaretError(error, 'scanner_unavailable'))
     return smtpError('scanner_unavailable', 'Content scanner unavailable, try again later');
   if (isLazaretError(error, 'relay_deferred') || isLazaretError(error, 'relay_rejected')) {
@@ -87,6 +89,29 @@ export async function startSmtpListener(config: Config, deps: IngestDeps): Promi
     onClose() {
       deps.metrics?.smtpSessionsActive.dec();
     },
+    onMailFrom(address, session, callback) {
+      if (!deps.freeSpace) {
+        callback();
+        return;
+      }
+      // Refused before the bytes travel, with room for the size the client announced.
+      const args = address.args as Record<string, string> | false;
+      const announced = (args && Number(args.SIZE)) || 0;
+      deps.freeSpace.check(announced).then(
+        () => callback(),
+        (error: unknown) => {
+          const reply = failureReply(error);
+          deps.metrics?.storageRefusals.inc({ reason: 'reserve' });
+          deps.logger.warn({
+            event: 'INGEST_REFUSED_STORAGE',
+            err: error,
+            reply: `${reply.responseCode} ${reply.message}`,
+            remoteAddress: session.remoteAddress,
+          });
+          callback(reply);
+        },
+      );
+    },
     onRcptTo(_address, session, callback) {
       if (session.envelope.rcptTo.length >= config.smtp.maxRecipients) {
         callback(smtpError('too_many_recipients', 'Too many recipients'));
@@ -129,6 +154,8 @@ export async function startSmtpListener(config: Config, deps: IngestDeps): Promi
         },
         (error: unknown) => {
           const reply = failureReply(error);
+          if (isLazaretError(error, 'insufficient_storage'))
+            deps.metrics?.storageRefusals.inc({ reason: 'full' });
           deps.metrics?.messagesReceived.inc({ outcome: reply.responseCode < 500 ? 'tempfail' : 'rejected' });
           // Storage failing is never expected, whichever store code says so.
           const expected =

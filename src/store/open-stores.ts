@@ -76,6 +76,11 @@ async function openS3(config: Config, throttle: ThrottleMonitor): Promise<BlobSt
   return blobs;
 }
 
+/** Whether the configured backends keep anything under dataDir (the embedded store or blob files). */
+export function usesDataDir(config: Config): boolean {
+  return config.store.backend === 'sqlite' || config.blobs.backend === 'fs';
+}
+
 /** Picks and opens the configured backends; the only place that knows which exist. */
 export async function openStores(config: Config, options: { logger?: Logger } = {}): Promise<Stores> {
   const opened: Closable[] = [];
