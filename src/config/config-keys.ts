@@ -47,6 +47,22 @@ export const CONFIG_KEYS = [
       'Embedded store: messages up to this size are kept inside the SQLite database (one fsync for many concurrent deliveries); larger ones are files under dataDir/blobs.',
   },
   {
+    path: 'blobs.sweepIntervalMs',
+    env: 'LAZARET_BLOBS_SWEEP_INTERVAL_MS',
+    type: { kind: 'int', min: 0, max: 86_400_000 },
+    default: 3_600_000,
+    description:
+      'Embedded store: how often (and once at start) raw messages that no message names are removed — what a crash between storing the bytes and committing the items leaves behind (0: never).',
+  },
+  {
+    path: 'blobs.sweepAfterMs',
+    env: 'LAZARET_BLOBS_SWEEP_AFTER_MS',
+    type: { kind: 'int', min: 1000, max: 86_400_000 },
+    default: 3_600_000,
+    description:
+      'Embedded store: age after which a raw message that no message names counts as left by a crash; longer than any message takes to be received and scanned.',
+  },
+  {
     path: 'smtp.host',
     env: 'LAZARET_SMTP_HOST',
     type: { kind: 'string', nonEmpty: true },

@@ -7,7 +7,7 @@ import { CONFIG_KEYS, type ConfigKey } from './config-keys.js';
 export interface Config {
   dataDir: string;
   nodeName: string;
-  blobs: { backend: 'fs' | 's3'; inlineMaxBytes: number };
+  blobs: { backend: 'fs' | 's3'; inlineMaxBytes: number; sweepIntervalMs: number; sweepAfterMs: number };
   smtp: {
     host: string;
     port: number;
