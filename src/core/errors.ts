@@ -114,6 +114,17 @@ export function storeError(operation: string, cause: unknown): LazaretError {
   });
 }
 
+/** The codes a storage backend fails with (see storeError); anything else is not the store's failure. */
+export const STORE_FAILURE_CODES: readonly ErrorCode[] = [
+  'store_error',
+  'store_throttled',
+  'insufficient_storage',
+];
+
+export function isStoreFailure(error: unknown): error is LazaretError {
+  return isLazaretError(error) && STORE_FAILURE_CODES.includes(error.code);
+}
+
 /** Whether a failure is a store's throttling/overload signal, after which a caller should back off. */
 export function isThrottling(error: unknown): boolean {
   return isLazaretError(error, 'store_throttled');

@@ -6,7 +6,7 @@ import {
   type SMTPServerSession,
 } from 'smtp-server';
 import type { Config } from '../config/load-config.js';
-import { ERROR_CATALOGUE, type ErrorCode, isLazaretError } from '../core/errors.js';
+import { ERROR_CATALOGUE, type ErrorCode, isLazaretError, STORE_FAILURE_CODES } from '../core/errors.js';
 import { type IngestDeps, ingestMessage } from './ingest-message.js';
 
 export interface SmtpListener {
@@ -160,7 +160,8 @@ export async function startSmtpListener(config: Config, deps: IngestDeps): Promi
           // Storage failing is never expected, whichever store code says so.
           const expected =
             isLazaretError(error) &&
-            !['store_error', 'store_throttled', 'store_not_initialised'].includes(error.code);
+            !STORE_FAILURE_CODES.includes(error.code) &&
+            error.code !== 'store_not_initialised';
           deps.logger[expected ? 'warn' : 'error']({
             event: expected ? 'INGEST_REFUSED' : 'INGEST_STORE_FAILED',
             err: error,
