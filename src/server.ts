@@ -85,6 +85,7 @@ export function buildContext(
       storeLingerMs: config.bulk.storeLingerMs,
       throttleTries: config.bulk.throttleTries,
       throttleBackoffMs: config.bulk.throttleBackoffMs,
+      fullDiskPauseMs: config.jobs.fullDiskPauseMs,
     },
     jobLeaseMs: config.jobs.leaseMs,
     wakeJobs: () => undefined,

@@ -568,6 +568,14 @@ export const CONFIG_KEYS = [
       'How often an idle worker looks for runnable jobs (jobs created by the same process start at once).',
   },
   {
+    path: 'jobs.fullDiskPauseMs',
+    env: 'LAZARET_JOBS_FULL_DISK_PAUSE_MS',
+    type: { kind: 'int', min: 10, max: 600_000 },
+    default: 5000,
+    description:
+      'A running job whose store writes find the disk full pauses and tries again this often until space returns, instead of failing its items.',
+  },
+  {
     path: 'store.backend',
     env: 'LAZARET_STORE',
     type: { kind: 'enum', values: ['sqlite', 'dynamodb'] },

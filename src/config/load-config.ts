@@ -86,7 +86,7 @@ export interface Config {
     throttleTries: number;
     throttleBackoffMs: number;
   };
-  jobs: { concurrency: number; leaseMs: number; pollMs: number };
+  jobs: { concurrency: number; leaseMs: number; pollMs: number; fullDiskPauseMs: number };
   store: { backend: 'sqlite' | 'dynamodb'; minFreeMb: number };
   aws: { region?: string };
   dynamodb: {

@@ -36,6 +36,8 @@ describe('docs/storage-faults.md', () => {
       'store.minFreeMb',
       'blobs.sweepIntervalMs',
       'blobs.sweepAfterMs',
+      'jobs.fullDiskPauseMs',
+      'JOB_WAITING_FOR_SPACE',
     ])
       expect(text, name).toContain(name);
     expect(read('postfix.md')).toContain('(storage-faults.md)');
