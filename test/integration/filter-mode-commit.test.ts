@@ -294,6 +294,21 @@ describe('filter mode over DynamoDB + S3 with a real DynamoDB outage after the p
       expect(items.map((item) => item.recipient)).toEqual([HELD]);
       const stored = Buffer.concat(await (await filter.stores.blobs.get(items[0]!.messageId)).toArray());
       expect(stored.equals(raw)).toBe(true);
+
+      // A relay that defers after the commit: the retry finds the DynamoDB items and adds none.
+      const deferred = 'dynamodb relay defers';
+      downstream.refuse.rcpt = { code: 451, text: 'Try again later' };
+      const retried = await retryLikePostfix(
+        filter.listener.address().port,
+        message({ subject: deferred, from: SENDER }),
+        async () => {
+          downstream.refuse.rcpt = null;
+        },
+      );
+      expect(retried.map((outcome) => outcome.code)).toEqual([451, 250]);
+      expect(retried[1]!.reply).toContain('Held by an earlier attempt');
+      expect(copiesPerRecipient(downstream, deferred)).toEqual({ 'y@open.test': 1, 'z@open.test': 1 });
+      expect((await heldItems(filter.stores.items, deferred)).map((item) => item.recipient)).toEqual([HELD]);
     } finally {
       if (down) await dynamo.restore();
       await filter.close();
