@@ -14,6 +14,7 @@ import type { AuditStore } from './store/audit-store.js';
 import type { ThrottleMonitor } from './store/aws/throttle-monitor.js';
 import type { BlobStore } from './store/blob-store.js';
 import type { DigestStore } from './store/digest-store.js';
+import type { FreeSpace } from './store/free-space.js';
 import type { ItemStore } from './store/item-store.js';
 import type { JobStore } from './store/job-store.js';
 import type { LearningStore } from './store/learning-store.js';
@@ -60,6 +61,8 @@ export interface AppContext {
   /** Filter mode: the verdict pipeline and the relay to the re-injection listener. */
   pipeline?: VerdictPipeline | undefined;
   reinjection?: SmtpRelay | undefined;
+  /** The embedded store's free space (reserve, /readyz, gauge); absent on DynamoDB + S3. */
+  freeSpace?: FreeSpace | undefined;
 }
 
 /** The configurable parts of the access policy, from `access.*`. */

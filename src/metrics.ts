@@ -40,6 +40,22 @@ export class Metrics {
     labelNames: ['kind'],
     registers: [this.registry],
   });
+  readonly storageRefusals = new Counter({
+    name: 'lazaret_storage_refusals_total',
+    help: 'Messages refused with 452 4.3.1 for lack of storage, by reason: reserve (free space below store.minFreeMb at MAIL FROM) or full (a write found the disk full).',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  /** Where the free-space gauge reads from; set by the composition root for the embedded store. */
+  freeSpaceSource: (() => Promise<number>) | undefined;
+  readonly dataDirFreeBytes = new Gauge({
+    name: 'lazaret_data_dir_free_bytes',
+    help: 'Bytes free on the file system of the data dir (embedded store only), read at each scrape.',
+    registers: [this.registry],
+    collect: async () => {
+      if (this.freeSpaceSource) this.dataDirFreeBytes.set(await this.freeSpaceSource());
+    },
+  });
   readonly scannerDuration = new Histogram({
     name: 'lazaret_scanner_duration_seconds',
     help: 'Time a scanner took to answer, by scanner (successful scans only).',

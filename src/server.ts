@@ -22,9 +22,10 @@ import { JobWorker } from './release/jobs/job-worker.js';
 import { LeaseSweeper } from './release/lease-sweeper.js';
 import { SmtpRelay } from './release/smtp-relay.js';
 import { startPurgeWorker } from './retention/purge-worker.js';
+import { FreeSpace } from './store/free-space.js';
 import { ListingStatsStore } from './store/listing-stats-store.js';
 import { startMaintenance } from './store/maintenance-worker.js';
-import { openStores, type Stores } from './store/open-stores.js';
+import { openStores, type Stores, usesDataDir } from './store/open-stores.js';
 
 /**
  * The controller of the shutdown signal. Every release in flight listens to the signal (its SMTP
@@ -77,7 +78,10 @@ export function buildContext(
   },
   relay: SmtpRelay,
   extras: Partial<
-    Pick<AppContext, 'metrics' | 'pipeline' | 'reinjection' | 'links' | 'publicUrl' | 'stopping'>
+    Pick<
+      AppContext,
+      'metrics' | 'pipeline' | 'reinjection' | 'links' | 'publicUrl' | 'stopping' | 'freeSpace'
+    >
   > = {},
 ): AppContext {
   const now = () => new Date();
@@ -116,6 +120,7 @@ export function buildContext(
       storeLingerMs: config.bulk.storeLingerMs,
       throttleTries: config.bulk.throttleTries,
       throttleBackoffMs: config.bulk.throttleBackoffMs,
+      fullDiskPauseMs: config.jobs.fullDiskPauseMs,
     },
     jobLeaseMs: config.jobs.leaseMs,
     wakeJobs: () => undefined,
@@ -123,6 +128,7 @@ export function buildContext(
     pipeline: extras.pipeline,
     reinjection: extras.reinjection,
     stopping: extras.stopping ?? shutdownSignal().signal,
+    freeSpace: extras.freeSpace,
   };
 }
 
@@ -145,11 +151,16 @@ export async function startServer(
     : undefined;
   const reinjection = filter ? buildReinjection(config) : undefined;
   const stopping = shutdownSignal();
+  const freeSpace = usesDataDir(config)
+    ? new FreeSpace(config.dataDir, config.store.minFreeMb * 1024 * 1024)
+    : undefined;
+  if (freeSpace) metrics.freeSpaceSource = () => freeSpace.available();
   const context = buildContext(config, logger, stores, relay, {
     stopping: stopping.signal,
     metrics,
     pipeline,
     reinjection,
+    freeSpace,
     links: new LinkSigner(loadLinkSecrets(config)),
     publicUrl: () => config.http.publicUrl ?? listenedUrl,
   });

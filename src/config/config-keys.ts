@@ -47,6 +47,22 @@ export const CONFIG_KEYS = [
       'Embedded store: messages up to this size are kept inside the SQLite database (one fsync for many concurrent deliveries); larger ones are files under dataDir/blobs.',
   },
   {
+    path: 'blobs.sweepIntervalMs',
+    env: 'LAZARET_BLOBS_SWEEP_INTERVAL_MS',
+    type: { kind: 'int', min: 0, max: 86_400_000 },
+    default: 3_600_000,
+    description:
+      'Embedded store: how often (and once at start) raw messages that no message names are removed — what a crash between storing the bytes and committing the items leaves behind (0: never).',
+  },
+  {
+    path: 'blobs.sweepAfterMs',
+    env: 'LAZARET_BLOBS_SWEEP_AFTER_MS',
+    type: { kind: 'int', min: 1000, max: 86_400_000 },
+    default: 3_600_000,
+    description:
+      'Embedded store: age after which a raw message that no message names counts as left by a crash; longer than any message takes to be received and scanned.',
+  },
+  {
     path: 'smtp.host',
     env: 'LAZARET_SMTP_HOST',
     type: { kind: 'string', nonEmpty: true },
@@ -568,12 +584,28 @@ export const CONFIG_KEYS = [
       'How often an idle worker looks for runnable jobs (jobs created by the same process start at once).',
   },
   {
+    path: 'jobs.fullDiskPauseMs',
+    env: 'LAZARET_JOBS_FULL_DISK_PAUSE_MS',
+    type: { kind: 'int', min: 10, max: 600_000 },
+    default: 5000,
+    description:
+      'A running job whose store writes find the disk full pauses and tries again this often until space returns, instead of failing its items.',
+  },
+  {
     path: 'store.backend',
     env: 'LAZARET_STORE',
     type: { kind: 'enum', values: ['sqlite', 'dynamodb'] },
     default: 'sqlite',
     description:
       'Where items, messages, users, jobs and audit live: sqlite (embedded, under dataDir) or dynamodb (one table, shared by several nodes).',
+  },
+  {
+    path: 'store.minFreeMb',
+    env: 'LAZARET_STORE_MIN_FREE_MB',
+    type: { kind: 'int', min: 0, max: 1_048_576 },
+    default: 100,
+    description:
+      'Embedded store (SQLite or files under dataDir): below this much free space on the file system of dataDir, new mail is refused with 452 4.3.1 at MAIL FROM and /readyz answers 503, so that releases, deletes, jobs and the database keep room to work (0: refuse only when a write finds the disk full).',
   },
   {
     path: 'blobs.backend',

@@ -8,7 +8,7 @@ export interface Config {
   dataDir: string;
   nodeName: string;
   shutdownTimeoutMs: number;
-  blobs: { backend: 'fs' | 's3'; inlineMaxBytes: number };
+  blobs: { backend: 'fs' | 's3'; inlineMaxBytes: number; sweepIntervalMs: number; sweepAfterMs: number };
   smtp: {
     host: string;
     port: number;
@@ -88,8 +88,8 @@ export interface Config {
     throttleTries: number;
     throttleBackoffMs: number;
   };
-  jobs: { concurrency: number; leaseMs: number; pollMs: number };
-  store: { backend: 'sqlite' | 'dynamodb' };
+  jobs: { concurrency: number; leaseMs: number; pollMs: number; fullDiskPauseMs: number };
+  store: { backend: 'sqlite' | 'dynamodb'; minFreeMb: number };
   aws: { region?: string };
   dynamodb: {
     table: string;

@@ -38,6 +38,7 @@ export const ERROR_CATALOGUE = {
   too_many_recipients: { http: 400, smtp: '452 4.5.3', retryable: true },
   store_error: { http: 503, smtp: '451 4.3.0', retryable: true },
   store_throttled: { http: 503, smtp: '451 4.3.0', retryable: true },
+  insufficient_storage: { http: 507, smtp: '452 4.3.1', retryable: true },
   store_not_initialised: { http: 503, smtp: '451 4.3.0', retryable: false },
   shutting_down: { http: 503, smtp: '421 4.3.2', retryable: true },
   digest_loop: { http: 409, smtp: '554 5.4.6', retryable: false },
@@ -84,16 +85,27 @@ export function isLazaretError(error: unknown, code?: ErrorCode): error is Lazar
 
 /** SQLite's "database is busy/locked" after busy_timeout: the embedded store's overload signal. */
 const SQLITE_OVERLOAD_CODES = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_BUSY_SNAPSHOT']);
+/** A full file system or quota, as the file system (errno) and SQLite report it. */
+const STORAGE_FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
 
 /**
- * Wraps an unexpected failure of a storage backend, keeping the cause for the logs. Overload signals
- * (SQLite busy) become `store_throttled`, which the bulk engine answers by backing off; each backend
+ * Wraps an unexpected failure of a storage backend, keeping the cause for the logs. A full disk
+ * (ENOSPC, EDQUOT, SQLITE_FULL) becomes `insufficient_storage`; overload signals (SQLite busy) become
+ * `store_throttled`, which the bulk engine answers by backing off; each backend
  * maps its own throttling errors the same way (see ItemStore).
  */
 export function storeError(operation: string, cause: unknown): LazaretError {
   if (cause instanceof LazaretError) return cause;
   const reason = cause instanceof Error ? cause.message : String(cause);
   const code = (cause as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && STORAGE_FULL_CODES.has(code)) {
+    return new LazaretError(
+      'insufficient_storage',
+      `Storage is full during ${operation}: ${reason}`,
+      undefined,
+      { cause },
+    );
+  }
   if (typeof code === 'string' && SQLITE_OVERLOAD_CODES.has(code)) {
     return new LazaretError(
       'store_throttled',
@@ -107,6 +119,17 @@ export function storeError(operation: string, cause: unknown): LazaretError {
   return new LazaretError('store_error', `Storage failed during ${operation}: ${reason}`, undefined, {
     cause,
   });
+}
+
+/** The codes a storage backend fails with (see storeError); anything else is not the store's failure. */
+export const STORE_FAILURE_CODES: readonly ErrorCode[] = [
+  'store_error',
+  'store_throttled',
+  'insufficient_storage',
+];
+
+export function isStoreFailure(error: unknown): error is LazaretError {
+  return isLazaretError(error) && STORE_FAILURE_CODES.includes(error.code);
 }
 
 /** Whether a failure is a store's throttling/overload signal, after which a caller should back off. */

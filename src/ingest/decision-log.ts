@@ -12,8 +12,11 @@ export interface Origin {
   peer?: string | undefined;
 }
 
-/** What happened to one recipient: held (an item), relayed to the re-injection listener, or passed (import). */
-export type RecipientFate = 'held' | 'relayed' | 'passed';
+/**
+ * What happened to one recipient: held (an item), held before (an earlier attempt of the same delivery
+ * committed its item), relayed to the re-injection listener, or passed (import).
+ */
+export type RecipientFate = 'held' | 'held_before' | 'relayed' | 'passed';
 
 /** The scanner facts of a verdict that an operator greps for; the item's details keep all of them. */
 function verdictFacts(verdict: Verdict | undefined): Record<string, unknown> {
@@ -51,9 +54,16 @@ function originFields(origin: Origin): Record<string, unknown> {
 export function decisionLine(origin: Origin, result: IngestResult, reply: string): Record<string, unknown> {
   const itemOf = new Map(result.items.map((item) => [item.recipient, item.id]));
   const relayed = new Set(result.relayed);
+  const heldBefore = new Set(result.alreadyHeld);
   const recipients = [...result.verdicts].map(([recipient, verdict]) => {
     const itemId = itemOf.get(recipient);
-    const fate: RecipientFate = itemId ? 'held' : relayed.has(recipient) ? 'relayed' : 'passed';
+    const fate: RecipientFate = itemId
+      ? 'held'
+      : heldBefore.has(recipient)
+        ? 'held_before'
+        : relayed.has(recipient)
+          ? 'relayed'
+          : 'passed';
     return { recipient, fate, ...(itemId ? { itemId } : {}), ...verdictFacts(verdict) };
   });
   const message = result.message;
@@ -71,7 +81,7 @@ export function decisionLine(origin: Origin, result: IngestResult, reply: string
 
 /** The log line of a refused message (INGEST_REFUSED or INGEST_STORE_FAILED): the same origin facts and the reply. */
 export function refusalLine(
-  event: 'INGEST_REFUSED' | 'INGEST_STORE_FAILED',
+  event: 'INGEST_REFUSED' | 'INGEST_REFUSED_STORAGE' | 'INGEST_STORE_FAILED',
   origin: Origin,
   envelope: Envelope,
   reply: string,

@@ -8,6 +8,7 @@ import type { Envelope, MessageRecord, QuarantineItem, Reason } from '../core/ty
 import type { Metrics } from '../metrics.js';
 import type { DeliveryResult, SmtpRelay } from '../release/smtp-relay.js';
 import type { BlobStore } from '../store/blob-store.js';
+import type { FreeSpace } from '../store/free-space.js';
 import type { ItemStore } from '../store/item-store.js';
 import { postfixQueueId, SummaryCollector } from './message-summary.js';
 import type { VerdictPipeline } from './verdict-pipeline.js';
@@ -59,6 +60,8 @@ export interface IngestDeps {
   ownDigest?: ((seals: readonly string[], recipients: readonly string[]) => boolean) | undefined;
   /** Zip attachments up to this size are kept in memory for the policy scanner's archive check. */
   captureArchivesUpTo?: number | undefined;
+  /** The embedded store's free space: new mail is refused below its reserve (absent on DynamoDB + S3). */
+  freeSpace?: FreeSpace | undefined;
 }
 
 export interface IncomingMessage {
@@ -82,6 +85,11 @@ export interface IngestResult {
   message: MessageRecord;
   /** Items created; empty when no recipient was held (then the message is not stored either). */
   items: QuarantineItem[];
+  /**
+   * Held recipients whose item an earlier attempt of the same delivery (same bytes) committed
+   * already (filter mode): not stored again.
+   */
+  alreadyHeld: string[];
   /** Recipients that the re-injection listener accepted (filter mode). */
   relayed: string[];
   /** The re-injection listener's reply, when something was relayed. */
@@ -131,11 +139,13 @@ function relayError(result: Extract<DeliveryResult, { kind: 'failed' }>): Lazare
 /**
  * Stores one incoming message durably and decides per recipient. The raw bytes go to the blob store
  * (fsynced) while the MIME summary is read from the same stream; then the verdict pipeline (or, in
- * capture mode, the capture verdict) decides each recipient. In filter mode the recipients that pass
- * are relayed to the re-injection listener first; only if it accepts are the held recipients
- * committed as items. Resolves only when all of that is durable; on any failure nothing is kept and
+ * capture mode, the capture verdict) decides each recipient, and the held recipients are committed
+ * as items. Only then, in filter mode, are the recipients that pass relayed to the re-injection
+ * listener; a held recipient that an earlier attempt with the same bytes committed is not stored
+ * again, so the sender's retry after a failed relay or a lost reply adds no copy. Resolves only when
+ * all of that is durable. A failure before the commit keeps nothing; after it, the items stay and
  * the error says which SMTP reply to give (scanner_unavailable, relay_deferred/relay_rejected,
- * store_error), so a message is never both acknowledged and dropped.
+ * store_error, insufficient_storage), so a message is never both acknowledged and dropped.
  */
 export async function ingestMessage(deps: IngestDeps, incoming: IncomingMessage): Promise<IngestResult> {
   const id = newId();
@@ -222,91 +232,193 @@ export async function ingestMessage(deps: IngestDeps, incoming: IncomingMessage)
   // The zip bytes were only needed by the scanners.
   summary.archives.length = 0;
 
+  const held = recipients.filter((recipient) => verdicts.get(recipient)?.action === 'quarantine');
   const passing = recipients.filter((recipient) => verdicts.get(recipient)?.action !== 'quarantine');
+  const decided: Decided = { message, summary, sender, verdicts };
+
+  // Filter mode commits before relaying: a commit failure then answers 4xx with nothing sent yet,
+  // and a retry of the same message finds the items of an earlier attempt instead of adding copies.
+  const alreadyHeld = deps.forward ? await findHeldBefore(deps, message, held) : [];
+  const toHold = held.filter((recipient) => !alreadyHeld.includes(recipient));
+  const items = await commitHeld(deps, decided, toHold);
+
   let relayed: string[] = [];
   let relayReply: string | undefined;
   let passed: string[] = [];
+  let refusedItems: QuarantineItem[] = [];
   if (passing.length > 0 && deps.forward) {
-    let result: DeliveryResult;
-    try {
-      result = await deps.forward.deliver({
-        from: incoming.envelope.mailFrom,
-        to: passing,
-        raw: await deps.blobs.get(id),
-      });
-    } catch (error) {
-      await discardBlob(deps, id);
-      throw storeError('relay read', error);
-    }
-    if (result.kind === 'failed') {
-      deps.metrics?.relayFailures.inc({ kind: result.temporary ? 'temporary' : 'permanent' });
-      await discardBlob(deps, id);
-      throw relayError(result);
-    }
+    const result = await relayPassing(deps, message, passing, items.length > 0);
     relayed = result.accepted.map(normaliseAddress);
     relayReply = result.reply;
     // The message is out for the others; a recipient the listener refused is held rather than dropped.
-    for (const refusal of result.refused) {
+    const refused = result.refused.map((refusal) => {
       verdicts.set(normaliseAddress(refusal.recipient), {
         action: 'quarantine',
         reason: 'policy',
         score: null,
         details: { rule: 'relay-refused', reply: refusal.reply },
       });
-    }
+      return normaliseAddress(refusal.recipient);
+    });
+    if (refused.length > 0) refusedItems = await holdRefused(deps, decided, refused, items.length > 0);
   } else {
     passed = passing;
   }
+  if (items.length === 0 && refusedItems.length === 0) await discardBlob(deps, id);
 
-  const held = recipients.filter((recipient) => verdicts.get(recipient)?.action === 'quarantine');
-  const items: QuarantineItem[] = held.map((recipient) => {
+  deps.metrics?.recipientsRelayed.inc(relayed.length);
+  const allItems = [...items, ...refusedItems];
+  for (const item of allItems) deps.metrics?.recipientsHeld.inc({ reason: item.reason });
+  return {
+    message,
+    items: allItems,
+    alreadyHeld,
+    relayed,
+    ...(relayReply !== undefined ? { relayReply } : {}),
+    passed,
+    verdicts,
+  };
+}
+
+/** What the phases after the verdicts share about one message. */
+interface Decided {
+  message: MessageRecord;
+  summary: ReturnType<SummaryCollector['summary']>;
+  sender: string;
+  verdicts: Map<string, Verdict>;
+}
+
+function itemsOf(deps: IngestDeps, decided: Decided, message: MessageRecord, recipients: readonly string[]) {
+  const { summary, sender, verdicts } = decided;
+  return recipients.map((recipient): QuarantineItem => {
     const verdict = verdicts.get(recipient)!;
     return {
       id: newId(),
-      messageId: id,
+      messageId: message.id,
       recipient,
       tenant: domainOf(recipient),
       sender,
       ...(summary.headers.from ? { fromHeader: summary.headers.from } : {}),
       ...(summary.headers.subject ? { subject: summary.headers.subject } : {}),
-      size: written.size,
+      size: message.size,
       hasAttachments: summary.attachments.length > 0,
       reason: verdict.reason,
       score: verdict.score,
       details: verdict.details,
       status: 'quarantined',
-      receivedAt,
-      updatedAt: receivedAt,
-      expiresAt: expiryOf(receivedAt, verdict.reason, deps.retentionDays),
+      receivedAt: message.receivedAt,
+      updatedAt: message.receivedAt,
+      expiresAt: expiryOf(message.receivedAt, verdict.reason, deps.retentionDays),
       release: null,
       lastError: null,
       lease: null,
       version: 1,
     };
   });
+}
 
-  if (items.length === 0) {
-    await discardBlob(deps, id);
-  } else {
+/**
+ * Held recipients that already have an item of a message with the same bytes: an earlier attempt
+ * of this delivery committed them and then failed to relay or to answer, and the sender retried.
+ * The bytes name the delivery: Postfix's Received header carries its queue id and time.
+ */
+async function findHeldBefore(
+  deps: IngestDeps,
+  message: MessageRecord,
+  held: readonly string[],
+): Promise<string[]> {
+  if (held.length === 0) return [];
+  try {
+    const found = await deps.items.findImportedRecipients(message.sha256, held);
+    return held.filter((recipient) => found.has(recipient));
+  } catch (error) {
+    await discardBlob(deps, message.id);
+    throw storeError('ingest retry check', error);
+  }
+}
+
+/** Commits the items of `recipients` with their message (the blob is stored already); none: nothing. */
+async function commitHeld(
+  deps: IngestDeps,
+  decided: Decided,
+  recipients: readonly string[],
+): Promise<QuarantineItem[]> {
+  if (recipients.length === 0) return [];
+  const items = itemsOf(deps, decided, decided.message, recipients);
+  try {
+    await deps.items.putMessage(decided.message, items);
+  } catch (error) {
+    await discardBlob(deps, decided.message.id);
+    throw storeError('ingest commit', error);
+  }
+  return items;
+}
+
+/**
+ * Relays the message to the recipients that passed. Once items are committed the blob is theirs and
+ * stays whatever the relay answers; a refusal is the reply, and the sender's retry finds those items.
+ */
+async function relayPassing(
+  deps: IngestDeps,
+  message: MessageRecord,
+  passing: readonly string[],
+  committed: boolean,
+): Promise<Extract<DeliveryResult, { kind: 'accepted' }>> {
+  const forward = deps.forward!;
+  let result: DeliveryResult;
+  try {
+    result = await forward.deliver({
+      from: message.envelope.mailFrom,
+      to: [...passing],
+      raw: await deps.blobs.get(message.id),
+    });
+  } catch (error) {
+    if (!committed) await discardBlob(deps, message.id);
+    throw storeError('relay read', error);
+  }
+  if (result.kind === 'failed') {
+    deps.metrics?.relayFailures.inc({ kind: result.temporary ? 'temporary' : 'permanent' });
+    if (!committed) await discardBlob(deps, message.id);
+    else if (!result.temporary) {
+      deps.logger.warn({ event: 'INGEST_HELD_RELAY_REFUSED', messageId: message.id, reply: result.reply });
+    }
+    throw relayError(result);
+  }
+  return result;
+}
+
+/**
+ * Holds the recipients the re-injection listener refused while it accepted others. When the message
+ * already has items, these go under a message of their own with a copy of the raw bytes, because a
+ * message and its items are committed once, together.
+ */
+async function holdRefused(
+  deps: IngestDeps,
+  decided: Decided,
+  refused: readonly string[],
+  committed: boolean,
+): Promise<QuarantineItem[]> {
+  let message = decided.message;
+  if (committed) {
+    const id = newId();
     try {
-      await deps.items.putMessage(message, items);
+      await deps.blobs.put(id, await deps.blobs.get(decided.message.id));
     } catch (error) {
       await discardBlob(deps, id);
-      if (relayed.length > 0) {
-        // Already relayed for the others: the sender's retry may deliver those a second time, never lose any.
-        deps.logger.error({ event: 'INGEST_COMMIT_AFTER_RELAY_FAILED', messageId: id, relayed });
-      }
+      deps.logger.error({
+        event: 'INGEST_COMMIT_AFTER_RELAY_FAILED',
+        messageId: decided.message.id,
+        refused,
+      });
       throw storeError('ingest commit', error);
     }
+    message = { ...decided.message, id, blobKey: id };
   }
-  deps.metrics?.recipientsRelayed.inc(relayed.length);
-  for (const item of items) deps.metrics?.recipientsHeld.inc({ reason: item.reason });
-  return {
-    message,
-    items,
-    relayed,
-    ...(relayReply !== undefined ? { relayReply } : {}),
-    passed,
-    verdicts,
-  };
+  try {
+    return await commitHeld(deps, { ...decided, message }, refused);
+  } catch (error) {
+    // Already relayed for the others: the sender's retry may deliver those a second time, never lose any.
+    deps.logger.error({ event: 'INGEST_COMMIT_AFTER_RELAY_FAILED', messageId: message.id, refused });
+    throw error;
+  }
 }

@@ -5,6 +5,7 @@ import type { SenderListDeps } from '../lists/sender-decision.js';
 import type { Metrics } from '../metrics.js';
 import { SmtpRelay } from '../release/smtp-relay.js';
 import type { BlobStore } from '../store/blob-store.js';
+import type { FreeSpace } from '../store/free-space.js';
 import type { ItemStore } from '../store/item-store.js';
 import type { IngestDeps } from './ingest-message.js';
 import { buildScanners, VerdictPipeline } from './verdict-pipeline.js';
@@ -51,6 +52,7 @@ export interface IngestBase {
   logger: Logger;
   now: () => Date;
   metrics?: Metrics | undefined;
+  freeSpace?: FreeSpace | undefined;
 }
 
 /**

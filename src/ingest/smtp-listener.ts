@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/load-config.js';
 import { canonicalAddress } from '../core/address.js';
-import { isLazaretError } from '../core/errors.js';
+import { isLazaretError, STORE_FAILURE_CODES } from '../core/errors.js';
 import { decisionLine, type Origin, refusalLine } from './decision-log.js';
 import { type IngestDeps, ingestMessage } from './ingest-message.js';
 import {
@@ -114,7 +114,31 @@ export async function startSmtpListener(config: Config, deps: IngestDeps): Promi
       deps.metrics?.smtpSessionsActive.dec();
     },
     onMailFrom(address, session, callback) {
-      callback(address.address === '' ? undefined : addressRefusal(address.address, session));
+      const refused = address.address === '' ? undefined : addressRefusal(address.address, session);
+      if (refused || !deps.freeSpace) {
+        callback(refused);
+        return;
+      }
+      // Refused before the bytes travel, with room for the size the client announced.
+      const args = address.args as Record<string, string> | false;
+      const announced = (args && Number(args.SIZE)) || 0;
+      deps.freeSpace.check(announced).then(
+        () => callback(),
+        (error: unknown) => {
+          const reply = refusalReply(error);
+          deps.metrics?.storageRefusals.inc({ reason: 'reserve' });
+          deps.logger.warn(
+            refusalLine(
+              'INGEST_REFUSED_STORAGE',
+              originOf(session),
+              { mailFrom: address.address, rcptTo: [] },
+              replyLine(reply),
+              error,
+            ),
+          );
+          callback(replyError(reply));
+        },
+      );
     },
     onRcptTo(address, session, callback) {
       if (session.envelope.rcptTo.length >= config.smtp.maxRecipients) {
@@ -148,17 +172,21 @@ export async function startSmtpListener(config: Config, deps: IngestDeps): Promi
           const reply = acceptedReply(
             result.items.length > 0 ? result.message.id : null,
             result.relayed.length,
+            result.alreadyHeld.length > 0,
           );
           deps.logger.info(decisionLine(origin, result, replyLine(reply)));
           callback(null, reply.text);
         },
         (error: unknown) => {
           const reply = refusalReply(error);
+          if (isLazaretError(error, 'insufficient_storage'))
+            deps.metrics?.storageRefusals.inc({ reason: 'full' });
           deps.metrics?.messagesReceived.inc({ outcome: reply.code < 500 ? 'tempfail' : 'rejected' });
           // Storage failing is never expected, whichever store code says so.
           const expected =
             isLazaretError(error) &&
-            !['store_error', 'store_throttled', 'store_not_initialised'].includes(error.code);
+            !STORE_FAILURE_CODES.includes(error.code) &&
+            error.code !== 'store_not_initialised';
           deps.logger[expected ? 'warn' : 'error'](
             refusalLine(
               expected ? 'INGEST_REFUSED' : 'INGEST_STORE_FAILED',

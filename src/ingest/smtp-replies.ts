@@ -23,6 +23,7 @@ const REFUSAL_TEXT = {
   store_error: 'Temporary storage failure, try again later',
   store_throttled: 'Storage is busy, try again later',
   store_not_initialised: 'Storage is not set up, try again later',
+  insufficient_storage: 'Insufficient system storage, try again later',
   shutting_down: 'Server shutting down',
 } as const satisfies Partial<Record<ErrorCode, string>>;
 
@@ -40,8 +41,8 @@ export function catalogueReply(code: ErrorCode, text?: string): SmtpReply {
  * The reply to an accepted message: what was held (as which message id) and to how many recipients it
  * was relayed. smtp-server sends a DATA success with 2.6.0 by itself.
  */
-export function acceptedReply(heldAs: string | null, relayed: number): SmtpReply {
-  const held = heldAs ? `Held as ${heldAs}` : '';
+export function acceptedReply(heldAs: string | null, relayed: number, heldBefore = false): SmtpReply {
+  const held = heldAs ? `Held as ${heldAs}` : heldBefore ? 'Held by an earlier attempt' : '';
   const out = relayed > 0 ? `relayed to ${relayed} recipient(s)` : '';
   return {
     code: 250,

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { type AccessRules, canSee, DEFAULT_ACCESS_RULES, decideItem } from '../auth/access-policy.js';
 import type { Actor } from '../auth/actor.js';
 import type { Config } from '../config/load-config.js';
-import { isLazaretError, LazaretError } from '../core/errors.js';
+import { isLazaretError, isStoreFailure, LazaretError } from '../core/errors.js';
 import { headerText } from '../core/header-text.js';
 import type { ItemOutcome } from '../core/outcomes.js';
 import type { Lease, QuarantineItem } from '../core/types.js';
@@ -626,7 +626,7 @@ export function outcomeError(result: ItemOutcome): LazaretError {
 
 /** A store failure during one item becomes its `store_error` outcome instead of ending the whole run. */
 export function storeFailure(itemId: string, error: unknown): ItemOutcome {
-  if (isLazaretError(error) && (error.code === 'store_error' || error.code === 'store_throttled')) {
+  if (isStoreFailure(error)) {
     return { itemId, code: 'store_error', message: error.message };
   }
   throw error;

@@ -7,7 +7,7 @@ export interface MaintenanceWorker {
 }
 
 /**
- * Runs the stores' upkeep (the DynamoDB sweeper) now and then every `intervalMs`, one run at a time.
+ * Runs the stores' upkeep (the DynamoDB sweeper, the embedded store's orphan blob sweep) now and then every `intervalMs`, one run at a time.
  * Every node runs it; the runs are safe together.
  */
 export function startMaintenance(
@@ -23,7 +23,9 @@ export function startMaintenance(
       .run(now())
       .then(
         (report) => {
-          if (report.sweptWrites > 0 || report.finishedWrites > 0) {
+          const found =
+            report.sweptWrites + report.finishedWrites + (report.orphanBlobs ?? 0) + (report.staleTemp ?? 0);
+          if (found > 0) {
             logger.warn({ event: 'STORE_SWEPT', ...report });
           }
         },

@@ -41,6 +41,9 @@ export interface MaintenanceReport {
   sweptItems: number;
   /** Committed writes whose pending marker a crash left behind. */
   finishedWrites: number;
+  /** Embedded store: raw messages that no message named, and temporary files of cut-off puts, removed. */
+  orphanBlobs?: number;
+  staleTemp?: number;
 }
 
 export interface StoreMaintenance {
@@ -74,6 +77,11 @@ async function openS3(config: Config, throttle: ThrottleMonitor): Promise<BlobSt
     throw error;
   }
   return blobs;
+}
+
+/** Whether the configured backends keep anything under dataDir (the embedded store or blob files). */
+export function usesDataDir(config: Config): boolean {
+  return config.store.backend === 'sqlite' || config.blobs.backend === 'fs';
 }
 
 /** Picks and opens the configured backends; the only place that knows which exist. */
@@ -169,8 +177,23 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
       stats = new SqliteStatsStore(db);
       jobs = new SqliteJobStore(db);
       if (!blobs) {
-        blobs = new SqliteBlobStore(db, commits, files(), config.blobs.inlineMaxBytes);
+        const { OrphanBlobSweeper } = await import('./sqlite/orphan-blobs.js');
+        const fileStore = files();
+        const embedded = new SqliteBlobStore(db, commits, fileStore, config.blobs.inlineMaxBytes);
+        blobs = embedded;
         opened.push(blobs);
+        const sweeper = new OrphanBlobSweeper(db, embedded, fileStore);
+        const { sweepIntervalMs, sweepAfterMs } = config.blobs;
+        maintenance =
+          sweepIntervalMs === 0
+            ? null
+            : {
+                intervalMs: sweepIntervalMs,
+                async run(now) {
+                  const swept = await sweeper.sweep(new Date(now.getTime() - sweepAfterMs));
+                  return { sweptWrites: 0, sweptItems: 0, finishedWrites: 0, ...swept };
+                },
+              };
       }
     }
     const usesAws = config.store.backend === 'dynamodb' || config.blobs.backend === 's3';

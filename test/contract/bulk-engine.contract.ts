@@ -14,6 +14,7 @@ import {
 import { sweepExpiredLeases } from '../../src/release/lease-sweeper.js';
 import { releaseItem } from '../../src/release/release-item.js';
 import { ThrottleMonitor } from '../../src/store/aws/throttle-monitor.js';
+import { waitUntil } from '../helpers/env.js';
 import {
   admin,
   BulkHarness,
@@ -439,6 +440,51 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
       expect(done.stats!.window.grows).toBeGreaterThan(0);
       const delivered = h.deliveredTo();
       expect(delivered.size).toBe(400);
+      for (const copies of delivered.values()) expect(copies).toHaveLength(1);
+    });
+
+    it('pauses a job while its store writes find the disk full, and finishes it once space returns', async () => {
+      const disk = { full: false };
+      let store: FaultyItemStore | undefined;
+      const h = await start({
+        env: { LAZARET_JOBS_FULL_DISK_PAUSE_MS: '20', LAZARET_BULK_STORE_LINGER_MS: '0' },
+        downstream: { dataDelayMs: 2 },
+        wrapItems: (items) => {
+          store = new FaultyItemStore(items, {
+            beforeCall: (method) =>
+              disk.full && method === 'transitionMany'
+                ? {
+                    error: new LazaretError(
+                      'insufficient_storage',
+                      'Injected: SQLITE_FULL database or disk is full',
+                    ),
+                    applied: false,
+                  }
+                : undefined,
+          });
+          return store;
+        },
+      });
+      h.startWorker();
+      await h.seed(150, (index) => [`p${index}@full.test`, `q${index}@full.test`]);
+      const { job } = await createJob(h.context, admin, {
+        action: 'release',
+        query: 'to:@full.test',
+        force: false,
+        recipients: null,
+      });
+      await h.downstream.waitForDeliveries(10);
+      disk.full = true;
+      // Many writes refused in a row: the job is waiting, not failing its items.
+      await waitUntil('writes refused while the disk is full', () => store!.injected >= 30);
+      const during = await h.context.jobs.getJob(job.id);
+      expect(during!.state).toBe('running');
+      expect(during!.counters.store_error).toBe(0);
+      disk.full = false;
+      const done = await h.waitForJob(job.id);
+      expect(done.counters).toEqual({ ...zeroCounters(), ok: 300 });
+      const delivered = h.deliveredTo();
+      expect(delivered.size).toBe(300);
       for (const copies of delivered.values()) expect(copies).toHaveLength(1);
     });
 

@@ -47,8 +47,11 @@ export interface ReceivedMail {
 export interface Downstream {
   port: number;
   received: ReceivedMail[];
-  /** Replaces how RCPT TO and DATA are answered (null: accept). */
-  refuse: { rcpt?: { code: number; text: string } | null; data?: { code: number; text: string } | null };
+  /** Replaces how RCPT TO (every recipient, or only `address`) and DATA are answered (null: accept). */
+  refuse: {
+    rcpt?: { code: number; text: string; address?: string } | null;
+    data?: { code: number; text: string } | null;
+  };
   close(): Promise<void>;
 }
 
@@ -60,8 +63,8 @@ export async function startDownstream(options: Partial<SMTPServerOptions> = {}):
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
     logger: false,
-    onRcptTo(_address, _session, callback) {
-      if (refuse.rcpt) {
+    onRcptTo(address, _session, callback) {
+      if (refuse.rcpt && (refuse.rcpt.address === undefined || refuse.rcpt.address === address.address)) {
         callback(Object.assign(new Error(refuse.rcpt.text), { responseCode: refuse.rcpt.code }));
         return;
       }

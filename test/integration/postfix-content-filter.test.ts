@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/server.js';
 import { CLAMAV_TEST_STRING, type Daemon, startClamd } from '../helpers/daemons.js';
@@ -36,6 +38,9 @@ describe.skipIf(missing.length > 0 || notRoot)(
           LAZARET_SCANNERS_HEADERS_TRUSTED_HOSTS: '127.0.0.1',
           LAZARET_SCANNERS_CLAMAV_PORT: clamd.port,
           LAZARET_RETENTION_PURGE_INTERVAL_SECONDS: 0,
+          LAZARET_SCANNERS_POLICY_SENDER_BLOCK: 'blocked.test:spammer@bad.example',
+          // Raw messages as files: a lock on the database then fails the commit, not the blob.
+          LAZARET_BLOBS_INLINE_MAX_BYTES: 0,
         }),
         log.logger,
         () => undefined,
@@ -195,6 +200,56 @@ describe.skipIf(missing.length > 0 || notRoot)(
         ),
       );
     }, 300_000);
+
+    it('a commit that fails defers the whole message; once it works the clean recipient gets one copy', async () => {
+      const subject = 'pf commit fails';
+      const raw = message({ subject, from: 'spammer@bad.example' });
+      const tempfails = async () => {
+        const metric = await lazaret!.context.metrics.messagesReceived.get();
+        return metric.values.find((value) => value.labels.outcome === 'tempfail')?.value ?? 0;
+      };
+      const copies = async () =>
+        (await postfix.delivered()).filter((file) => file.includes(`Subject: ${subject}`)).length;
+      // Another writer holds the database: Lazaret's commit waits out its busy timeout and fails.
+      const blocker = new Database(join(dirs[1]!.path, 'lazaret.sqlite'));
+      blocker.exec('BEGIN IMMEDIATE');
+      try {
+        const before = await tempfails();
+        const submitted = await sendRaw(
+          postfix.inboundPort,
+          { from: 'spammer@bad.example', to: ['x@blocked.test', 'dave@example.test'] },
+          raw,
+          '127.0.0.1',
+          'client.example.net',
+        );
+        expect(submitted).toMatchObject({ ok: true });
+        await waitUntil(
+          'a first refused attempt',
+          async () => (await tempfails()) >= before + 1,
+          30_000,
+          200,
+        );
+        await postfix.flush();
+        await waitUntil(
+          'a second refused attempt',
+          async () => (await tempfails()) >= before + 2,
+          30_000,
+          200,
+        );
+        expect(await copies()).toBe(0);
+        expect(await itemsWithSubject(subject)).toEqual([]);
+      } finally {
+        blocker.exec('ROLLBACK');
+        blocker.close();
+      }
+      await postfix.flush();
+      await waitUntil('the delivery once the commit works', async () => (await copies()) > 0, 30_000, 200);
+      await waitUntil('Postfix to finish with the mail', async () => (await postfix.queue()).length === 0);
+      expect(await copies()).toBe(1);
+      const delivered = (await postfix.delivered()).find((file) => file.includes(`Subject: ${subject}`))!;
+      expect(withoutPostfixTrace(delivered).toString('latin1')).toBe(raw.toString('latin1'));
+      expect((await itemsWithSubject(subject)).map((item) => item.recipient)).toEqual(['x@blocked.test']);
+    }, 120_000);
 
     it('with Lazaret stopped Postfix defers (mail stays queued); once it is back the mail is delivered', async () => {
       await lazaret!.close();

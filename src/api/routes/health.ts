@@ -47,16 +47,19 @@ export const healthRoutes =
         config: { public: true },
         schema: {
           tags: ['health'],
-          summary: 'Readiness: the store answers, and in filter mode the re-injection listener too.',
+          summary:
+            'Readiness: the store answers and has room above its free-space reserve, and in filter mode the re-injection listener answers too.',
           security: [],
           response: {
             200: Type.Object({ status: Type.Literal('ready') }),
             503: Type.Ref('ErrorBody'),
+            507: Type.Ref('ErrorBody'),
           },
         },
       },
       async () => {
         await context.items.ping();
+        await context.freeSpace?.check();
         await checkReinjection(context);
         return { status: 'ready' as const };
       },

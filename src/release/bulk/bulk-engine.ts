@@ -37,6 +37,8 @@ export interface BulkSettings {
   throttleTries: number;
   /** First back-off after a throttling signal (doubling, with jitter). */
   throttleBackoffMs: number;
+  /** How often a job whose store calls find the disk full tries again (jobs.fullDiskPauseMs). */
+  fullDiskPauseMs: number;
 }
 
 export type EngineDeps = ReleaseDeps & {
@@ -47,6 +49,12 @@ export type EngineDeps = ReleaseDeps & {
    * S3): each throttled attempt shrinks the window like a `store_throttled` answer does.
    */
   storeThrottle?: ThrottleMonitor | null;
+  /**
+   * Jobs: store calls that find the disk full wait for space (every `bulk.fullDiskPauseMs`) instead
+   * of failing their items; told of each such pause. A request's bulk action leaves it unset and
+   * answers `store_error` for those items at once.
+   */
+  onFullDisk?: (() => void) | undefined;
 };
 
 /** One item of a selection: its place (seq, from 1) and id. */
@@ -111,6 +119,7 @@ export class BulkEngine {
       backoffMs: deps.bulk.throttleBackoffMs,
       lingerMs: deps.bulk.storeLingerMs,
       window: this.window,
+      ...(deps.onFullDisk ? { fullDiskPauseMs: deps.bulk.fullDiskPauseMs, onFullDisk: deps.onFullDisk } : {}),
     });
     this.cleanup = new BlobCleanup(deps, this.batcher);
   }

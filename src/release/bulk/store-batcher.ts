@@ -31,6 +31,9 @@ export interface BatcherOptions {
   lingerMs?: number;
   window: AdaptiveWindow;
   sleep?: (ms: number) => Promise<void>;
+  /** Jobs: a call that finds the disk full waits this long and is tried again until space returns. */
+  fullDiskPauseMs?: number | undefined;
+  onFullDisk?: () => void;
 }
 
 export interface BatcherStats {
@@ -183,6 +186,8 @@ export class StoreBatcher implements TransitionPort {
         tries: this.options.maxTries,
         backoffMs: this.options.backoffMs,
         sleep: this.sleep,
+        fullDiskPauseMs: this.options.fullDiskPauseMs,
+        ...(this.options.onFullDisk ? { onFullDisk: this.options.onFullDisk } : {}),
         onThrottle: () => {
           this.stats.throttled += 1;
           this.options.window.throttled();

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { scopeFilter } from '../../auth/access-policy.js';
+import { isLazaretError } from '../../core/errors.js';
 import { parseSearchQuery } from '../../core/search-query.js';
 import type { AuditStore } from '../../store/audit-store.js';
 import type { Job, JobStats, JobStore } from '../../store/job-store.js';
@@ -69,6 +70,7 @@ export class JobRunner {
   private processedNow = 0;
   /** Throttling signals met by the runner's own store calls (selection, paging). */
   private throttled = 0;
+  private lastSpaceWarning = 0;
   private buffer: SeqOutcome[] = [];
   private flushing: Promise<void> = Promise.resolve();
   private flushTimer: NodeJS.Timeout | undefined;
@@ -81,7 +83,7 @@ export class JobRunner {
     private readonly owner: string,
   ) {
     this.cancelRequested = job.cancelRequested;
-    this.engine = new BulkEngine(deps);
+    this.engine = new BulkEngine({ ...deps, onFullDisk: () => this.pausedForSpace() });
     this.itemLeaseOwner = `job:${job.id}@${owner}`;
     this.prior = job.stats;
     this.watermark = new Watermark(job.cursor);
@@ -170,7 +172,17 @@ export class JobRunner {
       onThrottle: () => {
         this.throttled += 1;
       },
+      fullDiskPauseMs: this.deps.bulk.fullDiskPauseMs,
+      onFullDisk: () => this.pausedForSpace(),
     });
+  }
+
+  /** Logs a job waiting for disk space, at most once a minute. */
+  private pausedForSpace(): void {
+    const now = Date.now();
+    if (now - this.lastSpaceWarning < 60_000) return;
+    this.lastSpaceWarning = now;
+    this.deps.logger.warn({ event: 'JOB_WAITING_FOR_SPACE', jobId: this.job.id });
   }
 
   private progress() {
@@ -256,6 +268,13 @@ export class JobRunner {
           if (job.cancelRequested) this.cancelRequested = true;
           return;
         } catch (error) {
+          if (isLazaretError(error, 'insufficient_storage')) {
+            // Waiting for space does not use up the tries: the outcomes are kept until they can be written.
+            attempt -= 1;
+            this.pausedForSpace();
+            await new Promise((resolve) => setTimeout(resolve, this.deps.bulk.fullDiskPauseMs));
+            continue;
+          }
           this.deps.logger.warn({ event: 'JOB_RECORD_FAILED', jobId: this.job.id, attempt, err: error });
           if (attempt >= 10) {
             // Without stored outcomes the job cannot go on honestly; another run resumes it.

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -95,6 +95,46 @@ export class FsBlobStore implements BlobStore {
 
   async deleteMany(keys: readonly string[]): Promise<void> {
     await eachLimited(keys, BLOB_DELETE_CONCURRENCY, (key) => this.delete(key));
+  }
+
+  /** Every stored key, shard by shard (not the temporary files of puts in progress). */
+  async *keys(): AsyncGenerator<string> {
+    for (const outer of await this.folders(this.root)) {
+      if (outer === 'tmp') continue;
+      for (const inner of await this.folders(join(this.root, outer))) {
+        for (const name of await readdir(join(this.root, outer, inner)).catch(() => [])) {
+          if (name.endsWith('.eml')) yield name.slice(0, -'.eml'.length);
+        }
+      }
+    }
+  }
+
+  private async folders(dir: string): Promise<string[]> {
+    try {
+      return (await readdir(dir, { withFileTypes: true }))
+        .filter((each) => each.isDirectory())
+        .map((each) => each.name);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw storeError('blob list', error);
+    }
+  }
+
+  /** Removes temporary files of puts that a crash cut off: those last changed before `before`. */
+  async removeStaleTemp(before: Date): Promise<number> {
+    let removed = 0;
+    for (const name of await readdir(this.tmpDir).catch(() => [])) {
+      const path = join(this.tmpDir, name);
+      const changed = await stat(path).then(
+        (stats) => stats.mtimeMs,
+        () => Number.POSITIVE_INFINITY,
+      );
+      if (changed < before.getTime()) {
+        await rm(path, { force: true });
+        removed += 1;
+      }
+    }
+    return removed;
   }
 
   async close(): Promise<void> {}
