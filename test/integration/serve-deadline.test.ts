@@ -73,6 +73,8 @@ describe('serve stops within its shutdown deadline, whatever clients and release
       LAZARET_SHUTDOWN_TIMEOUT_MS: String(DEADLINE_MS),
       // Longer than the test: the uploads are cut by the shutdown deadline, not by the request timeout.
       LAZARET_HTTP_REQUEST_TIMEOUT_MS: '600000',
+      // The arrival of each request (HTTP_REQUEST) is logged at trace; the test waits for one.
+      LAZARET_LOG_LEVEL: 'trace',
     });
     const session = admin.credentials as { cookie: string; csrfToken: string };
     for (const subject of ['single release', 'job release', 'untouched']) {
@@ -126,10 +128,7 @@ describe('serve stops within its shutdown deadline, whatever clients and release
       slowUpload(serve.httpPort, session.cookie, session.csrfToken),
     );
     sockets.push(...uploads.map((upload) => upload.socket));
-    await serve.waitForLog(
-      (line) =>
-        line.msg === 'incoming request' && (line.req as { url?: string })?.url === '/api/quarantine/delete',
-    );
+    await serve.waitForLog((line) => line.event === 'HTTP_REQUEST' && line.url === '/api/quarantine/delete');
 
     const stopped = Date.now();
     const exitCode = await serve.stop('SIGTERM');
