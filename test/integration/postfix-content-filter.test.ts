@@ -249,7 +249,7 @@ describe.skipIf(missing.length > 0 || notRoot)(
       const delivered = (await postfix.delivered()).find((file) => file.includes(`Subject: ${subject}`))!;
       expect(withoutPostfixTrace(delivered).toString('latin1')).toBe(raw.toString('latin1'));
       expect((await itemsWithSubject(subject)).map((item) => item.recipient)).toEqual(['x@blocked.test']);
-    }, 120_000);
+    }, 240_000);
 
     it('with Lazaret stopped Postfix defers (mail stays queued); once it is back the mail is delivered', async () => {
       await lazaret!.close();
