@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerAuditCommand } from './audit-command.js';
+import { registerBackupCommands } from './backup-command.js';
 import { registerBulkCommands } from './bulk-commands.js';
 import { registerDigestCommand } from './digest-command.js';
 import { registerDynamodbCommand } from './dynamodb-command.js';
@@ -24,5 +25,6 @@ registerDigestCommand(program);
 registerImportCommand(program);
 registerPurgeCommand(program);
 registerDynamodbCommand(program);
+registerBackupCommands(program);
 
 await program.parseAsync(process.argv);

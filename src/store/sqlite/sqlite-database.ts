@@ -2,6 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 
+/** The embedded database's file name inside dataDir. */
+export const DATABASE_FILE = 'lazaret.sqlite';
+
 /** One named, ordered list of schema steps owned by one store module (items, auth, jobs, …). */
 export interface MigrationSet {
   name: string;
