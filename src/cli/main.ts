@@ -4,6 +4,7 @@ import { registerAuditCommand } from './audit-command.js';
 import { registerBackupCommands } from './backup-command.js';
 import { registerBulkCommands } from './bulk-commands.js';
 import { registerDigestCommand } from './digest-command.js';
+import { registerDoctorCommand } from './doctor-command.js';
 import { registerDynamodbCommand } from './dynamodb-command.js';
 import { registerImportCommand } from './import-command.js';
 import { registerPurgeCommand } from './purge-command.js';
@@ -26,5 +27,6 @@ registerImportCommand(program);
 registerPurgeCommand(program);
 registerDynamodbCommand(program);
 registerBackupCommands(program);
+registerDoctorCommand(program);
 
 await program.parseAsync(process.argv);

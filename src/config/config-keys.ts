@@ -19,6 +19,8 @@ export interface ConfigKey {
   type: KeyType;
   default: string | number | boolean | undefined;
   description: string;
+  /** A password or key: `lazaret doctor` prints it as [redacted]. */
+  secret?: true;
 }
 
 const MB = 1024 * 1024;
@@ -134,6 +136,7 @@ export const CONFIG_KEYS = [
   },
   {
     path: 'auth.adminPassword',
+    secret: true,
     env: 'LAZARET_ADMIN_PASSWORD',
     type: { kind: 'string' },
     default: undefined,
@@ -231,6 +234,7 @@ export const CONFIG_KEYS = [
   },
   {
     path: 'relay.password',
+    secret: true,
     env: 'LAZARET_RELAY_PASSWORD',
     type: { kind: 'string' },
     default: undefined,
@@ -268,6 +272,7 @@ export const CONFIG_KEYS = [
   },
   {
     path: 'links.keys',
+    secret: true,
     env: 'LAZARET_LINK_KEYS',
     type: { kind: 'string' },
     default: undefined,
@@ -387,6 +392,7 @@ export const CONFIG_KEYS = [
   },
   {
     path: 'learning.rspamdPassword',
+    secret: true,
     env: 'LAZARET_LEARNING_RSPAMD_PASSWORD',
     type: { kind: 'string' },
     default: undefined,
@@ -842,6 +848,7 @@ export const CONFIG_KEYS = [
   },
   {
     path: 'scanners.rspamd.password',
+    secret: true,
     env: 'LAZARET_SCANNERS_RSPAMD_PASSWORD',
     type: { kind: 'string' },
     default: undefined,
