@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerAuditCommand } from './audit-command.js';
 import { registerBackupCommands } from './backup-command.js';
@@ -12,10 +13,15 @@ import { registerServeCommand } from './serve-command.js';
 import { registerTokenCommand } from './token-command.js';
 import { registerUserCommand } from './user-command.js';
 
+// The version of the installed package, from its own package.json (../../ from dist/cli or src/cli).
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
 const program = new Command()
   .name('lazaret')
   .description('Email quarantine server: holds suspicious mail per recipient, releases or deletes it.')
-  .version('0.1.0');
+  .version(version);
 
 registerServeCommand(program);
 registerBulkCommands(program);
