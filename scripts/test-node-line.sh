@@ -24,7 +24,10 @@ tree="$work/tree"
 mkdir -p "$tree"
 # The files git knows (committed or not) plus the installed and built folders; not .git itself.
 git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -a -t "$tree"
+# The built server and web UI (both ignored by git), as `npm run build` left them.
 cp -a dist "$tree/"
+mkdir -p "$tree/web"
+cp -a web/dist "$tree/web/"
 
 cd "$tree"
 export PATH="$runtime/bin:$PATH"
