@@ -6,6 +6,7 @@ import { type Daemon, startClamd, startRspamd, startSpamd } from '../helpers/dae
 import { freePort, missingPrograms, tempDir } from '../helpers/env.js';
 import { type Downstream, startDownstream } from '../helpers/smtp.js';
 import { runCli, ServeProcess } from '../support/serve-process.js';
+import { STORAGE_BACKENDS, type StorageSetup } from '../support/storage-backends.js';
 
 const missing = missingPrograms('lazaret doctor tests', ['clamd', 'spamd', 'rspamd']);
 const TLS_DIR = new URL('../fixtures/tls/', import.meta.url);
@@ -158,5 +159,28 @@ describe.skipIf(missing.length > 0)('lazaret doctor against real clamd, spamd, r
     const result = await runCli({ ...env, LAZARET_RELAY_TLS: 'sometimes' }, ['doctor']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^lazaret: Invalid configuration relay\.tls \(env LAZARET_RELAY_TLS\)/);
+  });
+});
+
+describe('lazaret doctor on DynamoDB + S3 (dynalite, s3rver)', () => {
+  let work: Awaited<ReturnType<typeof tempDir>>;
+  let storage: StorageSetup;
+
+  beforeAll(async () => {
+    work = await tempDir('lazaret-doctor-aws-');
+    storage = await STORAGE_BACKENDS[1]!.setup(work.path);
+  });
+
+  afterAll(async () => {
+    await storage?.cleanup();
+    await work?.cleanup();
+  });
+
+  it('checks the table and the bucket, and fails the store when the bucket is missing', async () => {
+    const ok = await runCli(storage.env, ['doctor']);
+    expect(ok.stdout).toMatch(/^ok\s+store\s+dynamodb: table \S+ answers; s3: bucket \S+ answers$/m);
+    const missing = await runCli({ ...storage.env, LAZARET_S3_BUCKET: 'no-such-bucket' }, ['doctor']);
+    expect(missing.stdout).toMatch(/^FAIL\s+store\s+.*no-such-bucket/m);
+    expect(missing.code).toBe(1);
   });
 });
