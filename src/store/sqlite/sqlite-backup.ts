@@ -86,7 +86,14 @@ async function copyIfPresent(from: string, to: string): Promise<boolean> {
  * removed it in between, a new snapshot is taken (it then no longer needs that file), until one
  * snapshot's files are all copied. So no item in the backup lacks its raw message.
  */
-export async function backupEmbeddedStore(dataDir: string, target: string): Promise<BackupManifest> {
+export async function backupEmbeddedStore(
+  dataDir: string,
+  target: string,
+  options: {
+    /** Called after each snapshot, before its files are copied (tests put a purge there). */
+    afterSnapshot?: (round: number) => Promise<void>;
+  } = {},
+): Promise<BackupManifest> {
   const source = join(dataDir, DATABASE_FILE);
   try {
     await stat(source);
@@ -123,6 +130,7 @@ export async function backupEmbeddedStore(dataDir: string, target: string): Prom
         } finally {
           db.close();
         }
+        await options.afterSnapshot?.(round);
         let missing = 0;
         for (const blob of needed) {
           if (blob.inline || copied.has(blob.key)) continue;
