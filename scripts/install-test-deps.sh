@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system programs the integration tests run (Postfix, ClamAV's clamd, SpamAssassin's
 # spamd, rspamd with redis-server for its Bayes store, swaks for manual checks, Chromium for the
-# browser tests of the web UI and of digest links) from Debian's packages, only when one is missing.
+# browser tests of the web UI and of digest links, systemd's systemd-analyze and curl for the
+# packed-install check) from Debian's packages, only when one is missing.
 # Idempotent; starts nothing: each test starts its own private instances on loopback ports with
 # their own config folders (and does not use the system services that the packages may start).
 set -euo pipefail
@@ -14,6 +15,9 @@ command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ] || need+=(postfix
 command -v rspamd >/dev/null 2>&1 || need+=(rspamd)
 command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need+=(redis-server)
 command -v swaks >/dev/null 2>&1 || need+=(swaks)
+# scripts/test-packed-install.sh checks the systemd unit with systemd-analyze and probes with curl.
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 # The web UI's end-to-end tests drive Debian's Chromium through playwright-core.
 [ -x /usr/bin/chromium ] || need+=(chromium)
 

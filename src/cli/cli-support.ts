@@ -1,22 +1,12 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { systemActor } from '../auth/actor.js';
 import type { AuditOrigin } from '../auth/audit.js';
-import { type Config, loadConfig } from '../config/load-config.js';
+import type { Config } from '../config/load-config.js';
 import { isLazaretError } from '../core/errors.js';
 import { openStores, type Stores } from '../store/open-stores.js';
+import { loadCliConfig } from './load-cli-config.js';
 
-/** Config for a command, or exit 2 with the key named when it is invalid. */
-export function loadCliConfig(file: string | undefined): Config {
-  try {
-    return loadConfig({ file });
-  } catch (error) {
-    if (isLazaretError(error, 'config_invalid')) {
-      process.stderr.write(`lazaret: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
-}
+export { loadCliConfig };
 
 /**
  * A commander option parser for a whole number of at least `least`: plain decimal digits only, so
@@ -39,7 +29,7 @@ export function cliOrigin(): AuditOrigin {
 export function addConfigOption(command: Command): Command {
   return command.option(
     '-c, --config <file>',
-    'JSON config file (default: $LAZARET_CONFIG); LAZARET_* variables override it',
+    'JSON config file (default: $LAZARET_CONFIG, else /etc/lazaret/lazaret.json if present); LAZARET_* variables override it',
   );
 }
 

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
-import { type Config, loadConfig } from '../config/load-config.js';
 import { isLazaretError } from '../core/errors.js';
 import { wholeNumberAtLeast } from './cli-support.js';
+import { loadCliConfig } from './load-cli-config.js';
 
 const positiveInteger = wholeNumberAtLeast(1);
 
@@ -22,7 +22,7 @@ export function registerDynamodbCommand(program: Command): void {
     )
     .option(
       '-c, --config <file>',
-      'JSON config file (default: $LAZARET_CONFIG); LAZARET_* variables override it',
+      'JSON config file (default: $LAZARET_CONFIG, else /etc/lazaret/lazaret.json if present); LAZARET_* variables override it',
     )
     .addOption(
       new Option('--capacity <mode>', 'capacity mode of a new table')
@@ -40,16 +40,7 @@ export function registerDynamodbCommand(program: Command): void {
       positiveInteger,
     )
     .action(async (options: InitOptions) => {
-      let config: Config;
-      try {
-        config = loadConfig({ file: options.config });
-      } catch (error) {
-        if (isLazaretError(error, 'config_invalid')) {
-          process.stderr.write(`lazaret: ${error.message}\n`);
-          process.exit(2);
-        }
-        throw error;
-      }
+      const config = loadCliConfig(options.config);
       if (options.capacity === 'on-demand' && (options.readUnits || options.writeUnits)) {
         process.stderr.write('lazaret: --read-units and --write-units need --capacity provisioned\n');
         process.exit(2);

@@ -23,7 +23,10 @@ export function registerImportCommand(program: Command): void {
       'Load .eml files, mbox files and Maildir folders into the quarantine. Re-running skips what is already imported (same bytes and recipient).',
     )
     .argument('<paths...>', 'files and folders to import')
-    .option('-c, --config <file>', 'JSON config file (default: $LAZARET_CONFIG)')
+    .option(
+      '-c, --config <file>',
+      'JSON config file (default: $LAZARET_CONFIG, else /etc/lazaret/lazaret.json if present)',
+    )
     .option(
       '--to <addresses>',
       'comma-separated recipients for every message (default: Delivered-To, X-Original-To, To/Cc)',

@@ -1,10 +1,13 @@
-import { type Config, loadConfig } from '../config/load-config.js';
+import { type Config, loadConfig, resolveConfigFile } from '../config/load-config.js';
 import { isLazaretError } from '../core/errors.js';
 
-/** Loads the config for a CLI command, or exits with status 2 and a message naming the bad key. */
+/**
+ * Loads the config for a CLI command (from --config, LAZARET_CONFIG or /etc/lazaret/lazaret.json), or
+ * exits with status 2 and a message naming the bad key.
+ */
 export function loadCliConfig(file: string | undefined): Config {
   try {
-    return loadConfig({ file });
+    return loadConfig({ file: resolveConfigFile(file) });
   } catch (error) {
     if (isLazaretError(error, 'config_invalid')) {
       process.stderr.write(`lazaret: ${error.message}\n`);

@@ -9,7 +9,10 @@ export function registerPurgeCommand(program: Command): void {
   program
     .command('purge')
     .description('Expire items past their retention and remove raw messages that no item needs any more.')
-    .option('-c, --config <file>', 'JSON config file (default: $LAZARET_CONFIG)')
+    .option(
+      '-c, --config <file>',
+      'JSON config file (default: $LAZARET_CONFIG, else /etc/lazaret/lazaret.json if present)',
+    )
     .option('--dry-run', 'only print what would go')
     .option('--batch-size <n>', 'items per batch (default: retention.batchSize)', wholeNumberAtLeast(1))
     .action(async (options: { config?: string; dryRun?: boolean; batchSize?: number }) => {

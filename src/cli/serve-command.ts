@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load-config.js';
-import { isLazaretError } from '../core/errors.js';
 import { createLogger } from '../log.js';
 import { startServer } from '../server.js';
+import { loadCliConfig } from './load-cli-config.js';
 
 /** How long after shutdownTimeoutMs a shutdown that still hangs is ended by exiting. */
 const FORCE_AFTER_MS = 5_000;
@@ -13,19 +12,10 @@ export function registerServeCommand(program: Command): void {
     .description('Run the SMTP listener, the HTTP API and the background workers in one process.')
     .option(
       '-c, --config <file>',
-      'JSON config file (default: $LAZARET_CONFIG); LAZARET_* variables override it',
+      'JSON config file (default: $LAZARET_CONFIG, else /etc/lazaret/lazaret.json if present); LAZARET_* variables override it',
     )
     .action(async (options: { config?: string }) => {
-      let config: ReturnType<typeof loadConfig>;
-      try {
-        config = loadConfig({ file: options.config });
-      } catch (error) {
-        if (isLazaretError(error, 'config_invalid')) {
-          process.stderr.write(`lazaret: ${error.message}\n`);
-          process.exit(2);
-        }
-        throw error;
-      }
+      const config = loadCliConfig(options.config);
       const logger = createLogger(config.log.level, { format: config.log.format });
       const server = await startServer(config, logger).catch((error: unknown) => {
         logger.fatal({ event: 'START_FAILED', err: error });

@@ -19,6 +19,8 @@ export interface ConfigKey {
   type: KeyType;
   default: string | number | boolean | undefined;
   description: string;
+  /** A password or key: `lazaret doctor` prints it as [redacted]. */
+  secret?: true;
 }
 
 const MB = 1024 * 1024;
@@ -166,6 +168,7 @@ export const CONFIG_KEYS = [
   },
   {
     path: 'auth.adminPassword',
+    secret: true,
     env: 'LAZARET_ADMIN_PASSWORD',
     type: { kind: 'string' },
     default: undefined,
@@ -263,6 +266,7 @@ export const CONFIG_KEYS = [
   },
   {
     path: 'relay.password',
+    secret: true,
     env: 'LAZARET_RELAY_PASSWORD',
     type: { kind: 'string' },
     default: undefined,
@@ -300,6 +304,7 @@ export const CONFIG_KEYS = [
   },
   {
     path: 'links.keys',
+    secret: true,
     env: 'LAZARET_LINK_KEYS',
     type: { kind: 'string' },
     default: undefined,
@@ -419,6 +424,7 @@ export const CONFIG_KEYS = [
   },
   {
     path: 'learning.rspamdPassword',
+    secret: true,
     env: 'LAZARET_LEARNING_RSPAMD_PASSWORD',
     type: { kind: 'string' },
     default: undefined,
@@ -906,6 +912,7 @@ export const CONFIG_KEYS = [
   },
   {
     path: 'scanners.rspamd.password',
+    secret: true,
     env: 'LAZARET_SCANNERS_RSPAMD_PASSWORD',
     type: { kind: 'string' },
     default: undefined,

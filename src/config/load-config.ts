@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { LazaretError } from '../core/errors.js';
@@ -283,6 +283,20 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
     node = node[part] as Record<string, unknown>;
   }
   node[parts.at(-1)!] = value;
+}
+
+/** The config file the commands read when neither --config nor LAZARET_CONFIG names one, if it exists. */
+export const DEFAULT_CONFIG_FILE = '/etc/lazaret/lazaret.json';
+
+/** The config file a command uses: --config, else LAZARET_CONFIG, else DEFAULT_CONFIG_FILE when present. */
+export function resolveConfigFile(
+  file: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  exists: (path: string) => boolean = existsSync,
+): string | undefined {
+  if (file !== undefined) return file;
+  if (env.LAZARET_CONFIG) return env.LAZARET_CONFIG;
+  return exists(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined;
 }
 
 /**

@@ -153,7 +153,7 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
               },
             };
     } else {
-      const { openSqliteDatabase } = await import('./sqlite/sqlite-database.js');
+      const { openSqliteDatabase, DATABASE_FILE } = await import('./sqlite/sqlite-database.js');
       const { GroupCommit } = await import('./sqlite/group-commit.js');
       const { SqliteItemStore } = await import('./sqlite/sqlite-item-store.js');
       const { SqliteAuditStore } = await import('./sqlite/sqlite-audit-store.js');
@@ -164,7 +164,7 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
       const { SqliteLearningStore } = await import('./sqlite/sqlite-learning-store.js');
       const { SqliteStatsStore } = await import('./sqlite/sqlite-stats-store.js');
       const { SqliteJobStore } = await import('./sqlite/sqlite-job-store.js');
-      const db = openSqliteDatabase(join(config.dataDir, 'lazaret.sqlite'));
+      const db = openSqliteDatabase(join(config.dataDir, DATABASE_FILE));
       opened.push({ close: () => void db.close() });
       const commits = new GroupCommit(db);
       items = new SqliteItemStore({ db, commits });

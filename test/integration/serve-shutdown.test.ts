@@ -48,8 +48,6 @@ describe('serve shuts down promptly on SIGTERM with browser-style connections op
   });
 
   it('closes idle keep-alive and not-yet-used connections, lets a request in flight finish, and exits 0', async () => {
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-
     // 1. A connection a browser opened ahead of time and has not used yet.
     const unused = connect(serve.httpPort, '127.0.0.1');
     sockets.push(unused);
@@ -57,16 +55,29 @@ describe('serve shuts down promptly on SIGTERM with browser-style connections op
     unused.resume();
     await once(unused, 'connect');
 
-    // 2. A keep-alive connection left idle after a request.
-    const idleRequest = request({ host: '127.0.0.1', port: serve.httpPort, path: '/healthz', agent });
-    const idleSocket = once(idleRequest, 'socket').then(([socket]) => socket as Socket);
-    idleRequest.end();
-    const [healthz] = (await once(idleRequest, 'response')) as [IncomingMessage];
-    await body(healthz);
-    expect(healthz.headers.connection).toBe('keep-alive');
-    const idle = await idleSocket;
+    // 2. A keep-alive connection left idle after a request. Written by hand: Node 24's http.Agent closes
+    // an idle socket itself shortly before the server's Keep-Alive timeout, which would hide the server's.
+    const idle = connect(serve.httpPort, '127.0.0.1');
     sockets.push(idle);
     const idleClosed = closedBy(idle);
+    await once(idle, 'connect');
+    idle.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n');
+    const healthz = await new Promise<string>((resolve) => {
+      let text = '';
+      const onData = (chunk: Buffer) => {
+        text += chunk.toString('latin1');
+        const headEnd = text.indexOf('\r\n\r\n');
+        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(text)?.[1] ?? Number.NaN);
+        if (headEnd >= 0 && text.length - headEnd - 4 >= length) {
+          idle.off('data', onData);
+          idle.resume();
+          resolve(text);
+        }
+      };
+      idle.on('data', onData);
+    });
+    expect(healthz).toMatch(/^HTTP\/1\.1 200 /);
+    expect(healthz).toMatch(/\r\nconnection: keep-alive\r\n/i);
 
     // 3. A request in flight: its headers are in, half of its body is still to come.
     const login = JSON.stringify({ email: 'admin@localhost', password: PASSWORD });
@@ -93,6 +104,5 @@ describe('serve shuts down promptly on SIGTERM with browser-style connections op
     expect(await unusedClosed).toBe('server');
     expect(await idleClosed).toBe('server');
     expect(serve.logs.some((line) => line.event === 'SHUTDOWN_COMPLETE')).toBe(true);
-    agent.destroy();
   });
 });

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import type { ScannersConfig } from '../../config/load-config.js';
+import { exchangeOnce } from './daemon-ping.js';
 import { pass, type ScanInput, type Scanner, type ScanOutcome } from './scanner.js';
 
 /** Parses clamd's reply to INSTREAM: `stream: OK`, `stream: <name> FOUND` or `<text> ERROR`. */
@@ -32,6 +33,15 @@ export class ClamavScanner implements Scanner {
     return {
       verdict: { action: 'quarantine', reason: 'malware', score: null, details: { virus: result.virus } },
     };
+  }
+
+  async ping(signal: AbortSignal): Promise<string> {
+    const target = this.config.socket
+      ? { path: this.config.socket }
+      : { host: this.config.host, port: this.config.port };
+    const reply = await exchangeOnce(target, 'zPING\0', (text) => text.includes('\0'), signal);
+    if (!reply.startsWith('PONG')) throw new Error(`clamd answered ${JSON.stringify(reply.slice(0, 100))}`);
+    return reply.replace(/\0/g, '');
   }
 
   private connect(): Socket {

@@ -55,6 +55,22 @@ export class RspamdScanner implements Scanner {
     return { verdict: { action: 'quarantine', reason: phish ? 'phish' : 'spam', score, details } };
   }
 
+  async ping(signal: AbortSignal): Promise<string> {
+    const url = new URL('ping', this.config.url.endsWith('/') ? this.config.url : `${this.config.url}/`);
+    const send = url.protocol === 'https:' ? httpsRequest : request;
+    return new Promise<string>((resolve, reject) => {
+      const req = send(url, { method: 'GET', signal }, (res) => {
+        readLimited(res, 64 * 1024).then((data) => {
+          const text = data.toString('utf8').trim();
+          if (res.statusCode === 200 && text === 'pong') resolve(text);
+          else reject(new Error(`rspamd answered HTTP ${res.statusCode}: ${text.slice(0, 100)}`));
+        }, reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
   private async check(input: ScanInput): Promise<RspamdReply> {
     const url = new URL('checkv2', this.config.url.endsWith('/') ? this.config.url : `${this.config.url}/`);
     const headers: Record<string, string | string[]> = {

@@ -42,6 +42,11 @@ export interface Scanner {
   readonly name: ScannerName;
   readonly timeoutMs: number;
   scan(input: ScanInput): Promise<ScanOutcome>;
+  /**
+   * Asks the scanner's daemon whether it answers (clamd and spamd PING, rspamd /ping) and resolves
+   * with its reply; rejects when it does not. Built-in scanners have no daemon and no ping.
+   */
+  ping?(signal: AbortSignal): Promise<string>;
 }
 
 export function passVerdict(details: Record<string, unknown> = {}): Verdict {

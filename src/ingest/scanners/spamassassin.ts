@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import type { ScannersConfig } from '../../config/load-config.js';
+import { exchangeOnce } from './daemon-ping.js';
 import { pass, type ScanInput, type Scanner, type ScanOutcome } from './scanner.js';
 
 export interface SpamdReply {
@@ -52,6 +53,18 @@ export class SpamAssassinScanner implements Scanner {
     const details = { threshold: reply.threshold, symbols: reply.symbols };
     if (!reply.spam) return { verdict: { ...pass(details).verdict, score: reply.score } };
     return { verdict: { action: 'quarantine', reason: 'spam', score: reply.score, details } };
+  }
+
+  async ping(signal: AbortSignal): Promise<string> {
+    const reply = await exchangeOnce(
+      { host: this.config.host, port: this.config.port },
+      'PING SPAMC/1.5\r\n\r\n',
+      (text) => text.includes('\n'),
+      signal,
+    );
+    if (!/^SPAMD\/[\d.]+ 0 PONG/.test(reply))
+      throw new Error(`spamd answered ${JSON.stringify(reply.slice(0, 100))}`);
+    return reply.trim();
   }
 
   private async exchange(input: ScanInput): Promise<string> {

@@ -21,6 +21,13 @@ async function fsyncPath(path: string): Promise<void> {
   }
 }
 
+/** Where FsBlobStore keeps the blob `key` under `root` (the backup copies the same layout). */
+export function blobFilePath(root: string, key: string): { dir: string; file: string } {
+  if (!SAFE_KEY.test(key)) throw new LazaretError('validation_error', `Invalid blob key: ${key}`);
+  const dir = join(root, key.slice(-2), key.slice(-4, -2));
+  return { dir, file: join(dir, `${key}.eml`) };
+}
+
 /**
  * Raw messages as files under `<root>/<last 2 chars>/<2 before>/<key>.eml`. A put writes a temporary
  * file in `<root>/tmp`, fsyncs it, renames it into place and fsyncs the folder, so a blob is either
@@ -34,9 +41,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   private pathOf(key: string): { dir: string; file: string } {
-    if (!SAFE_KEY.test(key)) throw new LazaretError('validation_error', `Invalid blob key: ${key}`);
-    const dir = join(this.root, key.slice(-2), key.slice(-4, -2));
-    return { dir, file: join(dir, `${key}.eml`) };
+    return blobFilePath(this.root, key);
   }
 
   async put(key: string, body: Readable | Buffer): Promise<BlobWriteResult> {

@@ -1,6 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { LazaretError } from '../../core/errors.js';
+
+/** The embedded database's file name inside dataDir. */
+export const DATABASE_FILE = 'lazaret.sqlite';
 
 /** One named, ordered list of schema steps owned by one store module (items, auth, jobs, …). */
 export interface MigrationSet {
@@ -53,6 +57,13 @@ export function migrate(db: Database, set: MigrationSet): void {
   const done = db.prepare('SELECT count(*) AS n FROM schema_migrations WHERE name = ?').get(set.name) as {
     n: number;
   };
+  if (done.n > set.steps.length) {
+    // Steps only go forward: an older version must not run on a schema it does not know.
+    throw new LazaretError(
+      'store_error',
+      `The data dir was written by a newer Lazaret (schema ${set.name} has ${done.n} steps, this version knows ${set.steps.length}); start that version or restore a backup`,
+    );
+  }
   for (let step = done.n; step < set.steps.length; step += 1) {
     db.transaction(() => {
       db.exec(set.steps[step]!);

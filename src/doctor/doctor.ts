@@ -1,0 +1,227 @@
+import { constants } from 'node:fs';
+import { access, stat, statfs } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import type { Config } from '../config/load-config.js';
+import { LINK_KEY_FILE } from '../digest/link-keys.js';
+import { buildReinjection } from '../ingest/ingest-setup.js';
+import { buildScanners } from '../ingest/verdict-pipeline.js';
+import { SmtpRelay } from '../release/smtp-relay.js';
+import { openStores } from '../store/open-stores.js';
+import { DATABASE_FILE } from '../store/sqlite/sqlite-database.js';
+
+export type CheckStatus = 'ok' | 'fail';
+
+export interface CheckResult {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+}
+
+const GiB = 1024 ** 3;
+
+function describe(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
+async function check(name: string, run: () => Promise<string>): Promise<CheckResult> {
+  try {
+    return { name, status: 'ok', detail: await run() };
+  } catch (error) {
+    return { name, status: 'fail', detail: describe(error) };
+  }
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= GiB ? `${(bytes / GiB).toFixed(1)} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`;
+}
+
+/** Free space the data dir needs: room for twenty of the largest messages, and never under 1 GiB. */
+export function requiredFreeBytes(config: Config): number {
+  return Math.max(GiB, 20 * config.smtp.maxMessageSize);
+}
+
+async function checkDataDir(config: Config): Promise<string> {
+  const dir = config.dataDir;
+  const info = await stat(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT')
+      throw new Error(`${dir} does not exist (create it, owned by the service user)`);
+    throw error;
+  });
+  if (!info.isDirectory()) throw new Error(`${dir} is not a folder`);
+  const uid = process.getuid?.();
+  if (uid !== undefined && uid !== 0 && info.uid !== uid)
+    throw new Error(`${dir} belongs to uid ${info.uid}, not to this user (uid ${uid})`);
+  if ((info.mode & 0o002) !== 0)
+    throw new Error(`${dir} is writable by every user (mode ${(info.mode & 0o777).toString(8)})`);
+  await access(dir, constants.R_OK | constants.W_OK | constants.X_OK).catch(() => {
+    throw new Error(`${dir} is not readable and writable by this user`);
+  });
+  const space = await statfs(dir);
+  const free = space.bavail * space.bsize;
+  const needed = requiredFreeBytes(config);
+  if (free < needed)
+    throw new Error(`${dir}: only ${formatBytes(free)} free, needs at least ${formatBytes(needed)}`);
+  return `${dir}: owned by uid ${info.uid}, ${formatBytes(free)} free`;
+}
+
+async function checkSqlite(config: Config): Promise<string> {
+  const path = join(config.dataDir, DATABASE_FILE);
+  const exists = await stat(path).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) return `sqlite: ${path} not created yet (serve creates it at its first start)`;
+  // Read-only: the doctor never migrates or changes the store a server may be using.
+  const db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    const result = db.pragma('quick_check', { simple: true });
+    if (result !== 'ok') throw new Error(`sqlite: ${path} is damaged: ${String(result)}`);
+    const hasItems = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'items'").get();
+    const items = hasItems ? (db.prepare('SELECT count(*) AS n FROM items').get() as { n: number }).n : 0;
+    return `sqlite: ${path} passes quick_check, ${items} item(s)`;
+  } finally {
+    db.close();
+  }
+}
+
+async function checkAwsStores(config: Config): Promise<string> {
+  const stores = await openStores(config);
+  try {
+    await stores.items.ping();
+    const parts: string[] = [];
+    if (config.store.backend === 'dynamodb') parts.push(`dynamodb: table ${config.dynamodb.table} answers`);
+    else parts.push(await checkSqlite(config));
+    if (config.blobs.backend === 's3') parts.push(`s3: bucket ${config.s3.bucket} answers`);
+    return parts.join('; ');
+  } finally {
+    await stores.close();
+  }
+}
+
+async function checkSmtpPeer(
+  describeTarget: string,
+  relay: SmtpRelay,
+  tls: Config['relay']['tls'],
+): Promise<string> {
+  try {
+    await relay.verify();
+  } finally {
+    relay.close();
+  }
+  const how = {
+    none: 'plain',
+    starttls: 'STARTTLS required',
+    opportunistic: 'STARTTLS if offered',
+    implicit: 'implicit TLS',
+  }[tls];
+  return `${describeTarget}: greeting and EHLO answered (${how})`;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+async function checkPublicUrl(config: Config, timeoutMs: number): Promise<string> {
+  const url = config.http.publicUrl;
+  if (url === undefined) {
+    if (config.digest.enabled && isLoopback(config.http.host))
+      throw new Error(
+        `not set, and digests are enabled: their links would point at http://${config.http.host}:${config.http.port}, which only this machine can open`,
+      );
+    return `not set: links use http://${config.http.host}:${config.http.port}`;
+  }
+  const health = new URL('healthz', url.endsWith('/') ? url : `${url}/`);
+  const response = await fetch(health, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+  if (response.status !== 200) throw new Error(`${health.href} answered HTTP ${response.status}`);
+  return `${url}: ${health.pathname} answers 200`;
+}
+
+async function checkLinkKeys(config: Config): Promise<string> {
+  if (config.links.keys !== undefined) {
+    const keys = config.links.keys.split(',').filter((key) => key.trim() !== '');
+    return `${keys.length} key(s) from links.keys`;
+  }
+  const path = join(config.dataDir, LINK_KEY_FILE);
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (!info) return `${path} not created yet (generated at first use; several nodes need links.keys)`;
+  if ((info.mode & 0o077) !== 0)
+    throw new Error(`${path} is readable by others (mode ${(info.mode & 0o777).toString(8)}); chmod 600`);
+  await access(path, constants.R_OK).catch(() => {
+    throw new Error(`${path} is not readable by this user`);
+  });
+  return `${path}: one generated key, mode 600`;
+}
+
+/**
+ * Every check `lazaret doctor` runs, in order: data dir, store, relay, re-injection (filter mode),
+ * each configured scanner and the learning daemon, public address and link keys. Checks never
+ * change anything; each reports ok with what it saw or fail with why.
+ */
+export async function runDoctor(config: Config): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const timeoutMs = config.scanners.timeoutMs;
+  results.push(await check('dataDir', () => checkDataDir(config)));
+  results.push(
+    await check('store', () =>
+      config.store.backend === 'sqlite' && config.blobs.backend === 'fs'
+        ? checkSqlite(config)
+        : checkAwsStores(config),
+    ),
+  );
+  results.push(
+    await check('relay', () =>
+      checkSmtpPeer(
+        `${config.relay.host}:${config.relay.port}`,
+        new SmtpRelay(config.relay),
+        config.relay.tls,
+      ),
+    ),
+  );
+  if (config.mode === 'filter') {
+    results.push(
+      await check('reinjection', () =>
+        checkSmtpPeer(
+          `${config.filter.reinjectHost}:${config.filter.reinjectPort}`,
+          buildReinjection(config),
+          'none',
+        ),
+      ),
+    );
+  }
+  for (const scanner of buildScanners(config.scanners)) {
+    results.push(
+      await check(`scanner ${scanner.name}`, async () =>
+        scanner.ping ? `answers: ${await scanner.ping(AbortSignal.timeout(timeoutMs))}` : 'built in',
+      ),
+    );
+  }
+  if (config.learning.backend !== 'none') {
+    const learning = buildScanners({
+      ...config.scanners,
+      enabled: [config.learning.backend],
+      rspamd: { ...config.scanners.rspamd, url: config.learning.rspamdUrl },
+      spamassassin: {
+        ...config.scanners.spamassassin,
+        host: config.learning.spamdHost,
+        port: config.learning.spamdPort,
+      },
+    })[0]!;
+    results.push(
+      await check(
+        `learning ${config.learning.backend}`,
+        async () => `answers: ${await learning.ping!(AbortSignal.timeout(timeoutMs))}`,
+      ),
+    );
+  }
+  results.push(await check('http.publicUrl', () => checkPublicUrl(config, timeoutMs)));
+  results.push(await check('links', () => checkLinkKeys(config)));
+  return results;
+}

@@ -1,0 +1,32 @@
+import { connect, type NetConnectOpts } from 'node:net';
+
+/**
+ * Sends `request` over a fresh connection and resolves with the reply once `done` accepts it (or the
+ * daemon closes); used by the scanners' ping, which `lazaret doctor` calls.
+ */
+export function exchangeOnce(
+  target: NetConnectOpts,
+  request: string,
+  done: (reply: string) => boolean,
+  signal: AbortSignal,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(target);
+    let reply = '';
+    const finish = (error: Error | null) => {
+      signal.removeEventListener('abort', onAbort);
+      socket.destroy();
+      if (error) reject(error);
+      else resolve(reply);
+    };
+    const onAbort = () => finish(new Error('no answer in time'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.on('error', finish);
+    socket.on('connect', () => socket.write(request));
+    socket.on('data', (chunk: Buffer) => {
+      reply += chunk.toString('latin1');
+      if (done(reply)) finish(null);
+    });
+    socket.on('end', () => finish(null));
+  });
+}

@@ -1,0 +1,186 @@
+import { readFileSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Daemon, startClamd, startRspamd, startSpamd } from '../helpers/daemons.js';
+import { freePort, missingPrograms, tempDir } from '../helpers/env.js';
+import { type Downstream, startDownstream } from '../helpers/smtp.js';
+import { runCli, ServeProcess } from '../support/serve-process.js';
+import { STORAGE_BACKENDS, type StorageSetup } from '../support/storage-backends.js';
+
+const missing = missingPrograms('lazaret doctor tests', ['clamd', 'spamd', 'rspamd']);
+const TLS_DIR = new URL('../fixtures/tls/', import.meta.url);
+const RELAY_PASSWORD = 'relay-password-never-printed';
+const LINK_KEY = 'link-key-never-printed-0123456789abcdef';
+
+/** The status column of each check line of doctor's report, by check name. */
+function statuses(stdout: string): Record<string, string> {
+  const lines = stdout.split('\n\n')[0]!.split('\n');
+  return Object.fromEntries(
+    lines.map((line) => {
+      const [, status, name] = /^(ok|FAIL)\s+(\S+(?: (?:headers|policy|clamav|spamassassin|rspamd))?)/.exec(
+        line,
+      )!;
+      return [name!, status!];
+    }),
+  );
+}
+
+describe.skipIf(missing.length > 0)('lazaret doctor against real clamd, spamd, rspamd and SMTP peers', () => {
+  let dirs: Awaited<ReturnType<typeof tempDir>>[] = [];
+  let clamd: Daemon;
+  let spamd: Daemon;
+  let rspamd: Daemon;
+  let relay: Downstream;
+  let reinjection: Downstream;
+  let serve: ServeProcess;
+  let env: Record<string, string>;
+  const relayLogins: string[] = [];
+
+  beforeAll(async () => {
+    dirs = await Promise.all([tempDir(), tempDir(), tempDir(), tempDir()]);
+    [clamd, spamd, rspamd] = await Promise.all([
+      startClamd(dirs[0]!.path),
+      startSpamd(dirs[1]!.path),
+      startRspamd(dirs[2]!.path),
+    ]);
+    // The relay offers STARTTLS and AUTH, as a smarthost would; doctor must use both as configured.
+    relay = await startDownstream({
+      disabledCommands: [],
+      key: readFileSync(new URL('key.pem', TLS_DIR)),
+      cert: readFileSync(new URL('cert.pem', TLS_DIR)),
+      onAuth(auth, session, callback) {
+        if (!session.secure) return callback(new Error('TLS first'));
+        relayLogins.push(`${auth.username}:${auth.password}`);
+        callback(null, { user: auth.username });
+      },
+    });
+    reinjection = await startDownstream();
+    const dataDir = join(dirs[3]!.path, 'data');
+    env = {
+      LAZARET_DATA_DIR: dataDir,
+      LAZARET_MODE: 'filter',
+      LAZARET_FILTER_REINJECT_PORT: String(reinjection.port),
+      LAZARET_RELAY_HOST: '127.0.0.1',
+      LAZARET_RELAY_PORT: String(relay.port),
+      LAZARET_RELAY_TLS: 'starttls',
+      LAZARET_RELAY_TLS_VERIFY: 'false',
+      LAZARET_RELAY_USER: 'lazaret',
+      LAZARET_RELAY_PASSWORD: RELAY_PASSWORD,
+      LAZARET_LINK_KEYS: LINK_KEY,
+      LAZARET_SCANNERS_ENABLED: 'headers,clamav,spamassassin,rspamd',
+      LAZARET_SCANNERS_CLAMAV_PORT: String(clamd.port),
+      LAZARET_SCANNERS_SPAMASSASSIN_PORT: String(spamd.port),
+      LAZARET_SCANNERS_RSPAMD_URL: `http://127.0.0.1:${rspamd.port}`,
+      LAZARET_LEARNING_BACKEND: 'spamassassin',
+      LAZARET_LEARNING_SPAMD_PORT: String(spamd.port),
+    };
+    serve = await new ServeProcess(env).start();
+    env.LAZARET_PUBLIC_URL = serve.baseUrl;
+  });
+
+  afterAll(async () => {
+    await serve?.stop();
+    await Promise.all([clamd?.stop(), spamd?.stop(), rspamd?.stop(), relay?.close(), reinjection?.close()]);
+    for (const dir of dirs) await dir.cleanup();
+  });
+
+  it('passes every check against a running server and prints the effective config without secrets', async () => {
+    const result = await runCli(env, ['doctor']);
+    expect(result.stderr).toBe('');
+    expect(statuses(result.stdout)).toEqual({
+      config: 'ok',
+      dataDir: 'ok',
+      store: 'ok',
+      relay: 'ok',
+      reinjection: 'ok',
+      'scanner headers': 'ok',
+      'scanner clamav': 'ok',
+      'scanner spamassassin': 'ok',
+      'scanner rspamd': 'ok',
+      'learning spamassassin': 'ok',
+      'http.publicUrl': 'ok',
+      links: 'ok',
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/scanner clamav\s+answers: PONG/);
+    expect(result.stdout).toMatch(/scanner spamassassin\s+answers: SPAMD\/1\.5 0 PONG/);
+    expect(result.stdout).toMatch(/scanner rspamd\s+answers: pong/);
+    expect(result.stdout).toMatch(
+      /relay\s+127\.0\.0\.1:\d+: greeting and EHLO answered \(STARTTLS required\)/,
+    );
+    expect(result.stdout).toMatch(/store\s+sqlite: .* passes quick_check, 0 item\(s\)/);
+    expect(result.stdout).toMatch(/All checks passed\.\n$/);
+    // It really logged in over TLS, and printed neither secret.
+    expect(relayLogins).toContain(`lazaret:${RELAY_PASSWORD}`);
+    expect(result.stdout).not.toContain(RELAY_PASSWORD);
+    expect(result.stdout).not.toContain(LINK_KEY);
+    const config = JSON.parse(
+      /Effective configuration \(secrets redacted\):\n([\s\S]*?\n})\n/.exec(result.stdout)![1]!,
+    );
+    expect(config.relay).toMatchObject({ user: 'lazaret', password: '[redacted]', port: relay.port });
+    expect(config.links.keys).toBe('[redacted]');
+    expect(config.scanners.enabled).toEqual(['headers', 'clamav', 'spamassassin', 'rspamd']);
+  });
+
+  it('fails, with exit code 1, each check whose peer or folder is wrong, and names why', async () => {
+    const closed = await freePort();
+    const wideOpen = join(dirs[3]!.path, 'open');
+    await mkdir(wideOpen);
+    await chmod(wideOpen, 0o777);
+    const result = await runCli(
+      {
+        ...env,
+        LAZARET_DATA_DIR: wideOpen,
+        LAZARET_RELAY_PORT: String(closed),
+        LAZARET_SCANNERS_CLAMAV_PORT: String(closed),
+        LAZARET_SCANNERS_RSPAMD_URL: `http://127.0.0.1:${spamd.port}`,
+        LAZARET_PUBLIC_URL: `http://127.0.0.1:${closed}`,
+      },
+      ['doctor'],
+    );
+    expect(result.code).toBe(1);
+    expect(statuses(result.stdout)).toMatchObject({
+      dataDir: 'FAIL',
+      store: 'ok',
+      relay: 'FAIL',
+      reinjection: 'ok',
+      'scanner clamav': 'FAIL',
+      'scanner spamassassin': 'ok',
+      'scanner rspamd': 'FAIL',
+      'http.publicUrl': 'FAIL',
+    });
+    expect(result.stdout).toMatch(/dataDir\s+.*is writable by every user \(mode 777\)/);
+    expect(result.stdout).toMatch(new RegExp(`relay\\s+.*ECONNREFUSED 127\\.0\\.0\\.1:${closed}`));
+    expect(result.stdout).toMatch(/5 check\(s\) failed\.\n$/);
+  });
+
+  it('stops with exit code 2 and the key named when the configuration is invalid', async () => {
+    const result = await runCli({ ...env, LAZARET_RELAY_TLS: 'sometimes' }, ['doctor']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^lazaret: Invalid configuration relay\.tls \(env LAZARET_RELAY_TLS\)/);
+  });
+});
+
+describe('lazaret doctor on DynamoDB + S3 (dynalite, s3rver)', () => {
+  let work: Awaited<ReturnType<typeof tempDir>>;
+  let storage: StorageSetup;
+
+  beforeAll(async () => {
+    work = await tempDir('lazaret-doctor-aws-');
+    storage = await STORAGE_BACKENDS[1]!.setup(work.path);
+  });
+
+  afterAll(async () => {
+    await storage?.cleanup();
+    await work?.cleanup();
+  });
+
+  it('checks the table and the bucket, and fails the store when the bucket is missing', async () => {
+    const ok = await runCli(storage.env, ['doctor']);
+    expect(ok.stdout).toMatch(/^ok\s+store\s+dynamodb: table \S+ answers; s3: bucket \S+ answers$/m);
+    const missing = await runCli({ ...storage.env, LAZARET_S3_BUCKET: 'no-such-bucket' }, ['doctor']);
+    expect(missing.stdout).toMatch(/^FAIL\s+store\s+.*no-such-bucket/m);
+    expect(missing.code).toBe(1);
+  });
+});
