@@ -24,6 +24,8 @@ const FRAMEWORK_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
 
 /** Any other client error Fastify raises (bad JSON, bad Content-Length …), by HTTP status. */
 const BY_STATUS: Record<number, ErrorCode> = {
+  404: 'route_not_found',
+  405: 'route_not_found',
   408: 'request_timeout',
   413: 'message_too_large',
   414: 'uri_too_long',

@@ -25,7 +25,8 @@ async function raw(port: number, text: string | Buffer): Promise<{ status: numbe
   socket.on('error', () => undefined);
   await once(socket, 'connect');
   socket.write(text);
-  await once(socket, 'close');
+  // Not once(): it rejects on the 'error' of a reset, and the server may reset after its answer.
+  await new Promise((resolve) => socket.once('close', resolve));
   const answer = Buffer.concat(chunks).toString('utf8');
   const [head = '', ...rest] = answer.split('\r\n\r\n');
   return { status: Number(head.split(' ')[1]), body: JSON.parse(rest.join('\r\n\r\n')) };

@@ -1,16 +1,20 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { requestFor } from '../support/api-fuzz.js';
+import { requestFor, validSearchQuery } from '../support/api-fuzz.js';
 import { FuzzTarget } from '../support/fuzz-target.js';
 
 /**
  * Memory under hostile load: behind LAZARET_SOAK=1 (it takes minutes). `serve` answers
  * LAZARET_SOAK_REQUESTS fuzzed requests (default 10,000) from 8 clients at once; afterwards its
- * resident memory must come back to within MARGIN of what it was after a warm-up.
+ * resident memory must come back to within MARGIN of what it was after a warm-up. Then
+ * LAZARET_SOAK_SEARCHES valid searches of distinct shapes (default 5,000) — the input that grew the
+ * store's statement cache without bound.
  */
 const SOAK = process.env.LAZARET_SOAK === '1';
 const REQUESTS = Number(process.env.LAZARET_SOAK_REQUESTS ?? 10_000);
+/** Valid searches of distinct shapes after the fuzz: each is a new statement text for the store. */
+const SEARCHES = Number(process.env.LAZARET_SOAK_SEARCHES ?? 5_000);
 const WARM_UP = 1_000;
 const CLIENTS = 8;
 /** How far above its warmed-up level resident memory may stay: V8 keeps some pages it grew into. */
@@ -74,12 +78,24 @@ describe.skipIf(!SOAK)('API soak: serve memory returns to its level after a long
     const before = await settle(pid, 30, (rss, previous) => Math.abs(rss - previous) < 2 * 1024 * 1024);
     const started = Date.now();
     await run(REQUESTS);
+    const queries = [...new Set(fc.sample(validSearchQuery, { numRuns: SEARCHES * 2, seed: 7 }))].slice(
+      0,
+      SEARCHES,
+    );
+    const searcher = async () => {
+      for (let q = queries.pop(); q !== undefined; q = queries.pop()) {
+        const path = `/api/quarantine?q=${encodeURIComponent(q)}&limit=10`;
+        const problem = await target.send({ method: 'GET', path, headers: {}, credential: 'adminToken' });
+        if (problem && problems.length < 20) problems.push(`search ${q.slice(0, 100)}: ${problem}`);
+      }
+    };
+    await Promise.all(Array.from({ length: CLIENTS }, searcher));
     const seconds = (Date.now() - started) / 1000;
     const { peak } = memory(pid);
     const limit = before + Math.max(before * MARGIN.ratio, MARGIN.bytes);
     const after = await settle(pid, 60, (rss) => rss <= limit);
     console.info(
-      `API soak: ${REQUESTS} requests in ${seconds.toFixed(0)} s; RSS before ${mb(before)}, peak ${mb(peak)}, after ${mb(after)} (limit ${mb(limit)})`,
+      `API soak: ${REQUESTS} fuzzed requests and ${SEARCHES} searches in ${seconds.toFixed(0)} s; RSS before ${mb(before)}, peak ${mb(peak)}, after ${mb(after)} (limit ${mb(limit)})`,
     );
     expect(problems).toEqual([]);
     expect(target.serve.exitCode).toBeNull();
