@@ -114,7 +114,7 @@ describe('lazaret dynamodb init', () => {
       envFor('x'),
     );
     expect(zero.code).not.toBe(0);
-    expect(zero.stderr).toContain('expected a whole number of at least 1');
+    expect(zero.stderr).toContain('expected a whole number (decimal digits) of at least 1');
     const config = await lazaret(['dynamodb', 'init'], {
       ...envFor('x'),
       LAZARET_DYNAMODB_MAX_ATTEMPTS: '0',
