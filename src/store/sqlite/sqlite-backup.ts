@@ -157,9 +157,15 @@ export async function backupEmbeddedStore(
       live.close();
     }
   } catch (error) {
-    await rm(snapshot, { force: true });
+    // The folder was empty: what is in it now is this failed backup's, and a half backup must not be
+    // mistaken for one (a full target disk, a vanished data dir).
+    await emptyFolder(target).catch(() => undefined);
     throw storeError('backup', error);
   }
+}
+
+async function emptyFolder(folder: string): Promise<void> {
+  for (const entry of await readdir(folder)) await rm(join(folder, entry), { recursive: true, force: true });
 }
 
 async function sha256Of(path: string): Promise<string> {
