@@ -176,6 +176,8 @@ describe('the current serve on a data dir written by the previous release (0.1.0
     const backup = await runCli(env, ['backup', join(work.path, 'backup')]);
     expect(backup.stderr).toBe('');
     expect(backup.code).toBe(0);
-    expect(backup.stdout).toMatch(/^Backed up \d+ item\(s\)/);
+    const backedUp = Number(/^Backed up (\d+) item\(s\)/.exec(backup.stdout)?.[1]);
+    // Every item of the old release (the deleted one's row included) and the new one.
+    expect(backedUp).toBe(manifest.items.length + 1);
   });
 });
