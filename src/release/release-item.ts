@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { type AccessRules, canSee, DEFAULT_ACCESS_RULES, decideItem } from '../auth/access-policy.js';
 import type { Actor } from '../auth/actor.js';
 import type { Config } from '../config/load-config.js';
-import { isLazaretError, isStoreFailure, LazaretError } from '../core/errors.js';
+import { isStoreFailure, LazaretError } from '../core/errors.js';
 import { headerText } from '../core/header-text.js';
 import type { ItemOutcome } from '../core/outcomes.js';
 import type { Lease, QuarantineItem } from '../core/types.js';
