@@ -3,7 +3,7 @@ import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { type AppContext, authDeps } from '../app-context.js';
 import { RateLimits } from '../auth/rate-limits.js';
 import type { Config } from '../config/load-config.js';
@@ -81,7 +81,7 @@ export async function buildApi(context: AppContext, options: ApiOptions = {}): P
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
     // One HTTP_ACCESS line per request instead (access-log.ts).
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: trustProxy(context.config.http.trustProxy),
     // A client that drips its request (slowloris, a stalled upload) is cut off, so it cannot hold a
     // connection or a shutdown open; see error-handler.ts for the 408 it gets.
