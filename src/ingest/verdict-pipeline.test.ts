@@ -43,6 +43,20 @@ const pipeline = (scanners: Scanner[], onError: 'tempfail' | 'pass' = 'tempfail'
   new VerdictPipeline(scanners, { onError, logger: createLogger('silent') });
 
 describe('VerdictPipeline', () => {
+  it('keeps a scanner\'s "skipped" note in the summary, whether the mail passes or another scanner holds it', async () => {
+    const skipped = {
+      verdict: { ...hold('spam'), action: 'pass' as const, details: { skipped: 'larger than 5 bytes' } },
+    };
+    for (const others of [[], [scanner('policy', { verdict: hold('policy') })]]) {
+      const verdict = (await pipeline([scanner('clamav', skipped), ...others]).decide(input)).get(
+        'a@one.test',
+      )!;
+      expect(verdict.details.scanners).toMatchObject({
+        clamav: { action: 'pass', skipped: 'larger than 5 bytes' },
+      });
+    }
+  });
+
   it('the strongest verdict wins: malware over policy over spam, then the higher score', async () => {
     const verdicts = await pipeline([
       scanner('rspamd', { verdict: hold('spam', 9) }),

@@ -93,6 +93,8 @@ export class VerdictPipeline {
         action: verdict.action,
         ...(verdict.action === 'quarantine' ? { reason: verdict.reason } : {}),
         ...(verdict.score !== null ? { score: verdict.score } : {}),
+        // A scanner that did not look (message above its maxSize) says so, whatever the others decided.
+        ...(typeof verdict.details.skipped === 'string' ? { skipped: verdict.details.skipped } : {}),
       };
       if (verdict.action === 'quarantine' && allowed && ALLOWABLE.has(verdict.reason)) continue;
       if (stronger(verdict, best)) {

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
@@ -6,7 +8,7 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.js';
-import { runCli, ServeProcess } from '../support/serve-process.js';
+import { CLI_PATH, runCli, ServeProcess } from '../support/serve-process.js';
 
 const TLS_DIR = new URL('../fixtures/tls/', import.meta.url);
 
@@ -65,6 +67,38 @@ describe('first start: the printed admin password, a first user and token, TLS',
     const created = await serve.waitForLog((line) => line.event === 'BOOTSTRAP_ADMIN_CREATED');
     expect(created).toMatchObject({ email: 'admin@localhost', generated: true });
     expect(serve.logs.map((line) => JSON.stringify(line)).join('\n')).not.toContain(password);
+  });
+
+  it('writes nothing else to standard error from start to stop: no deprecation or other warning', async () => {
+    const quietDir = await mkdtemp(join(tmpdir(), 'lazaret-quiet-'));
+    try {
+      const child = spawn(process.execPath, [CLI_PATH, 'serve'], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          LAZARET_DATA_DIR: quietDir,
+          LAZARET_SMTP_PORT: '0',
+          LAZARET_HTTP_PORT: '0',
+          LAZARET_ADMIN_PASSWORD: 'a-chosen-password-not-printed',
+          LAZARET_LOG_FORMAT: 'json',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const stderr: Buffer[] = [];
+      child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+      let stdout = '';
+      await new Promise<void>((resolve) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString('utf8');
+          if (stdout.includes('"HTTP_LISTENING"')) resolve();
+        });
+      });
+      const closed = once(child, 'close');
+      child.kill('SIGTERM');
+      expect((await closed)[0]).toBe(0);
+      expect(Buffer.concat(stderr).toString('utf8')).toBe('');
+    } finally {
+      await rm(quietDir, { recursive: true, force: true });
+    }
   });
 
   it('signs in with it: an httpOnly, SameSite=Lax cookie, Secure when the proxy says the client used TLS', async () => {

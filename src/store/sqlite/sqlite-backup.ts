@@ -1,6 +1,17 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { LazaretError, storeError } from '../../core/errors.js';
@@ -13,6 +24,12 @@ export const MANIFEST_FILE = 'lazaret-backup.json';
 const FORMAT = 1;
 /** Snapshots taken before giving up when purges keep removing raw messages the last one still needed. */
 const MAX_ROUNDS = 10;
+/**
+ * A backup, and a restored store, hold every quarantined message and the users' password hashes: only
+ * the owner may read them, whatever the umask of the shell that ran `lazaret backup` or `restore`.
+ */
+const PRIVATE_DIR = 0o700;
+const PRIVATE_FILE = 0o600;
 
 export interface BackupManifest {
   format: number;
@@ -67,10 +84,12 @@ async function isEmptyOrAbsent(dir: string): Promise<boolean> {
   }
 }
 
+/** Copies `from` to `to` readable by the owner only; false when `from` does not exist. */
 async function copyIfPresent(from: string, to: string): Promise<boolean> {
   try {
-    await mkdir(dirname(to), { recursive: true });
+    await mkdir(dirname(to), { recursive: true, mode: PRIVATE_DIR });
     await copyFile(from, to);
+    await chmod(to, PRIVATE_FILE);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
@@ -89,11 +108,21 @@ async function copyIfPresent(from: string, to: string): Promise<boolean> {
 export async function backupEmbeddedStore(
   dataDir: string,
   target: string,
-  options: {
-    /** Called after each snapshot, before its files are copied (tests put a purge there). */
-    afterSnapshot?: (round: number) => Promise<void>;
-  } = {},
+  options: BackupOptions = {},
 ): Promise<BackupManifest> {
+  try {
+    return await backup(dataDir, target, options);
+  } catch (error) {
+    throw storeError('backup', error);
+  }
+}
+
+interface BackupOptions {
+  /** Called after each snapshot, before its files are copied (tests put a purge there). */
+  afterSnapshot?: (round: number) => Promise<void>;
+}
+
+async function backup(dataDir: string, target: string, options: BackupOptions): Promise<BackupManifest> {
   const source = join(dataDir, DATABASE_FILE);
   try {
     await stat(source);
@@ -105,7 +134,8 @@ export async function backupEmbeddedStore(
   }
   if (!(await isEmptyOrAbsent(target)))
     throw new LazaretError('validation_error', `Backup folder ${target} is not empty`);
-  await mkdir(target, { recursive: true });
+  await mkdir(target, { recursive: true, mode: PRIVATE_DIR });
+  await chmod(target, PRIVATE_DIR);
   const snapshot = join(target, `${DATABASE_FILE}.snapshot`);
   const copied = new Set<string>();
   try {
@@ -115,6 +145,7 @@ export async function backupEmbeddedStore(
       for (let round = 1; ; round += 1) {
         await rm(snapshot, { force: true });
         live.prepare('VACUUM INTO ?').run(snapshot);
+        await chmod(snapshot, PRIVATE_FILE);
         const db = new BetterSqlite3(snapshot, { readonly: true });
         let needed: ReturnType<typeof neededBlobs>;
         let manifest: BackupManifest;
@@ -143,7 +174,9 @@ export async function backupEmbeddedStore(
           await copyIfPresent(join(dataDir, LINK_KEY_FILE), join(target, LINK_KEY_FILE));
           await fsyncPath(snapshot);
           await rename(snapshot, join(target, DATABASE_FILE));
-          await writeFile(join(target, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+          await writeFile(join(target, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, {
+            mode: PRIVATE_FILE,
+          });
           await fsyncPath(target);
           return manifest;
         }
@@ -181,6 +214,14 @@ async function sha256Of(path: string): Promise<string> {
  * copied last, so an interrupted restore leaves no store that `serve` would open.
  */
 export async function restoreEmbeddedStore(backup: string, dataDir: string): Promise<RestoreReport> {
+  try {
+    return await restore(backup, dataDir);
+  } catch (error) {
+    throw storeError('restore', error);
+  }
+}
+
+async function restore(backup: string, dataDir: string): Promise<RestoreReport> {
   let manifest: BackupManifest;
   try {
     manifest = JSON.parse(await readFile(join(backup, MANIFEST_FILE), 'utf8')) as BackupManifest;
@@ -234,7 +275,7 @@ export async function restoreEmbeddedStore(backup: string, dataDir: string): Pro
         `Backup message file ${relative(backup, file)} is missing or does not match its checksum`,
       );
   }
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: PRIVATE_DIR });
   for (const blob of needed.filter((each) => !each.inline)) {
     await copyIfPresent(
       blobFilePath(join(backup, BLOB_DIR), blob.key).file,
@@ -244,6 +285,7 @@ export async function restoreEmbeddedStore(backup: string, dataDir: string): Pro
   await copyIfPresent(join(backup, LINK_KEY_FILE), join(dataDir, LINK_KEY_FILE));
   const temporary = join(dataDir, `${DATABASE_FILE}.restoring`);
   await copyFile(join(backup, DATABASE_FILE), temporary);
+  await chmod(temporary, PRIVATE_FILE);
   await fsyncPath(temporary);
   await rename(temporary, join(dataDir, DATABASE_FILE));
   await fsyncPath(dataDir);
