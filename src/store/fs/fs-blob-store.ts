@@ -12,7 +12,8 @@ const SAFE_KEY = /^[A-Za-z0-9_-]{4,200}$/;
 /** Blobs removed at once by deleteMany. */
 const BLOB_DELETE_CONCURRENCY = 16;
 
-async function fsyncPath(path: string): Promise<void> {
+/** fsyncs a file or a folder (for a rename into it to be durable). */
+export async function fsyncPath(path: string): Promise<void> {
   const handle = await open(path, 'r');
   try {
     await handle.sync();

@@ -4,7 +4,6 @@ import {
   chmod,
   copyFile,
   mkdir,
-  open,
   readdir,
   readFile,
   rename,
@@ -16,7 +15,7 @@ import { dirname, join, relative } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { LazaretError, storeError } from '../../core/errors.js';
 import { LINK_KEY_FILE } from '../../digest/link-keys.js';
-import { blobFilePath } from '../fs/fs-blob-store.js';
+import { blobFilePath, fsyncPath } from '../fs/fs-blob-store.js';
 import { DATABASE_FILE } from './sqlite-database.js';
 
 export const BLOB_DIR = 'blobs';
@@ -64,15 +63,6 @@ function neededBlobs(db: Database): { key: string; sha256: string; size: number;
 
 function count(db: Database, table: string): number {
   return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-}
-
-async function fsyncPath(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 async function isEmptyOrAbsent(dir: string): Promise<boolean> {
