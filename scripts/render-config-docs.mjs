@@ -1,4 +1,4 @@
-// Rewrites the generated table in docs/configuration.md from src/config/config-keys.ts (built to dist/).
+// Rewrites the generated table in docs/configuration.md from the config schema, src/config/config-schema.ts (built to dist/).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { renderConfigTable } from '../dist/config/config-docs.js';
 

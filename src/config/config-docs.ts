@@ -1,15 +1,13 @@
-import { CONFIG_KEYS, type ConfigKey, type KeyType } from './config-keys.js';
+import { CONFIG_KEYS, type KeyKind } from './config-keys.js';
 
-function describeType(type: KeyType): string {
+function describeType(type: KeyKind): string {
   switch (type.kind) {
     case 'string':
       return 'text';
     case 'bool':
       return 'true/false';
-    case 'port':
-      return 'port';
     case 'int':
-      return `integer ${type.min}–${type.max}`;
+      return type.port ? 'port' : `integer ${type.min}–${type.max}`;
     case 'enum':
       return type.values.join(' \\| ');
     case 'list':
@@ -17,11 +15,16 @@ function describeType(type: KeyType): string {
   }
 }
 
-/** The configuration table of docs/configuration.md, rendered from the key table. */
+function describeDefault(value: unknown): string {
+  if (value === undefined) return '—';
+  return `\`${Array.isArray(value) ? value.join(',') : String(value)}\``;
+}
+
+/** The configuration table of docs/configuration.md, rendered from the config schema. */
 export function renderConfigTable(): string {
-  const rows = (CONFIG_KEYS as readonly ConfigKey[]).map(
+  const rows = CONFIG_KEYS.map(
     (key) =>
-      `| \`${key.path}\` | \`${key.env}\` | ${describeType(key.type)} | ${key.default === undefined ? '—' : `\`${key.default}\``} | ${key.description.replace(/\|/g, '\\|')} |`,
+      `| \`${key.path}\` | \`${key.env}\` | ${describeType(key.type)} | ${describeDefault(key.default)} | ${key.description.replace(/\|/g, '\\|')} |`,
   );
   return [
     '| key (config file) | environment | type | default | meaning |',

@@ -1,244 +1,95 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { Value } from 'typebox/value';
 import { LazaretError } from '../core/errors.js';
-import { CONFIG_KEYS, type ConfigKey } from './config-keys.js';
+import { CONFIG_KEYS, type ConfigKey, configKey } from './config-keys.js';
+import { type Config, ConfigSchema } from './config-schema.js';
 
-export interface Config {
-  dataDir: string;
-  nodeName: string;
-  shutdownTimeoutMs: number;
-  blobs: { backend: 'fs' | 's3'; inlineMaxBytes: number; sweepIntervalMs: number; sweepAfterMs: number };
-  smtp: {
-    host: string;
-    port: number;
-    hostname?: string;
-    maxMessageSize: number;
-    maxRecipients: number;
-    maxClients: number;
-    xforwardHosts: string[];
-  };
-  http: {
-    host: string;
-    port: number;
-    tlsCert?: string;
-    tlsKey?: string;
-    trustProxy?: string;
-    publicUrl?: string;
-    requestTimeoutMs: number;
-  };
-  auth: {
-    adminEmail: string;
-    adminPassword?: string;
-    sessionTtlMs: number;
-    loginMaxFailuresPerAccount: number;
-    loginMaxFailuresPerIp: number;
-    loginWindowMs: number;
-    tokenRequestsPerMinute: number;
-  };
-  access: {
-    malwareRelease: 'admin' | 'domain_admin' | 'user';
-    userRelease: 'release' | 'request';
-  };
-  relay: {
-    host: string;
-    port: number;
-    tls: 'none' | 'starttls' | 'opportunistic' | 'implicit';
-    tlsVerify: boolean;
-    user?: string;
-    password?: string;
-    maxConnections: number;
-    timeoutMs: number;
-  };
-  links: { keys?: string; ttlHours: number };
-  digest: {
-    enabled: boolean;
-    frequency: 'never' | 'hourly' | 'daily' | 'weekly';
-    hour: number;
-    weekday: number;
-    timeZone: string;
-    from: string;
-    maxItems: number;
-    sendEmpty: boolean;
-    tickSeconds: number;
-    settleSeconds: number;
-    leaseMs: number;
-    retrySeconds: number;
-  };
-  learning: {
-    backend: 'none' | 'rspamd' | 'spamassassin';
-    rspamdUrl: string;
-    rspamdPassword?: string;
-    spamdHost: string;
-    spamdPort: number;
-    spamdUser?: string;
-    timeoutMs: number;
-    maxAttempts: number;
-    retryBaseSeconds: number;
-    pollSeconds: number;
-  };
-  release: { leaseMs: number; attempts: number; retryBaseMs: number; sweepIntervalMs: number };
-  bulk: {
-    syncLimit: number;
-    maxIds: number;
-    window: number;
-    storeConcurrency: number;
-    storeBatchSize: number;
-    storeLingerMs: number;
-    throttleTries: number;
-    throttleBackoffMs: number;
-  };
-  jobs: { concurrency: number; leaseMs: number; pollMs: number; fullDiskPauseMs: number };
-  store: { backend: 'sqlite' | 'dynamodb'; minFreeMb: number };
-  aws: { region?: string };
-  dynamodb: {
-    table: string;
-    endpoint?: string;
-    maxAttempts: number;
-    minSendRate: number;
-    ttlGraceDays: number;
-    sweepIntervalMs: number;
-    sweepAfterMs: number;
-  };
-  s3: {
-    bucket?: string;
-    prefix?: string;
-    endpoint?: string;
-    forcePathStyle: boolean;
-    checksums: 'when_supported' | 'when_required';
-    partSize: number;
-    uploadConcurrency: number;
-    maxAttempts: number;
-  };
-  log: {
-    level: LogLevel;
-    format?: 'json' | 'pretty' | 'logfmt';
-    httpLevel: LogLevel;
-  };
-  mode: 'capture' | 'filter';
-  filter: {
-    reinjectHost: string;
-    reinjectPort: number;
-    reinjectTimeoutMs: number;
-    reinjectMaxConnections: number;
-  };
-  scanners: ScannersConfig;
-  retention: RetentionConfig;
-}
-
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-
-export type ScannerName = 'headers' | 'policy' | 'rspamd' | 'spamassassin' | 'clamav';
-
-export interface ScannersConfig {
-  enabled: ScannerName[];
-  onError: 'tempfail' | 'pass';
-  timeoutMs: number;
-  headers: { trustedHosts: string[]; rspamdHoldActions: string[] };
-  policy: {
-    blockedExtensions: string[];
-    blockedMimeTypes: string[];
-    inspectArchives: boolean;
-    maxArchiveSize: number;
-    maxSize: number;
-    senderBlock: string[];
-    senderAllow: string[];
-  };
-  rspamd: { url: string; password?: string; timeoutMs: number; holdActions: string[]; maxSize: number };
-  spamassassin: { host: string; port: number; user?: string; timeoutMs: number; maxSize: number };
-  clamav: {
-    host: string;
-    port: number;
-    socket?: string;
-    timeoutMs: number;
-    maxSize: number;
-    chunkSize: number;
-  };
-}
-
-export interface RetentionConfig {
-  spamDays: number;
-  malwareDays: number;
-  phishDays: number;
-  policyDays: number;
-  bulkDays: number;
-  manualDays: number;
-  purgeIntervalSeconds: number;
-  batchSize: number;
-}
+export type { Config, LogLevel, RetentionConfig, ScannerName, ScannersConfig } from './config-schema.js';
 
 export interface LoadConfigOptions {
   /** Path of a JSON config file; `LAZARET_CONFIG` names one when this is absent. */
   file?: string | undefined;
   env?: NodeJS.ProcessEnv;
+  /** Told once for each deprecated spelling that is set, with the key that replaces it. */
+  warn?: (message: string) => void;
 }
 
-type Raw = { value: unknown; source: string };
+/** How a key is written: its own path and variable, or those of its deprecated alias. */
+type Spelling = Pick<ConfigKey, 'path' | 'env'>;
 
-function invalid(key: ConfigKey, source: string, problem: string): LazaretError {
-  return new LazaretError('config_invalid', `Invalid configuration ${key.path} (${source}): ${problem}`, {
-    key: key.path,
-    env: key.env,
-  });
+/** A value as given, with the spelling and source (default, file, environment) it came from. */
+interface Setting {
+  value: unknown;
+  spelling: Spelling;
+  source: string;
 }
 
-function coerce(key: ConfigKey, raw: Raw): string | number | boolean | string[] {
-  const { value, source } = raw;
-  const fromEnv = source.startsWith('env');
+function invalid(spelling: Spelling, source: string, problem: string): LazaretError {
+  return new LazaretError(
+    'config_invalid',
+    `Invalid configuration ${spelling.path} (${source}): ${problem}`,
+    {
+      key: spelling.path,
+      env: spelling.env,
+    },
+  );
+}
+
+/** Environment values are text: reads numbers, true/false words and comma lists by the key's type. */
+function fromText(key: ConfigKey, value: unknown, fromEnv: boolean): unknown {
   const type = key.type;
+  if (type.kind === 'list') {
+    const items = typeof value === 'string' ? value.split(',') : value;
+    if (!Array.isArray(items) || !items.every((entry) => typeof entry === 'string')) return value;
+    return items.map((entry) => entry.trim()).filter((entry) => entry !== '');
+  }
+  if (!fromEnv || typeof value !== 'string') return value;
+  if (type.kind === 'int') return /^\d+$/.test(value) ? Number(value) : value;
+  if (type.kind === 'bool') {
+    if (['1', 'true', 'yes', 'on'].includes(value.toLowerCase())) return true;
+    if (['0', 'false', 'no', 'off'].includes(value.toLowerCase())) return false;
+  }
+  return value;
+}
+
+/** Why `value` does not fit the key's schema, in words that name what is expected; undefined when it fits. */
+function problemWith(key: ConfigKey, value: unknown): string | undefined {
+  const [error] = Value.Errors(key.schema, value);
+  if (!error) return undefined;
+  const type = key.type;
+  const got = JSON.stringify(value);
   switch (type.kind) {
-    case 'string': {
-      if (typeof value !== 'string') throw invalid(key, source, 'expected a string');
-      if (type.nonEmpty && value.trim() === '') throw invalid(key, source, 'must not be empty');
-      return value;
-    }
-    case 'bool': {
-      if (typeof value === 'boolean') return value;
-      if (fromEnv && typeof value === 'string') {
-        if (['1', 'true', 'yes', 'on'].includes(value.toLowerCase())) return true;
-        if (['0', 'false', 'no', 'off'].includes(value.toLowerCase())) return false;
-      }
-      throw invalid(key, source, `expected true or false, got ${JSON.stringify(value)}`);
-    }
-    case 'list': {
-      const items =
-        typeof value === 'string'
-          ? value.split(',')
-          : Array.isArray(value) && value.every((entry) => typeof entry === 'string')
-            ? (value as string[])
-            : undefined;
-      if (!items)
-        throw invalid(key, source, 'expected a list of strings (comma-separated in the environment)');
-      const list = items.map((entry) => entry.trim()).filter((entry) => entry !== '');
-      const unknown = type.values ? list.filter((entry) => !type.values!.includes(entry)) : [];
-      if (unknown.length > 0)
-        throw invalid(
-          key,
-          source,
-          `unknown ${unknown.join(', ')}; expected some of ${type.values!.join(', ')}`,
-        );
-      return list;
-    }
-    case 'enum': {
-      if (typeof value === 'string' && type.values.includes(value)) return value;
-      throw invalid(key, source, `expected one of ${type.values.join(', ')}, got ${JSON.stringify(value)}`);
-    }
+    case 'string':
+      return error.keyword === 'pattern' ? 'must not be empty' : 'expected a string';
+    case 'bool':
+      return `expected true or false, got ${got}`;
     case 'int':
-    case 'port': {
-      const number =
-        typeof value === 'number'
-          ? value
-          : fromEnv && typeof value === 'string' && /^\d+$/.test(value)
-            ? Number(value)
-            : Number.NaN;
-      const [min, max] = type.kind === 'port' ? [0, 65_535] : [type.min, type.max];
-      if (!Number.isInteger(number))
-        throw invalid(key, source, `expected a whole number, got ${JSON.stringify(value)}`);
-      if (number < min || number > max)
-        throw invalid(key, source, `must be between ${min} and ${max}, got ${number}`);
-      return number;
+      return error.keyword === 'minimum' || error.keyword === 'maximum'
+        ? `must be between ${type.min} and ${type.max}, got ${value}`
+        : `expected a whole number, got ${got}`;
+    case 'enum':
+      return `expected one of ${type.values.join(', ')}, got ${got}`;
+    case 'list': {
+      const unknown =
+        type.values && Array.isArray(value)
+          ? value.filter((entry) => typeof entry === 'string' && !type.values!.includes(entry))
+          : [];
+      if (unknown.length > 0)
+        return `unknown ${unknown.join(', ')}; expected some of ${type.values!.join(', ')}`;
+      return 'expected a list of strings (comma-separated in the environment)';
     }
   }
+}
+
+/** The setting's value read and checked against the key's schema; a misfit is a config_invalid error. */
+function checkedValue(key: ConfigKey, setting: Setting): unknown {
+  const value = fromText(key, setting.value, setting.source.startsWith('env'));
+  const problem = problemWith(key, value);
+  if (problem !== undefined) throw invalid(setting.spelling, setting.source, problem);
+  return value;
 }
 
 function readFileConfig(path: string): Record<string, unknown> {
@@ -275,16 +126,6 @@ function flatten(object: Record<string, unknown>, prefix = ''): Map<string, unkn
   return flat;
 }
 
-function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
-  const parts = path.split('.');
-  let node = target;
-  for (const part of parts.slice(0, -1)) {
-    node[part] ??= {};
-    node = node[part] as Record<string, unknown>;
-  }
-  node[parts.at(-1)!] = value;
-}
-
 /** The config file the commands read when neither --config nor LAZARET_CONFIG names one, if it exists. */
 export const DEFAULT_CONFIG_FILE = '/etc/lazaret/lazaret.json';
 
@@ -299,15 +140,27 @@ export function resolveConfigFile(
   return exists(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined;
 }
 
+/** A dotted path's parent objects in `target`, created where missing. */
+function sectionOf(target: Record<string, unknown>, path: string): Record<string, unknown> {
+  let node = target;
+  for (const part of path.split('.').slice(0, -1)) {
+    node[part] ??= {};
+    node = node[part] as Record<string, unknown>;
+  }
+  return node;
+}
+
 /**
- * Defaults, then the config file, then `LAZARET_*` variables; every value is validated and the first
- * bad one stops start-up with a `config_invalid` error naming the key.
+ * Defaults, then the config file, then `LAZARET_*` variables; every value is checked against the
+ * config schema and the first bad one stops start-up with a `config_invalid` error naming the key.
+ * A deprecated alias is read where its key is not set (`warn` is told); both set to different
+ * values is an error.
  */
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? process.env;
   const filePath = options.file ?? env.LAZARET_CONFIG;
   const fileValues = filePath ? flatten(readFileConfig(filePath)) : new Map<string, unknown>();
-  const known = new Set<string>(CONFIG_KEYS.map((key) => key.path));
+  const known = new Set(CONFIG_KEYS.flatMap((key) => (key.alias ? [key.path, key.alias.path] : [key.path])));
   for (const path of fileValues.keys()) {
     if (!known.has(path)) {
       throw new LazaretError('config_invalid', `Unknown configuration key ${path} in ${filePath}`, {
@@ -315,52 +168,83 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       });
     }
   }
+  const given = (spelling: Spelling): Setting | undefined => {
+    const fromEnv = env[spelling.env];
+    if (fromEnv !== undefined && fromEnv !== '')
+      return { value: fromEnv, spelling, source: `env ${spelling.env}` };
+    if (fileValues.has(spelling.path))
+      return { value: fileValues.get(spelling.path), spelling, source: `file ${filePath}` };
+    return undefined;
+  };
   const config: Record<string, unknown> = {};
-  const sources = new Map<string, string>();
-  for (const key of CONFIG_KEYS as readonly ConfigKey[]) {
-    let raw: Raw | undefined;
-    if (key.default !== undefined) raw = { value: key.default, source: 'default' };
-    if (fileValues.has(key.path)) raw = { value: fileValues.get(key.path), source: `file ${filePath}` };
-    const fromEnv = env[key.env];
-    if (fromEnv !== undefined && fromEnv !== '') raw = { value: fromEnv, source: `env ${key.env}` };
-    if (raw !== undefined) {
-      setPath(config, key.path, coerce(key, raw));
-      sources.set(key.path, raw.source);
-    }
+  const origins = new Map<string, Setting>();
+  for (const key of CONFIG_KEYS) {
+    const section = sectionOf(config, key.path);
+    const setting = settingOf(key, given, options.warn);
+    if (setting === undefined) continue;
+    section[key.path.split('.').at(-1)!] = checkedValue(key, setting);
+    origins.set(key.path, setting);
   }
-  const result = config as unknown as Config;
-  result.dataDir = resolve(result.dataDir);
-  result.nodeName ??= `${hostname()}:${process.pid}`;
-  result.aws ??= {};
-  if (result.blobs.backend === 's3' && result.s3.bucket === undefined) {
-    throw new LazaretError(
-      'config_invalid',
-      'Invalid configuration s3.bucket (LAZARET_S3_BUCKET): required when blobs.backend is s3',
-      { key: 's3.bucket', env: 'LAZARET_S3_BUCKET' },
+  config.nodeName ??= `${hostname()}:${process.pid}`;
+  if (!Value.Check(ConfigSchema, config)) {
+    const [error] = Value.Errors(ConfigSchema, config);
+    throw new Error(`configuration does not fit its schema at ${error?.instancePath}: ${error?.message}`);
+  }
+  config.dataDir = resolve(config.dataDir);
+  const fail = (path: string, problem: string) => {
+    const origin = origins.get(path);
+    return invalid(origin?.spelling ?? configKey(path), origin?.source ?? 'missing', problem);
+  };
+  if (config.blobs.backend === 's3' && config.s3.bucket === undefined) {
+    const bucket = configKey('s3.bucket');
+    throw invalid(bucket, bucket.env, 'required when blobs.backend is s3');
+  }
+  if ((config.http.tlsCert === undefined) !== (config.http.tlsKey === undefined)) {
+    throw fail(
+      config.http.tlsCert ? 'http.tlsKey' : 'http.tlsCert',
+      'http.tlsCert and http.tlsKey must be given together',
     );
   }
-  if ((result.http.tlsCert === undefined) !== (result.http.tlsKey === undefined)) {
-    const key = CONFIG_KEYS.find(
-      (each) => each.path === (result.http.tlsCert ? 'http.tlsKey' : 'http.tlsCert'),
-    )!;
-    throw invalid(key, 'missing', 'http.tlsCert and http.tlsKey must be given together');
-  }
-  checkValues(result, (path) => sources.get(path) ?? 'default');
+  checkValues(config, fail);
   // Back-off between delivery attempts happens under the item's lease; if the lease could end first,
   // the sweeper would mark a release still in progress as interrupted.
-  const backoffMs = result.release.retryBaseMs * (2 ** (result.release.attempts - 1) - 1);
-  if (backoffMs * 2 > result.release.leaseMs) {
+  const backoffMs = config.release.retryBaseMs * (2 ** (config.release.attempts - 1) - 1);
+  if (backoffMs * 2 > config.release.leaseMs) {
     throw new LazaretError(
       'config_invalid',
-      `Invalid configuration release.attempts / release.retryBaseMs: their back-off (${backoffMs} ms in all) must stay under half of release.leaseMs (${result.release.leaseMs} ms)`,
+      `Invalid configuration release.attempts / release.retryBaseMs: their back-off (${backoffMs} ms in all) must stay under half of release.leaseMs (${config.release.leaseMs} ms)`,
       { key: 'release.attempts', env: 'LAZARET_RELEASE_ATTEMPTS' },
     );
   }
-  return result;
+  return config;
 }
 
-function keyAt(path: string): ConfigKey {
-  return (CONFIG_KEYS as readonly ConfigKey[]).find((each) => each.path === path)!;
+/**
+ * The setting a key takes: its own spelling when set, else its deprecated alias's, else its default.
+ * Both spellings set must agree.
+ */
+function settingOf(
+  key: ConfigKey,
+  given: (spelling: Spelling) => Setting | undefined,
+  warn: ((message: string) => void) | undefined,
+): Setting | undefined {
+  const own = given(key);
+  const old = key.alias && given(key.alias);
+  if (old) {
+    warn?.(`${old.spelling.path} (${old.source}) is deprecated: use ${key.path} (${key.env}) instead`);
+    if (own && !isDeepStrictEqual(checkedValue(key, own), checkedValue(key, old))) {
+      const values = key.secret
+        ? 'they differ'
+        : `${JSON.stringify(checkedValue(key, own))} and ${JSON.stringify(checkedValue(key, old))}`;
+      throw invalid(
+        key,
+        own.source,
+        `its deprecated alias ${old.spelling.path} (${old.source}) is set too, to another value (${values}); remove ${old.spelling.path}`,
+      );
+    }
+  }
+  if (own ?? old) return own ?? old;
+  return key.default === undefined ? undefined : { value: key.default, spelling: key, source: 'default' };
 }
 
 function isHttpUrl(text: string): boolean {
@@ -383,8 +267,7 @@ export function isTimeZone(name: string): boolean {
 }
 
 /** Checks that go beyond a value's type: URLs, time zones, key lengths. */
-function checkValues(config: Config, sourceOf: (path: string) => string): void {
-  const fail = (path: string, problem: string) => invalid(keyAt(path), sourceOf(path), problem);
+function checkValues(config: Config, fail: (path: string, problem: string) => LazaretError): void {
   if (config.http.publicUrl !== undefined && !isHttpUrl(config.http.publicUrl)) {
     throw fail(
       'http.publicUrl',
