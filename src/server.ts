@@ -142,7 +142,7 @@ export async function startServer(
   const stores = await openStores(config, { logger });
   const relay = new SmtpRelay(config.relay);
   let listenedUrl = `http://${config.http.host}:${config.http.port}`;
-  const teacher = buildTeacher(config.learning);
+  const teacher = buildTeacher(config);
   let learningWorker: LearningWorker | undefined;
   const metrics = new Metrics();
   const filter = config.mode === 'filter';

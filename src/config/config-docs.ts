@@ -32,3 +32,15 @@ export function renderConfigTable(): string {
     ...rows,
   ].join('\n');
 }
+
+/** The table of deprecated spellings in docs/configuration.md, rendered from the config schema. */
+export function renderAliasTable(): string {
+  const rows = CONFIG_KEYS.filter((key) => key.alias).map(
+    (key) => `| \`${key.alias!.path}\` | \`${key.alias!.env}\` | \`${key.path}\` | \`${key.env}\` |`,
+  );
+  return [
+    '| deprecated key | deprecated environment | use instead | environment |',
+    '|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}

@@ -392,36 +392,8 @@ export const ConfigSchema = Type.Object({
       env: 'LAZARET_LEARNING_BACKEND',
       default: 'none',
       description:
-        'Teach a spam filter from what people do: a released item is learned as ham, one reported as spam as spam.',
+        'Teach a spam filter from what people do: a released item is learned as ham, one reported as spam as spam. The filter is the daemon the scanners.rspamd or scanners.spamassassin keys name (whether or not that scanner is enabled).',
     }),
-    rspamdUrl: text({
-      nonEmpty: true,
-      env: 'LAZARET_LEARNING_RSPAMD_URL',
-      default: 'http://127.0.0.1:11334',
-      description: "rspamd's controller worker (it serves /learnham and /learnspam; port 11334 by default).",
-    }),
-    rspamdPassword: Type.Optional(
-      text({
-        env: 'LAZARET_LEARNING_RSPAMD_PASSWORD',
-        secret: true,
-        description:
-          "The controller's enable_password (learning needs it unless Lazaret's address is in secure_ip).",
-      }),
-    ),
-    spamdHost: text({
-      nonEmpty: true,
-      env: 'LAZARET_LEARNING_SPAMD_HOST',
-      default: '127.0.0.1',
-      description:
-        'SpamAssassin spamd to teach (with TELL, as `spamc --learntype` does; spamd needs --allow-tell).',
-    }),
-    spamdPort: port({ env: 'LAZARET_LEARNING_SPAMD_PORT', default: 783, description: 'Port of that spamd.' }),
-    spamdUser: Type.Optional(
-      text({
-        env: 'LAZARET_LEARNING_SPAMD_USER',
-        description: 'User name sent to spamd, whose Bayes database is taught (spamd default when unset).',
-      }),
-    ),
     timeoutMs: int(100, 600_000, {
       env: 'LAZARET_LEARNING_TIMEOUT_MS',
       default: 30_000,
@@ -806,11 +778,21 @@ export const ConfigSchema = Type.Object({
         default: 'http://127.0.0.1:11333',
         description: "Base URL of rspamd's normal worker; the message is posted to `<url>/checkv2`.",
       }),
+      controllerUrl: text({
+        nonEmpty: true,
+        env: 'LAZARET_SCANNERS_RSPAMD_CONTROLLER_URL',
+        default: 'http://127.0.0.1:11334',
+        description:
+          "Base URL of rspamd's controller worker, which learning teaches (`/learnham`, `/learnspam`; port 11334 by default).",
+        alias: { path: 'learning.rspamdUrl', env: 'LAZARET_LEARNING_RSPAMD_URL' },
+      }),
       password: Type.Optional(
         text({
           env: 'LAZARET_SCANNERS_RSPAMD_PASSWORD',
           secret: true,
-          description: 'Sent as the `Password` header when set (needed only when posting to the controller).',
+          description:
+            "Sent as the `Password` header when set: the controller's enable_password, which learning needs unless Lazaret's address is in secure_ip (the normal worker ignores it).",
+          alias: { path: 'learning.rspamdPassword', env: 'LAZARET_LEARNING_RSPAMD_PASSWORD' },
         }),
       ),
       timeoutMs: int(10, 600_000, {
@@ -835,13 +817,22 @@ export const ConfigSchema = Type.Object({
         nonEmpty: true,
         env: 'LAZARET_SCANNERS_SPAMASSASSIN_HOST',
         default: '127.0.0.1',
-        description: 'Host of spamd.',
+        description:
+          'Host of spamd, for scanning and for learning (TELL, as `spamc --learntype` does; spamd needs --allow-tell).',
+        alias: { path: 'learning.spamdHost', env: 'LAZARET_LEARNING_SPAMD_HOST' },
       }),
-      port: port({ env: 'LAZARET_SCANNERS_SPAMASSASSIN_PORT', default: 783, description: 'Port of spamd.' }),
+      port: port({
+        env: 'LAZARET_SCANNERS_SPAMASSASSIN_PORT',
+        default: 783,
+        description: 'Port of spamd.',
+        alias: { path: 'learning.spamdPort', env: 'LAZARET_LEARNING_SPAMD_PORT' },
+      }),
       user: Type.Optional(
         text({
           env: 'LAZARET_SCANNERS_SPAMASSASSIN_USER',
-          description: 'User name sent to spamd (per-user preferences); none when unset.',
+          description:
+            "User name sent to spamd: whose preferences scans use and whose Bayes database learning teaches; spamd's default when unset.",
+          alias: { path: 'learning.spamdUser', env: 'LAZARET_LEARNING_SPAMD_USER' },
         }),
       ),
       timeoutMs: int(10, 600_000, {

@@ -289,10 +289,12 @@ function checkValues(config: Config, fail: (path: string, problem: string) => La
       `expected a plain address such as lazaret@example.com, got ${JSON.stringify(config.digest.from)}`,
     );
   }
-  if (!isHttpUrl(config.learning.rspamdUrl)) {
-    throw fail(
-      'learning.rspamdUrl',
-      `expected an http:// or https:// address, got ${JSON.stringify(config.learning.rspamdUrl)}`,
-    );
+  const rspamd = config.scanners.rspamd;
+  for (const [path, url] of [
+    ['scanners.rspamd.url', rspamd.url],
+    ['scanners.rspamd.controllerUrl', rspamd.controllerUrl],
+  ] as const) {
+    if (!isHttpUrl(url))
+      throw fail(path, `expected an http:// or https:// address, got ${JSON.stringify(url)}`);
   }
 }

@@ -4,6 +4,8 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Config } from '../config/load-config.js';
+import { RspamdClient } from '../daemons/rspamd-client.js';
+import { SpamdClient } from '../daemons/spamd-client.js';
 import { LINK_KEY_FILE } from '../digest/link-keys.js';
 import { buildReinjection } from '../ingest/ingest-setup.js';
 import { buildScanners } from '../ingest/verdict-pipeline.js';
@@ -204,20 +206,14 @@ export async function runDoctor(config: Config): Promise<CheckResult[]> {
     );
   }
   if (config.learning.backend !== 'none') {
-    const learning = buildScanners({
-      ...config.scanners,
-      enabled: [config.learning.backend],
-      rspamd: { ...config.scanners.rspamd, url: config.learning.rspamdUrl },
-      spamassassin: {
-        ...config.scanners.spamassassin,
-        host: config.learning.spamdHost,
-        port: config.learning.spamdPort,
-      },
-    })[0]!;
+    const learningDaemon =
+      config.learning.backend === 'rspamd'
+        ? (signal: AbortSignal) => new RspamdClient(config.scanners.rspamd).ping(signal, 'controller')
+        : (signal: AbortSignal) => new SpamdClient(config.scanners.spamassassin).ping(signal);
     results.push(
       await check(
         `learning ${config.learning.backend}`,
-        async () => `answers: ${await learning.ping!(AbortSignal.timeout(timeoutMs))}`,
+        async () => `answers: ${await learningDaemon(AbortSignal.timeout(timeoutMs))}`,
       ),
     );
   }

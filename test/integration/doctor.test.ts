@@ -73,7 +73,6 @@ describe.skipIf(missing.length > 0)('lazaret doctor against real clamd, spamd, r
       LAZARET_SCANNERS_SPAMASSASSIN_PORT: String(spamd.port),
       LAZARET_SCANNERS_RSPAMD_URL: `http://127.0.0.1:${rspamd.port}`,
       LAZARET_LEARNING_BACKEND: 'spamassassin',
-      LAZARET_LEARNING_SPAMD_PORT: String(spamd.port),
     };
     serve = await new ServeProcess(env).start();
     env.LAZARET_PUBLIC_URL = serve.baseUrl;
@@ -153,6 +152,39 @@ describe.skipIf(missing.length > 0)('lazaret doctor against real clamd, spamd, r
     expect(result.stdout).toMatch(/dataDir\s+.*is writable by every user \(mode 777\)/);
     expect(result.stdout).toMatch(new RegExp(`relay\\s+.*ECONNREFUSED 127\\.0\\.0\\.1:${closed}`));
     expect(result.stdout).toMatch(/5 check\(s\) failed\.\n$/);
+  });
+
+  it('checks the daemon learning teaches through the scanner keys; a deprecated learning.* key still counts, with a warning', async () => {
+    const closed = await freePort();
+    const controller = await runCli(
+      {
+        ...env,
+        LAZARET_LEARNING_BACKEND: 'rspamd',
+        LAZARET_SCANNERS_RSPAMD_CONTROLLER_URL: `http://127.0.0.1:${rspamd.port}`,
+      },
+      ['doctor'],
+    );
+    expect(controller.stderr).toBe('');
+    expect(statuses(controller.stdout)).toMatchObject({ 'scanner rspamd': 'ok', 'learning rspamd': 'ok' });
+    expect(controller.stdout).toMatch(/learning rspamd\s+answers: pong/);
+    const deprecated = await runCli(
+      {
+        ...env,
+        LAZARET_LEARNING_BACKEND: 'rspamd',
+        LAZARET_LEARNING_RSPAMD_URL: `http://127.0.0.1:${closed}`,
+      },
+      ['doctor'],
+    );
+    expect(deprecated.stderr).toBe(
+      'lazaret: warning: learning.rspamdUrl (env LAZARET_LEARNING_RSPAMD_URL) is deprecated: use scanners.rspamd.controllerUrl (LAZARET_SCANNERS_RSPAMD_CONTROLLER_URL) instead\n',
+    );
+    expect(statuses(deprecated.stdout)).toMatchObject({ 'scanner rspamd': 'ok', 'learning rspamd': 'FAIL' });
+    expect(deprecated.code).toBe(1);
+    const conflict = await runCli({ ...env, LAZARET_LEARNING_SPAMD_PORT: String(closed) }, ['doctor']);
+    expect(conflict.code).toBe(2);
+    expect(conflict.stderr).toContain(
+      'lazaret: Invalid configuration scanners.spamassassin.port (env LAZARET_SCANNERS_SPAMASSASSIN_PORT): its deprecated alias learning.spamdPort (env LAZARET_LEARNING_SPAMD_PORT) is set too',
+    );
   });
 
   it('stops with exit code 2 and the key named when the configuration is invalid', async () => {

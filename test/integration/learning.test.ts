@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.js';
+import { RspamdClient } from '../../src/daemons/rspamd-client.js';
+import { SpamdClient } from '../../src/daemons/spamd-client.js';
 import { QueueingLearner } from '../../src/learning/learner.js';
 import { LearningWorker } from '../../src/learning/learning-worker.js';
 import { RspamdTeacher, SpamdTeacher } from '../../src/learning/teachers.js';
@@ -79,8 +81,8 @@ describe.skipIf(missingRspamd.length > 0)('learning against a real rspamd from D
         LAZARET_ADMIN_PASSWORD: PASSWORD,
         LAZARET_DIGEST_ENABLED: 'false',
         LAZARET_LEARNING_BACKEND: 'rspamd',
-        LAZARET_LEARNING_RSPAMD_URL: `http://127.0.0.1:${rspamdPort}`,
-        LAZARET_LEARNING_RSPAMD_PASSWORD: RSPAMD_PASSWORD,
+        LAZARET_SCANNERS_RSPAMD_CONTROLLER_URL: `http://127.0.0.1:${rspamdPort}`,
+        LAZARET_SCANNERS_RSPAMD_PASSWORD: RSPAMD_PASSWORD,
         LAZARET_LEARNING_RETRY_BASE_SECONDS: 1,
         LAZARET_LEARNING_POLL_SECONDS: 1,
       }),
@@ -188,7 +190,7 @@ describe('learning failures: logged, retried with doubling waits, given up after
     const logs = memoryLogger('debug');
     const config = testConfig({
       LAZARET_LEARNING_BACKEND: 'rspamd',
-      LAZARET_LEARNING_RSPAMD_URL: `http://127.0.0.1:${await freePort()}`,
+      LAZARET_SCANNERS_RSPAMD_CONTROLLER_URL: `http://127.0.0.1:${await freePort()}`,
       LAZARET_LEARNING_MAX_ATTEMPTS: 3,
       LAZARET_LEARNING_RETRY_BASE_SECONDS: 60,
     });
@@ -209,7 +211,7 @@ describe('learning failures: logged, retried with doubling waits, given up after
       now: () => clock,
       nodeName: 'node-a',
       config,
-      teacher: new RspamdTeacher(config.learning),
+      teacher: new RspamdTeacher(new RspamdClient(config.scanners.rspamd)),
     });
     expect(await worker.runOnce()).toEqual({ learned: 0, retried: 1, gaveUp: 0 });
     const [task] = (await stores.learning.listLearnTasks({}, { limit: 1 })).items;
@@ -244,7 +246,7 @@ describe('learning failures: logged, retried with doubling waits, given up after
       now: clock,
       nodeName: 'node-a',
       config,
-      teacher: new RspamdTeacher(config.learning),
+      teacher: new RspamdTeacher(new RspamdClient(config.scanners.rspamd)),
     });
     expect((await worker.runOnce()).gaveUp).toBe(1);
     expect(logs.lines.find((line) => line.event === 'LEARN_GAVE_UP')?.error).toMatch(/gone/);
@@ -285,7 +287,7 @@ describe.skipIf(missingSpamd.length > 0)(
     };
 
     it('teaches ham, knows a repeated lesson, and reports a refusal as an error', async () => {
-      const teacher = new SpamdTeacher({ spamdHost: '127.0.0.1', spamdPort: spamd.port });
+      const teacher = new SpamdTeacher(new SpamdClient({ host: '127.0.0.1', port: spamd.port }));
       const raw = lesson('spamd lesson');
       const { Readable } = await import('node:stream');
       expect(await teacher.learn('ham', Readable.from([raw]), raw.length, AbortSignal.timeout(30_000))).toBe(
@@ -296,7 +298,7 @@ describe.skipIf(missingSpamd.length > 0)(
         'known',
       );
       expect(nham()).toBe(1);
-      const closed = new SpamdTeacher({ spamdHost: '127.0.0.1', spamdPort: await freePort() });
+      const closed = new SpamdTeacher(new SpamdClient({ host: '127.0.0.1', port: await freePort() }));
       await expect(
         closed.learn('spam', Readable.from([raw]), raw.length, AbortSignal.timeout(5000)),
       ).rejects.toThrow(/ECONNREFUSED/);

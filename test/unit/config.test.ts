@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderConfigTable } from '../../src/config/config-docs.js';
+import { renderAliasTable, renderConfigTable } from '../../src/config/config-docs.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { isLazaretError } from '../../src/core/errors.js';
 
@@ -135,8 +135,9 @@ describe('loadConfig', () => {
     expect(error.message).toContain(text);
   });
 
-  it('is documented: docs/configuration.md holds the table generated from the key list', () => {
+  it('is documented: docs/configuration.md holds the tables generated from the config schema', () => {
     const docs = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
     expect(docs, 'run `npm run docs:config`').toContain(renderConfigTable());
+    expect(docs, 'run `npm run docs:config`').toContain(renderAliasTable());
   });
 });

@@ -56,18 +56,3 @@ export function passVerdict(details: Record<string, unknown> = {}): Verdict {
 export function pass(details: Record<string, unknown> = {}): ScanOutcome {
   return { verdict: passVerdict(details) };
 }
-
-/** Reads a stream fully, failing once it exceeds `limit` bytes. */
-export async function readLimited(stream: Readable, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      stream.destroy();
-      throw new Error(`more than ${limit} bytes`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}

@@ -1,8 +1,9 @@
 import { connect, type NetConnectOpts } from 'node:net';
+import type { Readable } from 'node:stream';
 
 /**
  * Sends `request` over a fresh connection and resolves with the reply once `done` accepts it (or the
- * daemon closes); used by the scanners' ping, which `lazaret doctor` calls.
+ * daemon closes); the daemons' PING commands, which `lazaret doctor` sends.
  */
 export function exchangeOnce(
   target: NetConnectOpts,
@@ -29,4 +30,19 @@ export function exchangeOnce(
     });
     socket.on('end', () => finish(null));
   });
+}
+
+/** Reads a stream fully, failing once it exceeds `limit` bytes. */
+export async function readLimited(stream: Readable, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      stream.destroy();
+      throw new Error(`more than ${limit} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
 }

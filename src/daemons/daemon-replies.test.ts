@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseClamdReply } from './clamav.js';
-import { parseSpamdReply } from './spamassassin.js';
+import { parseClamdReply } from './clamd-client.js';
+import { parseSpamdReply } from './spamd-client.js';
 
 describe('daemon reply parsers', () => {
   it('spamd SYMBOLS replies', () => {
