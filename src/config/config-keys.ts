@@ -36,16 +36,11 @@ export interface ConfigKey {
   type: KeyKind;
   default: unknown;
   description: string;
-  /** Whether the Config object always holds it (it has a default, or the loader fills it in). */
-  required: boolean;
   secret: boolean;
   alias: DeprecatedAlias | undefined;
 }
 
-function flatten(
-  section: TSchema & { properties: Record<string, TSchema>; required?: string[] },
-  prefix: string,
-): ConfigKey[] {
+function flatten(section: TSchema & { properties: Record<string, TSchema> }, prefix: string): ConfigKey[] {
   return Object.entries(section.properties).flatMap(([name, schema]) => {
     const path = prefix ? `${prefix}.${name}` : name;
     if (isSection(schema)) return flatten(schema, path);
@@ -64,7 +59,6 @@ function flatten(
         type: kindOf(path, schema),
         default: meta.default,
         description: meta.description,
-        required: section.required?.includes(name) ?? false,
         secret: meta.secret === true,
         alias: meta.alias,
       },

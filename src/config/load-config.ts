@@ -232,10 +232,11 @@ function settingOf(
   const old = key.alias && given(key.alias);
   if (old) {
     warn?.(`${old.spelling.path} (${old.source}) is deprecated: use ${key.path} (${key.env}) instead`);
-    if (own && !isDeepStrictEqual(checkedValue(key, own), checkedValue(key, old))) {
+    const [ownValue, oldValue] = own ? [checkedValue(key, own), checkedValue(key, old)] : [];
+    if (own && !isDeepStrictEqual(ownValue, oldValue)) {
       const values = key.secret
         ? 'they differ'
-        : `${JSON.stringify(checkedValue(key, own))} and ${JSON.stringify(checkedValue(key, old))}`;
+        : `${JSON.stringify(ownValue)} and ${JSON.stringify(oldValue)}`;
       throw invalid(
         key,
         own.source,
