@@ -193,17 +193,15 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   config.dataDir = resolve(config.dataDir);
   const fail = (path: string, problem: string) => {
     const origin = origins.get(path);
-    return invalid(origin?.spelling ?? configKey(path), origin?.source ?? 'missing', problem);
+    return invalid(origin?.spelling ?? configKey(path), origin?.source ?? 'default', problem);
   };
   if (config.blobs.backend === 's3' && config.s3.bucket === undefined) {
     const bucket = configKey('s3.bucket');
     throw invalid(bucket, bucket.env, 'required when blobs.backend is s3');
   }
   if ((config.http.tlsCert === undefined) !== (config.http.tlsKey === undefined)) {
-    throw fail(
-      config.http.tlsCert ? 'http.tlsKey' : 'http.tlsCert',
-      'http.tlsCert and http.tlsKey must be given together',
-    );
+    const missing = configKey(config.http.tlsCert ? 'http.tlsKey' : 'http.tlsCert');
+    throw invalid(missing, 'missing', 'http.tlsCert and http.tlsKey must be given together');
   }
   checkValues(config, fail);
   // Back-off between delivery attempts happens under the item's lease; if the lease could end first,

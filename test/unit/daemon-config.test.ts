@@ -127,6 +127,10 @@ describe('one set of config keys per daemon', () => {
     expect(refusal({ LAZARET_LEARNING_SPAMD_PORT: 'x' }).message).toBe(
       'Invalid configuration learning.spamdPort (env LAZARET_LEARNING_SPAMD_PORT): expected a whole number, got "x"',
     );
+    // The normal worker's address is checked the same way: a value that could never be reached stops start-up.
+    expect(refusal({ LAZARET_SCANNERS_RSPAMD_URL: 'rspamd:11333' }).message).toBe(
+      'Invalid configuration scanners.rspamd.url (env LAZARET_SCANNERS_RSPAMD_URL): expected an http:// or https:// address, got "rspamd:11333"',
+    );
     expect(refusal({ LAZARET_SCANNERS_RSPAMD_CONTROLLER_URL: 'ftp://x' }).message).toBe(
       'Invalid configuration scanners.rspamd.controllerUrl (env LAZARET_SCANNERS_RSPAMD_CONTROLLER_URL): expected an http:// or https:// address, got "ftp://x"',
     );
