@@ -1,11 +1,5 @@
 import { type Static, type TSchema, Type } from 'typebox';
 
-/**
- * Every configuration key, in one schema: its place in the config file (the object path), its
- * environment variable, type, default and meaning. The Config type, the loader, its validation
- * messages and the table in docs/configuration.md all come from here.
- */
-
 /** An older spelling of a key, still read (with a warning at start) until it is removed. */
 export interface DeprecatedAlias {
   /** Dotted path in the config file. */
@@ -13,7 +7,10 @@ export interface DeprecatedAlias {
   env: string;
 }
 
-/** What a key carries besides its type; `env`, `secret` and `alias` are Lazaret's own keywords. */
+/**
+ * What a key carries besides its type. `env`, `secret` and `alias` (and `port` on port numbers) are
+ * Lazaret's own keywords, which schema checking ignores.
+ */
 type KeyOptions<Value> = {
   env: string;
   description: string;
@@ -54,6 +51,11 @@ const retentionDays = (reason: 'spam' | 'malware' | 'phish' | 'policy' | 'bulk' 
     description: `Days an item held for ${reason} is kept before the purge expires it and removes its message; 0 keeps it forever.`,
   });
 
+/**
+ * Every configuration key, in one schema: its place in the config file (the object path), its
+ * environment variable, type, default and meaning. The Config type, the loader, its validation
+ * messages and the tables in docs/configuration.md all come from here.
+ */
 export const ConfigSchema = Type.Object({
   dataDir: text({
     nonEmpty: true,
