@@ -64,10 +64,27 @@ function readSources(): Map<string, string> {
   return sources;
 }
 
-type Node = { type?: unknown; [key: string]: unknown };
+type AstNode = { type?: unknown; [key: string]: unknown };
+
+/** The node that holds the specifier, when `node` names a module (`export const …` names none). */
+function specifierNode(node: AstNode): unknown {
+  switch (node.type) {
+    case 'ImportDeclaration':
+    case 'ExportNamedDeclaration':
+    case 'ExportAllDeclaration':
+    case 'ImportExpression':
+      return node.source ?? undefined;
+    case 'TSImportType':
+      return node.source ?? node.argument;
+    case 'TSExternalModuleReference':
+      return node.expression;
+    default:
+      return undefined;
+  }
+}
 
 function stringValue(node: unknown): string | undefined {
-  const literal = node as Node | null | undefined;
+  const literal = node as AstNode | null | undefined;
   if (literal?.type === 'Literal' && typeof literal.value === 'string') return literal.value;
   if (literal?.type === 'TemplateLiteral' && (literal.expressions as unknown[]).length === 0)
     return (literal.quasis as { value: { cooked: string } }[])[0]?.value.cooked;
@@ -87,32 +104,14 @@ function specifiersOf(path: string, source: string): { specifiers: string[]; unc
   const unchecked: string[] = [];
   const pending: unknown[] = [parsed.program];
   while (pending.length > 0) {
-    const node = pending.pop() as Node | unknown[] | null;
+    const node = pending.pop() as AstNode | unknown[] | null;
     if (node === null || typeof node !== 'object') continue;
     if (Array.isArray(node)) {
       pending.push(...node);
       continue;
     }
-    let named: unknown;
-    let names = false;
-    switch (node.type) {
-      case 'ImportDeclaration':
-      case 'ExportNamedDeclaration':
-      case 'ExportAllDeclaration':
-      case 'ImportExpression':
-        named = node.source;
-        names = node.source !== null && node.source !== undefined;
-        break;
-      case 'TSImportType':
-        named = node.source ?? node.argument;
-        names = true;
-        break;
-      case 'TSExternalModuleReference':
-        named = node.expression;
-        names = true;
-        break;
-    }
-    if (names) {
+    const named = specifierNode(node);
+    if (named !== undefined) {
       const specifier = stringValue(named);
       if (specifier === undefined) unchecked.push(`src/${path}: ${node.type} with a computed specifier`);
       else specifiers.push(specifier);
@@ -175,78 +174,30 @@ function layerViolations(paths: Iterable<string>, edges: readonly ImportEdge[]):
   return violations;
 }
 
-/** Every import circle, one per strongly connected component, written as a path that closes on itself. */
+/**
+ * The import circles: a depth-first walk reports each import back to a module still on its path, as
+ * the path from that module round to it again.
+ */
 function importCircles(edges: readonly ImportEdge[]): string[] {
   const next = new Map<string, string[]>();
-  for (const { from, to } of edges) next.set(from, [...(next.get(from) ?? []), to]);
-  // Tarjan's algorithm, iterative so that a long chain of imports cannot overflow the stack.
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const onStack = new Set<string>();
-  const components: string[][] = [];
-  for (const root of next.keys()) {
-    if (index.has(root)) continue;
-    const work: { node: string; child: number }[] = [{ node: root, child: 0 }];
-    index.set(root, index.size);
-    low.set(root, index.get(root)!);
-    stack.push(root);
-    onStack.add(root);
-    while (work.length > 0) {
-      const frame = work.at(-1)!;
-      const children = next.get(frame.node) ?? [];
-      if (frame.child < children.length) {
-        const child = children[frame.child++]!;
-        if (!index.has(child)) {
-          index.set(child, index.size);
-          low.set(child, index.get(child)!);
-          stack.push(child);
-          onStack.add(child);
-          work.push({ node: child, child: 0 });
-        } else if (onStack.has(child)) {
-          low.set(frame.node, Math.min(low.get(frame.node)!, index.get(child)!));
-        }
-        continue;
-      }
-      work.pop();
-      const parent = work.at(-1);
-      if (parent) low.set(parent.node, Math.min(low.get(parent.node)!, low.get(frame.node)!));
-      if (low.get(frame.node) !== index.get(frame.node)) continue;
-      const component: string[] = [];
-      let member: string;
-      do {
-        member = stack.pop()!;
-        onStack.delete(member);
-        component.push(member);
-      } while (member !== frame.node);
-      if (component.length > 1 || children.includes(frame.node)) components.push(component);
+  for (const { from, to } of edges) next.set(from, [...(next.get(from) ?? []), to].sort());
+  const finished = new Set<string>();
+  const trail: string[] = [];
+  const circles: string[] = [];
+  const visit = (module: string): void => {
+    trail.push(module);
+    for (const imported of next.get(module) ?? []) {
+      const back = trail.indexOf(imported);
+      if (back >= 0) {
+        const circle = [...trail.slice(back), imported].map((each) => `src/${each}`);
+        circles.push(`import circle: ${circle.join(' → ')}`);
+      } else if (!finished.has(imported)) visit(imported);
     }
-  }
-  return components.map((component) => {
-    // A shortest way back to the start through the component's members, for a readable message.
-    const members = new Set(component);
-    const start = [...component].sort()[0]!;
-    const cameFrom = new Map<string, string>();
-    const queue = [start];
-    let last: string | undefined;
-    while (queue.length > 0 && last === undefined) {
-      const node = queue.shift()!;
-      for (const child of next.get(node) ?? []) {
-        if (!members.has(child)) continue;
-        if (child === start) {
-          last = node;
-          break;
-        }
-        if (!cameFrom.has(child)) {
-          cameFrom.set(child, node);
-          queue.push(child);
-        }
-      }
-    }
-    const path = [start];
-    for (let node = last!; node !== start; node = cameFrom.get(node)!) path.splice(1, 0, node);
-    return `import circle: ${[...path, start].map((each) => `src/${each}`).join(' → ')}`;
-  });
+    trail.pop();
+    finished.add(module);
+  };
+  for (const module of [...next.keys()].sort()) if (!finished.has(module)) visit(module);
+  return circles;
 }
 
 const isKnown = (edge: ImportEdge) =>
