@@ -1,6 +1,6 @@
 import { type AppContext, accessRules } from '../app-context.js';
 import { requireItem } from '../auth/access-policy.js';
-import type { Actor } from '../auth/actor.js';
+import type { Actor } from '../core/actor.js';
 import { LazaretError } from '../core/errors.js';
 import { isLive, type QuarantineItem } from '../core/types.js';
 

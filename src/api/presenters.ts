@@ -1,6 +1,6 @@
 import type { Static } from 'typebox';
 import { canSeeAddress } from '../auth/access-policy.js';
-import type { Actor } from '../auth/actor.js';
+import type { Actor } from '../core/actor.js';
 import { canonicalOrAsGiven } from '../core/address.js';
 import type { MessageRecord, QuarantineItem } from '../core/types.js';
 import type { AuditEntry } from '../store/audit-store.js';

@@ -1,10 +1,10 @@
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import type { Actor, TokenScope } from '../auth/actor.js';
 import type { AuditOrigin } from '../auth/audit.js';
 import { type AuthDeps, authenticateSession, authenticateToken } from '../auth/authenticate.js';
 import type { RateLimits } from '../auth/rate-limits.js';
 import { sameSecret } from '../auth/secrets.js';
+import type { Actor, TokenScope } from '../core/actor.js';
 import { LazaretError } from '../core/errors.js';
 import type { SessionRecord } from '../store/user-store.js';
 

@@ -1,5 +1,5 @@
 import { type TNumberOptions, Type } from 'typebox';
-import { RELEASE_MODES, ROLES, TOKEN_SCOPES } from '../auth/actor.js';
+import { RELEASE_MODES, ROLES, TOKEN_SCOPES } from '../core/actor.js';
 import { ID_PATTERN } from '../core/ids.js';
 import { OUTCOME_CODES } from '../core/outcomes.js';
 import { ITEM_STATUSES, REASONS } from '../core/types.js';

@@ -1,10 +1,10 @@
+import type { Actor, Role } from '../core/actor.js';
 import { domainOf } from '../core/address.js';
 import { LazaretError } from '../core/errors.js';
 import type { QuarantineItem } from '../core/types.js';
 import type { AuditFilter } from '../store/audit-store.js';
 import type { ItemFilter } from '../store/item-store.js';
 import { tenantsOfUser, type UserFilter, type UserRecord } from '../store/user-store.js';
-import type { Actor, Role } from './actor.js';
 
 /**
  * The one statement of who may see and do what. Lists are narrowed with `scopeFilter` (items),

@@ -1,6 +1,6 @@
+import type { Actor } from '../core/actor.js';
 import { newId } from '../core/ids.js';
 import type { AuditActor, AuditEntry, AuditStore } from '../store/audit-store.js';
-import type { Actor } from './actor.js';
 
 export interface AuditDeps {
   audit: AuditStore;

@@ -1,3 +1,11 @@
+import {
+  type Actor,
+  expandScope,
+  maxScopeOf,
+  type ReleaseMode,
+  TOKEN_SCOPES,
+  type TokenScope,
+} from '../core/actor.js';
 import { canonicalOrAsGiven } from '../core/address.js';
 import { LazaretError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
@@ -9,14 +17,6 @@ import {
   type UserRecord,
   type UserStore,
 } from '../store/user-store.js';
-import {
-  type Actor,
-  expandScope,
-  maxScopeOf,
-  type ReleaseMode,
-  TOKEN_SCOPES,
-  type TokenScope,
-} from './actor.js';
 import { audit } from './audit.js';
 import { decoyHash, verifyPassword } from './password.js';
 import type { RateLimits } from './rate-limits.js';

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
+import { systemActor } from '../core/actor.js';
 import { isLazaretError } from '../core/errors.js';
 import type { UserRecord } from '../store/user-store.js';
-import { systemActor } from './actor.js';
 import { createUser, type UserAdminDeps } from './user-admin.js';
 
 export interface BootstrapSettings {

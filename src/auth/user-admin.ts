@@ -1,3 +1,4 @@
+import { maxScopeOf, type ReleaseMode, type Role, TOKEN_SCOPES, type TokenScope } from '../core/actor.js';
 import { canonical, canonicalDomain, canonicalOrAsGiven } from '../core/address.js';
 import { LazaretError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
@@ -5,7 +6,6 @@ import { firstUnsafeCharacter } from '../core/safe-text.js';
 import type { AuditStore } from '../store/audit-store.js';
 import { type TokenRecord, tenantsOfUser, type UserRecord, type UserStore } from '../store/user-store.js';
 import { canManageUser } from './access-policy.js';
-import { maxScopeOf, type ReleaseMode, type Role, TOKEN_SCOPES, type TokenScope } from './actor.js';
 import { type AuditOrigin, audit } from './audit.js';
 import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH } from './password.js';
 import { hashSecret, newSecret, TOKEN_PREFIX } from './secrets.js';

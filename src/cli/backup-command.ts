@@ -1,8 +1,12 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isLazaretError } from '../core/errors.js';
+import { LINK_KEY_FILE } from '../digest/link-keys.js';
 import { backupEmbeddedStore, restoreEmbeddedStore } from '../store/sqlite/sqlite-backup.js';
 import { addConfigOption, loadCliConfig } from './cli-support.js';
+
+/** Files of the data dir that a backup keeps besides the database and raw messages. */
+const DATA_FILES = [LINK_KEY_FILE];
 
 const EMBEDDED_ONLY =
   'covers the embedded store (store.backend sqlite, blobs.backend fs); for DynamoDB use point-in-time recovery and for S3 bucket versioning (docs/operations.md)';
@@ -39,7 +43,7 @@ export function registerBackupCommands(program: Command): void {
     const dataDir = embeddedDataDir(options, 'backup');
     if (dataDir === undefined) return;
     await run(async () => {
-      const manifest = await backupEmbeddedStore(dataDir, resolve(dir));
+      const manifest = await backupEmbeddedStore(dataDir, resolve(dir), { dataFiles: DATA_FILES });
       return `Backed up ${manifest.items} item(s) of ${manifest.messages} message(s) (${manifest.blobFiles} message file(s)) to ${resolve(dir)}`;
     });
   });
@@ -54,7 +58,7 @@ export function registerBackupCommands(program: Command): void {
     const dataDir = embeddedDataDir(options, 'restore');
     if (dataDir === undefined) return;
     await run(async () => {
-      const report = await restoreEmbeddedStore(resolve(dir), dataDir);
+      const report = await restoreEmbeddedStore(resolve(dir), dataDir, DATA_FILES);
       return `Restored ${report.items} item(s) of ${report.messages} message(s) into ${dataDir}; ${report.verified} raw message(s) verified`;
     });
   });

@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { systemActor } from '../auth/actor.js';
 import type { AuditOrigin } from '../auth/audit.js';
 import type { Config } from '../config/load-config.js';
+import { systemActor } from '../core/actor.js';
 import { isLazaretError } from '../core/errors.js';
 import { openStores, type Stores } from '../store/open-stores.js';
 import { loadCliConfig } from './load-cli-config.js';

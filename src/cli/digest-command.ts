@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { systemActor } from '../auth/actor.js';
 import { findUser } from '../auth/user-admin.js';
+import { systemActor } from '../core/actor.js';
 import { LazaretError } from '../core/errors.js';
 import { type DigestAudience, loadAudience, scheduleScopes } from '../digest/digest-audience.js';
 import { saveSchedule } from '../digest/digest-settings.js';

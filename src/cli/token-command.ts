@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { TOKEN_SCOPES, type TokenScope } from '../auth/actor.js';
 import { parseDuration } from '../auth/duration.js';
 import { createToken, findUser, revokeToken } from '../auth/user-admin.js';
+import { TOKEN_SCOPES, type TokenScope } from '../core/actor.js';
 import { LazaretError } from '../core/errors.js';
 import { addConfigOption, cliOrigin, printTable, withStores } from './cli-support.js';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { RELEASE_MODES, type ReleaseMode, ROLES, type Role } from '../auth/actor.js';
 import { createUser, setDisabled, setPassword, updateUser } from '../auth/user-admin.js';
+import { RELEASE_MODES, type ReleaseMode, ROLES, type Role } from '../core/actor.js';
 import { LazaretError } from '../core/errors.js';
 import type { UserRecord } from '../store/user-store.js';
 import { addConfigOption, cliOrigin, collect, printTable, readFirstLine, withStores } from './cli-support.js';

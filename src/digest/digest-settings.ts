@@ -1,6 +1,6 @@
-import type { Actor } from '../auth/actor.js';
 import { type AuditOrigin, audit } from '../auth/audit.js';
 import { isTimeZone } from '../config/load-config.js';
+import type { Actor } from '../core/actor.js';
 import { canonicalDomain } from '../core/address.js';
 import { LazaretError } from '../core/errors.js';
 import type { AuditStore } from '../store/audit-store.js';

@@ -1,8 +1,8 @@
 import { type AppContext, accessRules } from '../app-context.js';
 import { decideItem, type ItemAction } from '../auth/access-policy.js';
-import type { Actor } from '../auth/actor.js';
 import { type AuditOrigin, audit } from '../auth/audit.js';
 import { sessionActor } from '../auth/authenticate.js';
+import type { Actor } from '../core/actor.js';
 import { eachLimited } from '../core/each-limited.js';
 import { type ErrorCode, isLazaretError, LazaretError } from '../core/errors.js';
 import type { ItemOutcome } from '../core/outcomes.js';

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import addressparser from 'nodemailer/lib/addressparser/index.js';
 import type { Reason } from '../core/types.js';
-import { type IngestDeps, ingestMessage, normaliseAddress, type Verdict } from '../ingest/ingest-message.js';
+import { type IngestDeps, ingestMessage, normaliseAddress } from '../ingest/ingest-message.js';
 import { type MessageSummary, SummaryCollector } from '../ingest/message-summary.js';
+import type { Verdict } from '../ingest/verdict.js';
 import {
   countMessages,
   findSources,

@@ -1,5 +1,6 @@
 import type { Envelope } from '../core/types.js';
-import type { IngestResult, Verdict } from './ingest-message.js';
+import type { IngestResult } from './ingest-message.js';
+import type { Verdict } from './verdict.js';
 
 /** Where a message came from, as the SMTP session knows it. */
 export interface Origin {

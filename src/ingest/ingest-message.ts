@@ -11,15 +11,8 @@ import type { BlobStore } from '../store/blob-store.js';
 import type { FreeSpace } from '../store/free-space.js';
 import type { ItemStore } from '../store/item-store.js';
 import { postfixQueueId, SummaryCollector } from './message-summary.js';
+import type { Verdict } from './verdict.js';
 import type { VerdictPipeline } from './verdict-pipeline.js';
-
-/** The decision for one recipient: hold it with a reason, or let it pass. */
-export interface Verdict {
-  action: 'quarantine' | 'pass';
-  reason: Reason;
-  score: number | null;
-  details: Record<string, unknown>;
-}
 
 /** Capture mode: everything is held. */
 export const CAPTURE_VERDICT: Verdict = {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../log.js';
-import type { Verdict } from './ingest-message.js';
 import type { MessageSummary } from './message-summary.js';
 import type { Scanner, ScanOutcome } from './scanners/scanner.js';
+import type { Verdict } from './verdict.js';
 import { VerdictPipeline } from './verdict-pipeline.js';
 
 const summary: MessageSummary = {

@@ -4,13 +4,13 @@ import { LazaretError } from '../core/errors.js';
 import type { Reason } from '../core/types.js';
 import type { SenderListDeps } from '../lists/sender-decision.js';
 import type { Metrics } from '../metrics.js';
-import type { Verdict } from './ingest-message.js';
 import { ClamavScanner } from './scanners/clamav.js';
 import { HeadersScanner } from './scanners/headers.js';
 import { PolicyScanner } from './scanners/policy.js';
 import { RspamdScanner } from './scanners/rspamd.js';
 import { passVerdict, type ScanInput, type Scanner, type ScanOutcome } from './scanners/scanner.js';
 import { SpamAssassinScanner } from './scanners/spamassassin.js';
+import type { Verdict } from './verdict.js';
 
 /** How strongly a reason holds mail: the strongest verdict of all scanners wins. */
 const STRENGTH: Record<Reason, number> = { malware: 6, phish: 5, policy: 4, spam: 3, bulk: 2, manual: 1 };

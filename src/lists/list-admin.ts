@@ -1,6 +1,6 @@
 import { canManageUser } from '../auth/access-policy.js';
-import type { Actor } from '../auth/actor.js';
 import { type AuditOrigin, audit } from '../auth/audit.js';
+import type { Actor } from '../core/actor.js';
 import { LazaretError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { AuditStore } from '../store/audit-store.js';

@@ -1,11 +1,10 @@
 import type { Logger } from 'pino';
 import { canSee } from '../auth/access-policy.js';
-import { type Actor, systemActor } from '../auth/actor.js';
+import { type Actor, systemActor } from '../core/actor.js';
 import type { ItemOutcome } from '../core/outcomes.js';
 import type { Lease, QuarantineItem } from '../core/types.js';
 import type { BlobStore } from '../store/blob-store.js';
-import type { ItemStore } from '../store/item-store.js';
-import type { TransitionPort } from './bulk/store-batcher.js';
+import type { ItemStore, TransitionPort } from '../store/item-store.js';
 import { logItemAction } from './item-log.js';
 import { markInterrupted, outcomeError } from './release-item.js';
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Actor } from '../auth/actor.js';
+import type { Actor } from '../core/actor.js';
 import type { QuarantineItem } from '../core/types.js';
 
 /** The item actions that get one log line per item. */

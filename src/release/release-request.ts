@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Actor } from '../auth/actor.js';
+import type { Actor } from '../core/actor.js';
 import { isLazaretError, LazaretError } from '../core/errors.js';
 import type { QuarantineItem } from '../core/types.js';
 import type { ItemStore } from '../store/item-store.js';

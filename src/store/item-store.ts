@@ -214,3 +214,9 @@ export interface ItemStore {
 
   close(): Promise<void>;
 }
+
+/**
+ * Conditional writes one at a time: what the release and delete steps need from a store. The bulk
+ * engine's StoreBatcher implements it by coalescing them into transitionMany calls.
+ */
+export type TransitionPort = Pick<ItemStore, 'transition'>;

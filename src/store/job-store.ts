@@ -1,4 +1,4 @@
-import type { Actor } from '../auth/actor.js';
+import type { Actor } from '../core/actor.js';
 import type { ItemOutcome, OutcomeCode, OutcomeCounters } from '../core/outcomes.js';
 import type { Lease, Timestamp } from '../core/types.js';
 import type { Page, PageRequest } from './item-store.js';

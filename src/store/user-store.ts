@@ -1,4 +1,4 @@
-import type { ReleaseMode, Role, TokenScope } from '../auth/actor.js';
+import type { ReleaseMode, Role, TokenScope } from '../core/actor.js';
 import type { Timestamp } from '../core/types.js';
 import type { Page, PageRequest } from './item-store.js';
 

@@ -1,6 +1,6 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemActor } from '../../src/auth/actor.js';
+import { systemActor } from '../../src/core/actor.js';
 import { newId } from '../../src/core/ids.js';
 import { zeroCounters } from '../../src/core/outcomes.js';
 import { DynamoJobStore } from '../../src/store/dynamodb/dynamo-job-store.js';

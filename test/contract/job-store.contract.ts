@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Actor, systemActor } from '../../src/auth/actor.js';
+import { type Actor, systemActor } from '../../src/core/actor.js';
 import { isLazaretError } from '../../src/core/errors.js';
 import { newId } from '../../src/core/ids.js';
 import { zeroCounters } from '../../src/core/outcomes.js';

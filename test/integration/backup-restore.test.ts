@@ -1,4 +1,4 @@
-import { readdir, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/env.js';
@@ -104,6 +104,9 @@ describe('lazaret backup while serve ingests and releases, then lazaret restore 
     expect(restore.stderr).toBe('');
     expect(restore.code).toBe(0);
     expect(restore.stdout).toMatch(/^Restored \d+ item\(s\)/);
+    // The digest link-signing key comes along, so links in digests already sent still work.
+    const linkKey = await readFile(join(env.LAZARET_DATA_DIR!, 'link-signing.key'), 'utf8');
+    expect(await readFile(join(restoredEnv.LAZARET_DATA_DIR, 'link-signing.key'), 'utf8')).toBe(linkKey);
 
     const restored = await new ServeProcess(restoredEnv).start();
     try {

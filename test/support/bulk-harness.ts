@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import pino from 'pino';
 import type { AppContext } from '../../src/app-context.js';
-import { type Actor, systemActor } from '../../src/auth/actor.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { type Actor, systemActor } from '../../src/core/actor.js';
+import { Limiter } from '../../src/core/limiter.js';
 import type { MessageRecord, QuarantineItem, Reason } from '../../src/core/types.js';
-import { Limiter } from '../../src/release/bulk/limiter.js';
 import { JobWorker } from '../../src/release/jobs/job-worker.js';
 import { SmtpRelay } from '../../src/release/smtp-relay.js';
 import { buildContext } from '../../src/server.js';

@@ -10,8 +10,8 @@ import {
   scopeFilter,
   userScope,
 } from '../../src/auth/access-policy.js';
-import { type Actor, systemActor } from '../../src/auth/actor.js';
 import { sessionActor } from '../../src/auth/authenticate.js';
+import { type Actor, systemActor } from '../../src/core/actor.js';
 import { isLazaretError } from '../../src/core/errors.js';
 import type { QuarantineItem } from '../../src/core/types.js';
 import type { UserRecord } from '../../src/store/user-store.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { Limiter } from '../../src/core/limiter.js';
 import { AdaptiveWindow } from '../../src/release/bulk/adaptive-window.js';
-import { Limiter } from '../../src/release/bulk/limiter.js';
 import { Watermark } from '../../src/release/jobs/job-runner.js';
 
 describe('Limiter', () => {

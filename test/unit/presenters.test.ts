@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { presentAuditEntry, presentItem, presentMessage } from '../../src/api/presenters.js';
-import type { Actor } from '../../src/auth/actor.js';
+import type { Actor } from '../../src/core/actor.js';
 import type { AuditEntry } from '../../src/store/audit-store.js';
 import { buildItems, buildMessage } from '../support/builders.js';
 import { admin, domainAdmin, user } from '../support/bulk-harness.js';

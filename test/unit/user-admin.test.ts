@@ -5,7 +5,6 @@ import Fastify from 'fastify';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { installAuthentication } from '../../src/api/request-actor.js';
-import { systemActor } from '../../src/auth/actor.js';
 import {
   type AuthDeps,
   authenticateSession,
@@ -24,6 +23,7 @@ import {
   type UserAdminDeps,
   updateUser,
 } from '../../src/auth/user-admin.js';
+import { systemActor } from '../../src/core/actor.js';
 import { isLazaretError, type LazaretError } from '../../src/core/errors.js';
 import { SqliteAuditStore } from '../../src/store/sqlite/sqlite-audit-store.js';
 import { openSqliteDatabase } from '../../src/store/sqlite/sqlite-database.js';

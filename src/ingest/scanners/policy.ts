@@ -1,7 +1,7 @@
 import type { ScannersConfig } from '../../config/load-config.js';
 import { domainOf } from '../../core/address.js';
 import { decide, listMatches, type SenderListDeps, type SenderMatch } from '../../lists/sender-decision.js';
-import type { Verdict } from '../ingest-message.js';
+import type { Verdict } from '../verdict.js';
 import { pass, passVerdict, type ScanInput, type Scanner, type ScanOutcome } from './scanner.js';
 import { listZipNames } from './zip-names.js';
 

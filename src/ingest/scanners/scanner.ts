@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { ScannerName } from '../../config/load-config.js';
 import type { Envelope } from '../../core/types.js';
-import type { Verdict } from '../ingest-message.js';
 import type { MessageSummary } from '../message-summary.js';
+import type { Verdict } from '../verdict.js';
 
 /** What every scanner sees of one message. */
 export interface ScanInput {

@@ -1,4 +1,4 @@
-import { Limiter } from './limiter.js';
+import { Limiter } from '../../core/limiter.js';
 
 export interface WindowStats {
   initial: number;

@@ -1,6 +1,6 @@
 import type { AppContext } from '../../app-context.js';
 import { mayChangeItems } from '../../auth/access-policy.js';
-import type { Actor } from '../../auth/actor.js';
+import type { Actor } from '../../core/actor.js';
 import { LazaretError } from '../../core/errors.js';
 import { type ItemOutcome, zeroCounters } from '../../core/outcomes.js';
 import type { JobAction } from '../../store/job-store.js';

@@ -1,5 +1,5 @@
-import type { Actor } from '../../auth/actor.js';
 import { type AuditDeps, audit } from '../../auth/audit.js';
+import type { Actor } from '../../core/actor.js';
 import type { OutcomeCounters } from '../../core/outcomes.js';
 import type { AuditEntry } from '../../store/audit-store.js';
 

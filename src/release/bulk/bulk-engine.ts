@@ -1,5 +1,5 @@
 import { canSee } from '../../auth/access-policy.js';
-import type { Actor } from '../../auth/actor.js';
+import type { Actor } from '../../core/actor.js';
 import type { ItemOutcome } from '../../core/outcomes.js';
 import type { Lease, QuarantineItem } from '../../core/types.js';
 import type { Metrics } from '../../metrics.js';

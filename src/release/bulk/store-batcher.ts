@@ -1,19 +1,15 @@
+import { Limiter } from '../../core/limiter.js';
 import type { QuarantineItem } from '../../core/types.js';
 import type {
   ItemChange,
   ItemStore,
   TransitionExpectation,
+  TransitionPort,
   TransitionRequest,
   TransitionResult,
 } from '../../store/item-store.js';
 import type { AdaptiveWindow } from './adaptive-window.js';
-import { Limiter } from './limiter.js';
 import { retryThrottled } from './retry.js';
-
-/** Conditional writes, one at a time: what the release and delete steps need from a store. */
-export interface TransitionPort {
-  transition(id: string, expected: TransitionExpectation, change: ItemChange): Promise<TransitionResult>;
-}
 
 export interface BatcherOptions {
   /** Most writes in one transitionMany call. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../../app-context.js';
 import { mayChangeItems } from '../../auth/access-policy.js';
-import type { Actor } from '../../auth/actor.js';
+import type { Actor } from '../../core/actor.js';
 import { LazaretError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { zeroCounters } from '../../core/outcomes.js';

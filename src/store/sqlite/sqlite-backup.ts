@@ -4,7 +4,6 @@ import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile 
 import { dirname, join, relative } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { LazaretError, storeError } from '../../core/errors.js';
-import { LINK_KEY_FILE } from '../../digest/link-keys.js';
 import { blobFilePath, fsyncPath } from '../fs/fs-blob-store.js';
 import { DATABASE_FILE } from './sqlite-database.js';
 
@@ -98,6 +97,8 @@ export async function backupEmbeddedStore(
 }
 
 interface BackupOptions {
+  /** Further files of dataDir that belong with the store (the digest link-signing key): copied when present. */
+  dataFiles?: readonly string[];
   /** Called after each snapshot, before its files are copied (tests put a purge there). */
   afterSnapshot?: (round: number) => Promise<void>;
 }
@@ -151,7 +152,8 @@ async function backup(dataDir: string, target: string, options: BackupOptions): 
           else missing += 1;
         }
         if (missing === 0) {
-          await copyIfPresent(join(dataDir, LINK_KEY_FILE), join(target, LINK_KEY_FILE));
+          for (const file of options.dataFiles ?? [])
+            await copyIfPresent(join(dataDir, file), join(target, file));
           await fsyncPath(snapshot);
           await rename(snapshot, join(target, DATABASE_FILE));
           await writeFile(join(target, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, {
@@ -191,17 +193,26 @@ async function sha256Of(path: string): Promise<string> {
  * Restores a backup made by backupEmbeddedStore into `dataDir`, which must hold no store yet. Before
  * anything is copied, the backup's database must pass SQLite's integrity check and every raw message
  * it needs must be there with the size and SHA-256 the database recorded at ingest. The database is
- * copied last, so an interrupted restore leaves no store that `serve` would open.
+ * copied last, so an interrupted restore leaves no store that `serve` would open. `dataFiles` are
+ * the further files the backup was made with (BackupOptions.dataFiles), restored when present.
  */
-export async function restoreEmbeddedStore(backup: string, dataDir: string): Promise<RestoreReport> {
+export async function restoreEmbeddedStore(
+  backup: string,
+  dataDir: string,
+  dataFiles: readonly string[] = [],
+): Promise<RestoreReport> {
   try {
-    return await restore(backup, dataDir);
+    return await restore(backup, dataDir, dataFiles);
   } catch (error) {
     throw storeError('restore', error);
   }
 }
 
-async function restore(backup: string, dataDir: string): Promise<RestoreReport> {
+async function restore(
+  backup: string,
+  dataDir: string,
+  dataFiles: readonly string[],
+): Promise<RestoreReport> {
   let manifest: BackupManifest;
   try {
     manifest = JSON.parse(await readFile(join(backup, MANIFEST_FILE), 'utf8')) as BackupManifest;
@@ -262,7 +273,7 @@ async function restore(backup: string, dataDir: string): Promise<RestoreReport> 
       blobFilePath(join(dataDir, BLOB_DIR), blob.key).file,
     );
   }
-  await copyIfPresent(join(backup, LINK_KEY_FILE), join(dataDir, LINK_KEY_FILE));
+  for (const file of dataFiles) await copyIfPresent(join(backup, file), join(dataDir, file));
   const temporary = join(dataDir, `${DATABASE_FILE}.restoring`);
   await copyFile(join(backup, DATABASE_FILE), temporary);
   await chmod(temporary, PRIVATE_FILE);

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { ReleaseMode, Role, TokenScope } from '../../auth/actor.js';
+import type { ReleaseMode, Role, TokenScope } from '../../core/actor.js';
 import { LazaretError, storeError } from '../../core/errors.js';
 import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
