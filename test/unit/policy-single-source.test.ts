@@ -21,7 +21,7 @@ const ROLE_DECISIONS: { name: string; pattern: RegExp }[] = [
 ];
 
 /** Every line of `source` that decides by role, as `line: text (kind)`. */
-export function roleDecisions(source: string): string[] {
+function roleDecisions(source: string): string[] {
   const found: string[] = [];
   source.split('\n').forEach((line, index) => {
     for (const { name, pattern } of ROLE_DECISIONS) {
