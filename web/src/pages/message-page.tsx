@@ -347,7 +347,7 @@ export function MessagePage() {
                         </Anchor>
                       ) : (
                         <Text size="xs" c="dimmed">
-                          Administrators only
+                          Held as malware: not for your role
                         </Text>
                       )}
                     </Table.Td>
