@@ -8,10 +8,12 @@ import { tenantsOfUser, type UserFilter, type UserRecord } from '../store/user-s
 import type { Actor, Role, TokenScope } from './actor.js';
 
 /**
- * The one statement of who may see and do what. Lists are narrowed with `scopeFilter` (items),
- * `auditScope` and `userScope` inside the store query, so counts and cursors never reveal foreign
- * records; single items are checked with `decideItem` / `requireItem`, and a foreign item is reported
- * exactly like a missing one (404), while a visible item the role may not act on is 403.
+ * The one statement of who may see and do what; no other file compares roles
+ * (test/unit/policy-single-source.test.ts). Lists are narrowed with `scopeFilter` (items),
+ * `auditScope`, `userScope` and `jobScope` inside the store query, so counts and cursors never reveal
+ * foreign records; single items are checked with `decideItem` / `requireItem`, and a foreign item is
+ * reported exactly like a missing one (404), while a visible item the role may not act on is 403.
+ * `allowedActions` tells clients, per item, which actions those same decisions allow.
  */
 
 /** Configurable parts of the policy (`access.*` keys). */
