@@ -1,5 +1,5 @@
 import type { Static } from 'typebox';
-import { canSeeAddress } from '../auth/access-policy.js';
+import { type AccessRules, administersAll, allowedActions, canSeeAddress } from '../auth/access-policy.js';
 import type { Actor } from '../core/actor.js';
 import { canonicalOrAsGiven } from '../core/address.js';
 import type { MessageRecord, QuarantineItem } from '../core/types.js';
@@ -28,7 +28,7 @@ const ADDRESS_IN_TEXT = /[^\s<>"'(),;:[\]]+@[^\s<>"'(),;:[\]]+[^\s<>"'(),;:.[\]]
  * partial-release detail names the refused recipient, which may be someone else's address.
  */
 function hideAddresses(viewer: Actor, text: string): string {
-  if (viewer.role === 'admin') return text;
+  if (administersAll(viewer)) return text;
   return text.replace(ADDRESS_IN_TEXT, (found) =>
     canSeeAddress(viewer, canonicalOrAsGiven(found)) ? found : '[hidden]',
   );
@@ -39,7 +39,7 @@ function hideAddresses(viewer: Actor, text: string): string {
  * recipients (`Rcpt`), and symbol options such as FORGED_RECIPIENTS can list them.
  */
 function hideAddressesDeep(viewer: Actor, value: unknown, depth = 0): unknown {
-  if (viewer.role === 'admin') return value;
+  if (administersAll(viewer)) return value;
   if (typeof value === 'string') return hideAddresses(viewer, value);
   if (depth > 20 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((entry) => hideAddressesDeep(viewer, entry, depth + 1));
@@ -53,9 +53,14 @@ function hideAddressesDeep(viewer: Actor, value: unknown, depth = 0): unknown {
 
 /**
  * The public shape of an item as `viewer` sees it: storage-only fields (tenant, lease) stay inside,
- * and a release to other addresses lists only those the viewer may see.
+ * a release to other addresses lists only those the viewer may see, and `allowedActions` says what
+ * the viewer may do with it now (the access policy's answer, so clients need no rules of their own).
  */
-export function presentItem(item: QuarantineItem, viewer: Actor): Static<typeof ItemSchema> {
+export function presentItem(
+  item: QuarantineItem,
+  viewer: Actor,
+  rules: AccessRules,
+): Static<typeof ItemSchema> {
   return {
     id: item.id,
     messageId: item.messageId,
@@ -83,6 +88,7 @@ export function presentItem(item: QuarantineItem, viewer: Actor): Static<typeof 
       ...(item.lastError.reply === undefined ? {} : { reply: hideAddresses(viewer, item.lastError.reply) }),
     },
     version: item.version,
+    allowedActions: allowedActions(viewer, item, rules),
   };
 }
 

@@ -1,4 +1,5 @@
 import { type TNumberOptions, Type } from 'typebox';
+import { OFFERED_ACTIONS } from '../auth/access-policy.js';
 import { RELEASE_MODES, ROLES, TOKEN_SCOPES } from '../core/actor.js';
 import { ID_PATTERN } from '../core/ids.js';
 import { OUTCOME_CODES } from '../core/outcomes.js';
@@ -68,6 +69,10 @@ export const ItemSchema = Type.Object(
     ),
     lastError: Nullable(ItemErrorSchema),
     version: Type.Integer(),
+    allowedActions: Type.Array(Type.Enum([...OFFERED_ACTIONS]), {
+      description:
+        'What the caller may do with the item now, by the access policy, their credential and the item’s status: `release`, `request_release`, `approve_release`, `deny_release` (the routes of those names), `delete`, `download_attachment`. Any other action is refused (403 `forbidden` or `insufficient_scope`, or 409 for the status). A forced re-send of a released or interrupted item is not listed.',
+    }),
   },
   { $id: 'Item' },
 );

@@ -1,16 +1,19 @@
-import type { Actor, Role } from '../core/actor.js';
+import type { Actor, Role, TokenScope } from '../core/actor.js';
 import { domainOf } from '../core/address.js';
 import { LazaretError } from '../core/errors.js';
-import type { QuarantineItem } from '../core/types.js';
+import { isLive, type QuarantineItem } from '../core/types.js';
 import type { AuditFilter } from '../store/audit-store.js';
 import type { ItemFilter } from '../store/item-store.js';
+import type { Job, JobFilter } from '../store/job-store.js';
 import { tenantsOfUser, type UserFilter, type UserRecord } from '../store/user-store.js';
 
 /**
- * The one statement of who may see and do what. Lists are narrowed with `scopeFilter` (items),
- * `auditScope` and `userScope` inside the store query, so counts and cursors never reveal foreign
- * records; single items are checked with `decideItem` / `requireItem`, and a foreign item is reported
- * exactly like a missing one (404), while a visible item the role may not act on is 403.
+ * The one statement of who may see and do what; no other file compares roles
+ * (test/unit/policy-single-source.test.ts). Lists are narrowed with `scopeFilter` (items),
+ * `auditScope`, `userScope` and `jobScope` inside the store query, so counts and cursors never reveal
+ * foreign records; single items are checked with `decideItem` / `requireItem`, and a foreign item is
+ * reported exactly like a missing one (404), while a visible item the role may not act on is 403.
+ * `allowedActions` tells clients, per item, which actions those same decisions allow.
  */
 
 /** Configurable parts of the policy (`access.*` keys). */
@@ -21,14 +24,29 @@ export interface AccessRules {
 
 export const DEFAULT_ACCESS_RULES: AccessRules = { malwareRelease: 'admin' };
 
-/** What one may try to do with an item. */
-export type ItemAction =
-  | 'read'
-  | 'release'
-  | 'delete'
-  | 'request_release'
-  | 'approve_release'
-  | 'deny_release';
+/** The actions the API offers on an item, in the order the UI shows them (an item's `allowedActions`). */
+export const OFFERED_ACTIONS = [
+  'release',
+  'request_release',
+  'approve_release',
+  'deny_release',
+  'delete',
+  'download_attachment',
+] as const;
+export type OfferedAction = (typeof OFFERED_ACTIONS)[number];
+
+/** What one may try to do with an item: read it, or one of the offered actions. */
+export type ItemAction = 'read' | OfferedAction;
+
+/** The token scope each offered action needs (its route's `scope`). */
+const SCOPE_OF: Record<OfferedAction, TokenScope> = {
+  release: 'release',
+  request_release: 'release',
+  approve_release: 'release',
+  deny_release: 'release',
+  delete: 'release',
+  download_attachment: 'read',
+};
 
 export type Decision =
   | { allowed: true }
@@ -39,6 +57,63 @@ const RANK: Record<Role, number> = { user: 0, domain_admin: 1, admin: 2 };
 
 export function roleAtLeast(role: Role, least: Role): boolean {
   return RANK[role] >= RANK[least];
+}
+
+/** Someone with a role: an actor, or a user record (digest audiences, user administration). */
+type RoleHolder = Pick<Actor, 'role' | 'domains'>;
+
+/** What a role's view of mail rests on: everything (admins), their domains, or their own addresses. */
+export function accessBasisOf(role: Role): 'everything' | 'domains' | 'addresses' {
+  switch (role) {
+    case 'admin':
+      return 'everything';
+    case 'domain_admin':
+      return 'domains';
+    case 'user':
+      return 'addresses';
+  }
+}
+
+/** Administrators and domain administrators: they decide requests, set defaults, get digest copies. */
+export function isAdministrator(who: Pick<Actor, 'role'>): boolean {
+  return who.role !== 'user';
+}
+
+/** A full administrator: every tenant, the global settings and lists, every job. */
+export function administersAll(who: Pick<Actor, 'role'>): boolean {
+  return who.role === 'admin';
+}
+
+/** May `who` manage what belongs to `domain` (its sender lists, its digest default, copies of its digest)? */
+export function canManageDomain(who: RoleHolder, domain: string): boolean {
+  switch (who.role) {
+    case 'admin':
+      return true;
+    case 'domain_admin':
+      return who.domains.includes(domain);
+    case 'user':
+      return false;
+  }
+}
+
+/** Whether a role's releases follow a release mode (`access.userRelease`, or the user's own setting). */
+export function hasReleaseMode(role: Role): boolean {
+  return role === 'user';
+}
+
+/** The greatest token scope a role may hold: users never administer anything. */
+export function maxScopeOf(role: Role): TokenScope {
+  return role === 'user' ? 'release' : 'admin';
+}
+
+/** Jobs the actor may see: every job for an administrator, otherwise their own. */
+export function canSeeJob(actor: Actor, job: Pick<Job, 'owner'>): boolean {
+  return administersAll(actor) || job.owner.id === actor.id;
+}
+
+/** `canSeeJob` as a list filter. */
+export function jobScope(actor: Actor): JobFilter {
+  return administersAll(actor) ? {} : { ownerId: actor.id };
 }
 
 export function canSee(actor: Actor, item: QuarantineItem): boolean {
@@ -123,7 +198,57 @@ export function decideItem(
         return { allowed: false, code: 'forbidden', reason: 'Only administrators decide release requests.' };
       }
       return action === 'approve_release' ? releaseDecision(actor, item, rules) : { allowed: true };
+    case 'download_attachment':
+      return mayOpenMalware(actor, item, rules)
+        ? { allowed: true }
+        : {
+            allowed: false,
+            code: 'forbidden',
+            reason: 'Attachments of mail held as malware can be downloaded only by those who may release it.',
+          };
   }
+}
+
+/** Held as malware, an item's content is for those who may release it (`access.malwareRelease`). */
+function mayOpenMalware(actor: Actor, item: QuarantineItem, rules: AccessRules): boolean {
+  return item.reason !== 'malware' || roleAtLeast(actor.role, rules.malwareRelease);
+}
+
+/**
+ * Whether the item's status lets `action` succeed now, as the release engine and the request and
+ * delete use cases judge it without `force`: a released or interrupted item is sent again only by
+ * an explicit forced release, an item being released cannot be deleted until its attempt ends.
+ */
+function statusAllows(item: QuarantineItem, action: OfferedAction): boolean {
+  const interrupted = item.lastError?.code === 'interrupted';
+  switch (action) {
+    case 'release':
+      return (item.status === 'quarantined' || item.status === 'release_requested') && !interrupted;
+    case 'request_release':
+      return item.status === 'quarantined';
+    case 'approve_release':
+      return item.status === 'release_requested' && !interrupted;
+    case 'deny_release':
+      return item.status === 'release_requested';
+    case 'delete':
+      return isLive(item.status) && item.status !== 'releasing';
+    case 'download_attachment':
+      return isLive(item.status);
+  }
+}
+
+/**
+ * The actions `actor` may take on `item` now: those the policy (`decideItem`), the credential's
+ * scope and the item's status all allow. The API lists them on every item so that clients offer
+ * exactly these; the action routes refuse the others through the same `decideItem`.
+ */
+export function allowedActions(actor: Actor, item: QuarantineItem, rules: AccessRules): OfferedAction[] {
+  return OFFERED_ACTIONS.filter(
+    (action) =>
+      actor.scopes.includes(SCOPE_OF[action]) &&
+      statusAllows(item, action) &&
+      decideItem(actor, item, action, rules).allowed,
+  );
 }
 
 /** `decideItem` as a guard: answers the item, or throws `not_found` / `forbidden`. */

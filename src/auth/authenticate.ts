@@ -1,11 +1,4 @@
-import {
-  type Actor,
-  expandScope,
-  maxScopeOf,
-  type ReleaseMode,
-  TOKEN_SCOPES,
-  type TokenScope,
-} from '../core/actor.js';
+import { type Actor, expandScope, type ReleaseMode, TOKEN_SCOPES, type TokenScope } from '../core/actor.js';
 import { canonicalOrAsGiven } from '../core/address.js';
 import { LazaretError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
@@ -17,6 +10,7 @@ import {
   type UserRecord,
   type UserStore,
 } from '../store/user-store.js';
+import { hasReleaseMode, maxScopeOf } from './access-policy.js';
 import { audit } from './audit.js';
 import { decoyHash, verifyPassword } from './password.js';
 import type { RateLimits } from './rate-limits.js';
@@ -44,7 +38,7 @@ function userFields(user: UserRecord, userRelease: ReleaseMode) {
     domains: user.domains,
     addresses: user.addresses,
     userId: user.id,
-    ...(user.role === 'user' ? { releaseMode: user.releaseMode ?? userRelease } : {}),
+    ...(hasReleaseMode(user.role) ? { releaseMode: user.releaseMode ?? userRelease } : {}),
   };
 }
 

@@ -1,11 +1,11 @@
-import { maxScopeOf, type ReleaseMode, type Role, TOKEN_SCOPES, type TokenScope } from '../core/actor.js';
+import { type ReleaseMode, type Role, TOKEN_SCOPES, type TokenScope } from '../core/actor.js';
 import { canonical, canonicalDomain, canonicalOrAsGiven } from '../core/address.js';
 import { LazaretError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { firstUnsafeCharacter } from '../core/safe-text.js';
 import type { AuditStore } from '../store/audit-store.js';
 import { type TokenRecord, tenantsOfUser, type UserRecord, type UserStore } from '../store/user-store.js';
-import { canManageUser } from './access-policy.js';
+import { accessBasisOf, canManageUser, hasReleaseMode, maxScopeOf } from './access-policy.js';
 import { type AuditOrigin, audit } from './audit.js';
 import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH } from './password.js';
 import { hashSecret, newSecret, TOKEN_PREFIX } from './secrets.js';
@@ -66,15 +66,15 @@ function shapeRole(
   domains: readonly string[] | undefined,
   addresses: readonly string[] | undefined,
 ): { domains: string[]; addresses: string[] } {
-  switch (role) {
-    case 'admin':
+  switch (accessBasisOf(role)) {
+    case 'everything':
       return { domains: [], addresses: [] };
-    case 'domain_admin': {
+    case 'domains': {
       const list = [...new Set((domains ?? []).map(normaliseDomain))];
       if (list.length === 0) throw invalid('A domain admin needs at least one domain.');
       return { domains: list, addresses: [] };
     }
-    case 'user': {
+    case 'addresses': {
       const list = [
         ...new Set((addresses && addresses.length > 0 ? addresses : [email]).map(normaliseEmail)),
       ];
@@ -127,7 +127,7 @@ export async function createUser(
     ...shaped,
     passwordHash: await hashPassword(password),
     disabled: false,
-    releaseMode: input.role === 'user' ? (input.releaseMode ?? null) : null,
+    releaseMode: hasReleaseMode(input.role) ? (input.releaseMode ?? null) : null,
     createdAt: at,
     updatedAt: at,
   };
@@ -223,8 +223,11 @@ export async function updateUser(
     ...(update.displayName === undefined
       ? {}
       : { displayName: checkedName('display name', update.displayName) || current.email }),
-    releaseMode:
-      role === 'user' ? (update.releaseMode === undefined ? current.releaseMode : update.releaseMode) : null,
+    releaseMode: hasReleaseMode(role)
+      ? update.releaseMode === undefined
+        ? current.releaseMode
+        : update.releaseMode
+      : null,
   }))!;
   await audit(deps, origin, {
     action: 'user.update',

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { isAdministrator } from '../auth/access-policy.js';
 import { findUser } from '../auth/user-admin.js';
 import { systemActor } from '../core/actor.js';
 import { LazaretError } from '../core/errors.js';
@@ -18,7 +19,8 @@ import { addConfigOption, wholeNumberAtLeast, withStores } from './cli-support.j
 /** For a preview: who the digest would cover even when the schedule says never. */
 function previewAudience(user: UserRecord, timeZone: string): DigestAudience {
   const schedule = { frequency: 'daily' as const, hour: 8, weekday: 1, timeZone };
-  if (user.role === 'user') return { user, schedule, filter: { recipientIn: user.addresses }, copyOf: null };
+  if (!isAdministrator(user))
+    return { user, schedule, filter: { recipientIn: user.addresses }, copyOf: null };
   return { user, schedule, filter: { tenantIn: user.domains }, copyOf: user.domains };
 }
 
@@ -137,7 +139,7 @@ export function registerDigestCommand(program: Command): void {
           config.digest,
         );
         let why = effective.frequency === 'never' ? 'the schedule says never' : 'no addresses';
-        if (owner.role !== 'user') {
+        if (isAdministrator(owner)) {
           why = byKind('user')?.frequency
             ? 'no domains to copy: choose them with --domains'
             : 'administrators receive copies only with a frequency of their own';

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { accessBasisOf } from '../auth/access-policy.js';
 import { createUser, setDisabled, setPassword, updateUser } from '../auth/user-admin.js';
 import { RELEASE_MODES, type ReleaseMode, ROLES, type Role } from '../core/actor.js';
 import { LazaretError } from '../core/errors.js';
@@ -25,10 +26,11 @@ function releaseMode(value: string | undefined): ReleaseMode | null | undefined 
 }
 
 function describe(user: UserRecord): string {
+  const basis = accessBasisOf(user.role);
   const scope =
-    user.role === 'domain_admin'
+    basis === 'domains'
       ? ` for ${user.domains.join(', ')}`
-      : user.role === 'user'
+      : basis === 'addresses'
         ? ` receiving ${user.addresses.join(', ')}`
         : '';
   return `${user.email} (${user.role}${scope})`;

@@ -37,11 +37,6 @@ export function expandScope(scope: TokenScope): TokenScope[] {
   return TOKEN_SCOPES.slice(0, TOKEN_SCOPES.indexOf(scope) + 1);
 }
 
-/** The greatest scope a role may hold: users never administer anything. */
-export function maxScopeOf(role: Role): TokenScope {
-  return role === 'user' ? 'release' : 'admin';
-}
-
 /** The actor of the CLI and of background work started by the server itself. */
 export function systemActor(component: string): Actor {
   return {

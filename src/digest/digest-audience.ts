@@ -1,3 +1,4 @@
+import { administersAll, canManageDomain, isAdministrator } from '../auth/access-policy.js';
 import type { Config } from '../config/load-config.js';
 import type { DigestSchedule, DigestSettings, DigestStore } from '../store/digest-store.js';
 import type { ItemFilter } from '../store/item-store.js';
@@ -44,16 +45,15 @@ export function audienceOf(
   if (user.disabled) return null;
   const [own, domain, global] = scheduleScopes(user).map((scope) => settings.get(scopeKey(scope))?.schedule);
   const layers: (DigestSchedule | undefined)[] = [own, domain, global];
-  if (user.role === 'user') {
+  if (!isAdministrator(user)) {
     const schedule = effectiveSchedule(layers, config.digest);
     if (schedule.frequency === 'never' || user.addresses.length === 0) return null;
     return { user, schedule, filter: { recipientIn: user.addresses }, copyOf: null };
   }
   if (own?.frequency === undefined || own.frequency === 'never') return null;
   const schedule = effectiveSchedule(layers, config.digest);
-  const chosen = own.domains ?? (user.role === 'domain_admin' ? user.domains : []);
-  const domains =
-    user.role === 'domain_admin' ? chosen.filter((each) => user.domains.includes(each)) : chosen;
+  const chosen = own.domains ?? (administersAll(user) ? [] : user.domains);
+  const domains = chosen.filter((each) => canManageDomain(user, each));
   if (domains.length === 0) return null;
   return { user, schedule, filter: { tenantIn: domains }, copyOf: domains };
 }

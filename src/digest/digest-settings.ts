@@ -1,3 +1,4 @@
+import { administersAll, canManageDomain, isAdministrator } from '../auth/access-policy.js';
 import { type AuditOrigin, audit } from '../auth/audit.js';
 import { isTimeZone } from '../config/load-config.js';
 import type { Actor } from '../core/actor.js';
@@ -41,12 +42,11 @@ export function checkSchedule(
     throw invalid('weekday must be 0 (Sunday) to 6 (Saturday).');
   }
   if (schedule.domains !== undefined) {
-    if (!owner || owner.role === 'user') {
+    if (!owner || !isAdministrator(owner)) {
       throw invalid('Only administrators and domain administrators choose domains to receive copies for.');
     }
     const domains = [...new Set(schedule.domains.map((domain) => canonicalDomain(domain.trim())))];
-    const foreign =
-      owner.role === 'domain_admin' ? domains.filter((domain) => !owner.domains.includes(domain)) : [];
+    const foreign = domains.filter((domain) => !canManageDomain(owner, domain));
     if (foreign.length > 0) throw invalid(`You do not manage ${foreign.join(', ')}.`);
     return { ...schedule, domains };
   }
@@ -56,12 +56,12 @@ export function checkSchedule(
 /** The scope of a default that `actor` may change: global for admins, a domain for its admins. */
 export function defaultScope(actor: Actor, domain: string | null): OwnerScope {
   if (domain === null) {
-    if (actor.role !== 'admin')
+    if (!administersAll(actor))
       throw new LazaretError('forbidden', 'Only administrators set the global default.');
     return { kind: 'global' };
   }
   const name = canonicalDomain(domain.trim());
-  if (actor.role === 'user' || (actor.role === 'domain_admin' && !actor.domains.includes(name))) {
+  if (!canManageDomain(actor, name)) {
     throw new LazaretError('forbidden', `You may not set the default of ${name}.`, { domain: name });
   }
   return { kind: 'domain', domain: name };

@@ -1,5 +1,5 @@
 import { type AppContext, accessRules } from '../app-context.js';
-import { decideItem, type ItemAction } from '../auth/access-policy.js';
+import { decideItem, type ItemAction, isAdministrator } from '../auth/access-policy.js';
 import { type AuditOrigin, audit } from '../auth/audit.js';
 import { sessionActor } from '../auth/authenticate.js';
 import type { Actor } from '../core/actor.js';
@@ -131,10 +131,9 @@ export async function planLink(context: AppContext, opened: OpenedLink): Promise
     if (item) {
       const address = fromHeaderAddress(item.fromHeader) ?? (item.sender || null);
       const listAction: ListAction = claims.action === 'release_allow' ? 'allow' : 'block';
-      sender =
-        actor.role === 'user'
-          ? { action: listAction, sender: address, scope: 'user' }
-          : { action: listAction, sender: address, scope: 'domain', domain: item.tenant };
+      sender = isAdministrator(actor)
+        ? { action: listAction, sender: address, scope: 'domain', domain: item.tenant }
+        : { action: listAction, sender: address, scope: 'user' };
     }
   }
   return { items, sender };

@@ -1,4 +1,4 @@
-import { canManageUser } from '../auth/access-policy.js';
+import { administersAll, canManageDomain, canManageUser, isAdministrator } from '../auth/access-policy.js';
 import { type AuditOrigin, audit } from '../auth/audit.js';
 import type { Actor } from '../core/actor.js';
 import { LazaretError } from '../core/errors.js';
@@ -63,13 +63,13 @@ export async function resolveListScope(
     case 'domain': {
       const domain = target.domain?.trim().toLowerCase().replace(/^@/, '');
       if (!domain) throw new LazaretError('validation_error', 'A domain list needs `domain`.');
-      if (actor.role === 'user' || (actor.role === 'domain_admin' && !actor.domains.includes(domain))) {
+      if (!canManageDomain(actor, domain)) {
         throw new LazaretError('forbidden', `You may not manage the lists of ${domain}.`, { domain });
       }
       return { scope: { kind: 'domain', domain }, tenants: [domain] };
     }
     case 'global':
-      if (actor.role !== 'admin') {
+      if (!administersAll(actor)) {
         throw new LazaretError('forbidden', 'Only administrators manage the global lists.');
       }
       return { scope: { kind: 'global' }, tenants: [] };
@@ -172,9 +172,9 @@ export async function listEntries(
   let filter: SenderListFilter;
   if (query.target) {
     filter = { scopes: [(await resolveListScope(deps, actor, query.target)).scope] };
-  } else if (actor.role === 'admin') {
+  } else if (administersAll(actor)) {
     filter = {};
-  } else if (actor.role === 'domain_admin') {
+  } else if (isAdministrator(actor)) {
     filter = { scopes: actor.domains.map((domain) => ({ kind: 'domain' as const, domain })) };
   } else {
     filter = { scopes: [{ kind: 'user', userId: requireUserActor(actor) }] };

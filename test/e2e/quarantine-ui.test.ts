@@ -282,6 +282,43 @@ describeWithChromium('web UI in Chromium: list, keyboard, bulk release, detail, 
     );
   });
 
+  it('offers a domain admin Request release, no Release and no attachment download, for malware', async () => {
+    const DORA = { email: 'dora@corp.test', password: 'ui-dora-password' };
+    const created = await admin.request('/api/users', {
+      method: 'POST',
+      json: { email: DORA.email, role: 'domain_admin', domains: ['corp.test'], password: DORA.password },
+    });
+    expect(created.status).toBe(201);
+    const listed = await admin.request('/api/quarantine?limit=100&reason=malware');
+    const malware = (listed.body as { items: { id: string; subject?: string }[] }).items.find((item) =>
+      item.subject?.endsWith('#21'),
+    )!;
+    await page.getByTestId('who-am-i').click();
+    await page.getByRole('menuitem', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/sign-in/);
+    await signInThroughUi(page, serve.baseUrl, DORA.email, DORA.password);
+    await page.goto(`${serve.baseUrl}/quarantine/${malware.id}`);
+    await page.getByRole('button', { name: 'Request release' }).waitFor();
+    await expect(page.getByRole('button', { name: 'Release', exact: true }).count()).resolves.toBe(0);
+    await expect(page.getByRole('button', { name: 'Release to…' }).count()).resolves.toBe(0);
+    await page.getByRole('button', { name: 'Delete', exact: true }).waitFor();
+    await page.getByRole('tab', { name: 'Attachments (1)' }).click();
+    await expect(
+      page.getByTestId('attachments').getByRole('link', { name: 'Download' }).count(),
+    ).resolves.toBe(0);
+    await page.getByRole('button', { name: 'Request release' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Request release of 1 message' }).click();
+    await page.getByTestId('item-status').filter({ hasText: 'release requested' }).waitFor();
+    // An admin, not a domain admin, decides it: neither Approve nor a second request is offered.
+    await expect(page.getByRole('button', { name: 'Approve release' }).count()).resolves.toBe(0);
+    await expect(page.getByRole('button', { name: 'Request release' }).count()).resolves.toBe(0);
+
+    await page.getByTestId('who-am-i').click();
+    await page.getByRole('menuitem', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/sign-in/);
+    await signInThroughUi(page, serve.baseUrl, ADMIN.email, ADMIN.password);
+  });
+
   it('works at phone width', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${serve.baseUrl}/quarantine`);

@@ -2,18 +2,24 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OfferedAction } from '../../src/auth/access-policy.js';
 import { hashSecret, newSecret, TOKEN_PREFIX } from '../../src/auth/secrets.js';
+import type { ReleaseMode, Role } from '../../src/core/actor.js';
 import { newId } from '../../src/core/ids.js';
 import type { ItemStatus, QuarantineItem, Reason } from '../../src/core/types.js';
+import { type RunningServer, startServer } from '../../src/server.js';
 import type { AuditEntry } from '../../src/store/audit-store.js';
 import { FsBlobStore } from '../../src/store/fs/fs-blob-store.js';
 import { SqliteAuditStore } from '../../src/store/sqlite/sqlite-audit-store.js';
 import { openSqliteDatabase } from '../../src/store/sqlite/sqlite-database.js';
 import { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
 import { SqliteUserStore } from '../../src/store/sqlite/sqlite-user-store.js';
+import { tempDir, testConfig } from '../helpers/env.js';
+import { message } from '../helpers/mail.js';
 import { ApiClient } from '../support/api-client.js';
 import { buildItems, buildMessage } from '../support/builders.js';
 import { Downstream } from '../support/downstream.js';
+import { memoryLogger } from '../support/memory-logger.js';
 import { runCli, ServeProcess } from '../support/serve-process.js';
 
 const WHO = [
@@ -867,3 +873,290 @@ describe('access matrix: every route × every kind of caller', () => {
     for (const secret of secrets) expect(logged.includes(secret), `a secret is in the log`).toBe(false);
   });
 });
+
+/** The route of each item action the API offers (the names `allowedActions` uses). */
+const ACTION_ROUTES: Record<OfferedAction, (id: string) => { method: string; path: string }> = {
+  release: (id) => ({ method: 'POST', path: `/api/quarantine/${id}/release` }),
+  request_release: (id) => ({ method: 'POST', path: `/api/quarantine/${id}/request-release` }),
+  approve_release: (id) => ({ method: 'POST', path: `/api/quarantine/${id}/approve` }),
+  deny_release: (id) => ({ method: 'POST', path: `/api/quarantine/${id}/deny` }),
+  delete: (id) => ({ method: 'DELETE', path: `/api/quarantine/${id}` }),
+  download_attachment: (id) => ({ method: 'GET', path: `/api/quarantine/${id}/attachments/0` }),
+};
+const ACTIONS = Object.keys(ACTION_ROUTES) as OfferedAction[];
+
+type Setting = { malwareRelease: Role; userRelease: ReleaseMode };
+/** Each value of each `access.*` key at least once, and both release modes with malware open to users. */
+const SETTINGS: Setting[] = [
+  { malwareRelease: 'admin', userRelease: 'release' },
+  { malwareRelease: 'domain_admin', userRelease: 'request' },
+  { malwareRelease: 'user', userRelease: 'release' },
+  { malwareRelease: 'user', userRelease: 'request' },
+];
+
+/** Held states an item can be in while it is listed: a status, or quarantined after an interrupted send. */
+const STATES = ['quarantined', 'release_requested', 'released', 'releasing', 'interrupted'] as const;
+type State = (typeof STATES)[number];
+const REASONS = ['policy', 'spam', 'malware'] as const satisfies readonly Reason[];
+
+interface Caller {
+  name: string;
+  role: Role;
+  scope: 'read' | 'release' | 'admin';
+  /** The caller's own release mode; unset callers follow `access.userRelease`. */
+  releaseMode?: ReleaseMode;
+  /** The recipient of the caller's items (one the caller sees). */
+  recipient: string;
+}
+
+const RANK: Record<Role, number> = { user: 0, domain_admin: 1, admin: 2 };
+
+/**
+ * What docs/access.md says must happen when `caller` tries `action` on an item of `reason` in
+ * `state`: null for success, else the refusal — the route's scope first, then the role rules
+ * (403), then the item's status (409).
+ */
+function expectedRefusal(
+  caller: Caller,
+  setting: Setting,
+  reason: Reason,
+  state: State,
+  action: OfferedAction,
+): { status: number; code: string } | null {
+  if (caller.scope === 'read' && action !== 'download_attachment') {
+    return { status: 403, code: 'insufficient_scope' };
+  }
+  const malwareAllowed = reason !== 'malware' || RANK[caller.role] >= RANK[setting.malwareRelease];
+  const mode = caller.role === 'user' ? (caller.releaseMode ?? setting.userRelease) : 'release';
+  const administrator = caller.role !== 'user';
+  const policy: Record<OfferedAction, boolean> = {
+    release: malwareAllowed && mode === 'release',
+    request_release: true,
+    approve_release: administrator && malwareAllowed,
+    deny_release: administrator,
+    delete: true,
+    download_attachment: malwareAllowed,
+  };
+  if (!policy[action]) return { status: 403, code: 'forbidden' };
+  const byState: Record<OfferedAction, Partial<Record<State, string>>> = {
+    release: { released: 'already_released', releasing: 'conflict', interrupted: 'interrupted' },
+    request_release: {
+      release_requested: 'already_requested',
+      released: 'already_released',
+      releasing: 'conflict',
+    },
+    approve_release: {
+      quarantined: 'not_requested',
+      released: 'not_requested',
+      releasing: 'not_requested',
+      interrupted: 'not_requested',
+    },
+    deny_release: {
+      quarantined: 'not_requested',
+      released: 'not_requested',
+      releasing: 'not_requested',
+      interrupted: 'not_requested',
+    },
+    delete: { releasing: 'conflict' },
+    download_attachment: {},
+  };
+  const code = byState[action][state];
+  return code ? { status: 409, code } : null;
+}
+
+describe.each(SETTINGS)(
+  'allowedActions agree with the action routes (malwareRelease=$malwareRelease, userRelease=$userRelease)',
+  (setting) => {
+    const ADMIN = { email: 'root@corp.test', password: 'allowed-actions-admin' };
+    const PASSWORD = 'allowed-actions-password';
+    const callers: Caller[] = [
+      { name: 'admin', role: 'admin', scope: 'admin', recipient: 'carl@corp.test' },
+      { name: 'domain admin', role: 'domain_admin', scope: 'admin', recipient: 'dave@corp.test' },
+      { name: 'user', role: 'user', scope: 'release', recipient: 'alice@corp.test' },
+      {
+        name: 'user with the other release mode',
+        role: 'user',
+        scope: 'release',
+        releaseMode: setting.userRelease === 'release' ? 'request' : 'release',
+        recipient: 'olga@corp.test',
+      },
+      { name: 'read token', role: 'user', scope: 'read', recipient: 'alice@corp.test' },
+    ];
+    let dir: Awaited<ReturnType<typeof tempDir>>;
+    let downstream: Downstream;
+    let server: RunningServer;
+    const clients = new Map<string, ApiClient>();
+    /** Per caller, reason, state and action: the item the action is tried on. */
+    const cells: {
+      caller: Caller;
+      reason: Reason;
+      state: State;
+      action: OfferedAction;
+      item: QuarantineItem;
+    }[] = [];
+
+    async function seed(recipient: string, reason: Reason, state: State): Promise<QuarantineItem> {
+      const raw = message({
+        to: recipient,
+        subject: `${reason} ${state}`,
+        attachments: [{ filename: 'invoice.txt', contentType: 'text/plain', data: Buffer.from('pay now') }],
+      });
+      const held = buildMessage({
+        size: raw.length,
+        envelope: { mailFrom: 'sender@example.org', rcptTo: [recipient] },
+        attachments: [{ filename: 'invoice.txt', contentType: 'text/plain', size: 12 }],
+      });
+      const now = new Date().toISOString();
+      const [item] = buildItems(held, [recipient], {
+        reason,
+        status: state === 'interrupted' ? 'quarantined' : state,
+        ...(state === 'released'
+          ? { release: { to: [recipient], by: 'someone', at: now, reply: '250 2.0.0 Ok' } }
+          : {}),
+        ...(state === 'releasing'
+          ? { lease: { owner: 'another-node', until: new Date(Date.now() + 3_600_000).toISOString() } }
+          : {}),
+        ...(state === 'interrupted'
+          ? { lastError: { code: 'interrupted', detail: 'The node stopped while sending.', at: now } }
+          : {}),
+      });
+      await server.context.blobs.put(held.blobKey, raw);
+      await server.context.items.putMessage(held, [item!]);
+      return item!;
+    }
+
+    beforeAll(async () => {
+      dir = await tempDir('lazaret-allowed-');
+      downstream = await new Downstream().start();
+      server = await startServer(
+        testConfig({
+          LAZARET_DATA_DIR: dir.path,
+          LAZARET_SMTP_PORT: 0,
+          LAZARET_HTTP_PORT: 0,
+          LAZARET_RELAY_PORT: downstream.port,
+          LAZARET_RELAY_TLS: 'none',
+          LAZARET_RETENTION_PURGE_INTERVAL_SECONDS: 0,
+          LAZARET_ADMIN_EMAIL: ADMIN.email,
+          LAZARET_ADMIN_PASSWORD: ADMIN.password,
+          LAZARET_MALWARE_RELEASE: setting.malwareRelease,
+          LAZARET_USER_RELEASE: setting.userRelease,
+        }),
+        memoryLogger('warn').logger,
+        () => undefined,
+      );
+      const base = () => `http://127.0.0.1:${server.httpAddress.port}`;
+      const admin = await ApiClient.login(base, ADMIN.email, ADMIN.password);
+      const userIds = new Map<string, string>();
+      for (const caller of callers) {
+        if (caller.scope === 'read') continue;
+        if (caller.role !== 'admin') {
+          const created = await admin.request('/api/users', {
+            method: 'POST',
+            json: {
+              email: caller.recipient,
+              role: caller.role,
+              password: PASSWORD,
+              ...(caller.role === 'domain_admin' ? { domains: ['corp.test'] } : {}),
+              ...(caller.releaseMode ? { releaseMode: caller.releaseMode } : {}),
+            },
+          });
+          expect(created.status, created.text).toBe(201);
+          userIds.set(caller.recipient, (created.body as { user: { id: string } }).user.id);
+        }
+        clients.set(
+          caller.name,
+          caller.role === 'admin' ? admin : await ApiClient.login(base, caller.recipient, PASSWORD),
+        );
+      }
+      const token = await admin.request(`/api/users/${userIds.get('alice@corp.test')}/tokens`, {
+        method: 'POST',
+        json: { scope: 'read', name: 'read-only' },
+      });
+      expect(token.status, token.text).toBe(201);
+      clients.set('read token', ApiClient.bearer(base, (token.body as { secret: string }).secret));
+      const plan = callers.flatMap((caller) =>
+        REASONS.flatMap((reason) =>
+          STATES.flatMap((state) => ACTIONS.map((action) => ({ caller, reason, state, action }))),
+        ),
+      );
+      cells.push(
+        ...(await Promise.all(
+          plan.map(async (cell) => ({
+            ...cell,
+            item: await seed(cell.caller.recipient, cell.reason, cell.state),
+          })),
+        )),
+      );
+    });
+
+    afterAll(async () => {
+      await server?.close();
+      await downstream?.stop();
+      await dir?.cleanup();
+    });
+
+    it('lists on every item exactly the actions the policy allows, in lists and in the detail', async () => {
+      const mismatches: string[] = [];
+      for (const caller of callers) {
+        const client = clients.get(caller.name)!;
+        const listed = await client.request(`/api/quarantine?limit=500&recipient=${caller.recipient}`);
+        expect(listed.status, listed.text).toBe(200);
+        const byId = new Map(
+          (listed.body as { items: { id: string; allowedActions: string[] }[] }).items.map((item) => [
+            item.id,
+            item.allowedActions,
+          ]),
+        );
+        for (const cell of cells.filter((each) => each.caller === caller)) {
+          const want = ACTIONS.filter(
+            (action) => expectedRefusal(caller, setting, cell.reason, cell.state, action) === null,
+          );
+          const got = byId.get(cell.item.id);
+          if (JSON.stringify(got) !== JSON.stringify(want)) {
+            mismatches.push(`${caller.name}, ${cell.reason} ${cell.state}: listed ${got}, expected ${want}`);
+          }
+          if (cell.action === 'release') {
+            const detail = await client.request(`/api/quarantine/${cell.item.id}`);
+            const shown = (detail.body as { item: { allowedActions: string[] } }).item.allowedActions;
+            if (JSON.stringify(shown) !== JSON.stringify(want)) {
+              mismatches.push(
+                `${caller.name}, ${cell.reason} ${cell.state}: detail ${shown}, expected ${want}`,
+              );
+            }
+          }
+        }
+      }
+      expect(mismatches).toEqual([]);
+    });
+
+    it('lets every listed action succeed and refuses every other with its documented code', async () => {
+      const mismatches: string[] = [];
+      let succeeded = 0;
+      for (const cell of cells) {
+        const listed = (
+          (await clients.get(cell.caller.name)!.request(`/api/quarantine/${cell.item.id}`)).body as {
+            item: { allowedActions: OfferedAction[] };
+          }
+        ).item.allowedActions;
+        const { method, path } = ACTION_ROUTES[cell.action](cell.item.id);
+        const answer = await clients.get(cell.caller.name)!.request(path, { method });
+        const where = `${cell.caller.name}, ${cell.reason} ${cell.state}, ${cell.action}`;
+        if (listed.includes(cell.action)) {
+          if (answer.status === 200) succeeded += 1;
+          else
+            mismatches.push(`${where}: listed, but answered ${answer.status} ${answer.text.slice(0, 160)}`);
+          continue;
+        }
+        const refusal = expectedRefusal(cell.caller, setting, cell.reason, cell.state, cell.action);
+        const code = (answer.body as { error?: { code: string } } | null)?.error?.code;
+        if (!refusal || answer.status !== refusal.status || code !== refusal.code) {
+          mismatches.push(
+            `${where}: not listed, answered ${answer.status} ${code} (expected ${refusal?.status} ${refusal?.code})`,
+          );
+        }
+      }
+      expect(mismatches).toEqual([]);
+      expect(succeeded).toBeGreaterThan(20);
+    });
+  },
+);

@@ -141,7 +141,7 @@ describe('preview, content and stats routes over a real serve', () => {
     });
   });
 
-  it('downloads attachments decoded as octet-stream; those of malware for administrators only', async () => {
+  it('downloads attachments decoded as octet-stream; those of malware only for roles that may release it (by default administrators)', async () => {
     const pdf = await admin.request(`/api/quarantine/${ids.Virus}/attachments/1`);
     expect(pdf.status).toBe(200);
     expect(pdf.headers.get('content-type')).toBe('application/octet-stream');

@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
   type AccessRules,
+  administersAll,
+  allowedActions,
   auditScope,
+  canManageDomain,
   canManageUser,
+  canSeeJob,
   DEFAULT_ACCESS_RULES,
   decideItem,
   type ItemAction,
+  isAdministrator,
+  jobScope,
   requireItem,
   scopeFilter,
   userScope,
@@ -163,5 +169,72 @@ describe('access policy', () => {
     expect(canManageUser(corpAdmin, { role: 'admin', domains: [], addresses: [] })).toBe(false);
     expect(canManageUser(admin, { role: 'admin', domains: [], addresses: [] })).toBe(true);
     expect(canManageUser(alice, { role: 'user', domains: [], addresses: ['alice@corp.test'] })).toBe(false);
+  });
+
+  it('keeps attachments of malware for those who may release it', () => {
+    expect(decide(alice, malware, 'download_attachment')).toBe('forbidden');
+    expect(decide(corpAdmin, malware, 'download_attachment')).toBe('forbidden');
+    expect(decide(corpAdmin, malware, 'download_attachment', { malwareRelease: 'domain_admin' })).toBe(
+      'allow',
+    );
+    expect(decide(alice, malware, 'download_attachment', { malwareRelease: 'user' })).toBe('allow');
+    expect(decide(asker, spam, 'download_attachment')).toBe('allow');
+    expect(decide(otherAdmin, malware, 'download_attachment')).toBe('not_found');
+  });
+
+  it('lists the actions an item allows from the same decisions, its status and the credential', () => {
+    const at = (overrides: Partial<QuarantineItem>) => ({ ...spam, ...overrides });
+    expect(allowedActions(alice, spam, DEFAULT_ACCESS_RULES)).toEqual([
+      'release',
+      'request_release',
+      'delete',
+      'download_attachment',
+    ]);
+    expect(allowedActions(asker, spam, DEFAULT_ACCESS_RULES)).toEqual([
+      'request_release',
+      'delete',
+      'download_attachment',
+    ]);
+    expect(allowedActions(corpAdmin, malware, DEFAULT_ACCESS_RULES)).toEqual(['request_release', 'delete']);
+    expect(allowedActions(corpAdmin, at({ status: 'release_requested' }), DEFAULT_ACCESS_RULES)).toEqual([
+      'release',
+      'approve_release',
+      'deny_release',
+      'delete',
+      'download_attachment',
+    ]);
+    expect(allowedActions(admin, at({ status: 'released' }), DEFAULT_ACCESS_RULES)).toEqual([
+      'delete',
+      'download_attachment',
+    ]);
+    expect(allowedActions(admin, at({ status: 'releasing' }), DEFAULT_ACCESS_RULES)).toEqual([
+      'download_attachment',
+    ]);
+    const interrupted = at({ lastError: { code: 'interrupted', detail: 'stopped', at: spam.receivedAt } });
+    expect(allowedActions(admin, interrupted, DEFAULT_ACCESS_RULES)).toEqual([
+      'request_release',
+      'delete',
+      'download_attachment',
+    ]);
+    expect(allowedActions({ ...alice, scopes: ['read'] }, spam, DEFAULT_ACCESS_RULES)).toEqual([
+      'download_attachment',
+    ]);
+    expect(allowedActions(alice, foreign, DEFAULT_ACCESS_RULES)).toEqual([]);
+    expect(allowedActions(admin, at({ status: 'deleted' }), DEFAULT_ACCESS_RULES)).toEqual([]);
+  });
+
+  it('answers the other role questions: domains, administrators, jobs', () => {
+    expect(canManageDomain(admin, 'any.test')).toBe(true);
+    expect(canManageDomain(corpAdmin, 'corp.test')).toBe(true);
+    expect(canManageDomain(corpAdmin, 'other.test')).toBe(false);
+    expect(canManageDomain(alice, 'corp.test')).toBe(false);
+    expect([admin, corpAdmin, alice].map(isAdministrator)).toEqual([true, true, false]);
+    expect([admin, corpAdmin, alice].map(administersAll)).toEqual([true, false, false]);
+    const job = { owner: { ...alice, id: 'U-alice' } };
+    expect(canSeeJob({ ...alice, id: 'U-alice' }, job)).toBe(true);
+    expect(canSeeJob(admin, job)).toBe(true);
+    expect(canSeeJob(corpAdmin, job)).toBe(false);
+    expect(jobScope(admin)).toEqual({});
+    expect(jobScope(corpAdmin)).toEqual({ ownerId: corpAdmin.id });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { presentAuditEntry, presentItem, presentMessage } from '../../src/api/presenters.js';
+import { DEFAULT_ACCESS_RULES } from '../../src/auth/access-policy.js';
 import type { Actor } from '../../src/core/actor.js';
 import type { AuditEntry } from '../../src/store/audit-store.js';
 import { buildItems, buildMessage } from '../support/builders.js';
@@ -49,7 +50,7 @@ const viewers: Record<string, { actor: Actor; hidden: string[] }> = {
 describe('presenters show each viewer only the addresses they may see', () => {
   it.each(Object.entries(viewers))('%s', (_name, { actor, hidden }) => {
     const shown = JSON.stringify([
-      presentItem(aliceItem!, actor),
+      presentItem(aliceItem!, actor, DEFAULT_ACCESS_RULES),
       presentMessage(message, actor),
       presentAuditEntry(entry, actor),
     ]);
@@ -61,7 +62,7 @@ describe('presenters show each viewer only the addresses they may see', () => {
   });
 
   it('keeps what the viewer may see, and the shape of the rest', () => {
-    const item = presentItem(aliceItem!, user('alice@a.test'));
+    const item = presentItem(aliceItem!, user('alice@a.test'), DEFAULT_ACCESS_RULES);
     expect(item.release?.to).toEqual(['alice@a.test']);
     expect(item.lastError).toMatchObject({
       detail: 'Refused for [hidden]',
@@ -72,7 +73,7 @@ describe('presenters show each viewer only the addresses they may see', () => {
       '[hidden]': 'key too',
       nested: [[{ deep: 'rcpt <[hidden]>.' }]],
     });
-    expect(presentItem(aliceItem!, admin)).toMatchObject({
+    expect(presentItem(aliceItem!, admin, DEFAULT_ACCESS_RULES)).toMatchObject({
       details: aliceItem!.details,
       lastError: aliceItem!.lastError,
     });

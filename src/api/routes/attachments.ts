@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppContext } from '../../app-context.js';
+import { type AppContext, accessRules } from '../../app-context.js';
+import { requireItem } from '../../auth/access-policy.js';
 import { LazaretError } from '../../core/errors.js';
 import { openAttachment } from '../../preview/message-attachment.js';
 import { liveItem } from '../item-access.js';
@@ -31,7 +32,7 @@ export const attachmentRoutes =
         schema: {
           tags: ['quarantine'],
           summary:
-            'Download one attachment, decoded, always as application/octet-stream. Attachments of mail held as malware: administrators only.',
+            "Download one attachment, decoded, always as application/octet-stream. Attachments of mail held as malware: only for those who may release it (`access.malwareRelease`); the item's `allowedActions` lists `download_attachment` when allowed.",
           params: AttachmentParams,
           produces: ['application/octet-stream'],
           response: {
@@ -41,16 +42,13 @@ export const attachmentRoutes =
         },
       },
       async (request, reply) => {
-        const item = await liveItem(context, request.actor, request.params.id);
-        if (item.reason === 'malware' && request.actor.role !== 'admin') {
-          throw new LazaretError(
-            'forbidden',
-            'Attachments of mail held as malware can be downloaded by administrators only.',
-            {
-              itemId: item.id,
-            },
-          );
-        }
+        const item = requireItem(
+          request.actor,
+          await liveItem(context, request.actor, request.params.id),
+          'download_attachment',
+          accessRules(context),
+          request.params.id,
+        );
         const index = Number(request.params.index);
         const opened = await openAttachment(await context.blobs.get(item.messageId), index);
         if (!opened) {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../../app-context.js';
+import { canManageDomain, isAdministrator } from '../../auth/access-policy.js';
 import { LazaretError } from '../../core/errors.js';
 import { audienceOf, homeDomain, scheduleScopes } from '../../digest/digest-audience.js';
 import { defaultScope, saveSchedule } from '../../digest/digest-settings.js';
@@ -168,7 +169,7 @@ export const digestSettingsRoutes =
       },
       async (request) => {
         const actor = request.actor;
-        if (actor.role === 'user') throw new LazaretError('forbidden', 'Only administrators set defaults.');
+        if (!isAdministrator(actor)) throw new LazaretError('forbidden', 'Only administrators set defaults.');
         const all: DigestSettings[] = [];
         let cursor: string | undefined;
         do {
@@ -181,9 +182,7 @@ export const digestSettingsRoutes =
         } while (cursor);
         const global = all.find((each) => each.scope.kind === 'global');
         const domains = all.filter(
-          (each) =>
-            each.scope.kind === 'domain' &&
-            (actor.role === 'admin' || actor.domains.includes(each.scope.domain)),
+          (each) => each.scope.kind === 'domain' && canManageDomain(actor, each.scope.domain),
         );
         return { global: global ? presentDefault(global) : null, domains: domains.map(presentDefault) };
       },

@@ -162,6 +162,8 @@ const iso = (value: string | undefined) => (value === undefined ? undefined : ne
 export const quarantineRoutes =
   (context: AppContext): FastifyPluginAsyncTypebox =>
   async (app) => {
+    const rules = accessRules(context);
+
     app.get(
       '/api/quarantine',
       {
@@ -187,7 +189,7 @@ export const quarantineRoutes =
           order: orderOf(query.sort),
         });
         return {
-          items: page.items.map((item) => presentItem(item, request.actor)),
+          items: page.items.map((item) => presentItem(item, request.actor, rules)),
           nextCursor: page.nextCursor,
         };
       },
@@ -219,8 +221,6 @@ export const quarantineRoutes =
         return count > COUNT_LIMIT ? { count: COUNT_LIMIT, exact: false } : { count, exact: true };
       },
     );
-
-    const rules = accessRules(context);
 
     /** A foreign item answers exactly like a missing one, so ids reveal nothing; deleted ones are gone too. */
     const liveItem = async (actor: Actor, id: string) => {
@@ -256,7 +256,7 @@ export const quarantineRoutes =
       try {
         const done = await work();
         await audit(context, originOf(request), entry);
-        return { item: presentItem(done, request.actor) };
+        return { item: presentItem(done, request.actor, rules) };
       } catch (error) {
         if (isLazaretError(error)) {
           await audit(context, originOf(request), {
@@ -287,7 +287,10 @@ export const quarantineRoutes =
         const item = await liveItem(request.actor, request.params.id);
         const message = await context.items.getMessage(item.messageId);
         if (!message) throw new LazaretError('not_found', 'No such item.', { itemId: item.id });
-        return { item: presentItem(item, request.actor), message: presentMessage(message, request.actor) };
+        return {
+          item: presentItem(item, request.actor, rules),
+          message: presentMessage(message, request.actor),
+        };
       },
     );
 

@@ -52,7 +52,7 @@ export const reportSpamRoutes =
           params: { learning: enabled ? context.config.learning.backend : 'disabled' },
         });
         return {
-          item: presentItem(item, request.actor),
+          item: presentItem(item, request.actor, accessRules(context)),
           learning: enabled ? ('queued' as const) : ('disabled' as const),
         };
       },

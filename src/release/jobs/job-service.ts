@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../../app-context.js';
-import { mayChangeItems } from '../../auth/access-policy.js';
+import { canSeeJob, jobScope, mayChangeItems } from '../../auth/access-policy.js';
 import type { Actor } from '../../core/actor.js';
 import { LazaretError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
@@ -118,14 +118,14 @@ export async function createJob(
 /** A job the actor may see: its own, or any for an administrator; others answer not_found. */
 export async function visibleJob(context: AppContext, actor: Actor, id: string): Promise<Job> {
   const job = await context.jobs.getJob(id);
-  if (!job || (actor.role !== 'admin' && job.owner.id !== actor.id)) {
+  if (!job || !canSeeJob(actor, job)) {
     throw new LazaretError('not_found', 'No such job.', { jobId: id });
   }
   return job;
 }
 
 export function listVisibleJobs(context: AppContext, actor: Actor, page: PageRequest): Promise<Page<Job>> {
-  return context.jobs.listJobs(actor.role === 'admin' ? {} : { ownerId: actor.id }, page);
+  return context.jobs.listJobs(jobScope(actor), page);
 }
 
 export async function listVisibleJobItems(

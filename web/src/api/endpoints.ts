@@ -47,8 +47,9 @@ function toMe(answer: SessionAnswer): Me {
   };
 }
 
-/** Whether this person asks for releases instead of releasing. */
-export const mustRequestRelease = (me: Me | null) => me?.role === 'user' && me.releaseMode === 'request';
+/** Offer "Request release" for items the person may not release but may ask for (`allowedActions`). */
+export const offersRequest = (item: Item) =>
+  item.allowedActions.includes('request_release') && !item.allowedActions.includes('release');
 
 /** Who is signed in: null when nobody is, the local administrator on a server without sign-in. */
 export async function fetchMe(): Promise<Me | null> {

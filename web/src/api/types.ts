@@ -25,7 +25,18 @@ export interface Item {
   release: { to: string[]; by: string; at: string; reply: string } | null;
   lastError: { code: string; detail: string; at: string; reply?: string } | null;
   version: number;
+  /** What the signed-in person may do with the item now, by the server's access policy. */
+  allowedActions: ItemAction[];
 }
+
+/** The item actions the API offers (`allowedActions`). */
+export type ItemAction =
+  | 'release'
+  | 'request_release'
+  | 'approve_release'
+  | 'deny_release'
+  | 'delete'
+  | 'download_attachment';
 
 export interface Message {
   id: string;

@@ -28,12 +28,12 @@ import {
   denyRelease,
   getContent,
   getItem,
-  mustRequestRelease,
+  offersRequest,
   rawUrl,
   releaseItem,
   requestRelease,
 } from '../api/endpoints';
-import type { BulkAction } from '../api/types';
+import type { BulkAction, ItemAction } from '../api/types';
 import { ConfirmAction, type PendingAction } from '../components/confirm-action';
 import { ErrorAlert } from '../components/error-alert';
 import { SafePreview } from '../components/safe-preview';
@@ -102,8 +102,13 @@ export function MessagePage() {
       notifications.show({ color: 'red', title: 'Not listed', message: errorMessage(error) }),
   });
 
-  const requestOnly = mustRequestRelease(me);
-  const releaseAction: BulkAction = requestOnly ? 'request_release' : 'release';
+  const shown = detail.data?.item;
+  const allows = (action: ItemAction) => shown?.allowedActions.includes(action) ?? false;
+  const releaseAction: BulkAction | null = allows('release')
+    ? 'release'
+    : shown && offersRequest(shown)
+      ? 'request_release'
+      : null;
   const decide = useMutation({
     mutationFn: (approve: boolean) => (approve ? approveRelease(id) : denyRelease(id)),
     onSuccess: (result, approve) => {
@@ -118,8 +123,8 @@ export function MessagePage() {
       notifications.show({ color: 'red', title: 'That did not work', message: errorMessage(error) }),
   });
   useHotkeys([
-    ['r', () => setPending({ action: releaseAction, count: 1 })],
-    ['d', () => setPending({ action: 'delete', count: 1 })],
+    ['r', () => releaseAction && setPending({ action: releaseAction, count: 1 })],
+    ['d', () => allows('delete') && setPending({ action: 'delete', count: 1 })],
     ['u', () => navigate(-1)],
   ]);
 
@@ -140,7 +145,7 @@ export function MessagePage() {
   const { item, message } = detail.data;
   const symbols = Array.isArray(item.details.symbols) ? (item.details.symbols as unknown[]).map(String) : [];
   const otherDetails = Object.entries(item.details).filter(([key]) => key !== 'symbols');
-  const canDownloadAttachment = me?.role === 'admin' || item.reason !== 'malware';
+  const canDownloadAttachment = allows('download_attachment');
 
   return (
     <Stack gap="md">
@@ -162,29 +167,24 @@ export function MessagePage() {
           </Group>
         </Stack>
         <Group gap="xs">
-          {item.status === 'release_requested' && me?.role !== 'user' && (
-            <>
-              <Button color="green" onClick={() => decide.mutate(true)} loading={decide.isPending}>
-                Approve release
-              </Button>
-              <Button
-                variant="light"
-                color="gray"
-                onClick={() => decide.mutate(false)}
-                loading={decide.isPending}
-              >
-                Deny
-              </Button>
-            </>
+          {allows('approve_release') && (
+            <Button color="green" onClick={() => decide.mutate(true)} loading={decide.isPending}>
+              Approve release
+            </Button>
           )}
-          {!requestOnly ? (
+          {allows('deny_release') && (
+            <Button
+              variant="light"
+              color="gray"
+              onClick={() => decide.mutate(false)}
+              loading={decide.isPending}
+            >
+              Deny
+            </Button>
+          )}
+          {allows('release') && (
             <>
-              <Button
-                onClick={() => setPending({ action: 'release', count: 1 })}
-                disabled={item.status === 'releasing'}
-              >
-                Release
-              </Button>
+              <Button onClick={() => setPending({ action: 'release', count: 1 })}>Release</Button>
               <Button
                 variant="light"
                 onClick={() => setPending({ action: 'release', count: 1, chooseRecipients: true })}
@@ -192,14 +192,17 @@ export function MessagePage() {
                 Release to…
               </Button>
             </>
-          ) : (
+          )}
+          {offersRequest(item) && (
             <Button onClick={() => setPending({ action: 'request_release', count: 1 })}>
               Request release
             </Button>
           )}
-          <Button color="red" variant="light" onClick={() => setPending({ action: 'delete', count: 1 })}>
-            Delete
-          </Button>
+          {allows('delete') && (
+            <Button color="red" variant="light" onClick={() => setPending({ action: 'delete', count: 1 })}>
+              Delete
+            </Button>
+          )}
           <Button component="a" href={rawUrl(item.id)} variant="default" download={`${item.id}.eml`}>
             Download .eml
           </Button>
@@ -344,7 +347,7 @@ export function MessagePage() {
                         </Anchor>
                       ) : (
                         <Text size="xs" c="dimmed">
-                          Administrators only
+                          Held as malware: not for your role
                         </Text>
                       )}
                     </Table.Td>

@@ -16,7 +16,7 @@ import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
-import { countItems, listItems, mustRequestRelease } from '../api/endpoints';
+import { countItems, listItems, offersRequest } from '../api/endpoints';
 import type { BulkAction, Item } from '../api/types';
 import { useBulk } from '../components/bulk-runner';
 import { ConfirmAction, type PendingAction } from '../components/confirm-action';
@@ -24,7 +24,6 @@ import { ErrorAlert } from '../components/error-alert';
 import { JobsPanel } from '../components/jobs-panel';
 import { QuickFilters } from '../components/quick-filters';
 import { SearchBox } from '../components/search-box';
-import { useSession } from '../components/session';
 import { formatCount, formatShort, formatSize, plural, senderLabel } from '../lib/format';
 import { randomKey } from '../lib/random-key';
 
@@ -59,7 +58,6 @@ export function QuarantinePage() {
   const query = params.get('q') ?? '';
   const sort = params.get('sort') ?? '-receivedAt';
   const navigate = useNavigate();
-  const { me } = useSession();
   const bulk = useBulk();
   const searchRef = useRef<HTMLInputElement>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -139,15 +137,27 @@ export function QuarantinePage() {
       setPending({ action, count: 1, chooseRecipients, ids: [rows[active]!.id] });
     }
   };
-  const requestOnly = mustRequestRelease(me);
-  const releaseAction: BulkAction = requestOnly ? 'request_release' : 'release';
+  // The actions offered are those the loaded items of the selection (else the active row) allow.
+  const targets = allMatching
+    ? rows
+    : selected.size > 0
+      ? rows.filter((row) => selected.has(row.id))
+      : rows.slice(active, active + 1);
+  const offersRelease = targets.some((row) => row.allowedActions.includes('release'));
+  const offersRequestRelease = targets.some(offersRequest);
+  const offersDelete = targets.some((row) => row.allowedActions.includes('delete'));
+  const releaseAction: BulkAction | null = offersRelease
+    ? 'release'
+    : offersRequestRelease
+      ? 'request_release'
+      : null;
 
   useHotkeys([
     ['j', () => moveTo(active + 1)],
     ['k', () => moveTo(active - 1)],
     ['x', () => rows[active] && toggle(rows[active]!.id)],
-    ['r', () => ask(releaseAction)],
-    ['d', () => ask('delete')],
+    ['r', () => releaseAction && ask(releaseAction)],
+    ['d', () => offersDelete && ask('delete')],
     ['o', () => rows[active] && navigate(`/quarantine/${rows[active]!.id}`)],
     [
       '/',
@@ -205,7 +215,7 @@ export function QuarantinePage() {
               selected
             </Text>
             <Group gap="xs">
-              {!requestOnly && (
+              {offersRelease && (
                 <>
                   <Button size="xs" onClick={() => ask('release')}>
                     Release
@@ -215,14 +225,16 @@ export function QuarantinePage() {
                   </Button>
                 </>
               )}
-              {me?.role === 'user' && (
+              {offersRequestRelease && (
                 <Button size="xs" variant="light" onClick={() => ask('request_release')}>
                   Request release
                 </Button>
               )}
-              <Button size="xs" color="red" variant="light" onClick={() => ask('delete')}>
-                Delete
-              </Button>
+              {offersDelete && (
+                <Button size="xs" color="red" variant="light" onClick={() => ask('delete')}>
+                  Delete
+                </Button>
+              )}
               <Button
                 size="xs"
                 variant="subtle"
