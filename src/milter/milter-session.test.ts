@@ -1,0 +1,251 @@
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../../test/helpers/env.js';
+import { memoryLogger } from '../../test/support/memory-logger.js';
+import { cstr, frame, TestMta, u16, u32 } from '../../test/support/milter-mta.js';
+import { ACTION_FLAG, MACRO_STAGE, PROTOCOL_FLAG } from './milter-codec.js';
+import { type MilterPolicy, passThroughPolicy } from './milter-policy.js';
+import { type MilterServer, startMilterServer } from './milter-server.js';
+import type { MilterSessionOptions } from './milter-session.js';
+
+const ALL_ACTIONS = 0x1ff;
+const ALL_STEPS = 0x1fffff;
+
+let server: MilterServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function mtaFor(options: Partial<MilterSessionOptions> & { policy?: MilterPolicy } = {}) {
+  server = await startMilterServer({ host: '127.0.0.1', port: 0 }, { policy: passThroughPolicy, ...options });
+  return TestMta.connect({ port: (server.address() as AddressInfo).port });
+}
+
+const optneg = (actions = ALL_ACTIONS, steps = ALL_STEPS) => frame('O', u32(6), u32(actions), u32(steps));
+
+/** One message, no steps skipped by negotiation: every command is answered. */
+const message = (subject: string) => [
+  frame('M', cstr('<a@example.org>')),
+  frame('R', cstr('<b@example.test>')),
+  frame('L', cstr('Subject'), cstr(` ${subject}`)),
+  frame('N'),
+  frame('B', Buffer.from('body\r\n')),
+];
+
+describe('option negotiation', () => {
+  it('answers version 6 with the actions it needs and the skippable steps the MTA offered', async () => {
+    const mta = await mtaFor();
+    mta.send(
+      optneg(ALL_ACTIONS & ~ACTION_FLAG.setSymbolList, PROTOCOL_FLAG.noReplyHeader | PROTOCOL_FLAG.noBody),
+    );
+    const reply = await mta.next();
+    expect(reply?.code).toBe('O');
+    expect(reply?.payload.toString('hex')).toBe(
+      Buffer.concat([
+        u32(6),
+        u32(
+          ACTION_FLAG.addHeaders |
+            ACTION_FLAG.changeHeaders |
+            ACTION_FLAG.deleteRecipient |
+            ACTION_FLAG.quarantine,
+        ),
+        u32(PROTOCOL_FLAG.noReplyHeader),
+      ]).toString('hex'),
+    );
+  });
+
+  it('asks for its macros per stage when the MTA allows SETSYMLIST', async () => {
+    const mta = await mtaFor({ symbolLists: { connect: ['j', '{client_addr}'], eom: ['i'] } });
+    mta.send(optneg());
+    const reply = await mta.next();
+    expect(reply?.payload.subarray(12).toString('hex')).toBe(
+      Buffer.concat([
+        u32(MACRO_STAGE.connect),
+        cstr('j {client_addr}'),
+        u32(MACRO_STAGE.eom),
+        cstr('i'),
+      ]).toString('hex'),
+    );
+  });
+
+  it.each([
+    ['an older protocol version', frame('O', u32(2), u32(ALL_ACTIONS), u32(ALL_STEPS))],
+    ['an MTA that does not allow DELRCPT', optneg(ALL_ACTIONS & ~ACTION_FLAG.deleteRecipient)],
+  ])('closes the connection on %s, with a logged reason', async (_name, bytes) => {
+    const log = memoryLogger('info');
+    const mta = await mtaFor({ logger: log.logger });
+    mta.send(bytes);
+    expect(await mta.next()).toBeUndefined();
+    const line = await log.waitFor((entry) => entry.event === 'MILTER_PROTOCOL_ERROR');
+    expect(line.code).toBe('negotiation_failed');
+  });
+});
+
+describe('malformed input closes the connection cleanly', () => {
+  it.each([
+    ['a frame over the size limit (refused from its length alone)', u32(2_000_000), 'frame_too_large'],
+    ['a zero-length frame', u32(0), 'frame_malformed'],
+    ['an unknown command', frame('Z'), 'command_unknown'],
+    ['a HELO without its NUL', frame('H', Buffer.from('client')), 'frame_malformed'],
+    ['a command before option negotiation', frame('H', cstr('client')), 'command_out_of_order'],
+    [
+      'a header before MAIL',
+      Buffer.concat([optneg(), frame('L', cstr('A'), cstr('b'))]),
+      'command_out_of_order',
+    ],
+  ])('%s', async (_name, bytes, code) => {
+    const log = memoryLogger('info');
+    const mta = await mtaFor({ logger: log.logger });
+    mta.send(bytes);
+    // Replies sent before the bad frame (the OPTNEG answer) come first; then the socket closes.
+    for (let reply = await mta.next(); reply; reply = await mta.next()) expect(reply.code).toBe('O');
+    const line = await log.waitFor((entry) => entry.event === 'MILTER_PROTOCOL_ERROR');
+    expect(line.code).toBe(code);
+  });
+
+  it('aborts the message a policy is reading when the connection breaks mid-body', async () => {
+    let signalled: () => void;
+    const aborted = new Promise<void>((resolve) => {
+      signalled = resolve;
+    });
+    const mta = await mtaFor({
+      policy: {
+        async decide(msg) {
+          msg.signal.addEventListener('abort', () => signalled());
+          for await (const _chunk of msg.body) {
+            // read until the stream fails
+          }
+          return { modifications: [], reply: 'accept' };
+        },
+      },
+    });
+    mta.send(optneg(ALL_ACTIONS, 0), ...message('cut'));
+    await mta.until('O');
+    for (let index = 0; index < 5; index += 1) await mta.until('c');
+    mta.send(frame('B', Buffer.from('partial')).subarray(0, 7));
+    mta.socket.destroy();
+    await aborted;
+  });
+});
+
+describe('end of message', () => {
+  it('sends the modifications in order, then the final reply', async () => {
+    const mta = await mtaFor({
+      policy: {
+        async decide(msg) {
+          for await (const _chunk of msg.body) {
+            // read to the end
+          }
+          return {
+            modifications: [
+              { type: 'delrcpt', recipient: '<b@example.test>' },
+              { type: 'chgheader', index: 1, name: 'Subject', value: ' [held]' },
+              { type: 'addheader', name: 'X-Lazaret', value: 'held' },
+            ],
+            reply: 'accept',
+          };
+        },
+      },
+    });
+    mta.send(optneg(ALL_ACTIONS, 0), ...message('hi'), frame('E'));
+    await mta.until('O');
+    const frames = await mta.until('a');
+    expect(frames.map((one) => one.code).join('')).toBe('ccccc-mha');
+  });
+
+  it.each<[string, MilterPolicy, number]>([
+    [
+      'the policy fails',
+      {
+        async decide() {
+          throw new Error('store down');
+        },
+      },
+      ALL_ACTIONS,
+    ],
+    [
+      'the policy asks for an action the MTA did not allow',
+      {
+        async decide(msg) {
+          for await (const _chunk of msg.body) {
+            // read to the end
+          }
+          return { modifications: [{ type: 'quarantine', reason: 'spam' }], reply: 'accept' };
+        },
+      },
+      ALL_ACTIONS & ~ACTION_FLAG.quarantine,
+    ],
+    [
+      'the policy’s decision cannot be put on the wire',
+      {
+        async decide(msg) {
+          for await (const _chunk of msg.body) {
+            // read to the end
+          }
+          return { modifications: [{ type: 'addheader', name: 'Bad Name', value: 'x' }], reply: 'accept' };
+        },
+      },
+      ALL_ACTIONS,
+    ],
+  ])('answers TEMPFAIL, and nothing else, when %s', async (_name, policy, actions) => {
+    const log = memoryLogger('info');
+    const mta = await mtaFor({ policy, logger: log.logger });
+    mta.send(optneg(actions, 0), ...message('x'), frame('E'));
+    await mta.until('O');
+    const frames = await mta.until('t');
+    expect(frames.map((one) => one.code).join('')).toBe('ccccct');
+    await log.waitFor((entry) => entry.event === 'MILTER_POLICY_FAILED');
+  });
+
+  it('answers TEMPFAIL when the headers pass their size limit, without handing the policy a cut message', async () => {
+    const mta = await mtaFor({ maxHeaderBytes: 100 });
+    mta.send(
+      optneg(ALL_ACTIONS, 0),
+      frame('M', cstr('<a@example.org>')),
+      frame('L', cstr('X-Big'), cstr('y'.repeat(200))),
+      frame('N'),
+      frame('E'),
+    );
+    await mta.until('O');
+    expect((await mta.until('t')).map((one) => one.code).join('')).toBe('ccct');
+  });
+
+  it('sends nothing for steps negotiated as no-reply and still answers end of message', async () => {
+    const mta = await mtaFor();
+    mta.send(
+      optneg(ALL_ACTIONS & ~ACTION_FLAG.setSymbolList),
+      frame('C', cstr('client.test'), Buffer.from('4'), u16(25), cstr('192.0.2.1')),
+      frame('H', cstr('client.test')),
+      ...message('quiet'),
+      frame('E'),
+    );
+    await mta.until('O');
+    // Only the body chunk and end of message are answered.
+    expect((await mta.until('c')).map((one) => one.code)).toEqual(['c']);
+    expect((await mta.next())?.code).toBe('c');
+  });
+});
+
+describe('listener', () => {
+  it('listens on a unix socket, and refuses a path that is some other file', async () => {
+    const dir = await tempDir();
+    try {
+      const path = join(dir.path, 'milter.sock');
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(join(dir.path, 'not-a-socket'), '');
+      await expect(
+        startMilterServer({ path: join(dir.path, 'not-a-socket') }, { policy: passThroughPolicy }),
+      ).rejects.toThrow(/not a socket/);
+      server = await startMilterServer({ path }, { policy: passThroughPolicy });
+      const mta = await TestMta.connect({ path });
+      mta.send(optneg());
+      expect((await mta.next())?.code).toBe('O');
+    } finally {
+      await server?.close();
+      server = undefined;
+      await dir.cleanup();
+    }
+  });
+});
