@@ -245,7 +245,7 @@ describe('MilterFrameReader', () => {
           expect(reader.pendingBytes).toBe(0);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 

@@ -198,7 +198,14 @@ export class MilterFrameReader {
 
   #peek(count: number): Buffer {
     const first = this.#chunks[0]!;
-    return first.length >= count ? first : Buffer.concat(this.#chunks).subarray(0, count);
+    if (first.length >= count) return first;
+    // Merge just enough leading chunks to hold `count` bytes.
+    let merged = 0;
+    let bytes = 0;
+    while (bytes < count) bytes += this.#chunks[merged++]!.length;
+    const head = Buffer.concat(this.#chunks.slice(0, merged), bytes);
+    this.#chunks.splice(0, merged, head);
+    return head;
   }
 
   #take(count: number): Buffer {
@@ -402,7 +409,10 @@ export function decodeCommand(frame: MilterFrame): MilterCommand {
   }
 }
 
-/** A header edit or envelope change sent before the final reply at end of message. */
+/**
+ * A header edit or envelope change sent before the final reply at end of message. Header values
+ * are written without the space after the colon; the session adds it when the MTA expects it.
+ */
 export type MilterModification =
   | { type: 'addheader'; name: string; value: string }
   /** `index` is the 1-based occurrence of `name` to change; an empty value deletes it. */

@@ -141,7 +141,7 @@ describe('end of message', () => {
           return {
             modifications: [
               { type: 'delrcpt', recipient: '<b@example.test>' },
-              { type: 'chgheader', index: 1, name: 'Subject', value: ' [held]' },
+              { type: 'chgheader', index: 1, name: 'Subject', value: '[held]' },
               { type: 'addheader', name: 'X-Lazaret', value: 'held' },
             ],
             reply: 'accept',

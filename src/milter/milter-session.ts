@@ -426,9 +426,15 @@ export class MilterSession {
     const actions = this.#negotiated!.actions;
     const refused = modifications.find((change) => (ACTION_FOR[change.type] & actions) === 0);
     if (refused) return tempfail(`the MTA did not allow ${refused.type}`);
+    // With HDR_LEADSPC the MTA writes `Name:` + value as given; without it, it adds the space.
+    const leadingSpace = (this.#negotiated!.protocol & PROTOCOL_FLAG.headerLeadingSpace) !== 0;
+    const onWire = (change: MilterModification): MilterModification =>
+      leadingSpace && 'value' in change && change.value !== ''
+        ? { ...change, value: ` ${change.value}` }
+        : change;
     try {
       return Buffer.concat([
-        ...modifications.map((change) => encodeReply(change)),
+        ...modifications.map((change) => encodeReply(onWire(change))),
         encodeReply(
           typeof reply === 'string' ? { type: reply } : { type: 'replycode', reply: reply.smtpReply },
         ),
