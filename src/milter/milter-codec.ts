@@ -355,11 +355,9 @@ export function decodeCommand(frame: MilterFrame): MilterCommand {
   }
   const reader = new PayloadReader(frame.payload, type);
   switch (type) {
-    case 'optneg': {
-      const command = { type, version: reader.uint32(), actions: reader.uint32(), protocol: reader.uint32() };
-      reader.end();
-      return command;
-    }
+    case 'optneg':
+      // Like libmilter, bytes after the three numbers are allowed and ignored.
+      return { type, version: reader.uint32(), actions: reader.uint32(), protocol: reader.uint32() };
     case 'macro': {
       const forCommand = reader.char();
       const values = reader.strings();

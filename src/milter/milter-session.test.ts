@@ -200,7 +200,16 @@ describe('end of message', () => {
   });
 
   it('answers TEMPFAIL when the headers pass their size limit, without handing the policy a cut message', async () => {
-    const mta = await mtaFor({ maxHeaderBytes: 100 });
+    let decided = 0;
+    const mta = await mtaFor({
+      maxHeaderBytes: 100,
+      policy: {
+        async decide() {
+          decided += 1;
+          return { modifications: [], reply: 'accept' };
+        },
+      },
+    });
     mta.send(
       optneg(ALL_ACTIONS, 0),
       frame('M', cstr('<a@example.org>')),
@@ -210,6 +219,39 @@ describe('end of message', () => {
     );
     await mta.until('O');
     expect((await mta.until('t')).map((one) => one.code).join('')).toBe('ccct');
+    expect(decided).toBe(0);
+  });
+
+  it('writes the space after the colon into header values when the MTA asked for values as sent (HDR_LEADSPC)', async () => {
+    const mta = await mtaFor({
+      policy: {
+        async decide(msg) {
+          msg.body.resume();
+          return {
+            modifications: [
+              { type: 'addheader', name: 'X-A', value: 'one' },
+              { type: 'chgheader', index: 1, name: 'X-B', value: '' },
+            ],
+            reply: 'accept',
+          };
+        },
+      },
+    });
+    mta.send(
+      optneg(ALL_ACTIONS & ~ACTION_FLAG.setSymbolList, PROTOCOL_FLAG.headerLeadingSpace),
+      frame('M', cstr('<a@example.org>')),
+      frame('E'),
+    );
+    const [negotiated] = await mta.until('O');
+    expect(negotiated!.payload.readUInt32BE(8)).toBe(PROTOCOL_FLAG.headerLeadingSpace);
+    const frames = await mta.until('a');
+    expect(frames.map((one) => `${one.code} ${one.payload.toString('latin1')}`)).toEqual([
+      'c ',
+      'h X-A\0 one\0',
+      // An empty value deletes the header: it gets no space.
+      'm \0\0\0\u0001X-B\0\0',
+      'a ',
+    ]);
   });
 
   it('sends nothing for steps negotiated as no-reply and still answers end of message', async () => {

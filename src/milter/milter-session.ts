@@ -151,6 +151,10 @@ export class MilterSession {
     this.#options = options;
     this.#reader = new MilterFrameReader(options.maxFrameBytes);
     socket.setNoDelay?.(true);
+    // Errors also end the read loop below; this keeps a write after a reset from crashing.
+    socket.on('error', (error) =>
+      options.logger?.debug({ event: 'MILTER_SOCKET_ERROR', err: error }, 'milter socket error'),
+    );
     socket.setTimeout(options.idleTimeoutMs ?? 300_000, () => {
       if (!this.#deciding) socket.destroy();
     });
@@ -356,16 +360,19 @@ export class MilterSession {
     const body = new PassThrough({ highWaterMark: 256 * 1024 });
     const abort = new AbortController();
     const macros = this.#merged(new Map());
-    const decision = this.#options.policy
-      .decide({
-        client: this.#client ?? { hostname: 'unknown', family: 'unknown' },
-        sender: message.sender,
-        recipients: message.recipients,
-        headers: message.headers,
-        macros,
-        body,
-        signal: abort.signal,
-      })
+    // A message already refused (headers over the limit) is not handed over cut short.
+    const decided: Promise<MilterDecision> = message.refusal
+      ? Promise.reject(new Error(message.refusal))
+      : this.#options.policy.decide({
+          client: this.#client ?? { hostname: 'unknown', family: 'unknown' },
+          sender: message.sender,
+          recipients: message.recipients,
+          headers: message.headers,
+          macros,
+          body,
+          signal: abort.signal,
+        });
+    const decision = decided
       .then(
         (value) => ({ ok: true as const, decision: value }),
         (error: unknown) => ({ ok: false as const, error }),

@@ -80,5 +80,6 @@ describe.skipIf(missing.length > 0 || notRoot)('Postfix smtpd_milters → Lazare
     );
     expect(seen.body.toString('latin1')).toContain('Hello milter\r\n');
     expect(log.lines.filter((line) => line.event === 'MILTER_PROTOCOL_ERROR')).toEqual([]);
+    expect(await postfix.log()).not.toMatch(/warning: milter/);
   });
 });
