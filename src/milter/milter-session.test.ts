@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../../test/helpers/env.js';
+import { tempDir, waitUntil } from '../../test/helpers/env.js';
 import { memoryLogger } from '../../test/support/memory-logger.js';
 import { cstr, frame, TestMta, u16, u32 } from '../../test/support/milter-mta.js';
-import { ACTION_FLAG, MACRO_STAGE, PROTOCOL_FLAG } from './milter-codec.js';
+import { ACTION_FLAG, MACRO_STAGE, MILTER_CHUNK_SIZE, PROTOCOL_FLAG } from './milter-codec.js';
 import { type MilterPolicy, passThroughPolicy } from './milter-policy.js';
 import { type MilterServer, startMilterServer } from './milter-server.js';
 import type { MilterSessionOptions } from './milter-session.js';
@@ -267,6 +267,55 @@ describe('end of message', () => {
     // Only the body chunk and end of message are answered.
     expect((await mta.until('c')).map((one) => one.code)).toEqual(['c']);
     expect((await mta.next())?.code).toBe('c');
+  });
+});
+
+describe('body flow control', () => {
+  it('holds back the reply to a body chunk until a slow policy has read enough', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let read = 0;
+    const log = memoryLogger('debug');
+    const mta = await mtaFor({
+      logger: log.logger,
+      policy: {
+        async decide(msg) {
+          await gate;
+          for await (const chunk of msg.body) read += (chunk as Buffer).length;
+          return { modifications: [], reply: 'accept' };
+        },
+      },
+    });
+    mta.send(optneg(ALL_ACTIONS, 0), frame('M', cstr('<a@example.org>')), frame('N'));
+    await mta.until('O');
+    await mta.until('c');
+    await mta.until('c');
+    const chunk = Buffer.alloc(MILTER_CHUNK_SIZE, 0x61);
+    const blocked = log.waitFor((line) => line.event === 'MILTER_BODY_BACKPRESSURE').then(() => 'blocked');
+    // Like an MTA: the next chunk only after the reply to the previous one, until the session
+    // says it waits for the policy.
+    let sent = 0;
+    let answered = false;
+    let reply: Promise<unknown>;
+    for (;;) {
+      mta.send(frame('B', chunk));
+      sent += 1;
+      answered = false;
+      reply = mta.until('c').then(() => {
+        answered = true;
+      });
+      if ((await Promise.race([blocked, reply])) === 'blocked') break;
+      expect(sent).toBeLessThan(40);
+    }
+    // The chunk that found the stream full is answered only once the policy reads.
+    expect(answered).toBe(false);
+    release();
+    await reply;
+    mta.send(frame('E'));
+    await mta.until('a');
+    expect(read).toBe(sent * MILTER_CHUNK_SIZE);
   });
 });
 

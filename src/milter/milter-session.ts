@@ -155,6 +155,8 @@ export class MilterSession {
     socket.on('error', (error) =>
       options.logger?.debug({ event: 'MILTER_SOCKET_ERROR', err: error }, 'milter socket error'),
     );
+    // The policy learns at once that the MTA went away (and a body write waiting for it ends).
+    socket.on('close', () => this.#dropMessage());
     socket.setTimeout(options.idleTimeoutMs ?? 300_000, () => {
       if (!this.#deciding) socket.destroy();
     });
@@ -304,8 +306,11 @@ export class MilterSession {
       }
       case 'bodyEob':
         this.#deciding = this.#endOfMessage(this.#requireMessage(command), command.chunk);
-        await this.#deciding;
-        this.#deciding = undefined;
+        try {
+          await this.#deciding;
+        } finally {
+          this.#deciding = undefined;
+        }
         return false;
       case 'abort':
         this.#dropMessage();
@@ -358,20 +363,28 @@ export class MilterSession {
   #start(message: OpenMessage): NonNullable<OpenMessage['running']> {
     if (message.running) return message.running;
     const body = new PassThrough({ highWaterMark: 256 * 1024 });
+    // Dropping the message destroys the stream with an error; a policy not reading at that moment
+    // must not turn it into an unhandled 'error' event (it sees `signal` aborted instead).
+    body.on('error', () => undefined);
     const abort = new AbortController();
     const macros = this.#merged(new Map());
     // A message already refused (headers over the limit) is not handed over cut short.
     const decided: Promise<MilterDecision> = message.refusal
       ? Promise.reject(new Error(message.refusal))
-      : this.#options.policy.decide({
-          client: this.#client ?? { hostname: 'unknown', family: 'unknown' },
-          sender: message.sender,
-          recipients: message.recipients,
-          headers: message.headers,
-          macros,
-          body,
-          signal: abort.signal,
-        });
+      : new Promise((resolve) =>
+          // Inside a promise, so a policy that throws instead of rejecting is answered the same way.
+          resolve(
+            this.#options.policy.decide({
+              client: this.#client ?? { hostname: 'unknown', family: 'unknown' },
+              sender: message.sender,
+              recipients: message.recipients,
+              headers: message.headers,
+              macros,
+              body,
+              signal: abort.signal,
+            }),
+          ),
+        );
     const decision = decided
       .then(
         (value) => ({ ok: true as const, decision: value }),
@@ -394,8 +407,13 @@ export class MilterSession {
     return target;
   }
 
+  /** Until the body stream takes more, the policy has decided, or the message is dropped (rejects). */
   async #drained(running: NonNullable<OpenMessage['running']>): Promise<void> {
-    await Promise.race([once(running.body, 'drain'), running.decision, once(this.#socket, 'close')]);
+    this.#options.logger?.debug(
+      { event: 'MILTER_BODY_BACKPRESSURE' },
+      'the policy reads the body slower than the MTA sends it; the next chunk waits',
+    );
+    await Promise.race([once(running.body, 'drain'), running.decision]);
   }
 
   async #endOfMessage(message: OpenMessage, lastChunk: Buffer): Promise<void> {

@@ -62,6 +62,11 @@ export class TestMta {
     return new TestMta(socket);
   }
 
+  /** Reply frames received and not yet taken with next(). */
+  get pending(): number {
+    return this.#frames.length;
+  }
+
   send(...frames: Buffer[]): void {
     this.socket.write(Buffer.concat(frames));
   }
