@@ -280,6 +280,28 @@ describe('MilterFrameReader', () => {
   });
 });
 
+describe('arbitrary bytes', () => {
+  it('either decode or fail with a MilterProtocolError, never another error', () => {
+    const commandCodes = [...'ABCDEHKLMNOQRTU'].map((code) => code.charCodeAt(0));
+    // Frames with a plausible length and a real command byte reach the payload decoders.
+    const plausibleFrame = fc
+      .tuple(fc.constantFrom(...commandCodes), fc.uint8Array({ maxLength: 64 }))
+      .map(([code, payload]) => frame(String.fromCharCode(code), Buffer.from(payload)));
+    const anyBytes = fc.uint8Array({ maxLength: 80 }).map((bytes) => Buffer.from(bytes));
+    fc.assert(
+      fc.property(fc.array(fc.oneof(plausibleFrame, anyBytes), { maxLength: 8 }), (parts) => {
+        const reader = new MilterFrameReader(4096);
+        try {
+          for (const one of reader.push(Buffer.concat(parts))) decodeCommand(one);
+        } catch (error) {
+          expect(error).toBeInstanceOf(MilterProtocolError);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe('decodeCommand refuses malformed frames with a typed error', () => {
   it.each<[string, Buffer, string]>([
     ['an unknown command byte', frame('Z'), 'command_unknown'],

@@ -16,8 +16,19 @@
  *   session answers it by closing the connection (the MTA then applies its
  *   `milter_default_action`), never by guessing.
  *
- * The per-connection state machine, option negotiation and macro collection are in
- * milter-session.ts; what to do with a message is the policy's (milter-policy.ts).
+ * The rest of src/milter/:
+ * - milter-session.ts: one MTA connection — option negotiation (version 6; actions ADDHDRS,
+ *   CHGHDRS, DELRCPT required, QUARANTINE and SETSYMLIST when offered; no-reply flags for every
+ *   step where the answer is always "continue"; header values with their leading space), macro
+ *   collection per stage, the per-message state machine (several messages per connection, ABORT,
+ *   QUIT, QUIT_NC), the body streamed to the policy with flow control, the decision sent at end of
+ *   message, TEMPFAIL when the policy fails.
+ * - milter-policy.ts: the seam to the quarantine (`MilterPolicy.decide`) and a pass-through
+ *   policy.
+ * - milter-server.ts: the TCP / unix-socket listener.
+ * Status (issue 19): this is the protocol layer only; nothing starts it yet. The policy that runs
+ * the verdict pipeline, stores held items and answers DELRCPT/DISCARD/REJECT comes with the
+ * ingest wiring, and the operator documentation with it.
  */
 
 /** The protocol version spoken: 6 (Sendmail 8.14+, Postfix 2.6+). */

@@ -270,6 +270,73 @@ describe('end of message', () => {
   });
 });
 
+describe('connection life', () => {
+  it('starts a new SMTP connection after QUIT_NC: the old client and its macros are forgotten', async () => {
+    const seen: { client: unknown; macros: Map<string, string> }[] = [];
+    const mta = await mtaFor({
+      policy: {
+        async decide(msg) {
+          msg.body.resume();
+          seen.push({ client: msg.client, macros: new Map(msg.macros) });
+          return { modifications: [], reply: 'accept' };
+        },
+      },
+    });
+    const connect = (host: string) => frame('C', cstr(host), Buffer.from('4'), u16(25), cstr('192.0.2.1'));
+    mta.send(
+      optneg(ALL_ACTIONS, 0),
+      frame('D', Buffer.from('C'), cstr('_'), cstr('first.test [192.0.2.1]')),
+      connect('first.test'),
+      frame('M', cstr('<a@example.org>')),
+      frame('E'),
+      frame('K'),
+      connect('second.test'),
+      frame('M', cstr('<a@example.org>')),
+      frame('E'),
+    );
+    await mta.until('O');
+    await mta.until('a');
+    await mta.until('a');
+    expect(seen.map((one) => (one.client as { hostname: string }).hostname)).toEqual([
+      'first.test',
+      'second.test',
+    ]);
+    expect(seen[0]!.macros.get('_')).toBe('first.test [192.0.2.1]');
+    expect(seen[1]!.macros.has('_')).toBe(false);
+  });
+
+  it('closing the listener lets the decision in progress go out first, then ends the connection', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let deciding!: () => void;
+    const started = new Promise<void>((resolve) => {
+      deciding = resolve;
+    });
+    const mta = await mtaFor({
+      policy: {
+        async decide(msg) {
+          msg.body.resume();
+          deciding();
+          await gate;
+          return { modifications: [{ type: 'addheader', name: 'X-Done', value: 'yes' }], reply: 'accept' };
+        },
+      },
+    });
+    mta.send(optneg(ALL_ACTIONS, 0), frame('M', cstr('<a@example.org>')), frame('E'));
+    await mta.until('O');
+    await mta.until('c');
+    await started;
+    const closing = server!.close();
+    server = undefined;
+    release();
+    expect((await mta.until('a')).map((one) => one.code)).toEqual(['h', 'a']);
+    expect(await mta.next()).toBeUndefined();
+    await closing;
+  });
+});
+
 describe('body flow control', () => {
   it('holds back the reply to a body chunk until a slow policy has read enough', async () => {
     let release!: () => void;
