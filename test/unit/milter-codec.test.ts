@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cstr, frame, u16, u32 } from '../../test/support/milter-mta.js';
 import {
   decodeCommand,
   encodeReply,
@@ -8,7 +7,8 @@ import {
   MilterFrameReader,
   MilterProtocolError,
   type MilterReply,
-} from './milter-codec.js';
+} from '../../src/milter/milter-codec.js';
+import { cstr, frame, u16, u32 } from '../support/milter-mta.js';
 
 const hex = (text: string) => Buffer.from(text.replace(/\s+/g, ''), 'hex');
 

@@ -1,13 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir, waitUntil } from '../../test/helpers/env.js';
-import { memoryLogger } from '../../test/support/memory-logger.js';
-import { cstr, frame, TestMta, u16, u32 } from '../../test/support/milter-mta.js';
-import { ACTION_FLAG, MACRO_STAGE, MILTER_CHUNK_SIZE, PROTOCOL_FLAG } from './milter-codec.js';
-import { type MilterPolicy, passThroughPolicy } from './milter-policy.js';
-import { type MilterServer, startMilterServer } from './milter-server.js';
-import type { MilterSessionOptions } from './milter-session.js';
+import { ACTION_FLAG, MACRO_STAGE, MILTER_CHUNK_SIZE, PROTOCOL_FLAG } from '../../src/milter/milter-codec.js';
+import { type MilterPolicy, passThroughPolicy } from '../../src/milter/milter-policy.js';
+import { type MilterServer, startMilterServer } from '../../src/milter/milter-server.js';
+import type { MilterSessionOptions } from '../../src/milter/milter-session.js';
+import { tempDir, waitUntil } from '../helpers/env.js';
+import { memoryLogger } from '../support/memory-logger.js';
+import { cstr, frame, TestMta, u16, u32 } from '../support/milter-mta.js';
 
 const ALL_ACTIONS = 0x1ff;
 const ALL_STEPS = 0x1fffff;
