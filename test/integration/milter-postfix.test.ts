@@ -83,4 +83,22 @@ describe.skipIf(missing.length > 0 || notRoot)('Postfix smtpd_milters → Lazare
     expect(log.lines.filter((line) => line.event === 'MILTER_PROTOCOL_ERROR')).toEqual([]);
     expect(await postfix.log()).not.toMatch(/warning: milter/);
   });
+
+  it('accepts and discards a message whose every recipient is held (DISCARD): nothing is delivered', async () => {
+    const before = (await postfix.delivered()).length;
+    const raw = message({ subject: 'milter all held', body: 'Nobody gets this\r\n' });
+    const outcome = await sendRaw(
+      postfix.inboundPort,
+      { from: 'sender@example.org', to: ['held@example.test'] },
+      raw,
+      '127.0.0.1',
+      'client.example.net',
+    );
+    expect(outcome.ok, outcome.reply).toBe(true);
+    await waitUntil('Postfix to log the milter’s DISCARD', async () =>
+      /milter-discard: END-OF-MESSAGE .*milter triggers DISCARD action/.test(await postfix.log()),
+    );
+    expect(await postfix.queue()).toEqual([]);
+    expect(await postfix.delivered()).toHaveLength(before);
+  });
 });
