@@ -52,7 +52,17 @@ async function postfix(configDir: string, command: string): Promise<void> {
  * exact lines of docs/postfix.md's "main.cf" and "master.cf" blocks (only the ports 10025/10026 are the
  * test's), so the guide is what runs. Must run as root (Postfix's master drops to the postfix user).
  */
-export async function startPostfix(dir: string, lazaretPort: number): Promise<PostfixInstance> {
+export async function startPostfix(
+  dir: string,
+  lazaretPort: number,
+  options: {
+    /**
+     * Run Lazaret as a milter instead: main.cf gets `smtpd_milters = <milter>` and
+     * `milter_default_action = tempfail` in place of the guide's content_filter block.
+     */
+    milter?: string;
+  } = {},
+): Promise<PostfixInstance> {
   if (userInfo().uid !== 0) throw new Error('a private Postfix instance needs root');
   const configDir = join(dir, 'conf');
   const queueDir = join(dir, 'queue');
@@ -102,8 +112,9 @@ export async function startPostfix(dir: string, lazaretPort: number): Promise<Po
       'queue_run_delay = 1s',
       'smtp_dns_support_level = disabled',
       '',
-      '# docs/postfix.md, main.cf:',
-      withPorts(await guideBlock('main.cf'), lazaretPort, reinjectPort),
+      ...(options.milter
+        ? [`smtpd_milters = ${options.milter}`, 'milter_default_action = tempfail', '']
+        : ['# docs/postfix.md, main.cf:', withPorts(await guideBlock('main.cf'), lazaretPort, reinjectPort)]),
     ].join('\n'),
   );
   await writeFile(
