@@ -17,7 +17,7 @@ const LAYERS: readonly { name: string; areas: readonly string[] }[] = [
   // The SMTP relay is the client of the downstream MTA, used by ingest, releases, digests and doctor;
   // it lives beside the release use cases (branch act moves it to src/actions/release/) but is an adapter.
   // `daemons` (the spamd, rspamd and clamd clients) is created by branch config.
-  { name: 'adapters', areas: ['store', 'daemons', 'release/smtp-relay.ts'] },
+  { name: 'adapters', areas: ['store', 'daemons', 'milter', 'release/smtp-relay.ts'] },
   { name: 'auth', areas: ['auth'] },
   { name: 'services', areas: ['lists', 'learning', 'preview', 'retention'] },
   // `actions` (what becomes of src/release: item actions, bulk engine, jobs) is created by branch act.
