@@ -1,18 +1,5 @@
 import { UNSAFE_CHARACTERS } from '../core/safe-text.js';
 
-const ENTITIES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ENTITIES[char]!);
-}
-
 /**
  * Attacker-controlled text (a subject, a sender) made fit to show: unsafe control and bidi
  * characters removed, whitespace collapsed, cut to `max` characters with an ellipsis. Still needs

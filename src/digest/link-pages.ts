@@ -1,5 +1,6 @@
+import { escapeHtml } from '../core/escape-html.js';
 import type { QuarantineItem } from '../core/types.js';
-import { displayText, escapeHtml } from './html-text.js';
+import { displayText } from './html-text.js';
 import type { ItemPlan, LinkPlan, LinkResult, OpenedLink, SenderPlan } from './link-actions.js';
 import type { LinkAction } from './link-token.js';
 
