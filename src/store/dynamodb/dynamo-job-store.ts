@@ -4,7 +4,7 @@ import { LazaretError } from '../../core/errors.js';
 import { type ItemOutcome, OUTCOME_CODES, type OutcomeCode, zeroCounters } from '../../core/outcomes.js';
 import type { Timestamp } from '../../core/types.js';
 import { awsErrorName, awsStoreError } from '../aws/aws-errors.js';
-import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
+import { decodeCursor, decodeSeqCursor, encodeCursor, encodeSeqCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import type {
   Job,
@@ -50,20 +50,6 @@ function seqKey(seq: number): string {
 
 function blockOf(seq: number): number {
   return Math.floor((seq - 1) / BLOCK);
-}
-
-function encodeSeq(seq: number): string {
-  return Buffer.from(JSON.stringify({ seq }), 'utf8').toString('base64url');
-}
-
-function decodeSeq(cursor: string): number {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { seq?: unknown };
-    if (typeof parsed.seq === 'number' && Number.isInteger(parsed.seq)) return parsed.seq;
-  } catch {
-    // fall through
-  }
-  throw new LazaretError('bad_cursor', 'The cursor is not one this server issued; start again without it.');
 }
 
 function lastId(sortKey: unknown): string {
@@ -587,7 +573,7 @@ export class DynamoJobStore implements JobStore {
 
   async listJobItems(jobId: string, filter: JobItemFilter, page: PageRequest): Promise<Page<JobItem>> {
     try {
-      const after = page.cursor === undefined ? 0 : decodeSeq(page.cursor);
+      const after = page.cursor === undefined ? 0 : decodeSeqCursor(page.cursor);
       const found: JobItem[] = [];
       for await (const record of queryRange(this.conn, {
         partitionAttribute: PK,
@@ -609,7 +595,7 @@ export class DynamoJobStore implements JobStore {
         });
         if (found.length > page.limit) break;
       }
-      return pageOf(found, page.limit, (last) => encodeSeq(last.seq));
+      return pageOf(found, page.limit, (last) => encodeSeqCursor(last.seq));
     } catch (error) {
       throw awsStoreError('listJobItems', error);
     }
