@@ -4,7 +4,7 @@ import { LazaretError } from '../../core/errors.js';
 import { type ItemOutcome, OUTCOME_CODES, type OutcomeCode, zeroCounters } from '../../core/outcomes.js';
 import type { Timestamp } from '../../core/types.js';
 import { awsErrorName, awsStoreError } from '../aws/aws-errors.js';
-import { decodeCursor, decodeSeqCursor, encodeCursor, encodeSeqCursor, pageOf } from '../cursor.js';
+import { decodeSeqCursor, encodeCursor, encodeSeqCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import type {
   Job,
@@ -18,7 +18,7 @@ import type {
 } from '../job-store.js';
 import { batchGet, batchWrite, type Record_ } from './batch.js';
 import type { DynamoConnection } from './dynamo-client.js';
-import { queryRange } from './query-streams.js';
+import { lastKeyPart, newestFirstIds, queryRange } from './query-streams.js';
 import { PK, SINGLE, SK } from './table-layout.js';
 
 const CONDITION_FAILED = 'ConditionalCheckFailedException';
@@ -50,11 +50,6 @@ function seqKey(seq: number): string {
 
 function blockOf(seq: number): number {
   return Math.floor((seq - 1) / BLOCK);
-}
-
-function lastId(sortKey: unknown): string {
-  const text = String(sortKey);
-  return text.slice(text.lastIndexOf('#') + 1);
 }
 
 /**
@@ -216,26 +211,10 @@ export class DynamoJobStore implements JobStore {
 
   async listJobs(filter: JobFilter, page: PageRequest): Promise<Page<Job>> {
     try {
-      let high = '\uffff';
-      let highExclusive = false;
-      if (page.cursor !== undefined) {
-        const after = decodeCursor(page.cursor);
-        high = `${after.receivedAt}#${after.id}`;
-        highExclusive = true;
-      }
-      const entries = queryRange(this.conn, {
-        partitionAttribute: PK,
-        partitionValue: filter.ownerId === undefined ? 'JOBS' : `UJOBS#${filter.ownerId}`,
-        sortAttribute: SK,
-        low: '0',
-        high,
-        highExclusive,
-        pageSize: Math.min(1000, page.limit + 1),
-        descending: true,
-      });
       const ids: string[] = [];
-      for await (const entry of entries) {
-        ids.push(lastId(entry[SK]));
+      const owner = filter.ownerId === undefined ? 'JOBS' : `UJOBS#${filter.ownerId}`;
+      for await (const id of newestFirstIds(this.conn, owner, page)) {
+        ids.push(id);
         if (ids.length > page.limit) break;
       }
       const records = await batchGet(
@@ -311,7 +290,7 @@ export class DynamoJobStore implements JobStore {
         descending: false,
       });
       for await (const entry of entries) {
-        const id = lastId(entry[SK]);
+        const id = lastKeyPart(entry[SK]);
         const current = await this.readRecord(id);
         if (current && FINAL_STATES.includes(current.job.state)) {
           await this.dropFromQueue(current.job);

@@ -15,7 +15,7 @@ import {
 import { batchGet, batchWrite, type Record_ } from './batch.js';
 import type { DynamoConnection } from './dynamo-client.js';
 import { ttlFor } from './item-records.js';
-import { queryRange } from './query-streams.js';
+import { newestFirstIds, queryRange } from './query-streams.js';
 import { PK, SINGLE, SK } from './table-layout.js';
 
 const CONDITION_FAILED = 'ConditionalCheckFailedException';
@@ -366,24 +366,8 @@ export class DynamoUserStore implements UserStore {
 
   async listTokens(filter: { userId?: string }, page: PageRequest): Promise<Page<TokenRecord>> {
     try {
-      let high = '\uffff';
-      let highExclusive = false;
-      if (page.cursor !== undefined) {
-        const after = decodeCursor(page.cursor);
-        high = `${after.receivedAt}#${after.id}`;
-        highExclusive = true;
-      }
       const found: TokenRecord[] = [];
-      const entries = queryRange(this.conn, {
-        partitionAttribute: PK,
-        partitionValue: filter.userId === undefined ? 'TOKENS' : `UTOKENS#${filter.userId}`,
-        sortAttribute: SK,
-        low: '0',
-        high,
-        highExclusive,
-        pageSize: Math.min(1000, page.limit + 1),
-        descending: true,
-      });
+      const owner = filter.userId === undefined ? 'TOKENS' : `UTOKENS#${filter.userId}`;
       let batch: string[] = [];
       const flush = async () => {
         const records = await batchGet(
@@ -398,9 +382,8 @@ export class DynamoUserStore implements UserStore {
         }
         batch = [];
       };
-      for await (const entry of entries) {
-        const sortKey = String(entry[SK]);
-        batch.push(sortKey.slice(sortKey.lastIndexOf('#') + 1));
+      for await (const id of newestFirstIds(this.conn, owner, page)) {
+        batch.push(id);
         if (batch.length >= page.limit + 1 - found.length) {
           await flush();
           if (found.length > page.limit) break;

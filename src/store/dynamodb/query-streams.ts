@@ -1,6 +1,9 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { decodeCursor } from '../cursor.js';
+import type { PageRequest } from '../item-store.js';
 import type { Record_ } from './batch.js';
 import type { DynamoConnection } from './dynamo-client.js';
+import { PK, SK } from './table-layout.js';
 
 export interface RangeQuery {
   /** Index name, or undefined for the base table. */
@@ -80,4 +83,33 @@ export async function* mergeSorted<T>(
 /** Ends every stream early (closes pending generators) when a consumer stops reading. */
 export async function closeAll(streams: readonly AsyncIterator<unknown>[]): Promise<void> {
   await Promise.all(streams.map((stream) => stream.return?.(undefined)));
+}
+
+/** The id at the end of a sort key `…#id`. */
+export function lastKeyPart(sortKey: unknown): string {
+  const text = String(sortKey);
+  return text.slice(text.lastIndexOf('#') + 1);
+}
+
+/**
+ * The ids listed in a newest-first index partition whose sort keys are `createdAt#id` (jobs, API
+ * tokens), from after a list cursor on, read a page at a time; the caller reads the records.
+ */
+export async function* newestFirstIds(
+  conn: DynamoConnection,
+  partitionValue: string,
+  page: PageRequest,
+): AsyncGenerator<string> {
+  const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+  const entries = queryRange(conn, {
+    partitionAttribute: PK,
+    partitionValue,
+    sortAttribute: SK,
+    low: '0',
+    high: after === undefined ? '\uffff' : `${after.receivedAt}#${after.id}`,
+    highExclusive: after !== undefined,
+    pageSize: Math.min(1000, page.limit + 1),
+    descending: true,
+  });
+  for await (const entry of entries) yield lastKeyPart(entry[SK]);
 }
