@@ -4,7 +4,7 @@ import { eachLimited } from '../../core/each-limited.js';
 import { LazaretError, storeError } from '../../core/errors.js';
 import { canTransition } from '../../core/item-status.js';
 import { isLive, type MessageRecord, type QuarantineItem, type Timestamp } from '../../core/types.js';
-import { awsErrorName, awsStoreError } from '../aws/aws-errors.js';
+import { awsStoreError, isConditionFailed } from '../aws/aws-errors.js';
 import { encodeCursor, pageOf } from '../cursor.js';
 import {
   type ItemChange,
@@ -84,7 +84,6 @@ export interface SweepResult {
   finished: number;
 }
 
-const CONDITION_FAILED = 'ConditionalCheckFailedException';
 /** Abort records keep a crashed write from committing late; long after any write could still be running. */
 const ABORT_RECORD_DAYS = 30;
 
@@ -197,7 +196,7 @@ export class DynamoItemStore implements ItemStore {
       }
       if (outcome === 'aborted') {
         await this.discardWrite(message.id, itemIds, pendingKey, message.sha256);
-        throw awsErrorName(error) === CONDITION_FAILED
+        throw isConditionFailed(error)
           ? storeError('putMessage', new Error('the write took too long and was abandoned by the sweeper'))
           : awsStoreError('putMessage', error);
       }
@@ -247,7 +246,7 @@ export class DynamoItemStore implements ItemStore {
       );
       return true;
     } catch (error) {
-      if (awsErrorName(error) === CONDITION_FAILED) return false;
+      if (isConditionFailed(error)) return false;
       throw error;
     }
   }
@@ -629,7 +628,7 @@ export class DynamoItemStore implements ItemStore {
         );
         updated = output.Attributes as Record_;
       } catch (error) {
-        if (awsErrorName(error) === CONDITION_FAILED) return { ok: false, current: await this.readItem(id) };
+        if (isConditionFailed(error)) return { ok: false, current: await this.readItem(id) };
         throw error;
       }
       // Ids of uncommitted items are never handed out, so this only answers a caller that guessed one.
@@ -921,7 +920,7 @@ export class DynamoItemStore implements ItemStore {
           );
           itemIds = (output.Attributes?.itemIds ?? []) as string[];
         } catch (error) {
-          if (awsErrorName(error) !== CONDITION_FAILED) throw error;
+          if (!isConditionFailed(error)) throw error;
           // Unknown, or marked before: finish taking its items out of the index, in case that was cut off.
           const record = await this.readMessageRecord(messageId);
           if (record?.state !== 'committed') continue;
@@ -939,7 +938,7 @@ export class DynamoItemStore implements ItemStore {
               }),
             );
           } catch (error) {
-            if (awsErrorName(error) !== CONDITION_FAILED) throw error;
+            if (!isConditionFailed(error)) throw error;
           }
         }
       }

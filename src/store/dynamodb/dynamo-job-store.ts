@@ -3,7 +3,7 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { LazaretError } from '../../core/errors.js';
 import { type ItemOutcome, OUTCOME_CODES, type OutcomeCode, zeroCounters } from '../../core/outcomes.js';
 import type { Timestamp } from '../../core/types.js';
-import { awsErrorName, awsStoreError } from '../aws/aws-errors.js';
+import { awsStoreError, isConditionFailed } from '../aws/aws-errors.js';
 import { decodeSeqCursor, encodeCursor, encodeSeqCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import type {
@@ -21,7 +21,6 @@ import type { DynamoConnection } from './dynamo-client.js';
 import { lastKeyPart, newestFirstIds, queryRange } from './query-streams.js';
 import { PK, SINGLE, SK } from './table-layout.js';
 
-const CONDITION_FAILED = 'ConditionalCheckFailedException';
 /** Job items are counted in blocks of this many seqs (see recordOutcomes). */
 const BLOCK = 100;
 const FINAL_STATES = ['completed', 'cancelled', 'failed'];
@@ -100,7 +99,7 @@ export class DynamoJobStore implements JobStore {
         );
         return next;
       } catch (error) {
-        if (awsErrorName(error) !== CONDITION_FAILED) throw error;
+        if (!isConditionFailed(error)) throw error;
       }
     }
     throw new LazaretError('conflict', `Job ${id} kept changing while it was being updated; try again.`, {
@@ -176,7 +175,7 @@ export class DynamoJobStore implements JobStore {
         );
         return null;
       } catch (error) {
-        if (awsErrorName(error) !== CONDITION_FAILED) throw error;
+        if (!isConditionFailed(error)) throw error;
       }
     }
     throw new LazaretError('conflict', 'The idempotency key kept changing hands; try again.', {
@@ -196,7 +195,7 @@ export class DynamoJobStore implements JobStore {
       );
       return true;
     } catch (error) {
-      if (awsErrorName(error) === CONDITION_FAILED) return false;
+      if (isConditionFailed(error)) return false;
       throw error;
     }
   }
@@ -390,7 +389,7 @@ export class DynamoJobStore implements JobStore {
       );
       return true;
     } catch (error) {
-      if (awsErrorName(error) === CONDITION_FAILED) return false;
+      if (isConditionFailed(error)) return false;
       throw error;
     }
   }

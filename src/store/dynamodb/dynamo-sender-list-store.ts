@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { awsErrorName, awsStoreError } from '../aws/aws-errors.js';
+import { awsStoreError, isConditionFailed } from '../aws/aws-errors.js';
 import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import { type OwnerScope, type OwnerScopeKind, parseScopeKey, scopeKey } from '../owner-scope.js';
@@ -16,7 +16,6 @@ import { queryPartition } from './dynamo-query.js';
 import { mergeSorted } from './query-streams.js';
 import { PK, SK } from './table-layout.js';
 
-const CONDITION_FAILED = 'ConditionalCheckFailedException';
 const KINDS: readonly OwnerScopeKind[] = ['user', 'domain', 'global'];
 
 /**
@@ -92,7 +91,7 @@ export class DynamoSenderListStore implements SenderListStore {
           );
           return { entry: stored, previous: null };
         } catch (error) {
-          if (awsErrorName(error) !== CONDITION_FAILED) throw error;
+          if (!isConditionFailed(error)) throw error;
         }
         // The scope has this sender already: change that entry, keeping its id.
         await this.conn.doc.send(
@@ -131,7 +130,7 @@ export class DynamoSenderListStore implements SenderListStore {
           };
         } catch (error) {
           // Removed meanwhile: add it anew.
-          if (awsErrorName(error) !== CONDITION_FAILED) throw error;
+          if (!isConditionFailed(error)) throw error;
           await this.conn.doc.send(
             new PutCommand({
               TableName: this.table,
@@ -180,7 +179,7 @@ export class DynamoSenderListStore implements SenderListStore {
           }),
         );
       } catch (error) {
-        if (awsErrorName(error) === CONDITION_FAILED) return null;
+        if (isConditionFailed(error)) return null;
         throw error;
       }
       await this.conn.doc.send(

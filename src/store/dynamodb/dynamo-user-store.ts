@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { LazaretError } from '../../core/errors.js';
-import { awsErrorName, awsStoreError } from '../aws/aws-errors.js';
+import { awsStoreError, isConditionFailed } from '../aws/aws-errors.js';
 import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import {
@@ -17,8 +17,6 @@ import type { DynamoConnection } from './dynamo-client.js';
 import { ttlFor } from './item-records.js';
 import { newestFirstIds, queryRange } from './query-streams.js';
 import { PK, SINGLE, SK } from './table-layout.js';
-
-const CONDITION_FAILED = 'ConditionalCheckFailedException';
 
 /**
  * Keys of the user records. A user lives in the USERS partition under its email, so that the email
@@ -134,7 +132,7 @@ export class DynamoUserStore implements UserStore {
       );
       return true;
     } catch (error) {
-      if (onlyIfNew && awsErrorName(error) === CONDITION_FAILED) return false;
+      if (onlyIfNew && isConditionFailed(error)) return false;
       throw error;
     }
   }
@@ -323,7 +321,7 @@ export class DynamoUserStore implements UserStore {
         );
         return toUser(output.Attributes as Record_);
       } catch (error) {
-        if (awsErrorName(error) === CONDITION_FAILED) return null;
+        if (isConditionFailed(error)) return null;
         throw error;
       }
     } catch (error) {
@@ -410,7 +408,7 @@ export class DynamoUserStore implements UserStore {
           }),
         );
       } catch (error) {
-        if (awsErrorName(error) !== CONDITION_FAILED) throw error;
+        if (!isConditionFailed(error)) throw error;
       }
       const record = await this.get(userKeys.token(id));
       return record ? toToken(record) : null;
@@ -433,7 +431,7 @@ export class DynamoUserStore implements UserStore {
         }),
       );
     } catch (error) {
-      if (awsErrorName(error) === CONDITION_FAILED) return;
+      if (isConditionFailed(error)) return;
       throw awsStoreError('touchToken', error);
     }
   }
@@ -479,7 +477,7 @@ export class DynamoUserStore implements UserStore {
       );
       return true;
     } catch (error) {
-      if (awsErrorName(error) === CONDITION_FAILED) return false;
+      if (isConditionFailed(error)) return false;
       throw error;
     }
   }
