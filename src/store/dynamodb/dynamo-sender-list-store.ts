@@ -3,12 +3,13 @@ import { awsStoreError, isConditionFailed } from '../aws/aws-errors.js';
 import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import { type OwnerScope, type OwnerScopeKind, parseScopeKey, scopeKey } from '../owner-scope.js';
-import type {
-  ListAction,
-  PutListEntryResult,
-  SenderListEntry,
-  SenderListFilter,
-  SenderListStore,
+import {
+  type ListAction,
+  type PutListEntryResult,
+  relisted,
+  type SenderListEntry,
+  type SenderListFilter,
+  type SenderListStore,
 } from '../sender-list-store.js';
 import { batchGet, type Record_ } from './batch.js';
 import type { DynamoConnection } from './dynamo-client.js';
@@ -119,15 +120,7 @@ export class DynamoSenderListStore implements SenderListStore {
             }),
           );
           const previous = toEntry(output.Attributes as Record_);
-          return {
-            entry: {
-              ...previous,
-              action: entry.action,
-              updatedAt: entry.updatedAt,
-              updatedBy: entry.updatedBy,
-            },
-            previous,
-          };
+          return relisted(previous, entry);
         } catch (error) {
           // Removed meanwhile: add it anew.
           if (!isConditionFailed(error)) throw error;
