@@ -99,15 +99,15 @@ export const digestLinkRoutes =
 
     const route = { config: { public: true }, logSerializers, schema: { hide: true } } as const;
 
+    /** An "open" link leads to the item's page in the UI (sign-in there decides what is shown). */
+    const openItem = (reply: FastifyReply, itemId: string | undefined, nonce: string) =>
+      reply.headers(pageHeaders(nonce)).redirect(`${base()}/quarantine/${itemId}`, 303);
+
     app.get<{ Params: { token: string } }>('/link/:token', route, async (request, reply) => {
       const nonce = randomBytes(16).toString('base64');
       try {
         const opened = await openLink(context, request.params.token, await signedInUserId(request));
-        if (opened.claims.action === 'open') {
-          return reply
-            .headers(pageHeaders(nonce))
-            .redirect(`${base()}/quarantine/${opened.claims.itemIds[0]}`, 303);
-        }
+        if (opened.claims.action === 'open') return openItem(reply, opened.claims.itemIds[0], nonce);
         const plan = await planLink(context, opened);
         if (foreign(plan)) return refuseForeign(request, reply, nonce);
         const timeZone = await userTimeZone(context.digests, opened.user, context.config);
@@ -135,11 +135,7 @@ export const digestLinkRoutes =
         const nonce = randomBytes(16).toString('base64');
         try {
           const opened = await openLink(context, request.params.token, await signedInUserId(request));
-          if (opened.claims.action === 'open') {
-            return reply
-              .headers(pageHeaders(nonce))
-              .redirect(`${base()}/quarantine/${opened.claims.itemIds[0]}`, 303);
-          }
+          if (opened.claims.action === 'open') return openItem(reply, opened.claims.itemIds[0], nonce);
           const timeZone = await userTimeZone(context.digests, opened.user, context.config);
           if (request.body?.confirm !== 'yes') {
             // Not from our form: show what would happen instead of acting.
