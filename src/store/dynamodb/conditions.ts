@@ -1,3 +1,5 @@
+import { PK } from './table-layout.js';
+
 /** The condition of an optimistic write: the record still has the version the writer read. */
 export function versionIs(expected: number) {
   return {
@@ -6,3 +8,9 @@ export function versionIs(expected: number) {
     ExpressionAttributeValues: { ':expected': expected },
   };
 }
+
+/** The condition of a create: no record has this key yet. */
+export const isNew = {
+  ConditionExpression: 'attribute_not_exists(#pk)',
+  ExpressionAttributeNames: { '#pk': PK },
+} as const;

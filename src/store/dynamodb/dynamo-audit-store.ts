@@ -4,6 +4,7 @@ import { awsStoreError } from '../aws/aws-errors.js';
 import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import { batchGet, batchWrite } from './batch.js';
+import { isNew } from './conditions.js';
 import type { DynamoConnection } from './dynamo-client.js';
 import { mergeSorted, queryRange } from './query-streams.js';
 import { dayOf, dayPartition, keys, PK, SK } from './table-layout.js';
@@ -57,8 +58,7 @@ export class DynamoAuditStore implements AuditStore {
         new PutCommand({
           TableName: this.conn.table,
           Item: { ...entryKey(entry.at, entry.id), type: 'audit', entry },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
+          ...isNew,
         }),
       );
     } catch (error) {

@@ -11,7 +11,7 @@ import type {
 import type { Page, PageRequest } from '../item-store.js';
 import { type OwnerScope, type OwnerScopeKind, parseScopeKey, scopeKey } from '../owner-scope.js';
 import { batchGet, type Record_ } from './batch.js';
-import { versionIs } from './conditions.js';
+import { isNew, versionIs } from './conditions.js';
 import type { DynamoConnection } from './dynamo-client.js';
 import { queryPartition } from './dynamo-query.js';
 import { PK, SINGLE, SK } from './table-layout.js';
@@ -139,9 +139,7 @@ export class DynamoDigestStore implements DigestStore {
             state: JSON.stringify(stored),
             version,
           },
-          ...(expectedVersion === null
-            ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
-            : versionIs(expectedVersion)),
+          ...(expectedVersion === null ? isNew : versionIs(expectedVersion)),
         }),
       );
       return stored;

@@ -19,6 +19,7 @@ import {
 } from '../item-store.js';
 import { batchGet, batchWrite, type Record_ } from './batch.js';
 import { CommitCache } from './commit-cache.js';
+import { isNew } from './conditions.js';
 import type { DynamoConnection } from './dynamo-client.js';
 import { itemRecord, messageRecord, shaRecord, toItem, toMessage, ttlFor } from './item-records.js';
 import {
@@ -180,8 +181,7 @@ export class DynamoItemStore implements ItemStore {
         new PutCommand({
           TableName: this.table,
           Item: messageRecord(message, itemIds, committedAt, ttlFor(latest, this.ttlGraceDays)),
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
+          ...isNew,
         }),
       );
     } catch (error) {
@@ -240,8 +240,7 @@ export class DynamoItemStore implements ItemStore {
             abortedAt: at.toISOString(),
             [TTL_ATTRIBUTE]: Math.floor(at.getTime() / 1000) + ABORT_RECORD_DAYS * 86_400,
           },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
+          ...isNew,
         }),
       );
       return true;

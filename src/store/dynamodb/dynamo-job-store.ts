@@ -17,6 +17,7 @@ import type {
   SelectionProgress,
 } from '../job-store.js';
 import { batchGet, batchWrite, type Record_ } from './batch.js';
+import { isNew } from './conditions.js';
 import type { DynamoConnection } from './dynamo-client.js';
 import { lastKeyPart, newestFirstIds, queryRange } from './query-streams.js';
 import { PK, SINGLE, SK } from './table-layout.js';
@@ -128,8 +129,7 @@ export class DynamoJobStore implements JobStore {
         new PutCommand({
           TableName: this.table,
           Item: { ...jobKeys.job(job.id), type: 'job', job, rev: 1 },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
+          ...isNew,
         }),
       );
       return { job, created: true };
@@ -189,8 +189,7 @@ export class DynamoJobStore implements JobStore {
         new PutCommand({
           TableName: this.table,
           Item: item,
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
+          ...isNew,
         }),
       );
       return true;

@@ -4,7 +4,7 @@ import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import type { LearningStore, LearnTask, LearnTaskFilter } from '../learning-store.js';
 import type { Record_ } from './batch.js';
-import { versionIs } from './conditions.js';
+import { isNew, versionIs } from './conditions.js';
 import type { DynamoConnection } from './dynamo-client.js';
 import { queryPartition } from './dynamo-query.js';
 import { PK, SK } from './table-layout.js';
@@ -41,8 +41,7 @@ export class DynamoLearningStore implements LearningStore {
         new PutCommand({
           TableName: this.conn.table,
           Item: record(task),
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
+          ...isNew,
         }),
       );
     } catch (error) {

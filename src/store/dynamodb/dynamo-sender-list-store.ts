@@ -12,6 +12,7 @@ import {
   type SenderListStore,
 } from '../sender-list-store.js';
 import { batchGet, type Record_ } from './batch.js';
+import { isNew } from './conditions.js';
 import type { DynamoConnection } from './dynamo-client.js';
 import { queryPartition } from './dynamo-query.js';
 import { mergeSorted } from './query-streams.js';
@@ -86,8 +87,7 @@ export class DynamoSenderListStore implements SenderListStore {
             new PutCommand({
               TableName: this.table,
               Item: { ...listKeys.entry(scope, sender), type: 'sender-list', ...stored, scope },
-              ConditionExpression: 'attribute_not_exists(#pk)',
-              ExpressionAttributeNames: { '#pk': PK },
+              ...isNew,
             }),
           );
           return { entry: stored, previous: null };

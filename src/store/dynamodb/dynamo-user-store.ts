@@ -13,6 +13,7 @@ import {
   type UserStore,
 } from '../user-store.js';
 import { batchGet, batchWrite, type Record_ } from './batch.js';
+import { isNew } from './conditions.js';
 import type { DynamoConnection } from './dynamo-client.js';
 import { ttlFor } from './item-records.js';
 import { newestFirstIds, queryRange } from './query-streams.js';
@@ -125,9 +126,7 @@ export class DynamoUserStore implements UserStore {
         new PutCommand({
           TableName: this.table,
           Item: item,
-          ...(onlyIfNew
-            ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
-            : {}),
+          ...(onlyIfNew ? isNew : {}),
         }),
       );
       return true;
