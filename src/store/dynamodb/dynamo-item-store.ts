@@ -31,7 +31,7 @@ import {
   newestFirst,
   planListing,
 } from './list-filter.js';
-import { mergeSorted, queryRange } from './query-streams.js';
+import { collectBatched, filtered, lastKeyPart, mapped, mergeSorted, queryRange } from './query-streams.js';
 import {
   classOf,
   dayOf,
@@ -428,37 +428,30 @@ export class DynamoItemStore implements ItemStore {
     plan: ListPlan,
     limit: number,
   ): Promise<QuarantineItem[]> {
-    const found: QuarantineItem[] = [];
     const seen = new Set<string>();
-    let batch: string[] = [];
-    const flush = async () => {
-      const fetched = await batchGet(
-        this.conn,
-        batch.map((id) => keys.item(id)),
-        { consistent: false },
-      );
-      const items = await this.visible(fetched, false);
-      const byId = new Map(items.map((item) => [item.id, item]));
-      const headers = needsHeaderMessageIds(plan) ? await this.headerMessageIds(items) : undefined;
-      for (const id of batch) {
-        const item = byId.get(id);
-        if (item && itemMatches(item, plan, headers)) found.push(item);
-      }
-      batch = [];
-    };
-    for await (const entry of entries) {
+    const candidates = filtered(entries, (entry) => {
       const id = entry.id as string;
-      if (seen.has(id)) continue;
+      if (seen.has(id)) return false;
       seen.add(id);
-      if (!listingMatches(entry as unknown as ListingFields, plan)) continue;
-      batch.push(id);
-      if (batch.length >= Math.min(100, limit + 1 - found.length)) {
-        await flush();
-        if (found.length > limit) break;
-      }
-    }
-    if (batch.length > 0 && found.length <= limit) await flush();
-    return found.slice(0, limit + 1);
+      return listingMatches(entry as unknown as ListingFields, plan);
+    });
+    return collectBatched(
+      mapped(candidates, (entry) => entry.id as string),
+      limit + 1,
+      async (batch) => {
+        const fetched = await batchGet(
+          this.conn,
+          batch.map((id) => keys.item(id)),
+          { consistent: false },
+        );
+        const items = await this.visible(fetched, false);
+        const byId = new Map(items.map((item) => [item.id, item]));
+        const headers = needsHeaderMessageIds(plan) ? await this.headerMessageIds(items) : undefined;
+        return batch
+          .map((id) => byId.get(id))
+          .filter((item): item is QuarantineItem => item !== undefined && itemMatches(item, plan, headers));
+      },
+    );
   }
 
   /** Index entries that may match, newest first, from the narrowest index the filter allows. */
@@ -708,32 +701,23 @@ export class DynamoItemStore implements ItemStore {
         descending: false,
       }),
     );
-    const found: QuarantineItem[] = [];
-    let batch: string[] = [];
-    const flush = async () => {
-      const records = await batchGet(
-        this.conn,
-        batch.map((id) => keys.item(id)),
-        { consistent: true },
-      );
-      const byId = new Map((await this.visible(records)).map((item) => [item.id, item]));
-      for (const id of batch) {
-        const item = byId.get(id);
-        if (item && keep(item)) found.push(item);
-      }
-      batch = [];
-    };
-    for await (const entry of mergeSorted(streams, (record) => String(record[index.sortKey]), false)) {
-      const sortKey = String(entry[index.sortKey]);
-      if (sortKey === low) continue;
-      batch.push(sortKey.slice(sortKey.lastIndexOf('#') + 1));
-      if (batch.length >= Math.min(100, limit - found.length)) {
-        await flush();
-        if (found.length >= limit) break;
-      }
-    }
-    if (batch.length > 0 && found.length < limit) await flush();
-    return found.slice(0, limit);
+    const merged = mergeSorted(streams, (record) => String(record[index.sortKey]), false);
+    const ids = filtered(merged, (entry) => String(entry[index.sortKey]) !== low);
+    return collectBatched(
+      mapped(ids, (entry) => lastKeyPart(entry[index.sortKey])),
+      limit,
+      async (batch) => {
+        const records = await batchGet(
+          this.conn,
+          batch.map((id) => keys.item(id)),
+          { consistent: true },
+        );
+        const byId = new Map((await this.visible(records)).map((item) => [item.id, item]));
+        return batch
+          .map((id) => byId.get(id))
+          .filter((item): item is QuarantineItem => item !== undefined && keep(item));
+      },
+    );
   }
 
   async findUnreferencedMessages(messageIds: readonly string[]): Promise<{ id: string; blobKey: string }[]> {
@@ -876,25 +860,17 @@ export class DynamoItemStore implements ItemStore {
           descending: false,
         }),
       );
-      const found: { id: string; blobKey: string }[] = [];
-      let batch: string[] = [];
-      const flush = async () => {
-        found.push(...(await this.unreferencedAmong(batch)));
-        batch = [];
-      };
       let previous: string | null = afterId;
-      for await (const entry of mergeSorted(streams, (record) => String(record.usk), false)) {
-        const messageId = String(entry.usk);
-        if (messageId === previous) continue;
-        previous = messageId;
-        batch.push(messageId);
-        if (batch.length >= Math.min(100, limit - found.length)) {
-          await flush();
-          if (found.length >= limit) break;
+      const merged = mergeSorted(streams, (record) => String(record.usk), false);
+      const messageIds = (async function* () {
+        for await (const entry of merged) {
+          const messageId = String(entry.usk);
+          if (messageId === previous) continue;
+          previous = messageId;
+          yield messageId;
         }
-      }
-      if (batch.length > 0 && found.length < limit) await flush();
-      return found.slice(0, limit);
+      })();
+      return collectBatched(messageIds, limit, (batch) => this.unreferencedAmong(batch));
     } catch (error) {
       throw awsStoreError('listUnreferencedMessages', error);
     }

@@ -19,7 +19,7 @@ import type {
 import { batchGet, batchWrite, type Record_ } from './batch.js';
 import { isNew } from './conditions.js';
 import type { DynamoConnection } from './dynamo-client.js';
-import { lastKeyPart, newestFirstIds, queryRange } from './query-streams.js';
+import { collectBatched, lastKeyPart, newestFirstIds, queryRange } from './query-streams.js';
 import { PK, SINGLE, SK } from './table-layout.js';
 
 /** Job items are counted in blocks of this many seqs (see recordOutcomes). */
@@ -209,19 +209,20 @@ export class DynamoJobStore implements JobStore {
 
   async listJobs(filter: JobFilter, page: PageRequest): Promise<Page<Job>> {
     try {
-      const ids: string[] = [];
       const owner = filter.ownerId === undefined ? 'JOBS' : `UJOBS#${filter.ownerId}`;
-      for await (const id of newestFirstIds(this.conn, owner, page)) {
-        ids.push(id);
-        if (ids.length > page.limit) break;
-      }
-      const records = await batchGet(
-        this.conn,
-        ids.map((id) => jobKeys.job(id)),
-        { consistent: true },
+      const found = await collectBatched(
+        newestFirstIds(this.conn, owner, page),
+        page.limit + 1,
+        async (ids) => {
+          const records = await batchGet(
+            this.conn,
+            ids.map((id) => jobKeys.job(id)),
+            { consistent: true },
+          );
+          const byId = new Map(records.map((record) => [(record.job as Job).id, record.job as Job]));
+          return ids.map((id) => byId.get(id)).filter((job): job is Job => job !== undefined);
+        },
       );
-      const byId = new Map(records.map((record) => [(record.job as Job).id, record.job as Job]));
-      const found = ids.map((id) => byId.get(id)).filter((job): job is Job => job !== undefined);
       return pageOf(found, page.limit, (last) => encodeCursor({ receivedAt: last.createdAt, id: last.id }));
     } catch (error) {
       throw awsStoreError('listJobs', error);

@@ -15,7 +15,7 @@ import { batchGet, type Record_ } from './batch.js';
 import { isNew } from './conditions.js';
 import type { DynamoConnection } from './dynamo-client.js';
 import { queryPartition } from './dynamo-query.js';
-import { mergeSorted } from './query-streams.js';
+import { collectBatched, filtered, mergeSorted } from './query-streams.js';
 import { PK, SK } from './table-layout.js';
 
 const KINDS: readonly OwnerScopeKind[] = ['user', 'domain', 'global'];
@@ -197,28 +197,22 @@ export class DynamoSenderListStore implements SenderListStore {
       const streams = kinds.map((kind) =>
         queryPartition(this.conn, { partition: `SLISTKIND#${kind}`, after: before, descending: true }),
       );
-      const found: SenderListEntry[] = [];
-      let batch: Record_[] = [];
-      const flush = async () => {
+      const merged = mergeSorted(streams, (record) => String(record[SK]), true);
+      const pointers = filtered(
+        merged,
+        (pointer) =>
+          (!scopes || scopes.has(pointer.scope as string)) &&
+          (filter.sender === undefined || pointer.sender === filter.sender.toLowerCase()),
+      );
+      const found = await collectBatched(pointers, page.limit + 1, async (batch) => {
         const byId = await this.resolve(batch);
-        for (const pointer of batch) {
-          const entry = byId.get(pointer[SK] as string);
-          if (!entry) continue;
-          if (filter.action !== undefined && entry.action !== filter.action) continue;
-          found.push(entry);
-        }
-        batch = [];
-      };
-      for await (const pointer of mergeSorted(streams, (record) => String(record[SK]), true)) {
-        if (scopes && !scopes.has(pointer.scope as string)) continue;
-        if (filter.sender !== undefined && pointer.sender !== filter.sender.toLowerCase()) continue;
-        batch.push(pointer);
-        if (batch.length >= 100) {
-          await flush();
-          if (found.length > page.limit) break;
-        }
-      }
-      if (batch.length > 0 && found.length <= page.limit) await flush();
+        return batch
+          .map((pointer) => byId.get(pointer[SK] as string))
+          .filter(
+            (entry): entry is SenderListEntry =>
+              entry !== undefined && (filter.action === undefined || entry.action === filter.action),
+          );
+      });
       return pageOf(found, page.limit, (last) => encodeCursor({ receivedAt: '', id: last.id }));
     } catch (error) {
       throw awsStoreError('listListEntries', error);

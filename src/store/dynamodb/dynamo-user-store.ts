@@ -16,7 +16,7 @@ import { batchGet, batchWrite, type Record_ } from './batch.js';
 import { isNew } from './conditions.js';
 import type { DynamoConnection } from './dynamo-client.js';
 import { ttlFor } from './item-records.js';
-import { newestFirstIds, queryRange } from './query-streams.js';
+import { collectBatched, newestFirstIds, queryRange } from './query-streams.js';
 import { PK, SINGLE, SK } from './table-layout.js';
 
 /**
@@ -363,30 +363,20 @@ export class DynamoUserStore implements UserStore {
 
   async listTokens(filter: { userId?: string }, page: PageRequest): Promise<Page<TokenRecord>> {
     try {
-      const found: TokenRecord[] = [];
       const owner = filter.userId === undefined ? 'TOKENS' : `UTOKENS#${filter.userId}`;
-      let batch: string[] = [];
-      const flush = async () => {
-        const records = await batchGet(
-          this.conn,
-          batch.map((id) => userKeys.token(id)),
-          { consistent: true },
-        );
-        const byId = new Map(records.map((record) => [record.id as string, toToken(record)]));
-        for (const id of batch) {
-          const token = byId.get(id);
-          if (token) found.push(token);
-        }
-        batch = [];
-      };
-      for await (const id of newestFirstIds(this.conn, owner, page)) {
-        batch.push(id);
-        if (batch.length >= page.limit + 1 - found.length) {
-          await flush();
-          if (found.length > page.limit) break;
-        }
-      }
-      if (batch.length > 0) await flush();
+      const found = await collectBatched(
+        newestFirstIds(this.conn, owner, page),
+        page.limit + 1,
+        async (batch) => {
+          const records = await batchGet(
+            this.conn,
+            batch.map((id) => userKeys.token(id)),
+            { consistent: true },
+          );
+          const byId = new Map(records.map((record) => [record.id as string, toToken(record)]));
+          return batch.map((id) => byId.get(id)).filter((token): token is TokenRecord => token !== undefined);
+        },
+      );
       return pageOf(found, page.limit, (last) => encodeCursor({ receivedAt: last.createdAt, id: last.id }));
     } catch (error) {
       throw awsStoreError('listTokens', error);

@@ -113,3 +113,38 @@ export async function* newestFirstIds(
   });
   for await (const entry of entries) yield lastKeyPart(entry[SK]);
 }
+
+/**
+ * Reads what `keys` name in batches until `wanted` values are kept: a batch is at most `maxBatch`
+ * keys and no more than are still wanted (a page whose keys all match costs one read), and `read`
+ * answers the values it keeps of a batch, in key order. Answers at most `wanted` values.
+ */
+export async function collectBatched<K, T>(
+  keys: AsyncIterable<K>,
+  wanted: number,
+  read: (batch: K[]) => Promise<T[]>,
+  maxBatch = 100,
+): Promise<T[]> {
+  const found: T[] = [];
+  let batch: K[] = [];
+  for await (const key of keys) {
+    batch.push(key);
+    if (batch.length >= Math.min(maxBatch, wanted - found.length)) {
+      found.push(...(await read(batch)));
+      batch = [];
+      if (found.length >= wanted) break;
+    }
+  }
+  if (batch.length > 0 && found.length < wanted) found.push(...(await read(batch)));
+  return found.slice(0, wanted);
+}
+
+/** The values of `source` that `keep` accepts, read lazily. */
+export async function* filtered<T>(source: AsyncIterable<T>, keep: (value: T) => boolean): AsyncGenerator<T> {
+  for await (const value of source) if (keep(value)) yield value;
+}
+
+/** The values of `source` as `map` turns them, read lazily. */
+export async function* mapped<T, U>(source: AsyncIterable<T>, map: (value: T) => U): AsyncGenerator<U> {
+  for await (const value of source) yield map(value);
+}
