@@ -21,6 +21,7 @@ import { batchGet, batchWrite, type Record_ } from './batch.js';
 import { CommitCache } from './commit-cache.js';
 import { isNew } from './conditions.js';
 import type { DynamoConnection } from './dynamo-client.js';
+import { queryPartition } from './dynamo-query.js';
 import { itemRecord, messageRecord, shaRecord, toItem, toMessage, ttlFor } from './item-records.js';
 import {
   itemMatches,
@@ -812,15 +813,10 @@ export class DynamoItemStore implements ItemStore {
     try {
       const wanted = new Set(recipients.map((recipient) => recipient.toLowerCase()));
       const pointers: Record_[] = [];
-      for await (const record of queryRange(this.conn, {
-        partitionAttribute: PK,
-        partitionValue: keys.sha(sha256, '').pk as string,
-        sortAttribute: SK,
-        low: '0',
-        high: '\uffff',
-        highExclusive: false,
-        pageSize: 100,
+      for await (const record of queryPartition(this.conn, {
+        partition: keys.sha(sha256, '').pk as string,
         descending: false,
+        pageSize: 100,
       })) {
         pointers.push(record);
       }

@@ -19,6 +19,7 @@ import type {
 import { batchGet, batchWrite, type Record_ } from './batch.js';
 import { isNew } from './conditions.js';
 import type { DynamoConnection } from './dynamo-client.js';
+import { queryPartition } from './dynamo-query.js';
 import { collectBatched, lastKeyPart, newestFirstIds, queryRange } from './query-streams.js';
 import { PK, SINGLE, SK } from './table-layout.js';
 
@@ -278,16 +279,7 @@ export class DynamoJobStore implements JobStore {
     try {
       const runnable = (job: Job) =>
         job.state === 'queued' || (job.state === 'running' && (job.lease === null || job.lease.until <= now));
-      const entries = queryRange(this.conn, {
-        partitionAttribute: PK,
-        partitionValue: 'JOBQ',
-        sortAttribute: SK,
-        low: '0',
-        high: '\uffff',
-        highExclusive: false,
-        pageSize: 25,
-        descending: false,
-      });
+      const entries = queryPartition(this.conn, { partition: 'JOBQ', descending: false, pageSize: 25 });
       for await (const entry of entries) {
         const id = lastKeyPart(entry[SK]);
         const current = await this.readRecord(id);

@@ -15,6 +15,7 @@ import {
 import { batchGet, batchWrite, type Record_ } from './batch.js';
 import { isNew } from './conditions.js';
 import type { DynamoConnection } from './dynamo-client.js';
+import { queryPartition } from './dynamo-query.js';
 import { ttlFor } from './item-records.js';
 import { collectBatched, newestFirstIds, queryRange } from './query-streams.js';
 import { PK, SINGLE, SK } from './table-layout.js';
@@ -217,15 +218,10 @@ export class DynamoUserStore implements UserStore {
     const wanted = address.trim().toLowerCase();
     try {
       const userIds: string[] = [];
-      for await (const pointer of queryRange(this.conn, {
-        partitionAttribute: PK,
-        partitionValue: `UADDR#${wanted}`,
-        sortAttribute: SK,
-        low: ' ',
-        high: '\uffff',
-        highExclusive: false,
-        pageSize: 100,
+      for await (const pointer of queryPartition(this.conn, {
+        partition: `UADDR#${wanted}`,
         descending: false,
+        pageSize: 100,
       })) {
         userIds.push(String(pointer[SK]));
       }
@@ -243,15 +239,10 @@ export class DynamoUserStore implements UserStore {
 
   async hasUsers(): Promise<boolean> {
     try {
-      for await (const _user of queryRange(this.conn, {
-        partitionAttribute: PK,
-        partitionValue: 'USERS',
-        sortAttribute: SK,
-        low: ' ',
-        high: '\uffff',
-        highExclusive: false,
-        pageSize: 1,
+      for await (const _user of queryPartition(this.conn, {
+        partition: 'USERS',
         descending: false,
+        pageSize: 1,
       })) {
         return true;
       }
@@ -482,15 +473,10 @@ export class DynamoUserStore implements UserStore {
   async revokeUserSessions(userId: string, at: string): Promise<number> {
     try {
       let revoked = 0;
-      for await (const entry of queryRange(this.conn, {
-        partitionAttribute: PK,
-        partitionValue: `USESSIONS#${userId}`,
-        sortAttribute: SK,
-        low: '0',
-        high: '\uffff',
-        highExclusive: false,
-        pageSize: 100,
+      for await (const entry of queryPartition(this.conn, {
+        partition: `USESSIONS#${userId}`,
         descending: false,
+        pageSize: 100,
       })) {
         if (await this.revoke(String(entry[SK]), at)) revoked += 1;
       }
