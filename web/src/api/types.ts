@@ -11,7 +11,7 @@ export { ITEM_STATUSES as STATUSES, REASONS } from '../../../src/core/types.js';
 type Schemas = components['schemas'];
 
 /** The JSON body of an operation's 200 answer. */
-type Answer<Path extends keyof paths, Method extends keyof paths[Path]> = paths[Path][Method] extends {
+export type Answer<Path extends keyof paths, Method extends keyof paths[Path]> = paths[Path][Method] extends {
   responses: { 200: { content: { 'application/json': infer Body } } };
 }
   ? Body
