@@ -271,25 +271,23 @@ export function requireItem(
 
 /** Audit entries the actor may read: all for admins, their domains' for domain admins, none for users. */
 export function auditScope(actor: Actor): Pick<AuditFilter, 'tenantIn'> {
-  switch (actor.role) {
-    case 'admin':
-      return {};
-    case 'domain_admin':
-      return { tenantIn: actor.domains };
-    case 'user':
-      throw new LazaretError('forbidden', 'Only administrators read the audit log.');
-  }
+  return administeredTenants(actor, 'Only administrators read the audit log.');
 }
 
 /** Users the actor may list: all for admins, those of their domains for domain admins. */
 export function userScope(actor: Actor): Pick<UserFilter, 'tenantIn'> {
+  return administeredTenants(actor, 'Only administrators manage users.');
+}
+
+/** The tenants an administrator acts on (no limit for admins); users are refused with `refusal`. */
+function administeredTenants(actor: Actor, refusal: string): { tenantIn?: readonly string[] } {
   switch (actor.role) {
     case 'admin':
       return {};
     case 'domain_admin':
       return { tenantIn: actor.domains };
     case 'user':
-      throw new LazaretError('forbidden', 'Only administrators manage users.');
+      throw new LazaretError('forbidden', refusal);
   }
 }
 

@@ -34,7 +34,8 @@ export interface SearchQuery {
   terms: SearchTerm[];
 }
 
-const FIELDS = [
+/** The fields of the grammar, in the order the search box's help lists them. */
+export const SEARCH_FIELDS = [
   'from',
   'to',
   'subject',
@@ -47,6 +48,7 @@ const FIELDS = [
   'smaller',
   'has',
 ] as const;
+export type SearchField = (typeof SEARCH_FIELDS)[number];
 const MAX_QUERY_LENGTH = 2000;
 const MAX_TERMS = 50;
 
@@ -54,18 +56,28 @@ function bad(message: string, source: string): LazaretError {
   return new LazaretError('bad_query', message, { query: source });
 }
 
-interface Token {
+/** One term as written. The server parses tokens; the search box edits the text through them. */
+export interface SearchToken {
   negated: boolean;
+  /** The lower-cased name before the term's first colon; null for free text and phrases. */
   field: string | null;
   value: string;
   quoted: boolean;
+  /** False for a quoted phrase the text ends inside (a query still being typed). */
+  closed: boolean;
+  /** The term's text is `source.slice(start, end)`. */
+  start: number;
+  end: number;
 }
 
-/** Splits into terms: whitespace separates, double quotes group (`\"` inside quotes is a quote). */
-function tokenize(source: string): Token[] {
-  const tokens: Token[] = [];
+/**
+ * Splits into terms: whitespace separates, double quotes group (`\"` inside quotes is a quote).
+ * Never throws: an unclosed phrase runs to the end and is marked, so the box can read partial input.
+ */
+export function tokenizeSearch(source: string): SearchToken[] {
+  const tokens: SearchToken[] = [];
   let index = 0;
-  const readQuoted = (): string => {
+  const readQuoted = (): { value: string; closed: boolean } => {
     index += 1;
     let value = '';
     while (index < source.length && source[index] !== '"') {
@@ -73,22 +85,24 @@ function tokenize(source: string): Token[] {
       value += source[index];
       index += 1;
     }
-    if (index >= source.length) throw bad('A quoted phrase is not closed with ".', source);
+    if (index >= source.length) return { value, closed: false };
     index += 1;
-    return value;
+    return { value, closed: true };
   };
   while (index < source.length) {
     if (/\s/.test(source[index]!)) {
       index += 1;
       continue;
     }
+    const start = index;
     let negated = false;
     if (source[index] === '-' && index + 1 < source.length && !/\s/.test(source[index + 1]!)) {
       negated = true;
       index += 1;
     }
     if (source[index] === '"') {
-      tokens.push({ negated, field: null, value: readQuoted(), quoted: true });
+      const { value, closed } = readQuoted();
+      tokens.push({ negated, field: null, value, quoted: true, closed, start, end: index });
       continue;
     }
     let word = '';
@@ -99,18 +113,23 @@ function tokenize(source: string): Token[] {
     const colon = word.indexOf(':');
     if (colon > 0) {
       const field = word.slice(0, colon).toLowerCase();
-      let value = word.slice(colon + 1);
-      let quoted = false;
+      const value = word.slice(colon + 1);
       if (value === '' && source[index] === '"') {
-        value = readQuoted();
-        quoted = true;
+        const phrase = readQuoted();
+        tokens.push({ negated, field, ...phrase, quoted: true, start, end: index });
+      } else {
+        tokens.push({ negated, field, value, quoted: false, closed: true, start, end: index });
       }
-      tokens.push({ negated, field, value, quoted });
     } else {
-      tokens.push({ negated, field: null, value: word, quoted: false });
+      tokens.push({ negated, field: null, value: word, quoted: false, closed: true, start, end: index });
     }
   }
   return tokens;
+}
+
+/** The text of a `field:value` term, the value quoted when the grammar needs it. */
+export function formatSearchTerm(field: string, value: string): string {
+  return /[\s"]/.test(value) ? `${field}:"${value.replaceAll('"', '\\"')}"` : `${field}:${value}`;
 }
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
@@ -167,16 +186,16 @@ function parseAlternatives<T extends string>(
   return [...new Set(values)] as T[];
 }
 
-function toTerm(token: Token, source: string): SearchTerm {
+function toTerm(token: SearchToken, source: string): SearchTerm {
   const { negated, value } = token;
   if (token.field === null) {
     if (value === '') throw bad('An empty phrase matches nothing useful; remove it.', source);
     return { kind: 'text', field: 'any', value: value.toLowerCase(), negated };
   }
   const field = token.field;
-  if (!(FIELDS as readonly string[]).includes(field)) {
+  if (!(SEARCH_FIELDS as readonly string[]).includes(field)) {
     throw bad(
-      `Unknown search field "${field}:". Known fields: ${FIELDS.map((name) => `${name}:`).join(' ')}; put text with a colon in quotes.`,
+      `Unknown search field "${field}:". Known fields: ${SEARCH_FIELDS.map((name) => `${name}:`).join(' ')}; put text with a colon in quotes.`,
       source,
     );
   }
@@ -216,7 +235,9 @@ export function parseSearchQuery(source: string): SearchQuery {
   if (source.length > MAX_QUERY_LENGTH) {
     throw bad(`The query is longer than ${MAX_QUERY_LENGTH} characters.`, source.slice(0, 100));
   }
-  const terms = tokenize(source).map((token) => toTerm(token, source));
+  const tokens = tokenizeSearch(source);
+  if (tokens.some((token) => !token.closed)) throw bad('A quoted phrase is not closed with ".', source);
+  const terms = tokens.map((token) => toTerm(token, source));
   if (terms.length > MAX_TERMS) throw bad(`The query has more than ${MAX_TERMS} terms.`, source);
   return { source, terms };
 }

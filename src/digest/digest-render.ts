@@ -1,5 +1,6 @@
+import { escapeHtml } from '../core/escape-html.js';
 import type { QuarantineItem } from '../core/types.js';
-import { displayText, escapeHtml } from './html-text.js';
+import { displayText, displayTime } from './html-text.js';
 
 /** The links shown for one item. */
 export interface ItemLinks {
@@ -43,17 +44,6 @@ const REASONS: Record<string, string> = {
   manual: 'held by hand',
 };
 
-function formatTime(date: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).format(date);
-}
-
 function sender(item: QuarantineItem): string {
   return displayText(item.fromHeader ?? item.sender, 120, '(no sender)');
 }
@@ -66,7 +56,7 @@ function headline(view: DigestView): string {
   const count = plural(view.total, 'new message was', 'new messages were');
   const more = view.totalIsLowerBound ? 'More than ' : '';
   const whose = view.copyOf ? `for ${view.copyOf.join(', ')}` : 'for you';
-  const since = view.since ? ` since ${formatTime(view.since, view.timeZone)}` : '';
+  const since = view.since ? ` since ${displayTime(view.since, view.timeZone)}` : '';
   return `${more}${count} held ${whose}${since}.`;
 }
 
@@ -92,7 +82,7 @@ function renderText(view: DigestView): string {
     if (view.copyOf) lines.push(`   To: ${displayText(item.recipient)}`);
     lines.push(`   Subject: ${displayText(item.subject, 140, '(no subject)')}`);
     lines.push(
-      `   Held as ${REASONS[item.reason] ?? item.reason}, received ${formatTime(new Date(item.receivedAt), view.timeZone)}`,
+      `   Held as ${REASONS[item.reason] ?? item.reason}, received ${displayTime(new Date(item.receivedAt), view.timeZone)}`,
     );
     for (const [key, label] of LINK_LABELS) lines.push(`   ${`${label}:`.padEnd(34)} ${links[key]}`);
     lines.push('');
@@ -110,7 +100,7 @@ function renderText(view: DigestView): string {
     lines.push(`All held mail: ${view.listUrl}`, '');
   }
   lines.push(
-    `Links work until ${formatTime(view.linksExpireAt, view.timeZone)} (${view.timeZone}).`,
+    `Links work until ${displayTime(view.linksExpireAt, view.timeZone)} (${view.timeZone}).`,
     'Opening a link changes nothing: it shows what will happen and asks you to confirm.',
     '',
   );
@@ -132,7 +122,7 @@ function renderHtml(view: DigestView): string {
         ...(view.copyOf ? [`<td style="${CELL}">${escapeHtml(displayText(item.recipient))}</td>`] : []),
         `<td style="${CELL}">${escapeHtml(displayText(item.subject, 140, '(no subject)'))}</td>`,
         `<td style="${CELL}">${escapeHtml(REASONS[item.reason] ?? item.reason)}</td>`,
-        `<td style="${CELL}white-space:nowrap;">${escapeHtml(formatTime(new Date(item.receivedAt), view.timeZone))}</td>`,
+        `<td style="${CELL}white-space:nowrap;">${escapeHtml(displayTime(new Date(item.receivedAt), view.timeZone))}</td>`,
         '</tr>',
         `<tr><td colspan="${view.copyOf ? 5 : 4}" style="${CELL}padding-bottom:12px;">${actions}</td></tr>`,
       ].join('');
@@ -163,7 +153,7 @@ ${rows}
 </tbody>
 </table>
 ${footer}
-<p style="color:#666;font-size:12px;">Links work until ${escapeHtml(formatTime(view.linksExpireAt, view.timeZone))} (${escapeHtml(view.timeZone)}). Opening a link changes nothing: it shows what will happen and asks you to confirm.</p>
+<p style="color:#666;font-size:12px;">Links work until ${escapeHtml(displayTime(view.linksExpireAt, view.timeZone))} (${escapeHtml(view.timeZone)}). Opening a link changes nothing: it shows what will happen and asks you to confirm.</p>
 </body></html>
 `;
 }

@@ -1,18 +1,5 @@
 import { UNSAFE_CHARACTERS } from '../core/safe-text.js';
 
-const ENTITIES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ENTITIES[char]!);
-}
-
 /**
  * Attacker-controlled text (a subject, a sender) made fit to show: unsafe control and bidi
  * characters removed, whitespace collapsed, cut to `max` characters with an ellipsis. Still needs
@@ -23,4 +10,16 @@ export function displayText(text: string | undefined, max = 140, empty = '(none)
   if (clean === '') return empty;
   const chars = [...clean];
   return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : clean;
+}
+
+/** A time as digest mail and link pages show it: day, short month, year and minutes in `timeZone`. */
+export function displayTime(date: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(date);
 }

@@ -1,5 +1,6 @@
+import { escapeHtml } from '../core/escape-html.js';
 import type { QuarantineItem } from '../core/types.js';
-import { displayText, escapeHtml } from './html-text.js';
+import { displayText, displayTime } from './html-text.js';
 import type { ItemPlan, LinkPlan, LinkResult, OpenedLink, SenderPlan } from './link-actions.js';
 import type { LinkAction } from './link-token.js';
 
@@ -31,24 +32,13 @@ ${script}
 `;
 }
 
-function formatTime(iso: string, timeZone: string): string {
-  return `${new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).format(new Date(iso))} (${timeZone})`;
-}
-
 function itemTable(item: QuarantineItem, timeZone: string): string {
   const rows: [string, string][] = [
     ['From', displayText(item.fromHeader ?? item.sender, 200, '(no sender)')],
     ['To', displayText(item.recipient)],
     ['Subject', displayText(item.subject, 200, '(no subject)')],
     ['Held as', item.reason],
-    ['Received', formatTime(item.receivedAt, timeZone)],
+    ['Received', `${displayTime(new Date(item.receivedAt), timeZone)} (${timeZone})`],
   ];
   return `<table>${rows.map(([name, value]) => `<tr><th>${name}</th><td>${escapeHtml(value)}</td></tr>`).join('')}</table>`;
 }

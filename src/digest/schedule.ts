@@ -146,33 +146,31 @@ function shiftDate(year: number, month: number, day: number, days: number): [num
 export function periodStart(schedule: EffectiveSchedule, now: Date): Date | null {
   const instant = now.getTime();
   const wall = wallClock(instant, schedule.timeZone);
+  /** The latest start at `hour` local time that many days back from today, not after now. */
+  const latestStart = (daysBack: readonly number[], bound: string): Date => {
+    for (const back of daysBack) {
+      const start = zonedInstant(
+        ...shiftDate(wall.year, wall.month, wall.day, -back),
+        schedule.hour,
+        schedule.timeZone,
+      );
+      if (start <= instant) return new Date(start);
+    }
+    throw new Error(`unreachable: ${bound}`);
+  };
   switch (schedule.frequency) {
     case 'never':
       return null;
     case 'hourly':
       return new Date(Math.floor(instant / 1000) * 1000 - (wall.minute * 60 + wall.second) * 1000);
-    case 'daily': {
-      for (const back of [0, 1, 2]) {
-        const start = zonedInstant(
-          ...shiftDate(wall.year, wall.month, wall.day, -back),
-          schedule.hour,
-          schedule.timeZone,
-        );
-        if (start <= instant) return new Date(start);
-      }
-      throw new Error('unreachable: a daily period starts within two days');
-    }
+    case 'daily':
+      return latestStart([0, 1, 2], 'a daily period starts within two days');
     case 'weekly': {
       const daysBack = (wall.weekday - schedule.weekday + 7) % 7;
-      for (const back of [daysBack, daysBack + 7, daysBack + 14]) {
-        const start = zonedInstant(
-          ...shiftDate(wall.year, wall.month, wall.day, -back),
-          schedule.hour,
-          schedule.timeZone,
-        );
-        if (start <= instant) return new Date(start);
-      }
-      throw new Error('unreachable: a weekly period starts within three weeks');
+      return latestStart(
+        [daysBack, daysBack + 7, daysBack + 14],
+        'a weekly period starts within three weeks',
+      );
     }
   }
 }

@@ -1,4 +1,4 @@
-import { escapeHtml } from './escape-html.js';
+import { escapeHtml } from '../core/escape-html.js';
 
 export type PreviewPart = 'html' | 'text';
 

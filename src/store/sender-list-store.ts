@@ -40,6 +40,14 @@ export interface PutListEntryResult {
   previous: SenderListEntry | null;
 }
 
+/** What putting a sender its scope already lists answers: that entry with the new action and stamp. */
+export function relisted(previous: SenderListEntry, entry: SenderListEntry): PutListEntryResult {
+  return {
+    entry: { ...previous, action: entry.action, updatedAt: entry.updatedAt, updatedBy: entry.updatedBy },
+    previous,
+  };
+}
+
 /**
  * Sender allow and block lists. Within one scope there is at most one entry per sender pattern: putting
  * a pattern again changes that entry (a sender once blocked and now allowed is simply allowed).

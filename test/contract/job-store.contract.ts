@@ -218,9 +218,16 @@ export function jobStoreContract(backend: string, makeStores: MakeStores): void 
       const pending = await jobs.listJobItems(job.id, { outcome: 'pending' }, { limit: 10 });
       expect(pending.items.map((item) => item.seq)).toEqual([1, 3, 5, 7]);
       expect(pending.items[0]?.outcome).toBeNull();
-      await expect(jobs.listJobItems(job.id, {}, { limit: 2, cursor: 'bogus' })).rejects.toSatisfy((error) =>
-        isLazaretError(error, 'bad_cursor'),
-      );
+      // Not a cursor, a list-of-jobs cursor, and a job-item cursor whose position was edited: all refused alike.
+      await jobs.createJob(newJob());
+      const listCursor = (await jobs.listJobs({}, { limit: 1 })).nextCursor;
+      expect(listCursor).toEqual(expect.any(String));
+      const tampered = Buffer.from(JSON.stringify({ seq: '2' })).toString('base64url');
+      for (const foreign of ['bogus', listCursor!, tampered]) {
+        await expect(jobs.listJobItems(job.id, {}, { limit: 2, cursor: foreign })).rejects.toSatisfy(
+          (error) => isLazaretError(error, 'bad_cursor'),
+        );
+      }
     });
 
     it('cancels: the flag is seen by the worker, pending items end cancelled and the job ends', async () => {

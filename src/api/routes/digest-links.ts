@@ -99,30 +99,23 @@ export const digestLinkRoutes =
 
     const route = { config: { public: true }, logSerializers, schema: { hide: true } } as const;
 
+    /** The page that shows what a link will do and asks to confirm it (by POST to the same link). */
+    const confirm = (token: string, input: Omit<Parameters<typeof confirmPage>[0], 'action' | 'listUrl'>) =>
+      confirmPage({ ...input, action: `/link/${token}`, listUrl: listUrl() });
+
+    /** An "open" link leads to the item's page in the UI (sign-in there decides what is shown). */
+    const openItem = (reply: FastifyReply, itemId: string | undefined, nonce: string) =>
+      reply.headers(pageHeaders(nonce)).redirect(`${base()}/quarantine/${itemId}`, 303);
+
     app.get<{ Params: { token: string } }>('/link/:token', route, async (request, reply) => {
       const nonce = randomBytes(16).toString('base64');
       try {
         const opened = await openLink(context, request.params.token, await signedInUserId(request));
-        if (opened.claims.action === 'open') {
-          return reply
-            .headers(pageHeaders(nonce))
-            .redirect(`${base()}/quarantine/${opened.claims.itemIds[0]}`, 303);
-        }
+        if (opened.claims.action === 'open') return openItem(reply, opened.claims.itemIds[0], nonce);
         const plan = await planLink(context, opened);
         if (foreign(plan)) return refuseForeign(request, reply, nonce);
         const timeZone = await userTimeZone(context.digests, opened.user, context.config);
-        return send(
-          reply,
-          confirmPage({
-            opened,
-            plan,
-            action: `/link/${request.params.token}`,
-            nonce,
-            timeZone,
-            listUrl: listUrl(),
-          }),
-          nonce,
-        );
+        return send(reply, confirm(request.params.token, { opened, plan, nonce, timeZone }), nonce);
       } catch (error) {
         return refuse(request, reply, error, nonce);
       }
@@ -135,24 +128,12 @@ export const digestLinkRoutes =
         const nonce = randomBytes(16).toString('base64');
         try {
           const opened = await openLink(context, request.params.token, await signedInUserId(request));
-          if (opened.claims.action === 'open') {
-            return reply
-              .headers(pageHeaders(nonce))
-              .redirect(`${base()}/quarantine/${opened.claims.itemIds[0]}`, 303);
-          }
+          if (opened.claims.action === 'open') return openItem(reply, opened.claims.itemIds[0], nonce);
           const timeZone = await userTimeZone(context.digests, opened.user, context.config);
           if (request.body?.confirm !== 'yes') {
             // Not from our form: show what would happen instead of acting.
             const plan = await planLink(context, opened);
-            const page = confirmPage({
-              opened,
-              plan,
-              action: `/link/${request.params.token}`,
-              nonce,
-              timeZone,
-              listUrl: listUrl(),
-            });
-            return send(reply, page, nonce);
+            return send(reply, confirm(request.params.token, { opened, plan, nonce, timeZone }), nonce);
           }
           if (foreign(await planLink(context, opened))) return refuseForeign(request, reply, nonce);
           const result = await performLink(context, opened, request.ip);

@@ -93,6 +93,14 @@ export const digestSettingsRoutes =
       };
     };
 
+    /** Sets (or with null forgets) the caller's own schedule and answers their settings. */
+    const saveOwn = async (request: FastifyRequest, schedule: DigestSchedule | null) => {
+      const user = await me(request);
+      const origin = { ...originOf(request), actor: request.actor };
+      await saveSchedule(context, origin, { kind: 'user', userId: user.id }, schedule, user);
+      return answer(user);
+    };
+
     app.get(
       '/api/digest/settings',
       {
@@ -118,17 +126,7 @@ export const digestSettingsRoutes =
           response: { 200: SettingsAnswer, ...errorResponses(400, 401, 403) },
         },
       },
-      async (request) => {
-        const user = await me(request);
-        await saveSchedule(
-          context,
-          { ...originOf(request), actor: request.actor },
-          { kind: 'user', userId: user.id },
-          request.body as DigestSchedule,
-          user,
-        );
-        return answer(user);
-      },
+      async (request) => saveOwn(request, request.body as DigestSchedule),
     );
 
     app.delete(
@@ -141,17 +139,7 @@ export const digestSettingsRoutes =
           response: { 200: SettingsAnswer, ...errorResponses(401, 403) },
         },
       },
-      async (request) => {
-        const user = await me(request);
-        await saveSchedule(
-          context,
-          { ...originOf(request), actor: request.actor },
-          { kind: 'user', userId: user.id },
-          null,
-          user,
-        );
-        return answer(user);
-      },
+      async (request) => saveOwn(request, null),
     );
 
     app.get(

@@ -39,6 +39,11 @@ export function awsErrorName(error: unknown): string | undefined {
   return typeof name === 'string' ? name : undefined;
 }
 
+/** Whether a DynamoDB write was refused because its condition did not hold (the record changed). */
+export function isConditionFailed(error: unknown): boolean {
+  return awsErrorName(error) === 'ConditionalCheckFailedException';
+}
+
 /**
  * Maps an AWS SDK failure to the store's error codes: throttling that outlasted the SDK's retries
  * becomes `store_throttled` (the overload signal callers back off on), anything else `store_error`.

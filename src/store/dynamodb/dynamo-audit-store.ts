@@ -4,8 +4,9 @@ import { awsStoreError } from '../aws/aws-errors.js';
 import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import { batchGet, batchWrite } from './batch.js';
+import { isNew } from './conditions.js';
 import type { DynamoConnection } from './dynamo-client.js';
-import { mergeSorted, queryRange } from './query-streams.js';
+import { collectBatched, mergeSorted, queryRange } from './query-streams.js';
 import { dayOf, dayPartition, keys, PK, SK } from './table-layout.js';
 
 /** Where the entry itself lives: one partition per day, sorted by time. */
@@ -57,8 +58,7 @@ export class DynamoAuditStore implements AuditStore {
         new PutCommand({
           TableName: this.conn.table,
           Item: { ...entryKey(entry.at, entry.id), type: 'audit', entry },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
+          ...isNew,
         }),
       );
     } catch (error) {
@@ -78,9 +78,8 @@ export class DynamoAuditStore implements AuditStore {
       const low = filter.after ?? '0';
       if (high !== undefined && high <= low) return { items: [], nextCursor: null };
 
-      const found: AuditEntry[] = [];
-      let batch: string[] = [];
-      const flush = async () => {
+      const keys = this.sortKeys(filter, low, high, page.limit);
+      const found = await collectBatched(keys, page.limit + 1, async (batch) => {
         const records = await batchGet(
           this.conn,
           batch.map((sortKey) =>
@@ -89,20 +88,10 @@ export class DynamoAuditStore implements AuditStore {
           { consistent: true },
         );
         const bySortKey = new Map(records.map((record) => [String(record[SK]), record.entry as AuditEntry]));
-        for (const sortKey of batch) {
-          const entry = bySortKey.get(sortKey);
-          if (entry && matches(entry, filter)) found.push(entry);
-        }
-        batch = [];
-      };
-      for await (const sortKey of this.sortKeys(filter, low, high, page.limit)) {
-        batch.push(sortKey);
-        if (batch.length >= Math.min(100, page.limit + 1 - found.length)) {
-          await flush();
-          if (found.length > page.limit) break;
-        }
-      }
-      if (batch.length > 0 && found.length <= page.limit) await flush();
+        return batch
+          .map((sortKey) => bySortKey.get(sortKey))
+          .filter((entry): entry is AuditEntry => entry !== undefined && matches(entry, filter));
+      });
       return pageOf(found, page.limit, (last) => encodeCursor({ receivedAt: last.at, id: last.id }));
     } catch (error) {
       throw awsStoreError('audit list', error);

@@ -1,5 +1,5 @@
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { awsErrorName, awsStoreError } from '../aws/aws-errors.js';
+import { awsStoreError, isConditionFailed } from '../aws/aws-errors.js';
 import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type {
   DigestSchedule,
@@ -11,11 +11,11 @@ import type {
 import type { Page, PageRequest } from '../item-store.js';
 import { type OwnerScope, type OwnerScopeKind, parseScopeKey, scopeKey } from '../owner-scope.js';
 import { batchGet, type Record_ } from './batch.js';
+import { isNew, versionIs } from './conditions.js';
 import type { DynamoConnection } from './dynamo-client.js';
 import { queryPartition } from './dynamo-query.js';
 import { PK, SINGLE, SK } from './table-layout.js';
 
-const CONDITION_FAILED = 'ConditionalCheckFailedException';
 /** Scope kinds in the order of their scope keys (`domain:…` < `global` < `user:…`). */
 const KINDS_IN_KEY_ORDER: readonly OwnerScopeKind[] = ['domain', 'global', 'user'];
 
@@ -139,18 +139,12 @@ export class DynamoDigestStore implements DigestStore {
             state: JSON.stringify(stored),
             version,
           },
-          ...(expectedVersion === null
-            ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
-            : {
-                ConditionExpression: '#version = :expected',
-                ExpressionAttributeNames: { '#version': 'version' },
-                ExpressionAttributeValues: { ':expected': expectedVersion },
-              }),
+          ...(expectedVersion === null ? isNew : versionIs(expectedVersion)),
         }),
       );
       return stored;
     } catch (error) {
-      if (awsErrorName(error) === CONDITION_FAILED) return null;
+      if (isConditionFailed(error)) return null;
       throw awsStoreError('writeDigestState', error);
     }
   }

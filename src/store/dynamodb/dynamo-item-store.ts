@@ -4,7 +4,7 @@ import { eachLimited } from '../../core/each-limited.js';
 import { LazaretError, storeError } from '../../core/errors.js';
 import { canTransition } from '../../core/item-status.js';
 import { isLive, type MessageRecord, type QuarantineItem, type Timestamp } from '../../core/types.js';
-import { awsErrorName, awsStoreError } from '../aws/aws-errors.js';
+import { awsStoreError, isConditionFailed } from '../aws/aws-errors.js';
 import { encodeCursor, pageOf } from '../cursor.js';
 import {
   type ItemChange,
@@ -19,7 +19,9 @@ import {
 } from '../item-store.js';
 import { batchGet, batchWrite, type Record_ } from './batch.js';
 import { CommitCache } from './commit-cache.js';
+import { isNew } from './conditions.js';
 import type { DynamoConnection } from './dynamo-client.js';
+import { queryPartition } from './dynamo-query.js';
 import { itemRecord, messageRecord, shaRecord, toItem, toMessage, ttlFor } from './item-records.js';
 import {
   itemMatches,
@@ -30,7 +32,7 @@ import {
   newestFirst,
   planListing,
 } from './list-filter.js';
-import { mergeSorted, queryRange } from './query-streams.js';
+import { collectBatched, filtered, lastKeyPart, mapped, mergeSorted, queryRange } from './query-streams.js';
 import {
   classOf,
   dayOf,
@@ -84,7 +86,6 @@ export interface SweepResult {
   finished: number;
 }
 
-const CONDITION_FAILED = 'ConditionalCheckFailedException';
 /** Abort records keep a crashed write from committing late; long after any write could still be running. */
 const ABORT_RECORD_DAYS = 30;
 
@@ -181,8 +182,7 @@ export class DynamoItemStore implements ItemStore {
         new PutCommand({
           TableName: this.table,
           Item: messageRecord(message, itemIds, committedAt, ttlFor(latest, this.ttlGraceDays)),
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
+          ...isNew,
         }),
       );
     } catch (error) {
@@ -197,7 +197,7 @@ export class DynamoItemStore implements ItemStore {
       }
       if (outcome === 'aborted') {
         await this.discardWrite(message.id, itemIds, pendingKey, message.sha256);
-        throw awsErrorName(error) === CONDITION_FAILED
+        throw isConditionFailed(error)
           ? storeError('putMessage', new Error('the write took too long and was abandoned by the sweeper'))
           : awsStoreError('putMessage', error);
       }
@@ -241,13 +241,12 @@ export class DynamoItemStore implements ItemStore {
             abortedAt: at.toISOString(),
             [TTL_ATTRIBUTE]: Math.floor(at.getTime() / 1000) + ABORT_RECORD_DAYS * 86_400,
           },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
+          ...isNew,
         }),
       );
       return true;
     } catch (error) {
-      if (awsErrorName(error) === CONDITION_FAILED) return false;
+      if (isConditionFailed(error)) return false;
       throw error;
     }
   }
@@ -430,37 +429,30 @@ export class DynamoItemStore implements ItemStore {
     plan: ListPlan,
     limit: number,
   ): Promise<QuarantineItem[]> {
-    const found: QuarantineItem[] = [];
     const seen = new Set<string>();
-    let batch: string[] = [];
-    const flush = async () => {
-      const fetched = await batchGet(
-        this.conn,
-        batch.map((id) => keys.item(id)),
-        { consistent: false },
-      );
-      const items = await this.visible(fetched, false);
-      const byId = new Map(items.map((item) => [item.id, item]));
-      const headers = needsHeaderMessageIds(plan) ? await this.headerMessageIds(items) : undefined;
-      for (const id of batch) {
-        const item = byId.get(id);
-        if (item && itemMatches(item, plan, headers)) found.push(item);
-      }
-      batch = [];
-    };
-    for await (const entry of entries) {
+    const candidates = filtered(entries, (entry) => {
       const id = entry.id as string;
-      if (seen.has(id)) continue;
+      if (seen.has(id)) return false;
       seen.add(id);
-      if (!listingMatches(entry as unknown as ListingFields, plan)) continue;
-      batch.push(id);
-      if (batch.length >= Math.min(100, limit + 1 - found.length)) {
-        await flush();
-        if (found.length > limit) break;
-      }
-    }
-    if (batch.length > 0 && found.length <= limit) await flush();
-    return found.slice(0, limit + 1);
+      return listingMatches(entry as unknown as ListingFields, plan);
+    });
+    return collectBatched(
+      mapped(candidates, (entry) => entry.id as string),
+      limit + 1,
+      async (batch) => {
+        const fetched = await batchGet(
+          this.conn,
+          batch.map((id) => keys.item(id)),
+          { consistent: false },
+        );
+        const items = await this.visible(fetched, false);
+        const byId = new Map(items.map((item) => [item.id, item]));
+        const headers = needsHeaderMessageIds(plan) ? await this.headerMessageIds(items) : undefined;
+        return batch
+          .map((id) => byId.get(id))
+          .filter((item): item is QuarantineItem => item !== undefined && itemMatches(item, plan, headers));
+      },
+    );
   }
 
   /** Index entries that may match, newest first, from the narrowest index the filter allows. */
@@ -629,7 +621,7 @@ export class DynamoItemStore implements ItemStore {
         );
         updated = output.Attributes as Record_;
       } catch (error) {
-        if (awsErrorName(error) === CONDITION_FAILED) return { ok: false, current: await this.readItem(id) };
+        if (isConditionFailed(error)) return { ok: false, current: await this.readItem(id) };
         throw error;
       }
       // Ids of uncommitted items are never handed out, so this only answers a caller that guessed one.
@@ -710,32 +702,23 @@ export class DynamoItemStore implements ItemStore {
         descending: false,
       }),
     );
-    const found: QuarantineItem[] = [];
-    let batch: string[] = [];
-    const flush = async () => {
-      const records = await batchGet(
-        this.conn,
-        batch.map((id) => keys.item(id)),
-        { consistent: true },
-      );
-      const byId = new Map((await this.visible(records)).map((item) => [item.id, item]));
-      for (const id of batch) {
-        const item = byId.get(id);
-        if (item && keep(item)) found.push(item);
-      }
-      batch = [];
-    };
-    for await (const entry of mergeSorted(streams, (record) => String(record[index.sortKey]), false)) {
-      const sortKey = String(entry[index.sortKey]);
-      if (sortKey === low) continue;
-      batch.push(sortKey.slice(sortKey.lastIndexOf('#') + 1));
-      if (batch.length >= Math.min(100, limit - found.length)) {
-        await flush();
-        if (found.length >= limit) break;
-      }
-    }
-    if (batch.length > 0 && found.length < limit) await flush();
-    return found.slice(0, limit);
+    const merged = mergeSorted(streams, (record) => String(record[index.sortKey]), false);
+    const ids = filtered(merged, (entry) => String(entry[index.sortKey]) !== low);
+    return collectBatched(
+      mapped(ids, (entry) => lastKeyPart(entry[index.sortKey])),
+      limit,
+      async (batch) => {
+        const records = await batchGet(
+          this.conn,
+          batch.map((id) => keys.item(id)),
+          { consistent: true },
+        );
+        const byId = new Map((await this.visible(records)).map((item) => [item.id, item]));
+        return batch
+          .map((id) => byId.get(id))
+          .filter((item): item is QuarantineItem => item !== undefined && keep(item));
+      },
+    );
   }
 
   async findUnreferencedMessages(messageIds: readonly string[]): Promise<{ id: string; blobKey: string }[]> {
@@ -830,15 +813,10 @@ export class DynamoItemStore implements ItemStore {
     try {
       const wanted = new Set(recipients.map((recipient) => recipient.toLowerCase()));
       const pointers: Record_[] = [];
-      for await (const record of queryRange(this.conn, {
-        partitionAttribute: PK,
-        partitionValue: keys.sha(sha256, '').pk as string,
-        sortAttribute: SK,
-        low: '0',
-        high: '\uffff',
-        highExclusive: false,
-        pageSize: 100,
+      for await (const record of queryPartition(this.conn, {
+        partition: keys.sha(sha256, '').pk as string,
         descending: false,
+        pageSize: 100,
       })) {
         pointers.push(record);
       }
@@ -878,25 +856,17 @@ export class DynamoItemStore implements ItemStore {
           descending: false,
         }),
       );
-      const found: { id: string; blobKey: string }[] = [];
-      let batch: string[] = [];
-      const flush = async () => {
-        found.push(...(await this.unreferencedAmong(batch)));
-        batch = [];
-      };
       let previous: string | null = afterId;
-      for await (const entry of mergeSorted(streams, (record) => String(record.usk), false)) {
-        const messageId = String(entry.usk);
-        if (messageId === previous) continue;
-        previous = messageId;
-        batch.push(messageId);
-        if (batch.length >= Math.min(100, limit - found.length)) {
-          await flush();
-          if (found.length >= limit) break;
+      const merged = mergeSorted(streams, (record) => String(record.usk), false);
+      const messageIds = (async function* () {
+        for await (const entry of merged) {
+          const messageId = String(entry.usk);
+          if (messageId === previous) continue;
+          previous = messageId;
+          yield messageId;
         }
-      }
-      if (batch.length > 0 && found.length < limit) await flush();
-      return found.slice(0, limit);
+      })();
+      return collectBatched(messageIds, limit, (batch) => this.unreferencedAmong(batch));
     } catch (error) {
       throw awsStoreError('listUnreferencedMessages', error);
     }
@@ -921,7 +891,7 @@ export class DynamoItemStore implements ItemStore {
           );
           itemIds = (output.Attributes?.itemIds ?? []) as string[];
         } catch (error) {
-          if (awsErrorName(error) !== CONDITION_FAILED) throw error;
+          if (!isConditionFailed(error)) throw error;
           // Unknown, or marked before: finish taking its items out of the index, in case that was cut off.
           const record = await this.readMessageRecord(messageId);
           if (record?.state !== 'committed') continue;
@@ -939,7 +909,7 @@ export class DynamoItemStore implements ItemStore {
               }),
             );
           } catch (error) {
-            if (awsErrorName(error) !== CONDITION_FAILED) throw error;
+            if (!isConditionFailed(error)) throw error;
           }
         }
       }

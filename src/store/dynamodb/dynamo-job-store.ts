@@ -3,8 +3,8 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { LazaretError } from '../../core/errors.js';
 import { type ItemOutcome, OUTCOME_CODES, type OutcomeCode, zeroCounters } from '../../core/outcomes.js';
 import type { Timestamp } from '../../core/types.js';
-import { awsErrorName, awsStoreError } from '../aws/aws-errors.js';
-import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
+import { awsStoreError, isConditionFailed } from '../aws/aws-errors.js';
+import { decodeSeqCursor, encodeCursor, encodeSeqCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import type {
   Job,
@@ -17,11 +17,12 @@ import type {
   SelectionProgress,
 } from '../job-store.js';
 import { batchGet, batchWrite, type Record_ } from './batch.js';
+import { isNew } from './conditions.js';
 import type { DynamoConnection } from './dynamo-client.js';
-import { queryRange } from './query-streams.js';
+import { queryPartition } from './dynamo-query.js';
+import { collectBatched, lastKeyPart, newestFirstIds, queryRange } from './query-streams.js';
 import { PK, SINGLE, SK } from './table-layout.js';
 
-const CONDITION_FAILED = 'ConditionalCheckFailedException';
 /** Job items are counted in blocks of this many seqs (see recordOutcomes). */
 const BLOCK = 100;
 const FINAL_STATES = ['completed', 'cancelled', 'failed'];
@@ -50,25 +51,6 @@ function seqKey(seq: number): string {
 
 function blockOf(seq: number): number {
   return Math.floor((seq - 1) / BLOCK);
-}
-
-function encodeSeq(seq: number): string {
-  return Buffer.from(JSON.stringify({ seq }), 'utf8').toString('base64url');
-}
-
-function decodeSeq(cursor: string): number {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { seq?: unknown };
-    if (typeof parsed.seq === 'number' && Number.isInteger(parsed.seq)) return parsed.seq;
-  } catch {
-    // fall through
-  }
-  throw new LazaretError('bad_cursor', 'The cursor is not one this server issued; start again without it.');
-}
-
-function lastId(sortKey: unknown): string {
-  const text = String(sortKey);
-  return text.slice(text.lastIndexOf('#') + 1);
 }
 
 /**
@@ -119,7 +101,7 @@ export class DynamoJobStore implements JobStore {
         );
         return next;
       } catch (error) {
-        if (awsErrorName(error) !== CONDITION_FAILED) throw error;
+        if (!isConditionFailed(error)) throw error;
       }
     }
     throw new LazaretError('conflict', `Job ${id} kept changing while it was being updated; try again.`, {
@@ -148,8 +130,7 @@ export class DynamoJobStore implements JobStore {
         new PutCommand({
           TableName: this.table,
           Item: { ...jobKeys.job(job.id), type: 'job', job, rev: 1 },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
+          ...isNew,
         }),
       );
       return { job, created: true };
@@ -195,7 +176,7 @@ export class DynamoJobStore implements JobStore {
         );
         return null;
       } catch (error) {
-        if (awsErrorName(error) !== CONDITION_FAILED) throw error;
+        if (!isConditionFailed(error)) throw error;
       }
     }
     throw new LazaretError('conflict', 'The idempotency key kept changing hands; try again.', {
@@ -209,13 +190,12 @@ export class DynamoJobStore implements JobStore {
         new PutCommand({
           TableName: this.table,
           Item: item,
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
+          ...isNew,
         }),
       );
       return true;
     } catch (error) {
-      if (awsErrorName(error) === CONDITION_FAILED) return false;
+      if (isConditionFailed(error)) return false;
       throw error;
     }
   }
@@ -230,35 +210,20 @@ export class DynamoJobStore implements JobStore {
 
   async listJobs(filter: JobFilter, page: PageRequest): Promise<Page<Job>> {
     try {
-      let high = '\uffff';
-      let highExclusive = false;
-      if (page.cursor !== undefined) {
-        const after = decodeCursor(page.cursor);
-        high = `${after.receivedAt}#${after.id}`;
-        highExclusive = true;
-      }
-      const entries = queryRange(this.conn, {
-        partitionAttribute: PK,
-        partitionValue: filter.ownerId === undefined ? 'JOBS' : `UJOBS#${filter.ownerId}`,
-        sortAttribute: SK,
-        low: '0',
-        high,
-        highExclusive,
-        pageSize: Math.min(1000, page.limit + 1),
-        descending: true,
-      });
-      const ids: string[] = [];
-      for await (const entry of entries) {
-        ids.push(lastId(entry[SK]));
-        if (ids.length > page.limit) break;
-      }
-      const records = await batchGet(
-        this.conn,
-        ids.map((id) => jobKeys.job(id)),
-        { consistent: true },
+      const owner = filter.ownerId === undefined ? 'JOBS' : `UJOBS#${filter.ownerId}`;
+      const found = await collectBatched(
+        newestFirstIds(this.conn, owner, page),
+        page.limit + 1,
+        async (ids) => {
+          const records = await batchGet(
+            this.conn,
+            ids.map((id) => jobKeys.job(id)),
+            { consistent: true },
+          );
+          const byId = new Map(records.map((record) => [(record.job as Job).id, record.job as Job]));
+          return ids.map((id) => byId.get(id)).filter((job): job is Job => job !== undefined);
+        },
       );
-      const byId = new Map(records.map((record) => [(record.job as Job).id, record.job as Job]));
-      const found = ids.map((id) => byId.get(id)).filter((job): job is Job => job !== undefined);
       return pageOf(found, page.limit, (last) => encodeCursor({ receivedAt: last.createdAt, id: last.id }));
     } catch (error) {
       throw awsStoreError('listJobs', error);
@@ -314,18 +279,9 @@ export class DynamoJobStore implements JobStore {
     try {
       const runnable = (job: Job) =>
         job.state === 'queued' || (job.state === 'running' && (job.lease === null || job.lease.until <= now));
-      const entries = queryRange(this.conn, {
-        partitionAttribute: PK,
-        partitionValue: 'JOBQ',
-        sortAttribute: SK,
-        low: '0',
-        high: '\uffff',
-        highExclusive: false,
-        pageSize: 25,
-        descending: false,
-      });
+      const entries = queryPartition(this.conn, { partition: 'JOBQ', descending: false, pageSize: 25 });
       for await (const entry of entries) {
-        const id = lastId(entry[SK]);
+        const id = lastKeyPart(entry[SK]);
         const current = await this.readRecord(id);
         if (current && FINAL_STATES.includes(current.job.state)) {
           await this.dropFromQueue(current.job);
@@ -425,7 +381,7 @@ export class DynamoJobStore implements JobStore {
       );
       return true;
     } catch (error) {
-      if (awsErrorName(error) === CONDITION_FAILED) return false;
+      if (isConditionFailed(error)) return false;
       throw error;
     }
   }
@@ -587,7 +543,7 @@ export class DynamoJobStore implements JobStore {
 
   async listJobItems(jobId: string, filter: JobItemFilter, page: PageRequest): Promise<Page<JobItem>> {
     try {
-      const after = page.cursor === undefined ? 0 : decodeSeq(page.cursor);
+      const after = page.cursor === undefined ? 0 : decodeSeqCursor(page.cursor);
       const found: JobItem[] = [];
       for await (const record of queryRange(this.conn, {
         partitionAttribute: PK,
@@ -609,7 +565,7 @@ export class DynamoJobStore implements JobStore {
         });
         if (found.length > page.limit) break;
       }
-      return pageOf(found, page.limit, (last) => encodeSeq(last.seq));
+      return pageOf(found, page.limit, (last) => encodeSeqCursor(last.seq));
     } catch (error) {
       throw awsStoreError('listJobItems', error);
     }

@@ -1,14 +1,13 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { awsErrorName, awsStoreError } from '../aws/aws-errors.js';
+import { awsStoreError, isConditionFailed } from '../aws/aws-errors.js';
 import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import type { LearningStore, LearnTask, LearnTaskFilter } from '../learning-store.js';
 import type { Record_ } from './batch.js';
+import { isNew, versionIs } from './conditions.js';
 import type { DynamoConnection } from './dynamo-client.js';
 import { queryPartition } from './dynamo-query.js';
 import { PK, SK } from './table-layout.js';
-
-const CONDITION_FAILED = 'ConditionalCheckFailedException';
 
 /**
  * The learning queue: every task in one partition (`LEARNQ`) under its id. Tasks leave the queue
@@ -42,8 +41,7 @@ export class DynamoLearningStore implements LearningStore {
         new PutCommand({
           TableName: this.conn.table,
           Item: record(task),
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
+          ...isNew,
         }),
       );
     } catch (error) {
@@ -129,14 +127,12 @@ export class DynamoLearningStore implements LearningStore {
         new PutCommand({
           TableName: this.conn.table,
           Item: record(stored),
-          ConditionExpression: '#version = :expected',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':expected': expectedVersion },
+          ...versionIs(expectedVersion),
         }),
       );
       return stored;
     } catch (error) {
-      if (awsErrorName(error) === CONDITION_FAILED) return null;
+      if (isConditionFailed(error)) return null;
       throw awsStoreError('writeLearnTask', error);
     }
   }
@@ -147,14 +143,12 @@ export class DynamoLearningStore implements LearningStore {
         new DeleteCommand({
           TableName: this.conn.table,
           Key: taskKey(id),
-          ConditionExpression: '#version = :expected',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':expected': expectedVersion },
+          ...versionIs(expectedVersion),
         }),
       );
       return true;
     } catch (error) {
-      if (awsErrorName(error) === CONDITION_FAILED) return false;
+      if (isConditionFailed(error)) return false;
       throw awsStoreError('removeLearnTask', error);
     }
   }

@@ -1,22 +1,23 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { awsErrorName, awsStoreError } from '../aws/aws-errors.js';
+import { awsStoreError, isConditionFailed } from '../aws/aws-errors.js';
 import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import { type OwnerScope, type OwnerScopeKind, parseScopeKey, scopeKey } from '../owner-scope.js';
-import type {
-  ListAction,
-  PutListEntryResult,
-  SenderListEntry,
-  SenderListFilter,
-  SenderListStore,
+import {
+  type ListAction,
+  type PutListEntryResult,
+  relisted,
+  type SenderListEntry,
+  type SenderListFilter,
+  type SenderListStore,
 } from '../sender-list-store.js';
 import { batchGet, type Record_ } from './batch.js';
+import { isNew } from './conditions.js';
 import type { DynamoConnection } from './dynamo-client.js';
 import { queryPartition } from './dynamo-query.js';
-import { mergeSorted } from './query-streams.js';
+import { collectBatched, filtered, mergeSorted } from './query-streams.js';
 import { PK, SK } from './table-layout.js';
 
-const CONDITION_FAILED = 'ConditionalCheckFailedException';
 const KINDS: readonly OwnerScopeKind[] = ['user', 'domain', 'global'];
 
 /**
@@ -86,13 +87,12 @@ export class DynamoSenderListStore implements SenderListStore {
             new PutCommand({
               TableName: this.table,
               Item: { ...listKeys.entry(scope, sender), type: 'sender-list', ...stored, scope },
-              ConditionExpression: 'attribute_not_exists(#pk)',
-              ExpressionAttributeNames: { '#pk': PK },
+              ...isNew,
             }),
           );
           return { entry: stored, previous: null };
         } catch (error) {
-          if (awsErrorName(error) !== CONDITION_FAILED) throw error;
+          if (!isConditionFailed(error)) throw error;
         }
         // The scope has this sender already: change that entry, keeping its id.
         await this.conn.doc.send(
@@ -120,18 +120,10 @@ export class DynamoSenderListStore implements SenderListStore {
             }),
           );
           const previous = toEntry(output.Attributes as Record_);
-          return {
-            entry: {
-              ...previous,
-              action: entry.action,
-              updatedAt: entry.updatedAt,
-              updatedBy: entry.updatedBy,
-            },
-            previous,
-          };
+          return relisted(previous, entry);
         } catch (error) {
           // Removed meanwhile: add it anew.
-          if (awsErrorName(error) !== CONDITION_FAILED) throw error;
+          if (!isConditionFailed(error)) throw error;
           await this.conn.doc.send(
             new PutCommand({
               TableName: this.table,
@@ -180,7 +172,7 @@ export class DynamoSenderListStore implements SenderListStore {
           }),
         );
       } catch (error) {
-        if (awsErrorName(error) === CONDITION_FAILED) return null;
+        if (isConditionFailed(error)) return null;
         throw error;
       }
       await this.conn.doc.send(
@@ -205,28 +197,22 @@ export class DynamoSenderListStore implements SenderListStore {
       const streams = kinds.map((kind) =>
         queryPartition(this.conn, { partition: `SLISTKIND#${kind}`, after: before, descending: true }),
       );
-      const found: SenderListEntry[] = [];
-      let batch: Record_[] = [];
-      const flush = async () => {
+      const merged = mergeSorted(streams, (record) => String(record[SK]), true);
+      const pointers = filtered(
+        merged,
+        (pointer) =>
+          (!scopes || scopes.has(pointer.scope as string)) &&
+          (filter.sender === undefined || pointer.sender === filter.sender.toLowerCase()),
+      );
+      const found = await collectBatched(pointers, page.limit + 1, async (batch) => {
         const byId = await this.resolve(batch);
-        for (const pointer of batch) {
-          const entry = byId.get(pointer[SK] as string);
-          if (!entry) continue;
-          if (filter.action !== undefined && entry.action !== filter.action) continue;
-          found.push(entry);
-        }
-        batch = [];
-      };
-      for await (const pointer of mergeSorted(streams, (record) => String(record[SK]), true)) {
-        if (scopes && !scopes.has(pointer.scope as string)) continue;
-        if (filter.sender !== undefined && pointer.sender !== filter.sender.toLowerCase()) continue;
-        batch.push(pointer);
-        if (batch.length >= 100) {
-          await flush();
-          if (found.length > page.limit) break;
-        }
-      }
-      if (batch.length > 0 && found.length <= page.limit) await flush();
+        return batch
+          .map((pointer) => byId.get(pointer[SK] as string))
+          .filter(
+            (entry): entry is SenderListEntry =>
+              entry !== undefined && (filter.action === undefined || entry.action === filter.action),
+          );
+      });
       return pageOf(found, page.limit, (last) => encodeCursor({ receivedAt: '', id: last.id }));
     } catch (error) {
       throw awsStoreError('listListEntries', error);

@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { LazaretError } from '../../core/errors.js';
-import { awsErrorName, awsStoreError } from '../aws/aws-errors.js';
+import { awsStoreError, isConditionFailed } from '../aws/aws-errors.js';
 import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import {
@@ -13,12 +13,12 @@ import {
   type UserStore,
 } from '../user-store.js';
 import { batchGet, batchWrite, type Record_ } from './batch.js';
+import { isNew } from './conditions.js';
 import type { DynamoConnection } from './dynamo-client.js';
+import { queryPartition } from './dynamo-query.js';
 import { ttlFor } from './item-records.js';
-import { queryRange } from './query-streams.js';
+import { collectBatched, newestFirstIds, queryRange } from './query-streams.js';
 import { PK, SINGLE, SK } from './table-layout.js';
-
-const CONDITION_FAILED = 'ConditionalCheckFailedException';
 
 /**
  * Keys of the user records. A user lives in the USERS partition under its email, so that the email
@@ -127,14 +127,12 @@ export class DynamoUserStore implements UserStore {
         new PutCommand({
           TableName: this.table,
           Item: item,
-          ...(onlyIfNew
-            ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } }
-            : {}),
+          ...(onlyIfNew ? isNew : {}),
         }),
       );
       return true;
     } catch (error) {
-      if (onlyIfNew && awsErrorName(error) === CONDITION_FAILED) return false;
+      if (onlyIfNew && isConditionFailed(error)) return false;
       throw error;
     }
   }
@@ -220,15 +218,10 @@ export class DynamoUserStore implements UserStore {
     const wanted = address.trim().toLowerCase();
     try {
       const userIds: string[] = [];
-      for await (const pointer of queryRange(this.conn, {
-        partitionAttribute: PK,
-        partitionValue: `UADDR#${wanted}`,
-        sortAttribute: SK,
-        low: ' ',
-        high: '\uffff',
-        highExclusive: false,
-        pageSize: 100,
+      for await (const pointer of queryPartition(this.conn, {
+        partition: `UADDR#${wanted}`,
         descending: false,
+        pageSize: 100,
       })) {
         userIds.push(String(pointer[SK]));
       }
@@ -246,15 +239,10 @@ export class DynamoUserStore implements UserStore {
 
   async hasUsers(): Promise<boolean> {
     try {
-      for await (const _user of queryRange(this.conn, {
-        partitionAttribute: PK,
-        partitionValue: 'USERS',
-        sortAttribute: SK,
-        low: ' ',
-        high: '\uffff',
-        highExclusive: false,
-        pageSize: 1,
+      for await (const _user of queryPartition(this.conn, {
+        partition: 'USERS',
         descending: false,
+        pageSize: 1,
       })) {
         return true;
       }
@@ -323,7 +311,7 @@ export class DynamoUserStore implements UserStore {
         );
         return toUser(output.Attributes as Record_);
       } catch (error) {
-        if (awsErrorName(error) === CONDITION_FAILED) return null;
+        if (isConditionFailed(error)) return null;
         throw error;
       }
     } catch (error) {
@@ -366,47 +354,20 @@ export class DynamoUserStore implements UserStore {
 
   async listTokens(filter: { userId?: string }, page: PageRequest): Promise<Page<TokenRecord>> {
     try {
-      let high = '\uffff';
-      let highExclusive = false;
-      if (page.cursor !== undefined) {
-        const after = decodeCursor(page.cursor);
-        high = `${after.receivedAt}#${after.id}`;
-        highExclusive = true;
-      }
-      const found: TokenRecord[] = [];
-      const entries = queryRange(this.conn, {
-        partitionAttribute: PK,
-        partitionValue: filter.userId === undefined ? 'TOKENS' : `UTOKENS#${filter.userId}`,
-        sortAttribute: SK,
-        low: '0',
-        high,
-        highExclusive,
-        pageSize: Math.min(1000, page.limit + 1),
-        descending: true,
-      });
-      let batch: string[] = [];
-      const flush = async () => {
-        const records = await batchGet(
-          this.conn,
-          batch.map((id) => userKeys.token(id)),
-          { consistent: true },
-        );
-        const byId = new Map(records.map((record) => [record.id as string, toToken(record)]));
-        for (const id of batch) {
-          const token = byId.get(id);
-          if (token) found.push(token);
-        }
-        batch = [];
-      };
-      for await (const entry of entries) {
-        const sortKey = String(entry[SK]);
-        batch.push(sortKey.slice(sortKey.lastIndexOf('#') + 1));
-        if (batch.length >= page.limit + 1 - found.length) {
-          await flush();
-          if (found.length > page.limit) break;
-        }
-      }
-      if (batch.length > 0) await flush();
+      const owner = filter.userId === undefined ? 'TOKENS' : `UTOKENS#${filter.userId}`;
+      const found = await collectBatched(
+        newestFirstIds(this.conn, owner, page),
+        page.limit + 1,
+        async (batch) => {
+          const records = await batchGet(
+            this.conn,
+            batch.map((id) => userKeys.token(id)),
+            { consistent: true },
+          );
+          const byId = new Map(records.map((record) => [record.id as string, toToken(record)]));
+          return batch.map((id) => byId.get(id)).filter((token): token is TokenRecord => token !== undefined);
+        },
+      );
       return pageOf(found, page.limit, (last) => encodeCursor({ receivedAt: last.createdAt, id: last.id }));
     } catch (error) {
       throw awsStoreError('listTokens', error);
@@ -427,7 +388,7 @@ export class DynamoUserStore implements UserStore {
           }),
         );
       } catch (error) {
-        if (awsErrorName(error) !== CONDITION_FAILED) throw error;
+        if (!isConditionFailed(error)) throw error;
       }
       const record = await this.get(userKeys.token(id));
       return record ? toToken(record) : null;
@@ -450,7 +411,7 @@ export class DynamoUserStore implements UserStore {
         }),
       );
     } catch (error) {
-      if (awsErrorName(error) === CONDITION_FAILED) return;
+      if (isConditionFailed(error)) return;
       throw awsStoreError('touchToken', error);
     }
   }
@@ -496,7 +457,7 @@ export class DynamoUserStore implements UserStore {
       );
       return true;
     } catch (error) {
-      if (awsErrorName(error) === CONDITION_FAILED) return false;
+      if (isConditionFailed(error)) return false;
       throw error;
     }
   }
@@ -512,15 +473,10 @@ export class DynamoUserStore implements UserStore {
   async revokeUserSessions(userId: string, at: string): Promise<number> {
     try {
       let revoked = 0;
-      for await (const entry of queryRange(this.conn, {
-        partitionAttribute: PK,
-        partitionValue: `USESSIONS#${userId}`,
-        sortAttribute: SK,
-        low: '0',
-        high: '\uffff',
-        highExclusive: false,
-        pageSize: 100,
+      for await (const entry of queryPartition(this.conn, {
+        partition: `USESSIONS#${userId}`,
         descending: false,
+        pageSize: 100,
       })) {
         if (await this.revoke(String(entry[SK]), at)) revoked += 1;
       }

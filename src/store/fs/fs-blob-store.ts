@@ -1,11 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { eachLimited } from '../../core/each-limited.js';
 import { LazaretError, storeError } from '../../core/errors.js';
+import { bodyStream, measuringStream } from '../blob-measure.js';
 import type { BlobStore, BlobWriteResult } from '../blob-store.js';
 
 const SAFE_KEY = /^[A-Za-z0-9_-]{4,200}$/;
@@ -51,22 +52,13 @@ export class FsBlobStore implements BlobStore {
     try {
       await mkdir(this.tmpDir, { recursive: true });
       await mkdir(dir, { recursive: true });
-      const hash = createHash('sha256');
-      let size = 0;
-      const measure = new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          hash.update(chunk);
-          size += chunk.length;
-          callback(null, chunk);
-        },
-      });
-      const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
-      await pipeline(source, measure, createWriteStream(temp, { flags: 'wx' }));
+      const measure = measuringStream();
+      await pipeline(bodyStream(body), measure.stream, createWriteStream(temp, { flags: 'wx' }));
       // fsync flushes the file whichever descriptor asks, so a fresh one after the stream closed will do.
       await fsyncPath(temp);
       await rename(temp, file);
       await fsyncPath(dir);
-      return { size, sha256: hash.digest('hex') };
+      return measure.result();
     } catch (error) {
       await rm(temp, { force: true }).catch(() => undefined);
       throw storeError('blob put', error);

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -13,6 +12,7 @@ import { eachLimited } from '../../core/each-limited.js';
 import { LazaretError } from '../../core/errors.js';
 import { awsErrorName, awsStoreError } from '../aws/aws-errors.js';
 import { ThrottleMonitor } from '../aws/throttle-monitor.js';
+import { bodyStream, measuringStream } from '../blob-measure.js';
 import type { BlobStore, BlobWriteResult } from '../blob-store.js';
 
 const SAFE_KEY = /^[A-Za-z0-9_-]{4,200}$/;
@@ -112,16 +112,8 @@ export class S3BlobStore implements BlobStore {
 
   async put(key: string, body: Readable | Buffer): Promise<BlobWriteResult> {
     const objectKey = this.objectKey(key);
-    const hash = createHash('sha256');
-    let size = 0;
-    const measure = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        hash.update(chunk);
-        size += chunk.length;
-        callback(null, chunk);
-      },
-    });
-    const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
+    const { stream: measure, result } = measuringStream();
+    const source = bodyStream(body);
     // A failing source must fail the upload, which then aborts its multipart upload: nothing stays.
     source.on('error', (error) => measure.destroy(error));
     source.pipe(measure);
@@ -134,7 +126,7 @@ export class S3BlobStore implements BlobStore {
     });
     try {
       await upload.done();
-      return { size, sha256: hash.digest('hex') };
+      return result();
     } catch (error) {
       source.unpipe(measure);
       measure.destroy();

@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { LazaretError, storeError } from '../../core/errors.js';
+import { storeError } from '../../core/errors.js';
 import type { ItemOutcome } from '../../core/outcomes.js';
-import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
+import { decodeCursor, decodeSeqCursor, encodeCursor, encodeSeqCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import type {
   Job,
@@ -57,20 +57,6 @@ interface JobRow {
 
 function toJob(row: JobRow): Job {
   return JSON.parse(row.data) as Job;
-}
-
-function encodeSeq(seq: number): string {
-  return Buffer.from(JSON.stringify({ seq }), 'utf8').toString('base64url');
-}
-
-function decodeSeq(cursor: string): number {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { seq?: unknown };
-    if (typeof parsed.seq === 'number' && Number.isInteger(parsed.seq)) return parsed.seq;
-  } catch {
-    // fall through
-  }
-  throw new LazaretError('bad_cursor', 'The cursor is not one this server issued; start again without it.');
 }
 
 /** Jobs in the embedded database: the record as JSON beside the columns that are queried. */
@@ -317,7 +303,7 @@ export class SqliteJobStore implements JobStore {
       }
       if (page.cursor !== undefined) {
         conditions.push('seq > ?');
-        params.push(decodeSeq(page.cursor));
+        params.push(decodeSeqCursor(page.cursor));
       }
       const rows = this.statement(
         `SELECT seq, item_id, outcome FROM job_items WHERE ${conditions.join(' AND ')} ORDER BY seq LIMIT ?`,
@@ -325,7 +311,7 @@ export class SqliteJobStore implements JobStore {
       return pageOf(
         rows,
         page.limit,
-        (last) => encodeSeq(last.seq),
+        (last) => encodeSeqCursor(last.seq),
         (row) => ({
           seq: row.seq,
           itemId: row.item_id,

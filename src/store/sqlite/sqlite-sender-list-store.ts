@@ -2,12 +2,13 @@ import type { Database, Transaction } from 'better-sqlite3';
 import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import { type OwnerScope, parseScopeKey, scopeKey } from '../owner-scope.js';
-import type {
-  ListAction,
-  PutListEntryResult,
-  SenderListEntry,
-  SenderListFilter,
-  SenderListStore,
+import {
+  type ListAction,
+  type PutListEntryResult,
+  relisted,
+  type SenderListEntry,
+  type SenderListFilter,
+  type SenderListStore,
 } from '../sender-list-store.js';
 import { type MigrationSet, migrate } from './sqlite-database.js';
 import { placeholders, StatementCache } from './sqlite-statements.js';
@@ -74,15 +75,7 @@ export class SqliteSenderListStore implements SenderListStore {
           .get('UPDATE sender_lists SET action = ?, updated_at = ?, updated_by = ? WHERE id = ?')
           .run(entry.action, entry.updatedAt, entry.updatedBy, existing.id);
         const previous = toEntry(existing);
-        return {
-          entry: {
-            ...previous,
-            action: entry.action,
-            updatedAt: entry.updatedAt,
-            updatedBy: entry.updatedBy,
-          },
-          previous,
-        };
+        return relisted(previous, entry);
       }
       this.sql
         .get(

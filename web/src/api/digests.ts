@@ -1,50 +1,21 @@
 import { api } from './client';
-import type { Item } from './types';
+import type { Answer, Item } from './types';
 
 /** Digest schedules, sender lists and spam reports: the UI's side of /api/digest, /api/lists, report-spam. */
 
-export const FREQUENCIES = ['never', 'hourly', 'daily', 'weekly'] as const;
-export type Frequency = (typeof FREQUENCIES)[number];
-
+export type DigestSettings = Answer<'/api/digest/settings', 'get'>;
 /** A schedule as set: absent fields are inherited (domain default, then global default). */
-export interface Schedule {
-  frequency?: Frequency;
-  hour?: number;
-  weekday?: number;
-  timeZone?: string;
-  domains?: string[];
-}
+export type Schedule = DigestSettings['own'];
+export type Frequency = DigestSettings['effective']['frequency'];
+export type DigestDefault = Answer<'/api/digest/defaults', 'get'>['domains'][number];
+export type ListEntry = Answer<'/api/lists', 'get'>['entries'][number];
+export type ListScope = ListEntry['scope'];
+export type ListAction = ListEntry['action'];
 
-export interface DigestSettings {
-  own: Schedule;
-  domain: string;
-  effective: { frequency: Frequency; hour: number; weekday: number; timeZone: string };
-  receives: boolean;
-  copyOf: string[] | null;
-  lastSentAt: string | null;
-  lastError: { code: string; detail: string; at: string } | null;
-}
-
-export interface DigestDefault {
-  domain: string | null;
-  schedule: Schedule;
-  updatedAt: string;
-  updatedBy: string;
-}
-
-export type ListScope = 'user' | 'domain' | 'global';
-export type ListAction = 'allow' | 'block';
-
-export interface ListEntry {
-  id: string;
-  scope: ListScope;
-  userId?: string;
-  domain?: string;
-  action: ListAction;
-  sender: string;
-  updatedAt: string;
-  updatedBy: string;
-}
+export const FREQUENCIES = ['never', 'hourly', 'daily', 'weekly'] as const satisfies readonly Frequency[];
+// Fails to compile when the server knows a frequency this list lacks.
+const everyFrequency: Exclude<Frequency, (typeof FREQUENCIES)[number]> extends never ? true : never = true;
+void everyFrequency;
 
 /** Whose list: your own (no scope), a domain's, or the global one. */
 export interface ListTarget {

@@ -28,7 +28,7 @@ export function QuickFilters({ query, onChange }: { query: string; onChange(quer
         placeholder="Waiting or released"
         clearable
         w={170}
-        data={[...STATUSES, 'release_requested'].map((status) => ({
+        data={STATUSES.map((status) => ({
           value: status,
           label: status.replace('_', ' '),
         }))}

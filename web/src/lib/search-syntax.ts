@@ -1,4 +1,16 @@
-/** The search box's query syntax (parsed by the server), and helpers for quick filters and hints. */
+/**
+ * The search box's side of the query grammar. The grammar itself is the server's
+ * (src/core/search-query.ts): the same tokenizer reads the box, so a term the box writes is one the
+ * server parses. Here: help for each field, quick-filter edits and completions.
+ */
+import {
+  formatSearchTerm,
+  SEARCH_FIELDS,
+  type SearchField,
+  type SearchToken,
+  tokenizeSearch,
+} from '../../../src/core/search-query.js';
+import { ITEM_STATUSES, REASONS } from '../../../src/core/types.js';
 
 export interface Operator {
   token: string;
@@ -6,35 +18,43 @@ export interface Operator {
   help: string;
 }
 
-export const OPERATORS: Operator[] = [
-  { token: 'from:', example: 'from:alice@example.com', help: 'Sender address or domain' },
-  { token: 'to:', example: 'to:bob@corp.example', help: 'Recipient address or domain' },
-  { token: 'subject:', example: 'subject:"invoice due"', help: 'Text in the subject' },
-  { token: 'reason:', example: 'reason:malware', help: 'spam, malware, phish, policy, bulk, manual' },
-  { token: 'status:', example: 'status:released', help: 'quarantined, released, deleted, …' },
-  { token: 'message-id:', example: 'message-id:<abc@host>', help: 'Message-ID header' },
-  { token: 'after:', example: 'after:2026-11-01', help: 'Received on or after a date' },
-  { token: 'before:', example: 'before:2026-11-30', help: 'Received before a date' },
-  { token: 'larger:', example: 'larger:5M', help: 'Bigger than a size' },
-  { token: 'smaller:', example: 'smaller:100k', help: 'Smaller than a size' },
-  { token: 'has:attachment', example: 'has:attachment', help: 'With attachments' },
-];
+/** Help for every field of the grammar (a field added there is a type error here until it has help). */
+const HELP: Record<SearchField, Omit<Operator, 'token'> & { token?: string }> = {
+  from: { example: 'from:alice@example.com', help: 'Sender address or domain' },
+  to: { example: 'to:bob@corp.example', help: 'Recipient address or domain' },
+  subject: { example: 'subject:"invoice due"', help: 'Text in the subject' },
+  reason: { example: 'reason:malware', help: REASONS.join(', ') },
+  status: { example: 'status:released', help: 'quarantined, released, deleted, …' },
+  'message-id': { example: 'message-id:<abc@host>', help: 'Message-ID header' },
+  after: { example: 'after:2026-11-01', help: 'Received on or after a date' },
+  before: { example: 'before:2026-11-30', help: 'Received before a date' },
+  larger: { example: 'larger:5M', help: 'Bigger than a size' },
+  smaller: { example: 'smaller:100k', help: 'Smaller than a size' },
+  has: { token: 'has:attachment', example: 'has:attachment', help: 'With attachments' },
+};
 
-/** Splits a query into terms, keeping quoted phrases whole. */
-export function tokenize(query: string): string[] {
-  return query.match(/-?[\w-]+:"[^"]*"?|-?"[^"]*"?|\S+/g) ?? [];
-}
+export const OPERATORS: Operator[] = SEARCH_FIELDS.map((field) => {
+  const { token = `${field}:`, example, help } = HELP[field];
+  return { token, example, help };
+});
+
+/** Values offered for fields that take one of a fixed set. */
+const VALUES: Partial<Record<SearchField, readonly string[]>> = { reason: REASONS, status: ITEM_STATUSES };
+
+/** Terms that set `name` (negated ones exclude instead, so quick filters leave them alone). */
+const sets = (token: SearchToken, name: string) => !token.negated && token.field === name;
 
 /** The value of the first `name:` term, if any. */
 export function termValue(query: string, name: string): string | null {
-  const term = tokenize(query).find((token) => token.toLowerCase().startsWith(`${name}:`));
-  return term ? term.slice(name.length + 1).replace(/^"|"$/g, '') : null;
+  return tokenizeSearch(query).find((token) => sets(token, name))?.value ?? null;
 }
 
 /** Replaces (or with null removes) every `name:` term; quick filters edit the query this way. */
 export function withTerm(query: string, name: string, value: string | null): string {
-  const kept = tokenize(query).filter((token) => !token.toLowerCase().startsWith(`${name}:`));
-  if (value !== null) kept.push(`${name}:${/\s/.test(value) ? `"${value}"` : value}`);
+  const kept = tokenizeSearch(query)
+    .filter((token) => !sets(token, name))
+    .map((token) => query.slice(token.start, token.end));
+  if (value !== null) kept.push(formatSearchTerm(name, value));
   return kept.join(' ');
 }
 
@@ -47,11 +67,7 @@ export function suggestions(query: string): string[] {
   const typed = (negated ? last.slice(1) : last).toLowerCase();
   if (typed.includes(':')) {
     const [name] = typed.split(':');
-    const values: Record<string, string[]> = {
-      reason: ['spam', 'malware', 'phish', 'policy', 'bulk', 'manual'],
-      status: ['quarantined', 'releasing', 'released', 'deleted', 'expired', 'release_requested'],
-    };
-    return (values[name!] ?? [])
+    return (VALUES[name as SearchField] ?? [])
       .map((value) => `${name}:${value}`)
       .filter((term) => term.startsWith(typed) && term !== typed)
       .map((term) => `${head}${negated ? '-' : ''}${term}`);

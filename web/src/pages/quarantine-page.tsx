@@ -82,7 +82,7 @@ export function QuarantinePage() {
     retry: false,
   });
   const counted = count.data?.exact ? count.data.count : undefined;
-  const total = list.data?.pages[0]?.total ?? (list.hasNextPage ? counted : rows.length);
+  const total = list.hasNextPage ? counted : rows.length;
 
   const search = useCallback(
     (next: string, nextSort = sort) => {
