@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { SmtpRelay } from '../actions/release/smtp-relay.js';
 import { systemActor } from '../auth/actor.js';
 import { findUser } from '../auth/user-admin.js';
 import { LazaretError } from '../core/errors.js';
@@ -9,7 +10,6 @@ import { LinkSigner } from '../digest/link-token.js';
 import { type EffectiveSchedule, effectiveSchedule } from '../digest/schedule.js';
 import { buildDigest, type DigestDeps, sendDigest } from '../digest/send-digest.js';
 import { createLogger } from '../log.js';
-import { SmtpRelay } from '../release/smtp-relay.js';
 import { DIGEST_FREQUENCIES, type DigestSchedule } from '../store/digest-store.js';
 import type { OwnerScope } from '../store/owner-scope.js';
 import type { UserRecord } from '../store/user-store.js';

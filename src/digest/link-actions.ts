@@ -1,3 +1,7 @@
+import { BulkEngine, pagesOf } from '../actions/bulk/bulk-engine.js';
+import { deleteItem } from '../actions/delete-item.js';
+import { releaseItem } from '../actions/release/release-item.js';
+import { requestRelease } from '../actions/release-requests.js';
 import { type AppContext, accessRules } from '../app-context.js';
 import { decideItem, type ItemAction } from '../auth/access-policy.js';
 import type { Actor } from '../auth/actor.js';
@@ -9,10 +13,6 @@ import type { ItemOutcome } from '../core/outcomes.js';
 import type { QuarantineItem } from '../core/types.js';
 import { putListEntry } from '../lists/list-admin.js';
 import { fromHeaderAddress } from '../lists/sender-patterns.js';
-import { BulkEngine, pagesOf } from '../release/bulk/bulk-engine.js';
-import { deleteItem } from '../release/delete-item.js';
-import { releaseItem } from '../release/release-item.js';
-import { requestRelease } from '../release/release-request.js';
 import type { ListAction } from '../store/sender-list-store.js';
 import type { UserRecord } from '../store/user-store.js';
 import type { LinkClaims } from './link-token.js';

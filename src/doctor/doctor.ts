@@ -3,11 +3,11 @@ import { access, stat, statfs } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { SmtpRelay } from '../actions/release/smtp-relay.js';
 import type { Config } from '../config/load-config.js';
 import { LINK_KEY_FILE } from '../digest/link-keys.js';
 import { buildReinjection } from '../ingest/ingest-setup.js';
 import { buildScanners } from '../ingest/verdict-pipeline.js';
-import { SmtpRelay } from '../release/smtp-relay.js';
 import { openStores } from '../store/open-stores.js';
 import { DATABASE_FILE } from '../store/sqlite/sqlite-database.js';
 

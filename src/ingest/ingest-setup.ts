@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
+import { SmtpRelay } from '../actions/release/smtp-relay.js';
 import type { Config } from '../config/load-config.js';
 import type { Reason } from '../core/types.js';
 import type { SenderListDeps } from '../lists/sender-decision.js';
 import type { Metrics } from '../metrics.js';
-import { SmtpRelay } from '../release/smtp-relay.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { FreeSpace } from '../store/free-space.js';
 import type { ItemStore } from '../store/item-store.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { createJob } from '../../src/actions/jobs/job-service.js';
 import { zeroCounters } from '../../src/core/outcomes.js';
-import { createJob } from '../../src/release/jobs/job-service.js';
 import { FINAL_JOB_STATES, type Job, type JobStore } from '../../src/store/job-store.js';
 import { dynamoS3Stores, makeDynamoS3 } from '../contract/dynamodb-s3.stores.js';
 import { injectThrottling, type ThrottleInjector } from '../support/aws-faults.js';

@@ -1,18 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { isLazaretError, LazaretError } from '../../src/core/errors.js';
-import { newId } from '../../src/core/ids.js';
-import { zeroCounters } from '../../src/core/outcomes.js';
-import type { QuarantineItem } from '../../src/core/types.js';
-import { runBulkAction } from '../../src/release/bulk/bulk-action.js';
+import { runBulkAction } from '../../src/actions/bulk/bulk-action.js';
 import {
   cancelJob,
   createJob,
   listVisibleJobItems,
   listVisibleJobs,
   visibleJob,
-} from '../../src/release/jobs/job-service.js';
-import { sweepExpiredLeases } from '../../src/release/lease-sweeper.js';
-import { releaseItem } from '../../src/release/release-item.js';
+} from '../../src/actions/jobs/job-service.js';
+import { sweepExpiredLeases } from '../../src/actions/release/lease-sweeper.js';
+import { releaseItem } from '../../src/actions/release/release-item.js';
+import { isLazaretError, LazaretError } from '../../src/core/errors.js';
+import { newId } from '../../src/core/ids.js';
+import { zeroCounters } from '../../src/core/outcomes.js';
+import type { QuarantineItem } from '../../src/core/types.js';
 import { ThrottleMonitor } from '../../src/store/aws/throttle-monitor.js';
 import { waitUntil } from '../helpers/env.js';
 import {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { createJob } from '../../src/actions/jobs/job-service.js';
+import { releaseItem } from '../../src/actions/release/release-item.js';
 import { isLazaretError } from '../../src/core/errors.js';
 import { zeroCounters } from '../../src/core/outcomes.js';
-import { createJob } from '../../src/release/jobs/job-service.js';
-import { releaseItem } from '../../src/release/release-item.js';
 import { admin, BulkHarness, seededRandom } from '../support/bulk-harness.js';
 import type { MakeStores } from './stores.js';
 

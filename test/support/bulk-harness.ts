@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import pino from 'pino';
+import { Limiter } from '../../src/actions/bulk/limiter.js';
+import { JobWorker } from '../../src/actions/jobs/job-worker.js';
+import { SmtpRelay } from '../../src/actions/release/smtp-relay.js';
 import type { AppContext } from '../../src/app-context.js';
 import { type Actor, systemActor } from '../../src/auth/actor.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { MessageRecord, QuarantineItem, Reason } from '../../src/core/types.js';
-import { Limiter } from '../../src/release/bulk/limiter.js';
-import { JobWorker } from '../../src/release/jobs/job-worker.js';
-import { SmtpRelay } from '../../src/release/smtp-relay.js';
 import { buildContext } from '../../src/server.js';
 import type { AuditEntry } from '../../src/store/audit-store.js';
 import type { BlobStore } from '../../src/store/blob-store.js';

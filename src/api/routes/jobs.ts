@@ -1,16 +1,16 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppContext } from '../../app-context.js';
-import { canonicalList } from '../../core/address.js';
-import { OUTCOME_CODES } from '../../core/outcomes.js';
 import {
   cancelJob,
   createJob,
   listVisibleJobItems,
   listVisibleJobs,
   visibleJob,
-} from '../../release/jobs/job-service.js';
+} from '../../actions/jobs/job-service.js';
+import type { AppContext } from '../../app-context.js';
+import { canonicalList } from '../../core/address.js';
+import { OUTCOME_CODES } from '../../core/outcomes.js';
 import { FINAL_JOB_STATES, JOB_ACTIONS } from '../../store/job-store.js';
 import { presentJob, presentJobItem } from '../presenters.js';
 import { AddressString, errorResponses, IdString, Int } from '../schemas.js';

@@ -1,6 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
+import { distinctIds, runBulkAction } from '../../actions/bulk/bulk-action.js';
+import { deleteItem } from '../../actions/delete-item.js';
+import { createJob } from '../../actions/jobs/job-service.js';
+import { releaseItem } from '../../actions/release/release-item.js';
+import { denyRelease, requestRelease } from '../../actions/release-requests.js';
 import { type AppContext, accessRules } from '../../app-context.js';
 import { decideItem, type ItemAction, requireItem, scopeFilter } from '../../auth/access-policy.js';
 import type { Actor } from '../../auth/actor.js';
@@ -9,11 +14,6 @@ import { canonical, canonicalDomain, canonicalList } from '../../core/address.js
 import { isLazaretError, LazaretError } from '../../core/errors.js';
 import { parseSearchQuery } from '../../core/search-query.js';
 import { isLive, type QuarantineItem } from '../../core/types.js';
-import { distinctIds, runBulkAction } from '../../release/bulk/bulk-action.js';
-import { deleteItem } from '../../release/delete-item.js';
-import { createJob } from '../../release/jobs/job-service.js';
-import { releaseItem } from '../../release/release-item.js';
-import { denyRelease, requestRelease } from '../../release/release-request.js';
 import {
   ITEM_ORDER_FIELDS,
   type ItemFilter,

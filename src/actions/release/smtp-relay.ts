@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
-import type { Config } from '../config/load-config.js';
+import type { Config } from '../../config/load-config.js';
 
 export interface DeliveryRequest {
   /** Envelope sender; '' for the null sender. */

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ItemStore } from '../store/item-store.js';
+import type { ItemStore } from '../../store/item-store.js';
 import { markInterrupted } from './release-item.js';
 
 export interface SweeperDeps {

@@ -1,18 +1,18 @@
 import { PassThrough, type Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { type AccessRules, canSee, DEFAULT_ACCESS_RULES, decideItem } from '../auth/access-policy.js';
-import type { Actor } from '../auth/actor.js';
-import type { Config } from '../config/load-config.js';
-import { isStoreFailure, LazaretError } from '../core/errors.js';
-import { headerText } from '../core/header-text.js';
-import type { ItemOutcome } from '../core/outcomes.js';
-import type { Lease, QuarantineItem } from '../core/types.js';
-import type { Learner } from '../learning/learner.js';
-import type { BlobStore } from '../store/blob-store.js';
-import type { ItemStore } from '../store/item-store.js';
-import type { Limiter } from './bulk/limiter.js';
-import type { TransitionPort } from './bulk/store-batcher.js';
-import { type LoggedItemAction, logItemAction } from './item-log.js';
+import { type AccessRules, canSee, DEFAULT_ACCESS_RULES, decideItem } from '../../auth/access-policy.js';
+import type { Actor } from '../../auth/actor.js';
+import type { Config } from '../../config/load-config.js';
+import { isStoreFailure, LazaretError } from '../../core/errors.js';
+import { headerText } from '../../core/header-text.js';
+import type { ItemOutcome } from '../../core/outcomes.js';
+import type { Lease, QuarantineItem } from '../../core/types.js';
+import type { Learner } from '../../learning/learner.js';
+import type { BlobStore } from '../../store/blob-store.js';
+import type { ItemStore } from '../../store/item-store.js';
+import type { Limiter } from '../bulk/limiter.js';
+import type { TransitionPort } from '../bulk/store-batcher.js';
+import { type LoggedItemAction, logItemAction } from '../item-log.js';
 import type { SmtpRelay } from './smtp-relay.js';
 
 /** How 4xx answers are retried: `attempts` in all, waiting retryBaseMs, then twice that, and so on. */

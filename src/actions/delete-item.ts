@@ -7,7 +7,7 @@ import type { BlobStore } from '../store/blob-store.js';
 import type { ItemStore } from '../store/item-store.js';
 import type { TransitionPort } from './bulk/store-batcher.js';
 import { logItemAction } from './item-log.js';
-import { markInterrupted, outcomeError } from './release-item.js';
+import { markInterrupted, outcomeError } from './release/release-item.js';
 
 export interface DeleteDeps {
   items: ItemStore;

@@ -12,7 +12,7 @@ import {
   type ReleaseRequest,
   recordDelivery,
   storeFailure,
-} from '../release-item.js';
+} from '../release/release-item.js';
 import { AdaptiveWindow, type WindowStats } from './adaptive-window.js';
 import { BlobCleanup } from './blob-cleanup.js';
 import { StoreBatcher } from './store-batcher.js';
