@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { BulkSettings } from './actions/bulk/bulk-engine.js';
 import type { Limiter } from './actions/bulk/limiter.js';
-import type { DeliveryPolicy } from './actions/release/release-item.js';
+import type { DeliveryPolicy } from './actions/release/release-types.js';
 import type { SmtpRelay } from './actions/release/smtp-relay.js';
 import type { AccessRules } from './auth/access-policy.js';
 import type { AuthDeps } from './auth/authenticate.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import libmime from 'libmime';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { traceHeader } from '../../src/actions/release/release-item.js';
+import { traceHeader } from '../../src/actions/release/deliver.js';
 import { systemActor } from '../../src/auth/actor.js';
 import { createToken, createUser, type UserAdminDeps, updateUser } from '../../src/auth/user-admin.js';
 import { isLazaretError } from '../../src/core/errors.js';

@@ -5,14 +5,11 @@ import type { Lease, QuarantineItem } from '../../core/types.js';
 import type { Metrics } from '../../metrics.js';
 import type { ThrottleMonitor } from '../../store/aws/throttle-monitor.js';
 import { type DeleteRequest, deleteOne } from '../delete-item.js';
-import {
-  claimForRelease,
-  deliverClaimed,
-  type ReleaseDeps,
-  type ReleaseRequest,
-  recordDelivery,
-  storeFailure,
-} from '../release/release-item.js';
+import { storeFailure } from '../item-outcome.js';
+import { claimForRelease } from '../release/claim.js';
+import { deliverClaimed } from '../release/deliver.js';
+import { recordDelivery } from '../release/record.js';
+import type { ReleaseDeps, ReleaseRequest } from '../release/release-types.js';
 import { AdaptiveWindow, type WindowStats } from './adaptive-window.js';
 import { BlobCleanup } from './blob-cleanup.js';
 import { StoreBatcher } from './store-batcher.js';
