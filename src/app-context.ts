@@ -1,11 +1,14 @@
 import type { Logger } from 'pino';
 import type { BulkSettings } from './actions/bulk/bulk-engine.js';
 import type { Limiter } from './actions/bulk/limiter.js';
+import type { ItemActions } from './actions/item-actions.js';
+import type { JobService } from './actions/jobs/job-service.js';
 import type { DeliveryPolicy } from './actions/release/release-types.js';
 import type { SmtpRelay } from './actions/release/smtp-relay.js';
 import type { AccessRules } from './auth/access-policy.js';
 import type { AuthDeps } from './auth/authenticate.js';
 import type { Config } from './config/load-config.js';
+import type { Wakeup } from './core/wakeup.js';
 import type { LinkSigner } from './digest/link-token.js';
 import type { VerdictPipeline } from './ingest/verdict-pipeline.js';
 import type { Learner } from './learning/learner.js';
@@ -53,8 +56,12 @@ export interface AppContext {
   bulk: BulkSettings;
   /** Lease of a running job (jobs.leaseMs). */
   jobLeaseMs: number;
-  /** Tells the job worker to look for work now (a job was created or cancelled). */
-  wakeJobs: () => void;
+  /** Every item action (release, approve, request, deny, delete, bulk): the one owner. */
+  actions: ItemActions;
+  /** Durable bulk jobs: create, read, cancel. */
+  jobService: JobService;
+  /** Rung when a job is created or cancelled: the job workers of this process look for work now. */
+  jobsWakeup: Wakeup;
   metrics: Metrics;
   /** Aborted when the shutdown deadline passes: releases still in flight stop and are recorded (see ReleaseDeps). */
   stopping: AbortSignal;
