@@ -5,7 +5,6 @@ import type { ItemActions } from './actions/item-actions.js';
 import type { JobService } from './actions/jobs/job-service.js';
 import type { DeliveryPolicy } from './actions/release/release-types.js';
 import type { SmtpRelay } from './actions/release/smtp-relay.js';
-import type { AccessRules } from './auth/access-policy.js';
 import type { AuthDeps } from './auth/authenticate.js';
 import type { Config } from './config/load-config.js';
 import type { Wakeup } from './core/wakeup.js';
@@ -56,6 +55,8 @@ export interface AppContext {
   bulk: BulkSettings;
   /** Lease of a running job (jobs.leaseMs). */
   jobLeaseMs: number;
+  /** What authenticating a request needs: users, sessions, tokens and their audit. */
+  auth: AuthDeps;
   /** Every item action (release, approve, request, deny, delete, bulk): the one owner. */
   actions: ItemActions;
   /** Durable bulk jobs: create, read, cancel. */
@@ -70,20 +71,4 @@ export interface AppContext {
   reinjection?: SmtpRelay | undefined;
   /** The embedded store's free space (reserve, /readyz, gauge); absent on DynamoDB + S3. */
   freeSpace?: FreeSpace | undefined;
-}
-
-/** The configurable parts of the access policy, from `access.*`. */
-export function accessRules(context: Pick<AppContext, 'config'>): AccessRules {
-  return { malwareRelease: context.config.access.malwareRelease };
-}
-
-/** What authentication needs from the context. */
-export function authDeps(context: AppContext): AuthDeps {
-  return {
-    users: context.users,
-    audit: context.audit,
-    now: context.now,
-    userRelease: context.config.access.userRelease,
-    sessionTtlMs: context.config.auth.sessionTtlMs,
-  };
 }

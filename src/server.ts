@@ -137,6 +137,13 @@ export function buildContext(
   const jobsWakeup = new Wakeup();
   return {
     ...parts,
+    auth: {
+      users: stores.users,
+      audit: stores.audit,
+      now,
+      userRelease: config.access.userRelease,
+      sessionTtlMs: config.auth.sessionTtlMs,
+    },
     actions: new ItemActions(parts),
     jobService: new JobService({ jobs: stores.jobs, logger, now, wakeJobs: () => jobsWakeup.ring() }),
     jobsWakeup,

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppContext } from '../../app-context.js';
+import type { Config } from '../../config/load-config.js';
 import { LazaretError } from '../../core/errors.js';
 import { openAttachment } from '../../preview/message-attachment.js';
+import type { BlobStore } from '../../store/blob-store.js';
+import type { ItemStore } from '../../store/item-store.js';
 import { liveItem } from '../item-access.js';
 import { errorResponses, IdString, IndexString } from '../schemas.js';
 
@@ -21,8 +23,15 @@ export function attachmentDisposition(filename: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
+/** What the attachment routes use. */
+export interface AttachmentRouteDeps {
+  config: Pick<Config, 'access'>;
+  items: ItemStore;
+  blobs: BlobStore;
+}
+
 export const attachmentRoutes =
-  (context: AppContext): FastifyPluginAsyncTypebox =>
+  (context: AttachmentRouteDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get(
       '/api/quarantine/:id/attachments/:index',
