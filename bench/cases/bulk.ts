@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { BulkEngine, pagesOf } from '../../src/actions/bulk/bulk-engine.js';
+import { pagesOf } from '../../src/actions/bulk/bulk-engine.js';
 import { releaseItem } from '../../src/actions/release/release-item.js';
 import { SmtpRelay } from '../../src/actions/release/smtp-relay.js';
 import { systemActor } from '../../src/auth/actor.js';
@@ -129,7 +129,7 @@ export async function runBulk(
               const forEngine = await seed(size);
               const engine = await time(async () => {
                 let ok = 0;
-                await new BulkEngine(ctx).run({
+                await ctx.actions.engine().run({
                   action,
                   actor: admin,
                   force: false,
