@@ -24,7 +24,12 @@ import type { SenderListStore } from './store/sender-list-store.js';
 import type { StatsStore } from './store/stats-store.js';
 import type { UserStore } from './store/user-store.js';
 
-/** Everything the use cases need, built once by the composition root (server.ts) and passed down. */
+/**
+ * The stores and services of one process, built once by the composition root (`buildContext` in
+ * server.ts) and never changed afterwards. Only server.ts and the HTTP app (api/app.ts) see it whole;
+ * every route module, worker and use case declares the narrow dependency type it uses and is handed
+ * just that.
+ */
 export interface AppContext {
   config: Config;
   items: ItemStore;
