@@ -5,7 +5,7 @@ import openapiTS from 'openapi-typescript';
 import { buildApi } from '../src/api/app.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { createLogger } from '../src/log.js';
-import { SmtpRelay } from '../src/release/smtp-relay.js';
+import { SmtpRelay } from '../src/relay/smtp-relay.js';
 import { buildContext } from '../src/server.js';
 import { openStores } from '../src/store/open-stores.js';
 

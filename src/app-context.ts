@@ -1,15 +1,17 @@
 import type { Logger } from 'pino';
-import type { AccessRules } from './auth/access-policy.js';
+import type { BulkSettings } from './actions/bulk/bulk-engine.js';
+import type { ItemActions } from './actions/item-actions.js';
+import type { JobService } from './actions/jobs/job-service.js';
+import type { DeliveryPolicy } from './actions/release/release-types.js';
 import type { AuthDeps } from './auth/authenticate.js';
 import type { Config } from './config/load-config.js';
 import type { Limiter } from './core/limiter.js';
+import type { Wakeup } from './core/wakeup.js';
 import type { LinkSigner } from './digest/link-token.js';
 import type { VerdictPipeline } from './ingest/verdict-pipeline.js';
 import type { Learner } from './learning/learner.js';
 import type { Metrics } from './metrics.js';
-import type { BulkSettings } from './release/bulk/bulk-engine.js';
-import type { DeliveryPolicy } from './release/release-item.js';
-import type { SmtpRelay } from './release/smtp-relay.js';
+import type { SmtpRelay } from './relay/smtp-relay.js';
 import type { AuditStore } from './store/audit-store.js';
 import type { ThrottleMonitor } from './store/aws/throttle-monitor.js';
 import type { BlobStore } from './store/blob-store.js';
@@ -22,7 +24,12 @@ import type { SenderListStore } from './store/sender-list-store.js';
 import type { StatsStore } from './store/stats-store.js';
 import type { UserStore } from './store/user-store.js';
 
-/** Everything the use cases need, built once by the composition root (server.ts) and passed down. */
+/**
+ * The stores and services of one process, built once by the composition root (`buildContext` in
+ * server.ts) and never changed afterwards. Only server.ts and the HTTP app (api/app.ts) see it whole;
+ * every route module, worker and use case declares the narrow dependency type it uses and is handed
+ * just that.
+ */
 export interface AppContext {
   config: Config;
   items: ItemStore;
@@ -53,8 +60,14 @@ export interface AppContext {
   bulk: BulkSettings;
   /** Lease of a running job (jobs.leaseMs). */
   jobLeaseMs: number;
-  /** Tells the job worker to look for work now (a job was created or cancelled). */
-  wakeJobs: () => void;
+  /** What authenticating a request needs: users, sessions, tokens and their audit. */
+  auth: AuthDeps;
+  /** Every item action (release, approve, request, deny, delete, bulk): the one owner. */
+  actions: ItemActions;
+  /** Durable bulk jobs: create, read, cancel. */
+  jobService: JobService;
+  /** Rung when a job is created or cancelled: the job workers of this process look for work now. */
+  jobsWakeup: Wakeup;
   metrics: Metrics;
   /** Aborted when the shutdown deadline passes: releases still in flight stop and are recorded (see ReleaseDeps). */
   stopping: AbortSignal;
@@ -63,20 +76,4 @@ export interface AppContext {
   reinjection?: SmtpRelay | undefined;
   /** The embedded store's free space (reserve, /readyz, gauge); absent on DynamoDB + S3. */
   freeSpace?: FreeSpace | undefined;
-}
-
-/** The configurable parts of the access policy, from `access.*`. */
-export function accessRules(context: Pick<AppContext, 'config'>): AccessRules {
-  return { malwareRelease: context.config.access.malwareRelease };
-}
-
-/** What authentication needs from the context. */
-export function authDeps(context: AppContext): AuthDeps {
-  return {
-    users: context.users,
-    audit: context.audit,
-    now: context.now,
-    userRelease: context.config.access.userRelease,
-    sessionTtlMs: context.config.auth.sessionTtlMs,
-  };
 }

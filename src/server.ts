@@ -3,12 +3,17 @@ import { setMaxListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { ItemActions } from './actions/item-actions.js';
+import { JobService } from './actions/jobs/job-service.js';
+import { JobWorker } from './actions/jobs/job-worker.js';
+import { LeaseSweeper } from './actions/release/lease-sweeper.js';
 import { buildApi } from './api/app.js';
 import { cutConnections } from './api/prompt-close.js';
 import type { AppContext } from './app-context.js';
 import { ensureFirstAdmin } from './auth/bootstrap.js';
 import type { Config } from './config/load-config.js';
 import { Limiter } from './core/limiter.js';
+import { Wakeup } from './core/wakeup.js';
 import { DigestWorker } from './digest/digest-worker.js';
 import { loadLinkSecrets } from './digest/link-keys.js';
 import { LinkSigner } from './digest/link-token.js';
@@ -18,9 +23,7 @@ import { QueueingLearner } from './learning/learner.js';
 import { LearningWorker } from './learning/learning-worker.js';
 import { buildTeacher } from './learning/teachers.js';
 import { Metrics } from './metrics.js';
-import { JobWorker } from './release/jobs/job-worker.js';
-import { LeaseSweeper } from './release/lease-sweeper.js';
-import { SmtpRelay } from './release/smtp-relay.js';
+import { SmtpRelay } from './relay/smtp-relay.js';
 import { startPurgeWorker } from './retention/purge-worker.js';
 import { FreeSpace } from './store/free-space.js';
 import { ListingStatsStore } from './store/listing-stats-store.js';
@@ -82,10 +85,13 @@ export function buildContext(
       AppContext,
       'metrics' | 'pipeline' | 'reinjection' | 'links' | 'publicUrl' | 'stopping' | 'freeSpace'
     >
-  > = {},
+  > & {
+    /** Wakes the learning worker when a task is queued (serve); without it, the worker polls. */
+    wakeLearning?: () => void;
+  } = {},
 ): AppContext {
   const now = () => new Date();
-  return {
+  const parts = {
     config,
     items: stores.items,
     audit: stores.audit,
@@ -94,8 +100,7 @@ export function buildContext(
     digests: stores.digests,
     learning: stores.learning,
     blobs: stores.blobs,
-    // Teaches without waking a worker; serve replaces it with one that wakes its learning worker.
-    learner: new QueueingLearner({ learning: stores.learning, logger, now, config }),
+    learner: new QueueingLearner({ learning: stores.learning, logger, now, config }, extras.wakeLearning),
     // Without configured keys, a key of this process only (serve passes the durable ones).
     links:
       extras.links ??
@@ -123,13 +128,38 @@ export function buildContext(
       fullDiskPauseMs: config.jobs.fullDiskPauseMs,
     },
     jobLeaseMs: config.jobs.leaseMs,
-    wakeJobs: () => undefined,
     metrics: extras.metrics ?? new Metrics(),
     pipeline: extras.pipeline,
     reinjection: extras.reinjection,
     stopping: extras.stopping ?? shutdownSignal().signal,
     freeSpace: extras.freeSpace,
   };
+  const jobsWakeup = new Wakeup();
+  return {
+    ...parts,
+    auth: {
+      users: stores.users,
+      audit: stores.audit,
+      now,
+      userRelease: config.access.userRelease,
+      sessionTtlMs: config.auth.sessionTtlMs,
+    },
+    actions: new ItemActions(parts),
+    jobService: new JobService({ jobs: stores.jobs, logger, now, wakeJobs: () => jobsWakeup.ring() }),
+    jobsWakeup,
+  };
+}
+
+/** The job worker over a context: runs jobs through the context's item actions, woken by its jobs. */
+export function buildJobWorker(context: AppContext): JobWorker {
+  return new JobWorker(
+    { ...context, engine: (onFullDisk) => context.actions.engine(onFullDisk) },
+    {
+      concurrency: context.config.jobs.concurrency,
+      pollMs: context.config.jobs.pollMs,
+      wakeup: context.jobsWakeup,
+    },
+  );
 }
 
 /** The composition root: the only place that picks backends and wires the parts together. */
@@ -143,7 +173,16 @@ export async function startServer(
   const relay = new SmtpRelay(config.relay);
   let listenedUrl = `http://${config.http.host}:${config.http.port}`;
   const teacher = buildTeacher(config);
-  let learningWorker: LearningWorker | undefined;
+  const learningWorker = teacher
+    ? new LearningWorker({
+        ...stores,
+        logger,
+        now: () => new Date(),
+        nodeName: config.nodeName,
+        config,
+        teacher,
+      })
+    : undefined;
   const metrics = new Metrics();
   const filter = config.mode === 'filter';
   const pipeline = filter
@@ -163,10 +202,9 @@ export async function startServer(
     freeSpace,
     links: new LinkSigner(loadLinkSecrets(config)),
     publicUrl: () => config.http.publicUrl ?? listenedUrl,
+    ...(learningWorker ? { wakeLearning: () => learningWorker.wake() } : {}),
   });
-  context.learner = new QueueingLearner(context, () => learningWorker?.wake());
-  const worker = new JobWorker(context, { concurrency: config.jobs.concurrency, pollMs: config.jobs.pollMs });
-  context.wakeJobs = () => worker.wake();
+  const worker = buildJobWorker(context);
   const sweeper = new LeaseSweeper(context, config.release.sweepIntervalMs);
 
   let smtp: SmtpListener | undefined;
@@ -220,10 +258,7 @@ export async function startServer(
   const maintenance = startMaintenance(stores.maintenance, logger, context.now);
   const digestWorker = config.digest.enabled ? new DigestWorker(context) : undefined;
   digestWorker?.start();
-  if (teacher) {
-    learningWorker = new LearningWorker({ ...context, teacher });
-    learningWorker.start();
-  }
+  learningWorker?.start();
 
   const listeners = { smtp, http };
   return {

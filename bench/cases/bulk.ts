@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { pagesOf } from '../../src/actions/bulk/bulk-engine.js';
+import { releaseItem } from '../../src/actions/release/release-item.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { systemActor } from '../../src/core/actor.js';
-import { BulkEngine, pagesOf } from '../../src/release/bulk/bulk-engine.js';
-import { releaseItem } from '../../src/release/release-item.js';
-import { SmtpRelay } from '../../src/release/smtp-relay.js';
+import { SmtpRelay } from '../../src/relay/smtp-relay.js';
 import { buildContext } from '../../src/server.js';
 import type { ItemStore } from '../../src/store/item-store.js';
 import { openStores, type Stores } from '../../src/store/open-stores.js';
@@ -129,7 +129,7 @@ export async function runBulk(
               const forEngine = await seed(size);
               const engine = await time(async () => {
                 let ok = 0;
-                await new BulkEngine(ctx).run({
+                await ctx.actions.engine().run({
                   action,
                   actor: admin,
                   force: false,

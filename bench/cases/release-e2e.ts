@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { loadConfig } from '../../src/config/load-config.js';
-import { SmtpRelay } from '../../src/release/smtp-relay.js';
+import { SmtpRelay } from '../../src/relay/smtp-relay.js';
 import { freePort, runSmtpSource, startSmtpSink, stopProcess } from '../lib/postfix-tools.js';
 import type { CaseResult } from '../lib/report.js';
 import { runJob, seededDataDir, startServe } from '../lib/serve-jobs.js';

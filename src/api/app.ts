@@ -4,7 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { type AppContext, authDeps } from '../app-context.js';
+import type { AppContext } from '../app-context.js';
 import { RateLimits } from '../auth/rate-limits.js';
 import type { Config } from '../config/load-config.js';
 import { installAccessLog } from './access-log.js';
@@ -115,7 +115,7 @@ export async function buildApi(context: AppContext, options: ApiOptions = {}): P
   });
   await app.register(cookie);
   const limits = new RateLimits(context.config.auth);
-  installAuthentication(app, authDeps(context), limits);
+  installAuthentication(app, context.auth, limits);
 
   await app.register(swagger, {
     openapi: {

@@ -30,7 +30,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const PUBLIC_PREFIXES = ['/api/docs'];
 
 /** The audit origin of a request: its actor and client address. */
-export function originOf(request: FastifyRequest): AuditOrigin {
+export function originOf(request: FastifyRequest): AuditOrigin & { actor: Actor } {
   return { actor: request.actor, ip: request.ip };
 }
 

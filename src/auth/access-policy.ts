@@ -24,6 +24,11 @@ export interface AccessRules {
 
 export const DEFAULT_ACCESS_RULES: AccessRules = { malwareRelease: 'admin' };
 
+/** The access rules from the `access.*` configuration keys. */
+export function accessRules(config: { access: AccessRules }): AccessRules {
+  return { malwareRelease: config.access.malwareRelease };
+}
+
 /** The actions the API offers on an item, in the order the UI shows them (an item's `allowedActions`). */
 export const OFFERED_ACTIONS = [
   'release',

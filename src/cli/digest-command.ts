@@ -10,7 +10,7 @@ import { LinkSigner } from '../digest/link-token.js';
 import { type EffectiveSchedule, effectiveSchedule } from '../digest/schedule.js';
 import { buildDigest, type DigestDeps, sendDigest } from '../digest/send-digest.js';
 import { createLogger } from '../log.js';
-import { SmtpRelay } from '../release/smtp-relay.js';
+import { SmtpRelay } from '../relay/smtp-relay.js';
 import { DIGEST_FREQUENCIES, type DigestSchedule } from '../store/digest-store.js';
 import type { OwnerScope } from '../store/owner-scope.js';
 import type { UserRecord } from '../store/user-store.js';

@@ -1,21 +1,28 @@
-import { type AppContext, accessRules } from '../app-context.js';
-import { decideItem, type ItemAction, isAdministrator } from '../auth/access-policy.js';
-import { type AuditOrigin, audit } from '../auth/audit.js';
+import type { ActionOrigin, ItemActions } from '../actions/item-actions.js';
+import { type Decision, decideItem, type ItemAction, isAdministrator } from '../auth/access-policy.js';
 import { sessionActor } from '../auth/authenticate.js';
+import type { Config } from '../config/load-config.js';
 import type { Actor } from '../core/actor.js';
 import { eachLimited } from '../core/each-limited.js';
 import { type ErrorCode, isLazaretError, LazaretError } from '../core/errors.js';
-import type { ItemOutcome } from '../core/outcomes.js';
 import type { QuarantineItem } from '../core/types.js';
-import { putListEntry } from '../lists/list-admin.js';
+import { type ListAdminDeps, putListEntry } from '../lists/list-admin.js';
 import { fromHeaderAddress } from '../lists/sender-patterns.js';
-import { BulkEngine, pagesOf } from '../release/bulk/bulk-engine.js';
-import { deleteItem } from '../release/delete-item.js';
-import { releaseItem } from '../release/release-item.js';
-import { requestRelease } from '../release/release-request.js';
+import type { ItemStore } from '../store/item-store.js';
 import type { ListAction } from '../store/sender-list-store.js';
-import type { UserRecord } from '../store/user-store.js';
-import type { LinkClaims } from './link-token.js';
+import type { UserRecord, UserStore } from '../store/user-store.js';
+import type { LinkClaims, LinkSigner } from './link-token.js';
+
+/** What digest links use: the signer, the people, the items, and the one owner of item actions. */
+export interface LinkActionDeps extends ListAdminDeps {
+  config: Pick<Config, 'access'>;
+  links: Pick<LinkSigner, 'verify'>;
+  users: UserStore;
+  items: Pick<ItemStore, 'getItems'>;
+  actions: ItemActions;
+  nodeName: string;
+  now: () => Date;
+}
 
 /** A verified link: its claims, the person it was sent to, and them as the actor who acts. */
 export interface OpenedLink {
@@ -30,7 +37,7 @@ export interface OpenedLink {
  * (`link_wrong_user`). Changes nothing.
  */
 export async function openLink(
-  context: AppContext,
+  context: LinkActionDeps,
   token: string,
   signedInUserId: string | null,
 ): Promise<OpenedLink> {
@@ -55,7 +62,13 @@ export async function openLink(
 
 /** What confirming would do to one item, or why it would not. */
 export type ItemPlan =
-  | { itemId: string; item: QuarantineItem; will: 'release' | 'request_release' | 'delete' }
+  | {
+      itemId: string;
+      item: QuarantineItem;
+      will: 'release' | 'request_release' | 'delete';
+      /** The policy's decision for this very action, when the plan asked it (release, delete). */
+      decision?: Decision;
+    }
   | { itemId: string; item: QuarantineItem | null; wont: ErrorCode; reason: string };
 
 /** The sender list change a link makes besides its item action. */
@@ -78,13 +91,13 @@ function wont(itemId: string, item: QuarantineItem | null, code: ErrorCode, reas
 }
 
 function planItem(
-  context: AppContext,
+  context: LinkActionDeps,
   actor: Actor,
   itemId: string,
   item: QuarantineItem | null,
   deleting: boolean,
 ): ItemPlan {
-  const rules = accessRules(context);
+  const rules = { malwareRelease: context.config.access.malwareRelease };
   const action: ItemAction = deleting ? 'delete' : 'release';
   const decision = decideItem(actor, item, action, rules);
   if (!decision.allowed && decision.code === 'not_found') {
@@ -97,7 +110,7 @@ function planItem(
   if (visible.status === 'releasing') {
     return wont(itemId, visible, 'conflict', 'This message is being released right now.');
   }
-  if (deleting) return { itemId, item: visible, will: 'delete' };
+  if (deleting) return { itemId, item: visible, will: 'delete', decision };
   if (visible.status === 'released') {
     return wont(itemId, visible, 'already_released', 'This message was released already.');
   }
@@ -116,11 +129,11 @@ function planItem(
       'An earlier release of this message was cut off and may have been delivered; decide in Lazaret itself.',
     );
   }
-  return { itemId, item: visible, will: 'release' };
+  return { itemId, item: visible, will: 'release', decision };
 }
 
 /** Works out what confirming the link would do, item by item. Reads only. */
-export async function planLink(context: AppContext, opened: OpenedLink): Promise<LinkPlan> {
+export async function planLink(context: LinkActionDeps, opened: OpenedLink): Promise<LinkPlan> {
   const { claims, actor } = opened;
   const found = await context.items.getItems(claims.itemIds);
   const deleting = claims.action === 'delete' || claims.action === 'delete_block';
@@ -159,39 +172,17 @@ export interface LinkResult {
  * batched store calls), each audited as its own release.
  */
 async function releaseThroughEngine(
-  context: AppContext,
-  origin: AuditOrigin & { actor: Actor },
+  context: LinkActionDeps,
+  origin: ActionOrigin,
   ids: readonly string[],
 ): Promise<Map<string, ItemResult>> {
-  const results = new Map<string, ItemResult>();
-  if (ids.length === 0) return results;
-  const outcomes = new Map<string, ItemOutcome>();
-  await new BulkEngine(context).run({
-    action: 'release',
-    actor: origin.actor,
-    force: false,
-    recipients: null,
-    leaseOwner: `${context.nodeName}/link`,
-    pages: pagesOf(ids),
-    onOutcome: (outcome) => outcomes.set(outcome.itemId, outcome),
+  const released = await context.actions.releaseEach(origin, ids, `${context.nodeName}/link`, {
+    via: 'digest_link',
   });
-  const after = await context.items.getItems(ids);
-  for (const id of ids) {
-    const outcome = outcomes.get(id) ?? {
-      itemId: id,
-      code: 'store_error' as const,
-      message: 'No outcome recorded.',
-    };
-    const item = after.get(id) ?? null;
-    await audit(context, origin, {
-      action: 'item.release',
-      target: { itemIds: [id] },
-      tenants: item ? [item.tenant] : [],
-      params: { via: 'digest_link', ...(outcome.code === 'ok' ? {} : { error: outcome.code }) },
-      outcome: outcome.code === 'ok' ? 'ok' : outcome.code === 'forbidden' ? 'denied' : 'failed',
-    });
-    results.set(id, {
-      itemId: id,
+  const results = new Map<string, ItemResult>();
+  for (const { outcome, item } of released) {
+    results.set(outcome.itemId, {
+      itemId: outcome.itemId,
       item,
       code: outcome.code,
       ...(outcome.code === 'ok' ? { done: 'released' as const } : {}),
@@ -205,48 +196,29 @@ async function releaseThroughEngine(
 const CONCURRENCY = 4;
 
 async function performItem(
-  context: AppContext,
-  origin: AuditOrigin & { actor: Actor },
+  context: LinkActionDeps,
+  origin: ActionOrigin,
   plan: ItemPlan,
 ): Promise<ItemResult> {
-  const entryFor = (auditAction: string, item: QuarantineItem | null) => ({
-    action: auditAction,
-    target: { itemIds: [plan.itemId] },
-    tenants: item ? [item.tenant] : [],
-    params: { via: 'digest_link' },
-  });
+  const via = { via: 'digest_link' };
   if ('wont' in plan) {
-    if (plan.wont === 'forbidden') {
-      await audit(context, origin, { ...entryFor('item.release', plan.item), outcome: 'denied' });
-    }
+    if (plan.wont === 'forbidden')
+      await context.actions.auditDenied(origin, plan.itemId, plan.item, 'item.release', via);
     return { itemId: plan.itemId, item: plan.item, code: plan.wont, message: plan.reason };
   }
-  const auditAction =
-    plan.will === 'release'
-      ? 'item.release'
-      : plan.will === 'delete'
-        ? 'item.delete'
-        : 'item.release_request';
+  const read = { item: plan.item, ...(plan.decision ? { decision: plan.decision } : {}) };
   try {
-    let item: QuarantineItem;
-    if (plan.will === 'release') {
-      item = await releaseItem(context, plan.itemId, origin.actor);
-    } else if (plan.will === 'delete') {
-      item = await deleteItem(context, plan.itemId, origin.actor);
-    } else {
-      item = await requestRelease(context, plan.itemId, origin.actor);
-    }
-    await audit(context, origin, entryFor(auditAction, item));
+    const item =
+      plan.will === 'release'
+        ? await context.actions.release(origin, read, {}, via)
+        : plan.will === 'delete'
+          ? await context.actions.delete(origin, read, via)
+          : await context.actions.requestRelease(origin, read, undefined, via);
     const done =
       plan.will === 'release' ? 'released' : plan.will === 'delete' ? 'deleted' : 'release_requested';
     return { itemId: plan.itemId, item, code: 'ok', done, message: '' };
   } catch (error) {
     if (!isLazaretError(error)) throw error;
-    await audit(context, origin, {
-      ...entryFor(auditAction, plan.item),
-      outcome: 'failed',
-      params: { via: 'digest_link', error: error.code },
-    });
     return { itemId: plan.itemId, item: plan.item, code: error.code, message: error.message };
   }
 }
@@ -256,7 +228,11 @@ async function performItem(
  * repeat: an item released, requested or deleted already answers so (`already_released`, …) and
  * nothing is sent twice; the sender list entry is simply put again.
  */
-export async function performLink(context: AppContext, opened: OpenedLink, ip: string): Promise<LinkResult> {
+export async function performLink(
+  context: LinkActionDeps,
+  opened: OpenedLink,
+  ip: string,
+): Promise<LinkResult> {
   const plan = await planLink(context, opened);
   const origin = { actor: opened.actor, ip };
   const results: ItemResult[] = new Array(plan.items.length);

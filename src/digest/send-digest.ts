@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load-config.js';
-import type { DeliveryResult, SmtpRelay } from '../release/smtp-relay.js';
+import type { DeliveryResult, SmtpRelay } from '../relay/smtp-relay.js';
 import type { DigestState, DigestStore } from '../store/digest-store.js';
 import type { ItemStore } from '../store/item-store.js';
 import type { DigestAudience } from './digest-audience.js';

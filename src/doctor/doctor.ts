@@ -9,7 +9,7 @@ import { SpamdClient } from '../daemons/spamd-client.js';
 import { LINK_KEY_FILE } from '../digest/link-keys.js';
 import { buildReinjection } from '../ingest/ingest-setup.js';
 import { buildScanners } from '../ingest/verdict-pipeline.js';
-import { SmtpRelay } from '../release/smtp-relay.js';
+import { SmtpRelay } from '../relay/smtp-relay.js';
 import { openStores } from '../store/open-stores.js';
 import { DATABASE_FILE } from '../store/sqlite/sqlite-database.js';
 

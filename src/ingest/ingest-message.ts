@@ -6,7 +6,7 @@ import { LazaretError, storeError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Envelope, MessageRecord, QuarantineItem, Reason } from '../core/types.js';
 import type { Metrics } from '../metrics.js';
-import type { DeliveryResult, SmtpRelay } from '../release/smtp-relay.js';
+import type { DeliveryResult, SmtpRelay } from '../relay/smtp-relay.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { FreeSpace } from '../store/free-space.js';
 import type { ItemStore } from '../store/item-store.js';

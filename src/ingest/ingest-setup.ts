@@ -3,7 +3,7 @@ import type { Config } from '../config/load-config.js';
 import type { Reason } from '../core/types.js';
 import type { SenderListDeps } from '../lists/sender-decision.js';
 import type { Metrics } from '../metrics.js';
-import { SmtpRelay } from '../release/smtp-relay.js';
+import { SmtpRelay } from '../relay/smtp-relay.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { FreeSpace } from '../store/free-space.js';
 import type { ItemStore } from '../store/item-store.js';

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { zeroCounters } from '../../src/core/outcomes.js';
-import { createJob } from '../../src/release/jobs/job-service.js';
 import { FINAL_JOB_STATES, type Job, type JobStore } from '../../src/store/job-store.js';
 import { dynamoS3Stores, makeDynamoS3 } from '../contract/dynamodb-s3.stores.js';
 import { injectThrottling, type ThrottleInjector } from '../support/aws-faults.js';
@@ -53,7 +52,7 @@ describe('a bulk job on DynamoDB under throttling (ProvisionedThroughputExceeded
     const clean = await h.fixture.reopen();
     const seeded = await h.seed(150, (index) => [`a${index}@dthrottle.test`, `b${index}@dthrottle.test`]);
     h.startWorker();
-    const { job } = await createJob(h.context, admin, {
+    const { job } = await h.context.jobService.create(admin, {
       action: 'release',
       query: 'to:@dthrottle.test',
       force: false,
@@ -115,7 +114,7 @@ describe('a bulk job on DynamoDB under throttling (ProvisionedThroughputExceeded
     const h = harness;
     const seeded = await h.seed(10, (index) => [`c${index}@dfinish.test`]);
     h.startWorker();
-    const { job } = await createJob(h.context, admin, {
+    const { job } = await h.context.jobService.create(admin, {
       action: 'release',
       ids: seeded.flatMap((entry) => entry.items.map((item) => item.id)),
       force: false,

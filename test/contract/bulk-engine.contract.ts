@@ -1,18 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { sweepExpiredLeases } from '../../src/actions/release/lease-sweeper.js';
+import { releaseItem } from '../../src/actions/release/release-item.js';
 import { isLazaretError, LazaretError } from '../../src/core/errors.js';
 import { newId } from '../../src/core/ids.js';
 import { zeroCounters } from '../../src/core/outcomes.js';
 import type { QuarantineItem } from '../../src/core/types.js';
-import { runBulkAction } from '../../src/release/bulk/bulk-action.js';
-import {
-  cancelJob,
-  createJob,
-  listVisibleJobItems,
-  listVisibleJobs,
-  visibleJob,
-} from '../../src/release/jobs/job-service.js';
-import { sweepExpiredLeases } from '../../src/release/lease-sweeper.js';
-import { releaseItem } from '../../src/release/release-item.js';
 import { ThrottleMonitor } from '../../src/store/aws/throttle-monitor.js';
 import { waitUntil } from '../helpers/env.js';
 import {
@@ -66,7 +58,7 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
       const unknown = newId();
       const actor = domainAdmin('corp.test');
 
-      const result = await runBulkAction(h.context, actor, {
+      const result = await h.context.actions.bulk(actor, {
         action: 'release',
         ids: [a.id, unknown, 'not-even-an-id', foreign.id, done!.items[0]!.id, refused.id, b.id, a.id],
         force: false,
@@ -134,7 +126,7 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
       expect(failed.message).toBe(
         'The mail server refused the message; this resend was not delivered; the item stays released from its earlier delivery.',
       );
-      const result = await runBulkAction(h.context, admin, {
+      const result = await h.context.actions.bulk(admin, {
         action: 'release',
         ids: [bulk.id],
         force: true,
@@ -179,7 +171,7 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
           lease: { owner: 'someone-else', until },
         },
       );
-      const result = await runBulkAction(h.context, domainAdmin('corp.test'), {
+      const result = await h.context.actions.bulk(domainAdmin('corp.test'), {
         action: 'delete',
         ids: [a1.id, b1.id, foreign.id, b2.id, a2.id, newId()],
         force: false,
@@ -196,7 +188,7 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
         'not_found',
       ]);
       expect(await h.fixture.blobs.exists(first!.message.blobKey)).toBe(true);
-      const rest = await runBulkAction(h.context, admin, {
+      const rest = await h.context.actions.bulk(admin, {
         action: 'delete',
         ids: [foreign.id],
         force: false,
@@ -214,7 +206,7 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
       const [spam] = await h.seed(1, () => ['ann@corp.test', 'bob@corp.test']);
       const [virus] = await h.seed(1, () => ['ann@corp.test'], { reason: 'malware' });
       const ann = user('ann@corp.test');
-      const result = await runBulkAction(h.context, ann, {
+      const result = await h.context.actions.bulk(ann, {
         action: 'release',
         ids: [spam!.items[0]!.id, spam!.items[1]!.id, virus!.items[0]!.id],
         force: false,
@@ -230,7 +222,7 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
         },
       ]);
       const requestOnly = { ...user('bob@corp.test'), releaseMode: 'request' as const };
-      const refused = await runBulkAction(h.context, requestOnly, {
+      const refused = await h.context.actions.bulk(requestOnly, {
         action: 'release',
         ids: [spam!.items[1]!.id],
         force: false,
@@ -244,7 +236,7 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
         },
       ]);
 
-      const { job } = await createJob(h.context, user('bob@corp.test'), {
+      const { job } = await h.context.jobService.create(user('bob@corp.test'), {
         action: 'delete',
         query: '',
         force: false,
@@ -267,7 +259,7 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
       h.startWorker();
       const seeded = await h.seed(8, (index) => [`t${index}@retry.test`, `u${index}@retry.test`]);
       const ids = seeded.flatMap((entry) => entry.items.map((item) => item.id));
-      const { job } = await createJob(h.context, admin, {
+      const { job } = await h.context.jobService.create(admin, {
         action: 'release',
         ids,
         force: false,
@@ -295,7 +287,7 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
       });
       const seeded = await h.seed(3, (index) => [`g${index}@grey.test`]);
       const ids = seeded.map((entry) => entry.items[0]!.id);
-      const result = await runBulkAction(h.context, admin, {
+      const result = await h.context.actions.bulk(admin, {
         action: 'release',
         ids,
         force: false,
@@ -323,7 +315,7 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
       const h = await start();
       const [seeded] = await h.seed(1, () => ['p@corp.test', 'q@corp.test', 'r@corp.test']);
       const ids = seeded!.items.map((item) => item.id);
-      const result = await runBulkAction(h.context, admin, {
+      const result = await h.context.actions.bulk(admin, {
         action: 'release',
         ids,
         force: false,
@@ -348,7 +340,7 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
       });
       h.startWorker();
       const seeded = await h.seed(150, (index) => [`c${index}@cancel.test`]);
-      const { job } = await createJob(h.context, admin, {
+      const { job } = await h.context.jobService.create(admin, {
         action: 'release',
         query: 'to:@cancel.test',
         force: false,
@@ -384,17 +376,17 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
         idempotencyKey: 'click-1',
       };
       const [first, second] = await Promise.all([
-        createJob(h.context, admin, input),
-        createJob(h.context, admin, input),
+        h.context.jobService.create(admin, input),
+        h.context.jobService.create(admin, input),
       ]);
       expect(first.job.id).toBe(second.job.id);
       expect([first.created, second.created].sort()).toEqual([false, true]);
-      const third = await createJob(h.context, admin, input);
+      const third = await h.context.jobService.create(admin, input);
       expect(third).toMatchObject({ created: false, job: { id: first.job.id, total: 3, state: 'queued' } });
-      await expect(createJob(h.context, admin, { ...input, ids: ids.slice(1) })).rejects.toSatisfy(
+      await expect(h.context.jobService.create(admin, { ...input, ids: ids.slice(1) })).rejects.toSatisfy(
         (error) => isLazaretError(error, 'idempotency_conflict') && error.details?.jobId === first.job.id,
       );
-      const other = await createJob(h.context, user('i0@idem.test'), input);
+      const other = await h.context.jobService.create(user('i0@idem.test'), input);
       expect(other.job.id).not.toBe(first.job.id);
     });
 
@@ -424,7 +416,7 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
       h.startWorker();
       await h.seed(200, (index) => [`s${index}@throttle.test`, `t${index}@throttle.test`]);
       // A query job: the selection's listing is throttled too.
-      const { job } = await createJob(h.context, admin, {
+      const { job } = await h.context.jobService.create(admin, {
         action: 'release',
         query: 'to:@throttle.test',
         force: false,
@@ -467,7 +459,7 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
       });
       h.startWorker();
       await h.seed(150, (index) => [`p${index}@full.test`, `q${index}@full.test`]);
-      const { job } = await createJob(h.context, admin, {
+      const { job } = await h.context.jobService.create(admin, {
         action: 'release',
         query: 'to:@full.test',
         force: false,
@@ -494,7 +486,7 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
       // holds a store slot while the next writes queue.
       const seeded = await h.seed(300, (index) => [`n${index}@remote.test`]);
       const ids = seeded.flatMap((entry) => entry.items.map((item) => item.id));
-      const deleted = await runBulkAction(h.context, admin, {
+      const deleted = await h.context.actions.bulk(admin, {
         action: 'delete',
         ids,
         force: false,
@@ -508,6 +500,7 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
       const monitor = new ThrottleMonitor();
       const random = seededRandom(3);
       const h = await start({
+        throttle: monitor,
         env: {
           LAZARET_BULK_WINDOW: '32',
           LAZARET_BULK_STORE_BATCH_SIZE: '8',
@@ -523,10 +516,9 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
             },
           }),
       });
-      h.context.storeThrottle = monitor;
       h.startWorker();
       const seeded = await h.seed(100, (index) => [`q${index}@signal.test`, `r${index}@signal.test`]);
-      const { job } = await createJob(h.context, admin, {
+      const { job } = await h.context.jobService.create(admin, {
         action: 'delete',
         ids: seeded.flatMap((entry) => entry.items.map((item) => item.id)),
         force: false,
@@ -555,7 +547,7 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
       const seeded = await h.seed(20, (index) => [`e${index}@err.test`]);
       const ids = seeded.map((entry) => entry.items[0]!.id);
       failing.add(ids[7]!);
-      const result = await runBulkAction(h.context, admin, {
+      const result = await h.context.actions.bulk(admin, {
         action: 'release',
         ids,
         force: false,
@@ -589,7 +581,7 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
           },
         );
       }
-      const first = await runBulkAction(h.context, admin, {
+      const first = await h.context.actions.bulk(admin, {
         action: 'release',
         ids: [stuck.id],
         force: false,
@@ -608,7 +600,7 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
         lastError: { code: 'interrupted', detail: expect.stringContaining('dead-node') },
       });
       expect(h.downstream.deliveries).toHaveLength(0);
-      const forced = await runBulkAction(h.context, admin, {
+      const forced = await h.context.actions.bulk(admin, {
         action: 'release',
         ids: [stuck.id],
         force: true,
@@ -654,7 +646,7 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
       });
       h.startWorker();
       const seeded = await h.seed(300, (index) => [`w${index}@cursor.test`]);
-      const { job } = await createJob(h.context, admin, {
+      const { job } = await h.context.jobService.create(admin, {
         action: 'delete',
         ids: seeded.map((entry) => entry.items[0]!.id),
         force: false,
@@ -669,38 +661,38 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
       const h = await start();
       const ann = user('ann@corp.test');
       const bob = user('bob@corp.test');
-      const { job } = await createJob(h.context, ann, {
+      const { job } = await h.context.jobService.create(ann, {
         action: 'delete',
         query: 'to:ann',
         force: false,
         recipients: null,
       });
-      expect((await visibleJob(h.context, ann, job.id)).id).toBe(job.id);
-      expect((await visibleJob(h.context, admin, job.id)).id).toBe(job.id);
-      await expect(visibleJob(h.context, bob, job.id)).rejects.toSatisfy((error) =>
+      expect((await h.context.jobService.visible(ann, job.id)).id).toBe(job.id);
+      expect((await h.context.jobService.visible(admin, job.id)).id).toBe(job.id);
+      await expect(h.context.jobService.visible(bob, job.id)).rejects.toSatisfy((error) =>
         isLazaretError(error, 'not_found'),
       );
-      await expect(listVisibleJobItems(h.context, bob, job.id, {}, { limit: 10 })).rejects.toSatisfy(
+      await expect(h.context.jobService.listItems(bob, job.id, {}, { limit: 10 })).rejects.toSatisfy(
         (error) => isLazaretError(error, 'not_found'),
       );
-      await expect(cancelJob(h.context, bob, job.id)).rejects.toSatisfy((error) =>
+      await expect(h.context.jobService.cancel(bob, job.id)).rejects.toSatisfy((error) =>
         isLazaretError(error, 'not_found'),
       );
-      expect((await listVisibleJobs(h.context, bob, { limit: 10 })).items).toEqual([]);
-      expect((await listVisibleJobs(h.context, ann, { limit: 10 })).items.map((each) => each.id)).toEqual([
+      expect((await h.context.jobService.list(bob, { limit: 10 })).items).toEqual([]);
+      expect((await h.context.jobService.list(ann, { limit: 10 })).items.map((each) => each.id)).toEqual([
         job.id,
       ]);
-      expect((await listVisibleJobs(h.context, admin, { limit: 10 })).items.map((each) => each.id)).toEqual([
+      expect((await h.context.jobService.list(admin, { limit: 10 })).items.map((each) => each.id)).toEqual([
         job.id,
       ]);
-      expect(await cancelJob(h.context, ann, job.id)).toMatchObject({ cancelRequested: true });
+      expect(await h.context.jobService.cancel(ann, job.id)).toMatchObject({ cancelRequested: true });
     });
 
     it('refuses a credential without the release scope for bulk actions and jobs', async () => {
       const h = await start();
       const readOnly = { ...user('ro@corp.test'), scopes: ['read' as const] };
       await expect(
-        runBulkAction(h.context, readOnly, {
+        h.context.actions.bulk(readOnly, {
           action: 'delete',
           ids: [newId()],
           force: false,
@@ -708,10 +700,15 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
         }),
       ).rejects.toSatisfy((error) => isLazaretError(error, 'forbidden'));
       await expect(
-        createJob(h.context, readOnly, { action: 'delete', query: 'x', force: false, recipients: null }),
+        h.context.jobService.create(readOnly, {
+          action: 'delete',
+          query: 'x',
+          force: false,
+          recipients: null,
+        }),
       ).rejects.toSatisfy((error) => isLazaretError(error, 'forbidden'));
       await expect(
-        createJob(h.context, admin, {
+        h.context.jobService.create(admin, {
           action: 'delete',
           query: 'nonsense:x',
           force: false,

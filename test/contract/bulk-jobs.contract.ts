@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { releaseItem } from '../../src/actions/release/release-item.js';
 import { isLazaretError } from '../../src/core/errors.js';
 import { zeroCounters } from '../../src/core/outcomes.js';
-import { createJob } from '../../src/release/jobs/job-service.js';
-import { releaseItem } from '../../src/release/release-item.js';
 import { admin, BulkHarness, seededRandom } from '../support/bulk-harness.js';
 import type { MakeStores } from './stores.js';
 
@@ -27,7 +26,7 @@ export function bulkScaleContract(backend: string, makeStores: MakeStores): void
         harness.startWorker();
 
         const started = Date.now();
-        const { job } = await createJob(harness.context, admin, {
+        const { job } = await harness.context.jobService.create(admin, {
           action: 'release',
           query: 'subject:bigjob to:@big.test',
           force: false,
@@ -93,13 +92,13 @@ export function bulkScaleContract(backend: string, makeStores: MakeStores): void
         const singles = Array.from({ length: 200 }, () => items[Math.floor(random() * items.length)]!.id);
 
         const [jobA, jobB, ...singleResults] = await Promise.all([
-          createJob(nodeA, admin, {
+          nodeA.jobService.create(admin, {
             action: 'release',
             query: 'to:@race.test',
             force: false,
             recipients: null,
           }),
-          createJob(nodeB, admin, {
+          nodeB.jobService.create(admin, {
             action: 'release',
             ids: items.map((item) => item.id),
             force: false,

@@ -1,8 +1,8 @@
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deleteItem } from '../../src/actions/delete-item.js';
 import { isLazaretError } from '../../src/core/errors.js';
 import type { QuarantineItem } from '../../src/core/types.js';
-import { deleteItem } from '../../src/release/delete-item.js';
 import { buildItems, buildMessage } from '../support/builders.js';
 import type { MakeStores, StoreFixture } from './stores.js';
 

@@ -4,7 +4,7 @@ import type { QuarantineItem } from '../../src/core/types.js';
 import { DigestWorker, type DigestWorkerDeps } from '../../src/digest/digest-worker.js';
 import { LinkSigner } from '../../src/digest/link-token.js';
 import { type EffectiveSchedule, periodStart } from '../../src/digest/schedule.js';
-import { SmtpRelay } from '../../src/release/smtp-relay.js';
+import { SmtpRelay } from '../../src/relay/smtp-relay.js';
 import type { DigestSchedule } from '../../src/store/digest-store.js';
 import type { OwnerScope } from '../../src/store/owner-scope.js';
 import type { UserRecord } from '../../src/store/user-store.js';

@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import pino from 'pino';
+import type { JobWorker } from '../../src/actions/jobs/job-worker.js';
 import type { AppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { type Actor, systemActor } from '../../src/core/actor.js';
 import { Limiter } from '../../src/core/limiter.js';
 import type { MessageRecord, QuarantineItem, Reason } from '../../src/core/types.js';
-import { JobWorker } from '../../src/release/jobs/job-worker.js';
-import { SmtpRelay } from '../../src/release/smtp-relay.js';
-import { buildContext } from '../../src/server.js';
+import { SmtpRelay } from '../../src/relay/smtp-relay.js';
+import { buildContext, buildJobWorker } from '../../src/server.js';
 import type { AuditEntry } from '../../src/store/audit-store.js';
+import type { ThrottleMonitor } from '../../src/store/aws/throttle-monitor.js';
 import type { BlobStore } from '../../src/store/blob-store.js';
 import type { ItemStore } from '../../src/store/item-store.js';
 import { FINAL_JOB_STATES, type Job, type JobStore } from '../../src/store/job-store.js';
@@ -55,6 +56,8 @@ export interface HarnessOptions {
   wrapItems?: (items: ItemStore) => ItemStore;
   /** Wraps the job store the engine uses, like wrapItems. */
   wrapJobs?: (jobs: JobStore) => JobStore;
+  /** The backend's own throttling signal, as the AWS backends give it. */
+  throttle?: ThrottleMonitor;
 }
 
 /**
@@ -97,18 +100,17 @@ export class BulkHarness {
     this.relays.push(relay);
     const items = this.options.wrapItems ? this.options.wrapItems(this.fixture.items) : this.fixture.items;
     const jobs = this.options.wrapJobs ? this.options.wrapJobs(this.fixture.jobs) : this.fixture.jobs;
-    const context = buildContext(config, pino({ level: 'silent' }), { ...this.fixture, items, jobs }, relay);
-    context.smtpLimiter = new Limiter(config.relay.maxConnections);
-    return context;
+    return buildContext(
+      config,
+      pino({ level: 'silent' }),
+      { ...this.fixture, items, jobs, ...(this.options.throttle ? { throttle: this.options.throttle } : {}) },
+      relay,
+    );
   }
 
   /** Starts a job worker (as in `serve`) on the harness context; jobs created there wake it. */
   startWorker(context = this.context): JobWorker {
-    const worker = new JobWorker(context, {
-      concurrency: context.config.jobs.concurrency,
-      pollMs: context.config.jobs.pollMs,
-    });
-    context.wakeJobs = () => worker.wake();
+    const worker = buildJobWorker(context);
     worker.start();
     this.workers.push(worker);
     return worker;

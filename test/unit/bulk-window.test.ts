@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { AdaptiveWindow } from '../../src/actions/bulk/adaptive-window.js';
+import { Watermark } from '../../src/actions/jobs/job-runner.js';
 import { Limiter } from '../../src/core/limiter.js';
-import { AdaptiveWindow } from '../../src/release/bulk/adaptive-window.js';
-import { Watermark } from '../../src/release/jobs/job-runner.js';
 
 describe('Limiter', () => {
   it('admits up to its capacity, in order, and lets an oversized request through alone', async () => {

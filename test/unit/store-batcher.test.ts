@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AdaptiveWindow } from '../../src/release/bulk/adaptive-window.js';
-import { StoreBatcher } from '../../src/release/bulk/store-batcher.js';
+import { AdaptiveWindow } from '../../src/actions/bulk/adaptive-window.js';
+import { StoreBatcher } from '../../src/actions/bulk/store-batcher.js';
 import { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
 import { buildItems, buildMessage } from '../support/builders.js';
 

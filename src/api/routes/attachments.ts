@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { type AppContext, accessRules } from '../../app-context.js';
-import { requireItem } from '../../auth/access-policy.js';
+import { accessRules, requireItem } from '../../auth/access-policy.js';
+import type { Config } from '../../config/load-config.js';
 import { LazaretError } from '../../core/errors.js';
 import { openAttachment } from '../../preview/message-attachment.js';
+import type { BlobStore } from '../../store/blob-store.js';
+import type { ItemStore } from '../../store/item-store.js';
 import { liveItem } from '../item-access.js';
 import { errorResponses, IdString, IndexString } from '../schemas.js';
 
@@ -22,8 +24,15 @@ export function attachmentDisposition(filename: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
+/** What the attachment routes use. */
+export interface AttachmentRouteDeps {
+  config: Pick<Config, 'access'>;
+  items: ItemStore;
+  blobs: BlobStore;
+}
+
 export const attachmentRoutes =
-  (context: AppContext): FastifyPluginAsyncTypebox =>
+  (context: AttachmentRouteDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get(
       '/api/quarantine/:id/attachments/:index',
@@ -46,7 +55,7 @@ export const attachmentRoutes =
           request.actor,
           await liveItem(context, request.actor, request.params.id),
           'download_attachment',
-          accessRules(context),
+          accessRules(context.config),
           request.params.id,
         );
         const index = Number(request.params.index);

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppContext } from '../../app-context.js';
 import { auditScope } from '../../auth/access-policy.js';
+import type { AuditStore } from '../../store/audit-store.js';
 import { presentAuditEntry } from '../presenters.js';
 import { errorResponses, IdString, Int } from '../schemas.js';
 
@@ -18,8 +18,13 @@ const AuditQuery = Type.Object({
 
 const iso = (value: string) => new Date(value).toISOString();
 
+/** What the audit log route uses. */
+export interface AuditRouteDeps {
+  audit: Pick<AuditStore, 'listAudit'>;
+}
+
 export const auditRoutes =
-  (context: AppContext): FastifyPluginAsyncTypebox =>
+  (context: AuditRouteDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get(
       '/api/audit',

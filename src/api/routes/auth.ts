@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { type AppContext, authDeps } from '../../app-context.js';
+import type { AuthDeps } from '../../auth/authenticate.js';
 import { login, logout } from '../../auth/authenticate.js';
 import type { RateLimits } from '../../auth/rate-limits.js';
 import { LazaretError } from '../../core/errors.js';
+import type { UserStore } from '../../store/user-store.js';
 import { presentUser } from '../presenters.js';
 import { CSRF_HEADER, cookieOptions, SESSION_COOKIE } from '../request-actor.js';
 import { errorResponses, ScopeSchema } from '../schemas.js';
@@ -25,9 +26,12 @@ const SessionAnswer = Type.Object({
 });
 
 export const authRoutes =
-  (context: AppContext, limits: RateLimits): FastifyPluginAsyncTypebox =>
+  (
+    context: { auth: AuthDeps; users: Pick<UserStore, 'getUser'>; now: () => Date },
+    limits: RateLimits,
+  ): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const deps = authDeps(context);
+    const deps = context.auth;
 
     app.post(
       '/api/auth/login',

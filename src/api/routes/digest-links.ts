@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { type AppContext, authDeps } from '../../app-context.js';
+import type { AuthDeps } from '../../auth/authenticate.js';
 import { authenticateSession } from '../../auth/authenticate.js';
+import type { Config } from '../../config/load-config.js';
 import { isLazaretError } from '../../core/errors.js';
 import { userTimeZone } from '../../digest/digest-audience.js';
+import type { LinkActionDeps } from '../../digest/link-actions.js';
 import { type LinkPlan, openLink, performLink, planLink } from '../../digest/link-actions.js';
 import { confirmPage, type Page, refusalPage, resultPage } from '../../digest/link-pages.js';
+import type { DigestStore } from '../../store/digest-store.js';
 import { SESSION_COOKIE } from '../request-actor.js';
 
 /** Link paths carry a credential: logs show the path without it. */
@@ -48,8 +51,16 @@ function pageHeaders(nonce: string): Record<string, string> {
  * GET never changes anything: it shows what confirming will do (or redirects `open` links to the web
  * UI). Only the POST from that page's form acts, under the same access policy and audit as the API.
  */
+/** What the digest link pages use. */
+export interface DigestLinkRouteDeps extends LinkActionDeps {
+  config: Pick<Config, 'access' | 'digest'>;
+  auth: AuthDeps;
+  digests: DigestStore;
+  publicUrl: () => string;
+}
+
 export const digestLinkRoutes =
-  (context: AppContext): FastifyPluginAsync =>
+  (context: DigestLinkRouteDeps): FastifyPluginAsync =>
   async (app) => {
     app.addContentTypeParser(
       'application/x-www-form-urlencoded',
@@ -63,7 +74,7 @@ export const digestLinkRoutes =
       const cookie = request.cookies[SESSION_COOKIE];
       if (cookie === undefined) return null;
       try {
-        return (await authenticateSession(authDeps(context), cookie)).user.id;
+        return (await authenticateSession(context.auth, cookie)).user.id;
       } catch {
         return null;
       }

@@ -1,15 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { AppContext } from '../../app-context.js';
 import { canManageDomain, isAdministrator } from '../../auth/access-policy.js';
+import type { Config } from '../../config/load-config.js';
 import { LazaretError } from '../../core/errors.js';
 import { audienceOf, homeDomain, scheduleScopes } from '../../digest/digest-audience.js';
+import type { DigestSettingsDeps } from '../../digest/digest-settings.js';
 import { defaultScope, saveSchedule } from '../../digest/digest-settings.js';
 import { effectiveSchedule } from '../../digest/schedule.js';
 import { DIGEST_FREQUENCIES, type DigestSchedule, type DigestSettings } from '../../store/digest-store.js';
 import { scopeKey } from '../../store/owner-scope.js';
-import type { UserRecord } from '../../store/user-store.js';
+import type { UserRecord, UserStore } from '../../store/user-store.js';
 import { originOf } from '../request-actor.js';
 import { errorResponses, Int } from '../schemas.js';
 
@@ -66,9 +67,15 @@ function presentDefault(settings: DigestSettings) {
   };
 }
 
+/** What the digest settings routes use. */
+export interface DigestSettingsRouteDeps extends DigestSettingsDeps {
+  config: Pick<Config, 'digest'>;
+  users: UserStore;
+}
+
 /** Digest schedules: each person's own, and the domain and global defaults administrators set. */
 export const digestSettingsRoutes =
-  (context: AppContext): FastifyPluginAsyncTypebox =>
+  (context: DigestSettingsRouteDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
     const me = async (request: FastifyRequest): Promise<UserRecord> => {
       const user = request.actor.userId ? await context.users.getUser(request.actor.userId) : null;

@@ -1,12 +1,23 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppContext } from '../../app-context.js';
 import { LazaretError } from '../../core/errors.js';
+import type { SmtpRelay } from '../../relay/smtp-relay.js';
+import type { FreeSpace } from '../../store/free-space.js';
+import type { ItemStore } from '../../store/item-store.js';
 
 const RELAY_CHECK_TIMEOUT_MS = 5000;
 
+/** What the health routes use. */
+export interface HealthRouteDeps {
+  items: Pick<ItemStore, 'ping'>;
+  /** Filter mode: the relay to the re-injection listener. */
+  reinjection?: Pick<SmtpRelay, 'verify'> | undefined;
+  /** The embedded store's free space; absent on DynamoDB + S3. */
+  freeSpace?: FreeSpace | undefined;
+}
+
 /** Filter mode cannot accept mail while the re-injection listener is down, so readiness includes it. */
-async function checkReinjection(context: AppContext): Promise<void> {
+async function checkReinjection(context: HealthRouteDeps): Promise<void> {
   if (!context.reinjection) return;
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -26,7 +37,7 @@ async function checkReinjection(context: AppContext): Promise<void> {
 }
 
 export const healthRoutes =
-  (context: AppContext): FastifyPluginAsyncTypebox =>
+  (context: HealthRouteDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get(
       '/healthz',

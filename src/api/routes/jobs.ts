@@ -1,17 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppContext } from '../../app-context.js';
+import type { JobService } from '../../actions/jobs/job-service.js';
+import type { Config } from '../../config/load-config.js';
 import { canonicalList } from '../../core/address.js';
 import { OUTCOME_CODES } from '../../core/outcomes.js';
-import {
-  cancelJob,
-  createJob,
-  listVisibleJobItems,
-  listVisibleJobs,
-  visibleJob,
-} from '../../release/jobs/job-service.js';
-import { FINAL_JOB_STATES, JOB_ACTIONS } from '../../store/job-store.js';
+import { FINAL_JOB_STATES, JOB_ACTIONS, type JobStore } from '../../store/job-store.js';
 import { presentJob, presentJobItem } from '../presenters.js';
 import { AddressString, errorResponses, IdString, Int } from '../schemas.js';
 
@@ -26,8 +20,15 @@ const Page = Type.Object({
 const EVENTS_POLL_MS = 250;
 const EVENTS_KEEPALIVE_MS = 15_000;
 
+/** What the job routes use. */
+export interface JobRouteDeps {
+  config: Pick<Config, 'bulk'>;
+  jobs: Pick<JobStore, 'getJob'>;
+  jobService: JobService;
+}
+
 export const jobRoutes =
-  (context: AppContext): FastifyPluginAsyncTypebox =>
+  (context: JobRouteDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
     const streams = new Set<ServerResponse>();
     app.addHook('preClose', async () => {
@@ -76,7 +77,7 @@ export const jobRoutes =
       async (request, reply) => {
         const body = request.body;
         const key = request.headers['idempotency-key'];
-        const { job, created } = await createJob(context, request.actor, {
+        const { job, created } = await context.jobService.create(request.actor, {
           action: body.action,
           ...(body.ids ? { ids: body.ids } : {}),
           ...(body.query !== undefined ? { query: body.query } : {}),
@@ -110,7 +111,7 @@ export const jobRoutes =
         },
       },
       async (request) => {
-        const page = await listVisibleJobs(context, request.actor, {
+        const page = await context.jobService.list(request.actor, {
           limit: request.query.limit,
           cursor: request.query.cursor,
         });
@@ -129,7 +130,9 @@ export const jobRoutes =
           response: { 200: Type.Object({ job: Type.Ref('Job') }), ...errorResponses(400, 401, 403, 404) },
         },
       },
-      async (request) => ({ job: presentJob(await visibleJob(context, request.actor, request.params.id)) }),
+      async (request) => ({
+        job: presentJob(await context.jobService.visible(request.actor, request.params.id)),
+      }),
     );
 
     app.get(
@@ -158,8 +161,7 @@ export const jobRoutes =
       },
       async (request) => {
         const { outcome, limit, cursor } = request.query;
-        const page = await listVisibleJobItems(
-          context,
+        const page = await context.jobService.listItems(
           request.actor,
           request.params.id,
           outcome === undefined ? {} : { outcome },
@@ -183,7 +185,7 @@ export const jobRoutes =
       async (request, reply) =>
         reply
           .status(202)
-          .send({ job: presentJob(await cancelJob(context, request.actor, request.params.id)) }),
+          .send({ job: presentJob(await context.jobService.cancel(request.actor, request.params.id)) }),
     );
 
     app.get(
@@ -206,7 +208,7 @@ export const jobRoutes =
         },
       },
       async (request, reply) => {
-        let job = await visibleJob(context, request.actor, request.params.id);
+        let job = await context.jobService.visible(request.actor, request.params.id);
         reply.hijack();
         const raw = reply.raw;
         raw.writeHead(200, {

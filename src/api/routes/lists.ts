@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppContext } from '../../app-context.js';
+import type { ListAdminDeps } from '../../lists/list-admin.js';
 import { listEntries, putListEntry, removeListEntry } from '../../lists/list-admin.js';
 import { LIST_ACTIONS, type SenderListEntry } from '../../store/sender-list-store.js';
 import { originOf } from '../request-actor.js';
@@ -43,13 +43,16 @@ function presentEntry(entry: SenderListEntry) {
   };
 }
 
+/** What the sender list routes use. */
+export type ListRouteDeps = ListAdminDeps;
+
 /**
  * Sender allow and block lists: people manage their own; domain admins those of their domains and of
  * the users they manage; admins every list including the global one. The policy scanner reads them
  * (precedence: user over domain over global; block over allow within one).
  */
 export const listRoutes =
-  (context: AppContext): FastifyPluginAsyncTypebox =>
+  (context: ListRouteDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get(
       '/api/lists',

@@ -1,9 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { AppContext } from '../../app-context.js';
+import type { Metrics } from '../../metrics.js';
+
+/** What the metrics route uses. */
+export interface MetricsRouteDeps {
+  metrics: Pick<Metrics, 'registry'>;
+}
 
 /** Prometheus text exposition of this process's registry. */
 export const metricsRoutes =
-  (context: AppContext): FastifyPluginAsyncTypebox =>
+  (context: MetricsRouteDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get(
       '/metrics',

@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppContext } from '../../app-context.js';
+import type { Config } from '../../config/load-config.js';
 import { readMessageContent } from '../../preview/message-content.js';
 import { renderPreview } from '../../preview/message-preview.js';
 import { previewCsp } from '../../preview/preview-document.js';
+import type { BlobStore } from '../../store/blob-store.js';
+import type { ItemStore } from '../../store/item-store.js';
 import { liveItem } from '../item-access.js';
 import { errorResponses, ItemIdParams } from '../schemas.js';
 
@@ -31,8 +33,15 @@ const PreviewQuery = Type.Object({
   }),
 });
 
+/** What the preview routes use. */
+export interface PreviewRouteDeps {
+  config: Pick<Config, 'access'>;
+  items: ItemStore;
+  blobs: BlobStore;
+}
+
 export const previewRoutes =
-  (context: AppContext): FastifyPluginAsyncTypebox =>
+  (context: PreviewRouteDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
     const contentOf = async (messageId: string) => readMessageContent(await context.blobs.get(messageId));
 

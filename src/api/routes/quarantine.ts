@@ -1,26 +1,24 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
-import { type AppContext, accessRules } from '../../app-context.js';
-import { decideItem, type ItemAction, requireItem, scopeFilter } from '../../auth/access-policy.js';
-import { audit } from '../../auth/audit.js';
+import { distinctIds } from '../../actions/bulk/bulk-action.js';
+import type { ItemActions } from '../../actions/item-actions.js';
+import type { JobService } from '../../actions/jobs/job-service.js';
+import { accessRules, scopeFilter } from '../../auth/access-policy.js';
+import type { Config } from '../../config/load-config.js';
 import type { Actor } from '../../core/actor.js';
 import { canonical, canonicalDomain, canonicalList } from '../../core/address.js';
-import { isLazaretError, LazaretError } from '../../core/errors.js';
+import { LazaretError } from '../../core/errors.js';
 import { parseSearchQuery } from '../../core/search-query.js';
-import { isLive, type QuarantineItem } from '../../core/types.js';
-import { distinctIds, runBulkAction } from '../../release/bulk/bulk-action.js';
-import { deleteItem } from '../../release/delete-item.js';
-import { createJob } from '../../release/jobs/job-service.js';
-import { releaseItem } from '../../release/release-item.js';
-import { denyRelease, requestRelease } from '../../release/release-request.js';
+import type { BlobStore } from '../../store/blob-store.js';
 import {
   ITEM_ORDER_FIELDS,
   type ItemFilter,
   type ItemOrder,
   type ItemOrderField,
+  type ItemStore,
 } from '../../store/item-store.js';
 import { filterFromQuery } from '../../store/query-filter.js';
+import { liveItem } from '../item-access.js';
 import { presentItem, presentJob, presentMessage } from '../presenters.js';
 import { originOf } from '../request-actor.js';
 import { AddressString, errorResponses, Int, ItemIdParams, ReasonSchema, StatusSchema } from '../schemas.js';
@@ -159,10 +157,19 @@ function orderOf(sort: string | undefined): ItemOrder | undefined {
 
 const iso = (value: string | undefined) => (value === undefined ? undefined : new Date(value).toISOString());
 
+/** What the quarantine routes use. */
+export interface QuarantineRouteDeps {
+  config: Pick<Config, 'access' | 'bulk'>;
+  items: ItemStore;
+  blobs: BlobStore;
+  actions: ItemActions;
+  jobService: JobService;
+}
+
 export const quarantineRoutes =
-  (context: AppContext): FastifyPluginAsyncTypebox =>
+  (context: QuarantineRouteDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const rules = accessRules(context);
+    const rules = accessRules(context.config);
 
     app.get(
       '/api/quarantine',
@@ -222,53 +229,6 @@ export const quarantineRoutes =
       },
     );
 
-    /** A foreign item answers exactly like a missing one, so ids reveal nothing; deleted ones are gone too. */
-    const liveItem = async (actor: Actor, id: string) => {
-      const item = requireItem(actor, await context.items.getItem(id), 'read', rules, id);
-      if (!isLive(item.status)) throw new LazaretError('not_found', 'No such item.', { itemId: id });
-      return item;
-    };
-
-    /**
-     * Runs one audited action on one item: the policy decides first (404 for what the actor may not
-     * see, 403 — audited as denied — for what they may not do), then `work`, audited as ok or failed.
-     */
-    const itemAction = async (
-      request: FastifyRequest,
-      id: string,
-      action: ItemAction,
-      auditAction: string,
-      params: Record<string, unknown>,
-      work: () => Promise<QuarantineItem>,
-    ) => {
-      const item = await context.items.getItem(id);
-      const decision = decideItem(request.actor, item, action, rules);
-      const entry = {
-        action: auditAction,
-        target: { itemIds: [id] },
-        tenants: item ? [item.tenant] : [],
-        params,
-      };
-      if (!decision.allowed && decision.code === 'forbidden') {
-        await audit(context, originOf(request), { ...entry, outcome: 'denied' });
-      }
-      requireItem(request.actor, item, action, rules, id);
-      try {
-        const done = await work();
-        await audit(context, originOf(request), entry);
-        return { item: presentItem(done, request.actor, rules) };
-      } catch (error) {
-        if (isLazaretError(error)) {
-          await audit(context, originOf(request), {
-            ...entry,
-            outcome: 'failed',
-            params: { ...params, error: error.code },
-          });
-        }
-        throw error;
-      }
-    };
-
     app.get(
       '/api/quarantine/:id',
       {
@@ -284,7 +244,7 @@ export const quarantineRoutes =
         },
       },
       async (request) => {
-        const item = await liveItem(request.actor, request.params.id);
+        const item = await liveItem(context, request.actor, request.params.id);
         const message = await context.items.getMessage(item.messageId);
         if (!message) throw new LazaretError('not_found', 'No such item.', { itemId: item.id });
         return {
@@ -310,7 +270,7 @@ export const quarantineRoutes =
         },
       },
       async (request, reply) => {
-        const item = await liveItem(request.actor, request.params.id);
+        const item = await liveItem(context, request.actor, request.params.id);
         const stream = await context.blobs.get(item.messageId);
         return reply
           .header('content-type', 'message/rfc822')
@@ -341,18 +301,11 @@ export const quarantineRoutes =
         const body = request.body ?? {};
         const id = request.params.id;
         const recipients = body.recipients && canonicalList(body.recipients);
-        return itemAction(
-          request,
-          id,
-          'release',
-          'item.release',
-          { ...(body.force ? { force: true } : {}), ...(recipients ? { recipients } : {}) },
-          () =>
-            releaseItem(context, id, request.actor, {
-              ...(body.force ? { force: true } : {}),
-              ...(recipients ? { recipients } : {}),
-            }),
-        );
+        const item = await context.actions.release(originOf(request), id, {
+          ...(body.force ? { force: true } : {}),
+          recipients,
+        });
+        return { item: presentItem(item, request.actor, rules) };
       },
     );
 
@@ -380,15 +333,12 @@ export const quarantineRoutes =
         },
       },
       async (request) => {
-        const note = request.body?.note;
-        return itemAction(
-          request,
+        const item = await context.actions.requestRelease(
+          originOf(request),
           request.params.id,
-          'request_release',
-          'item.release_request',
-          note ? { note } : {},
-          () => requestRelease(context, request.params.id, request.actor),
+          request.body?.note,
         );
+        return { item: presentItem(item, request.actor, rules) };
       },
     );
 
@@ -407,10 +357,8 @@ export const quarantineRoutes =
         },
       },
       async (request) => {
-        const id = request.params.id;
-        return itemAction(request, id, 'approve_release', 'item.release_approve', {}, () =>
-          releaseItem(context, id, request.actor, { onlyRequested: true }),
-        );
+        const item = await context.actions.approve(originOf(request), request.params.id);
+        return { item: presentItem(item, request.actor, rules) };
       },
     );
 
@@ -438,11 +386,8 @@ export const quarantineRoutes =
         },
       },
       async (request) => {
-        const id = request.params.id;
-        const reason = request.body?.reason;
-        return itemAction(request, id, 'deny_release', 'item.release_deny', reason ? { reason } : {}, () =>
-          denyRelease(context, id, request.actor, reason),
-        );
+        const item = await context.actions.deny(originOf(request), request.params.id, request.body?.reason);
+        return { item: presentItem(item, request.actor, rules) };
       },
     );
 
@@ -460,10 +405,10 @@ export const quarantineRoutes =
           },
         },
       },
-      async (request) =>
-        itemAction(request, request.params.id, 'delete', 'item.delete', {}, () =>
-          deleteItem(context, request.params.id, request.actor),
-        ),
+      async (request) => {
+        const item = await context.actions.delete(originOf(request), request.params.id);
+        return { item: presentItem(item, request.actor, rules) };
+      },
     );
 
     for (const action of ['release', 'delete'] as const) {
@@ -490,7 +435,7 @@ export const quarantineRoutes =
           const recipients = body.recipients ? canonicalList(body.recipients) : null;
           const force = body.force ?? false;
           if (distinctIds(body.ids).length > context.config.bulk.syncLimit) {
-            const { job } = await createJob(context, request.actor, {
+            const { job } = await context.jobService.create(request.actor, {
               action,
               ids: body.ids,
               force,
@@ -501,7 +446,7 @@ export const quarantineRoutes =
               .header('location', `/api/quarantine/jobs/${job.id}`)
               .send({ job: presentJob(job) });
           }
-          return runBulkAction(context, request.actor, {
+          return context.actions.bulk(request.actor, {
             action,
             ids: body.ids,
             force,

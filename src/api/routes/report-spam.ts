@@ -1,17 +1,29 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { type AppContext, accessRules } from '../../app-context.js';
-import { requireItem } from '../../auth/access-policy.js';
+import { accessRules, requireItem } from '../../auth/access-policy.js';
 import { audit } from '../../auth/audit.js';
+import type { Config } from '../../config/load-config.js';
 import { LazaretError } from '../../core/errors.js';
 import { isLive } from '../../core/types.js';
+import type { Learner } from '../../learning/learner.js';
+import type { AuditStore } from '../../store/audit-store.js';
+import type { ItemStore } from '../../store/item-store.js';
 import { presentItem } from '../presenters.js';
 import { originOf } from '../request-actor.js';
 import { errorResponses, ItemIdParams } from '../schemas.js';
 
 /** "Report as spam": teaches the configured spam filter that a held message was spam. */
+/** What reporting spam uses. */
+export interface ReportSpamRouteDeps {
+  config: Pick<Config, 'access' | 'learning'>;
+  items: Pick<ItemStore, 'getItem'>;
+  learner: Pick<Learner, 'reportedSpam'>;
+  audit: AuditStore;
+  now: () => Date;
+}
+
 export const reportSpamRoutes =
-  (context: AppContext): FastifyPluginAsyncTypebox =>
+  (context: ReportSpamRouteDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.post(
       '/api/quarantine/:id/report-spam',
@@ -39,7 +51,7 @@ export const reportSpamRoutes =
           request.actor,
           await context.items.getItem(id),
           'read',
-          accessRules(context),
+          { malwareRelease: context.config.access.malwareRelease },
           id,
         );
         if (!isLive(item.status)) throw new LazaretError('not_found', 'No such item.', { itemId: id });
@@ -52,7 +64,7 @@ export const reportSpamRoutes =
           params: { learning: enabled ? context.config.learning.backend : 'disabled' },
         });
         return {
-          item: presentItem(item, request.actor, accessRules(context)),
+          item: presentItem(item, request.actor, accessRules(context.config)),
           learning: enabled ? ('queued' as const) : ('disabled' as const),
         };
       },

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppContext } from '../../app-context.js';
 import { scopeFilter } from '../../auth/access-policy.js';
 import { REASONS } from '../../core/types.js';
+import type { StatsStore } from '../../store/stats-store.js';
 import { errorResponses, Int } from '../schemas.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -64,8 +64,14 @@ const StatsQuery = Type.Object({
 type ReasonCounts = Record<(typeof REASONS)[number], number>;
 const zeroReasons = () => Object.fromEntries(REASONS.map((reason) => [reason, 0])) as ReasonCounts;
 
+/** What the statistics routes use. */
+export interface StatsRouteDeps {
+  stats: StatsStore;
+  now: () => Date;
+}
+
 export const statsRoutes =
-  (context: AppContext): FastifyPluginAsyncTypebox =>
+  (context: StatsRouteDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get(
       '/api/stats',

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { AppContext } from '../../app-context.js';
 import { canManageUser, userScope } from '../../auth/access-policy.js';
 import { parseDuration } from '../../auth/duration.js';
+import type { UserAdminDeps } from '../../auth/user-admin.js';
 import {
   createToken,
   createUser,
@@ -30,8 +30,15 @@ const Password = Type.String({ minLength: 10, maxLength: 1024 });
 const Addresses = Type.Array(Type.String({ maxLength: 320 }), { maxItems: 1000 });
 const Domains = Type.Array(Type.String({ maxLength: 253 }), { maxItems: 1000 });
 
+/** What the user and token routes use. */
+export type UserRouteDeps = UserAdminDeps;
+
 /** A user the actor may manage, or 404: users outside a domain admin's domains do not exist for them. */
-async function manageableUser(context: AppContext, request: FastifyRequest, id: string): Promise<UserRecord> {
+async function manageableUser(
+  context: UserRouteDeps,
+  request: FastifyRequest,
+  id: string,
+): Promise<UserRecord> {
   const user = await context.users.getUser(id);
   if (!user || !canManageUser(request.actor, user)) {
     throw new LazaretError('not_found', 'No such user.', { userId: id });
@@ -40,7 +47,7 @@ async function manageableUser(context: AppContext, request: FastifyRequest, id: 
 }
 
 export const userRoutes =
-  (context: AppContext): FastifyPluginAsyncTypebox =>
+  (context: UserRouteDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get(
       '/api/users',
@@ -235,7 +242,7 @@ export const userRoutes =
   };
 
 export const tokenRoutes =
-  (context: AppContext): FastifyPluginAsyncTypebox =>
+  (context: UserRouteDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.delete(
       '/api/tokens/:id',

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import type { Wakeup } from '../../core/wakeup.js';
 import { JobRunner, type JobRunnerDeps } from './job-runner.js';
 
 export interface JobWorkerOptions {
   concurrency: number;
   pollMs: number;
+  /** Rung when a job is created or cancelled in this process: look for work now. */
+  wakeup?: Wakeup;
 }
 
 /**
@@ -19,6 +22,7 @@ export class JobWorker {
   private stopped = true;
   private polling = false;
   private again = false;
+  private stopListening: (() => void) | undefined;
 
   constructor(
     private readonly deps: JobRunnerDeps,
@@ -29,6 +33,7 @@ export class JobWorker {
 
   start(): void {
     this.stopped = false;
+    this.stopListening = this.options.wakeup?.listen(() => this.wake());
     this.wake();
   }
 
@@ -87,6 +92,7 @@ export class JobWorker {
   /** Stops claiming; running jobs stop starting items, store what finished and give up their lease. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopListening?.();
     clearTimeout(this.timer);
     for (const { runner } of this.running.values()) runner.stop();
     await Promise.all([...this.running.values()].map((entry) => entry.done));

@@ -1,18 +1,15 @@
-import { canSee } from '../../auth/access-policy.js';
+import { type AccessRules, type Decision, decideItem } from '../../auth/access-policy.js';
 import type { Actor } from '../../core/actor.js';
 import type { ItemOutcome } from '../../core/outcomes.js';
 import type { Lease, QuarantineItem } from '../../core/types.js';
 import type { Metrics } from '../../metrics.js';
 import type { ThrottleMonitor } from '../../store/aws/throttle-monitor.js';
 import { type DeleteRequest, deleteOne } from '../delete-item.js';
-import {
-  claimForRelease,
-  deliverClaimed,
-  type ReleaseDeps,
-  type ReleaseRequest,
-  recordDelivery,
-  storeFailure,
-} from '../release-item.js';
+import { storeFailure } from '../item-outcome.js';
+import { claimForRelease } from '../release/claim.js';
+import { deliverClaimed } from '../release/deliver.js';
+import { recordDelivery } from '../release/record.js';
+import type { ReleaseDeps, ReleaseRequest } from '../release/release-types.js';
 import { AdaptiveWindow, type WindowStats } from './adaptive-window.js';
 import { BlobCleanup } from './blob-cleanup.js';
 import { StoreBatcher } from './store-batcher.js';
@@ -92,7 +89,8 @@ export interface EngineStats {
 
 interface Unit {
   messageId: string;
-  entries: { seq: number; itemId: string; item: QuarantineItem }[];
+  /** Each item with the access policy's one decision on it for this run's action. */
+  entries: { seq: number; itemId: string; item: QuarantineItem; decision: Decision }[];
 }
 
 /**
@@ -110,7 +108,10 @@ export class BulkEngine {
   /** Throttled attempts the backend reported while this engine ran (retried by its SDK). */
   private signalled = 0;
 
+  private readonly rules: AccessRules;
+
   constructor(private readonly deps: EngineDeps) {
+    this.rules = { malwareRelease: deps.config.access.malwareRelease };
     this.window = new AdaptiveWindow(deps.bulk.window);
     this.batcher = new StoreBatcher(deps.items, {
       batchSize: deps.bulk.storeBatchSize,
@@ -163,8 +164,9 @@ export class BulkEngine {
         }
         const units = new Map<string, Unit>();
         for (const entry of page) {
-          const item = found.get(entry.itemId);
-          if (!item || !canSee(run.actor, item)) {
+          const item = found.get(entry.itemId) ?? null;
+          const decision = decideItem(run.actor, item, run.action, this.rules);
+          if (!item || (!decision.allowed && decision.code === 'not_found')) {
             emit(entry.seq, { itemId: entry.itemId, code: 'not_found', message: 'No such item.' });
             continue;
           }
@@ -173,7 +175,7 @@ export class BulkEngine {
             unit = { messageId: item.messageId, entries: [] };
             units.set(item.messageId, unit);
           }
-          unit.entries.push({ ...entry, item });
+          unit.entries.push({ ...entry, item, decision });
         }
         for (const unit of units.values()) {
           if (run.shouldStop?.()) {
@@ -232,7 +234,7 @@ export class BulkEngine {
       leaseOwner: run.leaseOwner,
       ...(run.isAbandonedLease ? { isAbandonedLease: run.isAbandonedLease } : {}),
       ...(run.jobId ? { jobId: run.jobId } : {}),
-      rules: { malwareRelease: this.deps.config.access.malwareRelease },
+      rules: this.rules,
     };
     if (this.deps.stopping?.aborted) {
       // Past the shutdown deadline nothing new is claimed; the items stay as they are.
@@ -248,11 +250,12 @@ export class BulkEngine {
     }
     const claims = await Promise.all(
       unit.entries.map((entry) =>
-        claimForRelease(this.batcher, this.deps, entry.itemId, entry.item, request).catch(
-          (error: unknown) => ({
-            outcome: storeFailure(entry.itemId, error),
-          }),
-        ),
+        claimForRelease(this.batcher, this.deps, entry.itemId, entry.item, {
+          ...request,
+          decision: entry.decision,
+        }).catch((error: unknown) => ({
+          outcome: storeFailure(entry.itemId, error),
+        })),
       ),
     );
     const claimed: { seq: number; item: QuarantineItem }[] = [];
@@ -294,7 +297,10 @@ export class BulkEngine {
     };
     const results = await Promise.all(
       unit.entries.map((entry) =>
-        deleteOne(this.batcher, this.deps, entry.itemId, entry.item, request).catch((error: unknown) => ({
+        deleteOne(this.batcher, this.deps, entry.itemId, entry.item, {
+          ...request,
+          decision: entry.decision,
+        }).catch((error: unknown) => ({
           outcome: { ...storeFailure(entry.itemId, error), tenant: entry.item.tenant },
           item: null,
         })),

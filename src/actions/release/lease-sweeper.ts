@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { ItemStore } from '../store/item-store.js';
-import { markInterrupted } from './release-item.js';
+import type { ItemStore } from '../../store/item-store.js';
+import { markInterrupted } from './claim.js';
 
 export interface SweeperDeps {
   items: ItemStore;

@@ -2,18 +2,27 @@ import type { Logger } from 'pino';
 import { scopeFilter } from '../../auth/access-policy.js';
 import { isLazaretError } from '../../core/errors.js';
 import { parseSearchQuery } from '../../core/search-query.js';
+import type { Metrics } from '../../metrics.js';
 import type { AuditStore } from '../../store/audit-store.js';
+import type { ItemStore } from '../../store/item-store.js';
 import type { Job, JobStats, JobStore } from '../../store/job-store.js';
 import { filterFromQuery } from '../../store/query-filter.js';
 import { auditBulk } from '../bulk/bulk-audit.js';
-import { BulkEngine, type EngineDeps, type SelectionEntry, type SeqOutcome } from '../bulk/bulk-engine.js';
+import type { BulkEngine, BulkSettings, SelectionEntry, SeqOutcome } from '../bulk/bulk-engine.js';
 import { retryThrottled } from '../bulk/retry.js';
 
-export interface JobRunnerDeps extends EngineDeps {
+export interface JobRunnerDeps {
   jobs: JobStore;
   audit: AuditStore;
+  items: Pick<ItemStore, 'listItems'>;
   logger: Logger;
+  now: () => Date;
+  nodeName: string;
   jobLeaseMs: number;
+  bulk: Pick<BulkSettings, 'throttleTries' | 'throttleBackoffMs' | 'fullDiskPauseMs'>;
+  metrics?: Metrics;
+  /** Builds the engine a run feeds (ItemActions.engine), told of each pause for disk space. */
+  engine: (onFullDisk: () => void) => BulkEngine;
 }
 
 const PAGE = 500;
@@ -83,7 +92,7 @@ export class JobRunner {
     private readonly owner: string,
   ) {
     this.cancelRequested = job.cancelRequested;
-    this.engine = new BulkEngine({ ...deps, onFullDisk: () => this.pausedForSpace() });
+    this.engine = deps.engine(() => this.pausedForSpace());
     this.itemLeaseOwner = `job:${job.id}@${owner}`;
     this.prior = job.stats;
     this.watermark = new Watermark(job.cursor);

@@ -50,14 +50,21 @@ function refuse(item: QuarantineItem | null, id: string): never {
   }
 }
 
-/** Asks for release of a quarantined item: a conditional move to `release_requested` for an approver. */
-export function requestRelease(deps: ReleaseRequestDeps, id: string, actor: Actor): Promise<QuarantineItem> {
-  return logged(deps, 'release_request', actor, id, () => request(deps, id));
+/**
+ * Asks for release of a quarantined item: a conditional move to `release_requested` for an approver.
+ * `item` is the item as the caller read it, after the access policy allowed the request.
+ */
+export function requestRelease(
+  deps: ReleaseRequestDeps,
+  item: QuarantineItem,
+  actor: Actor,
+): Promise<QuarantineItem> {
+  return logged(deps, 'release_request', actor, item.id, () => request(deps, item));
 }
 
-async function request(deps: ReleaseRequestDeps, id: string): Promise<QuarantineItem> {
-  const item = await deps.items.getItem(id);
-  if (item?.status !== 'quarantined') refuse(item, id);
+async function request(deps: ReleaseRequestDeps, item: QuarantineItem): Promise<QuarantineItem> {
+  const id = item.id;
+  if (item.status !== 'quarantined') refuse(item, id);
   const result = await deps.items.transition(
     id,
     { status: ['quarantined'], version: item.version },
@@ -67,19 +74,25 @@ async function request(deps: ReleaseRequestDeps, id: string): Promise<Quarantine
   return result.item;
 }
 
-/** Turns a release request down: the item goes back to quarantine, the reason in lastError (`release_denied`). */
+/**
+ * Turns a release request down: the item goes back to quarantine, the reason in lastError
+ * (`release_denied`). `item` is the item as the caller read it, after the access policy allowed it.
+ */
 export function denyRelease(
   deps: ReleaseRequestDeps,
-  id: string,
+  item: QuarantineItem,
   actor: Actor,
   reason?: string,
 ): Promise<QuarantineItem> {
-  return logged(deps, 'release_deny', actor, id, () => deny(deps, id, reason));
+  return logged(deps, 'release_deny', actor, item.id, () => deny(deps, item, reason));
 }
 
-async function deny(deps: ReleaseRequestDeps, id: string, reason?: string): Promise<QuarantineItem> {
-  const item = await deps.items.getItem(id);
-  if (!item) throw new LazaretError('not_found', 'No such item.', { itemId: id });
+async function deny(
+  deps: ReleaseRequestDeps,
+  item: QuarantineItem,
+  reason?: string,
+): Promise<QuarantineItem> {
+  const id = item.id;
   if (item.status !== 'release_requested') {
     throw new LazaretError('not_requested', 'No release of this item is waiting for a decision.', {
       itemId: id,

@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
-import { canSee } from '../auth/access-policy.js';
+import { DEFAULT_ACCESS_RULES, type Decision, decideItem } from '../auth/access-policy.js';
 import { type Actor, systemActor } from '../core/actor.js';
 import type { ItemOutcome } from '../core/outcomes.js';
 import type { Lease, QuarantineItem } from '../core/types.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { ItemStore, TransitionPort } from '../store/item-store.js';
 import { logItemAction } from './item-log.js';
-import { markInterrupted, outcomeError } from './release-item.js';
+import { outcome, outcomeError } from './item-outcome.js';
+import { markInterrupted } from './release/claim.js';
 
 export interface DeleteDeps {
   items: ItemStore;
@@ -19,6 +20,8 @@ export interface DeleteRequest {
   actor: Actor;
   /** Leases of a worker known to be gone (a job taken over), treated as expired. */
   isAbandonedLease?: (lease: Lease) => boolean;
+  /** The caller's decision on this item, made once on the item it read (absent: decided here). */
+  decision?: Decision;
 }
 
 /**
@@ -32,15 +35,6 @@ export async function removeBlobIfUnreferenced(deps: DeleteDeps, messageId: stri
   await deps.blobs.delete(message.blobKey);
   deps.logger.debug({ event: 'BLOB_REMOVED', messageId });
   return true;
-}
-
-function outcome(
-  item: QuarantineItem | null,
-  itemId: string,
-  code: ItemOutcome['code'],
-  message: string,
-): ItemOutcome {
-  return { itemId, code, message, ...(item ? { status: item.status, tenant: item.tenant } : {}) };
 }
 
 /**
@@ -74,8 +68,9 @@ async function deleteIfAllowed(
   request: DeleteRequest,
 ): Promise<{ outcome: ItemOutcome; item: QuarantineItem | null }> {
   let current = item === undefined ? await deps.items.getItem(itemId) : item;
+  const decision = request.decision ?? decideItem(request.actor, current, 'delete', DEFAULT_ACCESS_RULES);
   for (let round = 0; round < 3; round += 1) {
-    if (!current || !canSee(request.actor, current)) {
+    if (!current || !decision.allowed) {
       return { outcome: outcome(null, itemId, 'not_found', 'No such item.'), item: null };
     }
     if (current.status === 'deleted' || current.status === 'expired') {
@@ -126,8 +121,11 @@ export async function deleteItem(
   deps: DeleteDeps,
   id: string,
   actor: Actor = systemActor('cli'),
+  /** The item as the caller read it and its decision on it (absent: read and decided here). */
+  read: { item?: QuarantineItem | null; decision?: Decision } = {},
 ): Promise<QuarantineItem> {
-  const result = await deleteOne(deps.items, deps, id, undefined, { actor });
+  const request = { actor, ...(read.decision ? { decision: read.decision } : {}) };
+  const result = await deleteOne(deps.items, deps, id, read.item, request);
   if (result.outcome.code !== 'ok' || !result.item) throw outcomeError(result.outcome);
   await removeBlobIfUnreferenced(deps, result.item.messageId);
   return result.item;

@@ -1,11 +1,13 @@
-import type { AppContext } from '../../app-context.js';
+import type { Logger } from 'pino';
 import { mayChangeItems } from '../../auth/access-policy.js';
+import type { AuditDeps } from '../../auth/audit.js';
 import type { Actor } from '../../core/actor.js';
 import { LazaretError } from '../../core/errors.js';
 import { type ItemOutcome, zeroCounters } from '../../core/outcomes.js';
 import type { JobAction } from '../../store/job-store.js';
+import { missingOutcome } from '../item-outcome.js';
 import { auditBulk } from './bulk-audit.js';
-import { BulkEngine, pagesOf } from './bulk-engine.js';
+import { type BulkEngine, pagesOf } from './bulk-engine.js';
 
 export interface BulkActionInput {
   action: JobAction;
@@ -33,20 +35,20 @@ export function distinctIds(ids: readonly string[]): string[] {
  * `bulk.syncLimit` ids): the same engine as jobs, one audit entry with the counts.
  */
 export async function runBulkAction(
-  context: AppContext,
+  deps: AuditDeps & { logger: Logger; nodeName: string },
+  engine: BulkEngine,
   actor: Actor,
   input: BulkActionInput,
 ): Promise<CompatResult> {
   if (!mayChangeItems(actor)) throw new LazaretError('forbidden', 'This credential may not change items.');
   const ids = distinctIds(input.ids);
   const outcomes = new Map<string, ItemOutcome>();
-  const engine = new BulkEngine(context);
   await engine.run({
     action: input.action,
     actor,
     force: input.force,
     recipients: input.recipients,
-    leaseOwner: `${context.nodeName}/bulk`,
+    leaseOwner: `${deps.nodeName}/bulk`,
     pages: pagesOf(ids),
     onOutcome: (outcome) => outcomes.set(outcome.itemId, outcome),
   });
@@ -59,11 +61,7 @@ export async function runBulkAction(
     summary: { requested: ids.length, succeeded: 0, failed: 0, duplicates: input.ids.length - ids.length },
   };
   for (const id of ids) {
-    const outcome = outcomes.get(id) ?? {
-      itemId: id,
-      code: 'store_error' as const,
-      message: 'No outcome recorded.',
-    };
+    const outcome = outcomes.get(id) ?? missingOutcome(id);
     counters[outcome.code] += 1;
     if (outcome.code === 'ok') {
       result.results.push({
@@ -85,7 +83,7 @@ export async function runBulkAction(
   result.success = result.errors.length === 0;
 
   const stats = engine.stats();
-  context.logger.info({
+  deps.logger.info({
     event: 'BULK_ACTION_DONE',
     action: input.action,
     requested: ids.length,
@@ -93,7 +91,7 @@ export async function runBulkAction(
     window: stats.window,
     throttled: stats.throttled,
   });
-  await auditBulk(context, {
+  await auditBulk(deps, {
     actor,
     action: `items.bulk_${input.action}`,
     itemIds: ids,
