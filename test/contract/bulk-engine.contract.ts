@@ -14,7 +14,6 @@ import {
 import { sweepExpiredLeases } from '../../src/release/lease-sweeper.js';
 import { releaseItem } from '../../src/release/release-item.js';
 import { ThrottleMonitor } from '../../src/store/aws/throttle-monitor.js';
-import { waitUntil } from '../helpers/env.js';
 import {
   admin,
   BulkHarness,
@@ -23,6 +22,7 @@ import {
   seededRandom,
   user,
 } from '../support/bulk-harness.js';
+import { waitUntil } from '../support/env.js';
 import { FaultyItemStore, throttled } from '../support/faulty-item-store.js';
 import type { MakeStores } from './stores.js';
 

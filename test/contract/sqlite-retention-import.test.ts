@@ -1,5 +1,5 @@
 import { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
-import { tempDir } from '../helpers/env.js';
+import { tempDir } from '../support/env.js';
 import { retentionImportContract } from './retention-import.contract.js';
 
 retentionImportContract(async () => {

@@ -1,11 +1,11 @@
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/env.js';
-import { sendRaw } from '../helpers/smtp.js';
 import { ApiClient } from '../support/api-client.js';
 import { Downstream } from '../support/downstream.js';
+import { tempDir } from '../support/env.js';
 import { runCli, ServeProcess } from '../support/serve-process.js';
+import { sendRaw } from '../support/smtp-client.js';
 
 interface ListedItem {
   id: string;

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Daemon, startClamd, startRspamd, startSpamd } from '../helpers/daemons.js';
-import { freePort, missingPrograms, tempDir } from '../helpers/env.js';
-import { type Downstream, startDownstream } from '../helpers/smtp.js';
+import { type Daemon, startClamd, startRspamd, startSpamd } from '../support/daemons.js';
+import { Downstream } from '../support/downstream.js';
+import { freePort, missingPrograms, tempDir } from '../support/env.js';
 import { runCli, ServeProcess } from '../support/serve-process.js';
 import { STORAGE_BACKENDS, type StorageSetup } from '../support/storage-backends.js';
 
@@ -45,17 +45,19 @@ describe.skipIf(missing.length > 0)('lazaret doctor against real clamd, spamd, r
       startRspamd(dirs[2]!.path),
     ]);
     // The relay offers STARTTLS and AUTH, as a smarthost would; doctor must use both as configured.
-    relay = await startDownstream({
-      disabledCommands: [],
-      key: readFileSync(new URL('key.pem', TLS_DIR)),
-      cert: readFileSync(new URL('cert.pem', TLS_DIR)),
-      onAuth(auth, session, callback) {
-        if (!session.secure) return callback(new Error('TLS first'));
-        relayLogins.push(`${auth.username}:${auth.password}`);
-        callback(null, { user: auth.username });
+    relay = await new Downstream({
+      server: {
+        disabledCommands: [],
+        key: readFileSync(new URL('key.pem', TLS_DIR)),
+        cert: readFileSync(new URL('cert.pem', TLS_DIR)),
+        onAuth(auth, session, callback) {
+          if (!session.secure) return callback(new Error('TLS first'));
+          relayLogins.push(`${auth.username}:${auth.password}`);
+          callback(null, { user: auth.username });
+        },
       },
-    });
-    reinjection = await startDownstream();
+    }).start();
+    reinjection = await new Downstream().start();
     const dataDir = join(dirs[3]!.path, 'data');
     env = {
       LAZARET_DATA_DIR: dataDir,
@@ -81,7 +83,7 @@ describe.skipIf(missing.length > 0)('lazaret doctor against real clamd, spamd, r
 
   afterAll(async () => {
     await serve?.stop();
-    await Promise.all([clamd?.stop(), spamd?.stop(), rspamd?.stop(), relay?.close(), reinjection?.close()]);
+    await Promise.all([clamd?.stop(), spamd?.stop(), rspamd?.stop(), relay?.stop(), reinjection?.stop()]);
     for (const dir of dirs) await dir.cleanup();
   });
 

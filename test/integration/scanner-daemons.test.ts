@@ -15,10 +15,11 @@ import {
   startClamd,
   startRspamd,
   startSpamd,
-} from '../helpers/daemons.js';
-import { freePort, missingPrograms, tempDir, testConfig } from '../helpers/env.js';
-import { GTUBE, message } from '../helpers/mail.js';
-import { type Downstream, sendRaw, startDownstream } from '../helpers/smtp.js';
+} from '../support/daemons.js';
+import { Downstream } from '../support/downstream.js';
+import { freePort, missingPrograms, tempDir, testConfig } from '../support/env.js';
+import { GTUBE, message } from '../support/mail.js';
+import { sendRaw } from '../support/smtp-client.js';
 
 const missing = missingPrograms('scanner daemon tests', ['clamd', 'spamd', 'rspamd']);
 
@@ -72,7 +73,7 @@ describe.skipIf(missing.length > 0)('scanners against real clamd, spamd and rspa
       startSpamd(dirs[1]!.path),
       startRspamd(dirs[2]!.path),
     ]);
-    downstream = await startDownstream();
+    downstream = await new Downstream().start();
     const config = testConfig({
       ...Object.fromEntries(
         Object.entries({
@@ -94,7 +95,7 @@ describe.skipIf(missing.length > 0)('scanners against real clamd, spamd and rspa
 
   afterAll(async () => {
     await server?.close();
-    await downstream?.close();
+    await downstream?.stop();
     await Promise.all([clamd?.stop(), spamd?.stop(), rspamd?.stop()]);
     await Promise.all(dirs.map((dir) => dir.cleanup()));
   });
@@ -132,11 +133,11 @@ describe.skipIf(missing.length > 0)('scanners against real clamd, spamd and rspa
   });
 
   it('clean mail passes every scanner and is relayed', async () => {
-    const before = downstream.received.length;
+    const before = downstream.deliveries.length;
     const raw = message({ subject: 'hello there', body: 'Lunch at noon?\r\n' });
     expect(await send(raw)).toMatchObject({ ok: true, code: 250 });
-    expect(downstream.received.length).toBe(before + 1);
-    expect(downstream.received.at(-1)!.raw.equals(raw)).toBe(true);
+    expect(downstream.deliveries.length).toBe(before + 1);
+    expect(downstream.deliveries.at(-1)!.raw.equals(raw)).toBe(true);
   });
 
   it('clamd INSTREAM: a signature split across small chunks is still found', async () => {

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/env.js';
-import { sendRaw } from '../helpers/smtp.js';
 import { ApiClient } from '../support/api-client.js';
 import { Downstream } from '../support/downstream.js';
+import { tempDir } from '../support/env.js';
 import { runCli, ServeProcess } from '../support/serve-process.js';
+import { sendRaw } from '../support/smtp-client.js';
 
 /** What scripts/upgrade-fixture/generate.mjs wrote beside the data dir. */
 interface Manifest {

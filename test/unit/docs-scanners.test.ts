@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS } from '../../src/config/config-keys.js';
-import { guideBlock } from '../helpers/postfix.js';
+import { guideBlock } from '../support/postfix.js';
 
 const DOCS = join(import.meta.dirname, '..', '..', 'docs');
 const read = (...names: string[]) =>
