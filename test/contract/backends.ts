@@ -1,0 +1,47 @@
+import type { ContractName } from './contracts.js';
+import { makeDynamoS3 } from './dynamodb-s3.stores.js';
+import { makeEmbedded, makeSqliteFs } from './sqlite-fs.stores.js';
+import type { MakeStores } from './stores.js';
+
+/** One storage backend pair as the contract suites see it. */
+export interface Backend {
+  /** Stable key, as `storage.backend` names it. */
+  key: string;
+  /** How suite titles name it. */
+  label: string;
+  make: MakeStores;
+  /**
+   * Contracts this backend does not run, each with the reason. A contract left out here runs; the
+   * wiring test fails on an exclusion without a reason or naming an unknown contract.
+   */
+  excluded: Partial<Record<ContractName, string>>;
+  /** The same backend set up differently, run for the contracts the setting matters to. */
+  variants?: { label: string; make: MakeStores; contracts: ContractName[] }[];
+}
+
+/**
+ * Every backend the contract suites run on: each contract in `contracts.ts` runs once per row (a
+ * new backend is one more row). The group test files (`<group>.test.ts`) iterate over this table.
+ */
+export const BACKENDS: readonly Backend[] = [
+  {
+    key: 'sqlite-fs',
+    label: 'SQLite + files',
+    make: makeSqliteFs,
+    excluded: {},
+    variants: [
+      { label: 'files only (no inline blobs)', make: makeEmbedded('files only'), contracts: ['blob-store'] },
+    ],
+  },
+  {
+    key: 'dynamodb-s3',
+    label: 'DynamoDB + S3 (dynalite, s3rver)',
+    make: makeDynamoS3,
+    excluded: {
+      'stats-store':
+        'no counters: `serve` answers the dashboard by listing the window’s items (ListingStatsStore), so ' +
+        'statuses cover only items received in the window and a re-release counts once, on its last day; ' +
+        'test/unit/listing-stats-store.test.ts holds that store to its own, weaker promise',
+    },
+  },
+];
