@@ -14,16 +14,11 @@ import {
 import { sweepExpiredLeases } from '../../src/release/lease-sweeper.js';
 import { releaseItem } from '../../src/release/release-item.js';
 import { ThrottleMonitor } from '../../src/store/aws/throttle-monitor.js';
-import {
-  admin,
-  BulkHarness,
-  domainAdmin,
-  type HarnessOptions,
-  seededRandom,
-  user,
-} from '../support/bulk-harness.js';
+import { admin, domainAdmin, user } from '../support/builders.js';
+import { BulkHarness, type HarnessOptions } from '../support/bulk-harness.js';
 import { waitUntil } from '../support/env.js';
 import { FaultyItemStore, throttled } from '../support/faulty-item-store.js';
+import { seededRandom } from '../support/seeded-random.js';
 import type { MakeStores } from './stores.js';
 
 /**

@@ -3,7 +3,9 @@ import { isLazaretError } from '../../src/core/errors.js';
 import { zeroCounters } from '../../src/core/outcomes.js';
 import { createJob } from '../../src/release/jobs/job-service.js';
 import { releaseItem } from '../../src/release/release-item.js';
-import { admin, BulkHarness, seededRandom } from '../support/bulk-harness.js';
+import { admin } from '../support/builders.js';
+import { BulkHarness } from '../support/bulk-harness.js';
+import { seededRandom } from '../support/seeded-random.js';
 import type { MakeStores } from './stores.js';
 
 /** Large jobs over one backend pair: run them against every backend; they must take seconds. */

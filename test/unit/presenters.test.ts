@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { presentAuditEntry, presentItem, presentMessage } from '../../src/api/presenters.js';
 import type { Actor } from '../../src/auth/actor.js';
 import type { AuditEntry } from '../../src/store/audit-store.js';
-import { buildItems, buildMessage } from '../support/builders.js';
-import { admin, domainAdmin, user } from '../support/bulk-harness.js';
+import { admin, buildItems, buildMessage, domainAdmin, user } from '../support/builders.js';
 
 /** One message to alice@a.test, bob@b.test and carol@b.test, every field that can name one filled in. */
 const message = buildMessage({
