@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { newId } from '../../src/core/ids.js';
 import type { QuarantineItem } from '../../src/core/types.js';
 import { DigestWorker, type DigestWorkerDeps } from '../../src/digest/digest-worker.js';
 import { LinkSigner } from '../../src/digest/link-token.js';
@@ -8,7 +7,7 @@ import { SmtpRelay } from '../../src/release/smtp-relay.js';
 import type { DigestSchedule } from '../../src/store/digest-store.js';
 import type { OwnerScope } from '../../src/store/owner-scope.js';
 import type { UserRecord } from '../../src/store/user-store.js';
-import { buildItems, buildMessage } from '../support/builders.js';
+import { buildItems, buildMessage, buildUser } from '../support/builders.js';
 import { digestLinks, parseDigest, tokenOf } from '../support/digest-mail.js';
 import { Downstream, refuseNext } from '../support/downstream.js';
 import { testConfig } from '../support/env.js';
@@ -59,20 +58,7 @@ export function digestDeliveryContract(backend: string, makeStores: MakeStores):
     }
 
     async function user(email: string, overrides: Partial<UserRecord> = {}): Promise<UserRecord> {
-      const record: UserRecord = {
-        id: newId(),
-        email,
-        displayName: email,
-        role: 'user',
-        domains: [],
-        addresses: [email],
-        passwordHash: null,
-        disabled: false,
-        releaseMode: null,
-        createdAt: clock.toISOString(),
-        updatedAt: clock.toISOString(),
-        ...overrides,
-      };
+      const record = buildUser({ email, createdAt: clock.toISOString(), ...overrides });
       await fixture.users.createUser(record);
       return record;
     }

@@ -3,7 +3,9 @@ import { type Actor, systemActor } from '../../src/auth/actor.js';
 import { newId } from '../../src/core/ids.js';
 import { zeroCounters } from '../../src/core/outcomes.js';
 import type { MessageRecord, QuarantineItem } from '../../src/core/types.js';
+import type { AuditEntry } from '../../src/store/audit-store.js';
 import type { Job } from '../../src/store/job-store.js';
+import type { TokenRecord, UserRecord } from '../../src/store/user-store.js';
 
 /*
  * Builders for the records the stores hold: sensible defaults, any field overridden. Tests build records
@@ -114,5 +116,56 @@ export function user(...addresses: string[]): Actor {
     domains: [],
     addresses,
     scopes: ['read', 'release'],
+  };
+}
+
+/** A user who sees mail to `email` (given or made unique), with no password. */
+export function buildUser(overrides: Partial<UserRecord> = {}): UserRecord {
+  const email = overrides.email ?? `u${newId().toLowerCase()}@corp.test`;
+  const at = overrides.createdAt ?? '2026-11-20T10:00:00.000Z';
+  return {
+    id: newId(),
+    email,
+    displayName: email,
+    role: 'user',
+    domains: [],
+    addresses: [email],
+    passwordHash: null,
+    disabled: false,
+    releaseMode: null,
+    createdAt: at,
+    updatedAt: at,
+    ...overrides,
+  };
+}
+
+/** A live API token of `userId` with read scope and a unique secret hash. */
+export function buildToken(userId: string, overrides: Partial<TokenRecord> = {}): TokenRecord {
+  return {
+    id: newId(),
+    userId,
+    name: 'script',
+    scope: 'read',
+    secretHash: newId().toLowerCase().padEnd(64, '0'),
+    createdAt: '2026-11-20T10:00:00.000Z',
+    expiresAt: null,
+    lastUsedAt: null,
+    revokedAt: null,
+    ...overrides,
+  };
+}
+
+/** An audit entry of a successful single release by an admin. */
+export function buildAuditEntry(overrides: Partial<AuditEntry> = {}): AuditEntry {
+  return {
+    id: newId(),
+    at: '2026-11-20T10:00:00.000Z',
+    actor: { kind: 'user', id: 'u1', label: 'admin@corp.test' },
+    action: 'item.release',
+    target: {},
+    tenants: [],
+    params: {},
+    outcome: 'ok',
+    ...overrides,
   };
 }
