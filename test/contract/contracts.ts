@@ -36,6 +36,9 @@ export const CONTRACTS = {
   'digest-delivery': { group: 'stores', run: digestDeliveryContract },
   'bulk-engine': { group: 'bulk-engine', run: bulkEngineContract },
   'bulk-jobs': { group: 'bulk-jobs', run: bulkScaleContract },
-} satisfies Record<string, { group: ContractGroup; run: (backend: string, make: MakeStores) => void }>;
+} satisfies Record<
+  string,
+  { group: ContractGroup; run: (backend: string, make: MakeStores, scale: number) => void }
+>;
 
 export type ContractName = keyof typeof CONTRACTS;

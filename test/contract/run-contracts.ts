@@ -9,10 +9,10 @@ export function runContractGroup(group: ContractGroup): void {
       (typeof CONTRACTS)[ContractName],
     ][]) {
       if (contract.group !== group || backend.excluded[name] !== undefined) continue;
-      contract.run(backend.label, backend.make);
+      contract.run(backend.label, backend.make, backend.scale ?? 1);
       for (const variant of backend.variants ?? []) {
         if (variant.contracts.includes(name))
-          contract.run(`${backend.label}, ${variant.label}`, variant.make);
+          contract.run(`${backend.label}, ${variant.label}`, variant.make, backend.scale ?? 1);
       }
     }
   }

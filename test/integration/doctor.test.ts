@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Daemon, startClamd, startRspamd, startSpamd } from '../support/daemons.js';
+import { type Daemon, type ScannerDaemons, startScannerDaemons } from '../support/daemons.js';
 import { Downstream } from '../support/downstream.js';
 import { freePort, missingPrograms, tempDir } from '../support/env.js';
 import { runCli, ServeProcess } from '../support/serve-process.js';
@@ -27,7 +27,8 @@ function statuses(stdout: string): Record<string, string> {
 }
 
 describe.skipIf(missing.length > 0)('lazaret doctor against real clamd, spamd, rspamd and SMTP peers', () => {
-  let dirs: Awaited<ReturnType<typeof tempDir>>[] = [];
+  let daemons: ScannerDaemons;
+  let work: Awaited<ReturnType<typeof tempDir>>;
   let clamd: Daemon;
   let spamd: Daemon;
   let rspamd: Daemon;
@@ -38,12 +39,8 @@ describe.skipIf(missing.length > 0)('lazaret doctor against real clamd, spamd, r
   const relayLogins: string[] = [];
 
   beforeAll(async () => {
-    dirs = await Promise.all([tempDir(), tempDir(), tempDir(), tempDir()]);
-    [clamd, spamd, rspamd] = await Promise.all([
-      startClamd(dirs[0]!.path),
-      startSpamd(dirs[1]!.path),
-      startRspamd(dirs[2]!.path),
-    ]);
+    [daemons, work] = await Promise.all([startScannerDaemons(), tempDir()]);
+    ({ clamd, spamd, rspamd } = daemons);
     // The relay offers STARTTLS and AUTH, as a smarthost would; doctor must use both as configured.
     relay = await new Downstream({
       server: {
@@ -58,7 +55,7 @@ describe.skipIf(missing.length > 0)('lazaret doctor against real clamd, spamd, r
       },
     }).start();
     reinjection = await new Downstream().start();
-    const dataDir = join(dirs[3]!.path, 'data');
+    const dataDir = join(work.path, 'data');
     env = {
       LAZARET_DATA_DIR: dataDir,
       LAZARET_MODE: 'filter',
@@ -83,8 +80,8 @@ describe.skipIf(missing.length > 0)('lazaret doctor against real clamd, spamd, r
 
   afterAll(async () => {
     await serve?.stop();
-    await Promise.all([clamd?.stop(), spamd?.stop(), rspamd?.stop(), relay?.stop(), reinjection?.stop()]);
-    for (const dir of dirs) await dir.cleanup();
+    await Promise.all([daemons?.stop(), relay?.stop(), reinjection?.stop()]);
+    await work?.cleanup();
   });
 
   it('passes every check against a running server and prints the effective config without secrets', async () => {
@@ -127,7 +124,7 @@ describe.skipIf(missing.length > 0)('lazaret doctor against real clamd, spamd, r
 
   it('fails, with exit code 1, each check whose peer or folder is wrong, and names why', async () => {
     const closed = await freePort();
-    const wideOpen = join(dirs[3]!.path, 'open');
+    const wideOpen = join(work.path, 'open');
     await mkdir(wideOpen);
     await chmod(wideOpen, 0o777);
     const result = await runCli(

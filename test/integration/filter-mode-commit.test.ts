@@ -1,5 +1,3 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LazaretError } from '../../src/core/errors.js';
 import { newId } from '../../src/core/ids.js';
@@ -12,6 +10,7 @@ import { type Emulators, startEmulators } from '../support/aws-emulators.js';
 import { Downstream } from '../support/downstream.js';
 import { type DynamoTable, freshTable } from '../support/dynamo-fixture.js';
 import { tempDir, testConfig } from '../support/env.js';
+import { blobFiles } from '../support/filter-server.js';
 import { message } from '../support/mail.js';
 import { type SendOutcome, sendRaw } from '../support/smtp-client.js';
 import { startOutageProxy } from '../support/tcp-outage.js';
@@ -92,18 +91,6 @@ function failingCommits(inner: ItemStore, state: { failing: boolean; failed: num
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-}
-
-async function blobFiles(dataDir: string): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      if (entry.isDirectory()) await walk(join(dir, entry.name));
-      else found.push(entry.name);
-    }
-  };
-  await walk(join(dataDir, 'blobs'));
-  return found;
 }
 
 /** What Postfix does with a deferred message: the same envelope and bytes again, until it gets 2xx or 5xx. */

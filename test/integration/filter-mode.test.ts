@@ -1,47 +1,16 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log.js';
-import { type RunningServer, startServer } from '../../src/server.js';
+import type { RunningServer } from '../../src/server.js';
 import { Downstream } from '../support/downstream.js';
-import { freePort, tempDir, testConfig } from '../support/env.js';
+import { freePort, tempDir } from '../support/env.js';
+import { blobFiles, startFilterServer } from '../support/filter-server.js';
 import { message, zipOf } from '../support/mail.js';
 import { sendRaw } from '../support/smtp-client.js';
 
-async function blobFiles(dataDir: string): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      if (entry.isDirectory()) await walk(join(dir, entry.name));
-      else if (entry.name.endsWith('.eml') || entry.name.endsWith('.tmp')) found.push(entry.name);
-    }
-  };
-  await walk(join(dataDir, 'blobs'));
-  return found;
-}
-
-async function startFilter(
-  dataDir: string,
-  reinjectPort: number,
-  extra: Record<string, string | number> = {},
-) {
-  const config = testConfig({
-    LAZARET_DATA_DIR: dataDir,
-    LAZARET_SMTP_PORT: 0,
-    LAZARET_HTTP_PORT: 0,
-    LAZARET_MODE: 'filter',
-    LAZARET_FILTER_REINJECT_PORT: reinjectPort,
-    LAZARET_FILTER_REINJECT_TIMEOUT_MS: 5000,
-    LAZARET_SCANNERS_ENABLED: 'headers,policy',
-    LAZARET_SCANNERS_HEADERS_TRUSTED_HOSTS: '127.0.0.1',
+const startFilter = (dataDir: string, reinjectPort: number, extra: Record<string, string | number> = {}) =>
+  startFilterServer(dataDir, reinjectPort, {
     LAZARET_SCANNERS_POLICY_SENDER_BLOCK: 'blocked.test:spammer@bad.example',
-    LAZARET_RETENTION_PURGE_INTERVAL_SECONDS: 0,
-    // Every raw message as a file, so the tests can count what was kept by looking at the folder.
-    LAZARET_BLOBS_INLINE_MAX_BYTES: 0,
     ...extra,
   });
-  return startServer(config, createLogger('silent'));
-}
 
 describe('filter mode: Postfix content_filter behaviour against a real downstream SMTP server', () => {
   let downstream: Downstream;

@@ -12,9 +12,8 @@ import {
   CLAMAV_TEST_SIGNATURE,
   CLAMAV_TEST_STRING,
   type Daemon,
-  startClamd,
-  startRspamd,
-  startSpamd,
+  type ScannerDaemons,
+  startScannerDaemons,
 } from '../support/daemons.js';
 import { Downstream } from '../support/downstream.js';
 import { freePort, missingPrograms, tempDir, testConfig } from '../support/env.js';
@@ -59,7 +58,8 @@ function configFor(
 }
 
 describe.skipIf(missing.length > 0)('scanners against real clamd, spamd and rspamd', () => {
-  let dirs: Awaited<ReturnType<typeof tempDir>>[] = [];
+  let daemons: ScannerDaemons;
+  let work: Awaited<ReturnType<typeof tempDir>>;
   let clamd: Daemon;
   let spamd: Daemon;
   let rspamd: Daemon;
@@ -67,17 +67,13 @@ describe.skipIf(missing.length > 0)('scanners against real clamd, spamd and rspa
   let server: RunningServer;
 
   beforeAll(async () => {
-    dirs = await Promise.all([tempDir(), tempDir(), tempDir(), tempDir()]);
-    [clamd, spamd, rspamd] = await Promise.all([
-      startClamd(dirs[0]!.path),
-      startSpamd(dirs[1]!.path),
-      startRspamd(dirs[2]!.path),
-    ]);
+    [daemons, work] = await Promise.all([startScannerDaemons(), tempDir()]);
+    ({ clamd, spamd, rspamd } = daemons);
     downstream = await new Downstream().start();
     const config = testConfig({
       ...Object.fromEntries(
         Object.entries({
-          LAZARET_DATA_DIR: dirs[3]!.path,
+          LAZARET_DATA_DIR: work.path,
           LAZARET_SMTP_PORT: 0,
           LAZARET_HTTP_PORT: 0,
           LAZARET_MODE: 'filter',
@@ -96,8 +92,8 @@ describe.skipIf(missing.length > 0)('scanners against real clamd, spamd and rspa
   afterAll(async () => {
     await server?.close();
     await downstream?.stop();
-    await Promise.all([clamd?.stop(), spamd?.stop(), rspamd?.stop()]);
-    await Promise.all(dirs.map((dir) => dir.cleanup()));
+    await daemons?.stop();
+    await work?.cleanup();
   });
 
   const send = (raw: Buffer, to = ['user@example.test']) =>

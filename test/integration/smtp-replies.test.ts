@@ -1,40 +1,22 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log.js';
-import { type RunningServer, startServer } from '../../src/server.js';
+import type { RunningServer } from '../../src/server.js';
 import { Downstream } from '../support/downstream.js';
-import { freePort, tempDir, testConfig } from '../support/env.js';
+import { freePort, tempDir } from '../support/env.js';
+import { startFilterServer } from '../support/filter-server.js';
 import { message } from '../support/mail.js';
 import { type SmtpDialogue, smtpDialogue } from '../support/smtp-client.js';
 
 const MAX_SIZE = 4096;
 
-async function startFilter(
-  dataDir: string,
-  reinjectPort: number,
-  extra: Record<string, string | number> = {},
-) {
-  return startServer(
-    testConfig({
-      LAZARET_DATA_DIR: dataDir,
-      LAZARET_SMTP_PORT: 0,
-      LAZARET_SMTP_HOSTNAME: 'lazaret.test',
-      LAZARET_SMTP_MAX_MESSAGE_SIZE: MAX_SIZE,
-      LAZARET_SMTP_MAX_RECIPIENTS: 2,
-      LAZARET_HTTP_PORT: 0,
-      LAZARET_MODE: 'filter',
-      LAZARET_FILTER_REINJECT_PORT: reinjectPort,
-      LAZARET_FILTER_REINJECT_TIMEOUT_MS: 5000,
-      LAZARET_SCANNERS_ENABLED: 'headers,policy',
-      LAZARET_SCANNERS_HEADERS_TRUSTED_HOSTS: '127.0.0.1',
-      LAZARET_RETENTION_PURGE_INTERVAL_SECONDS: 0,
-      LAZARET_BLOBS_INLINE_MAX_BYTES: 0,
-      ...extra,
-    }),
-    createLogger('silent'),
-  );
-}
+const startFilter = (dataDir: string, reinjectPort: number, extra: Record<string, string | number> = {}) =>
+  startFilterServer(dataDir, reinjectPort, {
+    LAZARET_SMTP_HOSTNAME: 'lazaret.test',
+    LAZARET_SMTP_MAX_MESSAGE_SIZE: MAX_SIZE,
+    LAZARET_SMTP_MAX_RECIPIENTS: 2,
+    ...extra,
+  });
 
 /** EHLO, MAIL, RCPT for each recipient, DATA; answers the reply to the message. */
 async function transaction(session: SmtpDialogue, to: string[], content: Buffer): Promise<string> {

@@ -4,20 +4,10 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient } from '../support/api-client.js';
+import { ApiClient, type ListedItem } from '../support/api-client.js';
 import { Downstream } from '../support/downstream.js';
 import { ServeProcess } from '../support/serve-process.js';
 import { STORAGE_BACKENDS, type StorageSetup } from '../support/storage-backends.js';
-
-interface ListedItem {
-  id: string;
-  messageId: string;
-  recipient: string;
-  status: string;
-  subject?: string;
-  size: number;
-  lastError: { code: string; reply?: string } | null;
-}
 
 async function compose(options: ConstructorParameters<typeof MailComposer>[0]): Promise<Buffer> {
   return new MailComposer(options).compile().build();
@@ -40,11 +30,7 @@ describe.each(STORAGE_BACKENDS)(
         .createTransport({ host: '127.0.0.1', port: serve.smtpPort, ignoreTLS: true })
         .sendMail({ envelope, raw });
 
-    const listAll = async (query = ''): Promise<ListedItem[]> => {
-      const response = await admin.request(`/api/quarantine?limit=500${query}`);
-      expect(response.status).toBe(200);
-      return (response.body as { items: ListedItem[] }).items;
-    };
+    const listAll = (query = '') => admin.listItems(query);
 
     beforeAll(async () => {
       dataDir = await mkdtemp(join(tmpdir(), 'lazaret-skeleton-'));
