@@ -29,6 +29,13 @@ describe('contract wiring: every contract runs on every backend of BACKENDS, or 
       const source = readFileSync(new URL(file, DIR), 'utf8');
       expect(source, file).not.toMatch(/Contract\(/);
     }
+    const elsewhere = readdirSync(new URL('../', DIR), { recursive: true, encoding: 'utf8' }).filter(
+      (file) =>
+        file.endsWith('.ts') &&
+        !file.startsWith('contract/') &&
+        /from '[^']*\.contract\.js'/.test(readFileSync(new URL(`../${file}`, DIR), 'utf8')),
+    );
+    expect(elsewhere).toEqual([]);
   });
 
   it.each(BACKENDS.map((backend) => [backend.key, backend] as const))(
