@@ -123,7 +123,7 @@ export class Downstream {
           const answer = () => {
             this.deliveries.push(delivery);
             settle(this.deliveryWaiters, this.deliveries.length);
-            callback(null, 'queued downstream');
+            callback();
           };
           if (this.holding) {
             this.held.push(answer);
