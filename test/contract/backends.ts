@@ -1,3 +1,4 @@
+import { dynamoS3Serve, embeddedServe, type StorageBackend } from '../support/storage-backends.js';
 import type { ContractName } from './contracts.js';
 import { makeDynamoS3 } from './dynamodb-s3.stores.js';
 import { makeEmbedded, makeSqliteFs } from './sqlite-fs.stores.js';
@@ -10,6 +11,8 @@ export interface Backend {
   /** How suite titles name it. */
   label: string;
   make: MakeStores;
+  /** The same backend for `serve` child processes (integration tests): environment and faults. */
+  serve: StorageBackend;
   /**
    * Contracts this backend does not run, each with the reason. A contract left out here runs; the
    * wiring test fails on an exclusion without a reason or naming an unknown contract.
@@ -33,6 +36,7 @@ export const BACKENDS: readonly Backend[] = [
     key: 'sqlite-fs',
     label: 'SQLite + files',
     make: makeSqliteFs,
+    serve: embeddedServe,
     excluded: {},
     variants: [
       { label: 'files only (no inline blobs)', make: makeEmbedded('files only'), contracts: ['blob-store'] },
@@ -42,6 +46,7 @@ export const BACKENDS: readonly Backend[] = [
     key: 'dynamodb-s3',
     label: 'DynamoDB + S3 (dynalite, s3rver)',
     make: makeDynamoS3,
+    serve: dynamoS3Serve,
     // dynalite keeps its tables in an in-process LevelDB: 10,000 items take minutes there, 500 take seconds.
     scale: 0.05,
     excluded: {
@@ -52,3 +57,13 @@ export const BACKENDS: readonly Backend[] = [
     },
   },
 ];
+
+/** The backends as `serve` children use them, in table order: the integration tests run on each. */
+export const SERVE_BACKENDS: readonly StorageBackend[] = BACKENDS.map((backend) => backend.serve);
+
+/** One backend's row by key. */
+export function backendNamed(key: string): Backend {
+  const found = BACKENDS.find((backend) => backend.key === key);
+  if (!found) throw new Error(`no backend ${key} in BACKENDS`);
+  return found;
+}

@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backendNamed } from '../contract/backends.js';
 import { type Daemon, type ScannerDaemons, startScannerDaemons } from '../support/daemons.js';
 import { Downstream } from '../support/downstream.js';
 import { freePort, missingPrograms, tempDir } from '../support/env.js';
 import { runCli, ServeProcess } from '../support/serve-process.js';
-import { STORAGE_BACKENDS, type StorageSetup } from '../support/storage-backends.js';
+import type { StorageSetup } from '../support/storage-backends.js';
 
 const missing = missingPrograms('lazaret doctor tests', ['clamd', 'spamd', 'rspamd']);
 const TLS_DIR = new URL('../fixtures/tls/', import.meta.url);
@@ -167,7 +168,7 @@ describe('lazaret doctor on DynamoDB + S3 (dynalite, s3rver)', () => {
 
   beforeAll(async () => {
     work = await tempDir('lazaret-doctor-aws-');
-    storage = await STORAGE_BACKENDS[1]!.setup(work.path);
+    storage = await backendNamed('dynamodb-s3').serve.setup(work.path);
   });
 
   afterAll(async () => {
