@@ -10,10 +10,8 @@ import { SmtpRelay } from '../../src/relay/smtp-relay.js';
 import { buildContext } from '../../src/server.js';
 import type { ItemStore } from '../../src/store/item-store.js';
 import { openStores, type Stores } from '../../src/store/open-stores.js';
-import { EMULATOR_CREDENTIALS, startEmulators } from '../../test/support/aws-emulators.js';
-// The recording SMTP server the tests deliver to: the sink when Postfix's smtp-sink is missing.
-import { Downstream } from '../../test/support/downstream.js';
-import { freshTable } from '../../test/support/dynamo-fixture.js';
+// Downstream (the tests' recording SMTP server) is the sink when Postfix's smtp-sink is missing.
+import { Downstream, EMULATOR_CREDENTIALS, freshTable, startEmulators } from '../../test/support/kit.js';
 import { batchesOf50, originalDelete, type PerItem, sequentialLoop } from '../lib/baselines.js';
 import { withLatency } from '../lib/latency-store.js';
 import { freePort, hasPostfixTools, startSmtpSink, stopProcess } from '../lib/postfix-tools.js';

@@ -5,7 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { SMTPServer } from 'smtp-server';
 import { loadConfig } from '../../src/config/load-config.js';
 import { smtpServerOptions } from '../../src/ingest/smtp-listener.js';
-import { ServeProcess } from '../../test/support/serve-process.js';
+import { ServeProcess } from '../../test/support/kit.js';
 import { freePort, runSmtpSource, startSmtpSink, stopProcess } from '../lib/postfix-tools.js';
 import type { CaseResult } from '../lib/report.js';
 

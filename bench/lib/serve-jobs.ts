@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load-config.js';
 import { openStores } from '../../src/store/open-stores.js';
-import { tokenFor } from '../../test/support/api-client.js';
-import { ServeProcess } from '../../test/support/serve-process.js';
+import { ServeProcess, tokenFor } from '../../test/support/kit.js';
 import { seedQuarantine } from './seed.js';
 
 const ADMIN = { LAZARET_ADMIN_EMAIL: 'bench@lazaret.test', LAZARET_ADMIN_PASSWORD: 'bench-admin-password' };

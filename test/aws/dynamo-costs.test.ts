@@ -12,14 +12,13 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { systemActor } from '../../src/core/actor.js';
 import { newId } from '../../src/core/ids.js';
 import { Limiter } from '../../src/core/limiter.js';
-import { zeroCounters } from '../../src/core/outcomes.js';
 import { ingestMessage } from '../../src/ingest/ingest-message.js';
 import { SmtpRelay } from '../../src/relay/smtp-relay.js';
 import { DynamoItemStore } from '../../src/store/dynamodb/dynamo-item-store.js';
 import { DynamoJobStore } from '../../src/store/dynamodb/dynamo-job-store.js';
 import { FsBlobStore } from '../../src/store/fs/fs-blob-store.js';
-import type { Job } from '../../src/store/job-store.js';
 import { type Emulators, startEmulators } from '../support/aws-emulators.js';
+import { buildJob } from '../support/builders.js';
 import { Downstream } from '../support/downstream.js';
 import { CostMeter, type Costs, itemSize } from '../support/dynamo-cost-meter.js';
 import { type DynamoTable, freshTable } from '../support/dynamo-fixture.js';
@@ -189,30 +188,7 @@ describe('DynamoDB unit costs per operation (counted calls, priced by DynamoDB r
     meter.attach(connection);
     const jobs = new DynamoJobStore(connection);
     const at = new Date().toISOString();
-    const job: Job = {
-      id: newId(),
-      action: 'release',
-      selection: { kind: 'ids' },
-      options: { force: false, recipients: null },
-      owner: systemActor('tester'),
-      idempotencyKey: null,
-      requestHash: null,
-      state: 'preparing',
-      cancelRequested: false,
-      total: 0,
-      selectionComplete: false,
-      selectionCursor: null,
-      counters: zeroCounters(),
-      cursor: 0,
-      tenants: [],
-      stats: null,
-      error: null,
-      lease: null,
-      createdAt: at,
-      updatedAt: at,
-      startedAt: null,
-      finishedAt: null,
-    };
+    const job = buildJob({ owner: systemActor('tester'), createdAt: at });
     const ids = Array.from({ length: 100 }, () => newId());
     const stats = {
       window: { initial: 8, current: 8, min: 8, max: 8, shrinks: 0, grows: 0 },

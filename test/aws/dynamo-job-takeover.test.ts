@@ -1,43 +1,17 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemActor } from '../../src/core/actor.js';
 import { newId } from '../../src/core/ids.js';
 import { zeroCounters } from '../../src/core/outcomes.js';
 import { DynamoJobStore } from '../../src/store/dynamodb/dynamo-job-store.js';
-import type { Job } from '../../src/store/job-store.js';
 import { type Emulators, startEmulators } from '../support/aws-emulators.js';
+import { buildJob } from '../support/builders.js';
 import { type DynamoTable, freshTable } from '../support/dynamo-fixture.js';
 
 const T0 = '2026-11-20T10:00:00.000Z';
 const T1 = '2026-11-20T10:00:30.000Z';
 const T2 = '2026-11-20T10:01:00.000Z';
 
-function newJob(): Job {
-  return {
-    id: newId(),
-    action: 'release',
-    selection: { kind: 'ids' },
-    options: { force: false, recipients: null },
-    owner: systemActor('test'),
-    idempotencyKey: null,
-    requestHash: null,
-    state: 'preparing',
-    cancelRequested: false,
-    total: 0,
-    selectionComplete: false,
-    selectionCursor: null,
-    counters: zeroCounters(),
-    cursor: 0,
-    tenants: [],
-    stats: null,
-    error: null,
-    lease: null,
-    createdAt: T0,
-    updatedAt: T0,
-    startedAt: null,
-    finishedAt: null,
-  };
-}
+const newJob = () => buildJob({ createdAt: T0 });
 
 describe('DynamoDB job store: a worker that died between writing outcomes and counting them', () => {
   let emulators: Emulators;

@@ -3,7 +3,8 @@ import { zeroCounters } from '../../src/core/outcomes.js';
 import { FINAL_JOB_STATES, type Job, type JobStore } from '../../src/store/job-store.js';
 import { dynamoS3Stores, makeDynamoS3 } from '../contract/dynamodb-s3.stores.js';
 import { injectThrottling, type ThrottleInjector } from '../support/aws-faults.js';
-import { admin, BulkHarness } from '../support/bulk-harness.js';
+import { admin } from '../support/builders.js';
+import { BulkHarness } from '../support/bulk-harness.js';
 import { throttled } from '../support/faulty-item-store.js';
 import { seededRandom } from '../support/seeded-random.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runDelete } from '../../bench/cases/delete-100k.js';
 import { runMemory } from '../../bench/cases/memory.js';
 import { runReleaseE2e } from '../../bench/cases/release-e2e.js';
-import { missingPrograms } from '../helpers/env.js';
+import { missingPrograms } from '../support/env.js';
 
 // Tiny runs of the benchmark cases that drive a `lazaret serve` child, so that they never rot.
 // Figures are not asserted; each case fails by itself when a job leaves an item undone.

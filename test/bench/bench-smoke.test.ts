@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runIngest } from '../../bench/cases/ingest.js';
 import { runListSearch } from '../../bench/cases/list-search.js';
-import { missingPrograms } from '../helpers/env.js';
+import { missingPrograms } from '../support/env.js';
 
 // A tiny run of each benchmark case, so that `npm run bench` never rots. Figures are not asserted:
 // speed is measured by `npm run bench`, not by tests.

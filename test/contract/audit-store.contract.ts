@@ -1,21 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { newId } from '../../src/core/ids.js';
-import type { AuditEntry, AuditStore } from '../../src/store/audit-store.js';
+import type { AuditStore } from '../../src/store/audit-store.js';
+import { buildAuditEntry } from '../support/builders.js';
 import type { MakeStores, StoreFixture } from './stores.js';
 
-function entry(overrides: Partial<AuditEntry> = {}): AuditEntry {
-  return {
-    id: newId(),
-    at: '2026-11-20T10:00:00.000Z',
-    actor: { kind: 'user', id: 'u1', label: 'admin@corp.test' },
-    action: 'item.release',
-    target: {},
-    tenants: [],
-    params: {},
-    outcome: 'ok',
-    ...overrides,
-  };
-}
+const entry = buildAuditEntry;
 
 /** The audit log is append-only, filterable and cursor paged on every backend. */
 export function auditStoreContract(backend: string, makeStores: MakeStores): void {

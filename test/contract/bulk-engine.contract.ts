@@ -6,16 +6,11 @@ import { newId } from '../../src/core/ids.js';
 import { zeroCounters } from '../../src/core/outcomes.js';
 import type { QuarantineItem } from '../../src/core/types.js';
 import { ThrottleMonitor } from '../../src/store/aws/throttle-monitor.js';
-import { waitUntil } from '../helpers/env.js';
-import {
-  admin,
-  BulkHarness,
-  domainAdmin,
-  type HarnessOptions,
-  seededRandom,
-  user,
-} from '../support/bulk-harness.js';
+import { admin, domainAdmin, user } from '../support/builders.js';
+import { BulkHarness, type HarnessOptions } from '../support/bulk-harness.js';
+import { waitUntil } from '../support/env.js';
 import { FaultyItemStore, throttled } from '../support/faulty-item-store.js';
+import { seededRandom } from '../support/seeded-random.js';
 import type { MakeStores } from './stores.js';
 
 /**

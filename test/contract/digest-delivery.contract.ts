@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { newId } from '../../src/core/ids.js';
 import type { QuarantineItem } from '../../src/core/types.js';
 import { DigestWorker, type DigestWorkerDeps } from '../../src/digest/digest-worker.js';
 import { LinkSigner } from '../../src/digest/link-token.js';
@@ -8,10 +7,10 @@ import { SmtpRelay } from '../../src/relay/smtp-relay.js';
 import type { DigestSchedule } from '../../src/store/digest-store.js';
 import type { OwnerScope } from '../../src/store/owner-scope.js';
 import type { UserRecord } from '../../src/store/user-store.js';
-import { testConfig } from '../helpers/env.js';
-import { buildItems, buildMessage } from '../support/builders.js';
+import { buildItems, buildMessage, buildUser } from '../support/builders.js';
 import { digestLinks, parseDigest, tokenOf } from '../support/digest-mail.js';
-import { GatedSmtp } from '../support/gated-smtp.js';
+import { Downstream, refuseNext } from '../support/downstream.js';
+import { testConfig } from '../support/env.js';
 import { memoryLogger } from '../support/memory-logger.js';
 import type { MakeStores, StoreFixture, StorePair } from './stores.js';
 
@@ -25,7 +24,7 @@ const LEASE_MS = 60_000;
 export function digestDeliveryContract(backend: string, makeStores: MakeStores): void {
   describe(`digest delivery: ${backend}`, () => {
     let fixture: StoreFixture;
-    let smtp: GatedSmtp;
+    let smtp: Downstream;
     let clock: Date;
     const relays: SmtpRelay[] = [];
     const log = () => memoryLogger('debug');
@@ -59,20 +58,7 @@ export function digestDeliveryContract(backend: string, makeStores: MakeStores):
     }
 
     async function user(email: string, overrides: Partial<UserRecord> = {}): Promise<UserRecord> {
-      const record: UserRecord = {
-        id: newId(),
-        email,
-        displayName: email,
-        role: 'user',
-        domains: [],
-        addresses: [email],
-        passwordHash: null,
-        disabled: false,
-        releaseMode: null,
-        createdAt: clock.toISOString(),
-        updatedAt: clock.toISOString(),
-        ...overrides,
-      };
+      const record = buildUser({ email, createdAt: clock.toISOString(), ...overrides });
       await fixture.users.createUser(record);
       return record;
     }
@@ -101,11 +87,11 @@ export function digestDeliveryContract(backend: string, makeStores: MakeStores):
       return items;
     }
 
-    const toOf = (email: string) => smtp.accepted.filter((delivery) => delivery.to.includes(email));
+    const toOf = (email: string) => smtp.deliveries.filter((delivery) => delivery.rcptTo.includes(email));
 
     beforeEach(async () => {
       fixture = await makeStores();
-      smtp = await new GatedSmtp().start();
+      smtp = await new Downstream().start();
       logs = log();
       clock = new Date('2026-03-27T06:30:00Z');
     });
@@ -178,7 +164,7 @@ export function digestDeliveryContract(backend: string, makeStores: MakeStores):
       ]);
       expect(toOf(bob.email).length).toBeGreaterThan(55);
       expect(toOf(dave.email)).toEqual([]);
-      expect(smtp.arrived).toHaveLength(smtp.accepted.length);
+      expect(smtp.arrived).toHaveLength(smtp.deliveries.length);
       // The nodes really competed: many times one found the other holding or winning the period.
       expect(raced).toBeGreaterThan(10);
     });
@@ -300,7 +286,7 @@ export function digestDeliveryContract(backend: string, makeStores: MakeStores):
       await schedule({ kind: 'user', userId: alice.id }, { frequency: 'daily', hour: 6, timeZone: 'UTC' });
       await hold([alice.email]);
       const worker = node(fixture, 'node-a');
-      smtp.refuseNext = { code: 452, text: 'Mailbox full, try later', count: 1 };
+      smtp.onData = refuseNext(1, { code: 452, message: 'Mailbox full, try later' });
       expect((await worker.runOnce()).outcomes.failed).toBe(1);
       const refused = await logs.waitFor((line) => line.event === 'DIGEST_REFUSED');
       expect(refused).toMatchObject({ code: 'delivery_deferred' });
@@ -325,7 +311,7 @@ export function digestDeliveryContract(backend: string, makeStores: MakeStores):
         config: { ...config(), digest: { ...config().digest, sendEmpty: true } },
       });
       expect((await sending.runOnce()).outcomes.sent).toBe(1);
-      expect(parseDigest(smtp.accepted[0]!.raw).text).toContain('0 new messages were held for you');
+      expect(parseDigest(smtp.deliveries[0]!.raw).text).toContain('0 new messages were held for you');
     });
 
     it('mail still settling keeps the period open: the next pass sends it rather than an empty period', async () => {

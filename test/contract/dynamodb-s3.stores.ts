@@ -14,6 +14,7 @@ import { DynamoLearningStore } from '../../src/store/dynamodb/dynamo-learning-st
 import { DynamoSenderListStore } from '../../src/store/dynamodb/dynamo-sender-list-store.js';
 import { DynamoUserStore } from '../../src/store/dynamodb/dynamo-user-store.js';
 import { ensureTable } from '../../src/store/dynamodb/table-setup.js';
+import { ListingStatsStore } from '../../src/store/listing-stats-store.js';
 import { S3BlobStore } from '../../src/store/s3/s3-blob-store.js';
 import {
   EMULATOR_CREDENTIALS,
@@ -78,8 +79,11 @@ export const dynamoS3Stores =
         partSize: 5 * 1024 * 1024,
       });
       closables.push(blobs);
+      const items = new DynamoItemStore({ connection, ownsConnection: false });
       return {
-        items: new DynamoItemStore({ connection, ownsConnection: false }),
+        items,
+        // As `serve` opens this backend: dashboard numbers read from the items, no counters.
+        stats: new ListingStatsStore(items),
         audit: new DynamoAuditStore(connection),
         users: new DynamoUserStore(connection),
         lists: new DynamoSenderListStore(connection),

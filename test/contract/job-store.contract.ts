@@ -1,49 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Actor, systemActor } from '../../src/core/actor.js';
+import { systemActor } from '../../src/core/actor.js';
 import { isLazaretError } from '../../src/core/errors.js';
 import { newId } from '../../src/core/ids.js';
-import { zeroCounters } from '../../src/core/outcomes.js';
 import type { Job, JobStats, JobStore } from '../../src/store/job-store.js';
+import { buildJob, user as userActor } from '../support/builders.js';
 import type { MakeStores, StoreFixture } from './stores.js';
 
-const user: Actor = {
-  kind: 'user',
-  id: 'u-1',
-  label: 'ann@corp.test',
-  role: 'user',
-  domains: [],
-  addresses: ['ann@corp.test'],
-  scopes: ['read', 'release'],
-};
+const user = userActor('ann@corp.test');
 
-function newJob(overrides: Partial<Job> = {}): Job {
-  const at = '2026-11-20T10:00:00.000Z';
-  return {
-    id: newId(),
-    action: 'release',
-    selection: { kind: 'ids' },
-    options: { force: false, recipients: null },
-    owner: systemActor('test'),
-    idempotencyKey: null,
-    requestHash: 'h1',
-    state: 'queued',
-    cancelRequested: false,
-    total: 0,
-    selectionComplete: false,
-    selectionCursor: null,
-    counters: zeroCounters(),
-    cursor: 0,
-    tenants: [],
-    stats: null,
-    error: null,
-    lease: null,
-    createdAt: at,
-    updatedAt: at,
-    startedAt: null,
-    finishedAt: null,
-    ...overrides,
-  };
-}
+const newJob = (overrides: Partial<Job> = {}): Job =>
+  buildJob({ requestHash: 'h1', state: 'queued', ...overrides });
 
 const stats: JobStats = {
   window: { initial: 8, current: 4, min: 4, max: 8, shrinks: 1, grows: 0 },

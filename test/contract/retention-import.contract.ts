@@ -1,56 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { newId } from '../../src/core/ids.js';
 import type { MessageRecord, QuarantineItem } from '../../src/core/types.js';
 import type { ItemStore } from '../../src/store/item-store.js';
-
-export interface ContractStores {
-  items: ItemStore;
-  cleanup(): Promise<void>;
-}
+import { buildItems, buildMessage } from '../support/builders.js';
+import type { MakeStores } from './stores.js';
 
 const AT = '2026-01-01T00:00:00.000Z';
 
 function messageRecord(sha256: string): MessageRecord {
-  const id = newId();
-  return {
-    id,
+  return buildMessage({
     receivedAt: AT,
     size: 10,
     sha256,
     envelope: { mailFrom: 'a@example.org', rcptTo: [] },
-    headers: {},
-    attachments: [],
-    blobKey: id,
-    parseProblems: [],
-  };
+  });
 }
 
 function item(message: MessageRecord, recipient: string, expiresAt: string | null): QuarantineItem {
-  return {
-    id: newId(),
-    messageId: message.id,
-    recipient,
-    tenant: recipient.split('@')[1]!,
-    sender: 'a@example.org',
-    size: 10,
-    hasAttachments: false,
-    reason: 'spam',
-    score: null,
-    details: {},
-    status: 'quarantined',
-    receivedAt: AT,
-    updatedAt: AT,
-    expiresAt,
-    release: null,
-    lastError: null,
-    lease: null,
-    version: 1,
-  };
+  return buildItems(message, [recipient], { expiresAt, score: null, details: {} })[0]!;
 }
 
 /** The ItemStore methods added for retention and import (issue 8); run against every backend. */
-export const retentionImportContract = (makeStores: () => Promise<ContractStores>) =>
-  describe('ItemStore: retention and import lookups', () => {
+export const retentionImportContract = (backend: string, makeStores: MakeStores) =>
+  describe(`ItemStore: retention and import lookups: ${backend}`, () => {
     const withStores = (test: (items: ItemStore) => Promise<void>) => async () => {
       const stores = await makeStores();
       try {

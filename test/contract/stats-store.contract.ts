@@ -49,7 +49,7 @@ export function statsStoreContract(backend: string, makeStores: MakeStores): voi
       await change(a2!, 'deleted', '2026-11-05T10:00:00.000Z');
       await change(c!, 'deleted', '2026-11-05T11:00:00.000Z');
 
-      const stats = await fixture.stats!.stats({}, WINDOW);
+      const stats = await fixture.stats.stats({}, WINDOW);
       expect(stats.days).toEqual([
         { day: '2026-11-02', held: { spam: 2, malware: 1 }, released: 0, deleted: 0, expired: 0 },
         { day: '2026-11-03', held: { phish: 1 }, released: 0, deleted: 0, expired: 0 },
@@ -72,17 +72,17 @@ export function statsStoreContract(backend: string, makeStores: MakeStores): voi
       await change(released!, 'releasing', '2026-11-11T10:00:00.000Z');
       await change(released!, 'released', '2026-11-11T10:00:00.000Z');
       await change(released!, 'releasing', '2026-11-12T10:00:00.000Z');
-      expect((await fixture.stats!.stats({}, { ...WINDOW, top: 2 })).topSenders).toEqual([
+      expect((await fixture.stats.stats({}, { ...WINDOW, top: 2 })).topSenders).toEqual([
         { address: 'big@bad.test', count: 3 },
         { address: 'small@bad.test', count: 2 },
       ]);
-      const whileReleasing = await fixture.stats!.stats({}, WINDOW);
+      const whileReleasing = await fixture.stats.stats({}, WINDOW);
       expect(whileReleasing.topSenders.find((party) => party.address === 'gone@bad.test')).toEqual({
         address: 'gone@bad.test',
         count: 1,
       });
       await change(released!, 'released', '2026-11-12T10:00:01.000Z');
-      const after = await fixture.stats!.stats({}, WINDOW);
+      const after = await fixture.stats.stats({}, WINDOW);
       expect(after.topSenders.map((party) => party.address)).not.toContain('gone@bad.test');
       expect(after.topRecipients).toEqual([
         { address: 'x@one.test', count: 4 },
@@ -97,18 +97,18 @@ export function statsStoreContract(backend: string, makeStores: MakeStores): voi
     it('counts only what the scope may see: tenants, or a user’s own addresses', async () => {
       await hold('2026-11-02T09:00:00.000Z', 's1@bad.test', ['a@one.test', 'b@two.test', 'c@three.test']);
       await hold('2026-11-02T09:00:00.000Z', 's2@bad.test', ['b@two.test']);
-      const one = await fixture.stats!.stats({ tenantIn: ['one.test'] }, WINDOW);
+      const one = await fixture.stats.stats({ tenantIn: ['one.test'] }, WINDOW);
       expect(one.days).toEqual([
         { day: '2026-11-02', held: { spam: 1 }, released: 0, deleted: 0, expired: 0 },
       ]);
       expect(one.topRecipients).toEqual([{ address: 'a@one.test', count: 1 }]);
-      const two = await fixture.stats!.stats({ tenantIn: ['one.test', 'two.test'] }, WINDOW);
+      const two = await fixture.stats.stats({ tenantIn: ['one.test', 'two.test'] }, WINDOW);
       expect(two.statuses).toEqual({ quarantined: 3 });
       expect(two.topSenders).toEqual([
         { address: 's1@bad.test', count: 2 },
         { address: 's2@bad.test', count: 1 },
       ]);
-      const user = await fixture.stats!.stats({ recipientIn: ['b@two.test'] }, WINDOW);
+      const user = await fixture.stats.stats({ recipientIn: ['b@two.test'] }, WINDOW);
       expect(user.days).toEqual([
         { day: '2026-11-02', held: { spam: 2 }, released: 0, deleted: 0, expired: 0 },
       ]);
@@ -117,16 +117,16 @@ export function statsStoreContract(backend: string, makeStores: MakeStores): voi
         { address: 's2@bad.test', count: 1 },
       ]);
       expect(user.statuses).toEqual({ quarantined: 2 });
-      const nobody = await fixture.stats!.stats({ tenantIn: [] }, WINDOW);
+      const nobody = await fixture.stats.stats({ tenantIn: [] }, WINDOW);
       expect(nobody).toEqual({ days: [], statuses: {}, topSenders: [], topRecipients: [] });
-      expect(await fixture.stats!.stats({ recipientIn: [] }, WINDOW)).toEqual(nobody);
+      expect(await fixture.stats.stats({ recipientIn: [] }, WINDOW)).toEqual(nobody);
     });
 
     it('leaves days outside the window out', async () => {
       await hold('2026-10-31T23:59:59.999Z', 's@bad.test', ['a@one.test']);
       await hold('2026-12-01T00:00:00.000Z', 's@bad.test', ['a@one.test']);
-      expect((await fixture.stats!.stats({}, WINDOW)).days).toEqual([]);
-      expect((await fixture.stats!.stats({ recipientIn: ['a@one.test'] }, WINDOW)).days).toEqual([]);
+      expect((await fixture.stats.stats({}, WINDOW)).days).toEqual([]);
+      expect((await fixture.stats.stats({ recipientIn: ['a@one.test'] }, WINDOW)).days).toEqual([]);
     });
   });
 }

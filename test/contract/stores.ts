@@ -12,8 +12,8 @@ export interface StorePair {
   items: ItemStore;
   blobs: BlobStore;
   audit: AuditStore;
-  /** Dashboard counters, for the backends that keep them (the DynamoDB backend counts by listing instead). */
-  stats?: StatsStore;
+  /** Dashboard numbers: counters (SQLite) or a listing of the items (DynamoDB), as `serve` opens them. */
+  stats: StatsStore;
   jobs: JobStore;
   users: UserStore;
   lists: SenderListStore;

@@ -1,42 +1,22 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLazaretError } from '../../src/core/errors.js';
 import { newId } from '../../src/core/ids.js';
-import type { SessionRecord, TokenRecord, UserRecord, UserStore } from '../../src/store/user-store.js';
+import type { SessionRecord, UserRecord, UserStore } from '../../src/store/user-store.js';
+import { buildToken, buildUser } from '../support/builders.js';
 import type { MakeStores, StoreFixture } from './stores.js';
 
 const AT = '2026-11-20T10:00:00.000Z';
 
-function user(overrides: Partial<UserRecord> = {}): UserRecord {
-  return {
-    id: newId(),
-    email: `u${newId().toLowerCase()}@corp.test`,
+const user = (overrides: Partial<UserRecord> = {}): UserRecord =>
+  buildUser({
     displayName: 'Some One',
-    role: 'user',
-    domains: [],
     addresses: ['some.one@corp.test'],
     passwordHash: 'scrypt$16384$8$1$c2FsdA$aGFzaA',
-    disabled: false,
-    releaseMode: null,
     createdAt: AT,
-    updatedAt: AT,
     ...overrides,
-  };
-}
+  });
 
-function token(userId: string, overrides: Partial<TokenRecord> = {}): TokenRecord {
-  return {
-    id: newId(),
-    userId,
-    name: 'script',
-    scope: 'read',
-    secretHash: newId().toLowerCase().padEnd(64, '0'),
-    createdAt: AT,
-    expiresAt: null,
-    lastUsedAt: null,
-    revokedAt: null,
-    ...overrides,
-  };
-}
+const token = buildToken;
 
 function session(userId: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
   return {

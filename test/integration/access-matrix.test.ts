@@ -14,11 +14,11 @@ import { SqliteAuditStore } from '../../src/store/sqlite/sqlite-audit-store.js';
 import { openSqliteDatabase } from '../../src/store/sqlite/sqlite-database.js';
 import { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
 import { SqliteUserStore } from '../../src/store/sqlite/sqlite-user-store.js';
-import { tempDir, testConfig } from '../helpers/env.js';
-import { message } from '../helpers/mail.js';
 import { ApiClient } from '../support/api-client.js';
 import { buildItems, buildMessage } from '../support/builders.js';
 import { Downstream } from '../support/downstream.js';
+import { tempDir, testConfig } from '../support/env.js';
+import { message } from '../support/mail.js';
 import { memoryLogger } from '../support/memory-logger.js';
 import { runCli, ServeProcess } from '../support/serve-process.js';
 

@@ -5,8 +5,8 @@ import { FINITE_KEYWORD } from '../../src/api/finite-numbers.js';
 import { ERROR_CATALOGUE } from '../../src/core/errors.js';
 import { createLogger } from '../../src/log.js';
 import { type RunningServer, startServer } from '../../src/server.js';
-import { tempDir, testConfig } from '../helpers/env.js';
 import { ApiClient } from '../support/api-client.js';
+import { tempDir, testConfig } from '../support/env.js';
 import {
   fillPath,
   numericInputs,

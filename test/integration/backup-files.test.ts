@@ -3,8 +3,8 @@ import { readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStores } from '../../src/store/open-stores.js';
-import { tempDir, testConfig } from '../helpers/env.js';
 import { buildItems, buildMessage } from '../support/builders.js';
+import { tempDir, testConfig } from '../support/env.js';
 import { runCli } from '../support/serve-process.js';
 
 /** Every file and folder below `root` with its permission bits. */

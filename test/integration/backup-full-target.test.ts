@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { type RunningServer, startServer } from '../../src/server.js';
-import { tempDir, testConfig } from '../helpers/env.js';
-import { message } from '../helpers/mail.js';
-import { sendRaw } from '../helpers/smtp.js';
-import { mountTmpfs, type Tmpfs } from '../helpers/tmpfs.js';
+import { tempDir, testConfig } from '../support/env.js';
+import { message } from '../support/mail.js';
 import { runCli } from '../support/serve-process.js';
+import { sendRaw } from '../support/smtp-client.js';
+import { mountTmpfs, type Tmpfs } from '../support/tmpfs.js';
 
 const mount = await mountTmpfs('backup to a full target', 1);
 

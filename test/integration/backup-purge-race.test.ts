@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { blobFilePath } from '../../src/store/fs/fs-blob-store.js';
 import { openStores, type Stores } from '../../src/store/open-stores.js';
 import { backupEmbeddedStore, restoreEmbeddedStore } from '../../src/store/sqlite/sqlite-backup.js';
-import { tempDir, testConfig } from '../helpers/env.js';
 import { buildItems, buildMessage } from '../support/builders.js';
+import { tempDir, testConfig } from '../support/env.js';
 
 describe('lazaret backup when the purge removes a raw message between snapshot and copy', () => {
   let work: Awaited<ReturnType<typeof tempDir>>;

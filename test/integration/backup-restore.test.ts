@@ -1,18 +1,11 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/env.js';
-import { sendRaw } from '../helpers/smtp.js';
 import { ApiClient } from '../support/api-client.js';
 import { Downstream } from '../support/downstream.js';
+import { tempDir } from '../support/env.js';
 import { runCli, ServeProcess } from '../support/serve-process.js';
-
-interface ListedItem {
-  id: string;
-  recipient: string;
-  status: string;
-  subject?: string;
-}
+import { sendRaw } from '../support/smtp-client.js';
 
 const ADMIN = { email: 'admin@corp.test', password: 'backup-admin-password' };
 const MESSAGES = 60;
@@ -34,13 +27,9 @@ describe('lazaret backup while serve ingests and releases, then lazaret restore 
   let env: Record<string, string>;
   const sent = new Map<string, Buffer>();
 
-  const listAll = async (client: ApiClient): Promise<ListedItem[]> => {
-    // The default statuses: quarantined, release_requested, releasing, released (a backup taken during a
-    // release holds that item as releasing).
-    const answer = await client.request('/api/quarantine?limit=500');
-    expect(answer.status).toBe(200);
-    return (answer.body as { items: ListedItem[] }).items;
-  };
+  // The default statuses: quarantined, release_requested, releasing, released (a backup taken during a
+  // release holds that item as releasing).
+  const listAll = (client: ApiClient) => client.listItems();
 
   beforeAll(async () => {
     work = await tempDir('lazaret-backup-');

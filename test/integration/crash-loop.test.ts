@@ -9,13 +9,13 @@ import { createLogger } from '../../src/log.js';
 import { purgeExpired } from '../../src/retention/purge.js';
 import { FsBlobStore } from '../../src/store/fs/fs-blob-store.js';
 import { openStores } from '../../src/store/open-stores.js';
-import { waitUntil } from '../helpers/env.js';
-import { sendRaw } from '../helpers/smtp.js';
 import { tokenFor } from '../support/api-client.js';
 import { Downstream } from '../support/downstream.js';
+import { waitUntil } from '../support/env.js';
 import type { PublicJob } from '../support/job-takeover.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { ServeProcess } from '../support/serve-process.js';
+import { sendRaw } from '../support/smtp-client.js';
 
 /**
  * Crash consistency, tested by force: `serve` is SIGKILLed at a random moment while it takes mail,

@@ -3,18 +3,13 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/server.js';
-import { tempDir, testConfig } from '../helpers/env.js';
-import { message } from '../helpers/mail.js';
-import {
-  type Downstream,
-  type SmtpDialogue,
-  sendRaw,
-  smtpDialogue,
-  startDownstream,
-} from '../helpers/smtp.js';
 import { ApiClient } from '../support/api-client.js';
+import { Downstream } from '../support/downstream.js';
+import { tempDir, testConfig } from '../support/env.js';
+import { message } from '../support/mail.js';
 import { type LogLine, memoryLogger } from '../support/memory-logger.js';
 import { CLI_PATH, runCli } from '../support/serve-process.js';
+import { type SmtpDialogue, sendRaw, smtpDialogue } from '../support/smtp-client.js';
 
 const ADMIN = { email: 'admin@corp.test', password: 'decision-log-admin-pw' };
 
@@ -67,7 +62,7 @@ describe('decision and action logs: who sent what to whom, why it was held, who 
 
   beforeAll(async () => {
     dir = await tempDir();
-    downstream = await startDownstream();
+    downstream = await new Downstream().start();
     log = memoryLogger('info');
     server = await startServer(config(dir.path, downstream.port), log.logger, () => undefined);
     admin = await ApiClient.login(
@@ -78,7 +73,7 @@ describe('decision and action logs: who sent what to whom, why it was held, who 
   });
   afterAll(async () => {
     await server?.close();
-    await downstream?.close();
+    await downstream?.stop();
     await dir?.cleanup();
   });
 
@@ -194,7 +189,7 @@ describe('decision and action logs: who sent what to whom, why it was held, who 
   });
 
   it('writes a refusal with the same origin facts and the exact reply', async () => {
-    downstream.refuse.data = { code: 554, text: 'Content refused downstream' };
+    downstream.onData = () => ({ code: 554, message: 'Content refused downstream' });
     const session = await smtpDialogue(server.smtpAddress.port);
     try {
       await sendForwarded(
@@ -206,7 +201,7 @@ describe('decision and action logs: who sent what to whom, why it was held, who 
       );
     } finally {
       session.close();
-      downstream.refuse.data = null;
+      downstream.onData = undefined;
     }
     const line = await log.waitFor(
       (each) => each.event === 'INGEST_REFUSED' && each.queueId === '4Xb1Kz2QfNz9TS',

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { type RunningServer, startServer } from '../../src/server.js';
-import { tempDir, testConfig } from '../helpers/env.js';
-import { message } from '../helpers/mail.js';
-import { type Downstream, sendRaw, startDownstream } from '../helpers/smtp.js';
 import { ApiClient } from '../support/api-client.js';
+import { Downstream } from '../support/downstream.js';
+import { tempDir, testConfig } from '../support/env.js';
+import { message } from '../support/mail.js';
 import { runCli } from '../support/serve-process.js';
+import { sendRaw } from '../support/smtp-client.js';
 
 const PASSWORD = 'digest-api-password-1';
 const KEYS = 'digest-api-link-key-0123456789abcdef01234567';
@@ -21,8 +22,8 @@ describe('digest settings, defaults, report-spam, own digests and the CLI', () =
 
   beforeAll(async () => {
     dir = await tempDir();
-    reinject = await startDownstream();
-    relay = await startDownstream();
+    reinject = await new Downstream().start();
+    relay = await new Downstream().start();
     env = {
       LAZARET_DATA_DIR: dir.path,
       LAZARET_MODE: 'filter',
@@ -58,8 +59,8 @@ describe('digest settings, defaults, report-spam, own digests and the CLI', () =
   });
   afterAll(async () => {
     await server?.close();
-    await reinject?.close();
-    await relay?.close();
+    await reinject?.stop();
+    await relay?.stop();
     await dir?.cleanup();
   });
 
@@ -203,14 +204,14 @@ describe('digest settings, defaults, report-spam, own digests and the CLI', () =
         subject,
         headers: [`X-Lazaret-Digest: ${value}`, 'X-Spam-Flag: YES'],
       });
-    const before = reinject.received.length;
+    const before = reinject.deliveries.length;
     const own = await sendRaw(
       server.smtpAddress.port,
       { from: 'quarantine@corp.test', to: ['alice@corp.test'] },
       digest('alice@corp.test', seal, 'own digest'),
     );
     expect(own.code).toBe(250);
-    expect(reinject.received.slice(before).some((mail) => mail.raw.includes('own digest'))).toBe(true);
+    expect(reinject.deliveries.slice(before).some((mail) => mail.raw.includes('own digest'))).toBe(true);
     const held = async (subject: string) =>
       (await server.context.items.listItems({ subject }, { limit: 1 })).items.length;
     expect(await held('own digest')).toBe(0);
@@ -288,7 +289,7 @@ describe('digest settings, defaults, report-spam, own digests and the CLI', () =
     });
     expect(await confirmed.text()).toContain('Release requested: an administrator will decide.');
     expect((await server.context.items.getItem(item!.id))?.status).toBe('release_requested');
-    expect(relay.received).toHaveLength(0);
+    expect(relay.deliveries).toHaveLength(0);
     const again = await fetch(`${base()}/link/${token}`);
     expect(await again.text()).toContain('Release of this message was requested already.');
   });
@@ -317,7 +318,7 @@ describe('digest settings, defaults, report-spam, own digests and the CLI', () =
     const page = await (await fetch(`${base()}/link/${token}`)).text();
     expect(page).toContain('Release 4 held messages?');
     expect(page).toContain('Release 3 messages');
-    const before = relay.received.length;
+    const before = relay.deliveries.length;
     const post = () =>
       fetch(`${base()}/link/${token}`, {
         method: 'POST',
@@ -328,10 +329,10 @@ describe('digest settings, defaults, report-spam, own digests and the CLI', () =
     expect(done).toContain('Done: 3 of 4');
     expect(done.match(/Released: delivered to bob@other.test\./g)).toHaveLength(3);
     expect(done).toContain('It was deleted already.');
-    expect(relay.received.length - before).toBe(3);
+    expect(relay.deliveries.length - before).toBe(3);
     const again = await post();
     expect(again).toContain('Done: 0 of 4');
-    expect(relay.received.length - before).toBe(3);
+    expect(relay.deliveries.length - before).toBe(3);
     for (const id of ids.slice(0, 3))
       expect((await server.context.items.getItem(id))?.status).toBe('released');
     const audit = await as.root!.request(`/api/audit?itemId=${ids[0]}&action=item.release`);
@@ -341,7 +342,7 @@ describe('digest settings, defaults, report-spam, own digests and the CLI', () =
   });
 
   it('lazaret digest send --dry-run prints the digest and changes nothing; without it, it sends', async () => {
-    const digests = () => relay.received.filter((mail) => mail.raw.includes('X-Lazaret-Digest:'));
+    const digests = () => relay.deliveries.filter((mail) => mail.raw.includes('X-Lazaret-Digest:'));
     const dry = await runCli(env, ['digest', 'send', '--user', 'alice@corp.test', '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain('To: alice@corp.test');
@@ -360,8 +361,8 @@ describe('digest settings, defaults, report-spam, own digests and the CLI', () =
     const sent = await runCli(env, ['digest', 'send', '--user', 'alice@corp.test']);
     expect(sent.code, sent.stderr).toBe(0);
     expect(digests()).toHaveLength(1);
-    expect(digests()[0]!.to).toEqual(['alice@corp.test']);
-    expect(digests()[0]!.from).toBe('lazaret@localhost');
+    expect(digests()[0]!.rcptTo).toEqual(['alice@corp.test']);
+    expect(digests()[0]!.mailFrom).toBe('lazaret@localhost');
     const again = await runCli(env, ['digest', 'send', '--user', 'alice@corp.test']);
     expect(again.stderr).toContain('Nothing new is held for alice@corp.test');
     expect(digests()).toHaveLength(1);

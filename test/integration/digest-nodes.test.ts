@@ -5,7 +5,7 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.js';
 import { parseDigest } from '../support/digest-mail.js';
-import { GatedSmtp } from '../support/gated-smtp.js';
+import { Downstream } from '../support/downstream.js';
 import { ServeProcess } from '../support/serve-process.js';
 
 const PASSWORD = 'digest-nodes-password-1';
@@ -13,7 +13,7 @@ const USERS = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'].map((name) => `${name}@corp.t
 
 describe('two serve processes and a SIGKILL mid-send: exactly one digest per user per period', () => {
   let dataDir: string;
-  let smtp: GatedSmtp;
+  let smtp: Downstream;
   let env: Record<string, string>;
   const nodes: Record<string, ServeProcess> = {};
   const clients: Record<string, ApiClient> = {};
@@ -22,7 +22,7 @@ describe('two serve processes and a SIGKILL mid-send: exactly one digest per use
     nodes[name] = await new ServeProcess({ ...env, LAZARET_NODE_NAME: name }).start();
     return nodes[name]!;
   };
-  const arrivalsFor = (email: string) => smtp.arrived.filter((delivery) => delivery.to.includes(email));
+  const arrivalsFor = (email: string) => smtp.arrived.filter((delivery) => delivery.rcptTo.includes(email));
   /** Resolves after `count` more passes of the digest worker on `node`. */
   const ticks = async (node: ServeProcess, count: number) => {
     const seen = node.logs.filter((line) => line.event === 'DIGEST_TICK').length;
@@ -33,7 +33,7 @@ describe('two serve processes and a SIGKILL mid-send: exactly one digest per use
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'lazaret-digest-nodes-'));
-    smtp = await new GatedSmtp().start();
+    smtp = await new Downstream().start();
     env = {
       LAZARET_DATA_DIR: dataDir,
       LAZARET_RELAY_PORT: String(smtp.port),

@@ -4,11 +4,11 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { type RunningServer, startServer } from '../../src/server.js';
-import { testConfig } from '../helpers/env.js';
-import { message } from '../helpers/mail.js';
-import { sendExact, sendRaw } from '../helpers/smtp.js';
-import { mountTmpfs, type Tmpfs } from '../helpers/tmpfs.js';
 import { ApiClient } from '../support/api-client.js';
+import { testConfig } from '../support/env.js';
+import { message } from '../support/mail.js';
+import { sendExact, sendRaw } from '../support/smtp-client.js';
+import { mountTmpfs, type Tmpfs } from '../support/tmpfs.js';
 
 const MB = 1024 * 1024;
 const ADMIN = { email: 'admin@disk.test', password: 'disk-full-admin-password' };

@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Daemon, startClamd, startRspamd, startSpamd } from '../helpers/daemons.js';
-import { freePort, missingPrograms, tempDir } from '../helpers/env.js';
-import { type Downstream, startDownstream } from '../helpers/smtp.js';
+import { backendNamed } from '../contract/backends.js';
+import { type Daemon, type ScannerDaemons, startScannerDaemons } from '../support/daemons.js';
+import { Downstream } from '../support/downstream.js';
+import { freePort, missingPrograms, tempDir } from '../support/env.js';
 import { runCli, ServeProcess } from '../support/serve-process.js';
-import { STORAGE_BACKENDS, type StorageSetup } from '../support/storage-backends.js';
+import type { StorageSetup } from '../support/storage-backends.js';
 
 const missing = missingPrograms('lazaret doctor tests', ['clamd', 'spamd', 'rspamd']);
 const TLS_DIR = new URL('../fixtures/tls/', import.meta.url);
@@ -27,7 +28,8 @@ function statuses(stdout: string): Record<string, string> {
 }
 
 describe.skipIf(missing.length > 0)('lazaret doctor against real clamd, spamd, rspamd and SMTP peers', () => {
-  let dirs: Awaited<ReturnType<typeof tempDir>>[] = [];
+  let daemons: ScannerDaemons;
+  let work: Awaited<ReturnType<typeof tempDir>>;
   let clamd: Daemon;
   let spamd: Daemon;
   let rspamd: Daemon;
@@ -38,25 +40,23 @@ describe.skipIf(missing.length > 0)('lazaret doctor against real clamd, spamd, r
   const relayLogins: string[] = [];
 
   beforeAll(async () => {
-    dirs = await Promise.all([tempDir(), tempDir(), tempDir(), tempDir()]);
-    [clamd, spamd, rspamd] = await Promise.all([
-      startClamd(dirs[0]!.path),
-      startSpamd(dirs[1]!.path),
-      startRspamd(dirs[2]!.path),
-    ]);
+    [daemons, work] = await Promise.all([startScannerDaemons(), tempDir()]);
+    ({ clamd, spamd, rspamd } = daemons);
     // The relay offers STARTTLS and AUTH, as a smarthost would; doctor must use both as configured.
-    relay = await startDownstream({
-      disabledCommands: [],
-      key: readFileSync(new URL('key.pem', TLS_DIR)),
-      cert: readFileSync(new URL('cert.pem', TLS_DIR)),
-      onAuth(auth, session, callback) {
-        if (!session.secure) return callback(new Error('TLS first'));
-        relayLogins.push(`${auth.username}:${auth.password}`);
-        callback(null, { user: auth.username });
+    relay = await new Downstream({
+      server: {
+        disabledCommands: [],
+        key: readFileSync(new URL('key.pem', TLS_DIR)),
+        cert: readFileSync(new URL('cert.pem', TLS_DIR)),
+        onAuth(auth, session, callback) {
+          if (!session.secure) return callback(new Error('TLS first'));
+          relayLogins.push(`${auth.username}:${auth.password}`);
+          callback(null, { user: auth.username });
+        },
       },
-    });
-    reinjection = await startDownstream();
-    const dataDir = join(dirs[3]!.path, 'data');
+    }).start();
+    reinjection = await new Downstream().start();
+    const dataDir = join(work.path, 'data');
     env = {
       LAZARET_DATA_DIR: dataDir,
       LAZARET_MODE: 'filter',
@@ -80,8 +80,8 @@ describe.skipIf(missing.length > 0)('lazaret doctor against real clamd, spamd, r
 
   afterAll(async () => {
     await serve?.stop();
-    await Promise.all([clamd?.stop(), spamd?.stop(), rspamd?.stop(), relay?.close(), reinjection?.close()]);
-    for (const dir of dirs) await dir.cleanup();
+    await Promise.all([daemons?.stop(), relay?.stop(), reinjection?.stop()]);
+    await work?.cleanup();
   });
 
   it('passes every check against a running server and prints the effective config without secrets', async () => {
@@ -124,7 +124,7 @@ describe.skipIf(missing.length > 0)('lazaret doctor against real clamd, spamd, r
 
   it('fails, with exit code 1, each check whose peer or folder is wrong, and names why', async () => {
     const closed = await freePort();
-    const wideOpen = join(dirs[3]!.path, 'open');
+    const wideOpen = join(work.path, 'open');
     await mkdir(wideOpen);
     await chmod(wideOpen, 0o777);
     const result = await runCli(
@@ -200,7 +200,7 @@ describe('lazaret doctor on DynamoDB + S3 (dynalite, s3rver)', () => {
 
   beforeAll(async () => {
     work = await tempDir('lazaret-doctor-aws-');
-    storage = await STORAGE_BACKENDS[1]!.setup(work.path);
+    storage = await backendNamed('dynamodb-s3').serve.setup(work.path);
   });
 
   afterAll(async () => {

@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendExact } from '../helpers/smtp.js';
 import { type ApiAnswer, ApiClient } from '../support/api-client.js';
 import { Downstream } from '../support/downstream.js';
 import { runCli, ServeProcess } from '../support/serve-process.js';
+import { sendExact } from '../support/smtp-client.js';
 
 /**
  * Issue 14 item 1, "invisible means absent" for addresses: one message to Alice (a.test), Bob

@@ -1,5 +1,3 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LazaretError } from '../../src/core/errors.js';
 import { newId } from '../../src/core/ids.js';
@@ -8,11 +6,13 @@ import { type SmtpListener, startSmtpListener } from '../../src/ingest/smtp-list
 import { createLogger } from '../../src/log.js';
 import type { ItemStore } from '../../src/store/item-store.js';
 import { openStores, type Stores } from '../../src/store/open-stores.js';
-import { tempDir, testConfig } from '../helpers/env.js';
-import { message } from '../helpers/mail.js';
-import { type Downstream, type SendOutcome, sendRaw, startDownstream } from '../helpers/smtp.js';
 import { type Emulators, startEmulators } from '../support/aws-emulators.js';
+import { Downstream } from '../support/downstream.js';
 import { type DynamoTable, freshTable } from '../support/dynamo-fixture.js';
+import { tempDir, testConfig } from '../support/env.js';
+import { blobFiles } from '../support/filter-server.js';
+import { message } from '../support/mail.js';
+import { type SendOutcome, sendRaw } from '../support/smtp-client.js';
 import { startOutageProxy } from '../support/tcp-outage.js';
 
 const logger = createLogger('silent');
@@ -93,18 +93,6 @@ function failingCommits(inner: ItemStore, state: { failing: boolean; failed: num
   });
 }
 
-async function blobFiles(dataDir: string): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      if (entry.isDirectory()) await walk(join(dir, entry.name));
-      else found.push(entry.name);
-    }
-  };
-  await walk(join(dataDir, 'blobs'));
-  return found;
-}
-
 /** What Postfix does with a deferred message: the same envelope and bytes again, until it gets 2xx or 5xx. */
 async function retryLikePostfix(
   port: number,
@@ -128,9 +116,9 @@ async function heldItems(items: ItemStore, subject: string) {
 
 function copiesPerRecipient(downstream: Downstream, subject: string): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const mail of downstream.received) {
+  for (const mail of downstream.deliveries) {
     if (!mail.raw.toString('latin1').includes(`Subject: ${subject}\r\n`)) continue;
-    for (const to of mail.to) counts[to] = (counts[to] ?? 0) + 1;
+    for (const to of mail.rcptTo) counts[to] = (counts[to] ?? 0) + 1;
   }
   return counts;
 }
@@ -143,19 +131,19 @@ describe('filter mode commits the held recipients before relaying the clean ones
 
   beforeAll(async () => {
     dir = await tempDir();
-    downstream = await startDownstream();
+    downstream = await new Downstream().start();
     filter = await startFilter({ LAZARET_DATA_DIR: dir.path }, downstream.port, {
       wrapItems: (items) => failingCommits(items, commits),
     });
   });
   afterEach(() => {
     commits.failing = false;
-    downstream.refuse.rcpt = null;
-    downstream.refuse.data = null;
+    downstream.onRcpt = undefined;
+    downstream.onData = undefined;
   });
   afterAll(async () => {
     await filter?.close();
-    await downstream?.close();
+    await downstream?.stop();
     await dir?.cleanup();
   });
 
@@ -175,7 +163,7 @@ describe('filter mode commits the held recipients before relaying the clean ones
     expect(items.map((item) => item.recipient)).toEqual([HELD]);
     // The failed attempts left no raw message behind: one blob, the held item's.
     expect(await blobFiles(dir.path)).toEqual([`${items[0]!.messageId}.eml`]);
-    const relayed = downstream.received.find((mail) => mail.raw.includes(`Subject: ${subject}`));
+    const relayed = downstream.deliveries.find((mail) => mail.raw.includes(`Subject: ${subject}`));
     expect(relayed!.raw.equals(raw)).toBe(true);
   });
 
@@ -183,10 +171,10 @@ describe('filter mode commits the held recipients before relaying the clean ones
     const subject = 'relay defers twice';
     const raw = message({ subject, from: SENDER });
     const blobsBefore = (await blobFiles(dir.path)).length;
-    downstream.refuse.rcpt = { code: 451, text: 'Try again later' };
+    downstream.onRcpt = () => ({ code: 451, message: 'Try again later' });
     const outcomes = await retryLikePostfix(filter.listener.address().port, raw, async (attempt) => {
       expect(await heldItems(filter.stores.items, subject)).toHaveLength(1);
-      if (attempt === 2) downstream.refuse.rcpt = null;
+      if (attempt === 2) downstream.onRcpt = undefined;
     });
     expect(outcomes.map((outcome) => outcome.code)).toEqual([451, 451, 250]);
     expect(outcomes[2]!.reply).toContain('Held by an earlier attempt, relayed to 2 recipient(s)');
@@ -197,7 +185,7 @@ describe('filter mode commits the held recipients before relaying the clean ones
 
   it('keeps the held item when the relay refuses for good, and answers the relay’s 5xx', async () => {
     const subject = 'relay refuses';
-    downstream.refuse.data = { code: 554, text: 'Content refused downstream' };
+    downstream.onData = () => ({ code: 554, message: 'Content refused downstream' });
     const outcomes = await retryLikePostfix(
       filter.listener.address().port,
       message({ subject, from: SENDER }),
@@ -212,7 +200,8 @@ describe('filter mode commits the held recipients before relaying the clean ones
   it('holds a recipient the listener refused while it accepted the others, under a copy of the bytes', async () => {
     const subject = 'one refused';
     const raw = message({ subject, from: SENDER });
-    downstream.refuse.rcpt = { code: 550, text: 'No such user here', address: 'z@open.test' };
+    downstream.onRcpt = (address) =>
+      address === 'z@open.test' ? { code: 550, message: 'No such user here' } : undefined;
     const outcomes = await retryLikePostfix(filter.listener.address().port, raw);
     expect(outcomes.map((outcome) => outcome.code)).toEqual([250]);
     const items = await heldItems(filter.stores.items, subject);
@@ -238,7 +227,7 @@ describe('filter mode over DynamoDB + S3 with a real DynamoDB outage after the p
   beforeAll(async () => {
     emulators = await startEmulators();
     table = await freshTable(emulators, 'outage');
-    downstream = await startDownstream();
+    downstream = await new Downstream().start();
     dir = await tempDir();
     // The stores of this process take the emulator credentials from the environment, as `serve` does.
     const env = emulators.env(table.table, 'unused');
@@ -246,7 +235,7 @@ describe('filter mode over DynamoDB + S3 with a real DynamoDB outage after the p
   });
   afterAll(async () => {
     vi.unstubAllEnvs();
-    await downstream?.close();
+    await downstream?.stop();
     await table?.drop();
     await emulators?.stop();
     await dir?.cleanup();
@@ -297,12 +286,12 @@ describe('filter mode over DynamoDB + S3 with a real DynamoDB outage after the p
 
       // A relay that defers after the commit: the retry finds the DynamoDB items and adds none.
       const deferred = 'dynamodb relay defers';
-      downstream.refuse.rcpt = { code: 451, text: 'Try again later' };
+      downstream.onRcpt = () => ({ code: 451, message: 'Try again later' });
       const retried = await retryLikePostfix(
         filter.listener.address().port,
         message({ subject: deferred, from: SENDER }),
         async () => {
-          downstream.refuse.rcpt = null;
+          downstream.onRcpt = undefined;
         },
       );
       expect(retried.map((outcome) => outcome.code)).toEqual([451, 250]);

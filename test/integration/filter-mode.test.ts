@@ -1,46 +1,16 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log.js';
-import { type RunningServer, startServer } from '../../src/server.js';
-import { freePort, tempDir, testConfig } from '../helpers/env.js';
-import { message, zipOf } from '../helpers/mail.js';
-import { type Downstream, sendRaw, startDownstream } from '../helpers/smtp.js';
+import type { RunningServer } from '../../src/server.js';
+import { Downstream } from '../support/downstream.js';
+import { freePort, tempDir } from '../support/env.js';
+import { blobFiles, startFilterServer } from '../support/filter-server.js';
+import { message, zipOf } from '../support/mail.js';
+import { sendRaw } from '../support/smtp-client.js';
 
-async function blobFiles(dataDir: string): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      if (entry.isDirectory()) await walk(join(dir, entry.name));
-      else if (entry.name.endsWith('.eml') || entry.name.endsWith('.tmp')) found.push(entry.name);
-    }
-  };
-  await walk(join(dataDir, 'blobs'));
-  return found;
-}
-
-async function startFilter(
-  dataDir: string,
-  reinjectPort: number,
-  extra: Record<string, string | number> = {},
-) {
-  const config = testConfig({
-    LAZARET_DATA_DIR: dataDir,
-    LAZARET_SMTP_PORT: 0,
-    LAZARET_HTTP_PORT: 0,
-    LAZARET_MODE: 'filter',
-    LAZARET_FILTER_REINJECT_PORT: reinjectPort,
-    LAZARET_FILTER_REINJECT_TIMEOUT_MS: 5000,
-    LAZARET_SCANNERS_ENABLED: 'headers,policy',
-    LAZARET_SCANNERS_HEADERS_TRUSTED_HOSTS: '127.0.0.1',
+const startFilter = (dataDir: string, reinjectPort: number, extra: Record<string, string | number> = {}) =>
+  startFilterServer(dataDir, reinjectPort, {
     LAZARET_SCANNERS_POLICY_SENDER_BLOCK: 'blocked.test:spammer@bad.example',
-    LAZARET_RETENTION_PURGE_INTERVAL_SECONDS: 0,
-    // Every raw message as a file, so the tests can count what was kept by looking at the folder.
-    LAZARET_BLOBS_INLINE_MAX_BYTES: 0,
     ...extra,
   });
-  return startServer(config, createLogger('silent'));
-}
 
 describe('filter mode: Postfix content_filter behaviour against a real downstream SMTP server', () => {
   let downstream: Downstream;
@@ -51,25 +21,25 @@ describe('filter mode: Postfix content_filter behaviour against a real downstrea
 
   beforeAll(async () => {
     dir = await tempDir();
-    downstream = await startDownstream();
+    downstream = await new Downstream().start();
     server = await startFilter(dir.path, downstream.port);
   });
   afterAll(async () => {
     await server?.close();
-    await downstream?.close();
+    await downstream?.stop();
     await dir?.cleanup();
   });
 
   it('relays clean mail byte for byte before answering 250, and keeps nothing', async () => {
     const raw = message({ subject: 'clean', body: '.leading dot\r\nline two\r\n' });
-    const before = downstream.received.length;
+    const before = downstream.deliveries.length;
     const outcome = await send(['alice@example.test', 'bob@example.test'], raw);
     expect(outcome).toMatchObject({ ok: true, code: 250 });
     expect(outcome.reply).toContain('relayed to 2 recipient(s)');
-    const got = downstream.received.slice(before);
+    const got = downstream.deliveries.slice(before);
     expect(got).toHaveLength(1);
     expect(got[0]!.raw.equals(raw)).toBe(true);
-    expect(got[0]!.to).toEqual(['alice@example.test', 'bob@example.test']);
+    expect(got[0]!.rcptTo).toEqual(['alice@example.test', 'bob@example.test']);
     const page = await server.context.items.listItems({ subject: 'clean' }, { limit: 10 });
     expect(page.items).toHaveLength(0);
     expect(await blobFiles(dir.path)).toEqual([]);
@@ -81,11 +51,11 @@ describe('filter mode: Postfix content_filter behaviour against a real downstrea
       subject: 'zip policy',
       attachments: [{ filename: 'invoice.zip', contentType: 'application/zip', data: zip }],
     });
-    const before = downstream.received.length;
+    const before = downstream.deliveries.length;
     const outcome = await send(['carol@example.test'], raw);
     expect(outcome).toMatchObject({ ok: true, code: 250 });
     expect(outcome.reply).toMatch(/Held as [0-9A-Z]{26}/);
-    expect(downstream.received.length).toBe(before);
+    expect(downstream.deliveries.length).toBe(before);
     const { items } = await server.context.items.listItems({ subject: 'zip policy' }, { limit: 10 });
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ recipient: 'carol@example.test', reason: 'policy' });
@@ -100,11 +70,11 @@ describe('filter mode: Postfix content_filter behaviour against a real downstrea
 
   it('decides per recipient: the blocked tenant gets an item, the other recipient gets the mail', async () => {
     const raw = message({ subject: 'per recipient', from: 'spammer@bad.example' });
-    const before = downstream.received.length;
+    const before = downstream.deliveries.length;
     const outcome = await send(['x@blocked.test', 'y@open.test'], raw, 'spammer@bad.example');
     expect(outcome).toMatchObject({ ok: true, code: 250 });
     expect(outcome.reply).toMatch(/Held as .*, relayed to 1 recipient/);
-    expect(downstream.received.slice(before).map((mail) => mail.to)).toEqual([['y@open.test']]);
+    expect(downstream.deliveries.slice(before).map((mail) => mail.rcptTo)).toEqual([['y@open.test']]);
     const { items } = await server.context.items.listItems({ subject: 'per recipient' }, { limit: 10 });
     expect(items.map((item) => [item.recipient, item.reason, item.details.rule])).toEqual([
       ['x@blocked.test', 'policy', 'sender-block'],
@@ -124,14 +94,14 @@ describe('filter mode: Postfix content_filter behaviour against a real downstrea
   });
 
   it('answers with the relay’s own 5xx when it refuses, and keeps nothing', async () => {
-    downstream.refuse.data = { code: 554, text: 'Content refused downstream' };
+    downstream.onData = () => ({ code: 554, message: 'Content refused downstream' });
     try {
       const outcome = await send(['erin@example.test'], message({ subject: 'refused' }));
       expect(outcome.ok).toBe(false);
       expect(outcome.code).toBe(554);
       expect(outcome.reply).toContain('Content refused downstream');
     } finally {
-      downstream.refuse.data = null;
+      downstream.onData = undefined;
     }
     expect(await blobFiles(dir.path)).toHaveLength(
       (await server.context.items.listItems({}, { limit: 100 })).items.length,
@@ -139,13 +109,13 @@ describe('filter mode: Postfix content_filter behaviour against a real downstrea
   });
 
   it('answers 4xx when the relay defers at RCPT, so Postfix keeps the mail', async () => {
-    downstream.refuse.rcpt = { code: 452, text: 'Mailbox busy, try later' };
+    downstream.onRcpt = () => ({ code: 452, message: 'Mailbox busy, try later' });
     try {
       const outcome = await send(['frank@example.test'], message({ subject: 'deferred' }));
       expect(outcome.ok).toBe(false);
       expect(outcome.code).toBe(452);
     } finally {
-      downstream.refuse.rcpt = null;
+      downstream.onRcpt = undefined;
     }
   });
 
@@ -186,7 +156,7 @@ describe('filter mode with the re-injection listener down', () => {
       expect(notReady.status).toBe(503);
       expect(await notReady.json()).toMatchObject({ error: { code: 'relay_deferred' } });
 
-      const downstream = await startDownstream();
+      const downstream = await new Downstream().start();
       // The listener comes back on another port: point a second server at it, as an operator's restart would.
       await server.close();
       const again = await startFilter(dir.path, downstream.port);
@@ -197,7 +167,7 @@ describe('filter mode with the re-injection listener down', () => {
           message({}),
         );
         expect(retry).toMatchObject({ ok: true, code: 250 });
-        expect(downstream.received).toHaveLength(1);
+        expect(downstream.deliveries).toHaveLength(1);
         expect((await fetch(`http://127.0.0.1:${again.httpAddress.port}/readyz`)).status).toBe(200);
         // The store going away fails readiness too.
         await again.context.items.close();
@@ -206,7 +176,7 @@ describe('filter mode with the re-injection listener down', () => {
         expect(await storeDown.json()).toMatchObject({ error: { code: 'store_error' } });
       } finally {
         await again.close();
-        await downstream.close();
+        await downstream.stop();
       }
     } finally {
       await server.close().catch(() => undefined);
@@ -218,9 +188,9 @@ describe('filter mode with the re-injection listener down', () => {
 describe('filter mode with a scanner that is down', () => {
   let downstream: Downstream;
   beforeAll(async () => {
-    downstream = await startDownstream();
+    downstream = await new Downstream().start();
   });
-  afterAll(async () => downstream?.close());
+  afterAll(async () => downstream?.stop());
 
   for (const onError of ['tempfail', 'pass'] as const) {
     it(`onError=${onError}: ${onError === 'tempfail' ? '451, nothing lost' : 'the mail passes'}`, async () => {
@@ -231,7 +201,7 @@ describe('filter mode with a scanner that is down', () => {
         LAZARET_SCANNERS_ON_ERROR: onError,
       });
       try {
-        const before = downstream.received.length;
+        const before = downstream.deliveries.length;
         const outcome = await sendRaw(
           server.smtpAddress.port,
           { from: 'a@example.org', to: ['b@example.test'] },
@@ -240,11 +210,11 @@ describe('filter mode with a scanner that is down', () => {
         if (onError === 'tempfail') {
           expect(outcome).toMatchObject({ ok: false, code: 451 });
           expect(outcome.reply).toContain('scanner unavailable');
-          expect(downstream.received.length).toBe(before);
+          expect(downstream.deliveries.length).toBe(before);
           expect(await blobFiles(dir.path)).toEqual([]);
         } else {
           expect(outcome).toMatchObject({ ok: true, code: 250 });
-          expect(downstream.received.length).toBe(before + 1);
+          expect(downstream.deliveries.length).toBe(before + 1);
         }
         const metrics = await (await fetch(`http://127.0.0.1:${server.httpAddress.port}/metrics`)).text();
         expect(metrics).toMatch(/lazaret_scanner_errors_total\{scanner="clamav",kind="error"\} 1/);

@@ -4,9 +4,10 @@ import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { type RunningServer, startServer } from '../../src/server.js';
-import { tempDir, testConfig } from '../helpers/env.js';
-import { message } from '../helpers/mail.js';
-import { canonicalLineEnds, type Downstream, sendExact, sendRaw, startDownstream } from '../helpers/smtp.js';
+import { Downstream } from '../support/downstream.js';
+import { tempDir, testConfig } from '../support/env.js';
+import { message } from '../support/mail.js';
+import { canonicalLineEnds, sendExact, sendRaw } from '../support/smtp-client.js';
 
 const CORPUS = join(import.meta.dirname, '..', 'fixtures', 'hostile');
 const fixtures = readdirSync(CORPUS)
@@ -23,7 +24,7 @@ describe('hostile MIME corpus (scripts/generate-hostile-corpus.mjs)', () => {
 
   beforeAll(async () => {
     dirs = [await tempDir(), await tempDir()];
-    downstream = await startDownstream({ size: 0 });
+    downstream = await new Downstream({ server: { size: 0 } }).start();
     const common = {
       LAZARET_SMTP_PORT: 0,
       LAZARET_HTTP_PORT: 0,
@@ -50,7 +51,7 @@ describe('hostile MIME corpus (scripts/generate-hostile-corpus.mjs)', () => {
   afterAll(async () => {
     await capture?.close();
     await filter?.close();
-    await downstream?.close();
+    await downstream?.stop();
     await Promise.all(dirs.map((dir) => dir.cleanup()));
   });
 
@@ -82,7 +83,7 @@ describe('hostile MIME corpus (scripts/generate-hostile-corpus.mjs)', () => {
 
     it(`${fixture}: filter mode answers in bounded time; relayed bytes are exact but for SMTP line ends`, async () => {
       const content = readFileSync(join(CORPUS, fixture));
-      const before = downstream.received.length;
+      const before = downstream.deliveries.length;
       const outcome = await sendExact(
         filter.smtpAddress.port,
         { from: 'hostile@example.org', to: ['victim@example.test'] },
@@ -91,9 +92,9 @@ describe('hostile MIME corpus (scripts/generate-hostile-corpus.mjs)', () => {
       );
       expect(outcome.code, outcome.reply).toBe(250);
       if (/relayed/.test(outcome.reply)) {
-        expect(downstream.received.length).toBe(before + 1);
+        expect(downstream.deliveries.length).toBe(before + 1);
         // The relay sends what was stored; SMTP itself turns bare CR/LF into CRLF on the wire.
-        expect(downstream.received.at(-1)!.raw.equals(canonicalLineEnds(outcome.sent))).toBe(true);
+        expect(downstream.deliveries.at(-1)!.raw.equals(canonicalLineEnds(outcome.sent))).toBe(true);
       } else {
         expect(outcome.reply).toMatch(/Held as/);
       }

@@ -10,8 +10,8 @@ import { readMbox } from '../../src/import/mail-sources.js';
 import { buildIngestDeps, buildPipeline } from '../../src/ingest/ingest-setup.js';
 import { createLogger } from '../../src/log.js';
 import { openStores } from '../../src/store/open-stores.js';
-import { tempDir, testConfig } from '../helpers/env.js';
-import { message } from '../helpers/mail.js';
+import { tempDir, testConfig } from '../support/env.js';
+import { message } from '../support/mail.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');

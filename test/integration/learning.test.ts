@@ -8,14 +8,14 @@ import { LearningWorker } from '../../src/learning/learning-worker.js';
 import { RspamdTeacher, SpamdTeacher } from '../../src/learning/teachers.js';
 import { type RunningServer, startServer } from '../../src/server.js';
 import { openStores, type Stores } from '../../src/store/open-stores.js';
-import { type Daemon, startRedis, startRspamdController, startTeachableSpamd } from '../helpers/daemons.js';
-import { freePort, missingPrograms, tempDir, testConfig, waitUntil } from '../helpers/env.js';
-import { message } from '../helpers/mail.js';
-import { sendRaw } from '../helpers/smtp.js';
 import { ApiClient } from '../support/api-client.js';
 import { buildItems, buildMessage } from '../support/builders.js';
+import { type Daemon, startRedis, startRspamdController, startTeachableSpamd } from '../support/daemons.js';
 import { Downstream } from '../support/downstream.js';
+import { freePort, missingPrograms, tempDir, testConfig, waitUntil } from '../support/env.js';
+import { message } from '../support/mail.js';
 import { memoryLogger } from '../support/memory-logger.js';
+import { sendRaw } from '../support/smtp-client.js';
 
 const PASSWORD = 'learning-test-password';
 const RSPAMD_PASSWORD = 'learn-secret';

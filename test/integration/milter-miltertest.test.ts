@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MilterServer, startMilterServer } from '../../src/milter/milter-server.js';
-import { findProgram, missingPrograms, tempDir } from '../helpers/env.js';
+import { findProgram, missingPrograms, tempDir } from '../support/env.js';
 import { holdingPolicy } from '../support/milter-test-policy.js';
 
 const run = promisify(execFile);

@@ -1,12 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MilterServer, startMilterServer } from '../../src/milter/milter-server.js';
-import { missingPrograms, STRICT, tempDir, waitUntil } from '../helpers/env.js';
-import { message } from '../helpers/mail.js';
-import { type PostfixInstance, startPostfix } from '../helpers/postfix.js';
-import { sendRaw } from '../helpers/smtp.js';
+import { missingPrograms, STRICT, tempDir, waitUntil } from '../support/env.js';
+import { message } from '../support/mail.js';
 import { memoryLogger } from '../support/memory-logger.js';
 import { holdingPolicy } from '../support/milter-test-policy.js';
+import { type PostfixInstance, startPostfix } from '../support/postfix.js';
+import { sendRaw } from '../support/smtp-client.js';
 
 const missing = missingPrograms('Postfix smtpd_milters test', ['postfix', 'postqueue']);
 const notRoot = process.getuid?.() !== 0;

@@ -4,8 +4,8 @@ import { ulid } from 'ulid';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { openStores, type Stores } from '../../src/store/open-stores.js';
-import { tempDir, testConfig } from '../helpers/env.js';
 import { buildItems, buildMessage } from '../support/builders.js';
+import { tempDir, testConfig } from '../support/env.js';
 
 const HOUR = 3_600_000;
 

@@ -2,12 +2,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/server.js';
-import { CLAMAV_TEST_STRING, type Daemon, startClamd } from '../helpers/daemons.js';
-import { freePort, missingPrograms, STRICT, tempDir, testConfig, waitUntil } from '../helpers/env.js';
-import { message } from '../helpers/mail.js';
-import { guideBlock, type PostfixInstance, startPostfix, withoutPostfixTrace } from '../helpers/postfix.js';
-import { sendRaw } from '../helpers/smtp.js';
+import { CLAMAV_TEST_STRING, type Daemon, startClamd } from '../support/daemons.js';
+import { freePort, missingPrograms, STRICT, tempDir, testConfig, waitUntil } from '../support/env.js';
+import { message } from '../support/mail.js';
 import { memoryLogger } from '../support/memory-logger.js';
+import { guideBlock, type PostfixInstance, startPostfix, withoutPostfixTrace } from '../support/postfix.js';
+import { sendRaw } from '../support/smtp-client.js';
 
 const missing = missingPrograms('Postfix content_filter test', ['postfix', 'postqueue', 'clamd']);
 const notRoot = process.getuid?.() !== 0;

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type * as policy from '../../src/auth/access-policy.js';
 import { makeSqliteFs } from '../contract/sqlite-fs.stores.js';
-import { admin, BulkHarness, domainAdmin } from '../support/bulk-harness.js';
+import { admin, domainAdmin } from '../support/builders.js';
+import { BulkHarness } from '../support/bulk-harness.js';
 
 /** Every call into the access policy from outside it, by function name. */
 const calls: string[] = [];

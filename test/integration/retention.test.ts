@@ -13,8 +13,8 @@ import { purgeExpired } from '../../src/retention/purge.js';
 import { startPurgeWorker } from '../../src/retention/purge-worker.js';
 import { FsBlobStore } from '../../src/store/fs/fs-blob-store.js';
 import { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
-import { tempDir } from '../helpers/env.js';
-import { message } from '../helpers/mail.js';
+import { tempDir } from '../support/env.js';
+import { message } from '../support/mail.js';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');

@@ -12,13 +12,13 @@ import {
   CLAMAV_TEST_SIGNATURE,
   CLAMAV_TEST_STRING,
   type Daemon,
-  startClamd,
-  startRspamd,
-  startSpamd,
-} from '../helpers/daemons.js';
-import { freePort, missingPrograms, tempDir, testConfig } from '../helpers/env.js';
-import { GTUBE, message } from '../helpers/mail.js';
-import { type Downstream, sendRaw, startDownstream } from '../helpers/smtp.js';
+  type ScannerDaemons,
+  startScannerDaemons,
+} from '../support/daemons.js';
+import { Downstream } from '../support/downstream.js';
+import { freePort, missingPrograms, tempDir, testConfig } from '../support/env.js';
+import { GTUBE, message } from '../support/mail.js';
+import { sendRaw } from '../support/smtp-client.js';
 
 const missing = missingPrograms('scanner daemon tests', ['clamd', 'spamd', 'rspamd']);
 
@@ -58,7 +58,8 @@ function configFor(
 }
 
 describe.skipIf(missing.length > 0)('scanners against real clamd, spamd and rspamd', () => {
-  let dirs: Awaited<ReturnType<typeof tempDir>>[] = [];
+  let daemons: ScannerDaemons;
+  let work: Awaited<ReturnType<typeof tempDir>>;
   let clamd: Daemon;
   let spamd: Daemon;
   let rspamd: Daemon;
@@ -66,17 +67,13 @@ describe.skipIf(missing.length > 0)('scanners against real clamd, spamd and rspa
   let server: RunningServer;
 
   beforeAll(async () => {
-    dirs = await Promise.all([tempDir(), tempDir(), tempDir(), tempDir()]);
-    [clamd, spamd, rspamd] = await Promise.all([
-      startClamd(dirs[0]!.path),
-      startSpamd(dirs[1]!.path),
-      startRspamd(dirs[2]!.path),
-    ]);
-    downstream = await startDownstream();
+    [daemons, work] = await Promise.all([startScannerDaemons(), tempDir()]);
+    ({ clamd, spamd, rspamd } = daemons);
+    downstream = await new Downstream().start();
     const config = testConfig({
       ...Object.fromEntries(
         Object.entries({
-          LAZARET_DATA_DIR: dirs[3]!.path,
+          LAZARET_DATA_DIR: work.path,
           LAZARET_SMTP_PORT: 0,
           LAZARET_HTTP_PORT: 0,
           LAZARET_MODE: 'filter',
@@ -94,9 +91,9 @@ describe.skipIf(missing.length > 0)('scanners against real clamd, spamd and rspa
 
   afterAll(async () => {
     await server?.close();
-    await downstream?.close();
-    await Promise.all([clamd?.stop(), spamd?.stop(), rspamd?.stop()]);
-    await Promise.all(dirs.map((dir) => dir.cleanup()));
+    await downstream?.stop();
+    await daemons?.stop();
+    await work?.cleanup();
   });
 
   const send = (raw: Buffer, to = ['user@example.test']) =>
@@ -132,11 +129,11 @@ describe.skipIf(missing.length > 0)('scanners against real clamd, spamd and rspa
   });
 
   it('clean mail passes every scanner and is relayed', async () => {
-    const before = downstream.received.length;
+    const before = downstream.deliveries.length;
     const raw = message({ subject: 'hello there', body: 'Lunch at noon?\r\n' });
     expect(await send(raw)).toMatchObject({ ok: true, code: 250 });
-    expect(downstream.received.length).toBe(before + 1);
-    expect(downstream.received.at(-1)!.raw.equals(raw)).toBe(true);
+    expect(downstream.deliveries.length).toBe(before + 1);
+    expect(downstream.deliveries.at(-1)!.raw.equals(raw)).toBe(true);
   });
 
   it('clamd INSTREAM: a signature split across small chunks is still found', async () => {

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { type RunningServer, startServer } from '../../src/server.js';
-import { tempDir, testConfig } from '../helpers/env.js';
-import { message } from '../helpers/mail.js';
-import { type Downstream, sendRaw, startDownstream } from '../helpers/smtp.js';
 import { ApiClient } from '../support/api-client.js';
+import { Downstream } from '../support/downstream.js';
+import { tempDir, testConfig } from '../support/env.js';
+import { message } from '../support/mail.js';
+import { sendRaw } from '../support/smtp-client.js';
 
 const PASSWORD = 'lists-test-password-1';
 
@@ -36,11 +37,11 @@ describe('allow and block lists, end to end: set over the API, honoured by the p
           }
         : {}),
     });
-    const before = downstream.received.length;
+    const before = downstream.deliveries.length;
     const outcome = await sendRaw(server.smtpAddress.port, { from: envelopeFrom, to: [to] }, raw);
     expect(outcome.code, outcome.reply).toBe(250);
     const held = (await server.context.items.listItems({ subject }, { limit: 5 })).items;
-    const relayed = downstream.received.slice(before).filter((each) => each.raw.includes(subject));
+    const relayed = downstream.deliveries.slice(before).filter((each) => each.raw.includes(subject));
     expect(held.length + relayed.length, `${subject} went exactly one way`).toBe(1);
     return held.length === 1 ? 'held' : 'delivered';
   }
@@ -53,7 +54,7 @@ describe('allow and block lists, end to end: set over the API, honoured by the p
 
   beforeAll(async () => {
     dir = await tempDir();
-    downstream = await startDownstream();
+    downstream = await new Downstream().start();
     const config = testConfig({
       LAZARET_DATA_DIR: dir.path,
       LAZARET_SMTP_PORT: 0,
@@ -89,7 +90,7 @@ describe('allow and block lists, end to end: set over the API, honoured by the p
   });
   afterAll(async () => {
     await server?.close();
-    await downstream?.close();
+    await downstream?.stop();
     await dir?.cleanup();
   });
 

@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteDatabase } from '../../src/store/sqlite/sqlite-database.js';
 import { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
-import { message } from '../helpers/mail.js';
-import { sendRaw } from '../helpers/smtp.js';
 import { ApiClient } from '../support/api-client.js';
 import { Downstream } from '../support/downstream.js';
+import { message } from '../support/mail.js';
 import { ServeProcess } from '../support/serve-process.js';
+import { sendRaw } from '../support/smtp-client.js';
 
 const PASSWORD = 'deadline-admin-password-1';
 const DEADLINE_MS = 3_000;

@@ -1,39 +1,22 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log.js';
-import { type RunningServer, startServer } from '../../src/server.js';
-import { freePort, tempDir, testConfig } from '../helpers/env.js';
-import { message } from '../helpers/mail.js';
-import { type Downstream, type SmtpDialogue, smtpDialogue, startDownstream } from '../helpers/smtp.js';
+import type { RunningServer } from '../../src/server.js';
+import { Downstream } from '../support/downstream.js';
+import { freePort, tempDir } from '../support/env.js';
+import { startFilterServer } from '../support/filter-server.js';
+import { message } from '../support/mail.js';
+import { type SmtpDialogue, smtpDialogue } from '../support/smtp-client.js';
 
 const MAX_SIZE = 4096;
 
-async function startFilter(
-  dataDir: string,
-  reinjectPort: number,
-  extra: Record<string, string | number> = {},
-) {
-  return startServer(
-    testConfig({
-      LAZARET_DATA_DIR: dataDir,
-      LAZARET_SMTP_PORT: 0,
-      LAZARET_SMTP_HOSTNAME: 'lazaret.test',
-      LAZARET_SMTP_MAX_MESSAGE_SIZE: MAX_SIZE,
-      LAZARET_SMTP_MAX_RECIPIENTS: 2,
-      LAZARET_HTTP_PORT: 0,
-      LAZARET_MODE: 'filter',
-      LAZARET_FILTER_REINJECT_PORT: reinjectPort,
-      LAZARET_FILTER_REINJECT_TIMEOUT_MS: 5000,
-      LAZARET_SCANNERS_ENABLED: 'headers,policy',
-      LAZARET_SCANNERS_HEADERS_TRUSTED_HOSTS: '127.0.0.1',
-      LAZARET_RETENTION_PURGE_INTERVAL_SECONDS: 0,
-      LAZARET_BLOBS_INLINE_MAX_BYTES: 0,
-      ...extra,
-    }),
-    createLogger('silent'),
-  );
-}
+const startFilter = (dataDir: string, reinjectPort: number, extra: Record<string, string | number> = {}) =>
+  startFilterServer(dataDir, reinjectPort, {
+    LAZARET_SMTP_HOSTNAME: 'lazaret.test',
+    LAZARET_SMTP_MAX_MESSAGE_SIZE: MAX_SIZE,
+    LAZARET_SMTP_MAX_RECIPIENTS: 2,
+    ...extra,
+  });
 
 /** EHLO, MAIL, RCPT for each recipient, DATA; answers the reply to the message. */
 async function transaction(session: SmtpDialogue, to: string[], content: Buffer): Promise<string> {
@@ -52,12 +35,12 @@ describe('SMTP replies: the exact line of every answer, with its enhanced status
 
   beforeAll(async () => {
     dir = await tempDir();
-    downstream = await startDownstream({ hideENHANCEDSTATUSCODES: false });
+    downstream = await new Downstream({ server: { hideENHANCEDSTATUSCODES: false } }).start();
     server = await startFilter(dir.path, downstream.port);
   });
   afterAll(async () => {
     await server?.close();
-    await downstream?.close();
+    await downstream?.stop();
     await dir?.cleanup();
   });
 
@@ -121,12 +104,12 @@ describe('SMTP replies: the exact line of every answer, with its enhanced status
   it('mirrors the re-injection listener’s 5xx with its enhanced code', async () => {
     const session = await open();
     try {
-      downstream.refuse.data = { code: 554, text: 'Content refused downstream' };
+      downstream.onData = () => ({ code: 554, message: 'Content refused downstream' });
       expect(await transaction(session, ['erin@example.test'], message({ subject: 'refused' }))).toBe(
         '554 5.6.0 Relay: 554 5.6.0 Content refused downstream',
       );
     } finally {
-      downstream.refuse.data = null;
+      downstream.onData = undefined;
       session.close();
     }
   });
@@ -134,12 +117,12 @@ describe('SMTP replies: the exact line of every answer, with its enhanced status
   it('mirrors the re-injection listener’s 4xx at RCPT with its enhanced code', async () => {
     const session = await open();
     try {
-      downstream.refuse.rcpt = { code: 452, text: 'Mailbox busy, try later' };
+      downstream.onRcpt = () => ({ code: 452, message: 'Mailbox busy, try later' });
       expect(await transaction(session, ['frank@example.test'], message({ subject: 'deferred' }))).toBe(
         '452 4.2.2 Relay: 452 4.2.2 Mailbox busy, try later',
       );
     } finally {
-      downstream.refuse.rcpt = null;
+      downstream.onRcpt = undefined;
       session.close();
     }
   });
@@ -195,29 +178,29 @@ describe('SMTP replies when a dependency is down', () => {
 
   it('answers the re-injection listener’s 4xx/5xx with 4.4.1/5.7.1 when its reply has no enhanced code', async () => {
     const dir = await tempDir();
-    const downstream = await startDownstream();
+    const downstream = await new Downstream().start();
     const server = await startFilter(dir.path, downstream.port);
     const session = await smtpDialogue(server.smtpAddress.port);
     try {
-      downstream.refuse.data = { code: 550, text: 'Unauthenticated mail refused' };
+      downstream.onData = () => ({ code: 550, message: 'Unauthenticated mail refused' });
       expect(await transaction(session, ['b@example.test'], message({}))).toBe(
         '550 5.7.1 Relay: 550 Unauthenticated mail refused',
       );
-      downstream.refuse.data = { code: 450, text: 'Try again later' };
+      downstream.onData = () => ({ code: 450, message: 'Try again later' });
       expect(await transaction(session, ['b@example.test'], message({}))).toBe(
         '450 4.4.1 Relay: 450 Try again later',
       );
     } finally {
       session.close();
       await server.close();
-      await downstream.close();
+      await downstream.stop();
       await dir.cleanup();
     }
   });
 
   it('answers 451 4.7.1 when a scanner is down and scanners.onError is tempfail', async () => {
     const dir = await tempDir();
-    const downstream = await startDownstream();
+    const downstream = await new Downstream().start();
     const server = await startFilter(dir.path, downstream.port, {
       LAZARET_SCANNERS_ENABLED: 'policy,clamav',
       LAZARET_SCANNERS_CLAMAV_PORT: await freePort(),
@@ -230,7 +213,7 @@ describe('SMTP replies when a dependency is down', () => {
     } finally {
       session.close();
       await server.close();
-      await downstream.close();
+      await downstream.stop();
       await dir.cleanup();
     }
   });

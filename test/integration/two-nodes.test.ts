@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backendNamed } from '../contract/backends.js';
 import { ApiClient } from '../support/api-client.js';
 import { Downstream } from '../support/downstream.js';
 import { ServeProcess } from '../support/serve-process.js';
-import { STORAGE_BACKENDS, type StorageSetup } from '../support/storage-backends.js';
+import type { StorageSetup } from '../support/storage-backends.js';
 
 interface ListedItem {
   id: string;
@@ -32,7 +33,7 @@ describe('two serve processes over one DynamoDB + S3 share the quarantine', () =
       await mkdtemp(join(tmpdir(), 'lazaret-node-a-')),
       await mkdtemp(join(tmpdir(), 'lazaret-node-b-')),
     ];
-    const dynamo = STORAGE_BACKENDS.find((backend) => backend.name.startsWith('DynamoDB'))!;
+    const dynamo = backendNamed('dynamodb-s3').serve;
     storage = await dynamo.setup(dataDirs[0]!);
     downstream = await new Downstream().start();
     const env = (name: string, dataDir: string) => ({

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/env.js';
-import { sendRaw } from '../helpers/smtp.js';
 import { ApiClient } from '../support/api-client.js';
 import { Downstream } from '../support/downstream.js';
+import { tempDir } from '../support/env.js';
 import { runCli, ServeProcess } from '../support/serve-process.js';
+import { sendRaw } from '../support/smtp-client.js';
 
 /** What scripts/upgrade-fixture/generate.mjs wrote beside the data dir. */
 interface Manifest {
@@ -17,13 +17,6 @@ interface Manifest {
   token: string;
   users: { email: string; password: string; alias?: string }[];
   jobs: { id: string; action: string; state: string }[];
-}
-
-interface ListedItem {
-  id: string;
-  recipient: string;
-  status: string;
-  subject?: string;
 }
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/upgrade/0.1.0/', import.meta.url));
@@ -76,9 +69,7 @@ describe('the current serve on a data dir written by the previous release (0.1.0
   });
 
   it('lists every item with the status it had, and serves each message with its exact bytes', async () => {
-    const answer = await admin.request('/api/quarantine?limit=100');
-    expect(answer.status).toBe(200);
-    const listed = (answer.body as { items: ListedItem[] }).items;
+    const listed = await admin.listItems();
     const live = manifest.items.filter((item) => item.status !== 'deleted');
     expect(listed.map((item) => [item.id, item.recipient, item.status]).sort()).toEqual(
       live.map((item) => [item.id, item.recipient, item.status]).sort(),
@@ -116,9 +107,7 @@ describe('the current serve on a data dir written by the previous release (0.1.0
   it('signs in the user with their password and shows them the mail of their address and alias', async () => {
     const carol = manifest.users.find((user) => user.alias)!;
     const client = await ApiClient.login(() => serve.baseUrl, carol.email, carol.password);
-    const answer = await client.request('/api/quarantine?limit=100');
-    expect(answer.status).toBe(200);
-    const recipients = (answer.body as { items: ListedItem[] }).items.map((item) => item.recipient).sort();
+    const recipients = (await client.listItems()).map((item) => item.recipient).sort();
     expect(recipients).toEqual(
       manifest.items
         .filter((item) => [carol.email, carol.alias].includes(item.recipient))
@@ -163,8 +152,7 @@ describe('the current serve on a data dir written by the previous release (0.1.0
     );
     const sent = await sendRaw(serve.smtpPort, { from: 'new@sender.test', to: ['dave@corp.test'] }, raw);
     expect(sent.reply).toMatch(/^250/);
-    const answer = await admin.request('/api/quarantine?limit=100');
-    const listed = (answer.body as { items: ListedItem[] }).items;
+    const listed = await admin.listItems();
     const fresh = listed.find((item) => item.subject === 'after upgrade')!;
     expect(fresh.status).toBe('quarantined');
     expect(sha256((await admin.request(`/api/quarantine/${fresh.id}/raw`)).bytes)).toBe(sha256(raw));

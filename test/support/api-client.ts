@@ -21,6 +21,17 @@ export interface ApiRequest extends RequestInit {
 }
 
 /** A caller of the HTTP API with fixed credentials; `base` is read per request so it survives restarts. */
+/** An item as GET /api/quarantine lists it (the fields tests read). */
+export interface ListedItem {
+  id: string;
+  messageId: string;
+  recipient: string;
+  status: string;
+  subject?: string;
+  size: number;
+  lastError: { code: string; reply?: string } | null;
+}
+
 export class ApiClient {
   constructor(
     private readonly base: () => string,
@@ -74,6 +85,17 @@ export class ApiClient {
     let body: unknown = text;
     if ((response.headers.get('content-type') ?? '').includes('json')) body = JSON.parse(text);
     return { status: response.status, body, text, bytes, headers: response.headers };
+  }
+
+  /**
+   * The first 500 items of GET /api/quarantine (default statuses), `query` appended to the query
+   * string (e.g. `&recipient=a@b.test`); throws unless it answered 200.
+   */
+  async listItems(query = ''): Promise<ListedItem[]> {
+    const answer = await this.request(`/api/quarantine?limit=500${query}`);
+    if (answer.status !== 200)
+      throw new Error(`GET /api/quarantine answered ${answer.status}: ${answer.text}`);
+    return (answer.body as { items: ListedItem[] }).items;
   }
 }
 

@@ -3,7 +3,6 @@ import pino from 'pino';
 import type { JobWorker } from '../../src/actions/jobs/job-worker.js';
 import type { AppContext } from '../../src/app-context.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { type Actor, systemActor } from '../../src/core/actor.js';
 import { Limiter } from '../../src/core/limiter.js';
 import type { MessageRecord, QuarantineItem, Reason } from '../../src/core/types.js';
 import { SmtpRelay } from '../../src/relay/smtp-relay.js';
@@ -16,32 +15,6 @@ import { FINAL_JOB_STATES, type Job, type JobStore } from '../../src/store/job-s
 import type { MakeStores, StoreFixture } from '../contract/stores.js';
 import { buildItems, buildMessage } from './builders.js';
 import { Downstream, type DownstreamOptions } from './downstream.js';
-
-export const admin: Actor = systemActor('test-admin');
-
-export function domainAdmin(...domains: string[]): Actor {
-  return {
-    kind: 'user',
-    id: `da-${domains.join('+')}`,
-    label: `admin@${domains[0]}`,
-    role: 'domain_admin',
-    domains,
-    addresses: [],
-    scopes: ['read', 'release'],
-  };
-}
-
-export function user(...addresses: string[]): Actor {
-  return {
-    kind: 'user',
-    id: `u-${addresses[0]}`,
-    label: addresses[0]!,
-    role: 'user',
-    domains: [],
-    addresses,
-    scopes: ['read', 'release'],
-  };
-}
 
 export interface SeededMessage {
   message: MessageRecord;
@@ -178,18 +151,6 @@ export function traceHeaderEnd(raw: Buffer): number {
   let end = raw.indexOf('\r\n') + 2;
   while (raw[end] === 0x20 || raw[end] === 0x09) end = raw.indexOf('\r\n', end) + 2;
   return end;
-}
-
-/** A deterministic pseudo-random sequence (mulberry32), so failure-injection tests repeat exactly. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 export interface SeedOptions {

@@ -1,13 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { message } from '../helpers/mail.js';
-import { sendRaw } from '../helpers/smtp.js';
 import { ApiClient } from './api-client.js';
 import { answerProblem, type FuzzRequest } from './api-fuzz.js';
 import { Downstream } from './downstream.js';
+import { message } from './mail.js';
 import { type OpenApiDocument, type Operation, operationsOf, UNKNOWN_ID } from './openapi-operations.js';
 import { ServeProcess } from './serve-process.js';
+import { sendRaw } from './smtp-client.js';
 
 const PASSWORD = 'fuzz-admin-password-1';
 const ALICE = { email: 'alice@corp.test', password: 'fuzz-alice-password-2' };

@@ -4,7 +4,7 @@ import { newId } from '../../src/core/ids.js';
 import { type Emulators, startEmulators } from './aws-emulators.js';
 import { freshTable } from './dynamo-fixture.js';
 
-/** A storage backend for `serve` child processes: its environment and a way to make blob writes fail. */
+/** A storage backend set up for `serve` child processes: its environment and a way to make blob writes fail. */
 export interface StorageSetup {
   env: Record<string, string>;
   /** Makes every raw-message write fail from now on; answers a function that undoes it. */
@@ -12,12 +12,13 @@ export interface StorageSetup {
   cleanup(): Promise<void>;
 }
 
+/** How to set a backend up for `serve` children; each row of BACKENDS (test/contract/backends.ts) has one. */
 export interface StorageBackend {
   name: string;
   setup(dataDir: string): Promise<StorageSetup>;
 }
 
-const embedded: StorageBackend = {
+export const embeddedServe: StorageBackend = {
   name: 'SQLite + files',
   async setup(dataDir) {
     return {
@@ -34,7 +35,7 @@ const embedded: StorageBackend = {
   },
 };
 
-const dynamoS3: StorageBackend = {
+export const dynamoS3Serve: StorageBackend = {
   name: 'DynamoDB + S3 (dynalite, s3rver)',
   async setup(dataDir) {
     const emulators: Emulators = await startEmulators();
@@ -56,5 +57,3 @@ const dynamoS3: StorageBackend = {
     };
   },
 };
-
-export const STORAGE_BACKENDS: readonly StorageBackend[] = [embedded, dynamoS3];

@@ -21,24 +21,17 @@ import { type Actor, systemActor } from '../../src/core/actor.js';
 import { isLazaretError } from '../../src/core/errors.js';
 import type { QuarantineItem } from '../../src/core/types.js';
 import type { UserRecord } from '../../src/store/user-store.js';
-import { buildItems, buildMessage } from '../support/builders.js';
+import { buildItems, buildMessage, buildUser } from '../support/builders.js';
 
-function person(overrides: Partial<UserRecord>): UserRecord {
-  return {
+const person = (overrides: Partial<UserRecord>): UserRecord =>
+  buildUser({
     id: 'U',
     email: 'x@corp.test',
     displayName: 'X',
-    role: 'user',
-    domains: [],
     addresses: [],
-    passwordHash: null,
-    disabled: false,
-    releaseMode: null,
     createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
     ...overrides,
-  };
-}
+  });
 
 const alice = sessionActor(
   person({ email: 'alice@corp.test', addresses: ['alice@corp.test', 'al@corp.test'] }),

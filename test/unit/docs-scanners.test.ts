@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS } from '../../src/config/config-keys.js';
-import { guideBlock } from '../helpers/postfix.js';
+import { guideBlock } from '../support/postfix.js';
 
 const DOCS = join(import.meta.dirname, '..', '..', 'docs');
 const read = (...names: string[]) =>
@@ -30,7 +30,7 @@ describe('docs of filter mode, scanners and retention', () => {
   });
 
   it('give the main.cf and master.cf blocks that the Postfix test instance runs as written', async () => {
-    const helper = readFileSync(join(import.meta.dirname, '..', 'helpers', 'postfix.ts'), 'utf8');
+    const helper = readFileSync(join(import.meta.dirname, '..', 'support', 'postfix.ts'), 'utf8');
     expect(helper).toContain("guideBlock('main.cf')");
     expect(helper).toContain("guideBlock('master.cf')");
     const mainCf = await guideBlock('main.cf');

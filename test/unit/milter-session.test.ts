@@ -5,7 +5,7 @@ import { ACTION_FLAG, MACRO_STAGE, MILTER_CHUNK_SIZE, PROTOCOL_FLAG } from '../.
 import { type MilterPolicy, passThroughPolicy } from '../../src/milter/milter-policy.js';
 import { type MilterServer, startMilterServer } from '../../src/milter/milter-server.js';
 import type { MilterSessionOptions } from '../../src/milter/milter-session.js';
-import { tempDir } from '../helpers/env.js';
+import { tempDir } from '../support/env.js';
 import { memoryLogger } from '../support/memory-logger.js';
 import { cstr, frame, TestMta, u16, u32 } from '../support/milter-mta.js';
 

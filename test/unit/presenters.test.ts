@@ -3,8 +3,7 @@ import { presentAuditEntry, presentItem, presentMessage } from '../../src/api/pr
 import { DEFAULT_ACCESS_RULES } from '../../src/auth/access-policy.js';
 import type { Actor } from '../../src/core/actor.js';
 import type { AuditEntry } from '../../src/store/audit-store.js';
-import { buildItems, buildMessage } from '../support/builders.js';
-import { admin, domainAdmin, user } from '../support/bulk-harness.js';
+import { admin, buildItems, buildMessage, domainAdmin, user } from '../support/builders.js';
 
 /** One message to alice@a.test, bob@b.test and carol@b.test, every field that can name one filled in. */
 const message = buildMessage({

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate, openSqliteDatabase } from '../../src/store/sqlite/sqlite-database.js';
-import { tempDir } from '../helpers/env.js';
+import { tempDir } from '../support/env.js';
 
 describe('embedded schema migrations', () => {
   let work: Awaited<ReturnType<typeof tempDir>>;

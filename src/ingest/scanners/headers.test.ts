@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { message } from '../../../test/helpers/mail.js';
+import { message } from '../../../test/support/mail.js';
 import { SummaryCollector } from '../message-summary.js';
 import { HeadersScanner, isTrusted, trustedHostList } from './headers.js';
 

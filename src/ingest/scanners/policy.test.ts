@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { testConfig } from '../../../test/helpers/env.js';
-import { message, zipOf } from '../../../test/helpers/mail.js';
+import { testConfig } from '../../../test/support/env.js';
+import { message, zipOf } from '../../../test/support/mail.js';
 import { SummaryCollector } from '../message-summary.js';
 import { extensionOf, PolicyScanner, parseSenderRule } from './policy.js';
 

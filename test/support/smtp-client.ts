@@ -1,7 +1,6 @@
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import nodemailer from 'nodemailer';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+
+/* The sending side of SMTP in tests: Lazaret's listener as a peer sees it. The receiving side is `downstream.ts`. */
 
 export interface SendOutcome {
   ok: boolean;
@@ -36,66 +35,6 @@ export async function sendRaw(
   } finally {
     transport.close();
   }
-}
-
-export interface ReceivedMail {
-  from: string;
-  to: string[];
-  raw: Buffer;
-}
-
-export interface Downstream {
-  port: number;
-  received: ReceivedMail[];
-  /** Replaces how RCPT TO (every recipient, or only `address`) and DATA are answered (null: accept). */
-  refuse: {
-    rcpt?: { code: number; text: string; address?: string } | null;
-    data?: { code: number; text: string } | null;
-  };
-  close(): Promise<void>;
-}
-
-/** A real smtp-server that records what it is sent: stands in for Postfix's re-injection listener. */
-export async function startDownstream(options: Partial<SMTPServerOptions> = {}): Promise<Downstream> {
-  const received: ReceivedMail[] = [];
-  const refuse: Downstream['refuse'] = {};
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    logger: false,
-    onRcptTo(address, _session, callback) {
-      if (refuse.rcpt && (refuse.rcpt.address === undefined || refuse.rcpt.address === address.address)) {
-        callback(Object.assign(new Error(refuse.rcpt.text), { responseCode: refuse.rcpt.code }));
-        return;
-      }
-      callback();
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        if (refuse.data) {
-          callback(Object.assign(new Error(refuse.data.text), { responseCode: refuse.data.code }));
-          return;
-        }
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
-          raw: Buffer.concat(chunks),
-        });
-        callback(null, 'queued downstream');
-      });
-    },
-    ...options,
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server.server, 'listening');
-  return {
-    port: (server.server.address() as AddressInfo).port,
-    received,
-    refuse,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
 }
 
 export interface RawSmtpOutcome {

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { findProgram, freePort, waitUntil } from './env.js';
+import { findProgram, freePort, tempDir, waitUntil } from './env.js';
 
 export interface Daemon {
   port: number;
@@ -256,4 +256,33 @@ export async function startTeachableSpamd(dir: string): Promise<Daemon & { bayes
     (await tcpExchange(port, 'PING SPAMC/1.5\r\n\r\n', /PONG/)).includes('PONG'),
   );
   return { port, output, stop: () => stopGroup(child), bayesPath: join(bayes, 'bayes') };
+}
+
+export interface ScannerDaemons {
+  clamd: Daemon;
+  spamd: Daemon;
+  rspamd: Daemon;
+  /** Stops the three and removes their folders. */
+  stop(): Promise<void>;
+}
+
+/** clamd, spamd and rspamd as above, each in its own temporary folder, started side by side. */
+export async function startScannerDaemons(): Promise<ScannerDaemons> {
+  const dirs = await Promise.all([tempDir(), tempDir(), tempDir()]);
+  const started = await Promise.allSettled([
+    startClamd(dirs[0]!.path),
+    startSpamd(dirs[1]!.path),
+    startRspamd(dirs[2]!.path),
+  ]);
+  const stop = async () => {
+    await Promise.all(started.map((each) => (each.status === 'fulfilled' ? each.value.stop() : undefined)));
+    await Promise.all(dirs.map((dir) => dir.cleanup()));
+  };
+  const failed = started.find((each) => each.status === 'rejected');
+  if (failed) {
+    await stop();
+    throw failed.reason;
+  }
+  const [clamd, spamd, rspamd] = started.map((each) => (each as PromiseFulfilledResult<Daemon>).value);
+  return { clamd: clamd!, spamd: spamd!, rspamd: rspamd!, stop };
 }

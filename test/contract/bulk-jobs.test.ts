@@ -1,0 +1,3 @@
+import { runContractGroup } from './run-contracts.js';
+
+runContractGroup('bulk-jobs');

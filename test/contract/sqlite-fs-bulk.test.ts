@@ -1,4 +1,0 @@
-import { bulkScaleContract } from './bulk-jobs.contract.js';
-import { makeSqliteFs } from './sqlite-fs.stores.js';
-
-bulkScaleContract('SQLite + filesystem', makeSqliteFs);
