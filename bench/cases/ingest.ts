@@ -6,8 +6,9 @@ import { SMTPServer } from 'smtp-server';
 import { loadConfig } from '../../src/config/load-config.js';
 import { smtpServerOptions } from '../../src/ingest/smtp-listener.js';
 import { ServeProcess } from '../../test/support/kit.js';
+import { postfixUnavailable, startHoldingPostfix, waitForCount } from '../lib/postfix-instance.js';
 import { freePort, runSmtpSource, startSmtpSink, stopProcess } from '../lib/postfix-tools.js';
-import type { CaseResult } from '../lib/report.js';
+import type { CaseResult, Row } from '../lib/report.js';
 
 export interface IngestOptions {
   messages: number;
@@ -33,8 +34,25 @@ async function drainingServer(): Promise<{ port: number; close(): Promise<void> 
 }
 
 /**
+ * smtp-source into a private Postfix whose smtpd puts every message on hold: Postfix's own durable
+ * queue, without delivery. Timed until all messages are files in its hold queue.
+ */
+async function postfixHold(options: IngestOptions): Promise<number> {
+  const postfix = await startHoldingPostfix();
+  try {
+    const started = process.hrtime.bigint();
+    await runSmtpSource(postfix.port, options);
+    await waitForCount('Postfix hold queue', postfix.heldCount, options.messages);
+    return Number(process.hrtime.bigint() - started) / 1e9;
+  } finally {
+    await postfix.stop();
+  }
+}
+
+/**
  * smtp-source into Lazaret (capture mode, 250 only once durable), against smtp-source into smtp-sink
- * and into the same SMTP server with a handler that only drains the stream (the Node ceiling).
+ * and into the same SMTP server with a handler that only drains the stream (the Node ceiling), and
+ * into Postfix's hold queue (skipped with a notice where a private Postfix cannot run).
  */
 export async function runIngest(options: IngestOptions): Promise<CaseResult> {
   const sinkPort = await freePort();
@@ -46,6 +64,10 @@ export async function runIngest(options: IngestOptions): Promise<CaseResult> {
   const ceilingSeconds = await runSmtpSource(draining.port, options);
   await draining.close();
 
+  const postfixSkipped = postfixUnavailable();
+  if (postfixSkipped) process.stderr.write(`SKIPPED ingest: Postfix hold queue row: ${postfixSkipped}\n`);
+  const holdSeconds = postfixSkipped ? undefined : await postfixHold(options);
+
   const dataDir = await mkdtemp(join(tmpdir(), 'lazaret-bench-ingest-'));
   const serve = await new ServeProcess({ LAZARET_DATA_DIR: dataDir }).start();
   const lazaretSeconds = await runSmtpSource(serve.smtpPort, options);
@@ -56,38 +78,31 @@ export async function runIngest(options: IngestOptions): Promise<CaseResult> {
   await rm(dataDir, { recursive: true, force: true });
   if (stored !== options.messages) throw new Error(`expected ${options.messages} items, found ${stored}`);
 
-  const sinkRate = options.messages / sinkSeconds;
-  const ceilingRate = options.messages / ceilingSeconds;
-  const lazaretRate = options.messages / lazaretSeconds;
+  const rate = (seconds: number) => options.messages / seconds;
+  const holdRate = holdSeconds === undefined ? undefined : rate(holdSeconds);
+  const row = (receiver: string, seconds: number): Row => ({
+    receiver,
+    'msgs/s': rate(seconds),
+    seconds,
+    'vs smtp-sink': sinkSeconds / seconds,
+    'vs Node ceiling': ceilingSeconds / seconds,
+    ...(holdRate === undefined ? {} : { 'vs Postfix hold': rate(seconds) / holdRate }),
+  });
   return {
     case: 'ingest',
     title: `Ingest: ${options.messages.toLocaleString('en-US')} messages of ${options.bytes} bytes, ${options.sessions} parallel smtp-source sessions`,
     notes: [
       `Every message Lazaret acknowledged was found stored (${stored} items).`,
       'The Node ceiling is the same smtp-server configuration with a handler that only drains the message: no parsing, no storage.',
+      postfixSkipped
+        ? `Postfix hold queue: skipped (${postfixSkipped}).`
+        : "Postfix hold queue: a private Postfix instance whose smtpd puts every message on hold (`smtpd_client_restrictions = check_client_access static:HOLD`), durable as Postfix is by default (cleanup fsyncs each queue file before smtpd's 250), from the start of smtp-source until all messages are files in its hold queue.",
     ],
     rows: [
-      {
-        receiver: 'smtp-sink (discards)',
-        'msgs/s': sinkRate,
-        seconds: sinkSeconds,
-        'vs smtp-sink': 1,
-        'vs Node ceiling': sinkRate / ceilingRate,
-      },
-      {
-        receiver: 'Node ceiling (smtp-server, drain only)',
-        'msgs/s': ceilingRate,
-        seconds: ceilingSeconds,
-        'vs smtp-sink': ceilingRate / sinkRate,
-        'vs Node ceiling': 1,
-      },
-      {
-        receiver: 'Lazaret capture (fsync + commit before 250)',
-        'msgs/s': lazaretRate,
-        seconds: lazaretSeconds,
-        'vs smtp-sink': lazaretRate / sinkRate,
-        'vs Node ceiling': lazaretRate / ceilingRate,
-      },
+      row('smtp-sink (discards)', sinkSeconds),
+      row('Node ceiling (smtp-server, drain only)', ceilingSeconds),
+      ...(holdSeconds === undefined ? [] : [row('Postfix hold queue (fsync before 250)', holdSeconds)]),
+      row('Lazaret capture (fsync + commit before 250)', lazaretSeconds),
     ],
   };
 }

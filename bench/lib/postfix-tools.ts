@@ -31,9 +31,9 @@ function accepts(port: number): Promise<boolean> {
 }
 
 /** Postfix's smtp-sink on loopback: accepts and discards mail as fast as one SMTP hop allows. */
-export async function startSmtpSink(port: number): Promise<ChildProcess> {
-  const sink = spawn('smtp-sink', ['-u', userInfo().username, `127.0.0.1:${port}`, '1024'], {
-    stdio: 'ignore',
+export async function startSmtpSink(port: number, flags: string[] = []): Promise<ChildProcess> {
+  const sink = spawn('smtp-sink', [...flags, '-u', userInfo().username, `127.0.0.1:${port}`, '1024'], {
+    stdio: ['ignore', flags.includes('-c') ? 'pipe' : 'ignore', 'ignore'],
   });
   // smtp-sink prints nothing when ready, so poll for its listening socket.
   for (let attempt = 0; attempt < 200; attempt += 1) {
@@ -41,6 +41,28 @@ export async function startSmtpSink(port: number): Promise<ChildProcess> {
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   throw new Error('smtp-sink did not start');
+}
+
+export interface CountingSink {
+  process: ChildProcess;
+  /** Messages the sink has answered `.` for so far. */
+  messages(): number;
+}
+
+/** smtp-sink with its running counters (`-c`): how many messages it has received so far. */
+export async function startCountingSmtpSink(port: number): Promise<CountingSink> {
+  const sink = await startSmtpSink(port, ['-c']);
+  let messages = 0;
+  let pending = '';
+  // Each update is `sess=N quit=N mesg=N` ended by a carriage return.
+  sink.stdout!.on('data', (chunk: Buffer) => {
+    const lines = (pending + chunk.toString('latin1')).split('\r');
+    pending = lines.pop()!;
+    const last = lines.at(-1);
+    const count = last && /mesg=(\d+)/.exec(last);
+    if (count) messages = Number(count[1]);
+  });
+  return { process: sink, messages: () => messages };
 }
 
 export async function stopProcess(child: ChildProcess): Promise<void> {
