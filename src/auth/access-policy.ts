@@ -286,14 +286,8 @@ export function userScope(actor: Actor): Pick<UserFilter, 'tenantIn'> {
 
 /** The tenants an administrator acts on (no limit for admins); users are refused with `refusal`. */
 function administeredTenants(actor: Actor, refusal: string): { tenantIn?: readonly string[] } {
-  switch (actor.role) {
-    case 'admin':
-      return {};
-    case 'domain_admin':
-      return { tenantIn: actor.domains };
-    case 'user':
-      throw new LazaretError('forbidden', refusal);
-  }
+  if (!isAdministrator(actor)) throw new LazaretError('forbidden', refusal);
+  return scopeFilter(actor);
 }
 
 /**
