@@ -43,7 +43,7 @@ RUN --mount=type=secret,id=ca \
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY web ./web
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+RUN npm run build && chmod 0755 dist/cli/main.js && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${BASE_IMAGE}
 # A fixed uid/gid, so that a bind-mounted data folder can be given to it: chown 10025:10025 DIR.
@@ -56,7 +56,7 @@ COPY --from=build /src/package.json /opt/lazaret/package.json
 COPY --from=build /src/node_modules /opt/lazaret/node_modules
 COPY --from=build /src/dist /opt/lazaret/dist
 COPY --from=build /src/web/dist /opt/lazaret/web/dist
-RUN chmod 0755 /opt/lazaret/dist/cli/main.js && ln -s /opt/lazaret/dist/cli/main.js /usr/local/bin/lazaret
+RUN ln -s /opt/lazaret/dist/cli/main.js /usr/local/bin/lazaret
 ENV NODE_ENV=production \
     LAZARET_DATA_DIR=/var/lib/lazaret \
     LAZARET_SMTP_HOST=0.0.0.0 \

@@ -159,6 +159,13 @@ users="$(awk 'NR > 1 { print $1 }' "$work/top.txt" | sort -u | tr '\n' ' ')"
 podman healthcheck run "$lazaret" >/dev/null || fail "the image's HEALTHCHECK failed"
 say "tini and lazaret serve run as the user lazaret; HEALTHCHECK passes"
 
+# docs/operations.md's backup: a second container of the image on the running one's volume.
+install -d -m 0750 -o 10025 -g 10025 "$work/backups"
+podman run --rm --volumes-from "$lazaret" -v "$work/backups:/backups" "$LAZARET_IMAGE" backup /backups/today \
+  >"$work/backup.log" 2>&1 || { cat "$work/backup.log" >&2; fail "lazaret backup in a second container failed"; }
+[ -f "$work/backups/today/lazaret-backup.json" ] || fail "the backup wrote no lazaret-backup.json"
+say "lazaret backup from a second container on the volume: $(ls "$work/backups/today" | tr '\n' ' ')"
+
 # podman stop sends SIGTERM and waits; a kill after the wait would show as exit code 137.
 stop_started=$SECONDS
 podman stop --time 30 "$lazaret" >/dev/null
