@@ -82,11 +82,21 @@ say "base image $base ($((SECONDS - started)) s)"
 build=(podman build --quiet --format docker --build-arg "BASE_IMAGE=$base")
 [ -f /etc/ssl/certs/ca-certificates.crt ] && build+=(--secret id=ca,src=/etc/ssl/certs/ca-certificates.crt)
 export LAZARET_IMAGE=localhost/lazaret:test
-"${build[@]}" -t "$LAZARET_IMAGE" . >/dev/null || fail "building the Lazaret image failed"
-for target in postfix rspamd clamd; do
-  "${build[@]}" -f deploy/compose/mail.Dockerfile --target "$target" -t "localhost/lazaret-$target:test" deploy/compose \
-    >/dev/null || fail "building the $target image failed"
-done
+# The mail images (mostly package downloads) are built while Lazaret's compiles.
+(
+  for target in postfix rspamd clamd; do
+    "${build[@]}" -f deploy/compose/mail.Dockerfile --target "$target" -t "localhost/lazaret-$target:test" \
+      deploy/compose >/dev/null 2>"$work/build-$target.log" || { echo "$target" >"$work/build-failed"; exit 1; }
+  done
+) &
+mail_builds=$!
+"${build[@]}" -t "$LAZARET_IMAGE" . >/dev/null 2>"$work/build-lazaret.log" \
+  || { wait "$mail_builds" || true; tail -n 30 "$work/build-lazaret.log" >&2; fail "building the Lazaret image failed"; }
+if ! wait "$mail_builds"; then
+  failed="$(cat "$work/build-failed")"
+  tail -n 30 "$work/build-$failed.log" >&2
+  fail "building the $failed image failed"
+fi
 export POSTFIX_IMAGE=localhost/lazaret-postfix:test RSPAMD_IMAGE=localhost/lazaret-rspamd:test
 export CLAMD_IMAGE=localhost/lazaret-clamd:test
 say "images built ($((SECONDS - started)) s)"
@@ -148,7 +158,8 @@ say "clean mail in bob's Maildir; virus held as malware, GTUBE held as spam ($((
 item="$(api "/api/quarantine?recipient=carol@example.test&subject=$run" | node -e "let s='';process.stdin.on('data',(d)=>{s+=d}).on('end',()=>{process.stdout.write(JSON.parse(s).items[0].id)})")"
 queue_id="$(api "/api/quarantine/$item" | node -e "let s='';process.stdin.on('data',(d)=>{s+=d}).on('end',()=>{process.stdout.write(JSON.parse(s).message.queueId ?? '')})")"
 [[ "$queue_id" =~ ^[0-9A-F]+$ ]] || fail "the held item has no Postfix queue id (XFORWARD): '$queue_id'"
-podman logs "$postfix" 2>&1 | grep -q "$queue_id: client=" || fail "Postfix's log has no queue id $queue_id"
+podman logs "$postfix" >"$work/postfix.log" 2>&1
+grep -q "$queue_id: client=" "$work/postfix.log" || fail "Postfix's log has no queue id $queue_id"
 say "the held item carries Postfix's queue id $queue_id (XFORWARD)"
 
 # Every process of the container (tini and node) runs as lazaret.
@@ -172,7 +183,8 @@ podman stop --time 30 "$lazaret" >/dev/null
 stop_seconds=$((SECONDS - stop_started))
 code="$(podman inspect --format '{{.State.ExitCode}}' "$lazaret")"
 [ "$code" = 0 ] || fail "after SIGTERM lazaret exited with $code"
-podman logs "$lazaret" 2>&1 | grep -q '"SHUTDOWN_COMPLETE"' || fail "no SHUTDOWN_COMPLETE in the log"
+podman logs "$lazaret" >"$work/lazaret.log" 2>&1
+grep -q '"SHUTDOWN_COMPLETE"' "$work/lazaret.log" || fail "no SHUTDOWN_COMPLETE in the log"
 [ "$stop_seconds" -le 10 ] || fail "stopping took $stop_seconds s, more than the shutdown timeout allows"
 say "SIGTERM → SHUTDOWN_COMPLETE, exit 0 in ${stop_seconds} s"
 
