@@ -2,7 +2,8 @@
 # Installs the system programs the integration tests run (Postfix, ClamAV's clamd, SpamAssassin's
 # spamd, rspamd with redis-server for its Bayes store, miltertest, swaks for manual checks, Chromium for the
 # browser tests of the web UI and of digest links, systemd's systemd-analyze and curl for the
-# packed-install check) from Debian's packages, only when one is missing.
+# packed-install check, podman, podman-compose, buildah's runc and debootstrap for the container
+# check) from Debian's packages, only when one is missing.
 # Idempotent; starts nothing: each test starts its own private instances on loopback ports with
 # their own config folders (and does not use the system services that the packages may start).
 set -euo pipefail
@@ -22,6 +23,12 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v miltertest >/dev/null 2>&1 || need+=(miltertest)
 # The web UI's end-to-end tests drive Debian's Chromium through playwright-core.
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# scripts/test-container.sh builds and runs the image with podman (runc as its runtime) and
+# podman-compose, from a Debian base that debootstrap makes (no registry needed).
+command -v podman >/dev/null 2>&1 || need+=(podman)
+command -v podman-compose >/dev/null 2>&1 || need+=(podman-compose)
+command -v runc >/dev/null 2>&1 || need+=(runc)
+command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || need+=(debootstrap)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "install-test-deps: all present"
