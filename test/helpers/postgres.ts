@@ -1,13 +1,14 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort, STRICT, waitUntil } from './env.js';
 
-/** The superuser of the private cluster (trust authentication on loopback and its socket only). */
+/** The superuser of the private cluster: trusted on its unix socket, by password (SCRAM) over TCP. */
 export const POSTGRES_TEST_USER = 'lazaret';
+export const POSTGRES_TEST_PASSWORD = 'lazaret-test-password';
 
 /** Debian installs each major version under /usr/lib/postgresql/<major>/bin; the newest one, or null. */
 export function postgresBinDir(): string | null {
@@ -37,7 +38,7 @@ export function postgresAvailable(suite: string): boolean {
 
 export interface PostgresCluster {
   port: number;
-  /** Connection URL of `database` on this cluster, as the superuser over loopback TCP. */
+  /** Connection URL of `database` on this cluster, as the superuser (password included) over loopback TCP. */
   url(database?: string): string;
   /** Creates an empty database and returns its URL. */
   createDatabase(name: string): Promise<string>;
@@ -76,9 +77,15 @@ export async function startPostgres(): Promise<PostgresCluster> {
     await chmod(dir, 0o700);
   }
   const asAccount = account ? { uid: account.uid, gid: account.gid } : {};
+  const passwordFile = join(dir, 'superuser-password');
+  await writeFile(passwordFile, `${POSTGRES_TEST_PASSWORD}\n`);
+  if (account) await chown(passwordFile, account.uid, account.gid);
   execFileSync(
     join(bin, 'initdb'),
-    ['-D', data, '-U', POSTGRES_TEST_USER, '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'],
+    [
+      ...['-D', data, '-U', POSTGRES_TEST_USER, `--pwfile=${passwordFile}`],
+      ...['--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'],
+    ],
     { ...asAccount, stdio: 'pipe', cwd: dir },
   );
   const port = await freePort();
@@ -110,7 +117,8 @@ export async function startPostgres(): Promise<PostgresCluster> {
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
-  const url = (database = 'postgres') => `postgres://${POSTGRES_TEST_USER}@127.0.0.1:${port}/${database}`;
+  const url = (database = 'postgres') =>
+    `postgres://${POSTGRES_TEST_USER}:${POSTGRES_TEST_PASSWORD}@127.0.0.1:${port}/${database}`;
   const query = async (sql: string) => {
     const client = new pg.Client({ connectionString: url() });
     await client.connect();
