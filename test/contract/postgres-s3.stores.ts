@@ -1,7 +1,9 @@
 import { afterAll } from 'vitest';
 import { newId } from '../../src/core/ids.js';
+import { PostgresAuditStore } from '../../src/store/postgres/postgres-audit-store.js';
 import { openPostgresPool } from '../../src/store/postgres/postgres-connection.js';
 import { PostgresItemStore } from '../../src/store/postgres/postgres-item-store.js';
+import { PostgresUserStore } from '../../src/store/postgres/postgres-user-store.js';
 import { S3BlobStore } from '../../src/store/s3/s3-blob-store.js';
 import { type PostgresCluster, startPostgres } from '../helpers/postgres.js';
 import {
@@ -66,13 +68,14 @@ export const makePostgresS3: MakeStores = async () => {
       credentials: EMULATOR_CREDENTIALS,
       partSize: 5 * 1024 * 1024,
     });
-    const items = await PostgresItemStore.open({ pool: pool() });
+    const shared = pool();
+    const items = await PostgresItemStore.open({ pool: shared });
     closables.push(blobs, items);
     return {
       items,
       blobs,
-      audit: notYetOnPostgres('audit'),
-      users: notYetOnPostgres('user'),
+      audit: await PostgresAuditStore.open(shared),
+      users: await PostgresUserStore.open(shared),
       lists: notYetOnPostgres('sender list'),
       digests: notYetOnPostgres('digest'),
       learning: notYetOnPostgres('learning'),

@@ -1,16 +1,20 @@
 import { describe } from 'vitest';
 import { postgresAvailable } from '../helpers/postgres.js';
+import { auditStoreContract } from './audit-store.contract.js';
 import { blobStoreContract } from './blob-store.contract.js';
 import { deleteItemContract } from './delete-item.contract.js';
 import { itemStoreContract } from './item-store.contract.js';
 import { makePostgresS3 } from './postgres-s3.stores.js';
 import { retentionImportContract } from './retention-import.contract.js';
+import { userStoreContract } from './user-store.contract.js';
 
 if (postgresAvailable('PostgreSQL store contracts')) {
   itemStoreContract('PostgreSQL', makePostgresS3);
   blobStoreContract('S3 (s3rver) beside PostgreSQL', makePostgresS3);
   deleteItemContract('PostgreSQL + S3', makePostgresS3);
   retentionImportContract(makePostgresS3);
+  auditStoreContract('PostgreSQL', makePostgresS3);
+  userStoreContract('PostgreSQL', makePostgresS3);
 } else {
   describe.skip('PostgreSQL store contracts (PostgreSQL not installed)', () => undefined);
 }

@@ -24,6 +24,7 @@ import {
 import { postgresError } from './postgres-errors.js';
 import { POSTGRES_ITEM_MIGRATIONS } from './postgres-item-schema.js';
 import { migratePostgres } from './postgres-migrations.js';
+import { inTransaction, queryRows } from './postgres-query.js';
 
 export interface PostgresItemStoreOptions {
   pool: pg.Pool;
@@ -339,17 +340,13 @@ export class PostgresItemStore implements ItemStore {
     return new PostgresItemStore(options);
   }
 
-  private async query<R extends pg.QueryResultRow>(
+  private query<R extends pg.QueryResultRow>(
     operation: string,
     sql: string,
     values: readonly unknown[] = [],
   ): Promise<R[]> {
-    try {
-      if (this.closed) throw new Error('the item store is closed');
-      return (await this.pool.query<R>(sql, values as unknown[])).rows;
-    } catch (error) {
-      throw postgresError(operation, error);
-    }
+    if (this.closed) return Promise.reject(postgresError(operation, new Error('the item store is closed')));
+    return queryRows<R>(this.pool, operation, sql, values);
   }
 
   async putMessage(message: MessageRecord, items: readonly QuarantineItem[]): Promise<void> {
@@ -364,15 +361,7 @@ export class PostgresItemStore implements ItemStore {
     entries: readonly { message: MessageRecord; items: readonly QuarantineItem[] }[],
   ): Promise<void> {
     if (this.closed) throw postgresError('putMessage', new Error('the item store is closed'));
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      throw postgresError('putMessage', error);
-    }
-    let broken = false;
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, 'putMessage', async (client) => {
       await client.query('INSERT INTO messages SELECT * FROM jsonb_populate_recordset(NULL::messages, $1)', [
         JSON.stringify(entries.map((entry) => messageRecord(entry.message))),
       ]);
@@ -380,21 +369,13 @@ export class PostgresItemStore implements ItemStore {
       const insertItems = 'INSERT INTO items SELECT * FROM jsonb_populate_recordset(NULL::items, $1)';
       if (this.afterItemWrite === undefined) {
         await client.query(insertItems, [JSON.stringify(rows)]);
-      } else {
-        for (const [index, row] of rows.entries()) {
-          await client.query(insertItems, [JSON.stringify([row])]);
-          this.afterItemWrite(index);
-        }
+        return;
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      throw postgresError('putMessage', error);
-    } finally {
-      client.release(broken);
-    }
+      for (const [index, row] of rows.entries()) {
+        await client.query(insertItems, [JSON.stringify([row])]);
+        this.afterItemWrite(index);
+      }
+    });
   }
 
   async getMessage(id: string): Promise<MessageRecord | null> {
