@@ -3,6 +3,7 @@ import { newId } from '../../src/core/ids.js';
 import { PostgresAuditStore } from '../../src/store/postgres/postgres-audit-store.js';
 import { openPostgresPool } from '../../src/store/postgres/postgres-connection.js';
 import { PostgresItemStore } from '../../src/store/postgres/postgres-item-store.js';
+import { PostgresJobStore } from '../../src/store/postgres/postgres-job-store.js';
 import { PostgresUserStore } from '../../src/store/postgres/postgres-user-store.js';
 import { S3BlobStore } from '../../src/store/s3/s3-blob-store.js';
 import { type PostgresCluster, startPostgres } from '../helpers/postgres.js';
@@ -79,7 +80,7 @@ export const makePostgresS3: MakeStores = async () => {
       lists: notYetOnPostgres('sender list'),
       digests: notYetOnPostgres('digest'),
       learning: notYetOnPostgres('learning'),
-      jobs: notYetOnPostgres('job'),
+      jobs: await PostgresJobStore.open(shared),
     };
   };
   return {

@@ -4,6 +4,7 @@ import { auditStoreContract } from './audit-store.contract.js';
 import { blobStoreContract } from './blob-store.contract.js';
 import { deleteItemContract } from './delete-item.contract.js';
 import { itemStoreContract } from './item-store.contract.js';
+import { jobStoreContract } from './job-store.contract.js';
 import { makePostgresS3 } from './postgres-s3.stores.js';
 import { retentionImportContract } from './retention-import.contract.js';
 import { userStoreContract } from './user-store.contract.js';
@@ -15,6 +16,7 @@ if (postgresAvailable('PostgreSQL store contracts')) {
   retentionImportContract(makePostgresS3);
   auditStoreContract('PostgreSQL', makePostgresS3);
   userStoreContract('PostgreSQL', makePostgresS3);
+  jobStoreContract('PostgreSQL', makePostgresS3);
 } else {
   describe.skip('PostgreSQL store contracts (PostgreSQL not installed)', () => undefined);
 }
