@@ -4,6 +4,8 @@ import { PostgresAuditStore } from '../../src/store/postgres/postgres-audit-stor
 import { openPostgresPool } from '../../src/store/postgres/postgres-connection.js';
 import { PostgresItemStore } from '../../src/store/postgres/postgres-item-store.js';
 import { PostgresJobStore } from '../../src/store/postgres/postgres-job-store.js';
+import { PostgresLearningStore } from '../../src/store/postgres/postgres-learning-store.js';
+import { PostgresSenderListStore } from '../../src/store/postgres/postgres-sender-list-store.js';
 import { PostgresUserStore } from '../../src/store/postgres/postgres-user-store.js';
 import { S3BlobStore } from '../../src/store/s3/s3-blob-store.js';
 import { type PostgresCluster, startPostgres } from '../helpers/postgres.js';
@@ -77,9 +79,9 @@ export const makePostgresS3: MakeStores = async () => {
       blobs,
       audit: await PostgresAuditStore.open(shared),
       users: await PostgresUserStore.open(shared),
-      lists: notYetOnPostgres('sender list'),
+      lists: await PostgresSenderListStore.open(shared),
       digests: notYetOnPostgres('digest'),
-      learning: notYetOnPostgres('learning'),
+      learning: await PostgresLearningStore.open(shared),
       jobs: await PostgresJobStore.open(shared),
     };
   };

@@ -5,8 +5,10 @@ import { blobStoreContract } from './blob-store.contract.js';
 import { deleteItemContract } from './delete-item.contract.js';
 import { itemStoreContract } from './item-store.contract.js';
 import { jobStoreContract } from './job-store.contract.js';
+import { learningStoreContract } from './learning-store.contract.js';
 import { makePostgresS3 } from './postgres-s3.stores.js';
 import { retentionImportContract } from './retention-import.contract.js';
+import { senderListStoreContract } from './sender-list-store.contract.js';
 import { userStoreContract } from './user-store.contract.js';
 
 if (postgresAvailable('PostgreSQL store contracts')) {
@@ -17,6 +19,8 @@ if (postgresAvailable('PostgreSQL store contracts')) {
   auditStoreContract('PostgreSQL', makePostgresS3);
   userStoreContract('PostgreSQL', makePostgresS3);
   jobStoreContract('PostgreSQL', makePostgresS3);
+  senderListStoreContract('PostgreSQL', makePostgresS3);
+  learningStoreContract('PostgreSQL', makePostgresS3);
 } else {
   describe.skip('PostgreSQL store contracts (PostgreSQL not installed)', () => undefined);
 }
