@@ -2,6 +2,7 @@ import { afterAll } from 'vitest';
 import { newId } from '../../src/core/ids.js';
 import { PostgresAuditStore } from '../../src/store/postgres/postgres-audit-store.js';
 import { openPostgresPool } from '../../src/store/postgres/postgres-connection.js';
+import { PostgresDigestStore } from '../../src/store/postgres/postgres-digest-store.js';
 import { PostgresItemStore } from '../../src/store/postgres/postgres-item-store.js';
 import { PostgresJobStore } from '../../src/store/postgres/postgres-job-store.js';
 import { PostgresLearningStore } from '../../src/store/postgres/postgres-learning-store.js';
@@ -28,17 +29,6 @@ afterAll(async () => {
 export function sharedPostgres(): Promise<PostgresCluster> {
   cluster ??= startPostgres();
   return cluster;
-}
-
-/** Stores the PostgreSQL backend does not have yet: any use fails loudly rather than testing another backend. */
-function notYetOnPostgres<T extends object>(store: string): T {
-  return new Proxy({} as T, {
-    get: (_, property) => {
-      if (property === 'then') return undefined;
-      if (property === 'close') return async () => undefined;
-      throw new Error(`the ${store} store is not implemented on PostgreSQL yet`);
-    },
-  });
 }
 
 /**
@@ -80,7 +70,7 @@ export const makePostgresS3: MakeStores = async () => {
       audit: await PostgresAuditStore.open(shared),
       users: await PostgresUserStore.open(shared),
       lists: await PostgresSenderListStore.open(shared),
-      digests: notYetOnPostgres('digest'),
+      digests: await PostgresDigestStore.open(shared),
       learning: await PostgresLearningStore.open(shared),
       jobs: await PostgresJobStore.open(shared),
     };

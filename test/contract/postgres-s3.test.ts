@@ -3,6 +3,8 @@ import { postgresAvailable } from '../helpers/postgres.js';
 import { auditStoreContract } from './audit-store.contract.js';
 import { blobStoreContract } from './blob-store.contract.js';
 import { deleteItemContract } from './delete-item.contract.js';
+import { digestDeliveryContract } from './digest-delivery.contract.js';
+import { digestStoreContract } from './digest-store.contract.js';
 import { itemStoreContract } from './item-store.contract.js';
 import { jobStoreContract } from './job-store.contract.js';
 import { learningStoreContract } from './learning-store.contract.js';
@@ -21,6 +23,8 @@ if (postgresAvailable('PostgreSQL store contracts')) {
   jobStoreContract('PostgreSQL', makePostgresS3);
   senderListStoreContract('PostgreSQL', makePostgresS3);
   learningStoreContract('PostgreSQL', makePostgresS3);
+  digestStoreContract('PostgreSQL', makePostgresS3);
+  digestDeliveryContract('PostgreSQL + S3', makePostgresS3);
 } else {
   describe.skip('PostgreSQL store contracts (PostgreSQL not installed)', () => undefined);
 }
