@@ -1,13 +1,9 @@
+import type pg from 'pg';
 import { afterAll } from 'vitest';
 import { newId } from '../../src/core/ids.js';
-import { PostgresAuditStore } from '../../src/store/postgres/postgres-audit-store.js';
+import { openPostgresStores } from '../../src/store/postgres/open-postgres-stores.js';
 import { openPostgresPool } from '../../src/store/postgres/postgres-connection.js';
-import { PostgresDigestStore } from '../../src/store/postgres/postgres-digest-store.js';
 import { PostgresItemStore } from '../../src/store/postgres/postgres-item-store.js';
-import { PostgresJobStore } from '../../src/store/postgres/postgres-job-store.js';
-import { PostgresLearningStore } from '../../src/store/postgres/postgres-learning-store.js';
-import { PostgresSenderListStore } from '../../src/store/postgres/postgres-sender-list-store.js';
-import { PostgresUserStore } from '../../src/store/postgres/postgres-user-store.js';
 import { S3BlobStore } from '../../src/store/s3/s3-blob-store.js';
 import { type PostgresCluster, startPostgres } from '../helpers/postgres.js';
 import {
@@ -18,17 +14,17 @@ import {
 } from '../support/aws-emulators.js';
 import { type MakeStores, SimulatedCrash, type StorePair } from './stores.js';
 
-let cluster: Promise<PostgresCluster> | undefined;
+let sharedCluster: Promise<PostgresCluster> | undefined;
 let emulators: Promise<Emulators> | undefined;
 afterAll(async () => {
-  if (cluster) await (await cluster).stop();
+  if (sharedCluster) await (await sharedCluster).stop();
   if (emulators) await (await emulators).stop();
 });
 
 /** The private cluster of this test file, started by the first caller. */
 export function sharedPostgres(): Promise<PostgresCluster> {
-  cluster ??= startPostgres();
-  return cluster;
+  sharedCluster ??= startPostgres();
+  return sharedCluster;
 }
 
 /**
@@ -37,20 +33,15 @@ export function sharedPostgres(): Promise<PostgresCluster> {
  * stores over the same database and bucket.
  */
 export const makePostgresS3: MakeStores = async () => {
-  const pg = await sharedPostgres();
+  const cluster = await sharedPostgres();
   emulators ??= startEmulators();
   const env = await emulators;
   const name = `contract_${newId().toLowerCase()}`;
-  const url = await pg.createDatabase(name);
+  const url = await cluster.createDatabase(name);
   const bucket = `contract-${newId().toLowerCase()}`;
   await env.createBucket(bucket);
   const closables: { close(): Promise<void> }[] = [];
-  const pools: ReturnType<typeof openPostgresPool>[] = [];
-  const pool = () => {
-    const opened = openPostgresPool({ url, poolSize: 8 });
-    pools.push(opened);
-    return opened;
-  };
+  const crashPools: pg.Pool[] = [];
   const open = async (): Promise<StorePair> => {
     const blobs = new S3BlobStore({
       bucket,
@@ -61,33 +52,26 @@ export const makePostgresS3: MakeStores = async () => {
       credentials: EMULATOR_CREDENTIALS,
       partSize: 5 * 1024 * 1024,
     });
-    const shared = pool();
-    const items = await PostgresItemStore.open({ pool: shared });
-    closables.push(blobs, items);
-    return {
-      items,
-      blobs,
-      audit: await PostgresAuditStore.open(shared),
-      users: await PostgresUserStore.open(shared),
-      lists: await PostgresSenderListStore.open(shared),
-      digests: await PostgresDigestStore.open(shared),
-      learning: await PostgresLearningStore.open(shared),
-      jobs: await PostgresJobStore.open(shared),
-    };
+    const { pool: _pool, close, ...stores } = await openPostgresStores({ url, poolSize: 8 });
+    closables.push(blobs, { close });
+    return { ...stores, blobs };
   };
   return {
     ...(await open()),
     reopen: open,
-    crashingItemStore: async (writes) =>
-      PostgresItemStore.open({
-        pool: pool(),
+    crashingItemStore: async (writes) => {
+      const pool = openPostgresPool({ url, poolSize: 2 });
+      crashPools.push(pool);
+      return PostgresItemStore.open({
+        pool,
         afterItemWrite: (index) => {
           if (index + 1 >= writes) throw new SimulatedCrash();
         },
-      }),
+      });
+    },
     cleanup: async () => {
       for (const each of closables) await each.close();
-      for (const each of pools) await each.end();
+      for (const each of crashPools) await each.end();
     },
   };
 };
