@@ -4,7 +4,7 @@ import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import { postgresError } from './postgres-errors.js';
 import { migratePostgres, type PostgresMigrationSet } from './postgres-migrations.js';
-import { queryRows } from './postgres-query.js';
+import { jsonParam, queryRows } from './postgres-query.js';
 
 export const POSTGRES_AUDIT_MIGRATIONS: PostgresMigrationSet = {
   name: 'audit',
@@ -61,7 +61,7 @@ export class PostgresAuditStore implements AuditStore {
         entry.target.jobId ?? null,
         [...new Set(entry.target.itemIds ?? [])],
         [...new Set(entry.tenants)],
-        JSON.stringify(entry),
+        jsonParam(entry),
       ],
     );
   }

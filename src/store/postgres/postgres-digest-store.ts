@@ -11,7 +11,7 @@ import type { Page, PageRequest } from '../item-store.js';
 import { type OwnerScope, parseScopeKey, scopeKey } from '../owner-scope.js';
 import { postgresError } from './postgres-errors.js';
 import { migratePostgres, type PostgresMigrationSet } from './postgres-migrations.js';
-import { queryRows } from './postgres-query.js';
+import { jsonParam, queryRows } from './postgres-query.js';
 
 /** Digest schedules and per-user send state. */
 export const POSTGRES_DIGEST_MIGRATIONS: PostgresMigrationSet = {
@@ -86,7 +86,7 @@ export class PostgresDigestStore implements DigestStore {
       [
         scopeKey(settings.scope),
         settings.scope.kind,
-        JSON.stringify(settings.schedule),
+        jsonParam(settings.schedule),
         settings.updatedAt,
         settings.updatedBy,
       ],
@@ -150,8 +150,8 @@ export class PostgresDigestStore implements DigestStore {
            ON CONFLICT (user_id) DO NOTHING RETURNING user_id`
         : 'UPDATE digest_state SET state = $2, version = $3 WHERE user_id = $1 AND version = $4 RETURNING user_id',
       expectedVersion === null
-        ? [state.userId, JSON.stringify(stored), version]
-        : [state.userId, JSON.stringify(stored), version, expectedVersion],
+        ? [state.userId, jsonParam(stored), version]
+        : [state.userId, jsonParam(stored), version, expectedVersion],
     );
     return rows.length === 1 ? stored : null;
   }

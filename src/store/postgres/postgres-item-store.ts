@@ -24,7 +24,7 @@ import {
 import { postgresError } from './postgres-errors.js';
 import { POSTGRES_ITEM_MIGRATIONS } from './postgres-item-schema.js';
 import { migratePostgres } from './postgres-migrations.js';
-import { inTransaction, queryRows } from './postgres-query.js';
+import { inTransaction, jsonParam, queryRows } from './postgres-query.js';
 
 export interface PostgresItemStoreOptions {
   pool: pg.Pool;
@@ -363,16 +363,16 @@ export class PostgresItemStore implements ItemStore {
     if (this.closed) throw postgresError('putMessage', new Error('the item store is closed'));
     await inTransaction(this.pool, 'putMessage', async (client) => {
       await client.query('INSERT INTO messages SELECT * FROM jsonb_populate_recordset(NULL::messages, $1)', [
-        JSON.stringify(entries.map((entry) => messageRecord(entry.message))),
+        jsonParam(entries.map((entry) => messageRecord(entry.message))),
       ]);
       const rows = entries.flatMap((entry) => entry.items.map(itemRecord));
       const insertItems = 'INSERT INTO items SELECT * FROM jsonb_populate_recordset(NULL::items, $1)';
       if (this.afterItemWrite === undefined) {
-        await client.query(insertItems, [JSON.stringify(rows)]);
+        await client.query(insertItems, [jsonParam(rows)]);
         return;
       }
       for (const [index, row] of rows.entries()) {
-        await client.query(insertItems, [JSON.stringify([row])]);
+        await client.query(insertItems, [jsonParam([row])]);
         this.afterItemWrite(index);
       }
     });
@@ -488,7 +488,7 @@ export class PostgresItemStore implements ItemStore {
     }
     if (records.length > 0) {
       const updated = await this.query<ItemRow & { ord: number }>('transitionMany', TRANSITION_SQL, [
-        JSON.stringify(records),
+        jsonParam(records),
       ]);
       for (const row of updated) results[row.ord] = { ok: true, item: toItem(row) };
     }

@@ -16,7 +16,7 @@ import type {
 } from '../job-store.js';
 import { postgresError } from './postgres-errors.js';
 import { migratePostgres, type PostgresMigrationSet } from './postgres-migrations.js';
-import { inTransaction, queryRows } from './postgres-query.js';
+import { inTransaction, jsonParam, queryRows } from './postgres-query.js';
 
 /** Durable bulk jobs: the record as JSON beside the columns that are queried, and the ordered items. */
 export const POSTGRES_JOB_MIGRATIONS: PostgresMigrationSet = {
@@ -53,7 +53,7 @@ export const POSTGRES_JOB_MIGRATIONS: PostgresMigrationSet = {
 };
 
 function encodeSeq(seq: number): string {
-  return Buffer.from(JSON.stringify({ seq }), 'utf8').toString('base64url');
+  return Buffer.from(jsonParam({ seq }), 'utf8').toString('base64url');
 }
 
 function decodeSeq(cursor: string): number {
@@ -69,7 +69,7 @@ function decodeSeq(cursor: string): number {
 async function writeJob(client: pg.PoolClient, job: Job): Promise<Job> {
   await client.query(
     'UPDATE jobs SET state = $1, lease_owner = $2, lease_until = $3, data = $4 WHERE id = $5',
-    [job.state, job.lease?.owner ?? null, job.lease?.until ?? null, JSON.stringify(job), job.id],
+    [job.state, job.lease?.owner ?? null, job.lease?.until ?? null, jsonParam(job), job.id],
   );
   return job;
 }
@@ -140,7 +140,7 @@ export class PostgresJobStore implements JobStore {
         job.createdAt,
         job.lease?.owner ?? null,
         job.lease?.until ?? null,
-        JSON.stringify(job),
+        jsonParam(job),
       ],
     );
     if (inserted.length > 0) return { job, created: true };
@@ -282,7 +282,7 @@ export class PostgresJobStore implements JobStore {
            FROM jsonb_to_recordset($2::jsonb) AS r(seq int, code text, outcome jsonb)
            WHERE job_items.job_id = $1 AND job_items.seq = r.seq AND job_items.code IS NULL
            RETURNING job_items.code`,
-          [jobId, JSON.stringify(records)],
+          [jobId, jsonParam(records)],
         );
         for (const row of recorded.rows) job.counters[row.code] += 1;
       }
@@ -299,7 +299,7 @@ export class PostgresJobStore implements JobStore {
       const at = new Date().toISOString();
       const changed = await client.query(
         `UPDATE job_items SET code = 'cancelled', outcome = $2 WHERE job_id = $1 AND code IS NULL`,
-        [jobId, JSON.stringify({ code: 'cancelled', message, at })],
+        [jobId, jsonParam({ code: 'cancelled', message, at })],
       );
       job.counters.cancelled += changed.rowCount ?? 0;
       job.updatedAt = at;

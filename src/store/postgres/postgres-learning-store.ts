@@ -4,7 +4,7 @@ import type { Page, PageRequest } from '../item-store.js';
 import type { LearningStore, LearnTask, LearnTaskFilter } from '../learning-store.js';
 import { postgresError } from './postgres-errors.js';
 import { migratePostgres, type PostgresMigrationSet } from './postgres-migrations.js';
-import { queryRows } from './postgres-query.js';
+import { jsonParam, queryRows } from './postgres-query.js';
 
 /** The learning queue: the task as JSON beside the columns that are queried. */
 export const POSTGRES_LEARNING_MIGRATIONS: PostgresMigrationSet = {
@@ -44,7 +44,7 @@ export class PostgresLearningStore implements LearningStore {
       this.pool,
       'addLearnTask',
       'INSERT INTO learn_tasks (id, item_id, state, next_attempt_at, task, version) VALUES ($1, $2, $3, $4, $5, $6)',
-      [task.id, task.itemId, task.state, task.nextAttemptAt, JSON.stringify(task), task.version],
+      [task.id, task.itemId, task.state, task.nextAttemptAt, jsonParam(task), task.version],
     );
   }
 
@@ -100,7 +100,7 @@ export class PostgresLearningStore implements LearningStore {
       'writeLearnTask',
       `UPDATE learn_tasks SET state = $1, next_attempt_at = $2, task = $3, version = $4
        WHERE id = $5 AND version = $6 RETURNING id`,
-      [stored.state, stored.nextAttemptAt, JSON.stringify(stored), stored.version, task.id, expectedVersion],
+      [stored.state, stored.nextAttemptAt, jsonParam(stored), stored.version, task.id, expectedVersion],
     );
     return rows.length === 1 ? stored : null;
   }

@@ -45,3 +45,20 @@ export async function inTransaction<T>(
     client.release(broken);
   }
 }
+
+/**
+ * JSON for a jsonb parameter. PostgreSQL stores no NUL character and no lone surrogate in text or
+ * jsonb, and mail is not always well formed: such characters become U+FFFD rather than failing the
+ * write (and with it the message's ingest).
+ */
+export function jsonParam(value: unknown): string {
+  return JSON.stringify(value, (_key, each: unknown) => (typeof each === 'string' ? safeText(each) : each));
+}
+
+/** `text` as PostgreSQL can store it (see jsonParam). */
+export function safeText(text: string): string {
+  return text.replace(UNSTORABLE, '\uFFFD');
+}
+
+/** NUL, and a surrogate without its pair. */
+const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
