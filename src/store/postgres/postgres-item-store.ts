@@ -296,14 +296,17 @@ function transitionRecord(index: number, request: TransitionRequest, allowedFrom
 /**
  * Each request row is applied to its item only when the item is in one of the allowed statuses (and
  * at the expected version): READ COMMITTED re-checks that condition on the newest row version, so of
- * two concurrent writers with the same expectation exactly one matches.
+ * two concurrent writers with the same expectation exactly one matches. The rows are locked first in
+ * id order, so that two nodes' overlapping batches wait for each other instead of deadlocking.
  */
 const TRANSITION_SQL = `
   WITH request AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
       ord int, id text, allowed text[], expected_version int, status text, at text,
       set_release boolean, release jsonb, set_last_error boolean, last_error jsonb,
-      set_lease boolean, lease_owner text, lease_until text))
+      set_lease boolean, lease_owner text, lease_until text)),
+  locked AS (
+    SELECT items.id FROM items JOIN request ON request.id = items.id ORDER BY items.id FOR UPDATE OF items)
   UPDATE items SET
     status = request.status,
     updated_at = request.at,
@@ -313,7 +316,7 @@ const TRANSITION_SQL = `
     lease_owner = CASE WHEN request.set_lease THEN request.lease_owner ELSE items.lease_owner END,
     lease_until = CASE WHEN request.set_lease THEN request.lease_until ELSE items.lease_until END
   FROM request
-  WHERE items.id = request.id AND items.status = ANY(request.allowed)
+  WHERE items.id = request.id AND items.id IN (SELECT id FROM locked) AND items.status = ANY(request.allowed)
     AND (request.expected_version IS NULL OR items.version = request.expected_version)
   RETURNING request.ord, ${ITEM_COLUMNS.replace(/(\w+)/g, 'items.$1')}`;
 
