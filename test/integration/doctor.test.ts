@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backendNamed } from '../contract/backends.js';
+import { serveBackendNamed } from '../contract/backends.js';
 import { type Daemon, type ScannerDaemons, startScannerDaemons } from '../support/daemons.js';
 import { Downstream } from '../support/downstream.js';
 import { freePort, missingPrograms, tempDir } from '../support/env.js';
@@ -200,7 +200,7 @@ describe('lazaret doctor on DynamoDB + S3 (dynalite, s3rver)', () => {
 
   beforeAll(async () => {
     work = await tempDir('lazaret-doctor-aws-');
-    storage = await backendNamed('dynamodb-s3').serve.setup(work.path);
+    storage = await serveBackendNamed('dynamodb-s3').setup(work.path);
   });
 
   afterAll(async () => {

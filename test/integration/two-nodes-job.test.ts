@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { QuarantineItem } from '../../src/core/types.js';
 import { openStores } from '../../src/store/open-stores.js';
-import { backendNamed } from '../contract/backends.js';
+import { serveBackendNamed } from '../contract/backends.js';
 import { tokenFor } from '../support/api-client.js';
 import { seedMessages } from '../support/bulk-harness.js';
 import { Downstream } from '../support/downstream.js';
@@ -28,7 +28,7 @@ describe('a job whose node dies is finished by the other node (DynamoDB + S3)', 
       await mkdtemp(join(tmpdir(), 'lazaret-job-node-a-')),
       await mkdtemp(join(tmpdir(), 'lazaret-job-node-b-')),
     ];
-    const dynamo = backendNamed('dynamodb-s3').serve;
+    const dynamo = serveBackendNamed('dynamodb-s3');
     storage = await dynamo.setup(dataDirs[0]!);
     // The seeding stores of this process take the emulator credentials from the environment, as `serve` does.
     for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) vi.stubEnv(name, storage.env[name]!);

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../src/core/ids.js';
+import { openPostgresStores, type PostgresStores } from '../../src/store/postgres/open-postgres-stores.js';
+import { type PostgresCluster, postgresAvailable, startPostgres } from '../support/postgres.js';
+import { buildItems, buildMessage } from '../support/builders.js';
+
+describe.skipIf(!postgresAvailable('PostgreSQL item store'))(
+  'PostgreSQL item store: what only PostgreSQL needs',
+  () => {
+    let cluster: PostgresCluster;
+    let stores: PostgresStores;
+    beforeAll(async () => {
+      cluster = await startPostgres();
+      stores = await openPostgresStores({
+        url: await cluster.createDatabase(`items_${newId().toLowerCase()}`),
+      });
+    });
+    afterAll(async () => {
+      await stores?.close();
+      await cluster?.stop();
+    });
+
+    it('keeps a message whose headers hold NUL or a lone surrogate, which PostgreSQL cannot store, as U+FFFD', async () => {
+      const message = buildMessage({
+        envelope: { mailFrom: 'a@example.com', rcptTo: ['nul@broken.test'] },
+        headers: { subject: 'Invoice\u0000 due \uD800 now', from: 'Sender\u0000 <a@example.com>' },
+      });
+      const items = buildItems(message, undefined, { subject: 'Invoice\u0000 due \uD800 now' });
+      await stores.items.putMessage(message, items);
+
+      const stored = await stores.items.getItem(items[0]!.id);
+      expect(stored?.subject).toBe('Invoice\uFFFD due \uFFFD now');
+      expect((await stores.items.getMessage(message.id))?.headers.subject).toBe(
+        'Invoice\uFFFD due \uFFFD now',
+      );
+      const found = await stores.items.listItems({ subject: 'due' }, { limit: 10 });
+      expect(found.items.map((item) => item.id)).toEqual([items[0]!.id]);
+    });
+
+    it('brings the schema up to date once, whoever opens first, and opens over an existing schema', async () => {
+      const url = await cluster.createDatabase(`schema_${newId().toLowerCase()}`);
+      const opened = await Promise.all([openPostgresStores({ url }), openPostgresStores({ url })]);
+      try {
+        const sets = await opened[0]!.pool.query<{ name: string; steps: number }>(
+          'SELECT name, count(*)::int AS steps FROM schema_migrations GROUP BY name ORDER BY name',
+        );
+        expect(sets.rows.map((row) => row.name)).toEqual([
+          'audit',
+          'auth',
+          'digests',
+          'items',
+          'jobs',
+          'learning',
+          'sender-lists',
+        ]);
+        expect(sets.rows.every((row) => row.steps === 1)).toBe(true);
+      } finally {
+        for (const each of opened) await each.close();
+      }
+    });
+  },
+);
