@@ -6,13 +6,13 @@ import { openPostgresStores } from '../../src/store/postgres/open-postgres-store
 import { openPostgresPool } from '../../src/store/postgres/postgres-connection.js';
 import { PostgresItemStore } from '../../src/store/postgres/postgres-item-store.js';
 import { S3BlobStore } from '../../src/store/s3/s3-blob-store.js';
-import { type PostgresCluster, startPostgres } from '../support/postgres.js';
 import {
   EMULATOR_CREDENTIALS,
   EMULATOR_REGION,
   type Emulators,
   startEmulators,
 } from '../support/aws-emulators.js';
+import { type PostgresCluster, startPostgres } from '../support/postgres.js';
 import { type MakeStores, SimulatedCrash, type StorePair } from './stores.js';
 
 let sharedCluster: Promise<PostgresCluster> | undefined;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.js';
 import { openPostgresStores, type PostgresStores } from '../../src/store/postgres/open-postgres-stores.js';
-import { type PostgresCluster, postgresAvailable, startPostgres } from '../support/postgres.js';
 import { buildItems, buildMessage } from '../support/builders.js';
+import { type PostgresCluster, postgresAvailable, startPostgres } from '../support/postgres.js';
 
 describe.skipIf(!postgresAvailable('PostgreSQL item store'))(
   'PostgreSQL item store: what only PostgreSQL needs',
