@@ -1,4 +1,10 @@
-import { accessRules, type Decision, decideItem, type ItemAction } from '../auth/access-policy.js';
+import {
+  type AccessRules,
+  accessRules,
+  type Decision,
+  decideItem,
+  type ItemAction,
+} from '../auth/access-policy.js';
 import { type AuditDeps, type AuditOrigin, audit } from '../auth/audit.js';
 import type { Actor } from '../core/actor.js';
 import { isLazaretError, LazaretError } from '../core/errors.js';
@@ -36,7 +42,12 @@ interface AuditedAction {
  * and maps outcomes; the API routes, digest links and the job runner are adapters over it.
  */
 export class ItemActions {
-  constructor(private readonly deps: ItemActionsDeps) {}
+  /** The configured access rules, read once: a decision per item is the only policy call per action. */
+  private readonly rules: AccessRules;
+
+  constructor(private readonly deps: ItemActionsDeps) {
+    this.rules = accessRules(deps.config);
+  }
 
   /** The one place a bulk engine is built (request bulk actions, digest links, jobs). */
   engine(onFullDisk?: () => void): BulkEngine {
@@ -181,7 +192,7 @@ export class ItemActions {
     const item = typeof ref === 'string' ? await this.deps.items.getItem(id) : ref.item;
     const decision =
       (typeof ref === 'string' ? undefined : ref.decision) ??
-      decideItem(origin.actor, item, what.action, accessRules(this.deps.config));
+      decideItem(origin.actor, item, what.action, this.rules);
     const entry = {
       action: what.auditAction,
       target: { itemIds: [id] },
