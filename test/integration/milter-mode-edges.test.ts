@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { type RunningServer, startServer } from '../../src/server.js';
-import { tempDir, testConfig } from '../support/env.js';
+import { freePort, tempDir, testConfig } from '../support/env.js';
 import { cstr, frame, TestMta, u32 } from '../support/milter-mta.js';
 
 /* Milter mode as the MTA's side of the socket sees it: a unix socket, size limit, aborts, several messages per connection. */
@@ -95,5 +95,59 @@ describe('LAZARET_MODE=milter on a unix socket', () => {
     expect(await itemsWithSubject('edge clean')).toEqual([]);
     mta.send(frame('Q'));
     await mta.closed;
+  });
+});
+
+describe('LAZARET_MODE=milter with a scanner down', () => {
+  const servers: RunningServer[] = [];
+  const dirs: Awaited<ReturnType<typeof tempDir>>[] = [];
+
+  afterAll(async () => {
+    await Promise.all(servers.map((server) => server.close()));
+    await Promise.all(dirs.map((dir) => dir.cleanup()));
+  });
+
+  /** A milter-mode server whose clamd is a port nobody listens on, and the answer to one message. */
+  const answerWith = async (onError: 'tempfail' | 'pass') => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const server = await startServer(
+      testConfig({
+        LAZARET_DATA_DIR: dir.path,
+        LAZARET_HTTP_PORT: 0,
+        LAZARET_MODE: 'milter',
+        LAZARET_MILTER_LISTEN: `unix:${join(dir.path, 'milter.sock')}`,
+        LAZARET_SCANNERS_ENABLED: 'policy,clamav',
+        LAZARET_SCANNERS_CLAMAV_PORT: await freePort(),
+        LAZARET_SCANNERS_ON_ERROR: onError,
+        LAZARET_RETENTION_PURGE_INTERVAL_SECONDS: 0,
+      }),
+      createLogger('silent'),
+      () => undefined,
+    );
+    servers.push(server);
+    const mta = await TestMta.connect({ path: join(dir.path, 'milter.sock') });
+    mta.send(frame('O', u32(6), u32(ALL_ACTIONS), u32(0)));
+    await mta.until('O');
+    mta.send(
+      frame('M', cstr('<sender@example.org>')),
+      frame('R', cstr('<victim@example.test>')),
+      frame('N'),
+      frame('B', Buffer.from('hi\r\n')),
+      frame('E'),
+    );
+    const frames = await mta.until('adty');
+    mta.send(frame('Q'));
+    return frames.at(-1)!;
+  };
+
+  it('answers 451 4.7.1 with scanners.onError = tempfail (the MTA keeps the message)', async () => {
+    const reply = await answerWith('tempfail');
+    expect(reply.code).toBe('y');
+    expect(reply.payload.toString('latin1')).toMatch(/^451 4\.7\.1 Content scanner unavailable/);
+  });
+
+  it('lets the message through with scanners.onError = pass', async () => {
+    expect((await answerWith('pass')).code).toBe('a');
   });
 });
