@@ -150,8 +150,9 @@ export class MilterQuarantinePolicy implements MilterPolicy {
       const result = await ingestMessage(deps, {
         body: rebuilt.body,
         envelope,
+        // An address only (rspamd is given it as the client IP; the headers scanner trusts by it).
         get remoteAddress() {
-          return originOf(message).client;
+          return message.macros.get('client_addr') || message.client.address;
         },
         ...(message.client.helo ? { heloName: message.client.helo } : {}),
         sizeExceeded: rebuilt.exceeded,

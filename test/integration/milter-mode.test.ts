@@ -222,6 +222,11 @@ describe.skipIf(missing.length > 0 || notRoot)('LAZARET_MODE=milter behind Postf
       ok: true,
       code: 250,
     });
+    await waitUntil(
+      'Postfix to deliver what it took',
+      async () => (await postfix.queue()).length === 0,
+      60_000,
+    );
   }, 240_000);
 
   it('with Lazaret stopped, Postfix answers 4xx (milter_default_action = tempfail); once back, the mail goes through', async () => {
