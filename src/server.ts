@@ -18,11 +18,13 @@ import { DigestWorker } from './digest/digest-worker.js';
 import { loadLinkSecrets } from './digest/link-keys.js';
 import { LinkSigner } from './digest/link-token.js';
 import { buildIngestDeps, buildPipeline, buildReinjection } from './ingest/ingest-setup.js';
+import { MilterQuarantinePolicy, milterIngestOptions } from './ingest/milter-ingest.js';
 import { type SmtpListener, startSmtpListener } from './ingest/smtp-listener.js';
 import { QueueingLearner } from './learning/learner.js';
 import { LearningWorker } from './learning/learning-worker.js';
 import { buildTeacher } from './learning/teachers.js';
 import { Metrics } from './metrics.js';
+import { type MilterServer, parseMilterListen, startMilterServer } from './milter/milter-server.js';
 import { SmtpRelay } from './relay/smtp-relay.js';
 import { startPurgeWorker } from './retention/purge-worker.js';
 import { FreeSpace } from './store/free-space.js';
@@ -62,7 +64,10 @@ const DIGEST_SEAL_MAX_AGE_MS = 7 * 24 * 3_600_000;
 
 export interface RunningServer {
   context: AppContext;
-  smtpAddress: AddressInfo;
+  /** The SMTP listener (capture and filter mode); throws in milter mode, which has none. */
+  readonly smtpAddress: AddressInfo;
+  /** The milter listener (milter mode): a TCP address or the socket path. */
+  milterAddress?: AddressInfo | string | undefined;
   httpAddress: AddressInfo;
   /**
    * Stops accepting, finishes transactions and releases in flight, closes the stores. What is still
@@ -185,9 +190,10 @@ export async function startServer(
     : undefined;
   const metrics = new Metrics();
   const filter = config.mode === 'filter';
-  const pipeline = filter
-    ? buildPipeline(config, logger, metrics, { lists: stores.lists, users: stores.users })
-    : undefined;
+  const pipeline =
+    filter || config.mode === 'milter'
+      ? buildPipeline(config, logger, metrics, { lists: stores.lists, users: stores.users })
+      : undefined;
   const reinjection = filter ? buildReinjection(config) : undefined;
   const stopping = shutdownSignal();
   const freeSpace = usesDataDir(config)
@@ -208,27 +214,34 @@ export async function startServer(
   const sweeper = new LeaseSweeper(context, config.release.sweepIntervalMs);
 
   let smtp: SmtpListener | undefined;
+  let milter: MilterServer | undefined;
   let http: FastifyInstance | undefined;
   try {
     await ensureFirstAdmin(context, config.auth, logger, announce);
-    smtp = await startSmtpListener(
-      config,
-      buildIngestDeps(config, context, {
-        pipeline,
-        forward: reinjection,
-        ownDigest: (seals, recipients) =>
-          recipients.length > 0 &&
-          recipients.every((recipient) =>
-            seals.some((seal) =>
-              context.links.verifySeal(seal, recipient, context.now(), DIGEST_SEAL_MAX_AGE_MS),
-            ),
+    const ingestDeps = buildIngestDeps(config, context, {
+      pipeline,
+      forward: reinjection,
+      ownDigest: (seals, recipients) =>
+        recipients.length > 0 &&
+        recipients.every((recipient) =>
+          seals.some((seal) =>
+            context.links.verifySeal(seal, recipient, context.now(), DIGEST_SEAL_MAX_AGE_MS),
           ),
-      }),
-    );
+        ),
+    });
+    if (config.mode === 'milter') {
+      milter = await startMilterServer(parseMilterListen(config.milter.listen), {
+        policy: new MilterQuarantinePolicy(ingestDeps, milterIngestOptions(config)),
+        logger,
+      });
+    } else {
+      smtp = await startSmtpListener(config, ingestDeps);
+    }
     http = await buildApi(context);
     await http.listen({ host: config.http.host, port: config.http.port });
   } catch (error) {
     await smtp?.close();
+    await milter?.close();
     await http?.close();
     relay.close();
     reinjection?.close();
@@ -237,12 +250,22 @@ export async function startServer(
   }
   sweeper.start();
   worker.start();
-  const smtpAddress = smtp.address();
+  const smtpAddress = smtp?.address();
+  const milterAddress = milter?.address();
   const httpAddress = http.server.address() as AddressInfo;
   const scheme = config.http.tlsCert ? 'https' : 'http';
   const host = httpAddress.family === 'IPv6' ? `[${httpAddress.address}]` : httpAddress.address;
   listenedUrl = `${scheme}://${host}:${httpAddress.port}`;
-  logger.info({ event: 'SMTP_LISTENING', host: smtpAddress.address, port: smtpAddress.port });
+  if (smtpAddress)
+    logger.info({ event: 'SMTP_LISTENING', host: smtpAddress.address, port: smtpAddress.port });
+  if (milterAddress !== undefined) {
+    logger.info({
+      event: 'MILTER_LISTENING',
+      ...(typeof milterAddress === 'string'
+        ? { path: milterAddress }
+        : { host: milterAddress.address, port: milterAddress.port }),
+    });
+  }
   logger.info({ event: 'HTTP_LISTENING', host: httpAddress.address, port: httpAddress.port });
   logger.info({ event: 'JOB_WORKER_STARTED', owner: worker.owner });
   logger.info({
@@ -260,14 +283,19 @@ export async function startServer(
   digestWorker?.start();
   learningWorker?.start();
 
-  const listeners = { smtp, http };
+  const listeners = { smtp, milter, http };
   return {
     context,
-    smtpAddress,
+    get smtpAddress(): AddressInfo {
+      if (!smtpAddress) throw new Error('milter mode has no SMTP listener');
+      return smtpAddress;
+    },
+    milterAddress,
     httpAddress,
     async close() {
       const graceful = Promise.all([
-        listeners.smtp.close(),
+        listeners.smtp?.close(),
+        listeners.milter?.close(),
         listeners.http.close(),
         worker.stop(),
         sweeper.stop(),
@@ -282,7 +310,7 @@ export async function startServer(
         logger.warn({ event: 'SHUTDOWN_DEADLINE', timeoutMs: config.shutdownTimeoutMs });
         stopping.abort();
         cutConnections(listeners.http);
-        listeners.smtp.cut();
+        listeners.smtp?.cut();
         reinjection?.close(true);
       }
       await graceful;

@@ -629,11 +629,34 @@ export const ConfigSchema = Type.Object({
         'Level of the one HTTP_ACCESS line per API request (method, URL, status, time, client); at the default debug they are written only when log.level is debug or trace.',
     }),
   }),
-  mode: oneOf(['capture', 'filter'], {
+  mode: oneOf(['capture', 'filter', 'milter'], {
     env: 'LAZARET_MODE',
     default: 'capture',
     description:
-      "capture: every message is held (trials, tests); filter: Postfix's content_filter — the verdict pipeline decides per recipient, clean mail is relayed to the re-injection listener.",
+      "capture: every message is held (trials, tests); filter: Postfix's content_filter — the verdict pipeline decides per recipient, clean mail is relayed to the re-injection listener; milter: Postfix smtpd_milters or Sendmail INPUT_MAIL_FILTER (docs/milter.md) — the verdict pipeline decides at end of message, held recipients are removed from the message (all held: discarded or rejected); no SMTP listener.",
+  }),
+  milter: Type.Object({
+    listen: Type.String({
+      pattern: '^(inet:[^:]+:\\d{1,5}|unix:/.+)$',
+      env: 'LAZARET_MILTER_LISTEN',
+      default: 'inet:127.0.0.1:10027',
+      description:
+        "Milter mode: where the milter listens, in Postfix's notation: `inet:host:port` or `unix:/path/to/socket` (created mode 0660; the MTA must be able to open it).",
+    }),
+    rejectReasons: listOf(['spam', 'malware', 'phish', 'policy', 'bulk', 'manual'], {
+      env: 'LAZARET_MILTER_REJECT_REASONS',
+      default: [],
+      description:
+        'Milter mode: when every recipient is held and the strongest reason is one of these, the message is refused with `550 5.7.1` (the items are still stored) instead of accepted and discarded.',
+    }),
+    verdictHeader: Type.Optional(
+      Type.String({
+        pattern: '^[!-9;-~]+$',
+        env: 'LAZARET_MILTER_VERDICT_HEADER',
+        description:
+          'Milter mode: name of a header added to mail that passes (e.g. `X-Lazaret-Verdict`), its value `pass` and the scanners that ran. Unset: the message is left unchanged.',
+      }),
+    ),
   }),
   filter: Type.Object({
     reinjectHost: text({
@@ -664,7 +687,7 @@ export const ConfigSchema = Type.Object({
       env: 'LAZARET_SCANNERS_ENABLED',
       default: ['headers', 'policy'],
       description:
-        'Filter mode: the scanners that run, in this order (the order breaks ties between equally strong verdicts).',
+        'Filter and milter mode: the scanners that run, in this order (the order breaks ties between equally strong verdicts).',
     }),
     onError: oneOf(['tempfail', 'pass'], {
       env: 'LAZARET_SCANNERS_ON_ERROR',

@@ -13,7 +13,14 @@ import { SpamAssassinScanner } from './scanners/spamassassin.js';
 import type { Verdict } from './verdict.js';
 
 /** How strongly a reason holds mail: the strongest verdict of all scanners wins. */
-const STRENGTH: Record<Reason, number> = { malware: 6, phish: 5, policy: 4, spam: 3, bulk: 2, manual: 1 };
+export const STRENGTH: Record<Reason, number> = {
+  malware: 6,
+  phish: 5,
+  policy: 4,
+  spam: 3,
+  bulk: 2,
+  manual: 1,
+};
 /** Reasons that a sender allow list overrides. */
 const ALLOWABLE: ReadonlySet<Reason> = new Set<Reason>(['spam', 'bulk']);
 

@@ -5,6 +5,15 @@ import { MilterSession, type MilterSessionOptions } from './milter-session.js';
 /** Where the milter listens: a TCP port (Postfix `inet:host:port`) or a unix socket (`unix:/path`). */
 export type MilterListen = { host: string; port: number } | { path: string; mode?: number };
 
+/** `inet:host:port` or `unix:/path` (Postfix's notation, as in `smtpd_milters`); `inet:[::1]:port` too. */
+export function parseMilterListen(spec: string): MilterListen {
+  if (spec.startsWith('unix:')) return { path: spec.slice('unix:'.length) };
+  const inet = /^inet:\[?([^\]]+?)\]?:(\d{1,5})$/.exec(spec);
+  const port = Number(inet?.[2]);
+  if (!inet || port > 65_535) throw new Error(`${spec} is not inet:host:port or unix:/path`);
+  return { host: inet[1]!, port };
+}
+
 export interface MilterServer {
   /** The bound TCP address, or the socket path. */
   address(): AddressInfo | string;

@@ -7,15 +7,20 @@ import { findProgram, freePort } from './env.js';
 
 const run = promisify(execFile);
 
-const GUIDE = join(import.meta.dirname, '..', '..', 'docs', 'postfix.md');
+const DOCS = join(import.meta.dirname, '..', '..', 'docs');
 
-/** The code block under the heading `## <heading>` of docs/postfix.md, as written there. */
-export async function guideBlock(heading: string): Promise<string> {
-  const guide = await readFile(GUIDE, 'utf8');
-  const section = guide.split(/^## /m).find((part) => part.startsWith(`${heading}\n`));
+/** The first code block under the heading `## <heading>` of docs/<guide>, as written there. */
+export async function guideBlock(heading: string, guide = 'postfix.md'): Promise<string> {
+  const text = await readFile(join(DOCS, guide), 'utf8');
+  const section = text.split(/^## /m).find((part) => part.startsWith(`${heading}\n`));
   const block = section && /```\n([\s\S]*?)```/.exec(section);
-  if (!block) throw new Error(`docs/postfix.md has no code block under "## ${heading}"`);
+  if (!block) throw new Error(`docs/${guide} has no code block under "## ${heading}"`);
   return block[1]!;
+}
+
+/** docs/milter.md's main.cf lines with its milter port 10027 replaced by the test's. */
+export async function milterGuideLines(milterPort: number): Promise<string> {
+  return (await guideBlock('Postfix', 'milter.md')).replaceAll(':10027', `:${milterPort}`);
 }
 
 /** The guide's ports, 10025 (Lazaret) and 10026 (re-injection), replaced by the test's. */
@@ -61,6 +66,8 @@ export async function startPostfix(
      * `milter_default_action = tempfail` in place of the guide's content_filter block.
      */
     milter?: string;
+    /** main.cf lines in place of the guide's content_filter block (docs/milter.md's, say). */
+    mainCf?: string;
   } = {},
 ): Promise<PostfixInstance> {
   if (userInfo().uid !== 0) throw new Error('a private Postfix instance needs root');
@@ -112,9 +119,14 @@ export async function startPostfix(
       'queue_run_delay = 1s',
       'smtp_dns_support_level = disabled',
       '',
-      ...(options.milter
-        ? [`smtpd_milters = ${options.milter}`, 'milter_default_action = tempfail', '']
-        : ['# docs/postfix.md, main.cf:', withPorts(await guideBlock('main.cf'), lazaretPort, reinjectPort)]),
+      ...(options.mainCf !== undefined
+        ? [options.mainCf]
+        : options.milter
+          ? [`smtpd_milters = ${options.milter}`, 'milter_default_action = tempfail', '']
+          : [
+              '# docs/postfix.md, main.cf:',
+              withPorts(await guideBlock('main.cf'), lazaretPort, reinjectPort),
+            ]),
     ].join('\n'),
   );
   await writeFile(
