@@ -1,5 +1,10 @@
 import { postgresAvailable } from '../support/postgres.js';
-import { dynamoS3Serve, embeddedServe, type StorageBackend } from '../support/storage-backends.js';
+import {
+  dynamoS3Serve,
+  embeddedServe,
+  postgresS3Serve,
+  type StorageBackend,
+} from '../support/storage-backends.js';
 import type { ContractName } from './contracts.js';
 import { makeDynamoS3 } from './dynamodb-s3.stores.js';
 import { makePostgresS3 } from './postgres-s3.stores.js';
@@ -15,7 +20,7 @@ export interface Backend {
   make: MakeStores;
   /**
    * The same backend for `serve` child processes (integration tests): environment and faults; absent
-   * while `serve` cannot be configured for it yet (PostgreSQL: stores only, no `storage.backend` value).
+   * while `serve` cannot be configured for it yet.
    */
   serve?: StorageBackend;
   /**
@@ -69,9 +74,10 @@ export const BACKENDS: readonly Backend[] = [
           key: 'postgres-s3',
           label: 'PostgreSQL + S3 (s3rver)',
           make: makePostgresS3,
+          serve: postgresS3Serve,
           excluded: {
             'stats-store':
-              'no counters yet: dashboard numbers by listing (ListingStatsStore), as on DynamoDB',
+              'no counters yet: `serve` answers the dashboard by listing (ListingStatsStore), as on DynamoDB',
           },
         },
       ]
