@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,21 @@ import {
   startPostgres,
 } from '../support/postgres.js';
 import { runCli } from '../support/serve-process.js';
+
+const OWNER_PASSWORD = 'owner-password-of-the-docs';
+
+/** Runs each statement of `sql` on its own, as psql does (CREATE DATABASE may not share a transaction). */
+async function runSql(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const statement of sql.split(/;\s*(?:--.*)?$/m).filter((text) => text.trim() !== '')) {
+      await client.query(statement);
+    }
+  } finally {
+    await client.end();
+  }
+}
 
 const ALL_STEPS = POSTGRES_MIGRATION_SETS.reduce((sum, set) => sum + set.steps.length, 0);
 
@@ -71,6 +87,29 @@ describe.runIf(postgresAvailable('lazaret postgres migrate'))('lazaret postgres 
     const appliedByRuns = runs.map((run) => Number(/applied (\d+)/.exec(run.stdout)?.[1] ?? 0));
     expect(appliedByRuns.reduce((sum, n) => sum + n, 0)).toBe(ALL_STEPS);
     expect(await appliedSteps('together')).toBe(ALL_STEPS);
+  });
+
+  it('migrates as the unprivileged owner that docs/postgresql.md sets up', async () => {
+    const docs = readFileSync(new URL('../../docs/postgresql.md', import.meta.url), 'utf8');
+    const sql = /```sql\n([\s\S]*?)```/.exec(docs)![1]!;
+    // The test cluster's superuser is already called lazaret: the documented role and database get another name.
+    const [asSuperuser, inDatabase] = sql
+      .replace(/\blazaret\b/g, 'mail_owner')
+      .replace("'…'", `'${OWNER_PASSWORD}'`)
+      .split(/^\\c .*$/m);
+    await runSql(cluster.url(), asSuperuser!);
+    await runSql(cluster.url('mail_owner'), inDatabase!);
+    const ownerPassword = join(work, 'owner-password');
+    await writeFile(ownerPassword, `${OWNER_PASSWORD}\n`);
+    const migrated = await runCli(
+      envFor('mail_owner', {
+        LAZARET_POSTGRES_URL: `postgres://mail_owner@127.0.0.1:${cluster.port}/mail_owner`,
+        LAZARET_POSTGRES_PASSWORD_FILE: ownerPassword,
+      }),
+      ['postgres', 'migrate'],
+    );
+    expect(migrated.stderr).toBe('');
+    expect(migrated.stdout).toContain(`Done: applied ${ALL_STEPS} schema steps`);
   });
 
   it('refuses a wrong password with the server’s reason, and a store that is not postgres', async () => {
