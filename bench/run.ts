@@ -52,6 +52,16 @@ const CASES: Record<string, () => Promise<Parameters<typeof report>[0]>> = {
     ),
   'list-search': () =>
     runListSearch(smoke ? { items: 2_000, samples: 5 } : { items: 1_000_000, samples: 200 }),
+  ...(postgresBinDir()
+    ? {
+        'list-search-postgres': () =>
+          runListSearch(
+            smoke
+              ? { items: 2_000, samples: 5, store: 'postgres' }
+              : { items: 1_000_000, samples: 200, store: 'postgres' },
+          ),
+      }
+    : {}),
   'release-e2e': () =>
     runReleaseE2e(
       smoke
