@@ -1,5 +1,7 @@
 // `npm run bench` runs every case; `npm run bench -- --case list-search` one; `--smoke` tiny sizes.
-import { runBulk } from './cases/bulk.js';
+
+import { postgresBinDir } from '../test/support/kit.js';
+import { type BulkStore, runBulk } from './cases/bulk.js';
 import { runDelete } from './cases/delete-100k.js';
 import { runIngest } from './cases/ingest.js';
 import { runListSearch } from './cases/list-search.js';
@@ -16,6 +18,8 @@ function listArg(name: string): string[] | undefined {
   return index >= 0 ? args[index + 1]!.split(',') : undefined;
 }
 const numbers = (values: string[] | undefined) => values?.map(Number);
+/** The bulk grid's stores: PostgreSQL's column when its server is installed (scripts/install-test-deps.sh). */
+const BULK_STORES: BulkStore[] = ['sqlite', 'dynamodb', ...(postgresBinDir() ? (['postgres'] as const) : [])];
 
 const CASES: Record<string, () => Promise<Parameters<typeof report>[0]>> = {
   ingest: () =>
@@ -28,26 +32,36 @@ const CASES: Record<string, () => Promise<Parameters<typeof report>[0]>> = {
         ? {
             sizes: [100],
             latenciesMs: [0, 5],
-            stores: ['sqlite', 'dynamodb'],
+            stores: BULK_STORES,
             actions: ['delete', 'release'],
             sequentialCap: 50,
           }
         : {
             sizes: [100, 1_000, 10_000],
             latenciesMs: [0, 5, 20],
-            stores: ['sqlite', 'dynamodb'],
+            stores: BULK_STORES,
             actions: ['delete', 'release'],
             sequentialCap: 200,
           },
       {
         sizes: numbers(listArg('sizes')),
         latenciesMs: numbers(listArg('latencies')),
-        stores: listArg('stores') as ('sqlite' | 'dynamodb')[] | undefined,
+        stores: listArg('stores') as BulkStore[] | undefined,
         actions: listArg('actions') as ('delete' | 'release')[] | undefined,
       },
     ),
   'list-search': () =>
     runListSearch(smoke ? { items: 2_000, samples: 5 } : { items: 1_000_000, samples: 200 }),
+  ...(postgresBinDir()
+    ? {
+        'list-search-postgres': () =>
+          runListSearch(
+            smoke
+              ? { items: 2_000, samples: 5, store: 'postgres' }
+              : { items: 1_000_000, samples: 200, store: 'postgres' },
+          ),
+      }
+    : {}),
   'release-e2e': () =>
     runReleaseE2e(
       smoke

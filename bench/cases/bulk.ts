@@ -11,14 +11,22 @@ import { buildContext } from '../../src/server.js';
 import type { ItemStore } from '../../src/store/item-store.js';
 import { openStores, type Stores } from '../../src/store/open-stores.js';
 // Downstream (the tests' recording SMTP server) is the sink when Postfix's smtp-sink is missing.
-import { Downstream, EMULATOR_CREDENTIALS, freshTable, startEmulators } from '../../test/support/kit.js';
+import {
+  Downstream,
+  EMULATOR_CREDENTIALS,
+  freshTable,
+  POSTGRES_TEST_PASSWORD,
+  POSTGRES_TEST_USER,
+  startEmulators,
+  startPostgres,
+} from '../../test/support/kit.js';
 import { batchesOf50, originalDelete, type PerItem, sequentialLoop } from '../lib/baselines.js';
 import { withLatency } from '../lib/latency-store.js';
 import { freePort, hasPostfixTools, startSmtpSink, stopProcess } from '../lib/postfix-tools.js';
 import type { CaseResult, Row } from '../lib/report.js';
 import { seedQuarantine } from '../lib/seed.js';
 
-export type BulkStore = 'sqlite' | 'dynamodb';
+export type BulkStore = 'sqlite' | 'dynamodb' | 'postgres';
 export type BulkAction = 'delete' | 'release';
 
 export interface BulkOptions {
@@ -37,12 +45,16 @@ export interface BulkOptions {
 }
 
 const admin = systemActor('bench');
-const STORE_LABEL: Record<BulkStore, string> = { sqlite: 'SQLite', dynamodb: 'DynamoDB (dynalite)' };
+const STORE_LABEL: Record<BulkStore, string> = {
+  sqlite: 'SQLite',
+  dynamodb: 'DynamoDB (dynalite)',
+  postgres: 'PostgreSQL (local server)',
+};
 
 /**
  * Bulk delete and release to a sink: the original system's two algorithms (a sequential loop;
  * batches of 50 under Promise.allSettled, get then update per item) against Lazaret's bulk engine,
- * over the same store, at several sizes and injected store latencies, on SQLite and on DynamoDB.
+ * over the same store, at several sizes and injected store latencies, on SQLite, DynamoDB and PostgreSQL.
  */
 export async function runBulk(
   defaults: BulkOptions,
@@ -72,6 +84,7 @@ export async function runBulk(
   process.env.AWS_SECRET_ACCESS_KEY ??= EMULATOR_CREDENTIALS.secretAccessKey;
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const emulators = options.stores.includes('dynamodb') ? await startEmulators() : null;
+  const postgres = options.stores.includes('postgres') ? await startPostgres() : null;
 
   const now = () => new Date().toISOString();
   const time = async (run: () => Promise<number>) => {
@@ -94,6 +107,14 @@ export async function runBulk(
       if (backend === 'dynamodb' && emulators) {
         const { table } = await freshTable(emulators, 'bench');
         Object.assign(env, emulators.env(table, 'unused'), { LAZARET_BLOBS: 'fs' });
+      }
+      if (backend === 'postgres' && postgres) {
+        await postgres.createDatabase('bench');
+        Object.assign(env, {
+          LAZARET_STORE: 'postgres',
+          LAZARET_POSTGRES_URL: `postgres://${POSTGRES_TEST_USER}@127.0.0.1:${postgres.port}/bench`,
+          LAZARET_POSTGRES_PASSWORD: POSTGRES_TEST_PASSWORD,
+        });
       }
       const config = loadConfig({ env });
       const stores: Stores = await openStores(config);
@@ -177,6 +198,7 @@ export async function runBulk(
     for (const relay of relays) relay.close();
     await stopSink();
     await emulators?.stop();
+    await postgres?.stop();
     await rm(dir, { recursive: true, force: true });
   }
   return {
@@ -189,6 +211,7 @@ export async function runBulk(
           : 'an in-process SMTP server on loopback (smtp-sink missing).'),
       `"latency ms" is added before every store call (a batched call pays it once, as over the wire). The sequential loop runs on the first "sequential on" items when latency > 0 (at most ${options.sequentialCap}); its rate does not depend on the count.`,
       'DynamoDB is dynalite in the same process as the benchmark: its CPU competes with the algorithm measured.',
+      'PostgreSQL is a private server on loopback (its real round trip, fsync off as in the tests), on the same cores as the benchmark; its raw messages are files.',
     ],
     rows,
   };

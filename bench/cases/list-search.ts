@@ -1,20 +1,60 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ItemFilter } from '../../src/store/item-store.js';
+import type { ItemFilter, ItemStore } from '../../src/store/item-store.js';
+import { openPostgresStores } from '../../src/store/postgres/open-postgres-stores.js';
 import { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
+import { POSTGRES_TEST_PASSWORD, POSTGRES_TEST_USER, startPostgres } from '../../test/support/kit.js';
 import { type CaseResult, percentile, type Row } from '../lib/report.js';
 import { recipientName, seedBatches, senderName } from '../lib/seed.js';
 
 export interface ListSearchOptions {
   items: number;
   samples: number;
+  /** The embedded store (default), or a private PostgreSQL server on loopback. */
+  store?: 'sqlite' | 'postgres';
+}
+
+/** What the case needs of a store: bulk loading, fresh planner statistics, listing. */
+interface ListedStore {
+  items: Pick<ItemStore, 'listItems'> & Pick<SqliteItemStore, 'putMessages'>;
+  refreshStatistics(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function openListedStore(kind: 'sqlite' | 'postgres', dir: string): Promise<ListedStore> {
+  if (kind === 'sqlite') {
+    const items = new SqliteItemStore({ path: join(dir, 'bench.sqlite') });
+    return {
+      items,
+      refreshStatistics: async () => items.refreshStatistics(),
+      close: () => items.close(),
+    };
+  }
+  const cluster = await startPostgres();
+  await cluster.createDatabase('bench');
+  const stores = await openPostgresStores({
+    url: `postgres://${POSTGRES_TEST_USER}@127.0.0.1:${cluster.port}/bench`,
+    password: POSTGRES_TEST_PASSWORD,
+    poolSize: 4,
+    statementTimeoutMs: 0,
+  });
+  return {
+    items: stores.items,
+    refreshStatistics: async () => {
+      await stores.pool.query('VACUUM ANALYZE');
+    },
+    close: async () => {
+      await stores.close();
+      await cluster.stop();
+    },
+  };
 }
 
 const END = new Date('2026-11-01T00:00:00.000Z');
 
 async function timeQuery(
-  store: SqliteItemStore,
+  store: ListedStore['items'],
   filter: ItemFilter,
   cursor: string | undefined,
   samples: number,
@@ -36,7 +76,7 @@ async function timeQuery(
  * not timed), so that "deep" pages are measured for every query that has more than one page.
  */
 async function deepCursor(
-  store: SqliteItemStore,
+  store: ListedStore['items'],
   filter: ItemFilter,
   maxDepth: number,
 ): Promise<string | undefined> {
@@ -56,7 +96,9 @@ async function deepCursor(
 
 export async function runListSearch(options: ListSearchOptions): Promise<CaseResult> {
   const dir = await mkdtemp(join(tmpdir(), 'lazaret-bench-list-'));
-  const store = new SqliteItemStore({ path: join(dir, 'bench.sqlite') });
+  const kind = options.store ?? 'sqlite';
+  const opened = await openListedStore(kind, dir);
+  const store = opened.items;
   const recipientsPerMessage = 2;
   const shape = {
     messages: Math.ceil(options.items / recipientsPerMessage),
@@ -69,7 +111,7 @@ export async function runListSearch(options: ListSearchOptions): Promise<CaseRes
   };
   const seedStarted = Date.now();
   for (const batch of seedBatches(shape, 5000)) await store.putMessages(batch);
-  store.refreshStatistics();
+  await opened.refreshStatistics();
   const seedSeconds = (Date.now() - seedStarted) / 1000;
 
   const week = { receivedAfter: '2026-10-01T00:00:00.000Z', receivedBefore: '2026-10-08T00:00:00.000Z' };
@@ -103,11 +145,11 @@ export async function runListSearch(options: ListSearchOptions): Promise<CaseRes
       'rows on page': first.rows,
     });
   }
-  await store.close();
+  await opened.close();
   await rm(dir, { recursive: true, force: true });
   return {
-    case: 'list-search',
-    title: `Listing and search, SQLite, ${options.items.toLocaleString('en-US')} items (store query, page of 50)`,
+    case: kind === 'sqlite' ? 'list-search' : 'list-search-postgres',
+    title: `Listing and search, ${kind === 'sqlite' ? 'SQLite' : 'PostgreSQL (local server)'}, ${options.items.toLocaleString('en-US')} items (store query, page of 50)`,
     notes: [
       `Seeded ${options.items.toLocaleString('en-US')} items in ${seedSeconds.toFixed(1)} s by the bulk loader; ${options.samples} samples per query; "deep" starts from a cursor in the middle of the results, at most 10,000 items in.`,
     ],

@@ -9,7 +9,7 @@ import { addConfigOption, loadCliConfig } from './cli-support.js';
 const DATA_FILES = [LINK_KEY_FILE];
 
 const EMBEDDED_ONLY =
-  'covers the embedded store (store.backend sqlite, blobs.backend fs); for DynamoDB use point-in-time recovery and for S3 bucket versioning (docs/operations.md)';
+  'covers the embedded store (store.backend sqlite, blobs.backend fs); for DynamoDB use point-in-time recovery, for PostgreSQL pg_dump or PITR (docs/postgresql.md), and for S3 bucket versioning (docs/operations.md)';
 
 async function run(work: () => Promise<string>): Promise<void> {
   try {

@@ -8,6 +8,7 @@ import { registerDigestCommand } from './digest-command.js';
 import { registerDoctorCommand } from './doctor-command.js';
 import { registerDynamodbCommand } from './dynamodb-command.js';
 import { registerImportCommand } from './import-command.js';
+import { registerPostgresCommand } from './postgres-command.js';
 import { registerPurgeCommand } from './purge-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerTokenCommand } from './token-command.js';
@@ -32,6 +33,7 @@ registerDigestCommand(program);
 registerImportCommand(program);
 registerPurgeCommand(program);
 registerDynamodbCommand(program);
+registerPostgresCommand(program);
 registerBackupCommands(program);
 registerDoctorCommand(program);
 

@@ -491,11 +491,11 @@ export const ConfigSchema = Type.Object({
     }),
   }),
   store: Type.Object({
-    backend: oneOf(['sqlite', 'dynamodb'], {
+    backend: oneOf(['sqlite', 'dynamodb', 'postgres'], {
       env: 'LAZARET_STORE',
       default: 'sqlite',
       description:
-        'Where items, messages, users, jobs and audit live: sqlite (embedded, under dataDir) or dynamodb (one table, shared by several nodes).',
+        'Where items, messages, users, jobs and audit live: sqlite (embedded, under dataDir), dynamodb (one table, shared by several nodes) or postgres (one PostgreSQL database, shared by several nodes; see docs/postgresql.md).',
     }),
     minFreeMb: int(0, MB, {
       env: 'LAZARET_STORE_MIN_FREE_MB',
@@ -557,6 +557,74 @@ export const ConfigSchema = Type.Object({
       default: 600_000,
       description:
         'Age after which an unfinished message write counts as crashed and is removed; longer than any write can take.',
+    }),
+  }),
+  postgres: Type.Object({
+    url: Type.Optional(
+      text({
+        nonEmpty: true,
+        env: 'LAZARET_POSTGRES_URL',
+        description:
+          'Database of the PostgreSQL store, `postgres://user@host:5432/lazaret` (`?host=/run/postgresql` for a unix socket); required when store.backend is postgres. The password goes in postgres.passwordFile or postgres.password, not here.',
+      }),
+    ),
+    password: Type.Optional(
+      text({
+        env: 'LAZARET_POSTGRES_PASSWORD',
+        secret: true,
+        description: 'Password of the PostgreSQL user.',
+      }),
+    ),
+    passwordFile: Type.Optional(
+      text({
+        nonEmpty: true,
+        env: 'LAZARET_POSTGRES_PASSWORD_FILE',
+        description:
+          'File holding the password of the PostgreSQL user (a trailing newline is ignored), e.g. a mounted secret; wins over postgres.password.',
+      }),
+    ),
+    tls: oneOf(['disable', 'require', 'verify-ca', 'verify-full'], {
+      env: 'LAZARET_POSTGRES_TLS',
+      default: 'disable',
+      description:
+        "TLS to the server, as libpq's sslmode: disable, require (encrypted, certificate not checked), verify-ca (signed by postgres.tlsCaFile) or verify-full (and for the URL's host name).",
+    }),
+    tlsCaFile: Type.Optional(
+      text({
+        nonEmpty: true,
+        env: 'LAZARET_POSTGRES_TLS_CA_FILE',
+        description: "PEM file of the CA(s) that signed the server's certificate (verify-ca, verify-full).",
+      }),
+    ),
+    tlsCertFile: Type.Optional(
+      text({
+        nonEmpty: true,
+        env: 'LAZARET_POSTGRES_TLS_CERT_FILE',
+        description: 'PEM client certificate, for servers that authenticate clients by certificate.',
+      }),
+    ),
+    tlsKeyFile: Type.Optional(
+      text({
+        nonEmpty: true,
+        env: 'LAZARET_POSTGRES_TLS_KEY_FILE',
+        description: 'PEM key of postgres.tlsCertFile.',
+      }),
+    ),
+    poolSize: int(1, 1000, {
+      env: 'LAZARET_POSTGRES_POOL_SIZE',
+      default: 10,
+      description:
+        "Connections this node keeps at most; all nodes' pools together must stay under the server's max_connections.",
+    }),
+    connectTimeoutMs: int(100, 600_000, {
+      env: 'LAZARET_POSTGRES_CONNECT_TIMEOUT_MS',
+      default: 10_000,
+      description: 'How long to wait for a connection, from the server or the pool, before a call fails.',
+    }),
+    statementTimeoutMs: int(0, 3_600_000, {
+      env: 'LAZARET_POSTGRES_STATEMENT_TIMEOUT_MS',
+      default: 30_000,
+      description: 'Limit of one statement, set on each connection (0: none).',
     }),
   }),
   s3: Type.Object({

@@ -199,6 +199,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     const bucket = configKey('s3.bucket');
     throw invalid(bucket, bucket.env, 'required when blobs.backend is s3');
   }
+  if (config.store.backend === 'postgres') checkPostgres(config, fail);
   if ((config.http.tlsCert === undefined) !== (config.http.tlsKey === undefined)) {
     const missing = configKey(config.http.tlsCert ? 'http.tlsKey' : 'http.tlsCert');
     throw invalid(missing, 'missing', 'http.tlsCert and http.tlsKey must be given together');
@@ -262,6 +263,36 @@ export function isTimeZone(name: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** The PostgreSQL store needs a URL, without a password in it (which would be printed with the URL). */
+function checkPostgres(config: Config, fail: (path: string, problem: string) => LazaretError): void {
+  const { url, tls, tlsCertFile, tlsKeyFile } = config.postgres;
+  if (url === undefined) {
+    const key = configKey('postgres.url');
+    throw invalid(key, key.env, 'required when store.backend is postgres');
+  }
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:')) {
+    throw fail('postgres.url', 'expected postgres://user@host:port/database');
+  }
+  if (parsed.password !== '') {
+    throw fail('postgres.url', 'holds a password: put it in postgres.passwordFile or postgres.password');
+  }
+  if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) {
+    throw fail(
+      tlsCertFile === undefined ? 'postgres.tlsCertFile' : 'postgres.tlsKeyFile',
+      'postgres.tlsCertFile and postgres.tlsKeyFile must be given together',
+    );
+  }
+  if (tls === 'disable' && (config.postgres.tlsCaFile ?? tlsCertFile) !== undefined) {
+    throw fail('postgres.tls', 'is disable, yet TLS files are given: set require, verify-ca or verify-full');
   }
 }
 

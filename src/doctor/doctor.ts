@@ -97,6 +97,7 @@ async function checkAwsStores(config: Config): Promise<string> {
     await stores.items.ping();
     const parts: string[] = [];
     if (config.store.backend === 'dynamodb') parts.push(`dynamodb: table ${config.dynamodb.table} answers`);
+    else if (config.store.backend === 'postgres') parts.push('postgres: database answers');
     else parts.push(await checkSqlite(config));
     if (config.blobs.backend === 's3') parts.push(`s3: bucket ${config.s3.bucket} answers`);
     return parts.join('; ');

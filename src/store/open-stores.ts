@@ -10,6 +10,7 @@ import type { ItemStore } from './item-store.js';
 import type { JobStore } from './job-store.js';
 import type { LearningStore } from './learning-store.js';
 import { ListingStatsStore } from './listing-stats-store.js';
+import type { PostgresConnectionOptions } from './postgres/postgres-connection.js';
 import type { SenderListStore } from './sender-list-store.js';
 import type { StatsStore } from './stats-store.js';
 import type { UserStore } from './user-store.js';
@@ -22,7 +23,7 @@ export interface Stores {
   digests: DigestStore;
   learning: LearningStore;
   blobs: BlobStore;
-  /** Dashboard numbers: counters in the embedded store, a listing of the window on DynamoDB. */
+  /** Dashboard numbers: counters in the embedded store, a listing of the window on DynamoDB and PostgreSQL. */
   stats: StatsStore;
   jobs: JobStore;
   /**
@@ -77,6 +78,25 @@ async function openS3(config: Config, throttle: ThrottleMonitor): Promise<BlobSt
     throw error;
   }
   return blobs;
+}
+
+/** The connection settings of the PostgreSQL store, from `config.postgres`. */
+export function postgresConnectionOptions(config: Config): PostgresConnectionOptions {
+  const postgres = config.postgres;
+  return {
+    url: postgres.url!,
+    password: postgres.password,
+    passwordFile: postgres.passwordFile,
+    tls: {
+      mode: postgres.tls,
+      caFile: postgres.tlsCaFile,
+      certFile: postgres.tlsCertFile,
+      keyFile: postgres.tlsKeyFile,
+    },
+    poolSize: postgres.poolSize,
+    connectTimeoutMs: postgres.connectTimeoutMs,
+    statementTimeoutMs: postgres.statementTimeoutMs,
+  };
 }
 
 /** Whether the configured backends keep anything under dataDir (the embedded store or blob files). */
@@ -152,6 +172,18 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
                 };
               },
             };
+    } else if (config.store.backend === 'postgres') {
+      const { openPostgresStores } = await import('./postgres/open-postgres-stores.js');
+      // Migrates first, under an advisory lock: nodes starting together wait for each other.
+      const postgres = await openPostgresStores(postgresConnectionOptions(config));
+      opened.push(postgres);
+      ({ items, audit, users, lists, digests, learning, jobs } = postgres);
+      // No counters: the dashboard lists the window's items, as on DynamoDB.
+      stats = new ListingStatsStore(items);
+      if (!blobs) {
+        blobs = files();
+        opened.push(blobs);
+      }
     } else {
       const { openSqliteDatabase, DATABASE_FILE } = await import('./sqlite/sqlite-database.js');
       const { GroupCommit } = await import('./sqlite/group-commit.js');

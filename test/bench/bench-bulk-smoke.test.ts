@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runBulk } from '../../bench/cases/bulk.js';
+import { postgresAvailable } from '../support/postgres.js';
 
 // A tiny run of the bulk benchmark, so that `npm run bench -- --case bulk` never rots. Figures are
 // not asserted; the case itself fails when an algorithm leaves an item undone.
@@ -27,3 +28,23 @@ describe('benchmark smoke: bulk', () => {
     for (const row of result.rows) expect(Number.isFinite(row['engine ÷ batches'])).toBe(true);
   }, 60_000);
 });
+
+describe.runIf(postgresAvailable('benchmark smoke: bulk on PostgreSQL'))(
+  'benchmark smoke: bulk on PostgreSQL',
+  () => {
+    it('runs the three algorithms for delete and release on a private PostgreSQL server', async () => {
+      const result = await runBulk({
+        sizes: [20],
+        latenciesMs: [0],
+        stores: ['postgres'],
+        actions: ['delete', 'release'],
+        sequentialCap: 10,
+      });
+      expect(result.rows.map((row) => `${row.store}/${row.action}`)).toEqual([
+        'PostgreSQL (local server)/delete',
+        'PostgreSQL (local server)/release',
+      ]);
+      for (const row of result.rows) expect(Number.isFinite(row['engine ÷ batches'])).toBe(true);
+    }, 60_000);
+  },
+);

@@ -3,6 +3,7 @@ import { runIngest } from '../../bench/cases/ingest.js';
 import { runListSearch } from '../../bench/cases/list-search.js';
 import { postfixUnavailable } from '../../bench/lib/postfix-instance.js';
 import { missingPrograms, STRICT } from '../support/env.js';
+import { postgresAvailable } from '../support/postgres.js';
 
 const postfixSkipped = postfixUnavailable();
 if (postfixSkipped) {
@@ -19,6 +20,16 @@ describe('benchmark smoke', () => {
     expect(result.rows.length).toBeGreaterThanOrEqual(8);
     for (const row of result.rows) expect(Number.isFinite(row['first p95 ms'])).toBe(true);
   });
+
+  it.runIf(postgresAvailable('bench list-search smoke on PostgreSQL'))(
+    'list-search on PostgreSQL seeds, queries and reports a row per query',
+    async () => {
+      const result = await runListSearch({ items: 500, samples: 2, store: 'postgres' });
+      expect(result.case).toBe('list-search-postgres');
+      expect(result.rows.length).toBeGreaterThanOrEqual(8);
+      for (const row of result.rows) expect(Number.isFinite(row['first p95 ms'])).toBe(true);
+    },
+  );
 
   const postfixMissing = missingPrograms('bench ingest smoke', ['smtp-sink', 'smtp-source']);
   it.skipIf(postfixMissing.length > 0)(

@@ -1,5 +1,10 @@
 import { postgresAvailable } from '../support/postgres.js';
-import { dynamoS3Serve, embeddedServe, type StorageBackend } from '../support/storage-backends.js';
+import {
+  dynamoS3Serve,
+  embeddedServe,
+  postgresS3Serve,
+  type StorageBackend,
+} from '../support/storage-backends.js';
 import type { ContractName } from './contracts.js';
 import { makeDynamoS3 } from './dynamodb-s3.stores.js';
 import { makePostgresS3 } from './postgres-s3.stores.js';
@@ -15,9 +20,11 @@ export interface Backend {
   make: MakeStores;
   /**
    * The same backend for `serve` child processes (integration tests): environment and faults; absent
-   * while `serve` cannot be configured for it yet (PostgreSQL: stores only, no `storage.backend` value).
+   * while `serve` cannot be configured for it yet.
    */
   serve?: StorageBackend;
+  /** Several `serve` nodes can share it: the two-node tests (takeover after SIGKILL) run on it. */
+  shared?: true;
   /**
    * Contracts this backend does not run, each with the reason. A contract left out here runs; the
    * wiring test fails on an exclusion without a reason or naming an unknown contract.
@@ -52,6 +59,7 @@ export const BACKENDS: readonly Backend[] = [
     label: 'DynamoDB + S3 (dynalite, s3rver)',
     make: makeDynamoS3,
     serve: dynamoS3Serve,
+    shared: true,
     // dynalite keeps its tables in an in-process LevelDB: 10,000 items take minutes there, 500 take seconds.
     scale: 0.05,
     excluded: {
@@ -69,9 +77,11 @@ export const BACKENDS: readonly Backend[] = [
           key: 'postgres-s3',
           label: 'PostgreSQL + S3 (s3rver)',
           make: makePostgresS3,
+          serve: postgresS3Serve,
+          shared: true as const,
           excluded: {
             'stats-store':
-              'no counters yet: dashboard numbers by listing (ListingStatsStore), as on DynamoDB',
+              'no counters yet: `serve` answers the dashboard by listing (ListingStatsStore), as on DynamoDB',
           },
         },
       ]
@@ -81,6 +91,11 @@ export const BACKENDS: readonly Backend[] = [
 /** The backends as `serve` children use them, in table order: the integration tests run on each. */
 export const SERVE_BACKENDS: readonly StorageBackend[] = BACKENDS.flatMap((backend) =>
   backend.serve ? [backend.serve] : [],
+);
+
+/** The backends several `serve` nodes share, as their children use them. */
+export const SHARED_SERVE_BACKENDS: readonly StorageBackend[] = BACKENDS.flatMap((backend) =>
+  backend.serve && backend.shared ? [backend.serve] : [],
 );
 
 /** One backend's setup for `serve` children, by key. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveBackendNamed } from '../contract/backends.js';
+import { BACKENDS, serveBackendNamed } from '../contract/backends.js';
 import { type Daemon, type ScannerDaemons, startScannerDaemons } from '../support/daemons.js';
 import { Downstream } from '../support/downstream.js';
 import { freePort, missingPrograms, tempDir } from '../support/env.js';
@@ -216,3 +216,31 @@ describe('lazaret doctor on DynamoDB + S3 (dynalite, s3rver)', () => {
     expect(missing.code).toBe(1);
   });
 });
+
+describe.runIf(BACKENDS.some((backend) => backend.key === 'postgres-s3'))(
+  'lazaret doctor on PostgreSQL + S3 (s3rver)',
+  () => {
+    let work: Awaited<ReturnType<typeof tempDir>>;
+    let storage: StorageSetup;
+
+    beforeAll(async () => {
+      work = await tempDir('lazaret-doctor-pg-');
+      storage = await serveBackendNamed('postgres-s3').setup(work.path);
+    });
+
+    afterAll(async () => {
+      await storage?.cleanup();
+      await work?.cleanup();
+    });
+
+    it('checks the database and the bucket, and fails the store when its password file cannot be read', async () => {
+      const ok = await runCli(storage.env, ['doctor']);
+      expect(ok.stdout).toMatch(/^ok\s+store\s+postgres: database answers; s3: bucket \S+ answers$/m);
+      const denied = await runCli({ ...storage.env, LAZARET_POSTGRES_PASSWORD_FILE: '/nonexistent' }, [
+        'doctor',
+      ]);
+      expect(denied.stdout).toMatch(/^FAIL\s+store\s+.*Cannot read the PostgreSQL password file/m);
+      expect(denied.code).toBe(1);
+    });
+  },
+);

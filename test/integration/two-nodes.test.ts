@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveBackendNamed } from '../contract/backends.js';
+import { SHARED_SERVE_BACKENDS } from '../contract/backends.js';
 import { ApiClient } from '../support/api-client.js';
 import { Downstream } from '../support/downstream.js';
 import { ServeProcess } from '../support/serve-process.js';
@@ -19,7 +19,7 @@ interface ListedItem {
 
 const ADMIN = { email: 'admin@corp.test', password: 'two-nodes-admin-password' };
 
-describe('two serve processes over one DynamoDB + S3 share the quarantine', () => {
+describe.each(SHARED_SERVE_BACKENDS)('two serve processes over one $name share the quarantine', (backend) => {
   let dataDirs: string[];
   let storage: StorageSetup;
   let downstream: Downstream;
@@ -33,8 +33,7 @@ describe('two serve processes over one DynamoDB + S3 share the quarantine', () =
       await mkdtemp(join(tmpdir(), 'lazaret-node-a-')),
       await mkdtemp(join(tmpdir(), 'lazaret-node-b-')),
     ];
-    const dynamo = serveBackendNamed('dynamodb-s3');
-    storage = await dynamo.setup(dataDirs[0]!);
+    storage = await backend.setup(dataDirs[0]!);
     downstream = await new Downstream().start();
     const env = (name: string, dataDir: string) => ({
       ...storage.env,

@@ -7,4 +7,11 @@ export { tokenFor } from './api-client.js';
 export { EMULATOR_CREDENTIALS, EMULATOR_REGION, type Emulators, startEmulators } from './aws-emulators.js';
 export { type Delivery, Downstream, type DownstreamOptions } from './downstream.js';
 export { type DynamoTable, freshTable } from './dynamo-fixture.js';
+export {
+  POSTGRES_TEST_PASSWORD,
+  POSTGRES_TEST_USER,
+  type PostgresCluster,
+  postgresBinDir,
+  startPostgres,
+} from './postgres.js';
 export { runCli, ServeProcess } from './serve-process.js';

@@ -116,6 +116,29 @@ describe('loadConfig', () => {
       dynamodb: { table: 'quarantine', endpoint: 'http://127.0.0.1:4567', maxAttempts: 8, minSendRate: 25 },
       s3: { bucket: 'raw-mail', forcePathStyle: true, checksums: 'when_required', partSize: 8 * 1024 * 1024 },
     });
+    expect(
+      loadConfig({
+        env: {
+          LAZARET_STORE: 'postgres',
+          LAZARET_POSTGRES_URL: 'postgres://lazaret@db.internal:5432/lazaret',
+          LAZARET_POSTGRES_PASSWORD_FILE: '/run/secrets/lazaret-db',
+          LAZARET_POSTGRES_TLS: 'verify-full',
+          LAZARET_POSTGRES_TLS_CA_FILE: '/etc/lazaret/db-ca.pem',
+          LAZARET_POSTGRES_POOL_SIZE: '20',
+        },
+      }),
+    ).toMatchObject({
+      store: { backend: 'postgres' },
+      postgres: {
+        url: 'postgres://lazaret@db.internal:5432/lazaret',
+        passwordFile: '/run/secrets/lazaret-db',
+        tls: 'verify-full',
+        tlsCaFile: '/etc/lazaret/db-ca.pem',
+        poolSize: 20,
+        connectTimeoutMs: 10_000,
+        statementTimeoutMs: 30_000,
+      },
+    });
     expect(loadConfig({ env: {} })).toMatchObject({
       store: { backend: 'sqlite' },
       blobs: { backend: 'fs' },
@@ -124,7 +147,37 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    [{ LAZARET_STORE: 'postgres' }, 'store.backend', 'one of sqlite, dynamodb'],
+    [{ LAZARET_STORE: 'oracle' }, 'store.backend', 'one of sqlite, dynamodb, postgres'],
+    [{ LAZARET_STORE: 'postgres' }, 'postgres.url', 'required when store.backend is postgres'],
+    [
+      { LAZARET_STORE: 'postgres', LAZARET_POSTGRES_URL: 'postgres://lazaret:secret@db/lazaret' },
+      'postgres.url',
+      'holds a password',
+    ],
+    [
+      { LAZARET_STORE: 'postgres', LAZARET_POSTGRES_URL: 'mysql://db/lazaret' },
+      'postgres.url',
+      'expected postgres://',
+    ],
+    [
+      {
+        LAZARET_STORE: 'postgres',
+        LAZARET_POSTGRES_URL: 'postgres://db/x',
+        LAZARET_POSTGRES_TLS_CERT_FILE: '/c.pem',
+      },
+      'postgres.tlsKeyFile',
+      'must be given together',
+    ],
+    [
+      {
+        LAZARET_STORE: 'postgres',
+        LAZARET_POSTGRES_URL: 'postgres://db/x',
+        LAZARET_POSTGRES_TLS_CA_FILE: '/ca.pem',
+      },
+      'postgres.tls',
+      'is disable',
+    ],
+    [{ LAZARET_POSTGRES_POOL_SIZE: '0' }, 'postgres.poolSize', 'between 1 and 1000'],
     [{ LAZARET_BLOBS: 's3' }, 's3.bucket', 'required when blobs.backend is s3'],
     [{ LAZARET_S3_PART_SIZE: '1000' }, 's3.partSize', 'between 5242880'],
     [{ LAZARET_DYNAMODB_SWEEP_AFTER_MS: '5' }, 'dynamodb.sweepAfterMs', 'between 10000'],

@@ -22,10 +22,13 @@ export const POSTGRES_MIGRATION_SETS: readonly PostgresMigrationSet[] = [
   POSTGRES_DIGEST_MIGRATIONS,
 ];
 
-/** Brings the whole schema up to date (what `lazaret postgres migrate` and every start run). */
-export async function migrateAllPostgres(pool: pg.Pool): Promise<void> {
+/**
+ * Brings the whole schema up to date (what `lazaret postgres migrate` and every start run); answers
+ * how many steps this call applied (0 when another node had done them).
+ */
+export async function migrateAllPostgres(pool: pg.Pool): Promise<number> {
   try {
-    await migratePostgres(pool, POSTGRES_MIGRATION_SETS);
+    return await migratePostgres(pool, POSTGRES_MIGRATION_SETS);
   } catch (error) {
     throw postgresError('migrate', error);
   }

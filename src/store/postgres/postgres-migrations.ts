@@ -14,9 +14,10 @@ const MIGRATION_LOCK = 0x6c617a61726574;
  * Runs the steps of `sets` that have not run yet, in order, each in its own transaction, while
  * holding a session advisory lock: nodes starting together wait for each other and then find the
  * steps done. Forward only: a schema with more steps than this version knows is refused. Never edit
- * a step that has shipped; add one.
+ * a step that has shipped; add one. Answers how many steps this call applied.
  */
-export async function migratePostgres(pool: pg.Pool, sets: readonly PostgresMigrationSet[]): Promise<void> {
+export async function migratePostgres(pool: pg.Pool, sets: readonly PostgresMigrationSet[]): Promise<number> {
+  let applied = 0;
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
@@ -31,14 +32,14 @@ export async function migratePostgres(pool: pg.Pool, sets: readonly PostgresMigr
           'SELECT count(*)::int AS n FROM schema_migrations WHERE name = $1',
           [set.name],
         );
-        const applied = done.rows[0]!.n;
-        if (applied > set.steps.length) {
+        const already = done.rows[0]!.n;
+        if (already > set.steps.length) {
           throw new LazaretError(
             'store_error',
-            `The database was written by a newer Lazaret (schema ${set.name} has ${applied} steps, this version knows ${set.steps.length}); start that version or restore a backup`,
+            `The database was written by a newer Lazaret (schema ${set.name} has ${already} steps, this version knows ${set.steps.length}); start that version or restore a backup`,
           );
         }
-        for (let step = applied; step < set.steps.length; step += 1) {
+        for (let step = already; step < set.steps.length; step += 1) {
           await client.query('BEGIN');
           try {
             await client.query(set.steps[step]!);
@@ -47,6 +48,7 @@ export async function migratePostgres(pool: pg.Pool, sets: readonly PostgresMigr
               step,
             ]);
             await client.query('COMMIT');
+            applied += 1;
           } catch (error) {
             await client.query('ROLLBACK');
             throw error;
@@ -59,4 +61,5 @@ export async function migratePostgres(pool: pg.Pool, sets: readonly PostgresMigr
   } finally {
     client.release();
   }
+  return applied;
 }
