@@ -11,6 +11,7 @@ import { buildApi } from './api/app.js';
 import { cutConnections } from './api/prompt-close.js';
 import type { AppContext } from './app-context.js';
 import { ensureFirstAdmin } from './auth/bootstrap.js';
+import { LdapDirectory } from './auth/directory/ldap-directory.js';
 import type { Config } from './config/load-config.js';
 import { Limiter } from './core/limiter.js';
 import { Wakeup } from './core/wakeup.js';
@@ -143,6 +144,9 @@ export function buildContext(
       now,
       userRelease: config.access.userRelease,
       sessionTtlMs: config.auth.sessionTtlMs,
+      directory: config.auth.ldap.url
+        ? new LdapDirectory({ ...config.auth.ldap, url: config.auth.ldap.url })
+        : undefined,
     },
     actions: new ItemActions(parts),
     jobService: new JobService({ jobs: stores.jobs, logger, now, wakeJobs: () => jobsWakeup.ring() }),
