@@ -294,6 +294,18 @@ export const ConfigSchema = Type.Object({
         description:
           'Entries `domain:group DN`: members of the group are domain admins of that domain (repeat a group for more domains). Everyone else is a user.',
       }),
+      syncIntervalSeconds: int(0, 604_800, {
+        env: 'LAZARET_LDAP_SYNC_INTERVAL_SECONDS',
+        default: 3600,
+        description:
+          'How often serve brings directory accounts in line with the directory (as `lazaret directory sync` does); 0: only at sign-in and by that command.',
+      }),
+      syncDisablesMissing: flag({
+        env: 'LAZARET_LDAP_SYNC_DISABLES_MISSING',
+        default: false,
+        description:
+          'Whether a sync disables accounts without a local password that the directory no longer finds (deleted there). Set it when the directory is the only source of such accounts (no OpenID Connect sign-in).',
+      }),
       timeoutMs: int(100, 120_000, {
         env: 'LAZARET_LDAP_TIMEOUT_MS',
         default: 10_000,

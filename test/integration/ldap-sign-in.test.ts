@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Attribute, Change } from 'ldapts';
+import { Attribute, Change, type Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/log.js';
@@ -10,6 +10,7 @@ import type { AuditEntry } from '../../src/store/audit-store.js';
 import { ApiClient } from '../support/api-client.js';
 import { missingPrograms, tempDir } from '../support/env.js';
 import { message } from '../support/mail.js';
+import { runCli } from '../support/serve-process.js';
 import {
   LDAP_BASE,
   LDAP_SERVICE_PASSWORD,
@@ -33,6 +34,8 @@ function documentedConfig(name: string): string {
 
 interface Running {
   server: RunningServer;
+  /** The config file and environment the server runs with, for `lazaret` commands beside it. */
+  cliEnv: Record<string, string>;
   base: () => string;
   auditEntries: () => Promise<AuditEntry[]>;
 }
@@ -56,22 +59,21 @@ async function serveWith(
   await writeFile(file, JSON.stringify(documented));
   const passwordFile = join(dir, 'ldap-bind-password');
   await writeFile(passwordFile, `${LDAP_SERVICE_PASSWORD}\n`, { mode: 0o600 });
-  const config = loadConfig({
-    file,
-    env: {
-      LAZARET_DATA_DIR: join(dir, `data-${name}`),
-      LAZARET_SMTP_PORT: '0',
-      LAZARET_HTTP_PORT: '0',
-      LAZARET_ADMIN_EMAIL: ADMIN.email,
-      LAZARET_ADMIN_PASSWORD: ADMIN.password,
-      LAZARET_LDAP_BIND_PASSWORD_FILE: passwordFile,
-      ...overrides,
-    },
-  });
+  const env: Record<string, string> = {
+    LAZARET_DATA_DIR: join(dir, `data-${name}`),
+    LAZARET_SMTP_PORT: '0',
+    LAZARET_HTTP_PORT: '0',
+    LAZARET_ADMIN_EMAIL: ADMIN.email,
+    LAZARET_ADMIN_PASSWORD: ADMIN.password,
+    LAZARET_LDAP_BIND_PASSWORD_FILE: passwordFile,
+    ...overrides,
+  };
+  const config = loadConfig({ file, env });
   const server = await startServer(config, createLogger('silent'), () => undefined);
   const auditStore = server.context.auth.audit;
   return {
     server,
+    cliEnv: { ...env, LAZARET_CONFIG: file },
     base: () => `http://127.0.0.1:${server.httpAddress.port}`,
     auditEntries: async () => (await auditStore.listAudit({}, { limit: 500 })).items,
   };
@@ -93,6 +95,15 @@ async function hold(server: RunningServer, recipient: string, subject: string): 
     message({ to: recipient, subject }),
   );
   expect(outcome.ok, outcome.reply).toBe(true);
+}
+
+async function changeDirectory(slapd: Slapd, change: (admin: Client) => Promise<void>): Promise<void> {
+  const admin = await slapd.admin();
+  try {
+    await change(admin);
+  } finally {
+    await admin.unbind();
+  }
 }
 
 async function setAccountControl(slapd: Slapd, uid: string, value: number): Promise<void> {
@@ -196,6 +207,63 @@ describe.skipIf(missing.length > 0)('LDAP / Active Directory sign-in against a p
       expect((await me(bob)).user).toMatchObject({ role: 'admin', domains: [], addresses: [] });
       const dave = await ApiClient.login(running.base, 'dave@example.net', 'dave-password');
       expect((await me(dave)).user).toMatchObject({ role: 'domain_admin', domains: ['example.net'] });
+    });
+
+    it('lazaret directory sync refreshes addresses, and with syncDisablesMissing ends the access of a person deleted from the directory', async () => {
+      const erinDn = `uid=erin,ou=people,${LDAP_BASE}`;
+      await changeDirectory(slapd, (admin) =>
+        admin.add(erinDn, {
+          objectClass: ['inetOrgPerson'],
+          uid: 'erin',
+          cn: 'Erin',
+          sn: 'erin',
+          mail: 'erin@example.org',
+          userPassword: 'erin-password',
+        }),
+      );
+      const erin = await ApiClient.login(running.base, 'erin@example.org', 'erin-password');
+      const erinId = (await me(erin)).user!.id as string;
+      const root = await ApiClient.login(running.base, ADMIN.email, ADMIN.password);
+      const created = await root.request(`/api/users/${erinId}/tokens`, {
+        method: 'POST',
+        json: { scope: 'read', name: 'erin-script' },
+      });
+      expect(created.status, created.text).toBe(201);
+      const token = ApiClient.bearer(running.base, (created.body as { secret: string }).secret);
+
+      await changeDirectory(slapd, (admin) =>
+        admin.modify(
+          erinDn,
+          new Change({
+            operation: 'add',
+            modification: new Attribute({ type: 'mail', values: ['erin.alias@example.org'] }),
+          }),
+        ),
+      );
+      const refreshed = await runCli(running.cliEnv, ['directory', 'sync']);
+      expect(refreshed.code, refreshed.stderr).toBe(0);
+      expect(refreshed.stdout).toMatch(/1 updated, 0 disabled, 0 not found/);
+      expect((await me(erin)).user).toMatchObject({
+        addresses: ['erin@example.org', 'erin.alias@example.org'],
+      });
+
+      await changeDirectory(slapd, (admin) => admin.del(erinDn));
+      const kept = await runCli(running.cliEnv, ['directory', 'sync']);
+      expect(kept.code, kept.stderr).toBe(0);
+      expect(kept.stdout).toContain('not in the directory, left as is: erin@example.org');
+      expect((await me(erin)).status).toBe(200);
+
+      const removed = await runCli({ ...running.cliEnv, LAZARET_LDAP_SYNC_DISABLES_MISSING: 'true' }, [
+        'directory',
+        'sync',
+      ]);
+      expect(removed.code, removed.stderr).toBe(0);
+      expect(removed.stdout).toContain('disabled: erin@example.org');
+      expect((await me(erin)).status).toBe(401);
+      expect((await me(token)).status).toBe(401);
+      expect((await login(running.base, 'erin@example.org', 'erin-password')).status).toBe(401);
+      // Local accounts are never touched by a sync.
+      expect((await me(root)).status).toBe(200);
     });
 
     it('keeps local accounts signing in with their own password', async () => {

@@ -43,6 +43,8 @@ export interface PasswordDirectory {
   readonly provider: string;
   /** Finds the entry of `email` with the service account, then binds as it with `password`. */
   checkPassword(email: string, password: string): Promise<DirectoryAnswer>;
+  /** The person of `email` as the directory describes them now, or null when it has no (single) entry. */
+  findPerson(email: string): Promise<DirectoryPerson | null>;
 }
 
 function readSetting(key: string, path: string): Buffer {
@@ -217,39 +219,61 @@ export class LdapDirectory implements PasswordDirectory {
     } satisfies DirectoryPerson;
   }
 
-  async checkPassword(email: string, password: string): Promise<DirectoryAnswer> {
+  /** The one entry the user filter finds for `email`, described; null for none or several. */
+  private async lookup(client: Client, email: string): Promise<DirectoryPerson | null> {
+    let entries: (Record<string, unknown> & { dn: string })[];
+    try {
+      const answer = await client.search(this.settings.userBase, {
+        scope: 'sub',
+        filter: fillFilter(this.settings.userFilter, email),
+        attributes: ['displayName', 'cn', ...this.settings.addressAttributes],
+        sizeLimit: 2,
+      });
+      entries = answer.searchEntries;
+    } catch (error) {
+      throw directoryError('The directory search failed', error);
+    }
+    // None, or an ambiguous filter: nobody is signed in as someone they might not be.
+    return entries.length === 1 ? await this.describe(client, entries[0]!) : null;
+  }
+
+  async findPerson(email: string): Promise<DirectoryPerson | null> {
     const client = await this.connect();
     try {
-      let entries: (Record<string, unknown> & { dn: string })[];
-      try {
-        const answer = await client.search(this.settings.userBase, {
-          scope: 'sub',
-          filter: fillFilter(this.settings.userFilter, email),
-          attributes: ['displayName', 'cn', ...this.settings.addressAttributes],
-          sizeLimit: 2,
-        });
-        entries = answer.searchEntries;
-      } catch (error) {
-        throw directoryError('The directory search failed', error);
-      }
-      // None, or an ambiguous filter: nobody is signed in as someone they might not be.
-      if (entries.length !== 1) return { outcome: 'unknown' };
-      const person = await this.describe(client, entries[0]!);
-      // An empty password would be an unauthenticated bind, which servers accept (RFC 4513 5.1.2).
-      if (password === '') return { outcome: 'wrong_password', person };
-      let userClient: Client | undefined;
-      try {
-        userClient = await this.open();
-        await userClient.bind(person.dn, password);
-      } catch (error) {
-        if (error instanceof InvalidCredentialsError) return { outcome: 'wrong_password', person };
-        throw directoryError('The directory bind failed', error);
-      } finally {
-        await userClient?.unbind().catch(() => undefined);
-      }
-      return { outcome: 'ok', person };
+      return await this.lookup(client, email);
     } finally {
       await client.unbind().catch(() => undefined);
     }
   }
+
+  async checkPassword(email: string, password: string): Promise<DirectoryAnswer> {
+    const client = await this.connect();
+    let person: DirectoryPerson | null;
+    try {
+      person = await this.lookup(client, email);
+    } finally {
+      await client.unbind().catch(() => undefined);
+    }
+    if (!person) return { outcome: 'unknown' };
+    // An empty password would be an unauthenticated bind, which servers accept (RFC 4513 5.1.2).
+    if (password === '') return { outcome: 'wrong_password', person };
+    let userClient: Client | undefined;
+    try {
+      userClient = await this.open();
+      await userClient.bind(person.dn, password);
+    } catch (error) {
+      if (error instanceof InvalidCredentialsError) return { outcome: 'wrong_password', person };
+      throw directoryError('The directory bind failed', error);
+    } finally {
+      await userClient?.unbind().catch(() => undefined);
+    }
+    return { outcome: 'ok', person };
+  }
 }
+
+/** The directory of `auth.ldap`, or undefined when no `auth.ldap.url` is set. */
+export function directoryFromConfig(ldap: LdapSettingsInConfig): LdapDirectory | undefined {
+  return ldap.url ? new LdapDirectory({ ...ldap, url: ldap.url }) : undefined;
+}
+
+type LdapSettingsInConfig = Omit<LdapSettings, 'url'> & { url?: string | undefined };
