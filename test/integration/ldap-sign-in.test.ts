@@ -8,10 +8,11 @@ import { createLogger } from '../../src/log.js';
 import { type RunningServer, startServer } from '../../src/server.js';
 import type { AuditEntry } from '../../src/store/audit-store.js';
 import { ApiClient } from '../support/api-client.js';
-import { missingPrograms, tempDir } from '../support/env.js';
+import { missingPrograms, tempDir, waitUntil } from '../support/env.js';
 import { message } from '../support/mail.js';
 import { runCli } from '../support/serve-process.js';
 import {
+  LDAP_ADMINS_GROUP,
   LDAP_BASE,
   LDAP_SERVICE_PASSWORD,
   SLAPD_PROGRAMS,
@@ -328,6 +329,41 @@ describe.skipIf(missing.length > 0)('LDAP / Active Directory sign-in against a p
         expect(disabled?.params).toMatchObject({ email: 'alice@example.org', method: 'ldap' });
       } finally {
         await setAccountControl(slapd, 'alice', 512);
+      }
+    });
+  });
+
+  describe('the periodic sync in serve', () => {
+    it('takes admin away from a person removed from the admin group, without them signing in again', async () => {
+      const running = await serveWith(dir.path, 'openldap', {
+        LAZARET_LDAP_URL: slapd.ldapUrl.replace('127.0.0.1', 'localhost'),
+        LAZARET_LDAP_SYNC_INTERVAL_SECONDS: '1',
+        LAZARET_DATA_DIR: join(dir.path, 'data-periodic'),
+      });
+      const bobDn = `uid=bob,ou=people,${LDAP_BASE}`;
+      const membership = (operation: 'add' | 'delete') =>
+        changeDirectory(slapd, (admin) =>
+          admin.modify(
+            LDAP_ADMINS_GROUP,
+            new Change({ operation, modification: new Attribute({ type: 'member', values: [bobDn] }) }),
+          ),
+        );
+      let removed = false;
+      try {
+        const bob = await ApiClient.login(running.base, 'bob@example.org', 'bob-password');
+        expect((await me(bob)).user).toMatchObject({ role: 'admin' });
+        await membership('delete');
+        removed = true;
+        await waitUntil(
+          'the sync to make bob a user',
+          async () => (await me(bob)).user?.role === 'user',
+          15_000,
+          200,
+        );
+        expect((await me(bob)).user).toMatchObject({ role: 'user', addresses: ['bob@example.org'] });
+      } finally {
+        if (removed) await membership('add');
+        await running.server.close();
       }
     });
   });

@@ -87,7 +87,8 @@ function directoryLdif(): string {
     `dn: ou=groups,${LDAP_BASE}\nobjectClass: organizationalUnit\nou: groups\n`,
     `dn: ou=services,${LDAP_BASE}\nobjectClass: organizationalUnit\nou: services\n`,
     `dn: ${LDAP_SERVICE_DN}\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\ncn: lazaret\nuserPassword: ${LDAP_SERVICE_PASSWORD}\n`,
-    `dn: ${LDAP_ADMINS_GROUP}\nobjectClass: groupOfNames\ncn: mail-admins\nmember: ${people('bob')}\n`,
+    // groupOfNames needs a member: the root's DN keeps the group valid when a test takes bob out.
+    `dn: ${LDAP_ADMINS_GROUP}\nobjectClass: groupOfNames\ncn: mail-admins\nmember: ${people('bob')}\nmember: ${LDAP_ROOT_DN}\n`,
     `dn: ${LDAP_EXAMPLE_NET_ADMINS_GROUP}\nobjectClass: groupOfNames\ncn: example-net-admins\nmember: ${people('dave')}\n`,
     ...LDAP_PEOPLE.map(personLdif),
   ].join('\n');
