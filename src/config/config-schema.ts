@@ -226,8 +226,9 @@ export const ConfigSchema = Type.Object({
     }),
     ldap: Type.Object({
       url: Type.Optional(
-        text({
+        Type.String({
           env: 'LAZARET_LDAP_URL',
+          pattern: '^[lL][dD][aA][pP][sS]?://[^/\\s]+/?$',
           description:
             'LDAP or Active Directory server for password sign-in, `ldaps://host:636` or `ldap://host:389` (with auth.ldap.startTls). Unset: only local accounts sign in.',
         }),

@@ -123,6 +123,13 @@ export class LdapDirectory implements PasswordDirectory {
 
   constructor(private readonly settings: LdapSettings) {
     const url = new URL(settings.url);
+    if (settings.startTls && url.protocol.toLowerCase() === 'ldaps:') {
+      throw new LazaretError(
+        'config_invalid',
+        'auth.ldap.startTls: an ldaps:// connection is TLS already; use ldap:// with StartTLS, or leave startTls off.',
+        { key: 'auth.ldap.startTls' },
+      );
+    }
     this.provider = url.host;
     this.hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
     this.tls = settings.caFile ? { ca: readSetting('auth.ldap.caFile', settings.caFile) } : {};
