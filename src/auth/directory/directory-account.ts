@@ -1,5 +1,6 @@
 import { canonical } from '../../core/address.js';
 import { newId } from '../../core/ids.js';
+import { firstUnsafeCharacter } from '../../core/safe-text.js';
 import type { AuditStore } from '../../store/audit-store.js';
 import { tenantsOfUser, type UserRecord, type UserStore } from '../../store/user-store.js';
 import { accessBasisOf } from '../access-policy.js';
@@ -43,6 +44,12 @@ function accessFields(
   }
 }
 
+/** The directory's name, unless it holds characters that forge log lines or reorder text: then the email. */
+function shownName(email: string, name: string): string {
+  const trimmed = name.trim();
+  return trimmed && !firstUnsafeCharacter(name) && [...trimmed].length <= 200 ? trimmed : email;
+}
+
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((value, index) => value === b[index]);
 }
@@ -61,13 +68,14 @@ export async function accountFromDirectory(
 ): Promise<UserRecord> {
   const at = deps.now().toISOString();
   const fields = accessFields(email, person);
+  const displayName = shownName(email, person.displayName);
   const origin: AuditOrigin = { actor: null, label: `${directory.method}:${directory.provider}` };
   const params = { email, method: directory.method, provider: directory.provider, dn: person.dn, ...fields };
   if (!existing) {
     const user: UserRecord = {
       id: newId(),
       email,
-      displayName: person.displayName,
+      displayName,
       ...fields,
       passwordHash: null,
       disabled: false,
@@ -85,14 +93,14 @@ export async function accountFromDirectory(
     return user;
   }
   const unchanged =
-    existing.displayName === person.displayName &&
+    existing.displayName === displayName &&
     existing.role === fields.role &&
     sameList(existing.domains, fields.domains) &&
     sameList(existing.addresses, fields.addresses);
   if (unchanged) return existing;
   const user = (await deps.users.updateUser(existing.id, {
     at,
-    displayName: person.displayName,
+    displayName,
     ...fields,
   }))!;
   await audit(deps, origin, {

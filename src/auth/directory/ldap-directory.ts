@@ -202,25 +202,27 @@ export class LdapDirectory implements PasswordDirectory {
     return searchEntries.length > 0;
   }
 
+  /** Admin when in an admin group; else domain admin of the domains whose groups list them; else user. */
+  private async access(client: Client, dn: string): Promise<{ role: Role; domains: string[] }> {
+    for (const group of this.settings.adminGroups) {
+      if (await this.isMember(client, group, dn)) return { role: 'admin', domains: [] };
+    }
+    const domains = new Set<string>();
+    for (const { domain, group } of this.domainGroups) {
+      if (await this.isMember(client, group, dn)) domains.add(domain);
+    }
+    return domains.size > 0 ? { role: 'domain_admin', domains: [...domains] } : { role: 'user', domains: [] };
+  }
+
   private async describe(client: Client, entry: Record<string, unknown> & { dn: string }) {
     const addresses = addressesOf(entry, this.settings.addressAttributes);
     const name = valuesOf(entry, 'displayName')[0] ?? valuesOf(entry, 'cn')[0] ?? addresses[0] ?? entry.dn;
-    let role: Role = 'user';
-    const domains: string[] = [];
-    for (const group of this.settings.adminGroups) {
-      if (await this.isMember(client, group, entry.dn)) role = 'admin';
-    }
-    if (role !== 'admin') {
-      for (const { domain, group } of this.domainGroups) {
-        if (await this.isMember(client, group, entry.dn)) domains.push(domain);
-      }
-      if (domains.length > 0) role = 'domain_admin';
-    }
+    const { role, domains } = await this.access(client, entry.dn);
     return {
       dn: entry.dn,
       displayName: name,
       role,
-      domains: [...new Set(domains)],
+      domains,
       addresses,
       disabled: await this.isDisabled(client, entry.dn),
     } satisfies DirectoryPerson;
