@@ -150,7 +150,19 @@ export async function login(
   const known = await deps.users.getUserByEmail(email);
   const directory = known?.passwordHash || !deps.directory ? null : deps.directory;
   const { user, matches } = directory
-    ? await directorySignIn(deps, directory, email, input.password, known)
+    ? await directorySignIn(deps, directory, email, input.password, known).catch(async (error: unknown) => {
+        await audit(deps, origin, {
+          action: 'auth.login',
+          outcome: 'failed',
+          params: {
+            email,
+            method: directory.method,
+            provider: directory.provider,
+            reason: 'directory_unavailable',
+          },
+        });
+        throw error;
+      })
     : {
         user: known,
         matches: await verifyPassword(input.password, known?.passwordHash ?? (await decoyHash())),

@@ -397,6 +397,14 @@ describe.skipIf(missing.length > 0)('LDAP / Active Directory sign-in against a p
         const answer = await login(running.base, 'bob@example.org', 'bob-password');
         expect(answer.status).toBe(503);
         expect(answer.body).toMatchObject({ error: { code: 'directory_unavailable' } });
+        const failed = (await running.auditEntries()).find(
+          (entry) => entry.action === 'auth.login' && entry.outcome === 'failed',
+        );
+        expect(failed?.params).toMatchObject({
+          email: 'bob@example.org',
+          method: 'ldap',
+          reason: 'directory_unavailable',
+        });
         expect((await login(running.base, ADMIN.email, ADMIN.password)).status).toBe(200);
       } finally {
         await running.server.close();
