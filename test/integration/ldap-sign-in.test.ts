@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Attribute, Change, type Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
+import { runDoctor } from '../../src/doctor/doctor.js';
 import { createLogger } from '../../src/log.js';
 import { type RunningServer, startServer } from '../../src/server.js';
 import type { AuditEntry } from '../../src/store/audit-store.js';
@@ -265,6 +266,25 @@ describe.skipIf(missing.length > 0)('LDAP / Active Directory sign-in against a p
       expect((await login(running.base, 'erin@example.org', 'erin-password')).status).toBe(401);
       // Local accounts are never touched by a sync.
       expect((await me(root)).status).toBe(200);
+    });
+
+    it('lazaret doctor checks the directory: TLS and the service account', async () => {
+      const config = loadConfig({ file: running.cliEnv.LAZARET_CONFIG!, env: running.cliEnv });
+      const good = (await runDoctor(config)).find((result) => result.name === 'auth.ldap');
+      expect(good).toMatchObject({ status: 'ok' });
+      expect(good?.detail).toContain(`bound as cn=lazaret,ou=services,${LDAP_BASE} after StartTLS`);
+      const wrongPassword = join(dir.path, 'wrong-bind-password');
+      await writeFile(wrongPassword, 'not-the-password\n');
+      const bad = (
+        await runDoctor(
+          loadConfig({
+            file: running.cliEnv.LAZARET_CONFIG!,
+            env: { ...running.cliEnv, LAZARET_LDAP_BIND_PASSWORD_FILE: wrongPassword },
+          }),
+        )
+      ).find((result) => result.name === 'auth.ldap');
+      expect(bad).toMatchObject({ status: 'fail' });
+      expect(bad?.detail).toContain('refused the service account');
     });
 
     it('keeps local accounts signing in with their own password', async () => {

@@ -246,6 +246,12 @@ export class LdapDirectory implements PasswordDirectory {
     return entries.length === 1 ? await this.describe(client, entries[0]!) : null;
   }
 
+  /** Connects (TLS checked) and binds as the service account, then leaves: `lazaret doctor`'s check. */
+  async probe(): Promise<void> {
+    const client = await this.connect();
+    await client.unbind().catch(() => undefined);
+  }
+
   async findPerson(email: string): Promise<DirectoryPerson | null> {
     const client = await this.connect();
     try {
