@@ -287,6 +287,15 @@ describe.skipIf(missing.length > 0)('LDAP / Active Directory sign-in against a p
       expect(bad?.detail).toContain('refused the service account');
     });
 
+    it('holds directory sessions to the CSRF rule and ends them at sign-out', async () => {
+      const alice = await ApiClient.login(running.base, 'alice@example.org', 'alice-password');
+      const forged = await alice.request('/api/auth/logout', { method: 'POST', withoutCsrf: true });
+      expect(forged.status).toBe(403);
+      expect(forged.body).toMatchObject({ error: { code: 'csrf_failed' } });
+      expect((await alice.request('/api/auth/logout', { method: 'POST' })).status).toBe(204);
+      expect((await me(alice)).status).toBe(401);
+    });
+
     it('keeps local accounts signing in with their own password', async () => {
       const root = await ApiClient.login(running.base, ADMIN.email, ADMIN.password);
       expect((await me(root)).user).toMatchObject({ email: ADMIN.email, role: 'admin' });
