@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system programs the integration tests run (Postfix, ClamAV's clamd, SpamAssassin's
-# spamd, rspamd with redis-server for its Bayes store, PostgreSQL, miltertest, swaks for manual checks, Chromium for the
+# spamd, rspamd with redis-server for its Bayes store, PostgreSQL, OpenLDAP's slapd and ldap-utils, miltertest, swaks for manual checks, Chromium for the
 # browser tests of the web UI and of digest links, systemd's systemd-analyze and curl for the
 # packed-install check, podman, podman-compose, buildah's runc and debootstrap for the container
 # check) from Debian's packages, only when one is missing.
@@ -23,6 +23,10 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v miltertest >/dev/null 2>&1 || need+=(miltertest)
 # The PostgreSQL store's tests start a private cluster with Debian's initdb/postgres (pg_trgm included).
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
+# The directory sign-in tests start a private OpenLDAP slapd (slapadd loads its directory); ldap-utils
+# (ldapsearch) is there to look at it by hand.
+[ -x /usr/sbin/slapd ] || need+=(slapd)
+command -v ldapsearch >/dev/null 2>&1 || need+=(ldap-utils)
 # The web UI's end-to-end tests drive Debian's Chromium through playwright-core.
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # scripts/test-container.sh builds and runs the image with podman (runc as its runtime) and

@@ -11,6 +11,8 @@ import { buildApi } from './api/app.js';
 import { cutConnections } from './api/prompt-close.js';
 import type { AppContext } from './app-context.js';
 import { ensureFirstAdmin } from './auth/bootstrap.js';
+import { startDirectorySyncWorker } from './auth/directory/directory-sync-worker.js';
+import { directoryFromConfig } from './auth/directory/ldap-directory.js';
 import type { Config } from './config/load-config.js';
 import { Limiter } from './core/limiter.js';
 import { Wakeup } from './core/wakeup.js';
@@ -148,6 +150,7 @@ export function buildContext(
       now,
       userRelease: config.access.userRelease,
       sessionTtlMs: config.auth.sessionTtlMs,
+      directory: directoryFromConfig(config.auth.ldap),
     },
     actions: new ItemActions(parts),
     jobService: new JobService({ jobs: stores.jobs, logger, now, wakeJobs: () => jobsWakeup.ring() }),
@@ -278,6 +281,14 @@ export async function startServer(
     batchSize: config.retention.batchSize,
   });
 
+  const directory = context.auth.directory;
+  const directorySync = directory
+    ? startDirectorySyncWorker({ ...context.auth, logger }, directory, {
+        intervalSeconds: config.auth.ldap.syncIntervalSeconds,
+        disableMissing: config.auth.ldap.syncDisablesMissing,
+      })
+    : undefined;
+
   const maintenance = startMaintenance(stores.maintenance, logger, context.now);
   const digestWorker = config.digest.enabled ? new DigestWorker(context) : undefined;
   digestWorker?.start();
@@ -300,6 +311,7 @@ export async function startServer(
         worker.stop(),
         sweeper.stop(),
         purge.stop(),
+        directorySync?.stop(),
         maintenance.stop(),
         digestWorker?.stop(),
         learningWorker?.stop(),

@@ -12,6 +12,8 @@ import {
 } from '../store/user-store.js';
 import { hasReleaseMode, maxScopeOf } from './access-policy.js';
 import { audit } from './audit.js';
+import { accountFromDirectory, disableFromDirectory } from './directory/directory-account.js';
+import type { PasswordDirectory } from './directory/ldap-directory.js';
 import { decoyHash, verifyPassword } from './password.js';
 import type { RateLimits } from './rate-limits.js';
 import { hashSecret, newSecret, SESSION_PREFIX, TOKEN_PREFIX } from './secrets.js';
@@ -23,6 +25,8 @@ export interface AuthDeps {
   /** Release mode of users without their own (`access.userRelease`). */
   userRelease: ReleaseMode;
   sessionTtlMs: number;
+  /** Where people without a local password sign in (auth.ldap); absent: local accounts only. */
+  directory?: PasswordDirectory | undefined;
 }
 
 /** How often a token's last-used time is written at most; each use would be a write per request. */
@@ -101,7 +105,28 @@ export async function authenticateSession(
 }
 
 /**
- * Signs in with email and password: rate-limited per account and per address, audited whatever the
+ * Checks a password with the directory. A person it knows and accepts gets their account created or
+ * refreshed; one it has disabled loses their account's access (sessions end, tokens stop working).
+ */
+async function directorySignIn(
+  deps: AuthDeps,
+  directory: PasswordDirectory,
+  email: string,
+  password: string,
+  known: UserRecord | null,
+): Promise<{ user: UserRecord | null; matches: boolean }> {
+  const answer = await directory.checkPassword(email, password);
+  if (answer.outcome === 'unknown') return { user: known, matches: false };
+  if (answer.person.disabled) {
+    if (known) await disableFromDirectory(deps, directory, known);
+    return { user: known, matches: false };
+  }
+  if (answer.outcome === 'wrong_password') return { user: known, matches: false };
+  return { user: await accountFromDirectory(deps, directory, email, answer.person, known), matches: true };
+}
+
+/**
+ * Signs in with email and password (checked by the directory for people without a local password): rate-limited per account and per address, audited whatever the
  * outcome, and answering alike for an unknown email, a wrong password and a disabled account.
  * Answers the new session and the cookie value (shown to the client once, stored only hashed).
  */
@@ -122,15 +147,34 @@ export async function login(
     });
     throw error;
   }
-  const user = await deps.users.getUserByEmail(email);
-  const matches = await verifyPassword(input.password, user?.passwordHash ?? (await decoyHash()));
+  const known = await deps.users.getUserByEmail(email);
+  const directory = known?.passwordHash || !deps.directory ? null : deps.directory;
+  const { user, matches } = directory
+    ? await directorySignIn(deps, directory, email, input.password, known).catch(async (error: unknown) => {
+        await audit(deps, origin, {
+          action: 'auth.login',
+          outcome: 'failed',
+          params: {
+            email,
+            method: directory.method,
+            provider: directory.provider,
+            reason: 'directory_unavailable',
+          },
+        });
+        throw error;
+      })
+    : {
+        user: known,
+        matches: await verifyPassword(input.password, known?.passwordHash ?? (await decoyHash())),
+      };
+  const method = directory ? { method: directory.method, provider: directory.provider } : {};
   if (!user || !matches || user.disabled) {
     await audit(deps, origin, {
       action: 'auth.login',
       outcome: 'failed',
       tenants: user ? tenantsOfUser(user) : [],
       ...(user ? { target: { userId: user.id } } : {}),
-      params: { email },
+      params: { email, ...method },
     });
     throw new LazaretError('invalid_credentials', 'Wrong email or password.');
   }
@@ -156,7 +200,7 @@ export async function login(
       action: 'auth.login',
       target: { userId: user.id },
       tenants: tenantsOfUser(user),
-      params: { sessionId: session.id },
+      params: { sessionId: session.id, ...method },
     },
   );
   return { session, cookieValue, user, actor };

@@ -5,6 +5,7 @@ import { registerAuditCommand } from './audit-command.js';
 import { registerBackupCommands } from './backup-command.js';
 import { registerBulkCommands } from './bulk-commands.js';
 import { registerDigestCommand } from './digest-command.js';
+import { registerDirectoryCommand } from './directory-command.js';
 import { registerDoctorCommand } from './doctor-command.js';
 import { registerDynamodbCommand } from './dynamodb-command.js';
 import { registerImportCommand } from './import-command.js';
@@ -36,5 +37,6 @@ registerDynamodbCommand(program);
 registerPostgresCommand(program);
 registerBackupCommands(program);
 registerDoctorCommand(program);
+registerDirectoryCommand(program);
 
 await program.parseAsync(process.argv);

@@ -224,6 +224,95 @@ export const ConfigSchema = Type.Object({
       default: 600,
       description: 'Requests one API token may make per minute (per process); more get 429.',
     }),
+    ldap: Type.Object({
+      url: Type.Optional(
+        Type.String({
+          env: 'LAZARET_LDAP_URL',
+          pattern: '^[lL][dD][aA][pP][sS]?://[^/\\s]+/?$',
+          description:
+            'LDAP or Active Directory server for password sign-in, `ldaps://host:636` or `ldap://host:389` (with auth.ldap.startTls). Unset: only local accounts sign in.',
+        }),
+      ),
+      startTls: flag({
+        env: 'LAZARET_LDAP_START_TLS',
+        default: false,
+        description:
+          'Upgrade an `ldap://` connection with StartTLS before binding; refused when the server cannot.',
+      }),
+      caFile: Type.Optional(
+        text({
+          env: 'LAZARET_LDAP_CA_FILE',
+          description:
+            "PEM file of the CA(s) that sign the directory server's certificate; unset: the system's trusted CAs. The certificate and its name are always checked.",
+        }),
+      ),
+      bindDn: Type.Optional(
+        text({
+          env: 'LAZARET_LDAP_BIND_DN',
+          description: 'DN of the service account that searches for users; unset: anonymous search.',
+        }),
+      ),
+      bindPasswordFile: Type.Optional(
+        text({
+          env: 'LAZARET_LDAP_BIND_PASSWORD_FILE',
+          description:
+            "File holding the service account's password (one line; a trailing newline is ignored), read at start.",
+        }),
+      ),
+      userBase: text({
+        env: 'LAZARET_LDAP_USER_BASE',
+        default: '',
+        description: 'Base DN under which users are searched (subtree).',
+      }),
+      userFilter: text({
+        nonEmpty: true,
+        env: 'LAZARET_LDAP_USER_FILTER',
+        default: '(mail={email})',
+        description:
+          'Filter that finds the one entry of the email typed at sign-in; `{email}` is replaced by it, escaped. Active Directory: `(&(objectClass=user)(|(mail={email})(userPrincipalName={email})))`.',
+      }),
+      disabledFilter: Type.Optional(
+        text({
+          env: 'LAZARET_LDAP_DISABLED_FILTER',
+          description:
+            'An entry matching this filter is a disabled account and may not sign in. Active Directory: `(userAccountControl:1.2.840.113556.1.4.803:=2)`.',
+        }),
+      ),
+      addressAttributes: list({
+        env: 'LAZARET_LDAP_ADDRESS_ATTRIBUTES',
+        default: ['mail', 'proxyAddresses', 'otherMailbox'],
+        description:
+          "Attributes whose values are the user's addresses (primary first); `smtp:`/`SMTP:` prefixes (proxyAddresses) are understood, other prefixes (`x500:`, `sip:`) skipped.",
+      }),
+      adminGroups: list({
+        env: 'LAZARET_LDAP_ADMIN_GROUPS',
+        default: [],
+        description: 'DNs of groups whose members (attribute `member` or `uniqueMember`) are admins.',
+      }),
+      domainAdminGroups: list({
+        env: 'LAZARET_LDAP_DOMAIN_ADMIN_GROUPS',
+        default: [],
+        description:
+          'Entries `domain:group DN`: members of the group are domain admins of that domain (repeat a group for more domains). Everyone else is a user.',
+      }),
+      syncIntervalSeconds: int(0, 604_800, {
+        env: 'LAZARET_LDAP_SYNC_INTERVAL_SECONDS',
+        default: 3600,
+        description:
+          'How often serve brings directory accounts in line with the directory (as `lazaret directory sync` does); 0: only at sign-in and by that command.',
+      }),
+      syncDisablesMissing: flag({
+        env: 'LAZARET_LDAP_SYNC_DISABLES_MISSING',
+        default: false,
+        description:
+          'Whether a sync disables accounts without a local password that the directory no longer finds (deleted there). Set it when the directory is the only source of such accounts (no OpenID Connect sign-in).',
+      }),
+      timeoutMs: int(100, 120_000, {
+        env: 'LAZARET_LDAP_TIMEOUT_MS',
+        default: 10_000,
+        description: 'Connect and operation timeout of each directory request.',
+      }),
+    }),
   }),
   access: Type.Object({
     malwareRelease: oneOf(['admin', 'domain_admin', 'user'], {

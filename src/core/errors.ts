@@ -51,6 +51,8 @@ export const ERROR_CATALOGUE = {
   scanner_unavailable: { http: 503, smtp: '451 4.7.1', retryable: true },
   relay_deferred: { http: 503, smtp: '451 4.4.1', retryable: true },
   relay_rejected: { http: 502, smtp: '554 5.7.1', retryable: false },
+  // Directory sign-in (issue 18).
+  directory_unavailable: { http: 503, smtp: '454 4.7.0', retryable: true },
 } as const satisfies Record<string, { http: number; smtp: string; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -3,6 +3,7 @@ import { access, stat, statfs } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { directoryFromConfig } from '../auth/directory/ldap-directory.js';
 import type { Config } from '../config/load-config.js';
 import { RspamdClient } from '../daemons/rspamd-client.js';
 import { SpamdClient } from '../daemons/spamd-client.js';
@@ -165,7 +166,7 @@ async function checkLinkKeys(config: Config): Promise<string> {
 
 /**
  * Every check `lazaret doctor` runs, in order: data dir, store, relay, re-injection (filter mode),
- * each configured scanner and the learning daemon, public address and link keys. Checks never
+ * each configured scanner and the learning daemon, the directory (auth.ldap), public address and link keys. Checks never
  * change anything; each reports ok with what it saw or fail with why.
  */
 export async function runDoctor(config: Config): Promise<CheckResult[]> {
@@ -216,6 +217,16 @@ export async function runDoctor(config: Config): Promise<CheckResult[]> {
         `learning ${config.learning.backend}`,
         async () => `answers: ${await learningDaemon(AbortSignal.timeout(timeoutMs))}`,
       ),
+    );
+  }
+  const directory = config.auth.ldap.url ? config.auth.ldap : undefined;
+  if (directory) {
+    results.push(
+      await check('auth.ldap', async () => {
+        const ldap = directoryFromConfig(directory)!;
+        await ldap.probe();
+        return `${ldap.provider}: ${directory.bindDn ? `bound as ${directory.bindDn}` : 'connected anonymously'}${directory.startTls ? ' after StartTLS' : ''}`;
+      }),
     );
   }
   results.push(await check('http.publicUrl', () => checkPublicUrl(config, timeoutMs)));

@@ -42,7 +42,7 @@ export const authRoutes =
           summary: 'Sign in; sets the session cookie and answers the CSRF token.',
           security: [],
           body: LoginBody,
-          response: { 200: SessionAnswer, ...errorResponses(400, 401, 429) },
+          response: { 200: SessionAnswer, ...errorResponses(400, 401, 429, 503) },
         },
       },
       async (request, reply) => {

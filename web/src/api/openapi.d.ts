@@ -91,6 +91,12 @@ export interface paths {
             "application/json": components["schemas"]["ErrorBody"];
           };
         };
+        /** @description Default Response */
+        503: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
       };
     };
   };
