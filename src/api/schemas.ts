@@ -92,6 +92,19 @@ export const MessageSchema = Type.Object(
       subject: Type.Optional(Type.String()),
       messageId: Type.Optional(Type.String()),
       date: Type.Optional(Type.String()),
+      authResults: Type.Optional(
+        Type.Array(
+          Type.Object({
+            method: Type.Enum(['spf', 'dkim', 'dmarc', 'arc']),
+            result: Type.String(),
+            detail: Type.Optional(Type.String()),
+          }),
+          {
+            description:
+              'SPF, DKIM, DMARC and ARC results of the topmost Authentication-Results header, when the SMTP client that handed the message over is trusted (`scanners.headers.trustedHosts`).',
+          },
+        ),
+      ),
     }),
     attachments: Type.Array(
       Type.Object({

@@ -105,7 +105,15 @@ describeWithChromium(
             to: BOB,
             subject,
             date: 'Sun, 29 Nov 2026 12:00:00 +0000',
+            authResults: [
+              { method: 'spf', result: 'pass', detail: 'smtp.mailfrom=example.org' },
+              { method: 'dkim', result: 'fail', detail: 'bad signature; header.d=example.org' },
+              { method: 'dmarc', result: 'fail', detail: 'header.from=example.org' },
+            ],
           },
+          remoteAddress: '192.0.2.7',
+          heloName: 'mail.example.org',
+          queueId: '4Xb1Kz2QfNz9TQ',
         });
         const [item] = buildItems(held, [BOB], verdict);
         await stores.blobs.put(held.blobKey, raw);
@@ -182,6 +190,15 @@ describeWithChromium(
         'GTUBEMISSING_HEADERS',
       ]);
       expect(await cells('rspamd')).toEqual(['rspamd', 'failed: timed out after 10000 ms', 'no score', '']);
+
+      await expect(page.getByTestId('auth-results').locator('p').allTextContents()).resolves.toEqual([
+        'SPF passed (smtp.mailfrom=example.org)',
+        'DKIM failed (bad signature; header.d=example.org)',
+        'DMARC failed (header.from=example.org)',
+      ]);
+      await expect(page.getByTestId('header-summary').textContent()).resolves.toContain(
+        'Client192.0.2.7 (mail.example.org)Queue id4Xb1Kz2QfNz9TQ',
+      );
 
       await open('Held by clamav');
       expect(await cells('clamav')).toEqual([

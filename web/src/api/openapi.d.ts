@@ -2575,6 +2575,13 @@ export interface components {
         subject?: string;
         messageId?: string;
         date?: string;
+        /** @description SPF, DKIM, DMARC and ARC results of the topmost Authentication-Results header, when the SMTP client that handed the message over is trusted (`scanners.headers.trustedHosts`). */
+        authResults?: ({
+            /** @enum {unknown} */
+            method: "spf" | "dkim" | "dmarc" | "arc";
+            result: string;
+            detail?: string;
+          })[];
       };
       attachments: {
           filename?: string;

@@ -35,6 +35,23 @@ export const scannerLabel = (name: string) => SCANNER_LABEL[name] ?? name;
 const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null);
 const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
 
+const AUTH_METHOD: Record<string, string> = { spf: 'SPF', dkim: 'DKIM', dmarc: 'DMARC', arc: 'ARC' };
+const AUTH_RESULT: Record<string, string> = {
+  pass: 'passed',
+  fail: 'failed',
+  softfail: 'failed softly (softfail)',
+  neutral: 'neutral: the domain says nothing',
+  none: 'not available: nothing to check',
+  policy: 'refused by local policy',
+  temperror: 'could not be checked (temporary error)',
+  permerror: 'could not be checked (broken record)',
+};
+
+/** One authentication result in plain words: "SPF passed". */
+export function authResultWords(result: { method: string; result: string }): string {
+  return `${AUTH_METHOD[result.method] ?? result.method} ${AUTH_RESULT[result.result] ?? result.result}`;
+}
+
 /** A policy rule and what it matched, in words. */
 export function policyRule(details: Details): string | null {
   const rule = text(details.rule);

@@ -41,7 +41,7 @@ import { SafePreview } from '../components/safe-preview';
 import { useSession } from '../components/session';
 import { VerdictTable } from '../components/verdict-table';
 import { formatDateTime, formatSize, senderLabel } from '../lib/format';
-import { reasonDetail } from '../lib/verdict';
+import { authResultWords, reasonDetail } from '../lib/verdict';
 
 export function MessagePage() {
   const { id = '' } = useParams();
@@ -331,6 +331,27 @@ export function MessagePage() {
                 />
               )}
               {message.queueId && <Row label="Queue id" value={message.queueId} />}
+              {message.headers.authResults && message.headers.authResults.length > 0 && (
+                <Table.Tr>
+                  <Table.Td c="dimmed" w={120} style={{ verticalAlign: 'top' }}>
+                    Authentication
+                  </Table.Td>
+                  <Table.Td data-testid="auth-results">
+                    {message.headers.authResults.map((result, index) => (
+                      // biome-ignore lint/suspicious/noArrayIndexKey: a method can appear more than once (two DKIM signatures)
+                      <Text key={index} size="sm" title={result.detail}>
+                        {authResultWords(result)}
+                        {result.detail && (
+                          <Text span size="xs" c="dimmed">
+                            {' '}
+                            ({result.detail})
+                          </Text>
+                        )}
+                      </Text>
+                    ))}
+                  </Table.Td>
+                </Table.Tr>
+              )}
             </Table.Tbody>
           </Table>
         </Paper>
