@@ -35,6 +35,7 @@ const VERDICTS: Record<string, Pick<QuarantineItem, 'reason' | 'score' | 'detail
       action: 'reject',
       required: 15,
       symbols: ['GTUBE', 'MIME_GOOD', 'R_DKIM_NA'],
+      descriptions: { GTUBE: 'Generic Test for Unsolicited Bulk Email', MIME_GOOD: 'Known content-type' },
       scanners: {
         rspamd: { action: 'quarantine', reason: 'spam', score: 15.3 },
         clamav: { action: 'pass' },
@@ -62,7 +63,7 @@ const VERDICTS: Record<string, Pick<QuarantineItem, 'reason' | 'score' | 'detail
       virus: 'Win.Test.EICAR_HDB-1',
       scanners: {
         clamav: { action: 'quarantine', reason: 'malware' },
-        spamassassin: { action: 'pass', score: 2.4 },
+        spamassassin: { action: 'pass', score: 2.4, threshold: 5, symbols: ['HTML_MESSAGE'] },
       },
     },
   },
@@ -178,7 +179,12 @@ describeWithChromium(
           (text) => text.trim(),
         );
       await open('Held by rspamd');
-      expect(await cells('rspamd')).toEqual(['rspamd', 'held: spam', '15.3 / 15', 'GTUBEMIME_GOODR_DKIM_NA']);
+      expect(await cells('rspamd')).toEqual([
+        'rspamd',
+        'held: spam',
+        '15.3 / 15',
+        'GTUBE Generic Test for Unsolicited Bulk EmailMIME_GOOD Known content-typeR_DKIM_NA',
+      ]);
       expect(await cells('clamav')).toEqual(['ClamAV', 'passed', 'no score', '']);
       await screenshot(page, 'verdict-rspamd');
 
@@ -207,7 +213,7 @@ describeWithChromium(
         'no score',
         'Virus: Win.Test.EICAR_HDB-1',
       ]);
-      expect(await cells('spamassassin')).toEqual(['SpamAssassin', 'passed', '2.4', '']);
+      expect(await cells('spamassassin')).toEqual(['SpamAssassin', 'passed', '2.4 / 5', 'HTML_MESSAGE']);
       await expect(page.getByTestId('verdict-reason-detail').textContent()).resolves.toBe(
         'Win.Test.EICAR_HDB-1',
       );

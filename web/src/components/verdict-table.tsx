@@ -1,4 +1,4 @@
-import { Code, Group, Table, Text } from '@mantine/core';
+import { Code, Group, Stack, Table, Text } from '@mantine/core';
 import { scannerLabel, scannerRows } from '../lib/verdict';
 
 /** What each scanner said about a message: verdict, score against its threshold, what fired. */
@@ -37,13 +37,22 @@ export function VerdictTable({ details, score }: { details: Record<string, unkno
               <Table.Td style={{ overflowWrap: 'anywhere' }}>
                 {row.virus && <Text size="sm">Virus: {row.virus}</Text>}
                 {row.rule && <Text size="sm">Rule: {row.rule}</Text>}
-                {row.symbols.length > 0 && (
-                  <Group gap={4} aria-label="Rules that fired">
-                    {row.symbols.map((symbol) => (
-                      <Code key={symbol}>{symbol}</Code>
-                    ))}
-                  </Group>
-                )}
+                {row.symbols.length > 0 &&
+                  (Object.keys(row.descriptions).length > 0 ? (
+                    <Stack gap={2} aria-label="Rules that fired">
+                      {row.symbols.map((symbol) => (
+                        <Text key={symbol} size="xs">
+                          <Code>{symbol}</Code> {row.descriptions[symbol] ?? ''}
+                        </Text>
+                      ))}
+                    </Stack>
+                  ) : (
+                    <Group gap={4} aria-label="Rules that fired">
+                      {row.symbols.map((symbol) => (
+                        <Code key={symbol}>{symbol}</Code>
+                      ))}
+                    </Group>
+                  ))}
               </Table.Td>
             </Table.Tr>
           ))}

@@ -14,8 +14,10 @@ export interface ScannerRow {
   held: boolean;
   score: number | null;
   threshold: number | null;
-  /** Rules or symbols that fired (the winning scanner's, as it listed them). */
+  /** Rules or symbols that fired, as the scanner listed them. */
   symbols: string[];
+  /** What a symbol means, where the scanner says (rspamd). */
+  descriptions: Record<string, string>;
   virus: string | null;
   /** A policy rule in words, e.g. "blocked file extension .exe (invoice.exe)". */
   rule: string | null;
@@ -85,6 +87,14 @@ export function reasonDetail(details: Details): string | null {
 const symbolsOf = (details: Details) =>
   Array.isArray(details.symbols) ? details.symbols.filter((symbol) => typeof symbol === 'string') : [];
 
+function descriptionsOf(details: Details): Record<string, string> {
+  const descriptions = details.descriptions;
+  if (!descriptions || typeof descriptions !== 'object') return {};
+  return Object.fromEntries(
+    Object.entries(descriptions).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
+}
+
 const thresholdOf = (details: Details) => number(details.required) ?? number(details.threshold);
 
 /** One row per scanner that ran, in the order they ran; the winner's row carries its details. */
@@ -101,7 +111,8 @@ export function scannerRows(details: Details, itemScore: number | null): Scanner
   if (winner && !names.includes(winner)) names.unshift(winner);
   return names.map((scanner) => {
     const summary = summaries[scanner] ?? { action: 'quarantine' };
-    const own = scanner === winner ? details : {};
+    // The winner's own details are whole; every scanner's summary keeps its threshold, symbols and virus.
+    const own = scanner === winner ? details : summary;
     const error = text(summary.error);
     const skipped = text(summary.skipped);
     const held = summary.action === 'quarantine';
@@ -119,6 +130,7 @@ export function scannerRows(details: Details, itemScore: number | null): Scanner
       score: number(summary.score) ?? (scanner === winner ? itemScore : null),
       threshold: thresholdOf(own),
       symbols: symbolsOf(own),
+      descriptions: descriptionsOf(own),
       virus: text(own.virus),
       rule: policyRule(own),
     };
