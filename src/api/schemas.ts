@@ -71,7 +71,7 @@ export const ItemSchema = Type.Object(
     version: Type.Integer(),
     allowedActions: Type.Array(Type.Enum([...OFFERED_ACTIONS]), {
       description:
-        'What the caller may do with the item now, by the access policy, their credential and the item’s status: `release`, `request_release`, `approve_release`, `deny_release` (the routes of those names), `delete`, `download_attachment`. Any other action is refused (403 `forbidden` or `insufficient_scope`, or 409 for the status). A forced re-send of a released or interrupted item is not listed.',
+        'What the caller may do with the item now, by the access policy, their credential and the item’s status: `release`, `request_release`, `approve_release`, `deny_release` (the routes of those names), `force_release` (the release route with `force: true`, which also sends a released or interrupted item again), `delete`, `download_attachment`. Any other action is refused (403 `forbidden` or `insufficient_scope`, or 409 for the status).',
     }),
   },
   { $id: 'Item' },
@@ -92,6 +92,19 @@ export const MessageSchema = Type.Object(
       subject: Type.Optional(Type.String()),
       messageId: Type.Optional(Type.String()),
       date: Type.Optional(Type.String()),
+      authResults: Type.Optional(
+        Type.Array(
+          Type.Object({
+            method: Type.Enum(['spf', 'dkim', 'dmarc', 'arc']),
+            result: Type.String(),
+            detail: Type.Optional(Type.String()),
+          }),
+          {
+            description:
+              'SPF, DKIM, DMARC and ARC results of the topmost Authentication-Results header, when the SMTP client that handed the message over is trusted (`scanners.headers.trustedHosts`).',
+          },
+        ),
+      ),
     }),
     attachments: Type.Array(
       Type.Object({

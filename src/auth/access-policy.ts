@@ -32,6 +32,8 @@ export function accessRules(config: { access: AccessRules }): AccessRules {
 /** The actions the API offers on an item, in the order the UI shows them (an item's `allowedActions`). */
 export const OFFERED_ACTIONS = [
   'release',
+  /** Release with `force`: may also send a released item, or one whose release was interrupted, again. */
+  'force_release',
   'request_release',
   'approve_release',
   'deny_release',
@@ -46,6 +48,7 @@ export type ItemAction = 'read' | OfferedAction;
 /** The token scope each offered action needs (its route's `scope`). */
 const SCOPE_OF: Record<OfferedAction, TokenScope> = {
   release: 'release',
+  force_release: 'release',
   request_release: 'release',
   approve_release: 'release',
   deny_release: 'release',
@@ -196,6 +199,7 @@ export function decideItem(
     case 'request_release':
       return { allowed: true };
     case 'release':
+    case 'force_release':
       return releaseDecision(actor, item, rules);
     case 'approve_release':
     case 'deny_release':
@@ -229,6 +233,10 @@ function statusAllows(item: QuarantineItem, action: OfferedAction): boolean {
   switch (action) {
     case 'release':
       return (item.status === 'quarantined' || item.status === 'release_requested') && !interrupted;
+    case 'force_release':
+      return (
+        item.status === 'quarantined' || item.status === 'release_requested' || item.status === 'released'
+      );
     case 'request_release':
       return item.status === 'quarantined';
     case 'approve_release':

@@ -862,7 +862,7 @@ export const ConfigSchema = Type.Object({
         env: 'LAZARET_SCANNERS_HEADERS_TRUSTED_HOSTS',
         default: [],
         description:
-          'SMTP clients (IP addresses or CIDR ranges) whose X-Spam-*, X-Rspamd-* and X-Virus-Status headers are believed; empty trusts none.',
+          'SMTP clients (IP addresses or CIDR ranges) whose X-Spam-*, X-Rspamd-* and X-Virus-Status headers are believed, and whose topmost Authentication-Results header is kept for the message page; empty trusts none.',
       }),
       rspamdHoldActions: list({
         env: 'LAZARET_SCANNERS_HEADERS_RSPAMD_HOLD_ACTIONS',

@@ -32,6 +32,19 @@ export interface HeaderSummary {
   subject?: string;
   messageId?: string;
   date?: string;
+  /**
+   * SPF, DKIM, DMARC and ARC results from the topmost Authentication-Results header, kept only when
+   * the SMTP client that handed the message over is trusted (`scanners.headers.trustedHosts`).
+   */
+  authResults?: AuthenticationResult[];
+}
+
+export interface AuthenticationResult {
+  method: 'spf' | 'dkim' | 'dmarc' | 'arc';
+  /** As the header says it: pass, fail, softfail, neutral, none, temperror, permerror, policy, … */
+  result: string;
+  /** The result's comment and properties, e.g. "smtp.mailfrom=a@b.test". */
+  detail?: string;
 }
 
 export interface AttachmentInfo {

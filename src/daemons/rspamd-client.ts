@@ -19,6 +19,8 @@ export interface RspamdSymbol {
   name?: string;
   score?: number;
   options?: string[];
+  /** What the rule means, for the rules that have a description in rspamd's configuration. */
+  description?: string;
 }
 
 /** The parts of rspamd's `/checkv2` reply that Lazaret reads. */

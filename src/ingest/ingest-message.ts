@@ -10,6 +10,7 @@ import type { DeliveryResult, SmtpRelay } from '../relay/smtp-relay.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { FreeSpace } from '../store/free-space.js';
 import type { ItemStore } from '../store/item-store.js';
+import { parseAuthenticationResults } from './auth-results.js';
 import { postfixQueueId, SummaryCollector } from './message-summary.js';
 import type { Verdict } from './verdict.js';
 import type { VerdictPipeline } from './verdict-pipeline.js';
@@ -55,6 +56,8 @@ export interface IngestDeps {
   captureArchivesUpTo?: number | undefined;
   /** The embedded store's free space: new mail is refused below its reserve (absent on DynamoDB + S3). */
   freeSpace?: FreeSpace | undefined;
+  /** Whether headers written by this SMTP client are believed (its Authentication-Results are kept). */
+  trustsHeadersFrom?: ((address: string | undefined) => boolean) | undefined;
 }
 
 export interface IncomingMessage {
@@ -175,13 +178,18 @@ export async function ingestMessage(deps: IngestDeps, incoming: IncomingMessage)
     throw error;
   }
   const queueId = incoming.queueId ?? postfixQueueId(summary.scannerHeaders.received?.[0]);
+  const authHeader = summary.scannerHeaders['authentication-results']?.[0];
+  const authResults =
+    authHeader && deps.trustsHeadersFrom?.(incoming.peerAddress ?? incoming.remoteAddress)
+      ? parseAuthenticationResults(authHeader)
+      : [];
   const message: MessageRecord = {
     id,
     receivedAt,
     size: written.size,
     sha256: written.sha256,
     envelope: { mailFrom: sender, rcptTo: recipients },
-    headers: summary.headers,
+    headers: authResults.length > 0 ? { ...summary.headers, authResults } : summary.headers,
     attachments: summary.attachments,
     blobKey: id,
     parseProblems: summary.parseProblems,

@@ -8,6 +8,7 @@ import type { BlobStore } from '../store/blob-store.js';
 import type { FreeSpace } from '../store/free-space.js';
 import type { ItemStore } from '../store/item-store.js';
 import type { IngestDeps } from './ingest-message.js';
+import { isTrusted, trustedHostList } from './scanners/headers.js';
 import { buildScanners, VerdictPipeline } from './verdict-pipeline.js';
 
 export function retentionDays(config: Config['retention']): Record<Reason, number> {
@@ -68,12 +69,14 @@ export function buildIngestDeps(
     ownDigest?: IngestDeps['ownDigest'];
   } = {},
 ): IngestDeps {
+  const trustedHeaders = trustedHostList(config.scanners.headers.trustedHosts);
   return {
     ...base,
     pipeline: options.pipeline,
     forward: options.forward,
     ownDigest: options.ownDigest,
     retentionDays: retentionDays(config.retention),
+    trustsHeadersFrom: (address) => isTrusted(trustedHeaders, address),
     // Zip bytes are kept only for a pipeline whose policy scanner reads archive names.
     captureArchivesUpTo:
       options.pipeline?.scanners.some((scanner) => scanner.name === 'policy') &&

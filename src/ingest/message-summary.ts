@@ -34,6 +34,7 @@ export const SCANNER_HEADERS = [
   'x-rspamd-action',
   'x-rspamd-score',
   'x-virus-status',
+  'authentication-results',
   'x-lazaret-digest',
   'delivered-to',
   'x-original-to',
@@ -129,7 +130,7 @@ interface ArchiveInProgress {
 function summariseRoot(node: MailsplitNode, problems: string[]): HeaderSummary {
   const pick = (name: string) => decodeHeader(node.headers.getFirst(name), problems, name);
   const headers: HeaderSummary = {};
-  const fields: [keyof HeaderSummary, string][] = [
+  const fields: [Exclude<keyof HeaderSummary, 'authResults'>, string][] = [
     ['from', 'from'],
     ['to', 'to'],
     ['cc', 'cc'],

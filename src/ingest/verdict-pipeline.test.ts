@@ -57,6 +57,26 @@ describe('VerdictPipeline', () => {
     }
   });
 
+  it("keeps every scanner's threshold, symbols and virus in the summary, not only the winner's", async () => {
+    const spam: Verdict = {
+      action: 'pass',
+      reason: 'spam',
+      score: 3.1,
+      details: { threshold: 5, symbols: ['HTML_MESSAGE', 'MIME_GOOD'] },
+    };
+    const virus: Verdict = { ...hold('malware'), details: { virus: 'Win.Test.EICAR_HDB-1' } };
+    const verdict = (
+      await pipeline([
+        scanner('spamassassin', { verdict: spam }),
+        scanner('clamav', { verdict: virus }),
+      ]).decide(input)
+    ).get('a@one.test')!;
+    expect(verdict.details.scanners).toEqual({
+      spamassassin: { action: 'pass', score: 3.1, threshold: 5, symbols: ['HTML_MESSAGE', 'MIME_GOOD'] },
+      clamav: { action: 'quarantine', reason: 'malware', virus: 'Win.Test.EICAR_HDB-1' },
+    });
+  });
+
   it('the strongest verdict wins: malware over policy over spam, then the higher score', async () => {
     const verdicts = await pipeline([
       scanner('rspamd', { verdict: hold('spam', 9) }),

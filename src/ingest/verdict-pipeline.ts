@@ -12,6 +12,26 @@ import { passVerdict, type ScanInput, type Scanner, type ScanOutcome } from './s
 import { SpamAssassinScanner } from './scanners/spamassassin.js';
 import type { Verdict } from './verdict.js';
 
+const MAX_SUMMARY_SYMBOLS = 50;
+
+/**
+ * What a scanner found, kept in the per-scanner summary for every scanner (not only the winner's
+ * details): its threshold, the rules or symbols that fired (with rspamd's descriptions), the virus.
+ */
+function scannerFacts(details: Record<string, unknown>): Record<string, unknown> {
+  const threshold = details.required ?? details.threshold;
+  const symbols = Array.isArray(details.symbols)
+    ? details.symbols.filter((symbol) => typeof symbol === 'string').slice(0, MAX_SUMMARY_SYMBOLS)
+    : [];
+  const descriptions = details.descriptions;
+  return {
+    ...(typeof threshold === 'number' ? { threshold } : {}),
+    ...(symbols.length > 0 ? { symbols } : {}),
+    ...(descriptions && typeof descriptions === 'object' ? { descriptions } : {}),
+    ...(typeof details.virus === 'string' ? { virus: details.virus } : {}),
+  };
+}
+
 /** How strongly a reason holds mail: the strongest verdict of all scanners wins. */
 export const STRENGTH: Record<Reason, number> = {
   malware: 6,
@@ -102,6 +122,7 @@ export class VerdictPipeline {
         ...(verdict.score !== null ? { score: verdict.score } : {}),
         // A scanner that did not look (message above its maxSize) says so, whatever the others decided.
         ...(typeof verdict.details.skipped === 'string' ? { skipped: verdict.details.skipped } : {}),
+        ...scannerFacts(verdict.details),
       };
       if (verdict.action === 'quarantine' && allowed && ALLOWABLE.has(verdict.reason)) continue;
       if (stronger(verdict, best)) {

@@ -875,14 +875,16 @@ describe('access matrix: every route × every kind of caller', () => {
 });
 
 /** The route of each item action the API offers (the names `allowedActions` uses). */
-const ACTION_ROUTES: Record<OfferedAction, (id: string) => { method: string; path: string }> = {
-  release: (id) => ({ method: 'POST', path: `/api/quarantine/${id}/release` }),
-  request_release: (id) => ({ method: 'POST', path: `/api/quarantine/${id}/request-release` }),
-  approve_release: (id) => ({ method: 'POST', path: `/api/quarantine/${id}/approve` }),
-  deny_release: (id) => ({ method: 'POST', path: `/api/quarantine/${id}/deny` }),
-  delete: (id) => ({ method: 'DELETE', path: `/api/quarantine/${id}` }),
-  download_attachment: (id) => ({ method: 'GET', path: `/api/quarantine/${id}/attachments/0` }),
-};
+const ACTION_ROUTES: Record<OfferedAction, (id: string) => { method: string; path: string; json?: unknown }> =
+  {
+    release: (id) => ({ method: 'POST', path: `/api/quarantine/${id}/release` }),
+    force_release: (id) => ({ method: 'POST', path: `/api/quarantine/${id}/release`, json: { force: true } }),
+    request_release: (id) => ({ method: 'POST', path: `/api/quarantine/${id}/request-release` }),
+    approve_release: (id) => ({ method: 'POST', path: `/api/quarantine/${id}/approve` }),
+    deny_release: (id) => ({ method: 'POST', path: `/api/quarantine/${id}/deny` }),
+    delete: (id) => ({ method: 'DELETE', path: `/api/quarantine/${id}` }),
+    download_attachment: (id) => ({ method: 'GET', path: `/api/quarantine/${id}/attachments/0` }),
+  };
 const ACTIONS = Object.keys(ACTION_ROUTES) as OfferedAction[];
 
 type Setting = { malwareRelease: Role; userRelease: ReleaseMode };
@@ -931,6 +933,7 @@ function expectedRefusal(
   const administrator = caller.role !== 'user';
   const policy: Record<OfferedAction, boolean> = {
     release: malwareAllowed && mode === 'release',
+    force_release: malwareAllowed && mode === 'release',
     request_release: true,
     approve_release: administrator && malwareAllowed,
     deny_release: administrator,
@@ -940,6 +943,7 @@ function expectedRefusal(
   if (!policy[action]) return { status: 403, code: 'forbidden' };
   const byState: Record<OfferedAction, Partial<Record<State, string>>> = {
     release: { released: 'already_released', releasing: 'conflict', interrupted: 'interrupted' },
+    force_release: { releasing: 'conflict' },
     request_release: {
       release_requested: 'already_requested',
       released: 'already_released',
@@ -1138,8 +1142,10 @@ describe.each(SETTINGS)(
             item: { allowedActions: OfferedAction[] };
           }
         ).item.allowedActions;
-        const { method, path } = ACTION_ROUTES[cell.action](cell.item.id);
-        const answer = await clients.get(cell.caller.name)!.request(path, { method });
+        const { method, path, json } = ACTION_ROUTES[cell.action](cell.item.id);
+        const answer = await clients
+          .get(cell.caller.name)!
+          .request(path, { method, ...(json ? { json } : {}) });
         const where = `${cell.caller.name}, ${cell.reason} ${cell.state}, ${cell.action}`;
         if (listed.includes(cell.action)) {
           if (answer.status === 200) succeeded += 1;

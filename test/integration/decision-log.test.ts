@@ -140,6 +140,36 @@ describe('decision and action logs: who sent what to whom, why it was held, who 
     );
   });
 
+  it('keeps SPF, DKIM, DMARC and ARC from the trusted peer’s topmost Authentication-Results header', async () => {
+    const raw = message({
+      subject: 'authenticated',
+      headers: [
+        'Authentication-Results: mx.corp.test; spf=pass (sender SPF authorized) smtp.mailfrom=bad.example;\r\n\tdkim=fail (bad signature) header.d=bad.example; dmarc=fail header.from=bad.example; arc=none; iprev=pass',
+        'Authentication-Results: forged.example; spf=pass; dkim=pass; dmarc=pass',
+      ],
+    });
+    const session = await smtpDialogue(server.smtpAddress.port);
+    await sendForwarded(
+      session,
+      { addr: '192.0.2.47', helo: 'auth.example', ident: '4Xb1Kz2QfNz9TU' },
+      'spammer@bad.example',
+      ['w@blocked.test'],
+      raw,
+    );
+    session.close();
+    await log.waitFor((each) => each.event === 'INGEST_DECISION' && each.queueId === '4Xb1Kz2QfNz9TU');
+    const [item] = (await server.context.items.listItems({ subject: 'authenticated' }, { limit: 10 })).items;
+    const answer = await admin.request(`/api/quarantine/${item!.id}`);
+    expect((answer.body as { message: { headers: unknown } }).message.headers).toMatchObject({
+      authResults: [
+        { method: 'spf', result: 'pass', detail: 'sender SPF authorized; smtp.mailfrom=bad.example' },
+        { method: 'dkim', result: 'fail', detail: 'bad signature; header.d=bad.example' },
+        { method: 'dmarc', result: 'fail', detail: 'header.from=bad.example' },
+        { method: 'arc', result: 'none' },
+      ],
+    });
+  });
+
   it('takes the queue id from Postfix’s Received header when XFORWARD did not send it', async () => {
     const received =
       'Received: from client.example.net (localhost [127.0.0.1])\r\n\tby mx.corp.test (Postfix) with ESMTP id 4Xb1Kz2QfNz9TZ\r\n\tfor <z@blocked.test>; Wed,  2 Dec 2026 10:04:38 +0000 (UTC)\r\n';

@@ -179,6 +179,7 @@ describe('access policy', () => {
     const at = (overrides: Partial<QuarantineItem>) => ({ ...spam, ...overrides });
     expect(allowedActions(alice, spam, DEFAULT_ACCESS_RULES)).toEqual([
       'release',
+      'force_release',
       'request_release',
       'delete',
       'download_attachment',
@@ -191,12 +192,15 @@ describe('access policy', () => {
     expect(allowedActions(corpAdmin, malware, DEFAULT_ACCESS_RULES)).toEqual(['request_release', 'delete']);
     expect(allowedActions(corpAdmin, at({ status: 'release_requested' }), DEFAULT_ACCESS_RULES)).toEqual([
       'release',
+      'force_release',
       'approve_release',
       'deny_release',
       'delete',
       'download_attachment',
     ]);
+    // Sent already: only the forced release sends it again.
     expect(allowedActions(admin, at({ status: 'released' }), DEFAULT_ACCESS_RULES)).toEqual([
+      'force_release',
       'delete',
       'download_attachment',
     ]);
@@ -205,6 +209,7 @@ describe('access policy', () => {
     ]);
     const interrupted = at({ lastError: { code: 'interrupted', detail: 'stopped', at: spam.receivedAt } });
     expect(allowedActions(admin, interrupted, DEFAULT_ACCESS_RULES)).toEqual([
+      'force_release',
       'request_release',
       'delete',
       'download_attachment',

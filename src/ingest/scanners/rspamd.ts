@@ -3,6 +3,7 @@ import { RspamdClient } from '../../daemons/rspamd-client.js';
 import { pass, type ScanInput, type Scanner, type ScanOutcome } from './scanner.js';
 
 const MAX_LISTED_SYMBOLS = 50;
+const MAX_DESCRIPTION = 200;
 const PHISH_SYMBOL = /^(PHISHING|PHISHED_|PH_SURBL|MSBL_EBL)/;
 
 /**
@@ -36,10 +37,17 @@ export class RspamdScanner implements Scanner {
     const symbols = Object.values(reply.symbols ?? {})
       .filter((symbol) => typeof symbol.name === 'string')
       .sort((a, b) => (b.score ?? 0) - (a.score ?? 0));
+    const listed = symbols.slice(0, MAX_LISTED_SYMBOLS);
+    const descriptions = Object.fromEntries(
+      listed
+        .filter((symbol) => typeof symbol.description === 'string' && symbol.description !== '')
+        .map((symbol) => [symbol.name!, symbol.description!.slice(0, MAX_DESCRIPTION)]),
+    );
     const details = {
       action,
       ...(typeof reply.required_score === 'number' ? { required: reply.required_score } : {}),
-      symbols: symbols.slice(0, MAX_LISTED_SYMBOLS).map((symbol) => symbol.name!),
+      symbols: listed.map((symbol) => symbol.name!),
+      ...(Object.keys(descriptions).length > 0 ? { descriptions } : {}),
     };
     const score = typeof reply.score === 'number' ? reply.score : null;
     // is_skipped only means a pre-filter decided early (GTUBE, settings): the action still counts.

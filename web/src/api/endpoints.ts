@@ -95,8 +95,11 @@ export const previewUrl = (id: string, part: 'html' | 'text', remote: boolean) =
 export const rawUrl = (id: string) => `/api/quarantine/${id}/raw`;
 export const attachmentUrl = (id: string, index: number) => `/api/quarantine/${id}/attachments/${index}`;
 
-export const releaseItem = (id: string, recipients?: string[]) =>
-  api.post<{ item: Item }>(`/api/quarantine/${id}/release`, recipients ? { recipients } : {});
+export const releaseItem = (id: string, options: { recipients?: string[]; force?: boolean } = {}) =>
+  api.post<{ item: Item }>(`/api/quarantine/${id}/release`, {
+    ...(options.recipients ? { recipients: options.recipients } : {}),
+    ...(options.force ? { force: true } : {}),
+  });
 export const deleteItem = (id: string) => api.delete<{ item: Item }>(`/api/quarantine/${id}`);
 export const requestRelease = (id: string) =>
   api.post<{ item: Item }>(`/api/quarantine/${id}/request-release`);

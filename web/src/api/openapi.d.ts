@@ -2560,8 +2560,8 @@ export interface components {
         attempts?: number;
       } | null;
       version: number;
-      /** @description What the caller may do with the item now, by the access policy, their credential and the item’s status: `release`, `request_release`, `approve_release`, `deny_release` (the routes of those names), `delete`, `download_attachment`. Any other action is refused (403 `forbidden` or `insufficient_scope`, or 409 for the status). A forced re-send of a released or interrupted item is not listed. */
-      allowedActions: ("release" | "request_release" | "approve_release" | "deny_release" | "delete" | "download_attachment")[];
+      /** @description What the caller may do with the item now, by the access policy, their credential and the item’s status: `release`, `request_release`, `approve_release`, `deny_release` (the routes of those names), `force_release` (the release route with `force: true`, which also sends a released or interrupted item again), `delete`, `download_attachment`. Any other action is refused (403 `forbidden` or `insufficient_scope`, or 409 for the status). */
+      allowedActions: ("release" | "force_release" | "request_release" | "approve_release" | "deny_release" | "delete" | "download_attachment")[];
     };
     Message: {
       id: string;
@@ -2581,6 +2581,13 @@ export interface components {
         subject?: string;
         messageId?: string;
         date?: string;
+        /** @description SPF, DKIM, DMARC and ARC results of the topmost Authentication-Results header, when the SMTP client that handed the message over is trusted (`scanners.headers.trustedHosts`). */
+        authResults?: ({
+            /** @enum {unknown} */
+            method: "spf" | "dkim" | "dmarc" | "arc";
+            result: string;
+            detail?: string;
+          })[];
       };
       attachments: {
           filename?: string;

@@ -9,6 +9,10 @@ export interface PendingAction {
   count: number;
   /** Ask for other recipients ("Release to…"). */
   chooseRecipients?: boolean;
+  /** Who a release delivers to, when known (one message): named in the confirmation. */
+  recipients?: readonly string[];
+  /** Send again although released (or interrupted) before: a second copy may arrive. */
+  force?: boolean;
 }
 
 const TITLE: Record<BulkAction, string> = {
@@ -33,7 +37,16 @@ export function ConfirmAction({
     .map((address) => address.trim())
     .filter(Boolean);
   const invalid = parsed.filter((address) => !/^[^@\s]+@[^@\s]+$/.test(address));
-  const title = pending ? `${TITLE[pending.action]} ${plural(pending.count, 'message')}?` : '';
+  const title = !pending
+    ? ''
+    : pending.force
+      ? `Send ${plural(pending.count, 'message')} again?`
+      : `${TITLE[pending.action]} ${plural(pending.count, 'message')}?`;
+  const destination = pending?.chooseRecipients
+    ? 'to the addresses below'
+    : pending?.recipients?.length
+      ? `to ${pending.recipients.join(', ')}`
+      : 'to their recipients';
   return (
     <Modal opened={pending !== null} onClose={onCancel} title={title} centered>
       {pending && (
@@ -48,9 +61,11 @@ export function ConfirmAction({
             <Text size="sm">
               {pending.action === 'delete'
                 ? `${plural(pending.count, 'message')} will be deleted. Their content cannot be recovered.`
-                : pending.action === 'release'
-                  ? `${plural(pending.count, 'message')} will be delivered${pending.chooseRecipients ? ' to the addresses below' : ' to their recipients'}.`
-                  : `An administrator will be asked to release ${plural(pending.count, 'message')}.`}
+                : pending.force
+                  ? `This was delivered before, or may have been: sending it again delivers another copy ${destination}.`
+                  : pending.action === 'release'
+                    ? `${plural(pending.count, 'message')} will be delivered ${destination}.`
+                    : `An administrator will be asked to release ${plural(pending.count, 'message')}.`}
             </Text>
             {pending.chooseRecipients && (
               <Textarea

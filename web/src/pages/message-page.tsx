@@ -1,4 +1,5 @@
 import {
+  Alert,
   Anchor,
   Badge,
   Button,
@@ -19,7 +20,7 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { errorMessage } from '../api/client';
+import { ApiError, errorMessage } from '../api/client';
 import { type ListAction, putEntry, reportSpam } from '../api/digests';
 import {
   approveRelease,
@@ -38,7 +39,9 @@ import { ConfirmAction, type PendingAction } from '../components/confirm-action'
 import { ErrorAlert } from '../components/error-alert';
 import { SafePreview } from '../components/safe-preview';
 import { useSession } from '../components/session';
+import { VerdictTable } from '../components/verdict-table';
 import { formatDateTime, formatSize, senderLabel } from '../lib/format';
+import { authResultWords, reasonDetail } from '../lib/verdict';
 
 export function MessagePage() {
   const { id = '' } = useParams();
@@ -53,26 +56,52 @@ export function MessagePage() {
     enabled: detail.isSuccess,
   });
 
+  const [outcome, setOutcome] = useState<ReleaseOutcome | null>(null);
   const act = useMutation({
-    mutationFn: async ({ action, recipients }: { action: BulkAction; recipients?: string[] }) => {
+    mutationFn: async ({ action, recipients, force }: ActRequest) => {
       if (action === 'delete') return deleteItem(id);
       if (action === 'request_release') return requestRelease(id);
-      return releaseItem(id, recipients);
+      return releaseItem(id, { recipients, force });
     },
+    onMutate: () => setOutcome(null),
     onSuccess: (result, { action }) => {
       void queryClient.invalidateQueries({ queryKey: ['items'] });
       void queryClient.invalidateQueries({ queryKey: ['stats'] });
-      notifications.show({
-        color: 'green',
-        title: action === 'delete' ? 'Deleted' : action === 'release' ? 'Released' : 'Release requested',
-        message: result.item.subject ?? result.item.id,
-      });
-      if (action === 'delete') navigate('/quarantine');
-      else queryClient.setQueryData(['item', id], { ...detail.data!, item: result.item });
+      if (action === 'delete') {
+        notifications.show({
+          color: 'green',
+          title: 'Deleted',
+          message: result.item.subject ?? result.item.id,
+        });
+        navigate('/quarantine');
+        return;
+      }
+      queryClient.setQueryData(['item', id], { ...detail.data!, item: result.item });
+      if (action === 'release' && result.item.release) {
+        setOutcome({
+          tone: 'delivered',
+          title: `Delivered to ${result.item.release.to.join(', ')}`,
+          reply: result.item.release.reply,
+        });
+      } else notifications.show({ color: 'green', message: 'Release requested' });
     },
-    onError: (error) =>
-      notifications.show({ color: 'red', title: 'That did not work', message: errorMessage(error) }),
+    onError: (error, { action }) => {
+      // The release engine recorded the failure on the item: show it as it is now, not as it was.
+      void queryClient.invalidateQueries({ queryKey: ['item', id] });
+      void queryClient.invalidateQueries({ queryKey: ['items'] });
+      if (action !== 'release') {
+        notifications.show({ color: 'red', title: 'That did not work', message: errorMessage(error) });
+        return;
+      }
+      const reply = error instanceof ApiError ? error.details?.reply : undefined;
+      setOutcome({
+        tone: error instanceof ApiError && error.code === 'delivery_deferred' ? 'deferred' : 'failed',
+        title: error instanceof ApiError ? error.message : errorMessage(error),
+        ...(typeof reply === 'string' ? { reply } : {}),
+      });
+    },
   });
+  const releasing = act.isPending && act.variables?.action === 'release';
 
   const report = useMutation({
     mutationFn: () => reportSpam(id),
@@ -109,6 +138,7 @@ export function MessagePage() {
     : shown && offersRequest(shown)
       ? 'request_release'
       : null;
+  const recipients = shown ? [shown.recipient] : [];
   const decide = useMutation({
     mutationFn: (approve: boolean) => (approve ? approveRelease(id) : denyRelease(id)),
     onSuccess: (result, approve) => {
@@ -123,7 +153,10 @@ export function MessagePage() {
       notifications.show({ color: 'red', title: 'That did not work', message: errorMessage(error) }),
   });
   useHotkeys([
-    ['r', () => releaseAction && setPending({ action: releaseAction, count: 1 })],
+    [
+      'r',
+      () => releaseAction && !act.isPending && setPending({ action: releaseAction, count: 1, recipients }),
+    ],
     ['d', () => allows('delete') && setPending({ action: 'delete', count: 1 })],
     ['u', () => navigate(-1)],
   ]);
@@ -143,8 +176,7 @@ export function MessagePage() {
       </Stack>
     );
   const { item, message } = detail.data;
-  const symbols = Array.isArray(item.details.symbols) ? (item.details.symbols as unknown[]).map(String) : [];
-  const otherDetails = Object.entries(item.details).filter(([key]) => key !== 'symbols');
+  const detailOfReason = reasonDetail(item.details);
   const canDownloadAttachment = allows('download_attachment');
 
   return (
@@ -184,22 +216,47 @@ export function MessagePage() {
           )}
           {allows('release') && (
             <>
-              <Button onClick={() => setPending({ action: 'release', count: 1 })}>Release</Button>
+              <Button
+                onClick={() => setPending({ action: 'release', count: 1, recipients })}
+                loading={releasing}
+                disabled={act.isPending}
+              >
+                Release
+              </Button>
               <Button
                 variant="light"
+                disabled={act.isPending}
                 onClick={() => setPending({ action: 'release', count: 1, chooseRecipients: true })}
               >
                 Release to…
               </Button>
             </>
           )}
+          {!allows('release') && allows('force_release') && (
+            <Button
+              variant="default"
+              loading={releasing}
+              disabled={act.isPending}
+              onClick={() => setPending({ action: 'release', count: 1, recipients, force: true })}
+            >
+              Send again…
+            </Button>
+          )}
           {offersRequest(item) && (
-            <Button onClick={() => setPending({ action: 'request_release', count: 1 })}>
+            <Button
+              disabled={act.isPending}
+              onClick={() => setPending({ action: 'request_release', count: 1 })}
+            >
               Request release
             </Button>
           )}
           {allows('delete') && (
-            <Button color="red" variant="light" onClick={() => setPending({ action: 'delete', count: 1 })}>
+            <Button
+              color="red"
+              variant="light"
+              disabled={act.isPending}
+              onClick={() => setPending({ action: 'delete', count: 1 })}
+            >
               Delete
             </Button>
           )}
@@ -215,7 +272,30 @@ export function MessagePage() {
         </Group>
       </Group>
 
-      {item.lastError && (
+      {releasing && (
+        <Alert color="blue" role="status" data-testid="release-pending" icon={<Loader size="xs" />}>
+          Releasing: delivering to {(act.variables?.recipients ?? recipients).join(', ')} and waiting for the
+          mail server's answer. While it retries this can take a while.
+        </Alert>
+      )}
+      {outcome && (
+        <Alert
+          color={OUTCOME_COLOR[outcome.tone]}
+          role={outcome.tone === 'delivered' ? 'status' : 'alert'}
+          title={outcome.title}
+          data-testid="release-outcome"
+          withCloseButton
+          closeButtonLabel="Dismiss"
+          onClose={() => setOutcome(null)}
+        >
+          {outcome.reply && (
+            <Text size="sm">
+              The mail server answered: <Code data-testid="release-reply">{outcome.reply}</Code>
+            </Text>
+          )}
+        </Alert>
+      )}
+      {item.lastError && !releasing && !outcome && (
         <ErrorAlert
           title={
             item.lastError.code === 'interrupted'
@@ -251,6 +331,27 @@ export function MessagePage() {
                 />
               )}
               {message.queueId && <Row label="Queue id" value={message.queueId} />}
+              {message.headers.authResults && message.headers.authResults.length > 0 && (
+                <Table.Tr>
+                  <Table.Td c="dimmed" w={120} style={{ verticalAlign: 'top' }}>
+                    Authentication
+                  </Table.Td>
+                  <Table.Td data-testid="auth-results">
+                    {message.headers.authResults.map((result, index) => (
+                      // biome-ignore lint/suspicious/noArrayIndexKey: a method can appear more than once (two DKIM signatures)
+                      <Text key={index} size="sm" title={result.detail}>
+                        {authResultWords(result)}
+                        {result.detail && (
+                          <Text span size="xs" c="dimmed">
+                            {' '}
+                            ({result.detail})
+                          </Text>
+                        )}
+                      </Text>
+                    ))}
+                  </Table.Td>
+                </Table.Tr>
+              )}
             </Table.Tbody>
           </Table>
         </Paper>
@@ -260,20 +361,19 @@ export function MessagePage() {
           </Title>
           <Group gap="xs" mb="xs">
             <Badge color={item.reason === 'malware' ? 'red' : 'yellow'}>{item.reason}</Badge>
-            <Text size="sm">Score {item.score ?? '–'}</Text>
+            {detailOfReason && (
+              <Text size="sm" data-testid="verdict-reason-detail">
+                {detailOfReason}
+              </Text>
+            )}
+            {item.score !== null && <Text size="sm">Score {item.score}</Text>}
           </Group>
-          {symbols.length > 0 && (
-            <Group gap={4} mb="xs" aria-label="Symbols">
-              {symbols.map((symbol) => (
-                <Code key={symbol}>{symbol}</Code>
-              ))}
-            </Group>
-          )}
-          {otherDetails.map(([key, value]) => (
-            <Text key={key} size="xs">
-              <b>{key}</b>: {typeof value === 'string' ? value : JSON.stringify(value)}
+          <VerdictTable details={item.details} score={item.score} />
+          {item.details.senderAllowed === true && (
+            <Text size="xs" mt="xs">
+              The sender is on an allow list for this recipient.
             </Text>
-          ))}
+          )}
           {item.release && (
             <Text size="xs" mt="xs">
               Released to {item.release.to.join(', ')} by {item.release.by} at{' '}
@@ -364,11 +464,30 @@ export function MessagePage() {
         onConfirm={(recipients) => {
           const action = pending!.action;
           setPending(null);
-          act.mutate({ action, ...(recipients ? { recipients } : {}) });
+          act.mutate({
+            action,
+            ...(recipients ? { recipients } : {}),
+            ...(pending!.force ? { force: true } : {}),
+          });
         }}
       />
     </Stack>
   );
+}
+
+interface ActRequest {
+  action: BulkAction;
+  recipients?: string[];
+  force?: boolean;
+}
+
+const OUTCOME_COLOR = { delivered: 'green', deferred: 'orange', failed: 'red' } as const;
+
+/** What the last release from this page came to, with the mail server's exact reply. */
+interface ReleaseOutcome {
+  tone: keyof typeof OUTCOME_COLOR;
+  title: string;
+  reply?: string;
 }
 
 function Row({ label, value }: { label: string; value: string | undefined }) {

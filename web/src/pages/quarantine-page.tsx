@@ -26,6 +26,7 @@ import { QuickFilters } from '../components/quick-filters';
 import { SearchBox } from '../components/search-box';
 import { formatCount, formatShort, formatSize, plural, senderLabel } from '../lib/format';
 import { randomKey } from '../lib/random-key';
+import { reasonDetail } from '../lib/verdict';
 
 const ROW_HEIGHT = 44;
 const REASON_COLOR: Record<string, string> = {
@@ -409,6 +410,7 @@ function ItemRow({
   onFocus(): void;
 }) {
   const subject = item.subject ?? '(no subject)';
+  const detail = reasonDetail(item.details);
   return (
     <div
       id={`row-${index}`}
@@ -464,10 +466,15 @@ function ItemRow({
         {item.hasAttachments && <AttachmentMark />}
         {subject}
       </div>
-      <div role="gridcell" className="lz-cell lz-wide">
+      <div role="gridcell" className="lz-cell lz-wide" title={detail ?? undefined}>
         <Badge size="sm" variant="light" color={REASON_COLOR[item.reason]}>
           {item.reason}
         </Badge>
+        {detail && (
+          <Text span size="xs" c="dimmed" ml={4} data-testid="reason-detail">
+            {detail}
+          </Text>
+        )}
       </div>
       <div role="gridcell" className="lz-cell lz-wide">
         {item.score ?? '–'}
