@@ -11,6 +11,7 @@ import { buildApi } from './api/app.js';
 import { cutConnections } from './api/prompt-close.js';
 import type { AppContext } from './app-context.js';
 import { ensureFirstAdmin } from './auth/bootstrap.js';
+import { OidcProviders } from './auth/oidc/oidc-providers.js';
 import type { Config } from './config/load-config.js';
 import { Limiter } from './core/limiter.js';
 import { Wakeup } from './core/wakeup.js';
@@ -144,6 +145,7 @@ export function buildContext(
       userRelease: config.access.userRelease,
       sessionTtlMs: config.auth.sessionTtlMs,
     },
+    oidcProviders: new OidcProviders(config.auth.oidc.providers),
     actions: new ItemActions(parts),
     jobService: new JobService({ jobs: stores.jobs, logger, now, wakeJobs: () => jobsWakeup.ring() }),
     jobsWakeup,

@@ -47,6 +47,13 @@ function fromText(key: ConfigKey, value: unknown, fromEnv: boolean): unknown {
     return items.map((entry) => entry.trim()).filter((entry) => entry !== '');
   }
   if (!fromEnv || typeof value !== 'string') return value;
+  if (type.kind === 'objects') {
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value;
+    }
+  }
   if (type.kind === 'int') return /^\d+$/.test(value) ? Number(value) : value;
   if (type.kind === 'bool') {
     if (['1', 'true', 'yes', 'on'].includes(value.toLowerCase())) return true;
@@ -81,6 +88,10 @@ function problemWith(key: ConfigKey, value: unknown): string | undefined {
         return `unknown ${unknown.join(', ')}; expected some of ${type.values!.join(', ')}`;
       return 'expected a list of strings (comma-separated in the environment)';
     }
+    case 'objects':
+      return Array.isArray(value)
+        ? `entry ${error.instancePath}: ${error.message}`
+        : 'expected a JSON list of objects';
   }
 }
 
