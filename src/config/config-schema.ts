@@ -54,6 +54,7 @@ export const OidcProviderSchema = Type.Object(
     clientSecretFile: Type.Optional(Type.String({ pattern: NON_BLANK })),
     clientSecretEnv: Type.Optional(Type.String({ pattern: NON_BLANK })),
     scopes: Type.Optional(Type.Array(Type.String({ pattern: NON_BLANK }))),
+    trustEmail: Type.Optional(Type.Boolean()),
     groupsClaim: Type.Optional(Type.String({ pattern: NON_BLANK })),
     adminGroups: Type.Optional(Type.Array(Type.String())),
     domainsClaim: Type.Optional(Type.String({ pattern: NON_BLANK })),

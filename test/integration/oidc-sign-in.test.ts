@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { type RunningServer, startServer } from '../../src/server.js';
 import { ApiClient } from '../support/api-client.js';
+import { docSnippets } from '../support/docs-snippets.js';
 import { tempDir, testConfig } from '../support/env.js';
 import { TestOidcProvider } from '../support/oidc-provider.js';
 
@@ -89,18 +90,16 @@ describe('OpenID Connect sign-in against a real provider', () => {
     const secretFile = join(dir.path, 'oidc-client-secret');
     await writeFile(secretFile, `${CLIENT_SECRET}\n`);
     // The Keycloak example of docs/authentication.md, pointed at the test provider.
+    const keycloak = docSnippets('authentication.md').get('keycloak') as {
+      auth: { oidc: { providers: Record<string, unknown>[] } };
+    };
     const providers = [
       {
+        ...keycloak.auth.oidc.providers[0],
         id: 'corp',
         label: 'Corp SSO',
         issuer: provider.issuer,
-        clientId: 'lazaret',
         clientSecretFile: secretFile,
-        scopes: ['openid', 'email', 'profile', 'groups'],
-        groupsClaim: 'groups',
-        adminGroups: ['mail-admins'],
-        domainsClaim: 'mail_domains',
-        aliasClaims: ['mail_aliases'],
       },
     ];
     server = await startServer(

@@ -20,14 +20,15 @@ function strings(value: unknown): string[] {
 /**
  * Reads the ID token's (and userinfo's) claims by the provider's mappings: a member of one of
  * `adminGroups` is an admin; else a non-empty `domainsClaim` makes a domain admin of those domains;
- * else a user seeing `email` and the addresses of `aliasClaims`. Only a verified email is trusted.
+ * else a user seeing `email` and the addresses of `aliasClaims`. Only a verified email is trusted
+ * (or any, with `trustEmail`).
  */
 export function identityFromClaims(
   provider: OidcProviderConfig,
   claims: Record<string, unknown>,
 ): ClaimedIdentity {
   const email = typeof claims.email === 'string' ? claims.email.trim().toLowerCase() : '';
-  if (email === '' || claims.email_verified !== true) {
+  if (email === '' || (claims.email_verified !== true && provider.trustEmail !== true)) {
     throw new LazaretError(
       'oidc_failed',
       `${provider.label} did not give a verified email address; Lazaret signs people in by their verified email.`,
