@@ -252,6 +252,15 @@ describe('OpenID Connect sign-in against a real provider', () => {
     expect(stateAnswer.status).toBe(400);
     expect(((await stateAnswer.json()) as { error: { code: string } }).error.code).toBe('oidc_state_invalid');
 
+    const inBrowser = new CookieBrowser();
+    const htmlCallback = new URL(await throughProvider(inBrowser, 'mallory'));
+    htmlCallback.searchParams.set('state', 'forged-state');
+    const page = await inBrowser.fetch(htmlCallback.href, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(302);
+    const shown = new URL(page.headers.get('location')!, base());
+    expect(shown.pathname).toBe('/sign-in');
+    expect(shown.searchParams.get('ssoError')).toBe('oidc_state_invalid');
+
     const noFlow = new CookieBrowser();
     const noFlowCallback = await throughProvider(noFlow, 'mallory');
     const stranger = await new CookieBrowser().fetch(noFlowCallback);

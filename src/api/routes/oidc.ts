@@ -10,6 +10,7 @@ import {
   startOidcSignIn,
 } from '../../auth/oidc/oidc-sign-in.js';
 import type { RateLimits } from '../../auth/rate-limits.js';
+import { LazaretError } from '../../core/errors.js';
 import { cookieOptions, SESSION_COOKIE } from '../request-actor.js';
 import { errorResponses } from '../schemas.js';
 
@@ -134,12 +135,21 @@ export const oidcRoutes =
         reply.clearCookie(OIDC_FLOW_COOKIE, flowCookie(request));
         const callbackUrl = new URL(oidcRedirectUri(context.publicUrl(), request.params.provider));
         callbackUrl.search = new URL(request.url, 'http://callback').search;
-        const { session, cookieValue, idToken } = await finishOidcSignIn(deps, limits, {
-          providerId: request.params.provider,
-          flow,
-          callbackUrl,
-          ip: request.ip,
-        });
+        let signedIn: Awaited<ReturnType<typeof finishOidcSignIn>>;
+        try {
+          signedIn = await finishOidcSignIn(deps, limits, {
+            providerId: request.params.provider,
+            flow,
+            callbackUrl,
+            ip: request.ip,
+          });
+        } catch (error) {
+          // A browser goes back to the sign-in page, which says what failed; API clients get the error.
+          if (!(error instanceof LazaretError) || !request.headers.accept?.includes('text/html')) throw error;
+          const query = new URLSearchParams({ ssoError: error.code, ssoMessage: error.message });
+          return reply.redirect(`/sign-in?${query}`, 302);
+        }
+        const { session, cookieValue, idToken } = signedIn;
         const maxAge = Math.floor((Date.parse(session.expiresAt) - context.now().getTime()) / 1000);
         reply.setCookie(SESSION_COOKIE, cookieValue, cookieOptions(request, maxAge));
         reply.setCookie(OIDC_SESSION_COOKIE, encode({ provider: request.params.provider, idToken }), {
