@@ -206,6 +206,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     const origin = origins.get(path);
     return invalid(origin?.spelling ?? configKey(path), origin?.source ?? 'default', problem);
   };
+  const oidcIds = config.auth.oidc.providers.map((provider) => provider.id);
+  const repeated = oidcIds.find((id, index) => oidcIds.indexOf(id) !== index);
+  if (repeated !== undefined) {
+    throw fail('auth.oidc.providers', `provider id ${JSON.stringify(repeated)} is given twice`);
+  }
   if (config.blobs.backend === 's3' && config.s3.bucket === undefined) {
     const bucket = configKey('s3.bucket');
     throw invalid(bucket, bucket.env, 'required when blobs.backend is s3');

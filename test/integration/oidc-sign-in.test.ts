@@ -313,4 +313,15 @@ describe('OpenID Connect sign-in against a real provider', () => {
     const providerPage = await again.browser.fetch(endSessionUrl);
     expect(providerPage.status).toBe(200);
   });
+
+  // Last: it spends the sign-in failure budget of this client address at this provider.
+  it('rate-limits failed callbacks like failed password sign-ins', async () => {
+    const codes: string[] = [];
+    for (let attempt = 0; attempt < 11 && !codes.includes('rate_limited'); attempt++) {
+      const answer = await fetch(`${base()}/api/auth/oidc/corp/callback?code=x&state=guess-${attempt}`);
+      codes.push(((await answer.json()) as { error: { code: string } }).error.code);
+    }
+    expect(codes.at(-1)).toBe('rate_limited');
+    expect(new Set(codes.slice(0, -1))).toEqual(new Set(['oidc_state_invalid']));
+  });
 });

@@ -30,5 +30,9 @@ describe('docs/authentication.md', () => {
     expect(() =>
       loadConfig({ env: { LAZARET_OIDC_PROVIDERS: JSON.stringify([{ id: 'x', label: 'X' }]) } }),
     ).toThrow(/auth\.oidc\.providers \(env LAZARET_OIDC_PROVIDERS\): entry \/0/);
+    const twice = { id: 'corp', label: 'Corp', issuer: 'https://sso.corp.test', clientId: 'lazaret' };
+    expect(() => loadConfig({ env: { LAZARET_OIDC_PROVIDERS: JSON.stringify([twice, twice]) } })).toThrow(
+      /provider id "corp" is given twice/,
+    );
   });
 });

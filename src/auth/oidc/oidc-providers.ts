@@ -9,7 +9,16 @@ export type OidcProviderConfig = Static<typeof OidcProviderSchema>;
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 function clientSecretOf(provider: OidcProviderConfig): string | undefined {
-  if (provider.clientSecretFile) return readFileSync(provider.clientSecretFile, 'utf8').trim();
+  if (provider.clientSecretFile) {
+    try {
+      return readFileSync(provider.clientSecretFile, 'utf8').trim();
+    } catch (error) {
+      throw new LazaretError(
+        'oidc_failed',
+        `Cannot read the client secret of ${provider.label} from ${provider.clientSecretFile}: ${(error as Error).message}`,
+      );
+    }
+  }
   if (provider.clientSecretEnv) {
     const secret = process.env[provider.clientSecretEnv];
     if (!secret) {

@@ -85,7 +85,13 @@ async function upsertUser(
     createdAt: now,
     updatedAt: now,
   };
-  await deps.users.createUser(user);
+  try {
+    await deps.users.createUser(user);
+  } catch (error) {
+    // The same person's first sign-in in two tabs: the other one created them; refresh that user.
+    if (error instanceof LazaretError && error.code === 'user_exists') return upsertUser(deps, claims);
+    throw error;
+  }
   await audit(
     deps,
     { actor: null, label: `oidc:${user.email}` },
