@@ -138,9 +138,9 @@ describe('OpenID Connect sign-in against a real provider', () => {
   }
 
   /** Starts at Lazaret, signs in and consents at the provider; stops before the callback reaches Lazaret. */
-  async function throughProvider(browser: CookieBrowser, sub: string): Promise<string> {
+  async function throughProvider(browser: CookieBrowser, sub: string, startQuery = ''): Promise<string> {
     const isCallback = (url: string) => url.startsWith(`${base()}/api/auth/oidc/corp/callback`);
-    const start = await browser.follow(`${base()}/api/auth/oidc/corp/start`, isCallback);
+    const start = await browser.follow(`${base()}/api/auth/oidc/corp/start${startQuery}`, isCallback);
     let next = start.url;
     while (!isCallback(next)) {
       const html = await (await browser.fetch(next)).clone().text();
@@ -220,6 +220,24 @@ describe('OpenID Connect sign-in against a real provider', () => {
     const user = await me(third.client);
     expect(user).toMatchObject({ role: 'user', addresses: ['carol@corp.test'] });
     expect((await third.client.request('/api/users')).status).toBe(403);
+  });
+
+  it('returns to the page the person came from (a digest link), never to another site', async () => {
+    account('nina', { email: 'nina@corp.test' });
+    for (const [next, expected] of [
+      [
+        '/quarantine/01ARZ3NDEKTSV4RRFFQ69G5FAV?action=release',
+        '/quarantine/01ARZ3NDEKTSV4RRFFQ69G5FAV?action=release',
+      ],
+      ['//evil.example/steal', '/'],
+      ['https://evil.example/', '/'],
+    ] as const) {
+      const browser = new CookieBrowser();
+      const url = await throughProvider(browser, 'nina', `?next=${encodeURIComponent(next)}`);
+      const answer = await browser.fetch(url);
+      expect(answer.status).toBe(302);
+      expect(answer.headers.get('location')).toBe(expected);
+    }
   });
 
   it('matches an existing local user by verified email instead of creating another', async () => {

@@ -5,6 +5,7 @@ import type { AuthDeps } from '../../auth/authenticate.js';
 import type { OidcProviders } from '../../auth/oidc/oidc-providers.js';
 import {
   finishOidcSignIn,
+  localPath,
   type OidcDeps,
   type OidcFlow,
   startOidcSignIn,
@@ -42,7 +43,7 @@ export function decodeCookie<T>(
 }
 
 const isFlow = (value: Record<string, unknown>) =>
-  ['provider', 'state', 'nonce', 'codeVerifier'].every((key) => typeof value[key] === 'string');
+  ['provider', 'state', 'nonce', 'codeVerifier', 'next'].every((key) => typeof value[key] === 'string');
 
 /** `/api/auth/oidc/…` under the public address: where a provider sends the browser back. */
 export function oidcRedirectUri(publicUrl: string, providerId: string): string {
@@ -107,11 +108,16 @@ export const oidcRoutes =
           summary: 'Starts signing in with an OpenID Connect provider: redirects the browser to it.',
           security: [],
           params: ProviderParams,
+          querystring: Type.Object({
+            next: Type.Optional(
+              Type.String({ maxLength: 2000, description: 'Path of the web UI to open after signing in.' }),
+            ),
+          }),
           response: { 302: Type.Null(), ...errorResponses(400, 401, 404) },
         },
       },
       async (request, reply) => {
-        const { url, flow } = await startOidcSignIn(deps, request.params.provider);
+        const { url, flow } = await startOidcSignIn(deps, request.params.provider, request.query.next ?? '/');
         reply.setCookie(OIDC_FLOW_COOKIE, encode(flow), flowCookie(request, FLOW_MAX_AGE_SECONDS));
         return reply.redirect(url, 302);
       },
@@ -156,7 +162,7 @@ export const oidcRoutes =
           ...cookieOptions(request, maxAge),
           path: '/api/auth',
         });
-        return reply.redirect('/', 302);
+        return reply.redirect(localPath(flow?.next), 302);
       },
     );
   };

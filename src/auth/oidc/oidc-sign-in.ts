@@ -15,6 +15,8 @@ export interface OidcFlow {
   state: string;
   nonce: string;
   codeVerifier: string;
+  /** Where in the web UI to go after signing in (a path on this server). */
+  next: string;
 }
 
 export interface OidcDeps extends AuthDeps {
@@ -30,12 +32,18 @@ function reasonOf(error: unknown): string {
   return precise instanceof Error ? precise.message : String(precise);
 }
 
+/** `next` when it is a path on this server, else `/`: never a redirect to another site. */
+export function localPath(next: string | undefined): string {
+  return next?.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+}
+
 const DEFAULT_SCOPES = ['openid', 'email', 'profile'];
 
 /** Begins an authorization code flow with PKCE, state and nonce: the provider URL and the flow to keep. */
 export async function startOidcSignIn(
   deps: OidcDeps,
   providerId: string,
+  next: string,
 ): Promise<{ url: string; flow: OidcFlow }> {
   const provider = deps.providers.provider(providerId);
   const configuration = await deps.providers.configuration(provider);
@@ -44,6 +52,7 @@ export async function startOidcSignIn(
     state: client.randomState(),
     nonce: client.randomNonce(),
     codeVerifier: client.randomPKCECodeVerifier(),
+    next: localPath(next),
   };
   const url = client.buildAuthorizationUrl(configuration, {
     redirect_uri: deps.redirectUri(provider.id),

@@ -184,6 +184,10 @@ export interface paths {
     /** Starts signing in with an OpenID Connect provider: redirects the browser to it. */
     get: {
       parameters: {
+        query?: {
+          /** @description Path of the web UI to open after signing in. */
+          next?: string;
+        };
         path: {
           provider: string;
         };

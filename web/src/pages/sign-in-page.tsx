@@ -64,7 +64,12 @@ export function SignInPage() {
             </Button>
             {providers.data && providers.data.length > 0 && <Divider label="or" />}
             {providers.data?.map((provider) => (
-              <Button key={provider.id} component="a" href={provider.startUrl} variant="default">
+              <Button
+                key={provider.id}
+                component="a"
+                href={`${provider.startUrl}?next=${encodeURIComponent(next)}`}
+                variant="default"
+              >
                 Sign in with {provider.label}
               </Button>
             ))}
