@@ -21,6 +21,7 @@ export const OIDC_FLOW_COOKIE = 'lazaret_oidc_flow';
 export const OIDC_SESSION_COOKIE = 'lazaret_oidc';
 const FLOW_PATH = '/api/auth/oidc';
 const FLOW_MAX_AGE_SECONDS = 600;
+const MAX_SSO_COOKIE = 3500;
 
 function encode(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -158,7 +159,11 @@ export const oidcRoutes =
         const { session, cookieValue, idToken } = signedIn;
         const maxAge = Math.floor((Date.parse(session.expiresAt) - context.now().getTime()) / 1000);
         reply.setCookie(SESSION_COOKIE, cookieValue, cookieOptions(request, maxAge));
-        reply.setCookie(OIDC_SESSION_COOKIE, encode({ provider: request.params.provider, idToken }), {
+        // Browsers drop cookies over 4 KB; a big ID token (many groups) is left out, as the hint is optional.
+        const withHint = encode({ provider: request.params.provider, idToken });
+        const sso =
+          withHint.length <= MAX_SSO_COOKIE ? withHint : encode({ provider: request.params.provider });
+        reply.setCookie(OIDC_SESSION_COOKIE, sso, {
           ...cookieOptions(request, maxAge),
           path: '/api/auth',
         });
