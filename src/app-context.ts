@@ -4,6 +4,7 @@ import type { ItemActions } from './actions/item-actions.js';
 import type { JobService } from './actions/jobs/job-service.js';
 import type { DeliveryPolicy } from './actions/release/release-types.js';
 import type { AuthDeps } from './auth/authenticate.js';
+import type { OidcProviders } from './auth/oidc/oidc-providers.js';
 import type { Config } from './config/load-config.js';
 import type { Limiter } from './core/limiter.js';
 import type { Wakeup } from './core/wakeup.js';
@@ -62,6 +63,8 @@ export interface AppContext {
   jobLeaseMs: number;
   /** What authenticating a request needs: users, sessions, tokens and their audit. */
   auth: AuthDeps;
+  /** OpenID Connect providers of auth.oidc.providers, each discovered on first use. */
+  oidcProviders: OidcProviders;
   /** Every item action (release, approve, request, deny, delete, bulk): the one owner. */
   actions: ItemActions;
   /** Durable bulk jobs: create, read, cancel. */

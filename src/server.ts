@@ -13,6 +13,7 @@ import type { AppContext } from './app-context.js';
 import { ensureFirstAdmin } from './auth/bootstrap.js';
 import { startDirectorySyncWorker } from './auth/directory/directory-sync-worker.js';
 import { directoryFromConfig } from './auth/directory/ldap-directory.js';
+import { OidcProviders } from './auth/oidc/oidc-providers.js';
 import type { Config } from './config/load-config.js';
 import { Limiter } from './core/limiter.js';
 import { Wakeup } from './core/wakeup.js';
@@ -152,6 +153,7 @@ export function buildContext(
       sessionTtlMs: config.auth.sessionTtlMs,
       directory: directoryFromConfig(config.auth.ldap),
     },
+    oidcProviders: new OidcProviders(config.auth.oidc.providers),
     actions: new ItemActions(parts),
     jobService: new JobService({ jobs: stores.jobs, logger, now, wakeJobs: () => jobsWakeup.ring() }),
     jobsWakeup,

@@ -21,6 +21,7 @@ import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { listRoutes } from './routes/lists.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { oidcRoutes } from './routes/oidc.js';
 import { previewRoutes } from './routes/preview.js';
 import { quarantineRoutes } from './routes/quarantine.js';
 import { reportSpamRoutes } from './routes/report-spam.js';
@@ -144,6 +145,7 @@ export async function buildApi(context: AppContext, options: ApiOptions = {}): P
 
   await app.register(healthRoutes(context));
   await app.register(authRoutes(context, limits));
+  await app.register(oidcRoutes(context, limits));
   await app.register(metricsRoutes(context));
   await app.register(quarantineRoutes(context));
   await app.register(jobRoutes(context));

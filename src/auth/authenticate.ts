@@ -179,6 +179,24 @@ export async function login(
     throw new LazaretError('invalid_credentials', 'Wrong email or password.');
   }
   await limits.loginSucceeded(email, input.ip);
+  return openSession(
+    deps,
+    user,
+    input.ip,
+    directory ? { method: directory.method, provider: directory.provider } : { method: 'password' },
+  );
+}
+
+/**
+ * Starts a session for a user who proved who they are (password or a directory/identity provider) and
+ * audits `auth.login` with how they signed in. Answers the cookie value (stored only hashed).
+ */
+export async function openSession(
+  deps: AuthDeps,
+  user: UserRecord,
+  ip: string,
+  how: { method: 'password' | 'oidc' | 'ldap'; provider?: string },
+): Promise<{ session: SessionRecord; cookieValue: string; user: UserRecord; actor: Actor }> {
   const now = deps.now();
   const cookieValue = newSecret(SESSION_PREFIX);
   const session: SessionRecord = {
@@ -189,18 +207,18 @@ export async function login(
     createdAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + deps.sessionTtlMs).toISOString(),
     revokedAt: null,
-    ip: input.ip,
+    ip,
   };
   await deps.users.createSession(session);
   const actor = sessionActor(user, deps.userRelease);
   await audit(
     deps,
-    { actor, ip: input.ip },
+    { actor, ip },
     {
       action: 'auth.login',
       target: { userId: user.id },
       tenants: tenantsOfUser(user),
-      params: { sessionId: session.id, ...method },
+      params: { sessionId: session.id, ...how },
     },
   );
   return { session, cookieValue, user, actor };

@@ -60,7 +60,7 @@ function checkPassword(password: string): void {
 }
 
 /** The role's own fields: domains for domain admins, addresses for users, nothing for admins. */
-function shapeRole(
+export function shapeRole(
   email: string,
   role: Role,
   domains: readonly string[] | undefined,

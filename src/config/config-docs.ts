@@ -12,6 +12,8 @@ function describeType(type: KeyKind): string {
       return type.values.join(' \\| ');
     case 'list':
       return type.values ? `list of ${type.values.join(' \\| ')}` : 'list';
+    case 'objects':
+      return 'JSON list of objects';
   }
 }
 

@@ -7,7 +7,8 @@ export type KeyKind =
   | { kind: 'int'; min: number; max: number; port: boolean }
   | { kind: 'bool' }
   | { kind: 'enum'; values: readonly string[] }
-  | { kind: 'list'; values: readonly string[] | undefined };
+  | { kind: 'list'; values: readonly string[] | undefined }
+  | { kind: 'objects' };
 
 function kindOf(path: string, schema: TSchema): KeyKind {
   if (Type.IsString(schema))
@@ -21,6 +22,7 @@ function kindOf(path: string, schema: TSchema): KeyKind {
     };
   if (Type.IsBoolean(schema)) return { kind: 'bool' };
   if (Type.IsEnum(schema)) return { kind: 'enum', values: schema.enum as string[] };
+  if (Type.IsArray(schema) && Type.IsObject(schema.items)) return { kind: 'objects' };
   if (Type.IsArray(schema))
     return { kind: 'list', values: Type.IsEnum(schema.items) ? (schema.items.enum as string[]) : undefined };
   throw new Error(`configuration key ${path} has a type the loader cannot read`);

@@ -44,6 +44,25 @@ const listOf = <const Values extends string[]>(
 
 const MB = 1024 * 1024;
 
+/** One OpenID Connect provider of `auth.oidc.providers`; docs/authentication.md explains each field. */
+export const OidcProviderSchema = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,31}$' }),
+    label: Type.String({ pattern: NON_BLANK }),
+    issuer: Type.String({ pattern: '^https?://' }),
+    clientId: Type.String({ pattern: NON_BLANK }),
+    clientSecretFile: Type.Optional(Type.String({ pattern: NON_BLANK })),
+    clientSecretEnv: Type.Optional(Type.String({ pattern: NON_BLANK })),
+    scopes: Type.Optional(Type.Array(Type.String({ pattern: NON_BLANK }))),
+    trustEmail: Type.Optional(Type.Boolean()),
+    groupsClaim: Type.Optional(Type.String({ pattern: NON_BLANK })),
+    adminGroups: Type.Optional(Type.Array(Type.String())),
+    domainsClaim: Type.Optional(Type.String({ pattern: NON_BLANK })),
+    aliasClaims: Type.Optional(Type.Array(Type.String({ pattern: NON_BLANK }))),
+  },
+  { additionalProperties: false },
+);
+
 const retentionDays = (reason: 'spam' | 'malware' | 'phish' | 'policy' | 'bulk' | 'manual') =>
   int(0, 36_500, {
     env: `LAZARET_RETENTION_${reason.toUpperCase()}_DAYS`,
@@ -311,6 +330,14 @@ export const ConfigSchema = Type.Object({
         env: 'LAZARET_LDAP_TIMEOUT_MS',
         default: 10_000,
         description: 'Connect and operation timeout of each directory request.',
+      }),
+    }),
+    oidc: Type.Object({
+      providers: Type.Array(OidcProviderSchema, {
+        env: 'LAZARET_OIDC_PROVIDERS',
+        default: [],
+        description:
+          'OpenID Connect providers people may sign in with (a JSON list in the file or the environment); see docs/authentication.md for each field and examples.',
       }),
     }),
   }),

@@ -47,6 +47,13 @@ function fromText(key: ConfigKey, value: unknown, fromEnv: boolean): unknown {
     return items.map((entry) => entry.trim()).filter((entry) => entry !== '');
   }
   if (!fromEnv || typeof value !== 'string') return value;
+  if (type.kind === 'objects') {
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value;
+    }
+  }
   if (type.kind === 'int') return /^\d+$/.test(value) ? Number(value) : value;
   if (type.kind === 'bool') {
     if (['1', 'true', 'yes', 'on'].includes(value.toLowerCase())) return true;
@@ -81,6 +88,10 @@ function problemWith(key: ConfigKey, value: unknown): string | undefined {
         return `unknown ${unknown.join(', ')}; expected some of ${type.values!.join(', ')}`;
       return 'expected a list of strings (comma-separated in the environment)';
     }
+    case 'objects':
+      return Array.isArray(value)
+        ? `entry ${error.instancePath}: ${error.message}`
+        : 'expected a JSON list of objects';
   }
 }
 
@@ -195,6 +206,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     const origin = origins.get(path);
     return invalid(origin?.spelling ?? configKey(path), origin?.source ?? 'default', problem);
   };
+  const oidcIds = config.auth.oidc.providers.map((provider) => provider.id);
+  const repeated = oidcIds.find((id, index) => oidcIds.indexOf(id) !== index);
+  if (repeated !== undefined) {
+    throw fail('auth.oidc.providers', `provider id ${JSON.stringify(repeated)} is given twice`);
+  }
   if (config.blobs.backend === 's3' && config.s3.bucket === undefined) {
     const bucket = configKey('s3.bucket');
     throw invalid(bucket, bucket.env, 'required when blobs.backend is s3');

@@ -42,6 +42,8 @@ export const ERROR_CATALOGUE = {
   store_not_initialised: { http: 503, smtp: '451 4.3.0', retryable: false },
   shutting_down: { http: 503, smtp: '421 4.3.2', retryable: true },
   digest_loop: { http: 409, smtp: '554 5.4.6', retryable: false },
+  oidc_state_invalid: { http: 400, smtp: '550 5.7.1', retryable: false },
+  oidc_failed: { http: 401, smtp: '535 5.7.8', retryable: false },
   link_invalid: { http: 400, smtp: '550 5.7.1', retryable: false },
   link_expired: { http: 410, smtp: '550 5.7.1', retryable: false },
   link_wrong_user: { http: 403, smtp: '550 5.7.1', retryable: false },

@@ -2,12 +2,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AuthDeps } from '../../auth/authenticate.js';
 import { login, logout } from '../../auth/authenticate.js';
+import type { OidcProviders } from '../../auth/oidc/oidc-providers.js';
+import { oidcLogoutUrl } from '../../auth/oidc/oidc-sign-in.js';
 import type { RateLimits } from '../../auth/rate-limits.js';
 import { LazaretError } from '../../core/errors.js';
 import type { UserStore } from '../../store/user-store.js';
 import { presentUser } from '../presenters.js';
 import { CSRF_HEADER, cookieOptions, SESSION_COOKIE } from '../request-actor.js';
 import { errorResponses, ScopeSchema } from '../schemas.js';
+import { decodeCookie, OIDC_SESSION_COOKIE } from './oidc.js';
 
 const LoginBody = Type.Object(
   {
@@ -27,7 +30,13 @@ const SessionAnswer = Type.Object({
 
 export const authRoutes =
   (
-    context: { auth: AuthDeps; users: Pick<UserStore, 'getUser'>; now: () => Date },
+    context: {
+      auth: AuthDeps;
+      users: Pick<UserStore, 'getUser'>;
+      now: () => Date;
+      oidcProviders: OidcProviders;
+      publicUrl: () => string;
+    },
     limits: RateLimits,
   ): FastifyPluginAsyncTypebox =>
   async (app) => {
@@ -63,8 +72,13 @@ export const authRoutes =
         config: { scope: 'read' },
         schema: {
           tags: ['auth'],
-          summary: 'Sign out: the session ends on the server and its cookie is cleared.',
-          response: { 204: Type.Null(), ...errorResponses(400, 401, 403) },
+          summary:
+            'Sign out: the session ends on the server and its cookie is cleared. A session from an OpenID Connect provider that offers RP-initiated logout answers 200 with the URL that ends the provider session too.',
+          response: {
+            200: Type.Object({ endSessionUrl: Type.String() }),
+            204: Type.Null(),
+            ...errorResponses(400, 401, 403),
+          },
         },
       },
       async (request, reply) => {
@@ -76,7 +90,22 @@ export const authRoutes =
         }
         await logout(deps, request.actor, request.session, request.ip);
         reply.clearCookie(SESSION_COOKIE, cookieOptions(request));
-        return reply.status(204).send(null);
+        const sso = decodeCookie<{ provider: string; idToken?: string }>(
+          request.cookies[OIDC_SESSION_COOKIE],
+          (value) => typeof value.provider === 'string',
+        );
+        if (!sso) return reply.status(204).send(null);
+        reply.clearCookie(OIDC_SESSION_COOKIE, { ...cookieOptions(request), path: '/api/auth' });
+        const endSessionUrl = await oidcLogoutUrl(
+          { providers: context.oidcProviders },
+          {
+            providerId: sso.provider,
+            idToken: sso.idToken,
+            postLogoutRedirectUri: `${context.publicUrl().replace(/\/+$/, '')}/sign-in`,
+          },
+        ).catch(() => null);
+        if (!endSessionUrl) return reply.status(204).send(null);
+        return { endSessionUrl };
       },
     );
 

@@ -66,9 +66,22 @@ export async function signIn(email: string, password: string): Promise<Me> {
   return toMe(await api.post<SessionAnswer>('/api/auth/login', { email, password }));
 }
 
-export async function signOut(): Promise<void> {
-  await api.post('/api/auth/logout');
+/** Ends the session; answers the provider's logout URL when the session came from single sign-on. */
+export async function signOut(): Promise<string | null> {
+  const answer = await api.post<{ endSessionUrl: string } | undefined>('/api/auth/logout');
   setCsrfToken(null);
+  return answer?.endSessionUrl ?? null;
+}
+
+export interface SignInProvider {
+  id: string;
+  label: string;
+  startUrl: string;
+}
+
+/** The single sign-on providers the sign-in page offers buttons for. */
+export async function listSignInProviders(): Promise<SignInProvider[]> {
+  return (await api.get<{ providers: SignInProvider[] }>('/api/auth/oidc/providers')).providers;
 }
 
 /** One page of the list; `sort` is a field name, with `-` in front for descending. */

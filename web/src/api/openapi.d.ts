@@ -101,9 +101,17 @@ export interface paths {
     };
   };
   "/api/auth/logout": {
-    /** Sign out: the session ends on the server and its cookie is cleared. */
+    /** Sign out: the session ends on the server and its cookie is cleared. A session from an OpenID Connect provider that offers RP-initiated logout answers 200 with the URL that ends the provider session too. */
     post: {
       responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              endSessionUrl: string;
+            };
+          };
+        };
         /** @description Default Response */
         204: {
           content: never;
@@ -152,6 +160,103 @@ export interface paths {
         };
         /** @description Default Response */
         401: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+  };
+  "/api/auth/oidc/providers": {
+    /** The OpenID Connect providers people may sign in with (for the sign-in page). */
+    get: {
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              providers: {
+                  id: string;
+                  label: string;
+                  startUrl: string;
+                }[];
+            };
+          };
+        };
+      };
+    };
+  };
+  "/api/auth/oidc/{provider}/start": {
+    /** Starts signing in with an OpenID Connect provider: redirects the browser to it. */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Path of the web UI to open after signing in. */
+          next?: string;
+        };
+        path: {
+          provider: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        302: {
+          content: never;
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+  };
+  "/api/auth/oidc/{provider}/callback": {
+    /** Where the provider sends the browser back: checks state, nonce and PKCE, signs in and redirects to the web UI. */
+    get: {
+      parameters: {
+        path: {
+          provider: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        302: {
+          content: never;
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        429: {
           content: {
             "application/json": components["schemas"]["ErrorBody"];
           };

@@ -30,10 +30,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       me: me.data ?? null,
       isAdmin: me.data?.role === 'admin' || me.data?.role === 'domain_admin',
       async signOut() {
-        await signOut();
+        const endSessionUrl = await signOut();
         // A fresh page load drops every cached answer of the signed-out session.
         queryClient.clear();
-        window.location.assign('/sign-in');
+        window.location.assign(endSessionUrl ?? '/sign-in');
       },
       async refresh() {
         await queryClient.invalidateQueries({ queryKey: ['me'] });

@@ -1,8 +1,8 @@
-import { Button, Center, Paper, PasswordInput, Stack, TextInput, Title } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Alert, Button, Center, Divider, Paper, PasswordInput, Stack, TextInput, Title } from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
-import { signIn } from '../api/endpoints';
+import { listSignInProviders, signIn } from '../api/endpoints';
 import { ErrorAlert } from '../components/error-alert';
 import { useSession } from '../components/session';
 
@@ -21,6 +21,8 @@ export function SignInPage() {
       navigate(next, { replace: true });
     },
   });
+  const providers = useQuery({ queryKey: ['sign-in-providers'], queryFn: listSignInProviders });
+  const ssoError = params.get('ssoError');
   if (me) return <Navigate to={next} replace />;
   return (
     <Center mih="100vh" p="md">
@@ -36,6 +38,11 @@ export function SignInPage() {
               Sign in to Lazaret
             </Title>
             {login.isError && <ErrorAlert error={login.error} title="Sign-in failed" />}
+            {ssoError && (
+              <Alert color="red" title="Single sign-on failed">
+                {params.get('ssoMessage') ?? ssoError}
+              </Alert>
+            )}
             <TextInput
               label="Email"
               type="email"
@@ -55,6 +62,17 @@ export function SignInPage() {
             <Button type="submit" loading={login.isPending}>
               Sign in
             </Button>
+            {providers.data && providers.data.length > 0 && <Divider label="or" />}
+            {providers.data?.map((provider) => (
+              <Button
+                key={provider.id}
+                component="a"
+                href={`${provider.startUrl}?next=${encodeURIComponent(next)}`}
+                variant="default"
+              >
+                Sign in with {provider.label}
+              </Button>
+            ))}
           </Stack>
         </form>
       </Paper>

@@ -1,0 +1,196 @@
+import * as client from 'openid-client';
+import { LazaretError } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import { tenantsOfUser, type UserRecord } from '../../store/user-store.js';
+import { audit } from '../audit.js';
+import { type AuthDeps, openSession } from '../authenticate.js';
+import type { RateLimits } from '../rate-limits.js';
+import { shapeRole } from '../user-admin.js';
+import { identityFromClaims } from './oidc-claims.js';
+import type { OidcProviders } from './oidc-providers.js';
+
+/** What the browser keeps (in an httpOnly cookie) between the redirect to the provider and its return. */
+export interface OidcFlow {
+  provider: string;
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  /** Where in the web UI to go after signing in (a path on this server). */
+  next: string;
+}
+
+export interface OidcDeps extends AuthDeps {
+  providers: OidcProviders;
+  /** Where the provider sends the browser back to, for a provider id. */
+  redirectUri: (providerId: string) => string;
+}
+
+/** The most precise message in the library's chain of causes (e.g. `unexpected ID Token "nonce" claim value`). */
+function reasonOf(error: unknown): string {
+  let precise = error;
+  while (precise instanceof Error && precise.cause instanceof Error) precise = precise.cause;
+  return precise instanceof Error ? precise.message : String(precise);
+}
+
+/** `next` when it is a path on this server, else `/`: never a redirect to another site. */
+export function localPath(next: string | undefined): string {
+  return next?.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+}
+
+const DEFAULT_SCOPES = ['openid', 'email', 'profile'];
+
+/** Begins an authorization code flow with PKCE, state and nonce: the provider URL and the flow to keep. */
+export async function startOidcSignIn(
+  deps: OidcDeps,
+  providerId: string,
+  next: string,
+): Promise<{ url: string; flow: OidcFlow }> {
+  const provider = deps.providers.provider(providerId);
+  const configuration = await deps.providers.configuration(provider);
+  const flow: OidcFlow = {
+    provider: provider.id,
+    state: client.randomState(),
+    nonce: client.randomNonce(),
+    codeVerifier: client.randomPKCECodeVerifier(),
+    next: localPath(next),
+  };
+  const url = client.buildAuthorizationUrl(configuration, {
+    redirect_uri: deps.redirectUri(provider.id),
+    scope: (provider.scopes ?? DEFAULT_SCOPES).join(' '),
+    code_challenge: await client.calculatePKCECodeChallenge(flow.codeVerifier),
+    code_challenge_method: 'S256',
+    state: flow.state,
+    nonce: flow.nonce,
+  });
+  return { url: url.href, flow };
+}
+
+/** The user the claims describe: matched by verified email and refreshed, or created just in time. */
+async function upsertUser(
+  deps: OidcDeps,
+  claims: ReturnType<typeof identityFromClaims>,
+): Promise<UserRecord> {
+  const now = deps.now().toISOString();
+  const shape = shapeRole(claims.email, claims.role, claims.domains, claims.addresses);
+  const existing = await deps.users.getUserByEmail(claims.email);
+  if (existing) {
+    const updated = await deps.users.updateUser(existing.id, {
+      at: now,
+      displayName: claims.displayName,
+      role: claims.role,
+      ...shape,
+    });
+    return updated ?? existing;
+  }
+  const user: UserRecord = {
+    id: newId(),
+    email: claims.email,
+    displayName: claims.displayName,
+    role: claims.role,
+    ...shape,
+    passwordHash: null,
+    disabled: false,
+    releaseMode: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  try {
+    await deps.users.createUser(user);
+  } catch (error) {
+    // The same person's first sign-in in two tabs: the other one created them; refresh that user.
+    if (error instanceof LazaretError && error.code === 'user_exists') return upsertUser(deps, claims);
+    throw error;
+  }
+  await audit(
+    deps,
+    { actor: null, label: `oidc:${user.email}` },
+    {
+      action: 'user.create',
+      target: { userId: user.id },
+      tenants: tenantsOfUser(user),
+      params: { email: user.email, role: user.role, method: 'oidc' },
+    },
+  );
+  return user;
+}
+
+/**
+ * Completes the flow the provider sent the browser back from: checks state, exchanges the code
+ * (PKCE), verifies the ID token and its nonce, then signs the user in. Rate-limited and audited like
+ * a password sign-in; a failure is `oidc_state_invalid` or `oidc_failed`.
+ */
+export async function finishOidcSignIn(
+  deps: OidcDeps,
+  limits: RateLimits,
+  input: { providerId: string; flow: OidcFlow | null; callbackUrl: URL; ip: string },
+) {
+  const provider = deps.providers.provider(input.providerId);
+  const limitKey = `oidc:${provider.id}`;
+  const origin = { actor: null, ip: input.ip, label: limitKey };
+  await limits.loginAttempt(`${limitKey}:${input.ip}`, input.ip);
+  const fail = async (error: LazaretError): Promise<never> => {
+    await audit(deps, origin, {
+      action: 'auth.login',
+      outcome: 'failed',
+      params: { method: 'oidc', provider: provider.id, reason: error.code },
+    });
+    throw error;
+  };
+  const flow = input.flow;
+  if (!flow || flow.provider !== provider.id || input.callbackUrl.searchParams.get('state') !== flow.state) {
+    return fail(
+      new LazaretError(
+        'oidc_state_invalid',
+        'This sign-in does not match the one started in this browser (state); start it again.',
+      ),
+    );
+  }
+  let claims: Record<string, unknown>;
+  let idToken: string | undefined;
+  try {
+    const configuration = await deps.providers.configuration(provider);
+    const tokens = await client.authorizationCodeGrant(configuration, input.callbackUrl, {
+      pkceCodeVerifier: flow.codeVerifier,
+      expectedState: flow.state,
+      expectedNonce: flow.nonce,
+      idTokenExpected: true,
+    });
+    claims = { ...(tokens.claims() ?? {}) };
+    if (claims.email === undefined || (provider.aliasClaims ?? []).some((c) => claims[c] === undefined)) {
+      const info = await client.fetchUserInfo(configuration, tokens.access_token, String(claims.sub));
+      claims = { ...info, ...claims };
+    }
+    idToken = tokens.id_token;
+  } catch (error) {
+    if (error instanceof LazaretError) return fail(error);
+    return fail(new LazaretError('oidc_failed', `${provider.label} sign-in failed: ${reasonOf(error)}`));
+  }
+  let user: UserRecord;
+  try {
+    user = await upsertUser(deps, identityFromClaims(provider, claims));
+  } catch (error) {
+    if (error instanceof LazaretError && error.code !== 'store_error') return fail(error);
+    throw error;
+  }
+  if (user.disabled) {
+    return fail(new LazaretError('oidc_failed', 'The account is disabled in Lazaret.'));
+  }
+  await limits.loginSucceeded(`${limitKey}:${input.ip}`, input.ip);
+  const opened = await openSession(deps, user, input.ip, { method: 'oidc', provider: provider.id });
+  return { ...opened, idToken };
+}
+
+/** The provider's RP-initiated logout URL, when it offers `end_session_endpoint`; else null. */
+export async function oidcLogoutUrl(
+  deps: Pick<OidcDeps, 'providers'>,
+  input: { providerId: string; idToken: string | undefined; postLogoutRedirectUri: string },
+): Promise<string | null> {
+  const provider = deps.providers.provider(input.providerId);
+  const configuration = await deps.providers.configuration(provider);
+  if (!configuration.serverMetadata().end_session_endpoint) return null;
+  return client.buildEndSessionUrl(configuration, {
+    post_logout_redirect_uri: input.postLogoutRedirectUri,
+    client_id: provider.clientId,
+    ...(input.idToken ? { id_token_hint: input.idToken } : {}),
+  }).href;
+}

@@ -1,0 +1,15 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * The JSON blocks of a doc marked `<!-- snippet: name -->`, by name: tests load the configuration a
+ * reader would copy, so a doc example that stops working fails a test.
+ */
+export function docSnippets(doc: string): Map<string, unknown> {
+  const text = readFileSync(join(import.meta.dirname, '../../docs', doc), 'utf8');
+  const snippets = new Map<string, unknown>();
+  for (const match of text.matchAll(/<!-- snippet: ([\w-]+) -->\s*```json\n([\s\S]*?)```/g)) {
+    snippets.set(match[1]!, JSON.parse(match[2]!));
+  }
+  return snippets;
+}
