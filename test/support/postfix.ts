@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, chown, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -41,7 +41,7 @@ export interface PostfixInstance {
   >;
   /** Asks Postfix to retry deferred mail now. */
   flush(): Promise<void>;
-  /** Files delivered to the Maildir (new/), as bytes. */
+  /** Files delivered to the Maildir (new/), as bytes, in the order they arrived. */
   delivered(): Promise<Buffer[]>;
   log(): Promise<string>;
   stop(): Promise<void>;
@@ -176,8 +176,14 @@ export async function startPostfix(
       await run(findProgram('postqueue')!, ['-c', configDir, '-f']);
     },
     async delivered() {
-      const files = await readdir(newDir).catch(() => [] as string[]);
-      return Promise.all(files.sort().map((file) => readFile(join(newDir, file))));
+      // In arrival order: Maildir names within one second do not sort by arrival, so callers that
+      // take "what came since" by position (`slice(before)`) would pick up an earlier delivery.
+      const names = await readdir(newDir).catch(() => [] as string[]);
+      const files = await Promise.all(
+        names.map(async (name) => ({ name, at: (await stat(join(newDir, name), { bigint: true })).mtimeNs })),
+      );
+      files.sort((a, b) => (a.at === b.at ? a.name.localeCompare(b.name) : a.at < b.at ? -1 : 1));
+      return Promise.all(files.map((file) => readFile(join(newDir, file.name))));
     },
     log: () => readFile(join(dir, 'maillog'), 'utf8').catch(() => ''),
     stop: () => postfix(configDir, 'stop').catch(() => postfix(configDir, 'abort').catch(() => undefined)),
