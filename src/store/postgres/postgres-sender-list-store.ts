@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
-import { type OwnerScope, parseScopeKey, scopeKey } from '../owner-scope.js';
+import { type OwnerScope, scopeKey } from '../owner-scope.js';
+import { type SenderListRow, senderListEntryOf } from '../sender-list-rows.js';
 import type {
-  ListAction,
   PutListEntryResult,
   SenderListEntry,
   SenderListFilter,
@@ -35,27 +35,6 @@ export const POSTGRES_SENDER_LIST_MIGRATIONS: PostgresMigrationSet = {
   ],
 };
 
-interface ListRow {
-  id: string;
-  scope: string;
-  scope_kind: string;
-  sender: string;
-  action: string;
-  updated_at: string;
-  updated_by: string;
-}
-
-function toEntry(row: ListRow): SenderListEntry {
-  return {
-    id: row.id,
-    scope: parseScopeKey(row.scope),
-    action: row.action as ListAction,
-    sender: row.sender,
-    updatedAt: row.updated_at,
-    updatedBy: row.updated_by,
-  };
-}
-
 /** Sender lists on PostgreSQL (migration set `sender-lists`). */
 export class PostgresSenderListStore implements SenderListStore {
   private constructor(private readonly pool: pg.Pool) {}
@@ -78,45 +57,48 @@ export class PostgresSenderListStore implements SenderListStore {
     const sender = entry.sender.toLowerCase();
     return inTransaction(this.pool, 'putListEntry', async (client) => {
       for (;;) {
-        const existing = await client.query<ListRow>(
+        const existing = await client.query<SenderListRow>(
           'SELECT * FROM sender_lists WHERE scope = $1 AND sender = $2 FOR UPDATE',
           [key, sender],
         );
         if (existing.rows[0]) {
-          const updated = await client.query<ListRow>(
+          const updated = await client.query<SenderListRow>(
             'UPDATE sender_lists SET action = $1, updated_at = $2, updated_by = $3 WHERE id = $4 RETURNING *',
             [entry.action, entry.updatedAt, entry.updatedBy, existing.rows[0].id],
           );
-          return { entry: toEntry(updated.rows[0]!), previous: toEntry(existing.rows[0]) };
+          return {
+            entry: senderListEntryOf(updated.rows[0]!),
+            previous: senderListEntryOf(existing.rows[0]),
+          };
         }
-        const inserted = await client.query<ListRow>(
+        const inserted = await client.query<SenderListRow>(
           `INSERT INTO sender_lists (id, scope, scope_kind, sender, action, updated_at, updated_by)
            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (scope, sender) DO NOTHING RETURNING *`,
           [entry.id, key, entry.scope.kind, sender, entry.action, entry.updatedAt, entry.updatedBy],
         );
-        if (inserted.rows[0]) return { entry: toEntry(inserted.rows[0]), previous: null };
+        if (inserted.rows[0]) return { entry: senderListEntryOf(inserted.rows[0]), previous: null };
       }
     });
   }
 
   async getListEntry(id: string): Promise<SenderListEntry | null> {
-    const rows = await queryRows<ListRow>(
+    const rows = await queryRows<SenderListRow>(
       this.pool,
       'getListEntry',
       'SELECT * FROM sender_lists WHERE id = $1',
       [id],
     );
-    return rows[0] ? toEntry(rows[0]) : null;
+    return rows[0] ? senderListEntryOf(rows[0]) : null;
   }
 
   async removeListEntry(id: string): Promise<SenderListEntry | null> {
-    const rows = await queryRows<ListRow>(
+    const rows = await queryRows<SenderListRow>(
       this.pool,
       'removeListEntry',
       'DELETE FROM sender_lists WHERE id = $1 RETURNING *',
       [id],
     );
-    return rows[0] ? toEntry(rows[0]) : null;
+    return rows[0] ? senderListEntryOf(rows[0]) : null;
   }
 
   async listListEntries(filter: SenderListFilter, page: PageRequest): Promise<Page<SenderListEntry>> {
@@ -132,13 +114,18 @@ export class PostgresSenderListStore implements SenderListStore {
     if (filter.action !== undefined) conditions.push(`action = ${param(filter.action)}`);
     if (filter.sender !== undefined) conditions.push(`sender = ${param(filter.sender.toLowerCase())}`);
     if (page.cursor !== undefined) conditions.push(`id < ${param(decodeCursor(page.cursor).id)}`);
-    const rows = await queryRows<ListRow>(
+    const rows = await queryRows<SenderListRow>(
       this.pool,
       'listListEntries',
       `SELECT * FROM sender_lists WHERE ${conditions.join(' AND ')} ORDER BY id DESC LIMIT ${param(page.limit + 1)}`,
       values,
     );
-    return pageOf(rows, page.limit, (last) => encodeCursor({ receivedAt: '', id: last.id }), toEntry);
+    return pageOf(
+      rows,
+      page.limit,
+      (last) => encodeCursor({ receivedAt: '', id: last.id }),
+      senderListEntryOf,
+    );
   }
 
   async findListEntries(
@@ -146,12 +133,12 @@ export class PostgresSenderListStore implements SenderListStore {
     patterns: readonly string[],
   ): Promise<SenderListEntry[]> {
     if (scopes.length === 0 || patterns.length === 0) return [];
-    const rows = await queryRows<ListRow>(
+    const rows = await queryRows<SenderListRow>(
       this.pool,
       'findListEntries',
       'SELECT * FROM sender_lists WHERE sender = ANY($1::text[]) AND scope = ANY($2::text[])',
       [patterns.map((pattern) => pattern.toLowerCase()), scopes.map(scopeKey)],
     );
-    return rows.map(toEntry);
+    return rows.map(senderListEntryOf);
   }
 }

@@ -2,8 +2,8 @@ import type { Database, Transaction } from 'better-sqlite3';
 import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import { type OwnerScope, parseScopeKey, scopeKey } from '../owner-scope.js';
+import { type SenderListRow, senderListEntryOf } from '../sender-list-rows.js';
 import {
-  type ListAction,
   type PutListEntryResult,
   relisted,
   type SenderListEntry,
@@ -35,27 +35,6 @@ export const SENDER_LIST_MIGRATIONS: MigrationSet = {
   ],
 };
 
-interface ListRow {
-  id: string;
-  scope: string;
-  scope_kind: string;
-  sender: string;
-  action: string;
-  updated_at: string;
-  updated_by: string;
-}
-
-function toEntry(row: ListRow): SenderListEntry {
-  return {
-    id: row.id,
-    scope: parseScopeKey(row.scope),
-    action: row.action as ListAction,
-    sender: row.sender,
-    updatedAt: row.updated_at,
-    updatedBy: row.updated_by,
-  };
-}
-
 /** Sender lists in the embedded database (migration set `sender-lists`). */
 export class SqliteSenderListStore implements SenderListStore {
   private readonly sql: StatementCache;
@@ -69,12 +48,12 @@ export class SqliteSenderListStore implements SenderListStore {
       const sender = entry.sender.toLowerCase();
       const existing = this.sql
         .get('SELECT * FROM sender_lists WHERE scope = ? AND sender = ?')
-        .get(key, sender) as ListRow | undefined;
+        .get(key, sender) as SenderListRow | undefined;
       if (existing) {
         this.sql
           .get('UPDATE sender_lists SET action = ?, updated_at = ?, updated_by = ? WHERE id = ?')
           .run(entry.action, entry.updatedAt, entry.updatedBy, existing.id);
-        const previous = toEntry(existing);
+        const previous = senderListEntryOf(existing);
         return relisted(previous, entry);
       }
       this.sql
@@ -93,17 +72,19 @@ export class SqliteSenderListStore implements SenderListStore {
 
   getListEntry(id: string): Promise<SenderListEntry | null> {
     return this.sql.run('getListEntry', () => {
-      const row = this.sql.get('SELECT * FROM sender_lists WHERE id = ?').get(id) as ListRow | undefined;
-      return row ? toEntry(row) : null;
+      const row = this.sql.get('SELECT * FROM sender_lists WHERE id = ?').get(id) as
+        | SenderListRow
+        | undefined;
+      return row ? senderListEntryOf(row) : null;
     });
   }
 
   removeListEntry(id: string): Promise<SenderListEntry | null> {
     return this.sql.run('removeListEntry', () => {
       const row = this.sql.get('DELETE FROM sender_lists WHERE id = ? RETURNING *').get(id) as
-        | ListRow
+        | SenderListRow
         | undefined;
-      return row ? toEntry(row) : null;
+      return row ? senderListEntryOf(row) : null;
     });
   }
 
@@ -137,8 +118,13 @@ export class SqliteSenderListStore implements SenderListStore {
       }
       const rows = this.sql
         .get(`SELECT * FROM sender_lists WHERE ${conditions.join(' AND ')} ORDER BY id DESC LIMIT ?`)
-        .all(...params, page.limit + 1) as ListRow[];
-      return pageOf(rows, page.limit, (last) => encodeCursor({ receivedAt: '', id: last.id }), toEntry);
+        .all(...params, page.limit + 1) as SenderListRow[];
+      return pageOf(
+        rows,
+        page.limit,
+        (last) => encodeCursor({ receivedAt: '', id: last.id }),
+        senderListEntryOf,
+      );
     });
   }
 
@@ -149,8 +135,8 @@ export class SqliteSenderListStore implements SenderListStore {
         .get(
           `SELECT * FROM sender_lists WHERE sender IN (${placeholders(patterns.length)}) AND scope IN (${placeholders(scopes.length)})`,
         )
-        .all(...patterns.map((pattern) => pattern.toLowerCase()), ...scopes.map(scopeKey)) as ListRow[];
-      return rows.map(toEntry);
+        .all(...patterns.map((pattern) => pattern.toLowerCase()), ...scopes.map(scopeKey)) as SenderListRow[];
+      return rows.map(senderListEntryOf);
     });
   }
 }
