@@ -8,7 +8,7 @@ import { openStores } from '../../src/store/open-stores.js';
 import { tokenFor } from '../support/api-client.js';
 import { seedMessages } from '../support/bulk-harness.js';
 import { Downstream } from '../support/downstream.js';
-import { expectTakenOverAndFinished, type PublicJob } from '../support/job-takeover.js';
+import { expectTakenOverAndFinished, killMidDelivery, type PublicJob } from '../support/job-takeover.js';
 import { ServeProcess } from '../support/serve-process.js';
 
 describe('a job survives SIGKILL of its serve process', () => {
@@ -60,14 +60,7 @@ describe('a job survives SIGKILL of its serve process', () => {
     expect(created.status).toBe(202);
     const jobId = (created.body as { job: PublicJob }).job.id;
 
-    await downstream.waitForDeliveries(200);
-    // Every relay connection then waits in DATA for an answer: those items are certainly in flight.
-    downstream.hold();
-    await downstream.waitForHeld(4);
-    expect(await first.stop('SIGKILL')).toBeNull();
-    const deliveredAtKill = downstream.deliveries.length;
-    // The answers come after the sender died: its items count as interrupted, never as delivered.
-    downstream.release();
+    const deliveredAtKill = await killMidDelivery(first, downstream, { afterDeliveries: 200, inFlight: 4 });
     expect(deliveredAtKill).toBeLessThan(1000);
 
     const second = await new ServeProcess(env).start();

@@ -12,6 +12,27 @@ export interface PublicJob {
 }
 
 /**
+ * Kills `node` (SIGKILL) while its release work is certainly in flight: once `afterDeliveries`
+ * messages were delivered, the downstream holds its answers until `inFlight` senders wait in DATA,
+ * the node dies, then the held messages are answered (their sender is gone, so they count as
+ * interrupted). Answers how many messages had been delivered at the kill. Killing at a delivery count
+ * alone races the node: it may have finished, or be between items, with nothing in flight.
+ */
+export async function killMidDelivery(
+  node: ServeProcess,
+  downstream: Downstream,
+  options: { afterDeliveries: number; inFlight: number },
+): Promise<number> {
+  await downstream.waitForDeliveries(options.afterDeliveries);
+  downstream.hold();
+  await downstream.waitForHeld(options.inFlight);
+  expect(await node.stop('SIGKILL')).toBeNull();
+  const deliveredAtKill = downstream.deliveries.length;
+  downstream.release();
+  return deliveredAtKill;
+}
+
+/**
  * After the node running a release job was SIGKILLed: `node` takes the job over from its cursor and
  * finishes it; every item ended ok or interrupted (some interrupted), nothing reached the downstream
  * twice, the interrupted items are back in quarantine with lastError interrupted, and every other
