@@ -1,11 +1,7 @@
+import { domainOf } from '../../core/address.js';
 import type { ItemStatus, MessageRecord, QuarantineItem, Reason } from '../../core/types.js';
 import type { Record_ } from './batch.js';
 import { classOf, GONE_SHARDS, itemIndexKeys, keys, shardOf, TTL_ATTRIBUTE } from './table-layout.js';
-
-export function senderDomainOf(sender: string): string {
-  const at = sender.lastIndexOf('@');
-  return at === -1 ? '' : sender.slice(at + 1);
-}
 
 const DAY_SECONDS = 86_400;
 
@@ -46,7 +42,7 @@ export function itemRecord(item: QuarantineItem, ttlGraceDays: number): Record_ 
     tpk: itemIndexKeys.time(item.receivedAt),
     rpk: itemIndexKeys.recipient(item.recipient),
     npk: itemIndexKeys.tenant(item.tenant),
-    spk: itemIndexKeys.sender(senderDomainOf(item.sender)),
+    spk: itemIndexKeys.sender(domainOf(item.sender)),
     lsk: itemIndexKeys.sort(classOf(item.status), item.receivedAt, item.id),
     // The sort key the item gets once gone: DynamoDB cannot build it from parts in an update.
     lskGone: itemIndexKeys.sort('G', item.receivedAt, item.id),

@@ -1,8 +1,8 @@
+import { domainOf } from '../../core/address.js';
 import { termMatches } from '../../core/search-query.js';
 import { type ItemStatus, LIVE_STATUSES, type QuarantineItem } from '../../core/types.js';
 import { decodeCursor } from '../cursor.js';
 import type { ItemFilter, PageRequest } from '../item-store.js';
-import { senderDomainOf } from './item-records.js';
 
 /** The fields of an item that never change: what an index entry carries. */
 export type ListingFields = Pick<
@@ -54,7 +54,7 @@ export function planListing(filter: ItemFilter, page: PageRequest): ListPlan {
 function senderMatches(wanted: string, sender: string): boolean {
   const lower = wanted.toLowerCase();
   if (lower.includes('@') && !lower.startsWith('@')) return sender === lower;
-  return senderDomainOf(sender) === lower.replace(/^@/, '');
+  return domainOf(sender) === lower.replace(/^@/, '');
 }
 
 /** Everything of the filter that the unchanging fields decide: applied to index entries before fetching items. */

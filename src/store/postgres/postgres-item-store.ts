@@ -1,14 +1,10 @@
 import type pg from 'pg';
+import { domainOf } from '../../core/address.js';
 import { canTransition } from '../../core/item-status.js';
 import type { SearchTerm } from '../../core/search-query.js';
-import {
-  type ItemStatus,
-  LIVE_STATUSES,
-  type MessageRecord,
-  type QuarantineItem,
-  type Reason,
-} from '../../core/types.js';
+import { type ItemStatus, LIVE_STATUSES, type MessageRecord, type QuarantineItem } from '../../core/types.js';
 import { decodeCursor, decodeOrderedCursor, encodeCursor, encodeOrderedCursor, pageOf } from '../cursor.js';
+import { type ItemRow, itemOfRow, type MessageRow, messageOfRow } from '../item-rows.js';
 import {
   type ItemChange,
   type ItemFilter,
@@ -34,43 +30,13 @@ export interface PostgresItemStoreOptions {
   afterItemWrite?: (index: number) => void;
 }
 
-interface ItemRow {
-  id: string;
-  message_id: string;
-  recipient: string;
-  tenant: string;
-  sender: string;
-  from_header: string | null;
-  subject: string | null;
+/** PostgreSQL returns bigint columns as strings. */
+interface PostgresItemRow extends Omit<ItemRow, 'size'> {
   size: string;
-  has_attachments: boolean;
-  reason: string;
-  score: number | null;
-  details: Record<string, unknown>;
-  status: string;
-  received_at: string;
-  updated_at: string;
-  expires_at: string | null;
-  release: QuarantineItem['release'];
-  last_error: QuarantineItem['lastError'];
-  lease_owner: string | null;
-  lease_until: string | null;
-  version: number;
 }
 
-interface MessageRow {
-  id: string;
-  received_at: string;
+interface PostgresMessageRow extends Omit<MessageRow, 'size'> {
   size: string;
-  sha256: string;
-  blob_key: string;
-  envelope: MessageRecord['envelope'];
-  headers: MessageRecord['headers'];
-  attachments: MessageRecord['attachments'];
-  parse_problems: string[];
-  remote_address: string | null;
-  helo_name: string | null;
-  queue_id: string | null;
 }
 
 /** The columns an item is read from (not the search helpers). */
@@ -78,54 +44,12 @@ const ITEM_COLUMNS = `id, message_id, recipient, tenant, sender, from_header, su
   reason, score, details, status, received_at, updated_at, expires_at, release, last_error, lease_owner,
   lease_until, version`;
 
-function senderDomain(sender: string): string {
-  const at = sender.lastIndexOf('@');
-  return at === -1 ? '' : sender.slice(at + 1);
+function toItem(row: PostgresItemRow): QuarantineItem {
+  return itemOfRow({ ...row, size: Number(row.size) });
 }
 
-function toItem(row: ItemRow): QuarantineItem {
-  return {
-    id: row.id,
-    messageId: row.message_id,
-    recipient: row.recipient,
-    tenant: row.tenant,
-    sender: row.sender,
-    ...(row.from_header === null ? {} : { fromHeader: row.from_header }),
-    ...(row.subject === null ? {} : { subject: row.subject }),
-    size: Number(row.size),
-    hasAttachments: row.has_attachments,
-    reason: row.reason as Reason,
-    score: row.score,
-    details: row.details,
-    status: row.status as ItemStatus,
-    receivedAt: row.received_at,
-    updatedAt: row.updated_at,
-    expiresAt: row.expires_at,
-    release: row.release,
-    lastError: row.last_error,
-    lease:
-      row.lease_owner === null || row.lease_until === null
-        ? null
-        : { owner: row.lease_owner, until: row.lease_until },
-    version: row.version,
-  };
-}
-
-function toMessage(row: MessageRow): MessageRecord {
-  return {
-    id: row.id,
-    receivedAt: row.received_at,
-    size: Number(row.size),
-    sha256: row.sha256,
-    blobKey: row.blob_key,
-    envelope: row.envelope,
-    headers: row.headers,
-    attachments: row.attachments,
-    parseProblems: row.parse_problems,
-    ...(row.remote_address === null ? {} : { remoteAddress: row.remote_address }),
-    ...(row.helo_name === null ? {} : { heloName: row.helo_name }),
-    ...(row.queue_id === null ? {} : { queueId: row.queue_id }),
-  };
+function toMessage(row: PostgresMessageRow): MessageRecord {
+  return messageOfRow({ ...row, size: Number(row.size) });
 }
 
 /** An item as the row jsonb_populate_recordset(NULL::items, …) reads. */
@@ -136,7 +60,7 @@ function itemRecord(item: QuarantineItem): Record<string, unknown> {
     recipient: item.recipient,
     tenant: item.tenant,
     sender: item.sender,
-    sender_domain: senderDomain(item.sender.toLowerCase()),
+    sender_domain: domainOf(item.sender.toLowerCase()),
     from_header: item.fromHeader ?? null,
     from_folded: item.fromHeader?.toLowerCase() ?? null,
     subject: item.subject ?? null,
@@ -382,21 +306,25 @@ export class PostgresItemStore implements ItemStore {
   }
 
   async getMessage(id: string): Promise<MessageRecord | null> {
-    const rows = await this.query<MessageRow>('getMessage', 'SELECT * FROM messages WHERE id = $1', [id]);
+    const rows = await this.query<PostgresMessageRow>('getMessage', 'SELECT * FROM messages WHERE id = $1', [
+      id,
+    ]);
     return rows[0] ? toMessage(rows[0]) : null;
   }
 
   async getItem(id: string): Promise<QuarantineItem | null> {
-    const rows = await this.query<ItemRow>('getItem', `SELECT ${ITEM_COLUMNS} FROM items WHERE id = $1`, [
-      id,
-    ]);
+    const rows = await this.query<PostgresItemRow>(
+      'getItem',
+      `SELECT ${ITEM_COLUMNS} FROM items WHERE id = $1`,
+      [id],
+    );
     return rows[0] ? toItem(rows[0]) : null;
   }
 
   async getItems(ids: readonly string[]): Promise<Map<string, QuarantineItem>> {
     const found = new Map<string, QuarantineItem>();
     if (ids.length === 0) return found;
-    const rows = await this.query<ItemRow>(
+    const rows = await this.query<PostgresItemRow>(
       'getItems',
       `SELECT ${ITEM_COLUMNS} FROM items WHERE id = ANY($1)`,
       [[...new Set(ids)]],
@@ -419,7 +347,7 @@ export class PostgresItemStore implements ItemStore {
           `(${expression}, id) ${order.direction === 'asc' ? '>' : '<'} (${params.add(after.value)}::${cast}, ${params.add(after.id)})`,
         );
       }
-      const rows = await this.query<ItemRow>(
+      const rows = await this.query<PostgresItemRow>(
         'listItems',
         `SELECT ${ITEM_COLUMNS} FROM items WHERE ${conditions.join(' AND ')}
          ORDER BY ${expression} ${direction}, id ${direction} LIMIT ${params.add(page.limit + 1)}`,
@@ -436,7 +364,7 @@ export class PostgresItemStore implements ItemStore {
       const after = decodeCursor(page.cursor);
       conditions.push(`(received_at, id) < (${params.add(after.receivedAt)}, ${params.add(after.id)})`);
     }
-    const rows = await this.query<ItemRow>(
+    const rows = await this.query<PostgresItemRow>(
       'listItems',
       `SELECT ${ITEM_COLUMNS} FROM items WHERE ${conditions.join(' AND ')}
        ORDER BY received_at DESC, id DESC LIMIT ${params.add(page.limit + 1)}`,
@@ -490,7 +418,7 @@ export class PostgresItemStore implements ItemStore {
       if (allowedFrom.length > 0) records.push(transitionRecord(index, request, allowedFrom));
     }
     if (records.length > 0) {
-      const updated = await this.query<ItemRow & { ord: number }>('transitionMany', TRANSITION_SQL, [
+      const updated = await this.query<PostgresItemRow & { ord: number }>('transitionMany', TRANSITION_SQL, [
         jsonParam(records),
       ]);
       for (const row of updated) results[row.ord] = { ok: true, item: toItem(row) };
@@ -508,7 +436,7 @@ export class PostgresItemStore implements ItemStore {
   }
 
   async listExpiredLeases(until: string, limit: number): Promise<QuarantineItem[]> {
-    const rows = await this.query<ItemRow>(
+    const rows = await this.query<PostgresItemRow>(
       'listExpiredLeases',
       `SELECT ${ITEM_COLUMNS} FROM items
        WHERE lease_until IS NOT NULL AND status = 'releasing' AND lease_until <= $1
@@ -535,7 +463,7 @@ export class PostgresItemStore implements ItemStore {
     after?: { expiresAt: string; id: string },
   ): Promise<QuarantineItem[]> {
     // The status list is written out so that the planner can use the partial index items_expiring.
-    const rows = await this.query<ItemRow>(
+    const rows = await this.query<PostgresItemRow>(
       'listExpired',
       `SELECT ${ITEM_COLUMNS} FROM items
        WHERE expires_at IS NOT NULL AND status IN ('quarantined', 'released') AND expires_at <= $1

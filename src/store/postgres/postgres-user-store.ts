@@ -1,8 +1,16 @@
 import type pg from 'pg';
-import type { ReleaseMode, Role, TokenScope } from '../../core/actor.js';
 import { LazaretError } from '../../core/errors.js';
 import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
+import {
+  changedUser,
+  type SessionRow,
+  sessionOfRow,
+  type TokenRow,
+  tokenOfRow,
+  type UserRow,
+  userOfRow,
+} from '../user-rows.js';
 import {
   type SessionRecord,
   type TokenRecord,
@@ -70,88 +78,8 @@ export const POSTGRES_USER_MIGRATIONS: PostgresMigrationSet = {
   ],
 };
 
-interface UserRow {
-  id: string;
-  email: string;
-  display_name: string;
-  role: string;
-  domains: string[];
-  addresses: string[];
-  password_hash: string | null;
-  disabled: boolean;
-  release_mode: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-interface TokenRow {
-  id: string;
-  user_id: string;
-  name: string;
-  scope: string;
-  secret_hash: string;
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
-
-interface SessionRow {
-  id: string;
-  secret_hash: string;
-  user_id: string;
-  csrf_token: string;
-  created_at: string;
-  expires_at: string;
-  revoked_at: string | null;
-  ip: string | null;
-}
-
 const USER_COLUMNS = `id, email, display_name, role, domains, addresses, password_hash, disabled, release_mode,
   created_at, updated_at`;
-
-function toUser(row: UserRow): UserRecord {
-  return {
-    id: row.id,
-    email: row.email,
-    displayName: row.display_name,
-    role: row.role as Role,
-    domains: row.domains,
-    addresses: row.addresses,
-    passwordHash: row.password_hash,
-    disabled: row.disabled,
-    releaseMode: row.release_mode as ReleaseMode | null,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function toToken(row: TokenRow): TokenRecord {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    name: row.name,
-    scope: row.scope as TokenScope,
-    secretHash: row.secret_hash,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    lastUsedAt: row.last_used_at,
-    revokedAt: row.revoked_at,
-  };
-}
-
-function toSession(row: SessionRow): SessionRecord {
-  return {
-    id: row.id,
-    secretHash: row.secret_hash,
-    userId: row.user_id,
-    csrfToken: row.csrf_token,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-    ...(row.ip === null ? {} : { ip: row.ip }),
-  };
-}
 
 /** The columns derived from a user for its indexes. */
 function derived(user: UserRecord): { tenants: string[]; addressKeys: string[] } {
@@ -212,7 +140,7 @@ export class PostgresUserStore implements UserStore {
 
   async getUser(id: string): Promise<UserRecord | null> {
     const rows = await this.rows<UserRow>('getUser', `SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
-    return rows[0] ? toUser(rows[0]) : null;
+    return rows[0] ? userOfRow(rows[0]) : null;
   }
 
   async getUserByEmail(email: string): Promise<UserRecord | null> {
@@ -221,7 +149,7 @@ export class PostgresUserStore implements UserStore {
       `SELECT ${USER_COLUMNS} FROM users WHERE email = $1`,
       [email.toLowerCase()],
     );
-    return rows[0] ? toUser(rows[0]) : null;
+    return rows[0] ? userOfRow(rows[0]) : null;
   }
 
   async listUsers(filter: UserFilter, page: PageRequest): Promise<Page<UserRecord>> {
@@ -244,7 +172,12 @@ export class PostgresUserStore implements UserStore {
       `SELECT ${USER_COLUMNS} FROM users WHERE ${conditions.join(' AND ')} ORDER BY email LIMIT ${param(page.limit + 1)}`,
       values,
     );
-    return pageOf(rows, page.limit, (last) => encodeCursor({ receivedAt: last.email, id: last.id }), toUser);
+    return pageOf(
+      rows,
+      page.limit,
+      (last) => encodeCursor({ receivedAt: last.email, id: last.id }),
+      userOfRow,
+    );
   }
 
   async findUsersByAddress(address: string): Promise<UserRecord[]> {
@@ -253,7 +186,7 @@ export class PostgresUserStore implements UserStore {
       `SELECT ${USER_COLUMNS} FROM users WHERE address_keys @> ARRAY[$1::text] ORDER BY email`,
       [address.trim().toLowerCase()],
     );
-    return rows.map(toUser);
+    return rows.map(userOfRow);
   }
 
   async hasUsers(): Promise<boolean> {
@@ -267,18 +200,8 @@ export class PostgresUserStore implements UserStore {
         [id],
       );
       if (!found.rows[0]) return null;
-      const current = toUser(found.rows[0]);
-      const next: UserRecord = {
-        ...current,
-        ...(change.displayName === undefined ? {} : { displayName: change.displayName }),
-        ...(change.role === undefined ? {} : { role: change.role }),
-        ...(change.domains === undefined ? {} : { domains: change.domains }),
-        ...(change.addresses === undefined ? {} : { addresses: change.addresses }),
-        ...(change.passwordHash === undefined ? {} : { passwordHash: change.passwordHash }),
-        ...(change.disabled === undefined ? {} : { disabled: change.disabled }),
-        ...(change.releaseMode === undefined ? {} : { releaseMode: change.releaseMode }),
-        updatedAt: change.at,
-      };
+      const current = userOfRow(found.rows[0]);
+      const next = changedUser(current, change);
       const { tenants, addressKeys } = derived(next);
       await client.query(
         `UPDATE users SET display_name = $1, role = $2, domains = $3, addresses = $4, tenants = $5,
@@ -323,7 +246,7 @@ export class PostgresUserStore implements UserStore {
 
   async getToken(id: string): Promise<TokenRecord | null> {
     const rows = await this.rows<TokenRow>('getToken', 'SELECT * FROM tokens WHERE id = $1', [id]);
-    return rows[0] ? toToken(rows[0]) : null;
+    return rows[0] ? tokenOfRow(rows[0]) : null;
   }
 
   async getTokenBySecretHash(secretHash: string): Promise<TokenRecord | null> {
@@ -332,7 +255,7 @@ export class PostgresUserStore implements UserStore {
       'SELECT * FROM tokens WHERE secret_hash = $1',
       [secretHash],
     );
-    return rows[0] ? toToken(rows[0]) : null;
+    return rows[0] ? tokenOfRow(rows[0]) : null;
   }
 
   async listTokens(filter: { userId?: string }, page: PageRequest): Promise<Page<TokenRecord>> {
@@ -356,7 +279,7 @@ export class PostgresUserStore implements UserStore {
       rows,
       page.limit,
       (last) => encodeCursor({ receivedAt: last.createdAt, id: last.id }),
-      toToken,
+      tokenOfRow,
     );
   }
 
@@ -366,7 +289,7 @@ export class PostgresUserStore implements UserStore {
       'UPDATE tokens SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2 RETURNING *',
       [at, id],
     );
-    return rows[0] ? toToken(rows[0]) : null;
+    return rows[0] ? tokenOfRow(rows[0]) : null;
   }
 
   async touchToken(id: string, at: string): Promise<void> {
@@ -401,7 +324,7 @@ export class PostgresUserStore implements UserStore {
       'SELECT * FROM sessions WHERE secret_hash = $1',
       [secretHash],
     );
-    return rows[0] ? toSession(rows[0]) : null;
+    return rows[0] ? sessionOfRow(rows[0]) : null;
   }
 
   async revokeSession(id: string, at: string): Promise<void> {

@@ -1,15 +1,11 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { domainOf } from '../../core/address.js';
 import { storeError } from '../../core/errors.js';
 import { canTransition } from '../../core/item-status.js';
 import type { SearchTerm } from '../../core/search-query.js';
-import {
-  type ItemStatus,
-  LIVE_STATUSES,
-  type MessageRecord,
-  type QuarantineItem,
-  type Reason,
-} from '../../core/types.js';
+import { LIVE_STATUSES, type MessageRecord, type QuarantineItem } from '../../core/types.js';
 import { decodeCursor, decodeOrderedCursor, encodeCursor, encodeOrderedCursor, pageOf } from '../cursor.js';
+import { type ItemRow, itemOfRow, type MessageRow, messageOfRow } from '../item-rows.js';
 import {
   type ItemChange,
   type ItemFilter,
@@ -42,96 +38,43 @@ export interface SqliteItemStoreOptions {
   afterItemWrite?: (index: number) => void;
 }
 
-interface ItemRow {
-  id: string;
-  message_id: string;
-  recipient: string;
-  tenant: string;
-  sender: string;
+/** An `items` row as SQLite holds it: JSON as text, booleans as 0/1. */
+interface SqliteItemRow extends Omit<ItemRow, 'has_attachments' | 'details' | 'release' | 'last_error'> {
   sender_domain: string;
-  from_header: string | null;
-  subject: string | null;
-  size: number;
   has_attachments: number;
-  reason: string;
-  score: number | null;
   details: string;
-  status: string;
-  received_at: string;
-  updated_at: string;
-  expires_at: string | null;
   release: string | null;
   last_error: string | null;
-  lease_owner: string | null;
-  lease_until: string | null;
-  version: number;
 }
 
-interface MessageRow {
-  id: string;
-  received_at: string;
-  size: number;
-  sha256: string;
-  blob_key: string;
+interface SqliteMessageRow
+  extends Omit<MessageRow, 'envelope' | 'headers' | 'attachments' | 'parse_problems'> {
   envelope: string;
   headers: string;
   attachments: string;
   parse_problems: string;
-  remote_address: string | null;
-  helo_name: string | null;
-  queue_id: string | null;
 }
 
 const SQLITE_MAX_VARIABLES = 900;
 
-export function senderDomain(sender: string): string {
-  const at = sender.lastIndexOf('@');
-  return at === -1 ? '' : sender.slice(at + 1);
-}
-
-function toItem(row: ItemRow): QuarantineItem {
-  return {
-    id: row.id,
-    messageId: row.message_id,
-    recipient: row.recipient,
-    tenant: row.tenant,
-    sender: row.sender,
-    ...(row.from_header === null ? {} : { fromHeader: row.from_header }),
-    ...(row.subject === null ? {} : { subject: row.subject }),
-    size: row.size,
-    hasAttachments: row.has_attachments === 1,
-    reason: row.reason as Reason,
-    score: row.score,
+function toItem(row: SqliteItemRow): QuarantineItem {
+  return itemOfRow({
+    ...row,
+    has_attachments: row.has_attachments === 1,
     details: JSON.parse(row.details) as Record<string, unknown>,
-    status: row.status as ItemStatus,
-    receivedAt: row.received_at,
-    updatedAt: row.updated_at,
-    expiresAt: row.expires_at,
     release: row.release === null ? null : JSON.parse(row.release),
-    lastError: row.last_error === null ? null : JSON.parse(row.last_error),
-    lease:
-      row.lease_owner === null || row.lease_until === null
-        ? null
-        : { owner: row.lease_owner, until: row.lease_until },
-    version: row.version,
-  };
+    last_error: row.last_error === null ? null : JSON.parse(row.last_error),
+  });
 }
 
-function toMessage(row: MessageRow): MessageRecord {
-  return {
-    id: row.id,
-    receivedAt: row.received_at,
-    size: row.size,
-    sha256: row.sha256,
-    blobKey: row.blob_key,
+function toMessage(row: SqliteMessageRow): MessageRecord {
+  return messageOfRow({
+    ...row,
     envelope: JSON.parse(row.envelope),
     headers: JSON.parse(row.headers),
     attachments: JSON.parse(row.attachments),
-    parseProblems: JSON.parse(row.parse_problems),
-    ...(row.remote_address === null ? {} : { remoteAddress: row.remote_address }),
-    ...(row.helo_name === null ? {} : { heloName: row.helo_name }),
-    ...(row.queue_id === null ? {} : { queueId: row.queue_id }),
-  };
+    parse_problems: JSON.parse(row.parse_problems),
+  });
 }
 
 /** Subject filters with more matches than this scan the time index instead of sorting index hits. */
@@ -145,7 +88,7 @@ function ftsPhrase(text: string): string {
 /** Sort expression per order field, and the value of a row for the cursor (matching the expression). */
 const ORDER_COLUMNS: Record<
   ItemOrderField,
-  { expression: string; value: (row: ItemRow) => string | number }
+  { expression: string; value: (row: SqliteItemRow) => string | number }
 > = {
   receivedAt: { expression: 'received_at', value: (row) => row.received_at },
   sender: { expression: 'sender', value: (row) => row.sender },
@@ -280,7 +223,7 @@ export class SqliteItemStore implements ItemStore {
         item.recipient,
         item.tenant,
         item.sender,
-        senderDomain(item.sender),
+        domainOf(item.sender),
         item.fromHeader ?? null,
         item.subject ?? null,
         item.size,
@@ -338,14 +281,16 @@ export class SqliteItemStore implements ItemStore {
 
   getMessage(id: string): Promise<MessageRecord | null> {
     return this.run('getMessage', () => {
-      const row = this.statement('SELECT * FROM messages WHERE id = ?').get(id) as MessageRow | undefined;
+      const row = this.statement('SELECT * FROM messages WHERE id = ?').get(id) as
+        | SqliteMessageRow
+        | undefined;
       return row ? toMessage(row) : null;
     });
   }
 
   getItem(id: string): Promise<QuarantineItem | null> {
     return this.run('getItem', () => {
-      const row = this.statement('SELECT * FROM items WHERE id = ?').get(id) as ItemRow | undefined;
+      const row = this.statement('SELECT * FROM items WHERE id = ?').get(id) as SqliteItemRow | undefined;
       return row ? toItem(row) : null;
     });
   }
@@ -358,7 +303,7 @@ export class SqliteItemStore implements ItemStore {
         const chunk = unique.slice(start, start + SQLITE_MAX_VARIABLES);
         const rows = this.statement(
           `SELECT * FROM items WHERE id IN (${chunk.map(() => '?').join(',')})`,
-        ).all(...chunk) as ItemRow[];
+        ).all(...chunk) as SqliteItemRow[];
         for (const row of rows) found.set(row.id, toItem(row));
       }
       return found;
@@ -377,7 +322,7 @@ export class SqliteItemStore implements ItemStore {
       const rows = this.statement(
         `SELECT * FROM items WHERE ${conditions.join(' AND ')}
          ORDER BY received_at DESC, id DESC LIMIT ?`,
-      ).all(...params, page.limit + 1) as ItemRow[];
+      ).all(...params, page.limit + 1) as SqliteItemRow[];
       return pageOf(
         rows,
         page.limit,
@@ -477,7 +422,7 @@ export class SqliteItemStore implements ItemStore {
     const rows = this.statement(
       `SELECT * FROM items WHERE ${conditions.join(' AND ')}
        ORDER BY ${expression} ${direction}, id ${direction} LIMIT ?`,
-    ).all(...params, page.limit + 1) as ItemRow[];
+    ).all(...params, page.limit + 1) as SqliteItemRow[];
     const items = rows.slice(0, page.limit).map(toItem);
     const last = rows[page.limit - 1];
     const nextCursor =
@@ -523,7 +468,7 @@ export class SqliteItemStore implements ItemStore {
         this.statement(
           `SELECT * FROM items WHERE lease_until IS NOT NULL AND lease_until <= ? AND status = 'releasing'
            ORDER BY lease_until LIMIT ?`,
-        ).all(until, limit) as ItemRow[]
+        ).all(until, limit) as SqliteItemRow[]
       ).map(toItem),
     );
   }
@@ -553,12 +498,12 @@ export class SqliteItemStore implements ItemStore {
     }
     const row = this.statement(`UPDATE items SET ${sets.join(', ')} WHERE ${where} RETURNING *`).get(
       ...params,
-    ) as ItemRow | undefined;
+    ) as SqliteItemRow | undefined;
     return row ? { ok: true, item: toItem(row) } : { ok: false, current: this.readItem(id) };
   }
 
   private readItem(id: string): QuarantineItem | null {
-    const row = this.statement('SELECT * FROM items WHERE id = ?').get(id) as ItemRow | undefined;
+    const row = this.statement('SELECT * FROM items WHERE id = ?').get(id) as SqliteItemRow | undefined;
     return row ? toItem(row) : null;
   }
 
@@ -585,7 +530,7 @@ export class SqliteItemStore implements ItemStore {
          WHERE expires_at IS NOT NULL AND status IN ('quarantined', 'released') AND expires_at <= ?
            AND (expires_at > ? OR (expires_at = ? AND id > ?))
          ORDER BY expires_at, id LIMIT ?`,
-      ).all(now, after?.expiresAt ?? '', after?.expiresAt ?? '', after?.id ?? '', limit) as ItemRow[];
+      ).all(now, after?.expiresAt ?? '', after?.expiresAt ?? '', after?.id ?? '', limit) as SqliteItemRow[];
       return rows.map(toItem);
     });
   }

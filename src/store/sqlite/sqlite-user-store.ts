@@ -1,8 +1,16 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { ReleaseMode, Role, TokenScope } from '../../core/actor.js';
 import { LazaretError, storeError } from '../../core/errors.js';
 import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
+import {
+  changedUser,
+  type SessionRow,
+  sessionOfRow,
+  type TokenRow,
+  tokenOfRow,
+  type UserRow,
+  userOfRow,
+} from '../user-rows.js';
 import type {
   SessionRecord,
   TokenRecord,
@@ -85,84 +93,20 @@ export const USER_ADDRESS_MIGRATIONS: MigrationSet = {
   ],
 };
 
-interface UserRow {
-  id: string;
-  email: string;
-  display_name: string;
-  role: string;
+/** A `users` row as SQLite holds it: the lists as JSON text, the flag as 0/1. */
+interface SqliteUserRow extends Omit<UserRow, 'domains' | 'addresses' | 'disabled'> {
   domains: string;
   addresses: string;
-  password_hash: string | null;
   disabled: number;
-  release_mode: string | null;
-  created_at: string;
-  updated_at: string;
 }
 
-interface TokenRow {
-  id: string;
-  user_id: string;
-  name: string;
-  scope: string;
-  secret_hash: string;
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
-
-interface SessionRow {
-  id: string;
-  secret_hash: string;
-  user_id: string;
-  csrf_token: string;
-  created_at: string;
-  expires_at: string;
-  revoked_at: string | null;
-  ip: string | null;
-}
-
-function toUser(row: UserRow): UserRecord {
-  return {
-    id: row.id,
-    email: row.email,
-    displayName: row.display_name,
-    role: row.role as Role,
+function toUser(row: SqliteUserRow): UserRecord {
+  return userOfRow({
+    ...row,
     domains: JSON.parse(row.domains) as string[],
     addresses: JSON.parse(row.addresses) as string[],
-    passwordHash: row.password_hash,
     disabled: row.disabled === 1,
-    releaseMode: row.release_mode as ReleaseMode | null,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function toToken(row: TokenRow): TokenRecord {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    name: row.name,
-    scope: row.scope as TokenScope,
-    secretHash: row.secret_hash,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    lastUsedAt: row.last_used_at,
-    revokedAt: row.revoked_at,
-  };
-}
-
-function toSession(row: SessionRow): SessionRecord {
-  return {
-    id: row.id,
-    secretHash: row.secret_hash,
-    userId: row.user_id,
-    csrfToken: row.csrf_token,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-    ...(row.ip === null ? {} : { ip: row.ip }),
-  };
+  });
 }
 
 /** Users, tokens and sessions in the embedded database (migration set `auth`). */
@@ -197,17 +141,7 @@ export class SqliteUserStore implements UserStore {
     this.updateUserTx = db.transaction((id: string, change: UserChange) => {
       const current = this.readUser(id);
       if (!current) return null;
-      const next: UserRecord = {
-        ...current,
-        ...(change.displayName === undefined ? {} : { displayName: change.displayName }),
-        ...(change.role === undefined ? {} : { role: change.role }),
-        ...(change.domains === undefined ? {} : { domains: change.domains }),
-        ...(change.addresses === undefined ? {} : { addresses: change.addresses }),
-        ...(change.passwordHash === undefined ? {} : { passwordHash: change.passwordHash }),
-        ...(change.disabled === undefined ? {} : { disabled: change.disabled }),
-        ...(change.releaseMode === undefined ? {} : { releaseMode: change.releaseMode }),
-        updatedAt: change.at,
-      };
+      const next = changedUser(current, change);
       this.statement(
         `UPDATE users SET display_name = ?, role = ?, domains = ?, addresses = ?, password_hash = ?,
            disabled = ?, release_mode = ?, updated_at = ? WHERE id = ?`,
@@ -249,7 +183,7 @@ export class SqliteUserStore implements UserStore {
   }
 
   private readUser(id: string): UserRecord | null {
-    const row = this.statement('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
+    const row = this.statement('SELECT * FROM users WHERE id = ?').get(id) as SqliteUserRow | undefined;
     return row ? toUser(row) : null;
   }
 
@@ -274,7 +208,7 @@ export class SqliteUserStore implements UserStore {
   getUserByEmail(email: string): Promise<UserRecord | null> {
     return this.run('getUserByEmail', () => {
       const row = this.statement('SELECT * FROM users WHERE email = ?').get(email.toLowerCase()) as
-        | UserRow
+        | SqliteUserRow
         | undefined;
       return row ? toUser(row) : null;
     });
@@ -305,7 +239,7 @@ export class SqliteUserStore implements UserStore {
       }
       const rows = this.statement(
         `SELECT * FROM users WHERE ${conditions.join(' AND ')} ORDER BY email LIMIT ?`,
-      ).all(...params, page.limit + 1) as UserRow[];
+      ).all(...params, page.limit + 1) as SqliteUserRow[];
       return pageOf(
         rows,
         page.limit,
@@ -320,7 +254,7 @@ export class SqliteUserStore implements UserStore {
       (
         this.statement(
           'SELECT users.* FROM user_addresses JOIN users ON users.id = user_addresses.user_id WHERE address = ? ORDER BY users.email',
-        ).all(address.trim().toLowerCase()) as UserRow[]
+        ).all(address.trim().toLowerCase()) as SqliteUserRow[]
       ).map(toUser),
     );
   }
@@ -355,7 +289,7 @@ export class SqliteUserStore implements UserStore {
   getToken(id: string): Promise<TokenRecord | null> {
     return this.run('getToken', () => {
       const row = this.statement('SELECT * FROM tokens WHERE id = ?').get(id) as TokenRow | undefined;
-      return row ? toToken(row) : null;
+      return row ? tokenOfRow(row) : null;
     });
   }
 
@@ -364,7 +298,7 @@ export class SqliteUserStore implements UserStore {
       const row = this.statement('SELECT * FROM tokens WHERE secret_hash = ?').get(secretHash) as
         | TokenRow
         | undefined;
-      return row ? toToken(row) : null;
+      return row ? tokenOfRow(row) : null;
     });
   }
 
@@ -388,7 +322,7 @@ export class SqliteUserStore implements UserStore {
         rows,
         page.limit,
         (last) => encodeCursor({ receivedAt: last.createdAt, id: last.id }),
-        toToken,
+        tokenOfRow,
       );
     });
   }
@@ -397,7 +331,7 @@ export class SqliteUserStore implements UserStore {
     return this.run('revokeToken', () => {
       this.statement('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id);
       const row = this.statement('SELECT * FROM tokens WHERE id = ?').get(id) as TokenRow | undefined;
-      return row ? toToken(row) : null;
+      return row ? tokenOfRow(row) : null;
     });
   }
 
@@ -432,7 +366,7 @@ export class SqliteUserStore implements UserStore {
       const row = this.statement('SELECT * FROM sessions WHERE secret_hash = ?').get(secretHash) as
         | SessionRow
         | undefined;
-      return row ? toSession(row) : null;
+      return row ? sessionOfRow(row) : null;
     });
   }
 
