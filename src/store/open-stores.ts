@@ -23,7 +23,7 @@ export interface Stores {
   digests: DigestStore;
   learning: LearningStore;
   blobs: BlobStore;
-  /** Dashboard numbers: counters in the embedded store, a listing of the window on DynamoDB and PostgreSQL. */
+  /** Dashboard numbers: counters on SQLite and PostgreSQL, a listing of the window on DynamoDB. */
   stats: StatsStore;
   jobs: JobStore;
   /**
@@ -177,9 +177,7 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
       // Migrates first, under an advisory lock: nodes starting together wait for each other.
       const postgres = await openPostgresStores(postgresConnectionOptions(config));
       opened.push(postgres);
-      ({ items, audit, users, lists, digests, learning, jobs } = postgres);
-      // No counters: the dashboard lists the window's items, as on DynamoDB.
-      stats = new ListingStatsStore(items);
+      ({ items, audit, users, lists, digests, learning, jobs, stats } = postgres);
       if (!blobs) {
         blobs = files();
         opened.push(blobs);

@@ -79,10 +79,7 @@ export const BACKENDS: readonly Backend[] = [
           make: makePostgresS3,
           serve: postgresS3Serve,
           shared: true as const,
-          excluded: {
-            'stats-store':
-              'no counters yet: `serve` answers the dashboard by listing (ListingStatsStore), as on DynamoDB',
-          },
+          excluded: {},
         },
       ]
     : []),

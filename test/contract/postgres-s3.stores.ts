@@ -1,7 +1,6 @@
 import type pg from 'pg';
 import { afterAll } from 'vitest';
 import { newId } from '../../src/core/ids.js';
-import { ListingStatsStore } from '../../src/store/listing-stats-store.js';
 import { openPostgresStores } from '../../src/store/postgres/open-postgres-stores.js';
 import { openPostgresPool } from '../../src/store/postgres/postgres-connection.js';
 import { PostgresItemStore } from '../../src/store/postgres/postgres-item-store.js';
@@ -55,8 +54,7 @@ export const makePostgresS3: MakeStores = async () => {
     });
     const { pool: _pool, close, ...stores } = await openPostgresStores({ url, poolSize: 8 });
     closables.push(blobs, { close });
-    // No counters yet: dashboard numbers read from the items, as on DynamoDB.
-    return { ...stores, stats: new ListingStatsStore(stores.items), blobs };
+    return { ...stores, blobs };
   };
   return {
     ...(await open()),

@@ -9,6 +9,8 @@ import { POSTGRES_JOB_MIGRATIONS, PostgresJobStore } from './postgres-job-store.
 import { POSTGRES_LEARNING_MIGRATIONS, PostgresLearningStore } from './postgres-learning-store.js';
 import { migratePostgres, type PostgresMigrationSet } from './postgres-migrations.js';
 import { POSTGRES_SENDER_LIST_MIGRATIONS, PostgresSenderListStore } from './postgres-sender-list-store.js';
+import { POSTGRES_STATS_MIGRATIONS } from './postgres-stats-schema.js';
+import { PostgresStatsStore } from './postgres-stats-store.js';
 import { POSTGRES_USER_MIGRATIONS, PostgresUserStore } from './postgres-user-store.js';
 
 /** Every schema set of the PostgreSQL backend, in the order they are applied. */
@@ -20,6 +22,7 @@ export const POSTGRES_MIGRATION_SETS: readonly PostgresMigrationSet[] = [
   POSTGRES_SENDER_LIST_MIGRATIONS,
   POSTGRES_LEARNING_MIGRATIONS,
   POSTGRES_DIGEST_MIGRATIONS,
+  POSTGRES_STATS_MIGRATIONS,
 ];
 
 /**
@@ -43,6 +46,7 @@ export interface PostgresStores {
   digests: PostgresDigestStore;
   learning: PostgresLearningStore;
   jobs: PostgresJobStore;
+  stats: PostgresStatsStore;
   /** Ends the pool (after the stores' own close). */
   close(): Promise<void>;
 }
@@ -62,6 +66,7 @@ export async function openPostgresStores(options: PostgresConnectionOptions): Pr
       digests: await PostgresDigestStore.open(pool),
       learning: await PostgresLearningStore.open(pool),
       jobs: await PostgresJobStore.open(pool),
+      stats: await PostgresStatsStore.open(pool),
       async close() {
         await items.close();
         await pool.end();

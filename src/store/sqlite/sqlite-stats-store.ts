@@ -1,27 +1,11 @@
 import type { Database } from 'better-sqlite3';
 import { storeError } from '../../core/errors.js';
-import type { Reason } from '../../core/types.js';
-import type {
-  DayCounts,
-  PartyCount,
-  QuarantineStats,
-  StatsRequest,
-  StatsScope,
-  StatsStore,
-} from '../stats-store.js';
+import { type DayRow, daysOfRows } from '../stats-rows.js';
+import type { PartyCount, QuarantineStats, StatsRequest, StatsScope, StatsStore } from '../stats-store.js';
 import { ITEM_MIGRATIONS } from './schema.js';
 import { migrate } from './sqlite-database.js';
 import { StatsFold } from './stats-fold.js';
 import { STATS_MIGRATIONS } from './stats-schema.js';
-
-interface DayRow {
-  day: string;
-  reason: string;
-  held: number;
-  released: number;
-  deleted: number;
-  expired: number;
-}
 
 const placeholders = (values: readonly unknown[]) => values.map(() => '?').join(',');
 
@@ -86,7 +70,7 @@ export class SqliteStatsStore implements StatsStore {
         .all(kind, ...tenants, request.top) as PartyCount[];
     };
     return {
-      days: toDays(dayRows),
+      days: daysOfRows(dayRows),
       statuses: Object.fromEntries(statusRows.map((row) => [row.status, row.n])),
       topSenders: top('sender'),
       topRecipients: top('recipient'),
@@ -123,27 +107,10 @@ export class SqliteStatsStore implements StatsStore {
         )
         .all(...recipients, request.top) as PartyCount[];
     return {
-      days: toDays([...held, ...changed]),
+      days: daysOfRows([...held, ...changed]),
       statuses: Object.fromEntries(statusRows.map((row) => [row.status, row.n])),
       topSenders: top('sender'),
       topRecipients: top('recipient'),
     };
   }
-}
-
-function toDays(rows: readonly DayRow[]): DayCounts[] {
-  const days = new Map<string, DayCounts>();
-  for (const row of rows) {
-    let day = days.get(row.day);
-    if (!day) {
-      day = { day: row.day, held: {}, released: 0, deleted: 0, expired: 0 };
-      days.set(row.day, day);
-    }
-    const reason = row.reason as Reason;
-    if (row.held > 0) day.held[reason] = (day.held[reason] ?? 0) + row.held;
-    day.released += row.released;
-    day.deleted += row.deleted;
-    day.expired += row.expired;
-  }
-  return [...days.values()].sort((a, b) => a.day.localeCompare(b.day));
 }
