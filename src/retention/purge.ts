@@ -96,9 +96,10 @@ export async function purgeExpired(deps: PurgeDeps, options: PurgeOptions): Prom
         deps.logger.error({ event: 'PURGE_BLOB_FAILED', messageId: message.id, err: error });
       }
     }
-    await deps.items.markBlobsRemoved(removed, now);
-    report.removedBlobs += removed.length;
-    deps.metrics?.purgedBlobs.inc(removed.length);
+    // Another node may have removed some of them at the same time: only those this one marked count.
+    const marked = await deps.items.markBlobsRemoved(removed, now);
+    report.removedBlobs += marked;
+    deps.metrics?.purgedBlobs.inc(marked);
     options.onBatch?.(report);
   }
   if (options.dryRun) report.removedBlobs = report.messages.length;

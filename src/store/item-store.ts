@@ -206,8 +206,11 @@ export interface ItemStore {
    */
   findUnreferencedMessages(messageIds: readonly string[]): Promise<{ id: string; blobKey: string }[]>;
 
-  /** Marks the blobs of these messages as removed; unknown ids are ignored. Idempotent. */
-  markBlobsRemoved(messageIds: readonly string[], at: Timestamp): Promise<void>;
+  /**
+   * Marks the blobs of these messages as removed; unknown ids are ignored. Idempotent. Answers how
+   * many this call marked: of several nodes removing one message's blob, one counts it.
+   */
+  markBlobsRemoved(messageIds: readonly string[], at: Timestamp): Promise<number>;
 
   /** Whether the backend answers; used by /readyz. */
   ping(): Promise<void>;

@@ -107,8 +107,8 @@ export const retentionImportContract = (backend: string, makeStores: MakeStores)
         expect(both.map((found) => found.id)).toEqual([dead.id, half.id].sort());
         expect(await items.listUnreferencedMessages(both[0]!.id, 10)).toEqual([both[1]]);
         expect(await items.listUnreferencedMessages(null, 1)).toEqual([both[0]]);
-        await items.markBlobsRemoved([dead.id, 'unknown-id'], AT);
-        await items.markBlobsRemoved([dead.id], AT);
+        expect(await items.markBlobsRemoved([dead.id, 'unknown-id', dead.id], AT)).toBe(1);
+        expect(await items.markBlobsRemoved([dead.id], AT)).toBe(0);
         expect((await items.listUnreferencedMessages(null, 10)).map((found) => found.id)).toEqual([half.id]);
       }),
     );

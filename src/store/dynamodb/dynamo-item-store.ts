@@ -872,7 +872,8 @@ export class DynamoItemStore implements ItemStore {
     }
   }
 
-  async markBlobsRemoved(messageIds: readonly string[], at: Timestamp): Promise<void> {
+  async markBlobsRemoved(messageIds: readonly string[], at: Timestamp): Promise<number> {
+    let marked = 0;
     try {
       for (const messageId of new Set(messageIds)) {
         let itemIds: string[];
@@ -890,6 +891,7 @@ export class DynamoItemStore implements ItemStore {
             }),
           );
           itemIds = (output.Attributes?.itemIds ?? []) as string[];
+          marked += 1;
         } catch (error) {
           if (!isConditionFailed(error)) throw error;
           // Unknown, or marked before: finish taking its items out of the index, in case that was cut off.
@@ -916,6 +918,7 @@ export class DynamoItemStore implements ItemStore {
     } catch (error) {
       throw awsStoreError('markBlobsRemoved', error);
     }
+    return marked;
   }
 
   /**

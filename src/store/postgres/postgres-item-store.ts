@@ -513,13 +513,14 @@ export class PostgresItemStore implements ItemStore {
     return rows.map((row) => ({ id: row.id, blobKey: row.blob_key }));
   }
 
-  async markBlobsRemoved(messageIds: readonly string[], at: string): Promise<void> {
-    if (messageIds.length === 0) return;
-    await this.query(
+  async markBlobsRemoved(messageIds: readonly string[], at: string): Promise<number> {
+    if (messageIds.length === 0) return 0;
+    const marked = await this.query(
       'markBlobsRemoved',
-      'UPDATE messages SET blob_removed_at = $1 WHERE id = ANY($2) AND blob_removed_at IS NULL',
+      'UPDATE messages SET blob_removed_at = $1 WHERE id = ANY($2) AND blob_removed_at IS NULL RETURNING id',
       [at, [...new Set(messageIds)]],
     );
+    return marked.length;
   }
 
   async ping(): Promise<void> {

@@ -580,12 +580,14 @@ export class SqliteItemStore implements ItemStore {
     });
   }
 
-  markBlobsRemoved(messageIds: readonly string[], at: string): Promise<void> {
+  markBlobsRemoved(messageIds: readonly string[], at: string): Promise<number> {
     return this.committed('markBlobsRemoved', () => {
       const mark = this.statement(
         'UPDATE messages SET blob_removed_at = ? WHERE id = ? AND blob_removed_at IS NULL',
       );
-      for (const id of messageIds) mark.run(at, id);
+      let marked = 0;
+      for (const id of new Set(messageIds)) marked += mark.run(at, id).changes;
+      return marked;
     });
   }
 
