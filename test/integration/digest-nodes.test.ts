@@ -37,7 +37,7 @@ describe.each(SETUPS)(
     const clients: Record<string, ApiClient> = {};
 
     const start = async (name: string) => {
-      const own = folderPerNode ? { LAZARET_DATA_DIR: join(dataDir, name) } : {};
+      const own: Record<string, string> = folderPerNode ? { LAZARET_DATA_DIR: join(dataDir, name) } : {};
       nodes[name] = await new ServeProcess({ ...env, ...own, LAZARET_NODE_NAME: name }).start();
       return nodes[name]!;
     };
