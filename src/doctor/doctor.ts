@@ -11,7 +11,7 @@ import { LINK_KEY_FILE } from '../digest/link-keys.js';
 import { buildReinjection } from '../ingest/ingest-setup.js';
 import { buildScanners } from '../ingest/verdict-pipeline.js';
 import { SmtpRelay } from '../relay/smtp-relay.js';
-import { openStores } from '../store/open-stores.js';
+import { openS3BlobStore, openStores, postgresConnectionOptions } from '../store/open-stores.js';
 import { DATABASE_FILE } from '../store/sqlite/sqlite-database.js';
 
 export type CheckStatus = 'ok' | 'fail';
@@ -92,13 +92,50 @@ async function checkSqlite(config: Config): Promise<string> {
   }
 }
 
+/**
+ * The PostgreSQL store, read only: the doctor never migrates a database that nodes of another version
+ * may be using; it says how far the schema is from this version's.
+ */
+async function checkPostgres(config: Config): Promise<string> {
+  const { openPostgresPool } = await import('../store/postgres/postgres-connection.js');
+  const { POSTGRES_MIGRATION_SETS } = await import('../store/postgres/open-postgres-stores.js');
+  const { postgresSchemaState } = await import('../store/postgres/postgres-migrations.js');
+  const pool = openPostgresPool(postgresConnectionOptions(config));
+  try {
+    const state = await postgresSchemaState(pool, POSTGRES_MIGRATION_SETS);
+    if (state.newer.length > 0)
+      throw new Error(
+        `postgres: the schema was written by a newer Lazaret (${state.newer.join(', ')} steps); start that version or restore a backup`,
+      );
+    if (state.empty)
+      return 'postgres: database answers, schema not created yet (`lazaret postgres migrate` or the first `serve` creates it)';
+    if (state.pending.length > 0)
+      throw new Error(
+        `postgres: migrations pending (${state.pending.join(', ')} steps applied); run \`lazaret postgres migrate\` (a starting \`serve\` also applies them)`,
+      );
+    return `postgres: database answers, schema up to date (${state.applied} steps)`;
+  } finally {
+    await pool.end();
+  }
+}
+
+async function checkBlobBucket(config: Config): Promise<string> {
+  const blobs = await openS3BlobStore(config);
+  await blobs.close();
+  return `s3: bucket ${config.s3.bucket} answers`;
+}
+
 async function checkAwsStores(config: Config): Promise<string> {
+  if (config.store.backend === 'postgres') {
+    const parts = [await checkPostgres(config)];
+    if (config.blobs.backend === 's3') parts.push(await checkBlobBucket(config));
+    return parts.join('; ');
+  }
   const stores = await openStores(config);
   try {
     await stores.items.ping();
     const parts: string[] = [];
     if (config.store.backend === 'dynamodb') parts.push(`dynamodb: table ${config.dynamodb.table} answers`);
-    else if (config.store.backend === 'postgres') parts.push('postgres: database answers');
     else parts.push(await checkSqlite(config));
     if (config.blobs.backend === 's3') parts.push(`s3: bucket ${config.s3.bucket} answers`);
     return parts.join('; ');

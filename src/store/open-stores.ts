@@ -56,7 +56,11 @@ interface Closable {
   close(): Promise<void> | void;
 }
 
-async function openS3(config: Config, throttle: ThrottleMonitor): Promise<BlobStore> {
+/** The S3 blob store of `config`, its bucket checked (what `lazaret doctor` checks too). */
+export async function openS3BlobStore(
+  config: Config,
+  throttle: ThrottleMonitor = new ThrottleMonitor(),
+): Promise<BlobStore> {
   // The AWS SDK is loaded only when an AWS backend is configured: the embedded default never pays for it.
   const { S3BlobStore } = await import('./s3/s3-blob-store.js');
   const blobs = new S3BlobStore({
@@ -115,7 +119,7 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
     const files = () => new FsBlobStore(join(config.dataDir, 'blobs'));
     let blobs: BlobStore | undefined;
     if (config.blobs.backend === 's3') {
-      blobs = await openS3(config, throttle);
+      blobs = await openS3BlobStore(config, throttle);
       opened.push(blobs);
     }
     let items: ItemStore;

@@ -2,10 +2,13 @@ import { readFileSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POSTGRES_MIGRATION_SETS } from '../../src/store/postgres/open-postgres-stores.js';
+import { openPostgresPool } from '../../src/store/postgres/postgres-connection.js';
 import { BACKENDS, serveBackendNamed } from '../contract/backends.js';
 import { type Daemon, type ScannerDaemons, startScannerDaemons } from '../support/daemons.js';
 import { Downstream } from '../support/downstream.js';
 import { freePort, missingPrograms, tempDir } from '../support/env.js';
+import { POSTGRES_TEST_PASSWORD } from '../support/postgres.js';
 import { runCli, ServeProcess } from '../support/serve-process.js';
 import type { StorageSetup } from '../support/storage-backends.js';
 
@@ -235,12 +238,63 @@ describe.runIf(BACKENDS.some((backend) => backend.key === 'postgres-s3'))(
 
     it('checks the database and the bucket, and fails the store when its password file cannot be read', async () => {
       const ok = await runCli(storage.env, ['doctor']);
-      expect(ok.stdout).toMatch(/^ok\s+store\s+postgres: database answers; s3: bucket \S+ answers$/m);
+      expect(ok.stdout).toMatch(
+        /^ok\s+store\s+postgres: database answers, schema not created yet .*; s3: bucket \S+ answers$/m,
+      );
       const denied = await runCli({ ...storage.env, LAZARET_POSTGRES_PASSWORD_FILE: '/nonexistent' }, [
         'doctor',
       ]);
       expect(denied.stdout).toMatch(/^FAIL\s+store\s+.*Cannot read the PostgreSQL password file/m);
       expect(denied.code).toBe(1);
+    });
+
+    it('reports the schema version and pending migrations, and never migrates itself', async () => {
+      const pool = openPostgresPool({
+        url: storage.env.LAZARET_POSTGRES_URL!,
+        password: POSTGRES_TEST_PASSWORD,
+        poolSize: 1,
+      });
+      const steps = async () =>
+        (await pool.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS present")).rows[0].present
+          ? (await pool.query('SELECT name, step FROM schema_migrations ORDER BY 1, 2')).rows
+          : null;
+      try {
+        // On an empty database the doctor leaves it empty.
+        expect((await runCli(storage.env, ['doctor'])).stdout).toMatch(/^ok\s+store\s+.*not created yet/m);
+        expect(await steps()).toBeNull();
+
+        expect((await runCli(storage.env, ['postgres', 'migrate'])).code).toBe(0);
+        const all = await steps();
+        const known = POSTGRES_MIGRATION_SETS.reduce((sum, set) => sum + set.steps.length, 0);
+        expect(all).toHaveLength(known);
+        expect((await runCli(storage.env, ['doctor'])).stdout).toMatch(
+          new RegExp(
+            `^ok\\s+store\\s+postgres: database answers, schema up to date \\(${known} steps\\)`,
+            'm',
+          ),
+        );
+
+        // A database one step behind this version (as after an upgrade of the nodes' software).
+        await pool.query("DELETE FROM schema_migrations WHERE name = 'stats'");
+        const behind = await runCli(storage.env, ['doctor']);
+        expect(behind.stdout).toMatch(
+          /^FAIL\s+store\s+postgres: migrations pending \(stats 0\/1 steps applied\); run `lazaret postgres migrate`/m,
+        );
+        expect(behind.code).toBe(1);
+        expect(await steps()).toHaveLength(known - 1);
+        await pool.query("INSERT INTO schema_migrations (name, step) VALUES ('stats', 0)");
+
+        // One step ahead: written by a newer version.
+        await pool.query("INSERT INTO schema_migrations (name, step) VALUES ('items', 99)");
+        const ahead = await runCli(storage.env, ['doctor']);
+        expect(ahead.stdout).toMatch(
+          /^FAIL\s+store\s+postgres: the schema was written by a newer Lazaret \(items 2\/1 steps\)/m,
+        );
+        await pool.query("DELETE FROM schema_migrations WHERE name = 'items' AND step = 99");
+        expect(await steps()).toEqual(all);
+      } finally {
+        await pool.end();
+      }
     });
   },
 );

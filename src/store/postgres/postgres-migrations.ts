@@ -63,3 +63,39 @@ export async function migratePostgres(pool: pg.Pool, sets: readonly PostgresMigr
   }
   return applied;
 }
+
+/** How far the database's schema is from `sets`, read without changing anything (for `lazaret doctor`). */
+export interface PostgresSchemaState {
+  /** No step has run yet: the database is empty (serve or `lazaret postgres migrate` creates it). */
+  empty: boolean;
+  /** Sets with steps this version would still apply, as `name done/known`. */
+  pending: string[];
+  /** Sets with more steps than this version knows: written by a newer Lazaret. */
+  newer: string[];
+  /** Steps applied, over all sets. */
+  applied: number;
+}
+
+export async function postgresSchemaState(
+  pool: pg.Pool,
+  sets: readonly PostgresMigrationSet[],
+): Promise<PostgresSchemaState> {
+  const table = await pool.query<{ present: boolean }>(
+    "SELECT to_regclass('schema_migrations') IS NOT NULL AS present",
+  );
+  const done = new Map<string, number>();
+  if (table.rows[0]!.present) {
+    const rows = await pool.query<{ name: string; n: number }>(
+      'SELECT name, count(*)::int AS n FROM schema_migrations GROUP BY name',
+    );
+    for (const row of rows.rows) done.set(row.name, row.n);
+  }
+  const state: PostgresSchemaState = { empty: done.size === 0, pending: [], newer: [], applied: 0 };
+  for (const set of sets) {
+    const steps = done.get(set.name) ?? 0;
+    state.applied += steps;
+    if (steps < set.steps.length) state.pending.push(`${set.name} ${steps}/${set.steps.length}`);
+    if (steps > set.steps.length) state.newer.push(`${set.name} ${steps}/${set.steps.length}`);
+  }
+  return state;
+}
