@@ -4,8 +4,11 @@ import { LazaretError } from '../../core/errors.js';
 import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import {
+  decodeTotp,
+  encodeTotp,
   type SessionRecord,
   type TokenRecord,
+  type TotpFactor,
   tenantsOfUser,
   type UserChange,
   type UserFilter,
@@ -70,6 +73,12 @@ export const POSTGRES_USER_MIGRATIONS: PostgresMigrationSet = {
   ],
 };
 
+/** The second factor of local accounts (a `totp` column holding encodeTotp's JSON). */
+export const POSTGRES_USER_TOTP_MIGRATIONS: PostgresMigrationSet = {
+  name: 'auth-totp',
+  steps: ['ALTER TABLE users ADD COLUMN totp text;'],
+};
+
 interface UserRow {
   id: string;
   email: string;
@@ -82,6 +91,7 @@ interface UserRow {
   release_mode: string | null;
   created_at: string;
   updated_at: string;
+  totp: string | null;
 }
 
 interface TokenRow {
@@ -108,7 +118,7 @@ interface SessionRow {
 }
 
 const USER_COLUMNS = `id, email, display_name, role, domains, addresses, password_hash, disabled, release_mode,
-  created_at, updated_at`;
+  created_at, updated_at, totp`;
 
 function toUser(row: UserRow): UserRecord {
   return {
@@ -123,6 +133,7 @@ function toUser(row: UserRow): UserRecord {
     releaseMode: row.release_mode as ReleaseMode | null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    ...(row.totp === null ? {} : { totp: decodeTotp(row.totp) }),
   };
 }
 
@@ -167,7 +178,7 @@ export class PostgresUserStore implements UserStore {
 
   static async open(pool: pg.Pool): Promise<PostgresUserStore> {
     try {
-      await migratePostgres(pool, [POSTGRES_USER_MIGRATIONS]);
+      await migratePostgres(pool, [POSTGRES_USER_MIGRATIONS, POSTGRES_USER_TOTP_MIGRATIONS]);
     } catch (error) {
       throw postgresError('migrate', error);
     }
@@ -258,6 +269,21 @@ export class PostgresUserStore implements UserStore {
 
   async hasUsers(): Promise<boolean> {
     return (await this.rows('hasUsers', 'SELECT 1 FROM users LIMIT 1')).length > 0;
+  }
+
+  async swapTotp(
+    id: string,
+    expected: TotpFactor | null,
+    next: TotpFactor | null,
+    at: string,
+  ): Promise<boolean> {
+    const rows = await this.rows(
+      'swapTotp',
+      `UPDATE users SET totp = $1, updated_at = $2 WHERE id = $3 AND totp IS NOT DISTINCT FROM $4::text
+       RETURNING id`,
+      [next ? encodeTotp(next) : null, at, id, expected ? encodeTotp(expected) : null],
+    );
+    return rows.length === 1;
   }
 
   updateUser(id: string, change: UserChange): Promise<UserRecord | null> {
