@@ -85,6 +85,7 @@ describe('TOTP second factor for local accounts', () => {
   });
 
   it('lets an administrator without a second factor do nothing but enrol, and confirms only with a valid code', async () => {
+    expect((await signIn(ADMIN)).body).toMatchObject({ totpEnrolmentRequired: true, user: { totp: 'none' } });
     const first = await ApiClient.login(base, ADMIN.email, ADMIN.password);
     const refused = await first.request('/api/quarantine');
     expect(refused.status).toBe(403);

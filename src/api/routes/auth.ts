@@ -28,6 +28,10 @@ const SessionAnswer = Type.Object({
     description: `Send it in the ${CSRF_HEADER} header with every POST, PATCH and DELETE.`,
   }),
   expiresAt: Type.String({ format: 'date-time' }),
+  totpEnrolmentRequired: Type.Boolean({
+    description:
+      'Whether the caller must set up a second factor before anything else (auth.requireTotpForAdmins).',
+  }),
 });
 
 export const authRoutes =
@@ -66,7 +70,12 @@ export const authRoutes =
         });
         const maxAge = Math.floor((Date.parse(session.expiresAt) - context.now().getTime()) / 1000);
         reply.setCookie(SESSION_COOKIE, cookieValue, cookieOptions(request, maxAge));
-        return { user: presentUser(user), csrfToken: session.csrfToken, expiresAt: session.expiresAt };
+        return {
+          user: presentUser(user),
+          csrfToken: session.csrfToken,
+          expiresAt: session.expiresAt,
+          totpEnrolmentRequired: mustEnrolTotp(user, deps.requireTotpForAdmins ?? false),
+        };
       },
     );
 

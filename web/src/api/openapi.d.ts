@@ -72,6 +72,8 @@ export interface paths {
               csrfToken: string;
               /** Format: date-time */
               expiresAt: string;
+              /** @description Whether the caller must set up a second factor before anything else (auth.requireTotpForAdmins). */
+              totpEnrolmentRequired: boolean;
             };
           };
         };
