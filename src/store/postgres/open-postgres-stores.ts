@@ -9,7 +9,11 @@ import { POSTGRES_JOB_MIGRATIONS, PostgresJobStore } from './postgres-job-store.
 import { POSTGRES_LEARNING_MIGRATIONS, PostgresLearningStore } from './postgres-learning-store.js';
 import { migratePostgres, type PostgresMigrationSet } from './postgres-migrations.js';
 import { POSTGRES_SENDER_LIST_MIGRATIONS, PostgresSenderListStore } from './postgres-sender-list-store.js';
-import { POSTGRES_USER_MIGRATIONS, PostgresUserStore } from './postgres-user-store.js';
+import {
+  POSTGRES_USER_MIGRATIONS,
+  POSTGRES_USER_TOTP_MIGRATIONS,
+  PostgresUserStore,
+} from './postgres-user-store.js';
 
 /** Every schema set of the PostgreSQL backend, in the order they are applied. */
 export const POSTGRES_MIGRATION_SETS: readonly PostgresMigrationSet[] = [
@@ -20,6 +24,7 @@ export const POSTGRES_MIGRATION_SETS: readonly PostgresMigrationSet[] = [
   POSTGRES_SENDER_LIST_MIGRATIONS,
   POSTGRES_LEARNING_MIGRATIONS,
   POSTGRES_DIGEST_MIGRATIONS,
+  POSTGRES_USER_TOTP_MIGRATIONS,
 ];
 
 /**
