@@ -152,6 +152,7 @@ export function buildContext(
       userRelease: config.access.userRelease,
       sessionTtlMs: config.auth.sessionTtlMs,
       directory: directoryFromConfig(config.auth.ldap),
+      requireTotpForAdmins: config.auth.requireTotpForAdmins,
     },
     oidcProviders: new OidcProviders(config.auth.oidc.providers),
     actions: new ItemActions(parts),

@@ -26,6 +26,7 @@ import { previewRoutes } from './routes/preview.js';
 import { quarantineRoutes } from './routes/quarantine.js';
 import { reportSpamRoutes } from './routes/report-spam.js';
 import { statsRoutes } from './routes/stats.js';
+import { totpRoutes } from './routes/totp.js';
 import { tokenRoutes, userRoutes } from './routes/users.js';
 import {
   AuditEntrySchema,
@@ -152,6 +153,7 @@ export async function buildApi(context: AppContext, options: ApiOptions = {}): P
   await app.register(auditRoutes(context));
   await app.register(userRoutes(context));
   await app.register(tokenRoutes(context));
+  await app.register(totpRoutes(context));
   await app.register(previewRoutes(context));
   await app.register(attachmentRoutes(context));
   await app.register(statsRoutes(context));

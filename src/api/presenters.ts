@@ -1,5 +1,11 @@
 import type { Static } from 'typebox';
-import { type AccessRules, administersAll, allowedActions, canSeeAddress } from '../auth/access-policy.js';
+import {
+  type AccessRules,
+  administersAll,
+  allowedActions,
+  canSeeAddress,
+  mayUseTotp,
+} from '../auth/access-policy.js';
 import type { Actor } from '../core/actor.js';
 import { canonicalOrAsGiven } from '../core/address.js';
 import type { MessageRecord, QuarantineItem } from '../core/types.js';
@@ -171,6 +177,13 @@ export function presentUser(user: UserRecord): Static<typeof UserSchema> {
     addresses: user.addresses,
     disabled: user.disabled,
     releaseMode: user.releaseMode,
+    totp: !mayUseTotp(user)
+      ? 'unavailable'
+      : !user.totp
+        ? 'none'
+        : user.totp.confirmedAt
+          ? 'active'
+          : 'pending',
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,
   };

@@ -1,12 +1,13 @@
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { mustEnrolTotp } from '../auth/access-policy.js';
 import type { AuditOrigin } from '../auth/audit.js';
 import { type AuthDeps, authenticateSession, authenticateToken } from '../auth/authenticate.js';
 import type { RateLimits } from '../auth/rate-limits.js';
 import { sameSecret } from '../auth/secrets.js';
 import type { Actor, TokenScope } from '../core/actor.js';
 import { LazaretError } from '../core/errors.js';
-import type { SessionRecord } from '../store/user-store.js';
+import type { SessionRecord, UserRecord } from '../store/user-store.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -20,6 +21,8 @@ declare module 'fastify' {
     scope?: TokenScope;
     /** Answers anyone, signed in or not (health, sign-in, API description). */
     public?: boolean;
+    /** Open to an administrator who must still enrol a second factor (auth.requireTotpForAdmins): enrolment, who am I, sign-out. */
+    beforeSecondFactor?: boolean;
   }
 }
 
@@ -59,10 +62,12 @@ async function resolve(deps: AuthDeps, limits: RateLimits, request: FastifyReque
   if (cookie === undefined) {
     throw new LazaretError('unauthenticated', 'Sign in (POST /api/auth/login) or send an API token.');
   }
+  let user: UserRecord;
   try {
-    const { actor, session } = await authenticateSession(deps, cookie);
-    request.actor = actor;
-    request.session = session;
+    const signedIn = await authenticateSession(deps, cookie);
+    request.actor = signedIn.actor;
+    request.session = signedIn.session;
+    user = signedIn.user;
   } catch (error) {
     reply.clearCookie(SESSION_COOKIE, cookieOptions(request));
     throw error;
@@ -75,6 +80,15 @@ async function resolve(deps: AuthDeps, limits: RateLimits, request: FastifyReque
         `A signed-in ${request.method} needs the ${CSRF_HEADER} header from the sign-in answer.`,
       );
     }
+  }
+  if (
+    !request.routeOptions.config.beforeSecondFactor &&
+    mustEnrolTotp(user, deps.requireTotpForAdmins ?? false)
+  ) {
+    throw new LazaretError(
+      'totp_enrolment_required',
+      'Administrators must set up a second factor first (POST /api/auth/totp/enrol, then /api/auth/totp/confirm).',
+    );
   }
 }
 

@@ -264,11 +264,36 @@ export const UserSchema = Type.Object(
     addresses: Type.Array(Type.String(), { description: "A user's addresses: primary first, then aliases." }),
     disabled: Type.Boolean(),
     releaseMode: Nullable(ReleaseModeSchema),
+    totp: Type.Enum(['active', 'pending', 'none', 'unavailable'], {
+      description:
+        'Second factor: active, pending (enrolment not confirmed yet), none, or unavailable (accounts from a directory or an identity provider).',
+    }),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
   },
   { $id: 'User' },
 );
+
+/** A TOTP code (6 digits) or a recovery code (`abcde-fghjk`). */
+export const SecondFactorCode = Type.String({
+  minLength: 6,
+  maxLength: 32,
+  pattern: '^[0-9A-Za-z -]+$',
+  description: 'The current code of the authenticator app, or one of the recovery codes.',
+});
+
+export const TotpEnrolment = Type.Object({
+  secret: Type.String({ description: 'The shared secret, Base32: type it into an app that cannot scan.' }),
+  otpauthUri: Type.String({ description: 'The otpauth:// URI an authenticator app scans as a QR code.' }),
+});
+
+export const TotpCodeBody = Type.Object({ code: SecondFactorCode }, { additionalProperties: false });
+
+export const RecoveryCodes = Type.Object({
+  recoveryCodes: Type.Array(Type.String(), {
+    description: 'Each signs in once instead of a code; shown only in this answer.',
+  }),
+});
 
 export const TokenSchema = Type.Object(
   {

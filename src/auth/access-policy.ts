@@ -320,6 +320,33 @@ export function canManageUser(
   }
 }
 
+/** May this account hold a TOTP factor? Local (password) accounts: a directory's or provider's people have theirs there. */
+export function mayUseTotp(user: Pick<UserRecord, 'passwordHash'>): boolean {
+  return user.passwordHash !== null;
+}
+
+/**
+ * Must this person enrol a second factor before doing anything else? Administrators of either kind with
+ * a local password and no confirmed factor, when `auth.requireTotpForAdmins` is set.
+ */
+export function mustEnrolTotp(
+  user: Pick<UserRecord, 'role' | 'passwordHash' | 'totp'>,
+  requireTotpForAdmins: boolean,
+): boolean {
+  return requireTotpForAdmins && isAdministrator(user) && mayUseTotp(user) && !user.totp?.confirmedAt;
+}
+
+/**
+ * May `actor` remove `target`'s second factor without one of its codes (a lost phone)? An administrator
+ * who manages the target; nobody for their own factor, which takes a current code.
+ */
+export function mayResetTotp(
+  actor: Actor,
+  target: Pick<UserRecord, 'id' | 'role' | 'domains' | 'addresses'>,
+): boolean {
+  return actor.userId !== target.id && isAdministrator(actor) && canManageUser(actor, target);
+}
+
 /** Whether the credential allows changing items at all (release, delete, bulk jobs). */
 export function mayChangeItems(actor: Actor): boolean {
   return actor.scopes.includes('release');

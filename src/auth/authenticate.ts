@@ -1,6 +1,6 @@
 import { type Actor, expandScope, type ReleaseMode, TOKEN_SCOPES, type TokenScope } from '../core/actor.js';
 import { canonicalOrAsGiven } from '../core/address.js';
-import { LazaretError } from '../core/errors.js';
+import { isLazaretError, LazaretError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { AuditStore } from '../store/audit-store.js';
 import {
@@ -11,12 +11,13 @@ import {
   type UserStore,
 } from '../store/user-store.js';
 import { hasReleaseMode, maxScopeOf } from './access-policy.js';
-import { audit } from './audit.js';
+import { type AuditOrigin, audit } from './audit.js';
 import { accountFromDirectory, disableFromDirectory } from './directory/directory-account.js';
 import type { PasswordDirectory } from './directory/ldap-directory.js';
 import { decoyHash, verifyPassword } from './password.js';
 import type { RateLimits } from './rate-limits.js';
 import { hashSecret, newSecret, SESSION_PREFIX, TOKEN_PREFIX } from './secrets.js';
+import { hasSecondFactor, redeemSecondFactor, type SecondFactorKind } from './totp.js';
 
 export interface AuthDeps {
   users: UserStore;
@@ -27,6 +28,8 @@ export interface AuthDeps {
   sessionTtlMs: number;
   /** Where people without a local password sign in (auth.ldap); absent: local accounts only. */
   directory?: PasswordDirectory | undefined;
+  /** `auth.requireTotpForAdmins`: local administrators must enrol a second factor first (access-policy mustEnrolTotp). */
+  requireTotpForAdmins?: boolean;
 }
 
 /** How often a token's last-used time is written at most; each use would be a write per request. */
@@ -126,14 +129,49 @@ async function directorySignIn(
 }
 
 /**
+ * The second step of a password sign-in for an account with a second factor: no session until a current
+ * code (or an unused recovery code) is given with the password. A missing, wrong or replayed code keeps
+ * the sign-in attempt counted against the rate limits, like a wrong password.
+ */
+async function secondStep(
+  deps: AuthDeps,
+  origin: AuditOrigin,
+  user: UserRecord,
+  code: string | undefined,
+): Promise<SecondFactorKind> {
+  const failure = (outcome: 'denied' | 'failed', reason: string) =>
+    audit(deps, origin, {
+      action: 'auth.login',
+      outcome,
+      tenants: tenantsOfUser(user),
+      target: { userId: user.id },
+      params: { email: user.email, method: 'password', reason },
+    });
+  if (code === undefined) {
+    await failure('denied', 'totp_required');
+    throw new LazaretError(
+      'totp_required',
+      'Enter the code of your authenticator app (or a recovery code) with your password.',
+    );
+  }
+  try {
+    return await redeemSecondFactor(deps, user, code);
+  } catch (error) {
+    if (isLazaretError(error, 'totp_invalid')) await failure('failed', String(error.details?.reason));
+    throw error;
+  }
+}
+
+/**
  * Signs in with email and password (checked by the directory for people without a local password): rate-limited per account and per address, audited whatever the
- * outcome, and answering alike for an unknown email, a wrong password and a disabled account.
+ * outcome, and answering alike for an unknown email, a wrong password and a disabled account. An
+ * account with a second factor also needs `code` (see secondStep).
  * Answers the new session and the cookie value (shown to the client once, stored only hashed).
  */
 export async function login(
   deps: AuthDeps,
   limits: RateLimits,
-  input: { email: string; password: string; ip: string },
+  input: { email: string; password: string; code?: string | undefined; ip: string },
 ): Promise<{ session: SessionRecord; cookieValue: string; user: UserRecord; actor: Actor }> {
   const email = canonicalOrAsGiven(input.email);
   const origin = { actor: null, ip: input.ip, label: email };
@@ -178,12 +216,16 @@ export async function login(
     });
     throw new LazaretError('invalid_credentials', 'Wrong email or password.');
   }
+  const secondFactor =
+    !directory && hasSecondFactor(user) ? await secondStep(deps, origin, user, input.code) : undefined;
   await limits.loginSucceeded(email, input.ip);
   return openSession(
     deps,
     user,
     input.ip,
-    directory ? { method: directory.method, provider: directory.provider } : { method: 'password' },
+    directory
+      ? { method: directory.method, provider: directory.provider }
+      : { method: 'password', ...(secondFactor ? { secondFactor } : {}) },
   );
 }
 
@@ -195,7 +237,7 @@ export async function openSession(
   deps: AuthDeps,
   user: UserRecord,
   ip: string,
-  how: { method: 'password' | 'oidc' | 'ldap'; provider?: string },
+  how: { method: 'password' | 'oidc' | 'ldap'; provider?: string; secondFactor?: SecondFactorKind },
 ): Promise<{ session: SessionRecord; cookieValue: string; user: UserRecord; actor: Actor }> {
   const now = deps.now();
   const cookieValue = newSecret(SESSION_PREFIX);

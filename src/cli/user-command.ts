@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { accessBasisOf } from '../auth/access-policy.js';
-import { createUser, setDisabled, setPassword, updateUser } from '../auth/user-admin.js';
-import { RELEASE_MODES, type ReleaseMode, ROLES, type Role } from '../core/actor.js';
+import { removeTotp } from '../auth/totp.js';
+import { createUser, findUser, setDisabled, setPassword, updateUser } from '../auth/user-admin.js';
+import { RELEASE_MODES, type ReleaseMode, ROLES, type Role, systemActor } from '../core/actor.js';
 import { LazaretError } from '../core/errors.js';
 import type { UserRecord } from '../store/user-store.js';
 import { addConfigOption, cliOrigin, collect, printTable, readFirstLine, withStores } from './cli-support.js';
@@ -54,7 +55,9 @@ interface UserOptions {
 }
 
 export function registerUserCommand(program: Command): void {
-  const user = program.command('user').description('Manage users: add, list, passwd, disable, enable, role.');
+  const user = program
+    .command('user')
+    .description('Manage users: add, list, passwd, disable, enable, role, totp-reset.');
 
   addConfigOption(
     user
@@ -175,6 +178,19 @@ export function registerUserCommand(program: Command): void {
         releaseMode: releaseMode(options.releaseMode),
       });
       process.stderr.write(`${describe(changed)}.\n`);
+    }),
+  );
+  addConfigOption(
+    user
+      .command('totp-reset <email>')
+      .description(
+        "Remove a user's second factor (a lost phone): they sign in with their password alone and may enrol again.",
+      ),
+  ).action((email: string, options: UserOptions) =>
+    withStores(options, async (stores) => {
+      const target = await findUser(stores, email);
+      await removeTotp(stores, { actor: systemActor('cli') }, target, undefined);
+      process.stderr.write(`The second factor of ${target.email} is removed.\n`);
     }),
   );
 }

@@ -238,6 +238,12 @@ export const ConfigSchema = Type.Object({
       default: 900_000,
       description: 'Window of the sign-in failure limits.',
     }),
+    requireTotpForAdmins: flag({
+      env: 'LAZARET_REQUIRE_TOTP_FOR_ADMINS',
+      default: false,
+      description:
+        'Administrators and domain administrators with a local password must enrol a TOTP second factor before they can do anything else once signed in (accounts from OpenID Connect or LDAP have their second factor at the provider).',
+    }),
     tokenRequestsPerMinute: int(1, 1_000_000, {
       env: 'LAZARET_TOKEN_REQUESTS_PER_MINUTE',
       default: 600,

@@ -55,6 +55,12 @@ export const ERROR_CATALOGUE = {
   relay_rejected: { http: 502, smtp: '554 5.7.1', retryable: false },
   // Directory sign-in (issue 18).
   directory_unavailable: { http: 503, smtp: '454 4.7.0', retryable: true },
+  // Second factor of local accounts (issue 18).
+  totp_required: { http: 401, smtp: '535 5.7.8', retryable: false },
+  totp_invalid: { http: 401, smtp: '535 5.7.8', retryable: false },
+  totp_enrolment_required: { http: 403, smtp: '550 5.7.1', retryable: false },
+  totp_active: { http: 409, smtp: '550 5.7.1', retryable: false },
+  totp_not_enrolled: { http: 409, smtp: '550 5.7.1', retryable: false },
 } as const satisfies Record<string, { http: number; smtp: string; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

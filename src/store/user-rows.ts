@@ -1,5 +1,11 @@
 import type { ReleaseMode, Role, TokenScope } from '../core/actor.js';
-import type { SessionRecord, TokenRecord, UserChange, UserRecord } from './user-store.js';
+import {
+  decodeTotp,
+  type SessionRecord,
+  type TokenRecord,
+  type UserChange,
+  type UserRecord,
+} from './user-store.js';
 
 /**
  * A `users` row as both SQL backends (SQLite, PostgreSQL) store it, once each backend has decoded
@@ -17,6 +23,8 @@ export interface UserRow {
   release_mode: string | null;
   created_at: string;
   updated_at: string;
+  /** encodeTotp's JSON of the second factor, or null. */
+  totp: string | null;
 }
 
 /** A `tokens` row of both SQL backends. */
@@ -57,6 +65,7 @@ export function userOfRow(row: UserRow): UserRecord {
     releaseMode: row.release_mode as ReleaseMode | null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    ...(row.totp === null ? {} : { totp: decodeTotp(row.totp) }),
   };
 }
 

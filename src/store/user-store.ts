@@ -20,6 +20,34 @@ export interface UserRecord {
   releaseMode: ReleaseMode | null;
   createdAt: Timestamp;
   updatedAt: Timestamp;
+  /** The second factor of a local account; absent when none was enrolled. Changed only by `swapTotp`. */
+  totp?: TotpFactor;
+}
+
+/** A TOTP (RFC 6238) second factor and its recovery codes, kept in the user record. */
+export interface TotpFactor {
+  /** The shared secret, Base32; never answered by the API once enrolment has begun. */
+  secret: string;
+  /** When the user confirmed it with a first valid code; null while enrolment is pending. */
+  confirmedAt: Timestamp | null;
+  /** The time step of the last accepted code: a code of this step or an earlier one is a replay. */
+  lastStep: number | null;
+  /** Lower-case hex SHA-256 of each recovery code not used yet. */
+  recoveryCodeHashes: string[];
+}
+
+/** The stored form of a factor: JSON with a fixed key order, so equal factors are equal strings. */
+export function encodeTotp(factor: TotpFactor): string {
+  return JSON.stringify({
+    secret: factor.secret,
+    confirmedAt: factor.confirmedAt,
+    lastStep: factor.lastStep,
+    recoveryCodeHashes: factor.recoveryCodeHashes,
+  });
+}
+
+export function decodeTotp(stored: string): TotpFactor {
+  return JSON.parse(stored) as TotpFactor;
 }
 
 /** Fields of a user that change together; absent fields stay as they are. */
@@ -102,6 +130,13 @@ export interface UserStore {
 
   /** Whether any user exists at all (first-start bootstrap). */
   hasUsers(): Promise<boolean>;
+
+  /**
+   * Replaces the user's second factor with `next` (null removes it) only if it is still `expected`
+   * (null: none), in one conditional write; answers whether it did. Two sign-ins with the same code
+   * or recovery code cannot both win. `createUser` ignores `UserRecord.totp`: a new user has none.
+   */
+  swapTotp(id: string, expected: TotpFactor | null, next: TotpFactor | null, at: Timestamp): Promise<boolean>;
 
   /** Applies `change` and answers the user as it is now, or null when there is no such user. */
   updateUser(id: string, change: UserChange): Promise<UserRecord | null>;

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLazaretError } from '../../src/core/errors.js';
 import { newId } from '../../src/core/ids.js';
 import type { SessionRecord, UserRecord, UserStore } from '../../src/store/user-store.js';
-import { buildToken, buildUser } from '../support/builders.js';
+import { buildToken, buildTotpFactor, buildUser } from '../support/builders.js';
 import type { MakeStores, StoreFixture } from './stores.js';
 
 const AT = '2026-11-20T10:00:00.000Z';
@@ -219,6 +219,49 @@ export function userStoreContract(backend: string, makeStores: MakeStores): void
       );
       expect((await users.getSessionBySecretHash(theirs.secretHash))?.revokedAt).toBeNull();
       expect(await users.revokeUserSessions(owner.id, '2026-11-20T14:00:00.000Z')).toBe(0);
+    });
+
+    it('keeps a second factor in the user record, changed only from the state the caller read', async () => {
+      const owner = user({ email: 'factor@corp.test' });
+      await users.createUser(owner);
+      expect((await users.getUser(owner.id))?.totp).toBeUndefined();
+
+      const pending = buildTotpFactor({ confirmedAt: null });
+      expect(await users.swapTotp(owner.id, buildTotpFactor(), pending, AT)).toBe(false);
+      expect(await users.swapTotp(owner.id, null, pending, AT)).toBe(true);
+      expect(await users.swapTotp(owner.id, null, pending, AT)).toBe(false);
+      expect((await users.getUserByEmail('factor@corp.test'))?.totp).toEqual(pending);
+
+      const active = { ...pending, confirmedAt: AT, lastStep: 58_000_000 };
+      expect(await users.swapTotp(owner.id, pending, active, '2026-11-20T10:01:00.000Z')).toBe(true);
+      const changed = await users.updateUser(owner.id, {
+        at: '2026-11-20T10:02:00.000Z',
+        displayName: 'Renamed',
+      });
+      expect(changed?.totp).toEqual(active);
+      expect((await users.listUsers({}, { limit: 10 })).items[0]?.totp).toEqual(active);
+      expect((await users.findUsersByAddress('some.one@corp.test'))[0]?.totp).toEqual(active);
+      expect((await (await fixture.reopen()).users.getUser(owner.id))?.totp).toEqual(active);
+      expect(await users.swapTotp(newId(), null, pending, AT)).toBe(false);
+    });
+
+    it('lets only one of two sign-ins that read the same factor record its use', async () => {
+      const owner = user();
+      await users.createUser(owner);
+      const factor = buildTotpFactor();
+      await users.swapTotp(owner.id, null, factor, AT);
+      const wins = await Promise.all(
+        [58_000_001, 58_000_002].map((lastStep) =>
+          users.swapTotp(owner.id, factor, { ...factor, lastStep, recoveryCodeHashes: [] }, AT),
+        ),
+      );
+      expect(wins.filter(Boolean)).toHaveLength(1);
+      const stored = (await users.getUser(owner.id))?.totp;
+      expect(stored?.lastStep).toBe(wins[0] ? 58_000_001 : 58_000_002);
+
+      expect(await users.swapTotp(owner.id, factor, null, AT)).toBe(false);
+      expect(await users.swapTotp(owner.id, stored ?? null, null, AT)).toBe(true);
+      expect((await users.getUser(owner.id))?.totp).toBeUndefined();
     });
   });
 }

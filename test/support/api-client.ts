@@ -38,11 +38,11 @@ export class ApiClient {
     readonly credentials: Credentials = { kind: 'anonymous' },
   ) {}
 
-  /** Signs in with POST /api/auth/login; throws unless it answered 200. */
-  static async login(base: () => string, email: string, password: string): Promise<ApiClient> {
+  /** Signs in with POST /api/auth/login (with a second-factor `code` when given); throws unless it answered 200. */
+  static async login(base: () => string, email: string, password: string, code?: string): Promise<ApiClient> {
     const answer = await new ApiClient(base).request('/api/auth/login', {
       method: 'POST',
-      json: { email, password },
+      json: { email, password, ...(code === undefined ? {} : { code }) },
     });
     if (answer.status !== 200) throw new Error(`login of ${email} answered ${answer.status}: ${answer.text}`);
     const cookie = /lazaret_session=([^;]+)/.exec(answer.headers.get('set-cookie') ?? '')?.[1];

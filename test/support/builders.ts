@@ -5,7 +5,7 @@ import { zeroCounters } from '../../src/core/outcomes.js';
 import type { MessageRecord, QuarantineItem } from '../../src/core/types.js';
 import type { AuditEntry } from '../../src/store/audit-store.js';
 import type { Job } from '../../src/store/job-store.js';
-import type { TokenRecord, UserRecord } from '../../src/store/user-store.js';
+import type { TokenRecord, TotpFactor, UserRecord } from '../../src/store/user-store.js';
 
 /*
  * Builders for the records the stores hold: sensible defaults, any field overridden. Tests build records
@@ -135,6 +135,17 @@ export function buildUser(overrides: Partial<UserRecord> = {}): UserRecord {
     releaseMode: null,
     createdAt: at,
     updatedAt: at,
+    ...overrides,
+  };
+}
+
+/** A confirmed TOTP factor (RFC 6238's test secret, Base32) with two recovery-code hashes. */
+export function buildTotpFactor(overrides: Partial<TotpFactor> = {}): TotpFactor {
+  return {
+    secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ',
+    confirmedAt: '2026-11-20T10:00:00.000Z',
+    lastStep: null,
+    recoveryCodeHashes: ['a'.repeat(64), 'b'.repeat(64)],
     ...overrides,
   };
 }

@@ -13,3 +13,11 @@ export function docSnippets(doc: string): Map<string, unknown> {
   }
   return snippets;
 }
+
+/** The JSON block of a doc under `<!-- config: name … -->` (a whole config file a test serves with), as text. */
+export function docConfigBlock(doc: string, name: string): string {
+  const text = readFileSync(join(import.meta.dirname, '../../docs', doc), 'utf8');
+  const block = new RegExp(`<!-- config: ${name}\\b[^>]*-->\\s*\`\`\`json\\n([\\s\\S]*?)\`\`\``).exec(text);
+  if (!block) throw new Error(`docs/${doc} has no config block ${name}`);
+  return block[1]!;
+}

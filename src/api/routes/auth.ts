@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { mustEnrolTotp } from '../../auth/access-policy.js';
 import type { AuthDeps } from '../../auth/authenticate.js';
 import { login, logout } from '../../auth/authenticate.js';
 import type { OidcProviders } from '../../auth/oidc/oidc-providers.js';
@@ -9,13 +10,14 @@ import { LazaretError } from '../../core/errors.js';
 import type { UserStore } from '../../store/user-store.js';
 import { presentUser } from '../presenters.js';
 import { CSRF_HEADER, cookieOptions, SESSION_COOKIE } from '../request-actor.js';
-import { errorResponses, ScopeSchema } from '../schemas.js';
+import { errorResponses, ScopeSchema, SecondFactorCode } from '../schemas.js';
 import { decodeCookie, OIDC_SESSION_COOKIE } from './oidc.js';
 
 const LoginBody = Type.Object(
   {
     email: Type.String({ minLength: 3, maxLength: 320 }),
     password: Type.String({ minLength: 1, maxLength: 1024 }),
+    code: Type.Optional(SecondFactorCode),
   },
   { additionalProperties: false },
 );
@@ -26,6 +28,10 @@ const SessionAnswer = Type.Object({
     description: `Send it in the ${CSRF_HEADER} header with every POST, PATCH and DELETE.`,
   }),
   expiresAt: Type.String({ format: 'date-time' }),
+  totpEnrolmentRequired: Type.Boolean({
+    description:
+      'Whether the caller must set up a second factor before anything else (auth.requireTotpForAdmins).',
+  }),
 });
 
 export const authRoutes =
@@ -48,7 +54,8 @@ export const authRoutes =
         config: { public: true },
         schema: {
           tags: ['auth'],
-          summary: 'Sign in; sets the session cookie and answers the CSRF token.',
+          summary:
+            'Sign in; sets the session cookie and answers the CSRF token. An account with a second factor answers 401 totp_required until the request also carries `code`.',
           security: [],
           body: LoginBody,
           response: { 200: SessionAnswer, ...errorResponses(400, 401, 429, 503) },
@@ -58,18 +65,24 @@ export const authRoutes =
         const { session, cookieValue, user } = await login(deps, limits, {
           email: request.body.email,
           password: request.body.password,
+          code: request.body.code,
           ip: request.ip,
         });
         const maxAge = Math.floor((Date.parse(session.expiresAt) - context.now().getTime()) / 1000);
         reply.setCookie(SESSION_COOKIE, cookieValue, cookieOptions(request, maxAge));
-        return { user: presentUser(user), csrfToken: session.csrfToken, expiresAt: session.expiresAt };
+        return {
+          user: presentUser(user),
+          csrfToken: session.csrfToken,
+          expiresAt: session.expiresAt,
+          totpEnrolmentRequired: mustEnrolTotp(user, deps.requireTotpForAdmins ?? false),
+        };
       },
     );
 
     app.post(
       '/api/auth/logout',
       {
-        config: { scope: 'read' },
+        config: { scope: 'read', beforeSecondFactor: true },
         schema: {
           tags: ['auth'],
           summary:
@@ -112,7 +125,7 @@ export const authRoutes =
     app.get(
       '/api/auth/me',
       {
-        config: { scope: 'read' },
+        config: { scope: 'read', beforeSecondFactor: true },
         schema: {
           tags: ['auth'],
           summary: 'Who the caller is: user, role, scopes, and for sessions the CSRF token.',
@@ -125,6 +138,10 @@ export const authRoutes =
               csrfToken: Type.Optional(Type.String()),
               expiresAt: Type.Optional(Type.String({ format: 'date-time' })),
               tokenId: Type.Optional(Type.String()),
+              totpEnrolmentRequired: Type.Boolean({
+                description:
+                  'Whether the caller must set up a second factor before anything else (auth.requireTotpForAdmins).',
+              }),
             }),
             ...errorResponses(401),
           },
@@ -143,6 +160,8 @@ export const authRoutes =
             ? { csrfToken: request.session.csrfToken, expiresAt: request.session.expiresAt }
             : {}),
           ...(actor.kind === 'token' ? { tokenId: actor.id } : {}),
+          totpEnrolmentRequired:
+            actor.kind === 'user' && mustEnrolTotp(user, context.auth.requireTotpForAdmins ?? false),
         };
       },
     );

@@ -4,8 +4,11 @@ import { awsStoreError, isConditionFailed } from '../aws/aws-errors.js';
 import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import {
+  decodeTotp,
+  encodeTotp,
   type SessionRecord,
   type TokenRecord,
+  type TotpFactor,
   tenantsOfUser,
   type UserChange,
   type UserFilter,
@@ -64,6 +67,7 @@ function toUser(record: Record_): UserRecord {
     releaseMode: (record.releaseMode ?? null) as UserRecord['releaseMode'],
     createdAt: record.createdAt as string,
     updatedAt: record.updatedAt as string,
+    ...(typeof record.totp === 'string' ? { totp: decodeTotp(record.totp) } : {}),
   };
 }
 
@@ -94,7 +98,7 @@ function toSession(record: Record_): SessionRecord {
   };
 }
 
-function userRecord(user: UserRecord): Record_ {
+function userRecord({ totp: _ignored, ...user }: UserRecord): Record_ {
   return withoutNulls({
     ...userKeys.user(user.email),
     type: 'user',
@@ -249,6 +253,43 @@ export class DynamoUserStore implements UserStore {
       return false;
     } catch (error) {
       throw awsStoreError('hasUsers', error);
+    }
+  }
+
+  async swapTotp(
+    id: string,
+    expected: TotpFactor | null,
+    next: TotpFactor | null,
+    at: string,
+  ): Promise<boolean> {
+    try {
+      const pointer = await this.get(userKeys.userById(id));
+      if (!pointer) return false;
+      const names: Record<string, string> = {
+        '#pk': PK,
+        '#id': 'id',
+        '#totp': 'totp',
+        '#updatedAt': 'updatedAt',
+      };
+      const values: Record<string, unknown> = { ':id': id, ':at': at };
+      if (expected) values[':expected'] = encodeTotp(expected);
+      if (next) values[':next'] = encodeTotp(next);
+      await this.conn.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: userKeys.user(pointer.email as string),
+          UpdateExpression: next
+            ? 'SET #totp = :next, #updatedAt = :at'
+            : 'SET #updatedAt = :at REMOVE #totp',
+          ConditionExpression: `attribute_exists(#pk) AND #id = :id AND ${expected ? '#totp = :expected' : 'attribute_not_exists(#totp)'}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw awsStoreError('swapTotp', error);
     }
   }
 

@@ -11,7 +11,11 @@ import { migratePostgres, type PostgresMigrationSet } from './postgres-migration
 import { POSTGRES_SENDER_LIST_MIGRATIONS, PostgresSenderListStore } from './postgres-sender-list-store.js';
 import { POSTGRES_STATS_MIGRATIONS } from './postgres-stats-schema.js';
 import { PostgresStatsStore } from './postgres-stats-store.js';
-import { POSTGRES_USER_MIGRATIONS, PostgresUserStore } from './postgres-user-store.js';
+import {
+  POSTGRES_USER_MIGRATIONS,
+  POSTGRES_USER_TOTP_MIGRATIONS,
+  PostgresUserStore,
+} from './postgres-user-store.js';
 
 /** Every schema set of the PostgreSQL backend, in the order they are applied. */
 export const POSTGRES_MIGRATION_SETS: readonly PostgresMigrationSet[] = [
@@ -23,6 +27,7 @@ export const POSTGRES_MIGRATION_SETS: readonly PostgresMigrationSet[] = [
   POSTGRES_LEARNING_MIGRATIONS,
   POSTGRES_DIGEST_MIGRATIONS,
   POSTGRES_STATS_MIGRATIONS,
+  POSTGRES_USER_TOTP_MIGRATIONS,
 ];
 
 /**

@@ -12,8 +12,10 @@ import {
   userOfRow,
 } from '../user-rows.js';
 import {
+  encodeTotp,
   type SessionRecord,
   type TokenRecord,
+  type TotpFactor,
   tenantsOfUser,
   type UserChange,
   type UserFilter,
@@ -78,8 +80,14 @@ export const POSTGRES_USER_MIGRATIONS: PostgresMigrationSet = {
   ],
 };
 
+/** The second factor of local accounts (a `totp` column holding encodeTotp's JSON). */
+export const POSTGRES_USER_TOTP_MIGRATIONS: PostgresMigrationSet = {
+  name: 'auth-totp',
+  steps: ['ALTER TABLE users ADD COLUMN totp text;'],
+};
+
 const USER_COLUMNS = `id, email, display_name, role, domains, addresses, password_hash, disabled, release_mode,
-  created_at, updated_at`;
+  created_at, updated_at, totp`;
 
 /** The columns derived from a user for its indexes. */
 function derived(user: UserRecord): { tenants: string[]; addressKeys: string[] } {
@@ -95,7 +103,7 @@ export class PostgresUserStore implements UserStore {
 
   static async open(pool: pg.Pool): Promise<PostgresUserStore> {
     try {
-      await migratePostgres(pool, [POSTGRES_USER_MIGRATIONS]);
+      await migratePostgres(pool, [POSTGRES_USER_MIGRATIONS, POSTGRES_USER_TOTP_MIGRATIONS]);
     } catch (error) {
       throw postgresError('migrate', error);
     }
@@ -191,6 +199,21 @@ export class PostgresUserStore implements UserStore {
 
   async hasUsers(): Promise<boolean> {
     return (await this.rows('hasUsers', 'SELECT 1 FROM users LIMIT 1')).length > 0;
+  }
+
+  async swapTotp(
+    id: string,
+    expected: TotpFactor | null,
+    next: TotpFactor | null,
+    at: string,
+  ): Promise<boolean> {
+    const rows = await this.rows(
+      'swapTotp',
+      `UPDATE users SET totp = $1, updated_at = $2 WHERE id = $3 AND totp IS NOT DISTINCT FROM $4::text
+       RETURNING id`,
+      [next ? encodeTotp(next) : null, at, id, expected ? encodeTotp(expected) : null],
+    );
+    return rows.length === 1;
   }
 
   updateUser(id: string, change: UserChange): Promise<UserRecord | null> {

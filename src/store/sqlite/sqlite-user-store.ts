@@ -19,7 +19,7 @@ import type {
   UserRecord,
   UserStore,
 } from '../user-store.js';
-import { tenantsOfUser } from '../user-store.js';
+import { encodeTotp, type TotpFactor, tenantsOfUser } from '../user-store.js';
 import { type MigrationSet, migrate } from './sqlite-database.js';
 import { StatementCache } from './sqlite-statements.js';
 
@@ -93,6 +93,12 @@ export const USER_ADDRESS_MIGRATIONS: MigrationSet = {
   ],
 };
 
+/** The second factor of local accounts (a `totp` column holding encodeTotp's JSON). */
+export const USER_TOTP_MIGRATIONS: MigrationSet = {
+  name: 'auth-totp',
+  steps: ['ALTER TABLE users ADD COLUMN totp TEXT;'],
+};
+
 /** A `users` row as SQLite holds it: the lists as JSON text, the flag as 0/1. */
 interface SqliteUserRow extends Omit<UserRow, 'domains' | 'addresses' | 'disabled'> {
   domains: string;
@@ -119,6 +125,7 @@ export class SqliteUserStore implements UserStore {
     this.statements = new StatementCache(db);
     migrate(db, AUTH_MIGRATIONS);
     migrate(db, USER_ADDRESS_MIGRATIONS);
+    migrate(db, USER_TOTP_MIGRATIONS);
     this.insertUserTx = db.transaction((user: UserRecord) => {
       this.statement(
         `INSERT INTO users (id, email, display_name, role, domains, addresses, password_hash, disabled,
@@ -199,6 +206,15 @@ export class SqliteUserStore implements UserStore {
       }
       return Promise.reject(storeError('createUser', error));
     }
+  }
+
+  swapTotp(id: string, expected: TotpFactor | null, next: TotpFactor | null, at: string): Promise<boolean> {
+    return this.run('swapTotp', () => {
+      const result = this.statement(
+        'UPDATE users SET totp = ?, updated_at = ? WHERE id = ? AND totp IS ?',
+      ).run(next ? encodeTotp(next) : null, at, id, expected ? encodeTotp(expected) : null);
+      return result.changes === 1;
+    });
   }
 
   getUser(id: string): Promise<UserRecord | null> {

@@ -1,5 +1,6 @@
 import { ApiError, api, setCsrfToken } from './client';
 import type {
+  Answer,
   ApiToken,
   AuditEntry,
   BulkAction,
@@ -32,6 +33,7 @@ interface SessionAnswer {
   csrfToken?: string;
   /** The user's effective release mode (their own or the server default). */
   releaseMode?: 'release' | 'request';
+  totpEnrolmentRequired?: boolean;
 }
 
 function toMe(answer: SessionAnswer): Me {
@@ -44,6 +46,8 @@ function toMe(answer: SessionAnswer): Me {
     domains,
     addresses,
     releaseMode: answer.releaseMode ?? answer.user.releaseMode ?? null,
+    totp: answer.user.totp,
+    totpEnrolmentRequired: answer.totpEnrolmentRequired ?? false,
   };
 }
 
@@ -62,9 +66,17 @@ export async function fetchMe(): Promise<Me | null> {
   }
 }
 
-export async function signIn(email: string, password: string): Promise<Me> {
-  return toMe(await api.post<SessionAnswer>('/api/auth/login', { email, password }));
+/** Signs in; an account with a second factor answers `totp_required` until `code` is given too. */
+export async function signIn(email: string, password: string, code?: string): Promise<Me> {
+  return toMe(
+    await api.post<SessionAnswer>('/api/auth/login', { email, password, ...(code ? { code } : {}) }),
+  );
 }
+
+export const enrolTotp = () => api.post<Answer<'/api/auth/totp/enrol', 'post'>>('/api/auth/totp/enrol');
+export const confirmTotp = (code: string) =>
+  api.post<Answer<'/api/auth/totp/confirm', 'post'>>('/api/auth/totp/confirm', { code });
+export const removeTotp = (code: string) => api.post('/api/auth/totp/remove', { code });
 
 /** Ends the session; answers the provider's logout URL when the session came from single sign-on. */
 export async function signOut(): Promise<string | null> {

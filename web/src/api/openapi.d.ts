@@ -50,13 +50,15 @@ export interface paths {
     };
   };
   "/api/auth/login": {
-    /** Sign in; sets the session cookie and answers the CSRF token. */
+    /** Sign in; sets the session cookie and answers the CSRF token. An account with a second factor answers 401 totp_required until the request also carries `code`. */
     post: {
       requestBody: {
         content: {
           "application/json": {
             email: string;
             password: string;
+            /** @description The current code of the authenticator app, or one of the recovery codes. */
+            code?: string;
           };
         };
       };
@@ -70,6 +72,8 @@ export interface paths {
               csrfToken: string;
               /** Format: date-time */
               expiresAt: string;
+              /** @description Whether the caller must set up a second factor before anything else (auth.requireTotpForAdmins). */
+              totpEnrolmentRequired: boolean;
             };
           };
         };
@@ -155,6 +159,8 @@ export interface paths {
               /** Format: date-time */
               expiresAt?: string;
               tokenId?: string;
+              /** @description Whether the caller must set up a second factor before anything else (auth.requireTotpForAdmins). */
+              totpEnrolmentRequired: boolean;
             };
           };
         };
@@ -1596,6 +1602,186 @@ export interface paths {
       };
     };
   };
+  "/api/auth/totp/enrol": {
+    /** Start setting up a TOTP second factor: answers the secret and its otpauth:// URI once; active after /api/auth/totp/confirm. */
+    post: {
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              /** @description The shared secret, Base32: type it into an app that cannot scan. */
+              secret: string;
+              /** @description The otpauth:// URI an authenticator app scans as a QR code. */
+              otpauthUri: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+  };
+  "/api/auth/totp/confirm": {
+    /** Activate the second factor with a first code of the app; answers the recovery codes, shown only this once. */
+    post: {
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description The current code of the authenticator app, or one of the recovery codes. */
+            code: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              /** @description Each signs in once instead of a code; shown only in this answer. */
+              recoveryCodes: string[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+  };
+  "/api/auth/totp/remove": {
+    /** Remove your own second factor, with a current code or a recovery code. */
+    post: {
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description The current code of the authenticator app, or one of the recovery codes. */
+            code: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        204: {
+          content: never;
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+  };
+  "/api/users/{id}/totp": {
+    /** Remove a user's second factor (a lost phone): they sign in with their password alone and may enrol again. */
+    delete: {
+      parameters: {
+        path: {
+          /** @description User id (ULID). */
+          id: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        204: {
+          content: never;
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+  };
   "/api/quarantine/{id}/content": {
     /** All header lines and what the preview of the message will show. */
     get: {
@@ -2719,6 +2905,11 @@ export interface components {
       addresses: string[];
       disabled: boolean;
       releaseMode: ("release" | "request") | null;
+      /**
+       * @description Second factor: active, pending (enrolment not confirmed yet), none, or unavailable (accounts from a directory or an identity provider).
+       * @enum {unknown}
+       */
+      totp: "active" | "pending" | "none" | "unavailable";
       /** Format: date-time */
       createdAt: string;
       /** Format: date-time */

@@ -41,6 +41,10 @@ export type Me = Pick<User, 'id' | 'email' | 'role' | 'domains' | 'addresses'> &
   /** `request`: this user asks for releases instead of releasing. */
   releaseMode?: User['releaseMode'];
   local?: boolean;
+  /** The state of their second factor (local accounts only). */
+  totp?: User['totp'];
+  /** An administrator who must set up a second factor before anything else (auth.requireTotpForAdmins). */
+  totpEnrolmentRequired?: boolean;
 };
 
 /** What the bulk bar offers: a job's actions, and asking for release (one request per item). */

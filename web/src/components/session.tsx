@@ -64,6 +64,8 @@ export function RequireSession({ children }: { children: ReactNode }) {
     return (
       <Navigate to={`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`} replace />
     );
+  if (me.totpEnrolmentRequired && location.pathname !== '/settings')
+    return <Navigate to="/settings" replace />;
   return children;
 }
 

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { describeSchedule, getDigestSettings, resetDigestSettings, saveDigestSettings } from '../api/digests';
 import { ErrorAlert } from '../components/error-alert';
 import { ScheduleForm } from '../components/schedule-form';
+import { SecondFactorSettings } from '../components/second-factor-settings';
 import { SenderList } from '../components/sender-list';
 import { useSession } from '../components/session';
 import { formatDateTime } from '../lib/format';
@@ -12,7 +13,11 @@ import { formatDateTime } from '../lib/format';
 export function SettingsPage() {
   const { me } = useSession();
   const queryClient = useQueryClient();
-  const settings = useQuery({ queryKey: ['digest-settings'], queryFn: getDigestSettings });
+  const settings = useQuery({
+    queryKey: ['digest-settings'],
+    queryFn: getDigestSettings,
+    enabled: !me?.totpEnrolmentRequired,
+  });
   const onSaved = (data: Awaited<ReturnType<typeof getDigestSettings>>) => {
     queryClient.setQueryData(['digest-settings'], data);
     notifications.show({
@@ -23,11 +28,24 @@ export function SettingsPage() {
   const save = useMutation({ mutationFn: saveDigestSettings, onSuccess: onSaved });
   const reset = useMutation({ mutationFn: resetDigestSettings, onSuccess: onSaved });
   const isAdmin = me?.role === 'admin' || me?.role === 'domain_admin';
+  if (me?.totpEnrolmentRequired) {
+    return (
+      <Stack>
+        <Title order={1} size="h3">
+          Settings
+        </Title>
+        <SecondFactorSettings />
+      </Stack>
+    );
+  }
+  // The second-factor section keeps its place in both layouts, so its state (the recovery codes shown
+  // once) survives the switch when enrolment completes.
   return (
     <Stack>
       <Title order={1} size="h3">
         Settings
       </Title>
+      <SecondFactorSettings />
       <Paper withBorder p="md">
         <Title order={2} size="h4" mb="xs">
           Quarantine digest

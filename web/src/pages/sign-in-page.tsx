@@ -2,6 +2,7 @@ import { Alert, Button, Center, Divider, Paper, PasswordInput, Stack, TextInput,
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
+import { ApiError } from '../api/client';
 import { listSignInProviders, signIn } from '../api/endpoints';
 import { ErrorAlert } from '../components/error-alert';
 import { useSession } from '../components/session';
@@ -13,12 +14,20 @@ export function SignInPage() {
   const queryClient = useQueryClient();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  /** Null until the server asks for a second factor (totp_required); then the code being typed. */
+  const [code, setCode] = useState<string | null>(null);
   const next = params.get('next')?.startsWith('/') ? params.get('next')! : '/quarantine';
   const login = useMutation({
-    mutationFn: () => signIn(email.trim(), password),
+    mutationFn: () => signIn(email.trim(), password, code?.trim()),
     onSuccess: (signedIn) => {
       queryClient.setQueryData(['me'], signedIn);
-      navigate(next, { replace: true });
+      navigate(signedIn.totpEnrolmentRequired ? '/settings' : next, { replace: true });
+    },
+    onError: (error) => {
+      if (error instanceof ApiError && error.code === 'totp_required' && code === null) {
+        setCode('');
+        login.reset();
+      }
     },
   });
   const providers = useQuery({ queryKey: ['sign-in-providers'], queryFn: listSignInProviders });
@@ -56,9 +65,21 @@ export function SignInPage() {
               label="Password"
               autoComplete="current-password"
               required
+              readOnly={code !== null}
               value={password}
               onChange={(event) => setPassword(event.currentTarget.value)}
             />
+            {code !== null && (
+              <TextInput
+                label="Code from your authenticator app"
+                description="Or one of your recovery codes."
+                autoComplete="one-time-code"
+                required
+                autoFocus
+                value={code}
+                onChange={(event) => setCode(event.currentTarget.value)}
+              />
+            )}
             <Button type="submit" loading={login.isPending}>
               Sign in
             </Button>
