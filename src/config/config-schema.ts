@@ -1,4 +1,5 @@
 import { type Static, type TSchema, Type } from 'typebox';
+import { LANGUAGES } from '../core/languages.js';
 
 /** An older spelling of a key, still read (with a warning at start) until it is removed. */
 export interface DeprecatedAlias {
@@ -509,6 +510,14 @@ export const ConfigSchema = Type.Object({
       env: 'LAZARET_DIGEST_RETRY_SECONDS',
       default: 900,
       description: 'Wait after the relay refused or deferred a digest before trying that user again.',
+    }),
+  }),
+  i18n: Type.Object({
+    defaultLanguage: oneOf([...LANGUAGES], {
+      env: 'LAZARET_DEFAULT_LANGUAGE',
+      default: 'en',
+      description:
+        "Language of the web UI, digest mails and digest link pages for people who chose none in Settings and whose browser asks for none Lazaret speaks (en, de, fr). Digest mails use the recipient's own choice, else this.",
     }),
   }),
   learning: Type.Object({

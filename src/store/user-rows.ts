@@ -1,4 +1,5 @@
 import type { ReleaseMode, Role, TokenScope } from '../core/actor.js';
+import { isLanguage } from '../core/languages.js';
 import {
   decodeTotp,
   type SessionRecord,
@@ -25,6 +26,8 @@ export interface UserRow {
   updated_at: string;
   /** encodeTotp's JSON of the second factor, or null. */
   totp: string | null;
+  /** The chosen language (`UserRecord.language`), or null. */
+  language: string | null;
 }
 
 /** A `tokens` row of both SQL backends. */
@@ -66,6 +69,8 @@ export function userOfRow(row: UserRow): UserRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     ...(row.totp === null ? {} : { totp: decodeTotp(row.totp) }),
+    // A language no longer offered reads as no choice.
+    ...(isLanguage(row.language) ? { language: row.language } : {}),
   };
 }
 
@@ -98,7 +103,7 @@ export function sessionOfRow(row: SessionRow): SessionRecord {
 
 /** The user after a change: the fields the change names, the others as they were. */
 export function changedUser(current: UserRecord, change: UserChange): UserRecord {
-  return {
+  const next: UserRecord = {
     ...current,
     ...(change.displayName === undefined ? {} : { displayName: change.displayName }),
     ...(change.role === undefined ? {} : { role: change.role }),
@@ -109,4 +114,7 @@ export function changedUser(current: UserRecord, change: UserChange): UserRecord
     ...(change.releaseMode === undefined ? {} : { releaseMode: change.releaseMode }),
     updatedAt: change.at,
   };
+  if (change.language === null) delete next.language;
+  else if (change.language !== undefined) next.language = change.language;
+  return next;
 }

@@ -1,4 +1,5 @@
 import type { ReleaseMode, Role, TokenScope } from '../core/actor.js';
+import type { Language } from '../core/languages.js';
 import type { Timestamp } from '../core/types.js';
 import type { Page, PageRequest } from './item-store.js';
 
@@ -22,6 +23,8 @@ export interface UserRecord {
   updatedAt: Timestamp;
   /** The second factor of a local account; absent when none was enrolled. Changed only by `swapTotp`. */
   totp?: TotpFactor;
+  /** The language they chose for the web UI and their digests; absent: none chosen (browser, then `i18n.defaultLanguage`). */
+  language?: Language;
 }
 
 /** A TOTP (RFC 6238) second factor and its recovery codes, kept in the user record. */
@@ -60,6 +63,8 @@ export interface UserChange {
   passwordHash?: string | null;
   disabled?: boolean;
   releaseMode?: ReleaseMode | null;
+  /** null: back to no choice of their own. */
+  language?: Language | null;
 }
 
 export interface UserFilter {

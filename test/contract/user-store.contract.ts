@@ -245,6 +245,33 @@ export function userStoreContract(backend: string, makeStores: MakeStores): void
       expect(await users.swapTotp(newId(), null, pending, AT)).toBe(false);
     });
 
+    it('keeps the language a user chose, kept through other changes and cleared by null', async () => {
+      const chosen = user({ email: 'sprache@corp.test', language: 'de' });
+      const none = user({ email: 'none@corp.test', addresses: ['none@corp.test'] });
+      await users.createUser(chosen);
+      await users.createUser(none);
+      expect((await users.getUser(chosen.id))?.language).toBe('de');
+      expect((await users.getUser(none.id))?.language).toBeUndefined();
+
+      const french = await users.updateUser(none.id, { at: '2026-11-20T10:01:00.000Z', language: 'fr' });
+      expect(french?.language).toBe('fr');
+      const renamed = await users.updateUser(none.id, { at: '2026-11-20T10:02:00.000Z', displayName: 'N' });
+      expect(renamed?.language).toBe('fr');
+      expect((await users.getUserByEmail('none@corp.test'))?.language).toBe('fr');
+      expect((await users.findUsersByAddress('some.one@corp.test'))[0]?.language).toBe('de');
+
+      const cleared = await users.updateUser(chosen.id, { at: '2026-11-20T10:03:00.000Z', language: null });
+      expect(cleared?.language).toBeUndefined();
+      const reopened = (await fixture.reopen()).users;
+      expect((await reopened.getUser(chosen.id))?.language).toBeUndefined();
+      expect((await reopened.getUser(none.id))?.language).toBe('fr');
+      const listed = (await reopened.listUsers({}, { limit: 10 })).items;
+      expect(listed.map((each) => [each.email, each.language ?? null]).sort()).toEqual([
+        ['none@corp.test', 'fr'],
+        ['sprache@corp.test', null],
+      ]);
+    });
+
     it('lets only one of two sign-ins that read the same factor record its use', async () => {
       const owner = user();
       await users.createUser(owner);

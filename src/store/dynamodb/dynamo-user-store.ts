@@ -1,5 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { LazaretError } from '../../core/errors.js';
+import { isLanguage } from '../../core/languages.js';
 import { awsStoreError, isConditionFailed } from '../aws/aws-errors.js';
 import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
@@ -68,6 +69,8 @@ function toUser(record: Record_): UserRecord {
     createdAt: record.createdAt as string,
     updatedAt: record.updatedAt as string,
     ...(typeof record.totp === 'string' ? { totp: decodeTotp(record.totp) } : {}),
+    // A language no longer offered reads as no choice.
+    ...(isLanguage(record.language) ? { language: record.language } : {}),
   };
 }
 
@@ -309,6 +312,7 @@ export class DynamoUserStore implements UserStore {
         'passwordHash',
         'disabled',
         'releaseMode',
+        'language',
       ] as const) {
         const value = change[field];
         if (value === undefined) continue;

@@ -13,6 +13,7 @@ import { POSTGRES_STATS_MIGRATIONS } from './postgres-stats-schema.js';
 import { PostgresStatsStore } from './postgres-stats-store.js';
 import {
   POSTGRES_USER_MIGRATIONS,
+  POSTGRES_USER_LANGUAGE_MIGRATIONS,
   POSTGRES_USER_TOTP_MIGRATIONS,
   PostgresUserStore,
 } from './postgres-user-store.js';
@@ -28,6 +29,7 @@ export const POSTGRES_MIGRATION_SETS: readonly PostgresMigrationSet[] = [
   POSTGRES_DIGEST_MIGRATIONS,
   POSTGRES_STATS_MIGRATIONS,
   POSTGRES_USER_TOTP_MIGRATIONS,
+  POSTGRES_USER_LANGUAGE_MIGRATIONS,
 ];
 
 /**

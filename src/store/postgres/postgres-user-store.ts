@@ -86,8 +86,14 @@ export const POSTGRES_USER_TOTP_MIGRATIONS: PostgresMigrationSet = {
   steps: ['ALTER TABLE users ADD COLUMN totp text;'],
 };
 
+/** The language a user chose (a `language` column; null: none chosen). */
+export const POSTGRES_USER_LANGUAGE_MIGRATIONS: PostgresMigrationSet = {
+  name: 'auth-language',
+  steps: ['ALTER TABLE users ADD COLUMN language text;'],
+};
+
 const USER_COLUMNS = `id, email, display_name, role, domains, addresses, password_hash, disabled, release_mode,
-  created_at, updated_at, totp`;
+  created_at, updated_at, totp, language`;
 
 /** The columns derived from a user for its indexes. */
 function derived(user: UserRecord): { tenants: string[]; addressKeys: string[] } {
@@ -103,7 +109,11 @@ export class PostgresUserStore implements UserStore {
 
   static async open(pool: pg.Pool): Promise<PostgresUserStore> {
     try {
-      await migratePostgres(pool, [POSTGRES_USER_MIGRATIONS, POSTGRES_USER_TOTP_MIGRATIONS]);
+      await migratePostgres(pool, [
+        POSTGRES_USER_MIGRATIONS,
+        POSTGRES_USER_TOTP_MIGRATIONS,
+        POSTGRES_USER_LANGUAGE_MIGRATIONS,
+      ]);
     } catch (error) {
       throw postgresError('migrate', error);
     }
@@ -119,8 +129,8 @@ export class PostgresUserStore implements UserStore {
     try {
       await this.pool.query(
         `INSERT INTO users (id, email, display_name, role, domains, addresses, tenants, address_keys,
-           password_hash, disabled, release_mode, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+           password_hash, disabled, release_mode, created_at, updated_at, language)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
         [
           user.id,
           user.email.toLowerCase(),
@@ -135,6 +145,7 @@ export class PostgresUserStore implements UserStore {
           user.releaseMode,
           user.createdAt,
           user.updatedAt,
+          user.language ?? null,
         ],
       );
     } catch (error) {
@@ -228,8 +239,9 @@ export class PostgresUserStore implements UserStore {
       const { tenants, addressKeys } = derived(next);
       await client.query(
         `UPDATE users SET display_name = $1, role = $2, domains = $3, addresses = $4, tenants = $5,
-           address_keys = $6, password_hash = $7, disabled = $8, release_mode = $9, updated_at = $10
-         WHERE id = $11`,
+           address_keys = $6, password_hash = $7, disabled = $8, release_mode = $9, updated_at = $10,
+           language = $11
+         WHERE id = $12`,
         [
           next.displayName,
           next.role,
@@ -241,6 +253,7 @@ export class PostgresUserStore implements UserStore {
           next.disabled,
           next.releaseMode,
           next.updatedAt,
+          next.language ?? null,
           id,
         ],
       );

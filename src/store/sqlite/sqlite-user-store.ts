@@ -99,6 +99,12 @@ export const USER_TOTP_MIGRATIONS: MigrationSet = {
   steps: ['ALTER TABLE users ADD COLUMN totp TEXT;'],
 };
 
+/** The language a user chose (a `language` column; null: none chosen). */
+export const USER_LANGUAGE_MIGRATIONS: MigrationSet = {
+  name: 'auth-language',
+  steps: ['ALTER TABLE users ADD COLUMN language TEXT;'],
+};
+
 /** A `users` row as SQLite holds it: the lists as JSON text, the flag as 0/1. */
 interface SqliteUserRow extends Omit<UserRow, 'domains' | 'addresses' | 'disabled'> {
   domains: string;
@@ -126,10 +132,11 @@ export class SqliteUserStore implements UserStore {
     migrate(db, AUTH_MIGRATIONS);
     migrate(db, USER_ADDRESS_MIGRATIONS);
     migrate(db, USER_TOTP_MIGRATIONS);
+    migrate(db, USER_LANGUAGE_MIGRATIONS);
     this.insertUserTx = db.transaction((user: UserRecord) => {
       this.statement(
         `INSERT INTO users (id, email, display_name, role, domains, addresses, password_hash, disabled,
-           release_mode, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           release_mode, created_at, updated_at, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         user.id,
         user.email.toLowerCase(),
@@ -142,6 +149,7 @@ export class SqliteUserStore implements UserStore {
         user.releaseMode,
         user.createdAt,
         user.updatedAt,
+        user.language ?? null,
       );
       this.writeTenants(user);
     });
@@ -151,7 +159,7 @@ export class SqliteUserStore implements UserStore {
       const next = changedUser(current, change);
       this.statement(
         `UPDATE users SET display_name = ?, role = ?, domains = ?, addresses = ?, password_hash = ?,
-           disabled = ?, release_mode = ?, updated_at = ? WHERE id = ?`,
+           disabled = ?, release_mode = ?, updated_at = ?, language = ? WHERE id = ?`,
       ).run(
         next.displayName,
         next.role,
@@ -161,6 +169,7 @@ export class SqliteUserStore implements UserStore {
         next.disabled ? 1 : 0,
         next.releaseMode,
         next.updatedAt,
+        next.language ?? null,
         id,
       );
       this.statement('DELETE FROM user_tenants WHERE user_id = ?').run(id);
