@@ -12,8 +12,8 @@ import { POSTGRES_SENDER_LIST_MIGRATIONS, PostgresSenderListStore } from './post
 import { POSTGRES_STATS_MIGRATIONS } from './postgres-stats-schema.js';
 import { PostgresStatsStore } from './postgres-stats-store.js';
 import {
-  POSTGRES_USER_MIGRATIONS,
   POSTGRES_USER_LANGUAGE_MIGRATIONS,
+  POSTGRES_USER_MIGRATIONS,
   POSTGRES_USER_TOTP_MIGRATIONS,
   PostgresUserStore,
 } from './postgres-user-store.js';
