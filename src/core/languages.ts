@@ -35,3 +35,15 @@ export function negotiateLanguage(asked: string | readonly string[] | undefined)
     .sort((a, b) => b.weight - a.weight || a.index - b.index);
   return wanted.map((each) => each.primary).find(isLanguage) ?? null;
 }
+
+/**
+ * The language to speak to someone: their own choice, else the first their browser asks for that we
+ * speak, else the configured default (`i18n.defaultLanguage`). Digest mails have no browser.
+ */
+export function chooseLanguage(input: {
+  chosen?: Language | null | undefined;
+  asked?: string | readonly string[] | undefined;
+  fallback: Language;
+}): Language {
+  return input.chosen ?? negotiateLanguage(input.asked) ?? input.fallback;
+}

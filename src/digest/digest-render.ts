@@ -1,6 +1,8 @@
 import { escapeHtml } from '../core/escape-html.js';
+import type { Language } from '../core/languages.js';
 import type { QuarantineItem } from '../core/types.js';
-import { displayText, displayTime } from './html-text.js';
+import { type DigestTranslator, digestTranslator } from './digest-i18n.js';
+import { displayText } from './html-text.js';
 
 /** The links shown for one item. */
 export interface ItemLinks {
@@ -27,6 +29,8 @@ export interface DigestView {
   listUrl: string;
   timeZone: string;
   linksExpireAt: Date;
+  /** The language it is written in: the recipient's. */
+  language: Language;
 }
 
 export interface RenderedDigest {
@@ -35,73 +39,76 @@ export interface RenderedDigest {
   html: string;
 }
 
-const REASONS: Record<string, string> = {
-  spam: 'spam',
-  malware: 'malware',
-  phish: 'phishing',
-  policy: 'policy',
-  bulk: 'bulk mail',
-  manual: 'held by hand',
-};
-
-function sender(item: QuarantineItem): string {
-  return displayText(item.fromHeader ?? item.sender, 120, '(no sender)');
+function sender(item: QuarantineItem, tr: DigestTranslator): string {
+  return displayText(item.fromHeader ?? item.sender, 120, tr.t('noSender'));
 }
 
-function plural(count: number, one: string, many: string): string {
-  return `${count.toLocaleString('en-GB')} ${count === 1 ? one : many}`;
+function subjectOf(item: QuarantineItem, tr: DigestTranslator): string {
+  return displayText(item.subject, 140, tr.t('noSubject'));
 }
 
-function headline(view: DigestView): string {
-  const count = plural(view.total, 'new message was', 'new messages were');
-  const more = view.totalIsLowerBound ? 'More than ' : '';
-  const whose = view.copyOf ? `for ${view.copyOf.join(', ')}` : 'for you';
-  const since = view.since ? ` since ${displayTime(view.since, view.timeZone)}` : '';
-  return `${more}${count} held ${whose}${since}.`;
+/** A reason as the catalogue names it; an unknown one as it is. */
+export function reasonName(reason: string, tr: DigestTranslator): string {
+  return reason in tr.catalogue.reasons ? tr.t(`reasons.${reason}`) : reason;
 }
 
-function subjectLine(view: DigestView): string {
-  const count = `${view.totalIsLowerBound ? 'more than ' : ''}${plural(view.total, 'message', 'messages')}`;
-  return view.copyOf
-    ? `Quarantine digest: ${count} held for ${view.copyOf.join(', ')}`
-    : `Quarantine digest: ${count} held for you`;
+/** The ICU arguments the headline and subject share. */
+function counted(view: DigestView) {
+  return {
+    count: view.total,
+    atLeast: view.totalIsLowerBound ? 'yes' : 'no',
+    domains: view.copyOf?.join(', ') ?? '',
+  };
 }
 
-const LINK_LABELS: [keyof ItemLinks, string][] = [
-  ['release', 'Release'],
-  ['releaseAllow', 'Release and always allow sender'],
-  ['delete', 'Delete'],
-  ['deleteBlock', 'Delete and always block sender'],
-  ['open', 'Open in Lazaret'],
-];
+function headline(view: DigestView, tr: DigestTranslator): string {
+  return tr.t(view.copyOf ? 'mail.headlineFor' : 'mail.headlineForYou', {
+    ...counted(view),
+    hasSince: view.since ? 'yes' : 'no',
+    since: view.since ? tr.time(view.since, view.timeZone) : '',
+  });
+}
 
-function renderText(view: DigestView): string {
-  const lines = [`Lazaret quarantine digest for ${view.recipient}`, '', headline(view), ''];
+function subjectLine(view: DigestView, tr: DigestTranslator): string {
+  return tr.t(view.copyOf ? 'mail.subjectFor' : 'mail.subjectForYou', counted(view));
+}
+
+const LINK_KEYS: (keyof ItemLinks)[] = ['release', 'releaseAllow', 'delete', 'deleteBlock', 'open'];
+
+function renderText(view: DigestView, tr: DigestTranslator): string {
+  const lines = [tr.t('mail.textTitle', { recipient: view.recipient }), '', headline(view, tr), ''];
+  const field = (key: string) => tr.t(`fields.${key}`);
   view.items.forEach(({ item, links }, index) => {
-    lines.push(`${index + 1}. From: ${sender(item)}`);
-    if (view.copyOf) lines.push(`   To: ${displayText(item.recipient)}`);
-    lines.push(`   Subject: ${displayText(item.subject, 140, '(no subject)')}`);
+    lines.push(`${index + 1}. ${field('from')}: ${sender(item, tr)}`);
+    if (view.copyOf) lines.push(`   ${field('to')}: ${displayText(item.recipient)}`);
+    lines.push(`   ${field('subject')}: ${subjectOf(item, tr)}`);
     lines.push(
-      `   Held as ${REASONS[item.reason] ?? item.reason}, received ${displayTime(new Date(item.receivedAt), view.timeZone)}`,
+      `   ${tr.t('mail.heldAsReceived', {
+        reason: reasonName(item.reason, tr),
+        received: tr.time(new Date(item.receivedAt), view.timeZone),
+      })}`,
     );
-    for (const [key, label] of LINK_LABELS) lines.push(`   ${`${label}:`.padEnd(34)} ${links[key]}`);
+    for (const key of LINK_KEYS) lines.push(`   ${`${tr.t(`mail.links.${key}`)}:`.padEnd(34)} ${links[key]}`);
     lines.push('');
   });
   if (view.releaseAllUrl && view.items.length > 1) {
-    lines.push(`Release all ${view.items.length} listed: ${view.releaseAllUrl}`, '');
+    lines.push(`${tr.t('mail.releaseAll', { count: view.items.length })}: ${view.releaseAllUrl}`, '');
   }
   const rest = view.total - view.items.length;
   if (rest > 0) {
     lines.push(
-      `…and ${view.totalIsLowerBound ? 'more than ' : ''}${rest.toLocaleString('en-GB')} more: ${view.listUrl}`,
+      `${tr.t('mail.more', { count: rest, atLeast: view.totalIsLowerBound ? 'yes' : 'no' })}: ${view.listUrl}`,
       '',
     );
   } else {
-    lines.push(`All held mail: ${view.listUrl}`, '');
+    lines.push(`${tr.t('mail.allHeld')}: ${view.listUrl}`, '');
   }
   lines.push(
-    `Links work until ${displayTime(view.linksExpireAt, view.timeZone)} (${view.timeZone}).`,
-    'Opening a link changes nothing: it shows what will happen and asks you to confirm.',
+    tr.t('mail.linksWorkUntil', {
+      until: tr.time(view.linksExpireAt, view.timeZone),
+      timeZone: view.timeZone,
+    }),
+    tr.t('mail.linksChangeNothing'),
     '',
   );
   return lines.join('\n');
@@ -110,19 +117,20 @@ function renderText(view: DigestView): string {
 const CELL = 'padding:6px 8px;border-bottom:1px solid #e3e3e8;vertical-align:top;text-align:left;';
 const LINK = 'color:#3b3fb6;text-decoration:underline;margin-right:12px;white-space:nowrap;';
 
-function renderHtml(view: DigestView): string {
+function renderHtml(view: DigestView, tr: DigestTranslator): string {
   const rows = view.items
     .map(({ item, links }) => {
-      const actions = LINK_LABELS.map(
-        ([key, label]) => `<a href="${escapeHtml(links[key])}" style="${LINK}">${escapeHtml(label)}</a>`,
+      const actions = LINK_KEYS.map(
+        (key) =>
+          `<a href="${escapeHtml(links[key])}" style="${LINK}">${escapeHtml(tr.t(`mail.links.${key}`))}</a>`,
       ).join(' ');
       return [
         '<tr>',
-        `<td style="${CELL}">${escapeHtml(sender(item))}</td>`,
+        `<td style="${CELL}">${escapeHtml(sender(item, tr))}</td>`,
         ...(view.copyOf ? [`<td style="${CELL}">${escapeHtml(displayText(item.recipient))}</td>`] : []),
-        `<td style="${CELL}">${escapeHtml(displayText(item.subject, 140, '(no subject)'))}</td>`,
-        `<td style="${CELL}">${escapeHtml(REASONS[item.reason] ?? item.reason)}</td>`,
-        `<td style="${CELL}white-space:nowrap;">${escapeHtml(displayTime(new Date(item.receivedAt), view.timeZone))}</td>`,
+        `<td style="${CELL}">${escapeHtml(subjectOf(item, tr))}</td>`,
+        `<td style="${CELL}">${escapeHtml(reasonName(item.reason, tr))}</td>`,
+        `<td style="${CELL}white-space:nowrap;">${escapeHtml(tr.time(new Date(item.receivedAt), view.timeZone))}</td>`,
         '</tr>',
         `<tr><td colspan="${view.copyOf ? 5 : 4}" style="${CELL}padding-bottom:12px;">${actions}</td></tr>`,
       ].join('');
@@ -131,21 +139,21 @@ function renderHtml(view: DigestView): string {
   const rest = view.total - view.items.length;
   const footer = [
     view.releaseAllUrl && view.items.length > 1
-      ? `<p><a href="${escapeHtml(view.releaseAllUrl)}" style="${LINK}">Release all ${view.items.length} listed</a></p>`
+      ? `<p><a href="${escapeHtml(view.releaseAllUrl)}" style="${LINK}">${escapeHtml(tr.t('mail.releaseAll', { count: view.items.length }))}</a></p>`
       : '',
     rest > 0
-      ? `<p>…and ${view.totalIsLowerBound ? 'more than ' : ''}${escapeHtml(rest.toLocaleString('en-GB'))} more. <a href="${escapeHtml(view.listUrl)}" style="${LINK}">See all held mail in Lazaret</a></p>`
-      : `<p><a href="${escapeHtml(view.listUrl)}" style="${LINK}">All held mail in Lazaret</a></p>`,
+      ? `<p>${escapeHtml(tr.t('mail.more', { count: rest, atLeast: view.totalIsLowerBound ? 'yes' : 'no' }))}. <a href="${escapeHtml(view.listUrl)}" style="${LINK}">${escapeHtml(tr.t('mail.seeAllInLazaret'))}</a></p>`
+      : `<p><a href="${escapeHtml(view.listUrl)}" style="${LINK}">${escapeHtml(tr.t('mail.allHeldInLazaret'))}</a></p>`,
   ].join('\n');
-  const heads = ['From', ...(view.copyOf ? ['To'] : []), 'Subject', 'Held as', 'Received']
-    .map((name) => `<th style="${CELL}">${name}</th>`)
+  const heads = ['from', ...(view.copyOf ? ['to'] : []), 'subject', 'heldAs', 'received']
+    .map((key) => `<th style="${CELL}">${escapeHtml(tr.t(`fields.${key}`))}</th>`)
     .join('');
   return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>${escapeHtml(subjectLine(view))}</title></head>
+<html lang="${tr.language}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>${escapeHtml(subjectLine(view, tr))}</title></head>
 <body style="font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;font-size:14px;color:#222;">
-<h1 style="font-size:18px;">Quarantine digest for ${escapeHtml(view.recipient)}</h1>
-<p>${escapeHtml(headline(view))}</p>
+<h1 style="font-size:18px;">${escapeHtml(tr.t('mail.htmlTitle', { recipient: view.recipient }))}</h1>
+<p>${escapeHtml(headline(view, tr))}</p>
 <table style="border-collapse:collapse;width:100%;max-width:960px;">
 <thead><tr>${heads}</tr></thead>
 <tbody>
@@ -153,12 +161,13 @@ ${rows}
 </tbody>
 </table>
 ${footer}
-<p style="color:#666;font-size:12px;">Links work until ${escapeHtml(displayTime(view.linksExpireAt, view.timeZone))} (${escapeHtml(view.timeZone)}). Opening a link changes nothing: it shows what will happen and asks you to confirm.</p>
+<p style="color:#666;font-size:12px;">${escapeHtml(tr.t('mail.linksWorkUntil', { until: tr.time(view.linksExpireAt, view.timeZone), timeZone: view.timeZone }))} ${escapeHtml(tr.t('mail.linksChangeNothing'))}</p>
 </body></html>
 `;
 }
 
 /** The digest's subject, plain text and HTML. */
 export function renderDigest(view: DigestView): RenderedDigest {
-  return { subject: subjectLine(view), text: renderText(view), html: renderHtml(view) };
+  const tr = digestTranslator(view.language);
+  return { subject: subjectLine(view, tr), text: renderText(view, tr), html: renderHtml(view, tr) };
 }

@@ -11,15 +11,3 @@ export function displayText(text: string | undefined, max = 140, empty = '(none)
   const chars = [...clean];
   return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : clean;
 }
-
-/** A time as digest mail and link pages show it: day, short month, year and minutes in `timeZone`. */
-export function displayTime(date: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).format(date);
-}

@@ -47,6 +47,7 @@ export async function openLink(
     throw new LazaretError(
       'link_invalid',
       'This link is no longer valid: the account it was sent to is closed.',
+      { reason: 'account_closed' },
     );
   }
   if (signedInUserId !== null && signedInUserId !== user.id) {

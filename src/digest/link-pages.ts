@@ -1,6 +1,8 @@
 import { escapeHtml } from '../core/escape-html.js';
 import type { QuarantineItem } from '../core/types.js';
-import { displayText, displayTime } from './html-text.js';
+import type { DigestTranslator } from './digest-i18n.js';
+import { reasonName } from './digest-render.js';
+import { displayText } from './html-text.js';
 import type { ItemPlan, LinkPlan, LinkResult, OpenedLink, SenderPlan } from './link-actions.js';
 import type { LinkAction } from './link-token.js';
 
@@ -18,12 +20,12 @@ td,th{text-align:left;padding:4px 8px;border-bottom:1px solid #e3e3e8;vertical-a
 .bad{color:#a1261b}.ok{color:#1d6b2f}button{font-size:16px;padding:10px 20px;border-radius:6px;border:0;background:#3b3fb6;color:#fff;cursor:pointer}
 button[disabled]{background:#999;cursor:default}a{color:#3b3fb6}`;
 
-function layout(title: string, body: string, nonce?: string): string {
+function layout(tr: DigestTranslator, title: string, body: string, nonce?: string): string {
   const script = nonce
-    ? `<script nonce="${escapeHtml(nonce)}">document.getElementById('confirm').addEventListener('submit',function(){var b=document.getElementById('go');b.disabled=true;b.textContent='Working…';});</script>`
+    ? `<script nonce="${escapeHtml(nonce)}">document.getElementById('confirm').addEventListener('submit',function(){var b=document.getElementById('go');b.disabled=true;b.textContent=${escapeHtml(JSON.stringify(tr.t('page.working')))};});</script>`
     : '';
   return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<html lang="${tr.language}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="robots" content="noindex,nofollow"><title>${escapeHtml(title)} · Lazaret</title><style>${STYLE}</style></head>
 <body><h1>${escapeHtml(title)}</h1>
 ${body}
@@ -32,42 +34,43 @@ ${script}
 `;
 }
 
-function itemTable(item: QuarantineItem, timeZone: string): string {
+/** A sentence with a `{link}` argument, escaped, the link put in as an anchor. */
+function withLink(tr: DigestTranslator, key: string, href: string): string {
+  const marker = '\u0001link\u0001';
+  return escapeHtml(tr.t(key, { link: marker })).replace(
+    marker,
+    `<a href="${escapeHtml(href)}">${escapeHtml(tr.t('page.openLazaret'))}</a>`,
+  );
+}
+
+function itemTable(item: QuarantineItem, timeZone: string, tr: DigestTranslator): string {
   const rows: [string, string][] = [
-    ['From', displayText(item.fromHeader ?? item.sender, 200, '(no sender)')],
-    ['To', displayText(item.recipient)],
-    ['Subject', displayText(item.subject, 200, '(no subject)')],
-    ['Held as', item.reason],
-    ['Received', `${displayTime(new Date(item.receivedAt), timeZone)} (${timeZone})`],
+    ['from', displayText(item.fromHeader ?? item.sender, 200, tr.t('noSender'))],
+    ['to', displayText(item.recipient)],
+    ['subject', displayText(item.subject, 200, tr.t('noSubject'))],
+    ['heldAs', reasonName(item.reason, tr)],
+    ['received', `${tr.time(new Date(item.receivedAt), timeZone)} (${timeZone})`],
   ];
-  return `<table>${rows.map(([name, value]) => `<tr><th>${name}</th><td>${escapeHtml(value)}</td></tr>`).join('')}</table>`;
+  return `<table>${rows.map(([key, value]) => `<tr><th>${escapeHtml(tr.t(`fields.${key}`))}</th><td>${escapeHtml(value)}</td></tr>`).join('')}</table>`;
 }
 
-const WILL: Record<'release' | 'request_release' | 'delete', (item: QuarantineItem) => string> = {
-  release: (item) => `It will be delivered to ${displayText(item.recipient)}.`,
-  request_release: () => 'You may not release it yourself: an administrator will be asked to release it.',
-  delete: () => 'It will be deleted. This cannot be undone.',
-};
-
-function senderSentence(plan: SenderPlan): string {
-  if (plan.sender === null) return 'The message has no sender address, so no sender can be listed.';
-  const whose = plan.scope === 'user' ? 'for you' : `for everyone at ${plan.domain}`;
-  return plan.action === 'allow'
-    ? `from now on, mail from ${plan.sender} is no longer held as spam or bulk mail ${whose} (mail held as malware, phishing or by policy still is).`
-    : `from now on, all mail from ${plan.sender} is held ${whose}.`;
+function senderSentence(plan: SenderPlan, tr: DigestTranslator): string {
+  if (plan.sender === null) return tr.t('page.sender.none');
+  const key = `page.sender.${plan.action === 'allow' ? 'allow' : 'block'}${plan.scope === 'user' ? 'ForYou' : 'ForDomain'}`;
+  return tr.t(key, { sender: plan.sender, domain: plan.domain ?? '' });
 }
 
-const BUTTON: Record<Exclude<LinkAction, 'open'>, string> = {
-  release: 'Release',
-  release_allow: 'Release and always allow sender',
-  delete: 'Delete',
-  delete_block: 'Delete and always block sender',
-  release_all: 'Release all',
-};
+/** A known outcome or refusal code in the reader's language; any other as the server worded it. */
+function known(tr: DigestTranslator, section: 'wont' | 'results', code: string, fallback: string): string {
+  return code in tr.catalogue.page[section] ? tr.t(`page.${section}.${code}`) : fallback;
+}
 
-function planLine(plan: ItemPlan): string {
-  if ('will' in plan) return `<p class="ok">${escapeHtml(WILL[plan.will](plan.item))}</p>`;
-  return `<p class="bad">Nothing will be done: ${escapeHtml(plan.reason)}</p>`;
+function planLine(plan: ItemPlan, tr: DigestTranslator): string {
+  if ('will' in plan) {
+    return `<p class="ok">${escapeHtml(tr.t(`page.will.${plan.will}`, { recipient: displayText(plan.item.recipient) }))}</p>`;
+  }
+  const reason = known(tr, 'wont', plan.wont, plan.reason);
+  return `<p class="bad">${escapeHtml(tr.t('page.nothingWillBeDone', { reason }))}</p>`;
 }
 
 /**
@@ -81,57 +84,57 @@ export function confirmPage(input: {
   nonce: string;
   timeZone: string;
   listUrl: string;
+  tr: DigestTranslator;
 }): Page {
-  const { opened, plan, timeZone } = input;
+  const { opened, plan, timeZone, tr } = input;
   const action = opened.claims.action as Exclude<LinkAction, 'open'>;
   const actionable = plan.items.filter((each) => 'will' in each).length;
   const title =
     action === 'release_all'
-      ? `Release ${plan.items.length} held messages?`
-      : action.startsWith('delete')
-        ? 'Delete this held message?'
-        : 'Release this held message?';
+      ? tr.t('page.titles.releaseAll', { count: plan.items.length })
+      : tr.t(action.startsWith('delete') ? 'page.titles.delete' : 'page.titles.release');
   const items = plan.items
     .map((each) =>
       each.item
-        ? `<div class="item">${itemTable(each.item, timeZone)}${planLine(each)}</div>`
-        : `<div class="item">${planLine(each)}</div>`,
+        ? `<div class="item">${itemTable(each.item, timeZone, tr)}${planLine(each, tr)}</div>`
+        : `<div class="item">${planLine(each, tr)}</div>`,
     )
     .join('\n');
   const sender = plan.sender
-    ? `<p>${escapeHtml(plan.sender.sender === null ? senderSentence(plan.sender) : `And ${senderSentence(plan.sender)}`)}</p>`
+    ? `<p>${escapeHtml(
+        plan.sender.sender === null
+          ? senderSentence(plan.sender, tr)
+          : tr.t('page.sender.and', { sentence: senderSentence(plan.sender, tr) }),
+      )}</p>`
     : '';
   const willAct = actionable > 0 || (plan.sender !== null && plan.sender.sender !== null);
-  const label = action === 'release_all' ? `Release ${actionable} messages` : BUTTON[action];
+  const label = tr.t(`page.buttons.${action}`, { count: actionable });
   const form = willAct
     ? `<form id="confirm" method="post" action="${escapeHtml(input.action)}"><input type="hidden" name="confirm" value="yes"><button id="go" type="submit">${escapeHtml(label)}</button></form>`
-    : '<p>There is nothing left to do for this link.</p>';
-  const body = `<p class="note">For ${escapeHtml(opened.user.email)}. Nothing has happened yet: it happens only when you press the button.</p>
+    : `<p>${escapeHtml(tr.t('page.nothingLeft'))}</p>`;
+  const body = `<p class="note">${escapeHtml(tr.t('page.forUser', { email: opened.user.email }))}</p>
 ${items}
 ${sender}
 ${form}
-<p class="note"><a href="${escapeHtml(input.listUrl)}">Open Lazaret</a> to see all your held mail.</p>`;
-  return { status: 200, html: layout(title, body, willAct ? input.nonce : undefined) };
+<p class="note">${withLink(tr, 'page.seeAll', input.listUrl)}</p>`;
+  return { status: 200, html: layout(tr, title, body, willAct ? input.nonce : undefined) };
 }
 
-function resultLine(result: LinkResult['items'][number]): string {
+function resultLine(result: LinkResult['items'][number], tr: DigestTranslator): string {
   if (result.code === 'ok') {
     const text =
       result.done === 'released'
-        ? `Released: delivered to ${displayText(result.item?.release?.to.join(', ') ?? result.item?.recipient)}.`
-        : result.done === 'deleted'
-          ? 'Deleted.'
-          : 'Release requested: an administrator will decide.';
+        ? tr.t('page.results.released', {
+            recipients: displayText(result.item?.release?.to.join(', ') ?? result.item?.recipient),
+          })
+        : tr.t(result.done === 'deleted' ? 'page.results.deleted' : 'page.results.requested');
     return `<p class="ok">${escapeHtml(text)}</p>`;
   }
-  const known: Partial<Record<string, string>> = {
-    already_released: 'It was released already; nothing was sent again.',
-    already_deleted: 'It was deleted already.',
-    already_requested: 'Its release was requested already.',
-    delivery_deferred: 'The mail server did not take it just now; it stays in quarantine. Try again later.',
-    delivery_rejected: 'The mail server refused it; it stays in quarantine.',
-  };
-  return `<p class="${result.code.startsWith('already') ? 'ok' : 'bad'}">${escapeHtml(known[result.code] ?? result.message)}</p>`;
+  const text =
+    result.code in tr.catalogue.page.results
+      ? tr.t(`page.results.${result.code}`)
+      : known(tr, 'wont', result.code, result.message);
+  return `<p class="${result.code.startsWith('already') ? 'ok' : 'bad'}">${escapeHtml(text)}</p>`;
 }
 
 /** The page after confirming: what happened to each item and to the sender lists. */
@@ -140,64 +143,59 @@ export function resultPage(input: {
   result: LinkResult;
   timeZone: string;
   listUrl: string;
+  tr: DigestTranslator;
 }): Page {
-  const { result } = input;
+  const { result, tr } = input;
   const ok = result.items.filter((each) => each.code === 'ok').length;
-  const title = result.items.length === 1 ? 'Done' : `Done: ${ok} of ${result.items.length}`;
+  const title =
+    result.items.length === 1
+      ? tr.t('page.titles.done')
+      : tr.t('page.titles.doneCount', { ok, count: result.items.length });
   const items = result.items
     .map((each) =>
       each.item
-        ? `<div class="item">${itemTable(each.item, input.timeZone)}${resultLine(each)}</div>`
-        : `<div class="item">${resultLine(each)}</div>`,
+        ? `<div class="item">${itemTable(each.item, input.timeZone, tr)}${resultLine(each, tr)}</div>`
+        : `<div class="item">${resultLine(each, tr)}</div>`,
     )
     .join('\n');
   const sender = result.sender
     ? result.sender.code === 'ok'
-      ? `<p class="ok">${escapeHtml(`Listed: ${senderSentence(result.sender)}`)}</p>`
-      : `<p class="bad">${escapeHtml(result.sender.message)}</p>`
+      ? `<p class="ok">${escapeHtml(tr.t('page.sender.listed', { sentence: senderSentence(result.sender, tr) }))}</p>`
+      : `<p class="bad">${escapeHtml(result.sender.sender === null ? tr.t('page.sender.noAddress') : result.sender.message)}</p>`
     : '';
   const body = `${items}
 ${sender}
-<p class="note"><a href="${escapeHtml(input.listUrl)}">Open Lazaret</a> to see all your held mail. Using this link again does no harm.</p>`;
-  return { status: 200, html: layout(title, body) };
+<p class="note">${withLink(tr, 'page.seeAllAgain', input.listUrl)}</p>`;
+  return { status: 200, html: layout(tr, title, body) };
 }
 
-const REFUSALS: Record<string, { status: number; title: string; advice: string }> = {
-  link_invalid: {
-    status: 400,
-    title: 'This link is not valid',
-    advice:
-      'It may have been cut or changed on its way, or it is too old for this server. Use a link from a newer digest, or sign in to Lazaret.',
-  },
-  link_expired: {
-    status: 410,
-    title: 'This link has expired',
-    advice:
-      'Digest links work for a limited time. Sign in to Lazaret to handle the message, or wait for your next digest.',
-  },
-  not_found: {
-    status: 404,
-    title: 'This link is not for your mail',
-    advice:
-      'The message it names is not in your quarantine (any more). Sign in to Lazaret to see what is held for you.',
-  },
-  link_wrong_user: {
-    status: 403,
-    title: 'This link is for someone else',
-    advice:
-      'Sign out of Lazaret in this browser first, or open the link where you are signed in as its addressee.',
-  },
+/** Why a link is refused, by error code (and `account_closed` for a link to a closed account). */
+export type RefusalCode =
+  | 'link_invalid'
+  | 'account_closed'
+  | 'link_expired'
+  | 'not_found'
+  | 'link_wrong_user'
+  | 'internal_error';
+
+const REFUSAL_STATUS: Record<RefusalCode, number> = {
+  link_invalid: 400,
+  account_closed: 400,
+  link_expired: 410,
+  not_found: 404,
+  link_wrong_user: 403,
+  internal_error: 500,
 };
 
 /** The page refusing a link: why, and what to do instead. Nothing has been done. */
-export function refusalPage(code: string, message: string, listUrl: string): Page {
-  const refusal = REFUSALS[code] ?? {
-    status: 500,
-    title: 'Something went wrong',
-    advice: 'Nothing was changed. Try again later, or sign in to Lazaret.',
-  };
-  const body = `<p class="bad">${escapeHtml(message)}</p>
-<p>${escapeHtml(refusal.advice)}</p>
-<p class="note">Nothing was changed. <a href="${escapeHtml(listUrl)}">Open Lazaret</a></p>`;
-  return { status: refusal.status, html: layout(refusal.title, body) };
+export function refusalPage(
+  code: RefusalCode,
+  input: { listUrl: string; tr: DigestTranslator; email?: string },
+): Page {
+  const { tr } = input;
+  const say = (part: string) => tr.t(`page.refusals.${code}.${part}`, { email: input.email ?? '' });
+  const body = `<p class="bad">${escapeHtml(say('message'))}</p>
+<p>${escapeHtml(say('advice'))}</p>
+<p class="note">${escapeHtml(tr.t('page.nothingChanged'))} <a href="${escapeHtml(input.listUrl)}">${escapeHtml(tr.t('page.openLazaret'))}</a></p>`;
+  return { status: REFUSAL_STATUS[code], html: layout(tr, say('title'), body) };
 }

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load-config.js';
+import { chooseLanguage } from '../core/languages.js';
 import type { DeliveryResult, SmtpRelay } from '../relay/smtp-relay.js';
 import type { DigestState, DigestStore } from '../store/digest-store.js';
 import type { ItemStore } from '../store/item-store.js';
@@ -19,7 +20,7 @@ export interface DigestDeps {
   logger: Logger;
   now: () => Date;
   nodeName: string;
-  config: Pick<Config, 'digest' | 'links'>;
+  config: Pick<Config, 'digest' | 'links' | 'i18n'>;
   /** Base of the links, without a trailing slash. */
   publicUrl: () => string;
 }
@@ -85,6 +86,8 @@ export async function buildDigest(
     listUrl: `${base}/quarantine`,
     timeZone: audience.schedule.timeZone,
     linksExpireAt: expiresAt,
+    // Mail has no browser to ask: the recipient's own choice, else the default.
+    language: chooseLanguage({ chosen: audience.user.language, fallback: deps.config.i18n.defaultLanguage }),
   };
   const rendered = renderDigest(view);
   const from = deps.config.digest.from;

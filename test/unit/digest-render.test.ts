@@ -34,6 +34,7 @@ function view(items: QuarantineItem[], extra: Partial<DigestView> = {}): DigestV
     listUrl: 'https://q.example/quarantine',
     timeZone: 'Europe/Berlin',
     linksExpireAt: new Date('2026-11-23T08:00:00Z'),
+    language: 'en',
     ...extra,
   };
 }

@@ -4,11 +4,20 @@ import type { AuthDeps } from '../../auth/authenticate.js';
 import { authenticateSession } from '../../auth/authenticate.js';
 import type { Config } from '../../config/load-config.js';
 import { isLazaretError } from '../../core/errors.js';
+import { chooseLanguage } from '../../core/languages.js';
 import { userTimeZone } from '../../digest/digest-audience.js';
+import { digestTranslator } from '../../digest/digest-i18n.js';
 import type { LinkActionDeps } from '../../digest/link-actions.js';
 import { type LinkPlan, openLink, performLink, planLink } from '../../digest/link-actions.js';
-import { confirmPage, type Page, refusalPage, resultPage } from '../../digest/link-pages.js';
+import {
+  confirmPage,
+  type Page,
+  type RefusalCode,
+  refusalPage,
+  resultPage,
+} from '../../digest/link-pages.js';
 import type { DigestStore } from '../../store/digest-store.js';
+import type { UserRecord } from '../../store/user-store.js';
 import { SESSION_COOKIE } from '../request-actor.js';
 
 /** Link paths carry a credential: logs show the path without it. */
@@ -53,7 +62,7 @@ function pageHeaders(nonce: string): Record<string, string> {
  */
 /** What the digest link pages use. */
 export interface DigestLinkRouteDeps extends LinkActionDeps {
-  config: Pick<Config, 'access' | 'digest'>;
+  config: Pick<Config, 'access' | 'digest' | 'i18n'>;
   auth: AuthDeps;
   digests: DigestStore;
   publicUrl: () => string;
@@ -83,17 +92,36 @@ export const digestLinkRoutes =
     const send = (reply: FastifyReply, page: Page, nonce: string) =>
       reply.code(page.status).headers(pageHeaders(nonce)).type('text/html; charset=utf-8').send(page.html);
 
+    /** The link's person's language, else what the browser asks for, else the default. */
+    const translatorFor = (request: FastifyRequest, user?: UserRecord) =>
+      digestTranslator(
+        chooseLanguage({
+          chosen: user?.language,
+          asked: request.headers['accept-language'],
+          fallback: context.config.i18n.defaultLanguage,
+        }),
+      );
+
+    const refusal = (request: FastifyRequest, code: RefusalCode, email?: string) =>
+      refusalPage(code, {
+        listUrl: listUrl(),
+        tr: translatorFor(request),
+        ...(email === undefined ? {} : { email }),
+      });
+
     const refuse = (request: FastifyRequest, reply: FastifyReply, error: unknown, nonce: string) => {
       if (isLazaretError(error) && error.code.startsWith('link_')) {
         request.log.info({ event: 'LINK_REFUSED', code: error.code });
-        return send(reply, refusalPage(error.code, error.message, listUrl()), nonce);
+        const code: RefusalCode =
+          error.details?.reason === 'account_closed'
+            ? 'account_closed'
+            : error.code === 'link_expired' || error.code === 'link_wrong_user'
+              ? error.code
+              : 'link_invalid';
+        return send(reply, refusal(request, code, String(error.details?.linkUser ?? '')), nonce);
       }
       request.log.error({ event: 'LINK_FAILED', err: error });
-      return send(
-        reply,
-        refusalPage('internal_error', 'The server could not handle this link.', listUrl()),
-        nonce,
-      );
+      return send(reply, refusal(request, 'internal_error'), nonce);
     };
 
     /** A link none of whose items its person may see: refused like a link for somebody else's mail. */
@@ -101,18 +129,22 @@ export const digestLinkRoutes =
       plan.items.every((each) => 'wont' in each && each.wont === 'not_found');
     const refuseForeign = (request: FastifyRequest, reply: FastifyReply, nonce: string) => {
       request.log.info({ event: 'LINK_REFUSED', code: 'not_found' });
-      return send(
-        reply,
-        refusalPage('not_found', 'Nothing was done: this link names no message of yours.', listUrl()),
-        nonce,
-      );
+      return send(reply, refusal(request, 'not_found'), nonce);
     };
 
     const route = { config: { public: true }, logSerializers, schema: { hide: true } } as const;
 
     /** The page that shows what a link will do and asks to confirm it (by POST to the same link). */
-    const confirm = (token: string, input: Omit<Parameters<typeof confirmPage>[0], 'action' | 'listUrl'>) =>
-      confirmPage({ ...input, action: `/link/${token}`, listUrl: listUrl() });
+    const confirm = (
+      request: FastifyRequest<{ Params: { token: string } }>,
+      input: Omit<Parameters<typeof confirmPage>[0], 'action' | 'listUrl' | 'tr'>,
+    ) =>
+      confirmPage({
+        ...input,
+        action: `/link/${request.params.token}`,
+        listUrl: listUrl(),
+        tr: translatorFor(request, input.opened.user),
+      });
 
     /** An "open" link leads to the item's page in the UI (sign-in there decides what is shown). */
     const openItem = (reply: FastifyReply, itemId: string | undefined, nonce: string) =>
@@ -126,7 +158,7 @@ export const digestLinkRoutes =
         const plan = await planLink(context, opened);
         if (foreign(plan)) return refuseForeign(request, reply, nonce);
         const timeZone = await userTimeZone(context.digests, opened.user, context.config);
-        return send(reply, confirm(request.params.token, { opened, plan, nonce, timeZone }), nonce);
+        return send(reply, confirm(request, { opened, plan, nonce, timeZone }), nonce);
       } catch (error) {
         return refuse(request, reply, error, nonce);
       }
@@ -144,7 +176,7 @@ export const digestLinkRoutes =
           if (request.body?.confirm !== 'yes') {
             // Not from our form: show what would happen instead of acting.
             const plan = await planLink(context, opened);
-            return send(reply, confirm(request.params.token, { opened, plan, nonce, timeZone }), nonce);
+            return send(reply, confirm(request, { opened, plan, nonce, timeZone }), nonce);
           }
           if (foreign(await planLink(context, opened))) return refuseForeign(request, reply, nonce);
           const result = await performLink(context, opened, request.ip);
@@ -154,7 +186,17 @@ export const digestLinkRoutes =
             userId: opened.user.id,
             outcomes: result.items.map((each) => each.code),
           });
-          return send(reply, resultPage({ opened, result, timeZone, listUrl: listUrl() }), nonce);
+          return send(
+            reply,
+            resultPage({
+              opened,
+              result,
+              timeZone,
+              listUrl: listUrl(),
+              tr: translatorFor(request, opened.user),
+            }),
+            nonce,
+          );
         } catch (error) {
           return refuse(request, reply, error, nonce);
         }
