@@ -177,6 +177,7 @@ export function presentUser(user: UserRecord): Static<typeof UserSchema> {
     addresses: user.addresses,
     disabled: user.disabled,
     releaseMode: user.releaseMode,
+    language: user.language ?? null,
     totp: !mayUseTotp(user)
       ? 'unavailable'
       : !user.totp

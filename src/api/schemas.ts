@@ -2,6 +2,7 @@ import { type TNumberOptions, Type } from 'typebox';
 import { OFFERED_ACTIONS } from '../auth/access-policy.js';
 import { RELEASE_MODES, ROLES, TOKEN_SCOPES } from '../core/actor.js';
 import { ID_PATTERN } from '../core/ids.js';
+import { LANGUAGES } from '../core/languages.js';
 import { OUTCOME_CODES } from '../core/outcomes.js';
 import { ITEM_STATUSES, REASONS } from '../core/types.js';
 import { JOB_ACTIONS, JOB_STATES } from '../store/job-store.js';
@@ -15,8 +16,10 @@ import { FINITE_KEYWORD } from './finite-numbers.js';
 export const Int = (options: TNumberOptions & { minimum: number; maximum: number }) =>
   Type.Integer({ ...options, [FINITE_KEYWORD]: true });
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
+export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(
+  schema: T,
+  options?: { description: string },
+) => Type.Union([schema, Type.Null()], options);
 
 export const ErrorBody = Type.Object(
   {
@@ -251,6 +254,7 @@ export const CompatResultSchema = Type.Object(
   { $id: 'BulkResult' },
 );
 export const RoleSchema = Type.Enum([...ROLES]);
+export const LanguageSchema = Type.Enum([...LANGUAGES]);
 export const ScopeSchema = Type.Enum([...TOKEN_SCOPES]);
 export const ReleaseModeSchema = Type.Enum([...RELEASE_MODES]);
 
@@ -264,6 +268,10 @@ export const UserSchema = Type.Object(
     addresses: Type.Array(Type.String(), { description: "A user's addresses: primary first, then aliases." }),
     disabled: Type.Boolean(),
     releaseMode: Nullable(ReleaseModeSchema),
+    language: Nullable(LanguageSchema, {
+      description:
+        'The language the user chose for the web UI and their digests; null: none (their browser, then i18n.defaultLanguage).',
+    }),
     totp: Type.Enum(['active', 'pending', 'none', 'unavailable'], {
       description:
         'Second factor: active, pending (enrolment not confirmed yet), none, or unavailable (accounts from a directory or an identity provider).',

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { mustEnrolTotp } from '../../auth/access-policy.js';
 import type { AuthDeps } from '../../auth/authenticate.js';
@@ -6,11 +7,13 @@ import { login, logout } from '../../auth/authenticate.js';
 import type { OidcProviders } from '../../auth/oidc/oidc-providers.js';
 import { oidcLogoutUrl } from '../../auth/oidc/oidc-sign-in.js';
 import type { RateLimits } from '../../auth/rate-limits.js';
+import type { Config } from '../../config/load-config.js';
 import { LazaretError } from '../../core/errors.js';
-import type { UserStore } from '../../store/user-store.js';
+import { chooseLanguage, LANGUAGES } from '../../core/languages.js';
+import type { UserRecord, UserStore } from '../../store/user-store.js';
 import { presentUser } from '../presenters.js';
 import { CSRF_HEADER, cookieOptions, SESSION_COOKIE } from '../request-actor.js';
-import { errorResponses, ScopeSchema, SecondFactorCode } from '../schemas.js';
+import { errorResponses, LanguageSchema, Nullable, ScopeSchema, SecondFactorCode } from '../schemas.js';
 import { decodeCookie, OIDC_SESSION_COOKIE } from './oidc.js';
 
 const LoginBody = Type.Object(
@@ -38,7 +41,8 @@ export const authRoutes =
   (
     context: {
       auth: AuthDeps;
-      users: Pick<UserStore, 'getUser'>;
+      users: Pick<UserStore, 'getUser' | 'updateUser'>;
+      config: Pick<Config, 'i18n'>;
       now: () => Date;
       oidcProviders: OidcProviders;
       publicUrl: () => string;
@@ -47,6 +51,37 @@ export const authRoutes =
   ): FastifyPluginAsyncTypebox =>
   async (app) => {
     const deps = context.auth;
+    const languageOf = (request: { headers: Record<string, unknown> }, user?: UserRecord) =>
+      chooseLanguage({
+        chosen: user?.language,
+        asked: request.headers['accept-language'] as string | undefined,
+        fallback: context.config.i18n.defaultLanguage,
+      });
+
+    app.get(
+      '/api/i18n',
+      {
+        config: { public: true },
+        schema: {
+          tags: ['auth'],
+          summary:
+            'The languages the web UI speaks, the configured default, and the one for this browser before sign-in (its Accept-Language, else the default).',
+          security: [],
+          response: {
+            200: Type.Object({
+              language: LanguageSchema,
+              defaultLanguage: LanguageSchema,
+              languages: Type.Array(LanguageSchema),
+            }),
+          },
+        },
+      },
+      async (request) => ({
+        language: languageOf(request),
+        defaultLanguage: context.config.i18n.defaultLanguage,
+        languages: [...LANGUAGES],
+      }),
+    );
 
     app.post(
       '/api/auth/login',
@@ -122,47 +157,73 @@ export const authRoutes =
       },
     );
 
+    const MeAnswer = Type.Object({
+      kind: Type.Enum(['user', 'token']),
+      user: Type.Ref('User'),
+      scopes: Type.Array(ScopeSchema),
+      releaseMode: Type.Optional(Type.Enum(['release', 'request'])),
+      csrfToken: Type.Optional(Type.String()),
+      expiresAt: Type.Optional(Type.String({ format: 'date-time' })),
+      tokenId: Type.Optional(Type.String()),
+      totpEnrolmentRequired: Type.Boolean({
+        description:
+          'Whether the caller must set up a second factor before anything else (auth.requireTotpForAdmins).',
+      }),
+      language: LanguageSchema,
+    });
+
+    const me = async (request: FastifyRequest) => {
+      const actor = request.actor;
+      const user = await context.users.getUser(actor.userId ?? '');
+      if (!user) throw new LazaretError('unauthenticated', 'The account no longer exists.');
+      return {
+        kind: actor.kind === 'token' ? ('token' as const) : ('user' as const),
+        user: presentUser(user),
+        scopes: [...actor.scopes],
+        ...(actor.releaseMode ? { releaseMode: actor.releaseMode } : {}),
+        ...(request.session
+          ? { csrfToken: request.session.csrfToken, expiresAt: request.session.expiresAt }
+          : {}),
+        ...(actor.kind === 'token' ? { tokenId: actor.id } : {}),
+        totpEnrolmentRequired:
+          actor.kind === 'user' && mustEnrolTotp(user, context.auth.requireTotpForAdmins ?? false),
+        language: languageOf(request, user),
+      };
+    };
+
     app.get(
       '/api/auth/me',
       {
         config: { scope: 'read', beforeSecondFactor: true },
         schema: {
           tags: ['auth'],
-          summary: 'Who the caller is: user, role, scopes, and for sessions the CSRF token.',
-          response: {
-            200: Type.Object({
-              kind: Type.Enum(['user', 'token']),
-              user: Type.Ref('User'),
-              scopes: Type.Array(ScopeSchema),
-              releaseMode: Type.Optional(Type.Enum(['release', 'request'])),
-              csrfToken: Type.Optional(Type.String()),
-              expiresAt: Type.Optional(Type.String({ format: 'date-time' })),
-              tokenId: Type.Optional(Type.String()),
-              totpEnrolmentRequired: Type.Boolean({
-                description:
-                  'Whether the caller must set up a second factor before anything else (auth.requireTotpForAdmins).',
-              }),
-            }),
-            ...errorResponses(401),
-          },
+          summary:
+            "Who the caller is: user, role, scopes, for sessions the CSRF token, and the language to speak to them (their choice, else the browser's Accept-Language, else i18n.defaultLanguage).",
+          response: { 200: MeAnswer, ...errorResponses(401) },
+        },
+      },
+      me,
+    );
+
+    app.patch(
+      '/api/auth/me',
+      {
+        config: { scope: 'read', beforeSecondFactor: true },
+        schema: {
+          tags: ['auth'],
+          summary:
+            'Change your own preferences: `language` (en, de, fr) for the web UI and your digests, null to follow the browser again. Answers like GET /api/auth/me.',
+          body: Type.Object({ language: Nullable(LanguageSchema) }, { additionalProperties: false }),
+          response: { 200: MeAnswer, ...errorResponses(400, 401, 403) },
         },
       },
       async (request) => {
-        const actor = request.actor;
-        const user = await context.users.getUser(actor.userId ?? '');
-        if (!user) throw new LazaretError('unauthenticated', 'The account no longer exists.');
-        return {
-          kind: actor.kind === 'token' ? ('token' as const) : ('user' as const),
-          user: presentUser(user),
-          scopes: [...actor.scopes],
-          ...(actor.releaseMode ? { releaseMode: actor.releaseMode } : {}),
-          ...(request.session
-            ? { csrfToken: request.session.csrfToken, expiresAt: request.session.expiresAt }
-            : {}),
-          ...(actor.kind === 'token' ? { tokenId: actor.id } : {}),
-          totpEnrolmentRequired:
-            actor.kind === 'user' && mustEnrolTotp(user, context.auth.requireTotpForAdmins ?? false),
-        };
+        const changed = await context.users.updateUser(request.actor.userId ?? '', {
+          at: context.now().toISOString(),
+          language: request.body.language,
+        });
+        if (!changed) throw new LazaretError('unauthenticated', 'The account no longer exists.');
+        return me(request);
       },
     );
   };

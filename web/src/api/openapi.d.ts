@@ -49,6 +49,25 @@ export interface paths {
       };
     };
   };
+  "/api/i18n": {
+    /** The languages the web UI speaks, the configured default, and the one for this browser before sign-in (its Accept-Language, else the default). */
+    get: {
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              /** @enum {unknown} */
+              language: "en" | "de" | "fr";
+              /** @enum {unknown} */
+              defaultLanguage: "en" | "de" | "fr";
+              languages: ("en" | "de" | "fr")[];
+            };
+          };
+        };
+      };
+    };
+  };
   "/api/auth/login": {
     /** Sign in; sets the session cookie and answers the CSRF token. An account with a second factor answers 401 totp_required until the request also carries `code`. */
     post: {
@@ -142,7 +161,7 @@ export interface paths {
     };
   };
   "/api/auth/me": {
-    /** Who the caller is: user, role, scopes, and for sessions the CSRF token. */
+    /** Who the caller is: user, role, scopes, for sessions the CSRF token, and the language to speak to them (their choice, else the browser's Accept-Language, else i18n.defaultLanguage). */
     get: {
       responses: {
         /** @description Default Response */
@@ -161,11 +180,64 @@ export interface paths {
               tokenId?: string;
               /** @description Whether the caller must set up a second factor before anything else (auth.requireTotpForAdmins). */
               totpEnrolmentRequired: boolean;
+              /** @enum {unknown} */
+              language: "en" | "de" | "fr";
             };
           };
         };
         /** @description Default Response */
         401: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    /** Change your own preferences: `language` (en, de, fr) for the web UI and your digests, null to follow the browser again. Answers like GET /api/auth/me. */
+    patch: {
+      requestBody: {
+        content: {
+          "application/json": {
+            language: ("en" | "de" | "fr") | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              /** @enum {unknown} */
+              kind: "user" | "token";
+              user: components["schemas"]["User"];
+              scopes: ("read" | "release" | "admin")[];
+              /** @enum {unknown} */
+              releaseMode?: "release" | "request";
+              csrfToken?: string;
+              /** Format: date-time */
+              expiresAt?: string;
+              tokenId?: string;
+              /** @description Whether the caller must set up a second factor before anything else (auth.requireTotpForAdmins). */
+              totpEnrolmentRequired: boolean;
+              /** @enum {unknown} */
+              language: "en" | "de" | "fr";
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        403: {
           content: {
             "application/json": components["schemas"]["ErrorBody"];
           };
@@ -2905,6 +2977,8 @@ export interface components {
       addresses: string[];
       disabled: boolean;
       releaseMode: ("release" | "request") | null;
+      /** @description The language the user chose for the web UI and their digests; null: none (their browser, then i18n.defaultLanguage). */
+      language: ("en" | "de" | "fr") | null;
       /**
        * @description Second factor: active, pending (enrolment not confirmed yet), none, or unavailable (accounts from a directory or an identity provider).
        * @enum {unknown}
