@@ -1,3 +1,4 @@
+import { currentLanguage, i18n } from '../i18n';
 import { api } from './client';
 import type { Answer, Item } from './types';
 
@@ -60,21 +61,23 @@ export const removeEntry = (id: string) => api.delete<{ entry: ListEntry }>(`/ap
 export const reportSpam = (id: string) =>
   api.post<{ item: Item; learning: 'queued' | 'disabled' }>(`/api/quarantine/${id}/report-spam`);
 
-export const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+/** Day `index` of the week (0 Sunday … 6 Saturday) by name in the UI's language. */
+export function weekdayName(index: number): string {
+  // 1 November 2026 was a Sunday.
+  return new Intl.DateTimeFormat(currentLanguage(), { weekday: 'long', timeZone: 'UTC' }).format(
+    new Date(Date.UTC(2026, 10, 1 + index)),
+  );
+}
+export const WEEKDAYS = [0, 1, 2, 3, 4, 5, 6] as const;
 
 /** "Daily at 08:00 (Europe/Berlin)". */
 export function describeSchedule(schedule: DigestSettings['effective']): string {
   const hour = `${String(schedule.hour).padStart(2, '0')}:00`;
-  switch (schedule.frequency) {
-    case 'never':
-      return 'Never';
-    case 'hourly':
-      return `Every hour (${schedule.timeZone})`;
-    case 'daily':
-      return `Daily at ${hour} (${schedule.timeZone})`;
-    case 'weekly':
-      return `Every ${WEEKDAYS[schedule.weekday]} at ${hour} (${schedule.timeZone})`;
-  }
+  return i18n.t(`schedule.describe.${schedule.frequency}`, {
+    hour,
+    timeZone: schedule.timeZone,
+    weekday: weekdayName(schedule.weekday),
+  });
 }
 
 /** The IANA time zones this browser knows. */

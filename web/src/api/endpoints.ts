@@ -9,6 +9,7 @@ import type {
   ItemPage,
   Job,
   JobItem,
+  Language,
   Me,
   MessageContentInfo,
   Selection,
@@ -34,6 +35,7 @@ interface SessionAnswer {
   /** The user's effective release mode (their own or the server default). */
   releaseMode?: 'release' | 'request';
   totpEnrolmentRequired?: boolean;
+  language?: Language;
 }
 
 function toMe(answer: SessionAnswer): Me {
@@ -48,6 +50,8 @@ function toMe(answer: SessionAnswer): Me {
     releaseMode: answer.releaseMode ?? answer.user.releaseMode ?? null,
     totp: answer.user.totp,
     totpEnrolmentRequired: answer.totpEnrolmentRequired ?? false,
+    ...(answer.language ? { language: answer.language } : {}),
+    chosenLanguage: answer.user.language ?? null,
   };
 }
 
@@ -65,6 +69,14 @@ export async function fetchMe(): Promise<Me | null> {
     throw error;
   }
 }
+
+/** Sets (or with null clears) the signed-in person's own language. */
+export async function saveLanguage(language: Language | null): Promise<Me> {
+  return toMe(await api.patch<SessionAnswer>('/api/auth/me', { language }));
+}
+
+/** Before sign-in: the language for this browser (its Accept-Language, else the server default). */
+export const fetchLanguage = () => api.get<Answer<'/api/i18n', 'get'>>('/api/i18n');
 
 /** Signs in; an account with a second factor answers `totp_required` until `code` is given too. */
 export async function signIn(email: string, password: string, code?: string): Promise<Me> {

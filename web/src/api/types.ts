@@ -3,6 +3,8 @@
  * server's OpenAPI document (openapi.d.ts, `npm run gen:api-types`): the server's schemas are the
  * one source, so a change there shows up here as a type error instead of a silent drift.
  */
+
+import type { Language } from '../../../src/core/languages.js';
 import type { ITEM_STATUSES } from '../../../src/core/types.js';
 import type { components, paths } from './openapi';
 
@@ -30,6 +32,7 @@ export type AuditEntry = Schemas['AuditEntry'];
 export type Reason = Item['reason'];
 export type ItemStatus = (typeof ITEM_STATUSES)[number];
 export type Role = User['role'];
+export type { Language };
 
 export type ItemPage = Answer<'/api/quarantine', 'get'>;
 export type ItemDetail = Answer<'/api/quarantine/{id}', 'get'>;
@@ -45,6 +48,10 @@ export type Me = Pick<User, 'id' | 'email' | 'role' | 'domains' | 'addresses'> &
   totp?: User['totp'];
   /** An administrator who must set up a second factor before anything else (auth.requireTotpForAdmins). */
   totpEnrolmentRequired?: boolean;
+  /** The language to show: their choice, else the browser's, else the server default. */
+  language?: Language;
+  /** The language they chose in Settings; null: none (follow the browser). */
+  chosenLanguage?: Language | null;
 };
 
 /** What the bulk bar offers: a job's actions, and asking for release (one request per item). */

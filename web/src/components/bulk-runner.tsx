@@ -13,7 +13,7 @@ import {
 import { ApiError } from '../api/client';
 import { type BulkRequest, getJob, jobEventsUrl, requestRelease, startJob } from '../api/endpoints';
 import type { BulkAction, Job } from '../api/types';
-import { plural } from '../lib/format';
+import { i18n } from '../i18n';
 
 /** One bulk action the user started, followed until it ends. */
 export interface BulkRun {
@@ -45,12 +45,7 @@ export function useBulk(): BulkContextValue {
 
 const FINAL_STATES = new Set(['completed', 'failed', 'cancelled']);
 export const isFinal = (run: BulkRun) => FINAL_STATES.has(run.state);
-const ACTION_VERB: Record<BulkAction, string> = {
-  release: 'Release',
-  delete: 'Delete',
-  request_release: 'Release request',
-};
-export const actionLabel = (action: BulkAction) => ACTION_VERB[action];
+export const actionLabel = (action: BulkAction) => i18n.t(`bulk.action.${action}`);
 
 function fromJob(key: string, job: Job, previous?: BulkRun): BulkRun {
   return {
@@ -83,8 +78,8 @@ export function BulkProvider({ children }: { children: ReactNode }) {
         .reduce((sum, [, n]) => sum + n, 0);
       notifications.show({
         color: failed ? 'orange' : 'green',
-        title: `${actionLabel(run.action)} finished`,
-        message: `${plural(run.counts.ok ?? 0, 'message')} done${failed ? `, ${plural(failed, 'message')} not` : ''}.`,
+        title: i18n.t('bulk.finished', { action: actionLabel(run.action) }),
+        message: i18n.t('bulk.finishedCounts', { done: run.counts.ok ?? 0, failed }),
       });
     },
     [queryClient],
@@ -189,8 +184,7 @@ export function BulkProvider({ children }: { children: ReactNode }) {
       ]);
       try {
         if (request.action === 'request_release') {
-          if (!('ids' in request.selection))
-            throw new Error('Release requests are made for selected messages only.');
+          if (!('ids' in request.selection)) throw new Error(i18n.t('bulk.requestsSelectedOnly'));
           update(key, (run) => ({ ...run, state: 'running' }));
           await requestEach(key, request.selection.ids);
           return;

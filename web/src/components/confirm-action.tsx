@@ -1,7 +1,7 @@
 import { Button, Group, Modal, Stack, Text, Textarea } from '@mantine/core';
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { BulkAction } from '../api/types';
-import { plural } from '../lib/format';
 
 export interface PendingAction {
   action: BulkAction;
@@ -15,12 +15,6 @@ export interface PendingAction {
   force?: boolean;
 }
 
-const TITLE: Record<BulkAction, string> = {
-  release: 'Release',
-  delete: 'Delete',
-  request_release: 'Request release of',
-};
-
 /** The confirmation every release and delete goes through; it states the exact count. */
 export function ConfirmAction({
   pending,
@@ -31,6 +25,7 @@ export function ConfirmAction({
   onCancel(): void;
   onConfirm(recipients?: string[]): void;
 }) {
+  const { t } = useTranslation();
   const [recipients, setRecipients] = useState('');
   const parsed = recipients
     .split(/[\s,;]+/)
@@ -40,13 +35,18 @@ export function ConfirmAction({
   const title = !pending
     ? ''
     : pending.force
-      ? `Send ${plural(pending.count, 'message')} again?`
-      : `${TITLE[pending.action]} ${plural(pending.count, 'message')}?`;
+      ? t('confirm.sendAgainTitle', { count: pending.count })
+      : t(`confirm.title.${pending.action}`, { count: pending.count });
+  const button = !pending
+    ? ''
+    : pending.force
+      ? t('confirm.sendAgainButton', { count: pending.count })
+      : t(`confirm.button.${pending.action}`, { count: pending.count });
   const destination = pending?.chooseRecipients
-    ? 'to the addresses below'
+    ? t('confirm.toAddressesBelow')
     : pending?.recipients?.length
-      ? `to ${pending.recipients.join(', ')}`
-      : 'to their recipients';
+      ? t('confirm.toAddresses', { addresses: pending.recipients.join(', ') })
+      : t('confirm.toTheirRecipients');
   return (
     <Modal opened={pending !== null} onClose={onCancel} title={title} centered>
       {pending && (
@@ -60,28 +60,30 @@ export function ConfirmAction({
           <Stack>
             <Text size="sm">
               {pending.action === 'delete'
-                ? `${plural(pending.count, 'message')} will be deleted. Their content cannot be recovered.`
+                ? t('confirm.willDelete', { count: pending.count })
                 : pending.force
-                  ? `This was delivered before, or may have been: sending it again delivers another copy ${destination}.`
+                  ? t('confirm.willSendAgain', { destination })
                   : pending.action === 'release'
-                    ? `${plural(pending.count, 'message')} will be delivered ${destination}.`
-                    : `An administrator will be asked to release ${plural(pending.count, 'message')}.`}
+                    ? t('confirm.willDeliver', { count: pending.count, destination })
+                    : t('confirm.willRequest', { count: pending.count })}
             </Text>
             {pending.chooseRecipients && (
               <Textarea
-                label="Deliver to"
-                description="One or more addresses, separated by commas or spaces"
+                label={t('confirm.deliverTo')}
+                description={t('confirm.deliverToHint')}
                 required
                 autosize
                 minRows={2}
                 value={recipients}
                 onChange={(event) => setRecipients(event.currentTarget.value)}
-                error={invalid.length ? `Not an address: ${invalid.join(', ')}` : undefined}
+                error={
+                  invalid.length ? t('confirm.notAnAddress', { addresses: invalid.join(', ') }) : undefined
+                }
               />
             )}
             <Group justify="flex-end">
               <Button variant="default" onClick={onCancel}>
-                Cancel
+                {t('common.cancel')}
               </Button>
               <Button
                 type="submit"
@@ -89,7 +91,7 @@ export function ConfirmAction({
                 disabled={pending.chooseRecipients && (parsed.length === 0 || invalid.length > 0)}
                 data-autofocus
               >
-                {title.replace(/\?$/, '')}
+                {button}
               </Button>
             </Group>
           </Stack>

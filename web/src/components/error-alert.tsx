@@ -1,4 +1,5 @@
 import { Alert, Button, Code, Group, Text } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
 import { ApiError, errorMessage } from '../api/client';
 
 /** An API or network error as a readable message, with its stable code and a retry when one helps. */
@@ -11,19 +12,20 @@ export function ErrorAlert({
   title?: string;
   onRetry?: () => void;
 }) {
+  const { t } = useTranslation();
   const code = error instanceof ApiError ? error.code : null;
   return (
-    <Alert color="red" title={title ?? 'Something went wrong'} role="alert">
+    <Alert color="red" title={title ?? t('errors.somethingWrong')} role="alert">
       <Text size="sm">{errorMessage(error)}</Text>
       <Group mt="xs" gap="xs">
         {code && (
           <Text size="xs" c="dimmed">
-            Code <Code>{code}</Code>
+            {t('errors.code')} <Code>{code}</Code>
           </Text>
         )}
         {onRetry && (
           <Button size="xs" variant="light" color="red" onClick={onRetry}>
-            Try again
+            {t('errors.tryAgain')}
           </Button>
         )}
       </Group>

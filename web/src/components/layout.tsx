@@ -1,10 +1,9 @@
 import { AppShell, Badge, Burger, Button, Group, Menu, NavLink, Text, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
+import { useTranslation } from 'react-i18next';
 import { Outlet, NavLink as RouterLink, useLocation } from 'react-router';
 import { BulkProvider } from './bulk-runner';
 import { RequireSession, useSession } from './session';
-
-const ROLE_LABEL = { admin: 'Administrator', domain_admin: 'Domain admin', user: 'User' } as const;
 
 export function Layout() {
   return (
@@ -17,21 +16,22 @@ export function Layout() {
 }
 
 function Shell() {
+  const { t } = useTranslation();
   const [opened, { toggle, close }] = useDisclosure();
   const { me, isAdmin, signOut } = useSession();
   const location = useLocation();
   const links = [
-    { to: '/quarantine', label: 'Quarantine' },
+    { to: '/quarantine', label: t('nav.quarantine') },
     ...(isAdmin
       ? [
-          { to: '/dashboard', label: 'Dashboard' },
-          { to: '/admin/users', label: 'Users' },
-          { to: '/admin/tokens', label: 'API tokens' },
-          { to: '/admin/audit', label: 'Audit log' },
-          { to: '/admin/digests', label: 'Digests & lists' },
+          { to: '/dashboard', label: t('nav.dashboard') },
+          { to: '/admin/users', label: t('nav.users') },
+          { to: '/admin/tokens', label: t('nav.tokens') },
+          { to: '/admin/audit', label: t('nav.audit') },
+          { to: '/admin/digests', label: t('nav.digests') },
         ]
       : []),
-    ...(me && !me.local ? [{ to: '/settings', label: 'Settings' }] : []),
+    ...(me && !me.local ? [{ to: '/settings', label: t('nav.settings') }] : []),
   ];
   return (
     <AppShell
@@ -42,13 +42,7 @@ function Shell() {
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
-            <Burger
-              opened={opened}
-              onClick={toggle}
-              hiddenFrom="sm"
-              size="sm"
-              aria-label="Toggle navigation"
-            />
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={t('nav.toggle')} />
             <Text fw={700} size="lg" component="span">
               Lazaret
             </Text>
@@ -57,7 +51,7 @@ function Shell() {
             <Menu position="bottom-end" withinPortal>
               <Menu.Target>
                 <UnstyledButton
-                  aria-label={`Signed in as ${me.email}, ${ROLE_LABEL[me.role]}`}
+                  aria-label={t('nav.signedInAs', { email: me.email, role: t(`roles.${me.role}`) })}
                   data-testid="who-am-i"
                 >
                   <Group gap={6} wrap="nowrap">
@@ -65,23 +59,23 @@ function Shell() {
                       {me.email}
                     </Text>
                     <Badge size="sm" variant="light">
-                      {ROLE_LABEL[me.role]}
+                      {t(`roles.${me.role}`)}
                     </Badge>
                   </Group>
                 </UnstyledButton>
               </Menu.Target>
               <Menu.Dropdown>
                 {me.local ? (
-                  <Menu.Label>Local access without sign-in</Menu.Label>
+                  <Menu.Label>{t('nav.localAccess')}</Menu.Label>
                 ) : (
-                  <Menu.Item onClick={() => void signOut()}>Sign out</Menu.Item>
+                  <Menu.Item onClick={() => void signOut()}>{t('nav.signOut')}</Menu.Item>
                 )}
               </Menu.Dropdown>
             </Menu>
           )}
         </Group>
       </AppShell.Header>
-      <AppShell.Navbar p="xs" aria-label="Main">
+      <AppShell.Navbar p="xs" aria-label={t('nav.main')}>
         {links.map((link) => (
           <NavLink
             key={link.to}
@@ -94,7 +88,7 @@ function Shell() {
         ))}
         {me && !me.local && (
           <Button variant="subtle" mt="auto" hiddenFrom="sm" onClick={() => void signOut()}>
-            Sign out
+            {t('nav.signOut')}
           </Button>
         )}
       </AppShell.Navbar>

@@ -1,46 +1,47 @@
 import { Group, Select } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
 import { REASONS, STATUSES } from '../api/types';
 import { daysAgo, termValue, withTerm } from '../lib/search-syntax';
 
-const DATE_CHOICES = [
-  { value: '1', label: 'Last 24 hours' },
-  { value: '7', label: 'Last 7 days' },
-  { value: '30', label: 'Last 30 days' },
-];
+const DATE_CHOICES = ['1', '7', '30'] as const;
 
 /** Reason, status and date filters; each edits its term in the search query, so the box shows it too. */
 export function QuickFilters({ query, onChange }: { query: string; onChange(query: string): void }) {
+  const { t } = useTranslation();
   const after = termValue(query, 'after');
-  const dateChoice = DATE_CHOICES.find((choice) => after === daysAgo(Number(choice.value)))?.value ?? null;
+  const dateChoice = DATE_CHOICES.find((choice) => after === daysAgo(Number(choice))) ?? null;
   return (
     <Group gap="xs" wrap="wrap">
       <Select
-        label="Reason"
-        placeholder="Any reason"
+        label={t('filters.reason')}
+        placeholder={t('filters.anyReason')}
         clearable
         w={150}
-        data={REASONS.map((reason) => ({ value: reason, label: reason }))}
+        data={REASONS.map((reason) => ({ value: reason, label: t(`reasons.${reason}`) }))}
         value={termValue(query, 'reason')}
         onChange={(value) => onChange(withTerm(query, 'reason', value))}
       />
       <Select
-        label="Status"
-        placeholder="Waiting or released"
+        label={t('filters.status')}
+        placeholder={t('filters.waitingOrReleased')}
         clearable
         w={170}
         data={STATUSES.map((status) => ({
           value: status,
-          label: status.replace('_', ' '),
+          label: t(`statuses.${status}`),
         }))}
         value={termValue(query, 'status')}
         onChange={(value) => onChange(withTerm(query, 'status', value))}
       />
       <Select
-        label="Received"
-        placeholder="Any time"
+        label={t('filters.received')}
+        placeholder={t('filters.anyTime')}
         clearable
         w={160}
-        data={DATE_CHOICES}
+        data={DATE_CHOICES.map((days) => ({
+          value: days,
+          label: t('filters.lastDays', { days: Number(days) }),
+        }))}
         value={dateChoice}
         onChange={(value) => onChange(withTerm(query, 'after', value ? daysAgo(Number(value)) : null))}
       />

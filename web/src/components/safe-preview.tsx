@@ -1,8 +1,8 @@
 import { Alert, Button, Group, SegmentedControl, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { previewUrl } from '../api/endpoints';
 import type { MessageContentInfo } from '../api/types';
-import { plural } from '../lib/format';
 
 /**
  * The message as the server sanitised it, in an iframe with an empty sandbox (no scripts, no same
@@ -10,6 +10,7 @@ import { plural } from '../lib/format';
  * until the viewer asks for it, for this message only.
  */
 export function SafePreview({ itemId, content }: { itemId: string; content: MessageContentInfo }) {
+  const { t } = useTranslation();
   const [part, setPart] = useState<'html' | 'text'>(content.html ? 'html' : 'text');
   const [remote, setRemote] = useState(false);
   const blocked = part === 'html' && !remote && content.remoteResources > 0;
@@ -22,31 +23,32 @@ export function SafePreview({ itemId, content }: { itemId: string; content: Mess
             value={part}
             onChange={(value) => setPart(value as 'html' | 'text')}
             data={[
-              { value: 'html', label: 'HTML' },
-              { value: 'text', label: 'Plain text' },
+              { value: 'html', label: t('preview.html') },
+              { value: 'text', label: t('preview.plainText') },
             ]}
-            aria-label="Which part to show"
+            aria-label={t('preview.whichPart')}
           />
         ) : (
           <Text size="xs" c="dimmed">
-            {content.html ? 'HTML' : content.text ? 'Plain text' : 'No readable part'}
+            {content.html
+              ? t('preview.html')
+              : content.text
+                ? t('preview.plainText')
+                : t('preview.noReadablePart')}
           </Text>
         )}
         {remote && (
           <Text size="xs" c="orange" data-testid="remote-loaded">
-            Remote content loaded for this message
+            {t('preview.remoteLoaded')}
           </Text>
         )}
       </Group>
       {blocked && (
         <Alert color="yellow" p="xs" data-testid="remote-blocked">
           <Group justify="space-between" gap="xs">
-            <Text size="sm">
-              {plural(content.remoteResources, 'remote image or style', 'remote images and styles')} blocked.
-              Loading them tells the sender that this message was opened.
-            </Text>
+            <Text size="sm">{t('preview.remoteBlocked', { count: content.remoteResources })}</Text>
             <Button size="xs" variant="light" color="yellow" onClick={() => setRemote(true)}>
-              Load remote content
+              {t('preview.loadRemote')}
             </Button>
           </Group>
         </Alert>
@@ -59,7 +61,7 @@ export function SafePreview({ itemId, content }: { itemId: string; content: Mess
       <iframe
         key={`${part}-${remote}`}
         className="lz-preview-frame"
-        title="Message preview (sandboxed, scripts disabled)"
+        title={t('preview.frameTitle')}
         sandbox=""
         referrerPolicy="no-referrer"
         src={previewUrl(itemId, part, remote)}

@@ -1,15 +1,9 @@
 import { Button, Group, Select, Stack, TagsInput, Text } from '@mantine/core';
 import { useMemo, useState } from 'react';
-import { FREQUENCIES, type Frequency, type Schedule, timeZones, WEEKDAYS } from '../api/digests';
+import { useTranslation } from 'react-i18next';
+import { FREQUENCIES, type Frequency, type Schedule, timeZones, WEEKDAYS, weekdayName } from '../api/digests';
 
 const INHERIT = '';
-
-const FREQUENCY_LABEL: Record<Frequency, string> = {
-  never: 'Never',
-  hourly: 'Every hour',
-  daily: 'Every day',
-  weekly: 'Every week',
-};
 
 /**
  * Edits a digest schedule field by field; "inherit" leaves a field out, so it comes from the domain
@@ -22,7 +16,7 @@ export function ScheduleForm({
   saving,
   onSave,
   onReset,
-  resetLabel = 'Inherit everything',
+  resetLabel,
   name,
 }: {
   value: Schedule;
@@ -36,6 +30,7 @@ export function ScheduleForm({
   /** Distinguishes the fields of several forms on one page. */
   name: string;
 }) {
+  const { t } = useTranslation();
   const [frequency, setFrequency] = useState<string>(value.frequency ?? INHERIT);
   const [hour, setHour] = useState<string>(value.hour === undefined ? INHERIT : String(value.hour));
   const [weekday, setWeekday] = useState<string>(
@@ -60,20 +55,23 @@ export function ScheduleForm({
         event.preventDefault();
         submit();
       }}
-      aria-label={`${name} schedule`}
+      aria-label={t('schedule.formLabel', { name })}
     >
       <Stack gap="sm" maw={460}>
         <Select
-          label="How often"
+          label={t('schedule.howOften')}
           allowDeselect={false}
-          data={[inherit, ...FREQUENCIES.map((each) => ({ value: each, label: FREQUENCY_LABEL[each] }))]}
+          data={[
+            inherit,
+            ...FREQUENCIES.map((each) => ({ value: each, label: t(`schedule.frequency.${each}`) })),
+          ]}
           value={frequency}
           onChange={(next) => setFrequency(next ?? INHERIT)}
         />
         <Group grow>
           <Select
-            label="At (local hour)"
-            description="Daily and weekly digests"
+            label={t('schedule.atHour')}
+            description={t('schedule.atHourHint')}
             allowDeselect={false}
             data={[
               inherit,
@@ -86,16 +84,16 @@ export function ScheduleForm({
             onChange={(next) => setHour(next ?? INHERIT)}
           />
           <Select
-            label="On"
-            description="Weekly digests"
+            label={t('schedule.on')}
+            description={t('schedule.onHint')}
             allowDeselect={false}
-            data={[inherit, ...WEEKDAYS.map((day, index) => ({ value: String(index), label: day }))]}
+            data={[inherit, ...WEEKDAYS.map((day) => ({ value: String(day), label: weekdayName(day) }))]}
             value={weekday}
             onChange={(next) => setWeekday(next ?? INHERIT)}
           />
         </Group>
         <Select
-          label="Time zone"
+          label={t('schedule.timeZone')}
           searchable
           allowDeselect={false}
           data={[inherit, ...zones.map((zone) => ({ value: zone, label: zone }))]}
@@ -104,12 +102,8 @@ export function ScheduleForm({
         />
         {domainsFrom !== undefined && (
           <TagsInput
-            label="Copies for these domains"
-            description={
-              domainsFrom === null
-                ? 'Type the domains whose held mail your digest should list.'
-                : 'Empty: all the domains you manage.'
-            }
+            label={t('schedule.copiesFor')}
+            description={domainsFrom === null ? t('schedule.copiesForAny') : t('schedule.copiesForManaged')}
             data={domainsFrom ?? []}
             value={domains}
             onChange={setDomains}
@@ -118,16 +112,16 @@ export function ScheduleForm({
         )}
         <Group>
           <Button type="submit" loading={saving}>
-            Save
+            {t('common.save')}
           </Button>
           {onReset && (
             <Button variant="subtle" onClick={onReset} disabled={saving}>
-              {resetLabel}
+              {resetLabel ?? t('schedule.inheritEverything')}
             </Button>
           )}
         </Group>
         <Text size="xs" c="dimmed">
-          "{inheritLabel}" takes that field from the default.
+          {t('schedule.inheritHint', { label: inheritLabel })}
         </Text>
       </Stack>
     </form>

@@ -1,10 +1,13 @@
 import { ActionIcon, Autocomplete, Code, Group, Popover, Table, Text } from '@mantine/core';
 import { forwardRef, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { REASONS } from '../api/types';
 import { OPERATORS, suggestions } from '../lib/search-syntax';
 
 /** The one search box: query syntax with completions as you type and a syntax card. */
 export const SearchBox = forwardRef<HTMLInputElement, { value: string; onSearch(query: string): void }>(
   function SearchBox({ value, onSearch }, ref) {
+    const { t } = useTranslation();
     const [draft, setDraft] = useState(value);
     useEffect(() => setDraft(value), [value]);
     return (
@@ -21,9 +24,9 @@ export const SearchBox = forwardRef<HTMLInputElement, { value: string; onSearch(
           <Autocomplete
             ref={ref}
             style={{ flex: 1 }}
-            label="Search"
+            label={t('search.label')}
             aria-describedby="search-hint"
-            placeholder='from:alice@example.com subject:"invoice" -reason:bulk'
+            placeholder={t('search.placeholder')}
             value={draft}
             onChange={setDraft}
             data={suggestions(draft)}
@@ -37,13 +40,13 @@ export const SearchBox = forwardRef<HTMLInputElement, { value: string; onSearch(
           />
           <Popover width={420} position="bottom-end" withArrow shadow="md">
             <Popover.Target>
-              <ActionIcon variant="default" size="lg" aria-label="Search syntax help" mb={1}>
+              <ActionIcon variant="default" size="lg" aria-label={t('search.syntaxHelp')} mb={1}>
                 ?
               </ActionIcon>
             </Popover.Target>
             <Popover.Dropdown>
               <Text size="sm" fw={600} mb={4}>
-                Search syntax
+                {t('search.syntax')}
               </Text>
               <Table fz="xs" verticalSpacing={2}>
                 <Table.Tbody>
@@ -52,20 +55,25 @@ export const SearchBox = forwardRef<HTMLInputElement, { value: string; onSearch(
                       <Table.Td>
                         <Code>{operator.example}</Code>
                       </Table.Td>
-                      <Table.Td>{operator.help}</Table.Td>
+                      <Table.Td>
+                        {t(`search.help.${operator.token.replace(/:.*$/, '')}`, {
+                          reasons: REASONS.join(', '),
+                          defaultValue: operator.help,
+                        })}
+                      </Table.Td>
                     </Table.Tr>
                   ))}
                   <Table.Tr>
                     <Table.Td>
-                      <Code>"exact phrase"</Code>
+                      <Code>{t('search.phraseExample')}</Code>
                     </Table.Td>
-                    <Table.Td>Words together, anywhere</Table.Td>
+                    <Table.Td>{t('search.phraseHelp')}</Table.Td>
                   </Table.Tr>
                   <Table.Tr>
                     <Table.Td>
-                      <Code>-reason:bulk</Code>
+                      <Code>{t('search.excludeExample')}</Code>
                     </Table.Td>
-                    <Table.Td>A minus excludes</Table.Td>
+                    <Table.Td>{t('search.excludeHelp')}</Table.Td>
                   </Table.Tr>
                 </Table.Tbody>
               </Table>
@@ -73,7 +81,7 @@ export const SearchBox = forwardRef<HTMLInputElement, { value: string; onSearch(
           </Popover>
         </Group>
         <Text id="search-hint" size="xs" c="dimmed" mt={2}>
-          Press / to search, Enter to apply. j/k move, x selects, r releases, d deletes.
+          {t('search.hint')}
         </Text>
       </form>
     );

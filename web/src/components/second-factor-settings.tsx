@@ -2,19 +2,21 @@ import { Alert, Button, Code, Group, List, Paper, Stack, Text, TextInput, Title 
 import { useMutation } from '@tanstack/react-query';
 import qrcode from 'qrcode-generator';
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { confirmTotp, enrolTotp, removeTotp } from '../api/endpoints';
 import { ErrorAlert } from './error-alert';
 import { useSession } from './session';
 
 /** A QR code of the otpauth:// URI, as an image an authenticator app scans from the screen. */
 function QrCode({ text }: { text: string }) {
+  const { t } = useTranslation();
   const qr = qrcode(0, 'M');
   qr.addData(text);
   qr.make();
   return (
     <img
       src={qr.createDataURL(5, 4)}
-      alt="QR code for your authenticator app"
+      alt={t('totp.qrAlt')}
       style={{ width: 200, height: 200, imageRendering: 'pixelated' }}
     />
   );
@@ -61,6 +63,7 @@ function CodeForm({
 
 /** Settings section: set up a TOTP second factor, see the recovery codes once, or remove it. */
 export function SecondFactorSettings() {
+  const { t } = useTranslation();
   const { me, refresh } = useSession();
   const [recoveryCodes, setRecoveryCodes] = useState<string[] | null>(null);
   const enrol = useMutation({ mutationFn: enrolTotp });
@@ -77,16 +80,16 @@ export function SecondFactorSettings() {
   return (
     <Paper withBorder p="md" data-testid="second-factor">
       <Title order={2} size="h4" mb="xs">
-        Second factor
+        {t('totp.title')}
       </Title>
       {me.totpEnrolmentRequired && (
-        <Alert color="yellow" title="Set up a second factor to continue" mb="sm">
-          Administrators need a code from an authenticator app to sign in. Set it up here first.
+        <Alert color="yellow" title={t('totp.requiredTitle')} mb="sm">
+          {t('totp.requiredText')}
         </Alert>
       )}
       {recoveryCodes && (
-        <Alert color="green" title="Recovery codes — shown only now" mb="sm" data-testid="recovery-codes">
-          <Text size="sm">Each signs in once instead of a code. Keep them somewhere safe.</Text>
+        <Alert color="green" title={t('totp.recoveryTitle')} mb="sm" data-testid="recovery-codes">
+          <Text size="sm">{t('totp.recoveryText')}</Text>
           <List size="sm" mt="xs">
             {recoveryCodes.map((code) => (
               <List.Item key={code}>
@@ -98,42 +101,39 @@ export function SecondFactorSettings() {
       )}
       {me.totp === 'active' ? (
         <Stack gap="sm">
-          <Text size="sm">Signing in takes a code from your authenticator app after your password.</Text>
-          {remove.isError && <ErrorAlert error={remove.error} title="Not removed" />}
+          <Text size="sm">{t('totp.activeText')}</Text>
+          {remove.isError && <ErrorAlert error={remove.error} title={t('totp.notRemoved')} />}
           <CodeForm
-            label="Current code or a recovery code"
-            submit="Remove second factor"
+            label={t('totp.currentOrRecovery')}
+            submit={t('totp.remove')}
             pending={remove.isPending}
             onSubmit={(code) => remove.mutate(code)}
           />
         </Stack>
       ) : enrol.data ? (
         <Stack gap="sm">
-          <Text size="sm">Scan this with your authenticator app, then enter the code it shows.</Text>
+          <Text size="sm">{t('totp.scan')}</Text>
           <QrCode text={enrol.data.otpauthUri} />
           <Text size="sm">
-            Or type the key: <Code data-testid="totp-secret">{grouped(enrol.data.secret)}</Code>
+            {t('totp.orTypeKey')} <Code data-testid="totp-secret">{grouped(enrol.data.secret)}</Code>
           </Text>
           <Text size="xs" c="dimmed" style={{ wordBreak: 'break-all' }} data-testid="otpauth-uri">
             {enrol.data.otpauthUri}
           </Text>
-          {confirm.isError && <ErrorAlert error={confirm.error} title="Not set up" />}
+          {confirm.isError && <ErrorAlert error={confirm.error} title={t('totp.notSetUp')} />}
           <CodeForm
-            label="Code from the app"
-            submit="Turn on"
+            label={t('totp.codeFromApp')}
+            submit={t('totp.turnOn')}
             pending={confirm.isPending}
             onSubmit={(code) => confirm.mutate(code)}
           />
         </Stack>
       ) : (
         <Stack gap="sm" align="start">
-          <Text size="sm">
-            Add a code from an authenticator app (FreeOTP, Aegis, Google or Microsoft Authenticator …) to your
-            password.
-          </Text>
-          {enrol.isError && <ErrorAlert error={enrol.error} title="Cannot set up" />}
+          <Text size="sm">{t('totp.intro')}</Text>
+          {enrol.isError && <ErrorAlert error={enrol.error} title={t('totp.cannotSetUp')} />}
           <Button onClick={() => enrol.mutate()} loading={enrol.isPending}>
-            Set up second factor
+            {t('totp.setUp')}
           </Button>
         </Stack>
       )}

@@ -2,6 +2,7 @@ import { Button, Group, Loader, SegmentedControl, Stack, Table, Text, TextInput 
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { errorMessage } from '../api/client';
 import { type ListAction, type ListTarget, listEntries, putEntry, removeEntry } from '../api/digests';
 import { formatDateTime } from '../lib/format';
@@ -9,6 +10,7 @@ import { ErrorAlert } from './error-alert';
 
 /** One allow/block list (yours, a domain's or the global one): its entries, adding and removing. */
 export function SenderList({ target, title }: { target: ListTarget; title: string }) {
+  const { t } = useTranslation();
   const queryClient = useQueryClient();
   const key = ['lists', target.scope ?? 'own', target.domain ?? ''];
   const entries = useQuery({ queryKey: key, queryFn: () => listEntries(target) });
@@ -21,7 +23,9 @@ export function SenderList({ target, title }: { target: ListTarget; title: strin
       void queryClient.invalidateQueries({ queryKey: key });
       notifications.show({
         color: 'green',
-        message: `${answer.entry.sender}: ${answer.entry.action === 'allow' ? 'allowed' : 'blocked'}`,
+        message: t(answer.entry.action === 'allow' ? 'senders.addedAllowed' : 'senders.addedBlocked', {
+          sender: answer.entry.sender,
+        }),
       });
     },
   });
@@ -29,27 +33,27 @@ export function SenderList({ target, title }: { target: ListTarget; title: strin
     mutationFn: removeEntry,
     onSuccess: () => queryClient.invalidateQueries({ queryKey: key }),
     onError: (error) =>
-      notifications.show({ color: 'red', title: 'Not removed', message: errorMessage(error) }),
+      notifications.show({ color: 'red', title: t('senders.notRemoved'), message: errorMessage(error) }),
   });
   const rows = entries.data?.entries ?? [];
   return (
     <Stack gap="sm" aria-label={title}>
-      {entries.isPending && <Loader size="sm" aria-label="Loading the list" />}
-      {entries.isError && <ErrorAlert error={entries.error} title="The list cannot be shown" />}
+      {entries.isPending && <Loader size="sm" aria-label={t('senders.loading')} />}
+      {entries.isError && <ErrorAlert error={entries.error} title={t('senders.cannotShow')} />}
       {entries.isSuccess && rows.length === 0 && (
         <Text size="sm" c="dimmed">
-          Nobody is on this list yet.
+          {t('senders.empty')}
         </Text>
       )}
       {rows.length > 0 && (
         <Table fz="sm" striped data-testid="sender-list">
           <Table.Thead>
             <Table.Tr>
-              <Table.Th>Sender</Table.Th>
-              <Table.Th>Mail from them is</Table.Th>
-              <Table.Th>Since</Table.Th>
+              <Table.Th>{t('senders.sender')}</Table.Th>
+              <Table.Th>{t('senders.mailIs')}</Table.Th>
+              <Table.Th>{t('senders.since')}</Table.Th>
               <Table.Th>
-                <span className="sr-only">Actions</span>
+                <span className="sr-only">{t('common.actions')}</span>
               </Table.Th>
             </Table.Tr>
           </Table.Thead>
@@ -57,9 +61,7 @@ export function SenderList({ target, title }: { target: ListTarget; title: strin
             {rows.map((entry) => (
               <Table.Tr key={entry.id} data-testid="sender-entry">
                 <Table.Td>{entry.sender}</Table.Td>
-                <Table.Td>
-                  {entry.action === 'allow' ? 'allowed (not held as spam)' : 'blocked (always held)'}
-                </Table.Td>
+                <Table.Td>{entry.action === 'allow' ? t('senders.allowed') : t('senders.blocked')}</Table.Td>
                 <Table.Td>{formatDateTime(entry.updatedAt)}</Table.Td>
                 <Table.Td>
                   <Button
@@ -67,9 +69,9 @@ export function SenderList({ target, title }: { target: ListTarget; title: strin
                     variant="subtle"
                     color="red"
                     onClick={() => remove.mutate(entry.id)}
-                    aria-label={`Remove ${entry.sender}`}
+                    aria-label={t('senders.removeSender', { sender: entry.sender })}
                   >
-                    Remove
+                    {t('common.remove')}
                   </Button>
                 </Table.Td>
               </Table.Tr>
@@ -85,28 +87,28 @@ export function SenderList({ target, title }: { target: ListTarget; title: strin
       >
         <Group align="flex-end" gap="sm">
           <TextInput
-            label="Sender address or domain"
-            placeholder="news@shop.example or shop.example"
+            label={t('senders.addressLabel')}
+            placeholder={t('senders.addressPlaceholder')}
             required
             value={sender}
             onChange={(event) => setSender(event.currentTarget.value)}
             w={300}
           />
           <SegmentedControl
-            aria-label="Allow or block"
+            aria-label={t('senders.allowOrBlock')}
             data={[
-              { value: 'block', label: 'Block' },
-              { value: 'allow', label: 'Allow' },
+              { value: 'block', label: t('senders.block') },
+              { value: 'allow', label: t('senders.allow') },
             ]}
             value={action}
             onChange={(next) => setAction(next as ListAction)}
           />
           <Button type="submit" loading={add.isPending}>
-            Add
+            {t('common.add')}
           </Button>
         </Group>
       </form>
-      {add.isError && <ErrorAlert error={add.error} title="Not added" />}
+      {add.isError && <ErrorAlert error={add.error} title={t('senders.notAdded')} />}
     </Stack>
   );
 }

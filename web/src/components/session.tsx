@@ -1,9 +1,11 @@
 import { Center, Loader } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { createContext, type ReactNode, useContext, useMemo } from 'react';
+import { useTranslation } from 'react-i18next';
 import { Navigate, Outlet, useLocation } from 'react-router';
-import { fetchMe, signOut } from '../api/endpoints';
+import { fetchLanguage, fetchMe, signOut } from '../api/endpoints';
 import type { Me } from '../api/types';
+import { applyLanguage } from '../i18n';
 import { ErrorAlert } from './error-alert';
 
 interface Session {
@@ -23,8 +25,17 @@ export function useSession(): Session {
 
 /** Who is signed in (GET /api/auth/me), shared by every page. */
 export function SessionProvider({ children }: { children: ReactNode }) {
+  const { t } = useTranslation();
   const queryClient = useQueryClient();
   const me = useQuery({ queryKey: ['me'], queryFn: fetchMe, staleTime: 60_000 });
+  // Nobody signed in: the browser's language as the server negotiates it, else the server default.
+  const anonymous = useQuery({
+    queryKey: ['i18n'],
+    queryFn: fetchLanguage,
+    enabled: me.isSuccess && (me.data === null || me.data.language === undefined),
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+  applyLanguage(me.data?.language ?? anonymous.data?.language);
   const session = useMemo<Session>(
     () => ({
       me: me.data ?? null,
@@ -44,13 +55,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   if (me.isPending)
     return (
       <Center h="100vh">
-        <Loader aria-label="Loading" />
+        <Loader aria-label={t('common.loading')} />
       </Center>
     );
   if (me.isError)
     return (
       <Center h="100vh" p="md">
-        <ErrorAlert error={me.error} title="Cannot reach Lazaret" onRetry={() => me.refetch()} />
+        <ErrorAlert error={me.error} title={t('session.cannotReach')} onRetry={() => me.refetch()} />
       </Center>
     );
   return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;

@@ -1,13 +1,15 @@
 import { Code, Group, Stack, Table, Text } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
 import { scannerLabel, scannerRows } from '../lib/verdict';
 
 /** What each scanner said about a message: verdict, score against its threshold, what fired. */
 export function VerdictTable({ details, score }: { details: Record<string, unknown>; score: number | null }) {
+  const { t } = useTranslation();
   const rows = scannerRows(details, score);
   if (rows.length === 0)
     return (
       <Text size="sm" c="dimmed">
-        No scanner details were recorded.
+        {t('verdict.none')}
       </Text>
     );
   return (
@@ -15,10 +17,10 @@ export function VerdictTable({ details, score }: { details: Record<string, unkno
       <Table fz="sm" verticalSpacing={4} data-testid="verdict-table">
         <Table.Thead>
           <Table.Tr>
-            <Table.Th>Scanner</Table.Th>
-            <Table.Th>Verdict</Table.Th>
-            <Table.Th style={{ whiteSpace: 'nowrap' }}>Score / threshold</Table.Th>
-            <Table.Th>Why</Table.Th>
+            <Table.Th>{t('verdict.scanner')}</Table.Th>
+            <Table.Th>{t('verdict.verdict')}</Table.Th>
+            <Table.Th style={{ whiteSpace: 'nowrap' }}>{t('verdict.scoreThreshold')}</Table.Th>
+            <Table.Th>{t('verdict.why')}</Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -31,15 +33,15 @@ export function VerdictTable({ details, score }: { details: Record<string, unkno
                 </Text>
               </Table.Td>
               <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                {row.score === null ? 'no score' : row.score}
+                {row.score === null ? t('verdict.noScore') : row.score}
                 {row.threshold !== null && ` / ${row.threshold}`}
               </Table.Td>
               <Table.Td style={{ overflowWrap: 'anywhere' }}>
-                {row.virus && <Text size="sm">Virus: {row.virus}</Text>}
-                {row.rule && <Text size="sm">Rule: {row.rule}</Text>}
+                {row.virus && <Text size="sm">{t('verdict.virus', { virus: row.virus })}</Text>}
+                {row.rule && <Text size="sm">{t('verdict.rule', { rule: row.rule })}</Text>}
                 {row.symbols.length > 0 &&
                   (Object.keys(row.descriptions).length > 0 ? (
-                    <Stack gap={2} aria-label="Rules that fired">
+                    <Stack gap={2} aria-label={t('verdict.rulesFired')}>
                       {row.symbols.map((symbol) => (
                         <Text key={symbol} size="xs">
                           <Code>{symbol}</Code> {row.descriptions[symbol] ?? ''}
@@ -47,7 +49,7 @@ export function VerdictTable({ details, score }: { details: Record<string, unkno
                       ))}
                     </Stack>
                   ) : (
-                    <Group gap={4} aria-label="Rules that fired">
+                    <Group gap={4} aria-label={t('verdict.rulesFired')}>
                       {row.symbols.map((symbol) => (
                         <Code key={symbol}>{symbol}</Code>
                       ))}

@@ -1,12 +1,14 @@
 import { Anchor, Badge, Button, Group, Loader, Stack, Table, TextInput, Title } from '@mantine/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { listAudit } from '../api/endpoints';
 import { ErrorAlert } from '../components/error-alert';
 import { formatDateTime } from '../lib/format';
 
 export function AuditPage() {
+  const { t } = useTranslation();
   const [draft, setDraft] = useState({ action: '', actor: '', itemId: '', jobId: '' });
   const [filter, setFilter] = useState(draft);
   const audit = useInfiniteQuery({
@@ -23,7 +25,7 @@ export function AuditPage() {
   return (
     <Stack>
       <Title order={1} size="h3">
-        Audit log
+        {t('audit.title')}
       </Title>
       <form
         onSubmit={(event) => {
@@ -33,47 +35,43 @@ export function AuditPage() {
       >
         <Group align="flex-end" gap="xs">
           <TextInput
-            label="Action"
-            placeholder="item.release"
+            label={t('audit.action')}
+            placeholder={t('audit.actionPlaceholder')}
             value={draft.action}
             onChange={(event) => setDraft({ ...draft, action: event.currentTarget.value })}
           />
           <TextInput
-            label="Actor id"
+            label={t('audit.actorId')}
             value={draft.actor}
             onChange={(event) => setDraft({ ...draft, actor: event.currentTarget.value })}
           />
           <TextInput
-            label="Item id"
+            label={t('audit.itemId')}
             value={draft.itemId}
             onChange={(event) => setDraft({ ...draft, itemId: event.currentTarget.value })}
           />
           <TextInput
-            label="Job id"
+            label={t('audit.jobId')}
             value={draft.jobId}
             onChange={(event) => setDraft({ ...draft, jobId: event.currentTarget.value })}
           />
-          <Button type="submit">Filter</Button>
+          <Button type="submit">{t('audit.filter')}</Button>
         </Group>
       </form>
-      {audit.isPending && <Loader aria-label="Loading the audit log" />}
+      {audit.isPending && <Loader aria-label={t('audit.loading')} />}
       {audit.isError && (
-        <ErrorAlert
-          error={audit.error}
-          title="The audit log cannot be shown"
-          onRetry={() => audit.refetch()}
-        />
+        <ErrorAlert error={audit.error} title={t('audit.cannotShow')} onRetry={() => audit.refetch()} />
       )}
       {audit.data && (
         <Table.ScrollContainer minWidth={700}>
           <Table fz="sm" striped>
             <Table.Thead>
               <Table.Tr>
-                <Table.Th>When</Table.Th>
-                <Table.Th>Who</Table.Th>
-                <Table.Th>Action</Table.Th>
-                <Table.Th>Target</Table.Th>
-                <Table.Th>Outcome</Table.Th>
+                <Table.Th>{t('audit.when')}</Table.Th>
+                <Table.Th>{t('audit.who')}</Table.Th>
+                <Table.Th>{t('audit.action')}</Table.Th>
+                <Table.Th>{t('audit.target')}</Table.Th>
+                <Table.Th>{t('audit.outcome')}</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -85,7 +83,7 @@ export function AuditPage() {
                   <Table.Td>
                     {entry.target.jobId && (
                       <Anchor component={Link} to={`/jobs/${entry.target.jobId}`}>
-                        job {entry.target.jobId}
+                        {t('audit.job', { id: entry.target.jobId })}
                       </Anchor>
                     )}
                     {entry.target.itemIds?.slice(0, 3).map((id) => (
@@ -97,7 +95,7 @@ export function AuditPage() {
                   </Table.Td>
                   <Table.Td>
                     <Badge variant="light" color={entry.outcome === 'ok' ? 'green' : 'orange'}>
-                      {entry.outcome}
+                      {t(`outcomes.${entry.outcome}`, { defaultValue: entry.outcome })}
                     </Badge>
                     {entry.counts && Object.entries(entry.counts).map(([name, n]) => ` ${name}: ${n}`)}
                   </Table.Td>
@@ -114,7 +112,7 @@ export function AuditPage() {
           onClick={() => audit.fetchNextPage()}
           loading={audit.isFetchingNextPage}
         >
-          Older entries
+          {t('audit.older')}
         </Button>
       )}
     </Stack>

@@ -1,6 +1,7 @@
 import { BarChart } from '@mantine/charts';
 import { Group, Loader, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
 import { getStats } from '../api/endpoints';
 import { REASONS } from '../api/types';
 import { ErrorAlert } from '../components/error-alert';
@@ -16,15 +17,12 @@ const REASON_COLORS: Record<string, string> = {
 };
 
 export function DashboardPage() {
+  const { t } = useTranslation();
   const stats = useQuery({ queryKey: ['stats', 30], queryFn: () => getStats(30), refetchInterval: 60_000 });
-  if (stats.isPending) return <Loader aria-label="Loading the dashboard" />;
+  if (stats.isPending) return <Loader aria-label={t('dashboard.loading')} />;
   if (stats.isError)
     return (
-      <ErrorAlert
-        error={stats.error}
-        title="The dashboard cannot be loaded"
-        onRetry={() => stats.refetch()}
-      />
+      <ErrorAlert error={stats.error} title={t('dashboard.cannotLoad')} onRetry={() => stats.refetch()} />
     );
   const data = stats.data;
   const held = data.days.map((day) => ({ day: day.day.slice(5), ...day.held }));
@@ -37,52 +35,59 @@ export function DashboardPage() {
   return (
     <Stack gap="md">
       <Title order={1} size="h3">
-        Dashboard
+        {t('dashboard.title')}
       </Title>
       {data.partial && (
         <Text size="sm" c="orange">
-          This store counts by reading the items and stopped early: the numbers below are lower bounds.
+          {t('dashboard.partial')}
         </Text>
       )}
       <SimpleGrid cols={{ base: 2, sm: 4 }}>
-        <Figure label="Waiting now" value={data.statuses.quarantined + data.statuses.releasing} />
-        <Figure label="Held in 30 days" value={heldTotal} />
-        <Figure label="Released in 30 days" value={data.totals.released} />
-        <Figure label="Deleted in 30 days" value={data.totals.deleted} />
+        <Figure
+          label={t('dashboard.waitingNow')}
+          value={data.statuses.quarantined + data.statuses.releasing}
+        />
+        <Figure label={t('dashboard.heldInDays', { days: 30 })} value={heldTotal} />
+        <Figure label={t('dashboard.releasedInDays', { days: 30 })} value={data.totals.released} />
+        <Figure label={t('dashboard.deletedInDays', { days: 30 })} value={data.totals.deleted} />
       </SimpleGrid>
       <Paper withBorder p="md">
         <Title order={2} size="h5" mb="sm">
-          Held per day by reason
+          {t('dashboard.heldPerDay')}
         </Title>
         <BarChart
           h={260}
           data={held}
           dataKey="day"
           type="stacked"
-          series={REASONS.map((reason) => ({ name: reason, color: REASON_COLORS[reason]! }))}
+          series={REASONS.map((reason) => ({
+            name: reason,
+            label: t(`reasons.${reason}`),
+            color: REASON_COLORS[reason]!,
+          }))}
           withLegend
-          aria-label="Messages held per day by reason, last 30 days"
+          aria-label={t('dashboard.heldPerDayLabel', { days: 30 })}
         />
       </Paper>
       <Paper withBorder p="md">
         <Title order={2} size="h5" mb="sm">
-          Releases and deletes per day
+          {t('dashboard.actionsPerDay')}
         </Title>
         <BarChart
           h={200}
           data={actions}
           dataKey="day"
           series={[
-            { name: 'released', color: 'green.6' },
-            { name: 'deleted', color: 'red.4' },
+            { name: 'released', label: t('statuses.released'), color: 'green.6' },
+            { name: 'deleted', label: t('statuses.deleted'), color: 'red.4' },
           ]}
           withLegend
-          aria-label="Releases and deletes per day, last 30 days"
+          aria-label={t('dashboard.actionsPerDayLabel', { days: 30 })}
         />
       </Paper>
       <SimpleGrid cols={{ base: 1, md: 2 }}>
-        <TopList title="Top senders (waiting now)" rows={data.topSenders} />
-        <TopList title="Top recipients (waiting now)" rows={data.topRecipients} />
+        <TopList title={t('dashboard.topSenders')} rows={data.topSenders} />
+        <TopList title={t('dashboard.topRecipients')} rows={data.topRecipients} />
       </SimpleGrid>
     </Stack>
   );
@@ -102,6 +107,7 @@ function Figure({ label, value }: { label: string; value: number }) {
 }
 
 function TopList({ title, rows }: { title: string; rows: { address: string; count: number }[] }) {
+  const { t } = useTranslation();
   return (
     <Paper withBorder p="md">
       <Title order={2} size="h5" mb="sm">
@@ -109,14 +115,14 @@ function TopList({ title, rows }: { title: string; rows: { address: string; coun
       </Title>
       {rows.length === 0 ? (
         <Text size="sm" c="dimmed">
-          Nothing waiting.
+          {t('dashboard.nothingWaiting')}
         </Text>
       ) : (
         <Table fz="sm" verticalSpacing={4}>
           <Table.Tbody>
             {rows.map((row) => (
               <Table.Tr key={row.address}>
-                <Table.Td style={{ overflowWrap: 'anywhere' }}>{row.address || '<> (bounce)'}</Table.Td>
+                <Table.Td style={{ overflowWrap: 'anywhere' }}>{row.address || t('format.bounce')}</Table.Td>
                 <Table.Td ta="right">
                   <Group justify="flex-end">{formatCount(row.count)}</Group>
                 </Table.Td>

@@ -2,6 +2,7 @@ import { Button, Group, Loader, Paper, Select, Stack, Text, TextInput, Title } f
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import {
   type DigestDefault,
   getDigestDefaults,
@@ -17,6 +18,7 @@ import { formatDateTime } from '../lib/format';
 
 /** Administrators: default digest schedules (global, per domain) and the domain and global sender lists. */
 export function DigestAdminPage() {
+  const { t } = useTranslation();
   const { me } = useSession();
   const isAdmin = me?.role === 'admin';
   const queryClient = useQueryClient();
@@ -34,7 +36,9 @@ export function DigestAdminPage() {
       void queryClient.invalidateQueries({ queryKey: ['digest-settings'] });
       notifications.show({
         color: 'green',
-        message: `${target ?? 'Global'} default ${schedule ? 'saved' : 'removed'}`,
+        message: t(schedule ? 'digestAdmin.saved' : 'digestAdmin.removed', {
+          target: target ?? t('digestAdmin.global'),
+        }),
       });
     },
   });
@@ -44,66 +48,66 @@ export function DigestAdminPage() {
       : defaults.data?.domains.find((each) => each.domain === target);
   const stamp = (entry: DigestDefault | undefined) =>
     entry
-      ? `Set by ${entry.updatedBy}, ${formatDateTime(entry.updatedAt)}.`
-      : 'Not set: the configuration applies.';
+      ? t('digestAdmin.setBy', { who: entry.updatedBy, when: formatDateTime(entry.updatedAt) })
+      : t('digestAdmin.notSet');
 
   return (
     <Stack>
       <Title order={1} size="h3">
-        Digests and sender lists
+        {t('digestAdmin.title')}
       </Title>
-      {defaults.isPending && <Loader aria-label="Loading the defaults" />}
-      {defaults.isError && <ErrorAlert error={defaults.error} title="The defaults cannot be shown" />}
-      {save.isError && <ErrorAlert error={save.error} title="Not saved" />}
+      {defaults.isPending && <Loader aria-label={t('digestAdmin.loading')} />}
+      {defaults.isError && <ErrorAlert error={defaults.error} title={t('digestAdmin.cannotShow')} />}
+      {save.isError && <ErrorAlert error={save.error} title={t('common.notSaved')} />}
       {defaults.data && isAdmin && (
         <Paper withBorder p="md">
           <Title order={2} size="h4" mb="xs">
-            Global default schedule
+            {t('digestAdmin.globalSchedule')}
           </Title>
           <Text size="xs" c="dimmed" mb="sm">
             {stamp(current(null))}
           </Text>
           <ScheduleForm
             key={`global-${JSON.stringify(current(null)?.schedule ?? {})}`}
-            name="Global"
+            name={t('digestAdmin.global')}
             value={current(null)?.schedule ?? {}}
-            inheritLabel="As configured"
+            inheritLabel={t('digestAdmin.asConfigured')}
             saving={save.isPending}
             onSave={(schedule) => save.mutate({ target: null, schedule })}
             onReset={() => save.mutate({ target: null, schedule: null })}
-            resetLabel="Remove"
+            resetLabel={t('common.remove')}
           />
         </Paper>
       )}
       {defaults.data && (
         <Paper withBorder p="md">
           <Title order={2} size="h4" mb="xs">
-            Domain defaults
+            {t('digestAdmin.domainDefaults')}
           </Title>
           <Text size="sm" mb="sm">
-            People inherit their domain's default for every field they do not set themselves.
+            {t('digestAdmin.domainDefaultsText')}
           </Text>
           <Group align="flex-end" mb="sm">
             <Select
-              label="Domain"
+              label={t('digestAdmin.domain')}
               data={domains}
               value={domain}
               onChange={setDomain}
-              placeholder="Choose a domain"
+              placeholder={t('digestAdmin.chooseDomain')}
               searchable
               w={280}
             />
             {isAdmin && (
               <TextInput
-                label="Or another domain"
-                placeholder="example.org"
+                label={t('digestAdmin.otherDomain')}
+                placeholder={t('digestAdmin.otherDomainPlaceholder')}
                 value={typed}
                 onChange={(event) => setTyped(event.currentTarget.value.trim().toLowerCase())}
               />
             )}
             {isAdmin && typed && (
               <Button variant="light" onClick={() => setDomain(typed)}>
-                Edit {typed}
+                {t('digestAdmin.edit', { domain: typed })}
               </Button>
             )}
           </Group>
@@ -116,19 +120,19 @@ export function DigestAdminPage() {
                 key={`${domain}-${JSON.stringify(current(domain)?.schedule ?? {})}`}
                 name={domain}
                 value={current(domain)?.schedule ?? {}}
-                inheritLabel="As the global default"
+                inheritLabel={t('digestAdmin.asGlobal')}
                 saving={save.isPending}
                 onSave={(schedule) => save.mutate({ target: domain, schedule })}
                 onReset={() => save.mutate({ target: domain, schedule: null })}
-                resetLabel="Remove"
+                resetLabel={t('common.remove')}
               />
               <Title order={3} size="h5" mt="md">
-                Sender list of {domain}
+                {t('digestAdmin.senderListOf', { domain })}
               </Title>
               <SenderList
                 key={domain}
                 target={{ scope: 'domain', domain }}
-                title={`Sender list of ${domain}`}
+                title={t('digestAdmin.senderListOf', { domain })}
               />
             </Stack>
           )}
@@ -137,12 +141,12 @@ export function DigestAdminPage() {
       {isAdmin && (
         <Paper withBorder p="md">
           <Title order={2} size="h4" mb="xs">
-            Global sender list
+            {t('digestAdmin.globalList')}
           </Title>
           <Text size="sm" mb="sm">
-            Applies to everyone; a domain's or a person's own list comes first.
+            {t('digestAdmin.globalListText')}
           </Text>
-          <SenderList target={{ scope: 'global' }} title="Global sender list" />
+          <SenderList target={{ scope: 'global' }} title={t('digestAdmin.globalList')} />
         </Paper>
       )}
     </Stack>

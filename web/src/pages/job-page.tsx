@@ -12,6 +12,7 @@ import {
   Title,
 } from '@mantine/core';
 import { useInfiniteQuery, useMutation, useQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { cancelJob, getJob, jobItems } from '../api/endpoints';
 import { ErrorAlert } from '../components/error-alert';
@@ -21,6 +22,7 @@ const FINAL = new Set(['completed', 'cancelled', 'failed']);
 
 /** One bulk job: its counts per outcome, and the items of one outcome (the failed ones, from the progress panel). */
 export function JobPage() {
+  const { t } = useTranslation();
   const { id = '' } = useParams();
   const [params, setParams] = useSearchParams();
   const outcome = params.get('outcome');
@@ -37,8 +39,8 @@ export function JobPage() {
     enabled: outcome !== null,
   });
   const cancel = useMutation({ mutationFn: () => cancelJob(id), onSuccess: () => job.refetch() });
-  if (job.isPending) return <Loader aria-label="Loading the job" />;
-  if (job.isError) return <ErrorAlert error={job.error} title="This job cannot be shown" />;
+  if (job.isPending) return <Loader aria-label={t('job.loading')} />;
+  if (job.isError) return <ErrorAlert error={job.error} title={t('job.cannotShow')} />;
   const data = job.data;
   const percent = data.total
     ? Math.floor((data.processed / data.total) * 100)
@@ -49,17 +51,19 @@ export function JobPage() {
   return (
     <Stack>
       <Anchor component={Link} to="/quarantine" size="sm">
-        ← Quarantine
+        {t('job.back')}
       </Anchor>
       <Title order={1} size="h3">
-        {data.action === 'release' ? 'Release' : 'Delete'} job · {data.state}
+        {t(`job.title.${data.action}`, { state: t(`jobStates.${data.state}`, { defaultValue: data.state }) })}
       </Title>
       <Paper withBorder p="md">
-        <Progress value={percent} aria-label="Job progress" />
+        <Progress value={percent} aria-label={t('job.progress')} />
         <Group gap="xs" mt="xs">
           <Text size="sm">
-            {formatCount(data.processed)} of {formatCount(data.total)}
-            {data.selectionComplete ? '' : '+'} processed
+            {t('job.processed', {
+              done: formatCount(data.processed),
+              total: `${formatCount(data.total)}${data.selectionComplete ? '' : '+'}`,
+            })}
           </Text>
           {!FINAL.has(data.state) && (
             <Button
@@ -69,7 +73,7 @@ export function JobPage() {
               onClick={() => cancel.mutate()}
               loading={cancel.isPending}
             >
-              Cancel
+              {t('common.cancel')}
             </Button>
           )}
         </Group>
@@ -79,7 +83,7 @@ export function JobPage() {
           </Text>
         )}
       </Paper>
-      <Group gap="xs" aria-label="Outcomes">
+      <Group gap="xs" aria-label={t('job.outcomes')}>
         {outcomes.map(([name, n]) => (
           <Badge
             key={name}
@@ -89,7 +93,7 @@ export function JobPage() {
             style={{ cursor: 'pointer' }}
             onClick={() => setParams({ outcome: name })}
           >
-            {name}: {formatCount(n)}
+            {t(`outcomes.${name}`, { defaultValue: name })}: {formatCount(n)}
           </Badge>
         ))}
       </Group>
@@ -98,9 +102,9 @@ export function JobPage() {
         <Table fz="sm">
           <Table.Thead>
             <Table.Tr>
-              <Table.Th>Item</Table.Th>
-              <Table.Th>Outcome</Table.Th>
-              <Table.Th>Detail</Table.Th>
+              <Table.Th>{t('job.item')}</Table.Th>
+              <Table.Th>{t('audit.outcome')}</Table.Th>
+              <Table.Th>{t('job.detail')}</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -113,7 +117,9 @@ export function JobPage() {
                       {entry.itemId}
                     </Anchor>
                   </Table.Td>
-                  <Table.Td>{entry.outcome?.code ?? 'pending'}</Table.Td>
+                  <Table.Td>
+                    {t(`outcomes.${entry.outcome?.code ?? 'pending'}`, { defaultValue: entry.outcome?.code })}
+                  </Table.Td>
                   <Table.Td style={{ overflowWrap: 'anywhere' }}>
                     {entry.outcome?.reply ?? entry.outcome?.message ?? ''}
                   </Table.Td>
@@ -124,7 +130,7 @@ export function JobPage() {
       )}
       {items.hasNextPage && (
         <Button variant="default" w="fit-content" onClick={() => items.fetchNextPage()}>
-          More
+          {t('common.more')}
         </Button>
       )}
     </Stack>

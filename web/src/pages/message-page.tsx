@@ -19,6 +19,7 @@ import { useHotkeys } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, errorMessage } from '../api/client';
 import { type ListAction, putEntry, reportSpam } from '../api/digests';
@@ -44,6 +45,7 @@ import { formatDateTime, formatSize, senderLabel } from '../lib/format';
 import { authResultWords, reasonDetail } from '../lib/verdict';
 
 export function MessagePage() {
+  const { t } = useTranslation();
   const { id = '' } = useParams();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
@@ -70,7 +72,7 @@ export function MessagePage() {
       if (action === 'delete') {
         notifications.show({
           color: 'green',
-          title: 'Deleted',
+          title: t('message.deleted'),
           message: result.item.subject ?? result.item.id,
         });
         navigate('/quarantine');
@@ -80,17 +82,17 @@ export function MessagePage() {
       if (action === 'release' && result.item.release) {
         setOutcome({
           tone: 'delivered',
-          title: `Delivered to ${result.item.release.to.join(', ')}`,
+          title: t('message.deliveredTo', { recipients: result.item.release.to.join(', ') }),
           reply: result.item.release.reply,
         });
-      } else notifications.show({ color: 'green', message: 'Release requested' });
+      } else notifications.show({ color: 'green', message: t('message.releaseRequested') });
     },
     onError: (error, { action }) => {
       // The release engine recorded the failure on the item: show it as it is now, not as it was.
       void queryClient.invalidateQueries({ queryKey: ['item', id] });
       void queryClient.invalidateQueries({ queryKey: ['items'] });
       if (action !== 'release') {
-        notifications.show({ color: 'red', title: 'That did not work', message: errorMessage(error) });
+        notifications.show({ color: 'red', title: t('message.didNotWork'), message: errorMessage(error) });
         return;
       }
       const reply = error instanceof ApiError ? error.details?.reply : undefined;
@@ -108,14 +110,11 @@ export function MessagePage() {
     onSuccess: (answer) =>
       notifications.show({
         color: 'green',
-        title: 'Reported as spam',
-        message:
-          answer.learning === 'queued'
-            ? 'The spam filter learns from it.'
-            : 'Noted; no spam filter is set up to learn from reports.',
+        title: t('message.reported'),
+        message: answer.learning === 'queued' ? t('message.learns') : t('message.noLearning'),
       }),
     onError: (error) =>
-      notifications.show({ color: 'red', title: 'Not reported', message: errorMessage(error) }),
+      notifications.show({ color: 'red', title: t('message.notReported'), message: errorMessage(error) }),
   });
   const list = useMutation({
     mutationFn: ({ action, sender, domain }: { action: ListAction; sender: string; domain: string | null }) =>
@@ -123,12 +122,16 @@ export function MessagePage() {
     onSuccess: (answer, { domain }) =>
       notifications.show({
         color: 'green',
-        message: `${answer.entry.sender} is ${answer.entry.action === 'allow' ? 'allowed' : 'blocked'} ${
-          domain ? `for ${domain}` : 'for you'
-        } from now on`,
+        message: t(
+          `message.listed.${answer.entry.action === 'allow' ? 'allow' : 'block'}${domain ? 'Domain' : 'You'}`,
+          {
+            sender: answer.entry.sender,
+            domain,
+          },
+        ),
       }),
     onError: (error) =>
-      notifications.show({ color: 'red', title: 'Not listed', message: errorMessage(error) }),
+      notifications.show({ color: 'red', title: t('message.notListed'), message: errorMessage(error) }),
   });
 
   const shown = detail.data?.item;
@@ -146,11 +149,11 @@ export function MessagePage() {
       queryClient.setQueryData(['item', id], { ...detail.data!, item: result.item });
       notifications.show({
         color: 'green',
-        message: approve ? 'Release approved and delivered' : 'Release request denied',
+        message: approve ? t('message.approved') : t('message.denied'),
       });
     },
     onError: (error) =>
-      notifications.show({ color: 'red', title: 'That did not work', message: errorMessage(error) }),
+      notifications.show({ color: 'red', title: t('message.didNotWork'), message: errorMessage(error) }),
   });
   useHotkeys([
     [
@@ -161,17 +164,13 @@ export function MessagePage() {
     ['u', () => navigate(-1)],
   ]);
 
-  if (detail.isPending) return <Loader aria-label="Loading the message" />;
+  if (detail.isPending) return <Loader aria-label={t('message.loading')} />;
   if (detail.isError)
     return (
       <Stack>
-        <ErrorAlert
-          error={detail.error}
-          title="This message cannot be shown"
-          onRetry={() => detail.refetch()}
-        />
+        <ErrorAlert error={detail.error} title={t('message.cannotShow')} onRetry={() => detail.refetch()} />
         <Anchor component={Link} to="/quarantine">
-          Back to the quarantine
+          {t('errors.backToQuarantine')}
         </Anchor>
       </Stack>
     );
@@ -184,14 +183,14 @@ export function MessagePage() {
       <Group justify="space-between" align="flex-start" gap="sm">
         <Stack gap={2} style={{ minWidth: 0, flex: 1 }}>
           <Anchor component={Link} to="/quarantine" size="sm">
-            ← Quarantine
+            {t('job.back')}
           </Anchor>
           <Title order={1} size="h3" style={{ overflowWrap: 'anywhere' }}>
-            {message.headers.subject ?? '(no subject)'}
+            {message.headers.subject ?? t('list.noSubject')}
           </Title>
           <Group gap="xs">
             <Badge variant="light" data-testid="item-status">
-              {item.status.replace('_', ' ')}
+              {t(`statuses.${item.status}`)}
             </Badge>
             <Text size="sm" c="dimmed">
               {formatDateTime(item.receivedAt)} · {formatSize(item.size)}
@@ -201,7 +200,7 @@ export function MessagePage() {
         <Group gap="xs">
           {allows('approve_release') && (
             <Button color="green" onClick={() => decide.mutate(true)} loading={decide.isPending}>
-              Approve release
+              {t('message.approve')}
             </Button>
           )}
           {allows('deny_release') && (
@@ -211,7 +210,7 @@ export function MessagePage() {
               onClick={() => decide.mutate(false)}
               loading={decide.isPending}
             >
-              Deny
+              {t('message.deny')}
             </Button>
           )}
           {allows('release') && (
@@ -221,14 +220,14 @@ export function MessagePage() {
                 loading={releasing}
                 disabled={act.isPending}
               >
-                Release
+                {t('actions.release')}
               </Button>
               <Button
                 variant="light"
                 disabled={act.isPending}
                 onClick={() => setPending({ action: 'release', count: 1, chooseRecipients: true })}
               >
-                Release to…
+                {t('actions.releaseTo')}
               </Button>
             </>
           )}
@@ -239,7 +238,7 @@ export function MessagePage() {
               disabled={act.isPending}
               onClick={() => setPending({ action: 'release', count: 1, recipients, force: true })}
             >
-              Send again…
+              {t('message.sendAgain')}
             </Button>
           )}
           {offersRequest(item) && (
@@ -247,7 +246,7 @@ export function MessagePage() {
               disabled={act.isPending}
               onClick={() => setPending({ action: 'request_release', count: 1 })}
             >
-              Request release
+              {t('actions.requestRelease')}
             </Button>
           )}
           {allows('delete') && (
@@ -257,11 +256,11 @@ export function MessagePage() {
               disabled={act.isPending}
               onClick={() => setPending({ action: 'delete', count: 1 })}
             >
-              Delete
+              {t('actions.delete')}
             </Button>
           )}
           <Button component="a" href={rawUrl(item.id)} variant="default" download={`${item.id}.eml`}>
-            Download .eml
+            {t('message.downloadEml')}
           </Button>
           <SenderMenu
             sender={(message.headers as { fromAddress?: string }).fromAddress ?? message.envelope.mailFrom}
@@ -274,8 +273,7 @@ export function MessagePage() {
 
       {releasing && (
         <Alert color="blue" role="status" data-testid="release-pending" icon={<Loader size="xs" />}>
-          Releasing: delivering to {(act.variables?.recipients ?? recipients).join(', ')} and waiting for the
-          mail server's answer. While it retries this can take a while.
+          {t('message.releasing', { recipients: (act.variables?.recipients ?? recipients).join(', ') })}
         </Alert>
       )}
       {outcome && (
@@ -285,23 +283,19 @@ export function MessagePage() {
           title={outcome.title}
           data-testid="release-outcome"
           withCloseButton
-          closeButtonLabel="Dismiss"
+          closeButtonLabel={t('common.dismiss')}
           onClose={() => setOutcome(null)}
         >
           {outcome.reply && (
             <Text size="sm">
-              The mail server answered: <Code data-testid="release-reply">{outcome.reply}</Code>
+              {t('message.serverAnswered')} <Code data-testid="release-reply">{outcome.reply}</Code>
             </Text>
           )}
         </Alert>
       )}
       {item.lastError && !releasing && !outcome && (
         <ErrorAlert
-          title={
-            item.lastError.code === 'interrupted'
-              ? 'An earlier release was interrupted: it may have been delivered'
-              : 'The last release failed'
-          }
+          title={item.lastError.code === 'interrupted' ? t('message.interrupted') : t('message.lastFailed')}
           error={new Error(item.lastError.reply ?? item.lastError.detail)}
         />
       )}
@@ -309,20 +303,20 @@ export function MessagePage() {
       <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">
         <Paper withBorder p="md">
           <Title order={2} size="h5" mb="xs">
-            Message
+            {t('list.columns.message')}
           </Title>
           <Table fz="sm" verticalSpacing={4} data-testid="header-summary">
             <Table.Tbody>
-              <Row label="From" value={message.headers.from} />
-              <Row label="To" value={message.headers.to} />
-              {message.headers.cc && <Row label="Cc" value={message.headers.cc} />}
-              <Row label="Date" value={message.headers.date} />
-              <Row label="Envelope from" value={senderLabel(message.envelope.mailFrom)} />
-              <Row label="Recipient" value={item.recipient} />
-              <Row label="Message-ID" value={message.headers.messageId} />
+              <Row label={t('list.columns.sender')} value={message.headers.from} />
+              <Row label={t('list.columns.recipient')} value={message.headers.to} />
+              {message.headers.cc && <Row label={t('message.cc')} value={message.headers.cc} />}
+              <Row label={t('message.date')} value={message.headers.date} />
+              <Row label={t('message.envelopeFrom')} value={senderLabel(message.envelope.mailFrom)} />
+              <Row label={t('message.recipient')} value={item.recipient} />
+              <Row label={t('message.messageId')} value={message.headers.messageId} />
               {message.remoteAddress && (
                 <Row
-                  label="Client"
+                  label={t('message.client')}
                   value={
                     message.heloName
                       ? `${message.remoteAddress} (${message.heloName})`
@@ -330,11 +324,11 @@ export function MessagePage() {
                   }
                 />
               )}
-              {message.queueId && <Row label="Queue id" value={message.queueId} />}
+              {message.queueId && <Row label={t('message.queueId')} value={message.queueId} />}
               {message.headers.authResults && message.headers.authResults.length > 0 && (
                 <Table.Tr>
                   <Table.Td c="dimmed" w={120} style={{ verticalAlign: 'top' }}>
-                    Authentication
+                    {t('message.authentication')}
                   </Table.Td>
                   <Table.Td data-testid="auth-results">
                     {message.headers.authResults.map((result, index) => (
@@ -357,27 +351,31 @@ export function MessagePage() {
         </Paper>
         <Paper withBorder p="md">
           <Title order={2} size="h5" mb="xs">
-            Verdict
+            {t('verdict.verdict')}
           </Title>
           <Group gap="xs" mb="xs">
-            <Badge color={item.reason === 'malware' ? 'red' : 'yellow'}>{item.reason}</Badge>
+            <Badge color={item.reason === 'malware' ? 'red' : 'yellow'}>{t(`reasons.${item.reason}`)}</Badge>
             {detailOfReason && (
               <Text size="sm" data-testid="verdict-reason-detail">
                 {detailOfReason}
               </Text>
             )}
-            {item.score !== null && <Text size="sm">Score {item.score}</Text>}
+            {item.score !== null && <Text size="sm">{t('message.score', { score: item.score })}</Text>}
           </Group>
           <VerdictTable details={item.details} score={item.score} />
           {item.details.senderAllowed === true && (
             <Text size="xs" mt="xs">
-              The sender is on an allow list for this recipient.
+              {t('message.senderAllowed')}
             </Text>
           )}
           {item.release && (
             <Text size="xs" mt="xs">
-              Released to {item.release.to.join(', ')} by {item.release.by} at{' '}
-              {formatDateTime(item.release.at)}: <Code>{item.release.reply}</Code>
+              {t('message.releasedBy', {
+                recipients: item.release.to.join(', '),
+                by: item.release.by,
+                at: formatDateTime(item.release.at),
+              })}{' '}
+              <Code>{item.release.reply}</Code>
             </Text>
           )}
         </Paper>
@@ -385,13 +383,15 @@ export function MessagePage() {
 
       <Tabs defaultValue="preview" keepMounted={false}>
         <Tabs.List>
-          <Tabs.Tab value="preview">Preview</Tabs.Tab>
-          <Tabs.Tab value="headers">All headers</Tabs.Tab>
-          <Tabs.Tab value="attachments">Attachments ({message.attachments.length})</Tabs.Tab>
+          <Tabs.Tab value="preview">{t('message.preview')}</Tabs.Tab>
+          <Tabs.Tab value="headers">{t('message.allHeaders')}</Tabs.Tab>
+          <Tabs.Tab value="attachments">
+            {t('message.attachments', { count: message.attachments.length })}
+          </Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="preview" pt="sm">
-          {content.isPending && <Loader size="sm" aria-label="Loading the preview" />}
-          {content.isError && <ErrorAlert error={content.error} title="The preview cannot be shown" />}
+          {content.isPending && <Loader size="sm" aria-label={t('message.loadingPreview')} />}
+          {content.isError && <ErrorAlert error={content.error} title={t('message.previewCannotShow')} />}
           {content.data && <SafePreview itemId={item.id} content={content.data} />}
         </Tabs.Panel>
         <Tabs.Panel value="headers" pt="sm">
@@ -417,17 +417,17 @@ export function MessagePage() {
         <Tabs.Panel value="attachments" pt="sm">
           {message.attachments.length === 0 ? (
             <Text size="sm" c="dimmed">
-              No attachments.
+              {t('message.noAttachments')}
             </Text>
           ) : (
             <Table fz="sm" data-testid="attachments">
               <Table.Thead>
                 <Table.Tr>
-                  <Table.Th>Name</Table.Th>
-                  <Table.Th>Type</Table.Th>
-                  <Table.Th>Size</Table.Th>
+                  <Table.Th>{t('tokens.name')}</Table.Th>
+                  <Table.Th>{t('message.type')}</Table.Th>
+                  <Table.Th>{t('list.columns.size')}</Table.Th>
                   <Table.Th>
-                    <span className="sr-only">Download</span>
+                    <span className="sr-only">{t('message.download')}</span>
                   </Table.Th>
                 </Table.Tr>
               </Table.Thead>
@@ -436,18 +436,18 @@ export function MessagePage() {
                   // biome-ignore lint/suspicious/noArrayIndexKey: attachments are addressed by position
                   <Table.Tr key={index}>
                     <Table.Td style={{ overflowWrap: 'anywhere' }}>
-                      {attachment.filename ?? '(unnamed)'}
+                      {attachment.filename ?? t('message.unnamed')}
                     </Table.Td>
                     <Table.Td>{attachment.contentType}</Table.Td>
                     <Table.Td>{formatSize(attachment.size)}</Table.Td>
                     <Table.Td>
                       {canDownloadAttachment ? (
                         <Anchor href={attachmentUrl(item.id, index)} download size="sm">
-                          Download
+                          {t('message.download')}
                         </Anchor>
                       ) : (
                         <Text size="xs" c="dimmed">
-                          Held as malware: not for your role
+                          {t('message.malwareNotForRole')}
                         </Text>
                       )}
                     </Table.Td>
@@ -513,21 +513,21 @@ function SenderMenu({
   onList: (action: ListAction, sender: string, domain: string | null) => void;
   onReport: () => void;
 }) {
-  const whom = domain ? `for ${domain}` : 'for me';
+  const { t } = useTranslation();
   return (
     <Menu position="bottom-end" withinPortal>
       <Menu.Target>
-        <Button variant="default">More…</Button>
+        <Button variant="default">{t('message.more')}</Button>
       </Menu.Target>
       <Menu.Dropdown>
-        <Menu.Item onClick={onReport}>Report as spam</Menu.Item>
+        <Menu.Item onClick={onReport}>{t('message.reportSpam')}</Menu.Item>
         {sender && (
           <>
             <Menu.Item onClick={() => onList('allow', sender, domain)}>
-              Always allow {sender} {whom}
+              {t(domain ? 'message.alwaysAllowDomain' : 'message.alwaysAllowMe', { sender, domain })}
             </Menu.Item>
             <Menu.Item color="red" onClick={() => onList('block', sender, domain)}>
-              Always block {sender} {whom}
+              {t(domain ? 'message.alwaysBlockDomain' : 'message.alwaysBlockMe', { sender, domain })}
             </Menu.Item>
           </>
         )}

@@ -1,15 +1,17 @@
 import { Anchor, Stack, Text, Title } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 
 export function NotFoundPage() {
+  const { t } = useTranslation();
   return (
     <Stack>
       <Title order={1} size="h2">
-        Page not found
+        {t('notFound.title')}
       </Title>
-      <Text>There is nothing at this address.</Text>
+      <Text>{t('notFound.text')}</Text>
       <Anchor component={Link} to="/quarantine">
-        Back to the quarantine
+        {t('errors.backToQuarantine')}
       </Anchor>
     </Stack>
   );

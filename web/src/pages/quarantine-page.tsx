@@ -15,6 +15,7 @@ import { useHotkeys } from '@mantine/hooks';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useNavigate, useSearchParams } from 'react-router';
 import { countItems, listItems, offersRequest } from '../api/endpoints';
 import type { BulkAction, Item } from '../api/types';
@@ -24,7 +25,7 @@ import { ErrorAlert } from '../components/error-alert';
 import { JobsPanel } from '../components/jobs-panel';
 import { QuickFilters } from '../components/quick-filters';
 import { SearchBox } from '../components/search-box';
-import { formatCount, formatShort, formatSize, plural, senderLabel } from '../lib/format';
+import { formatCount, formatShort, formatSize, senderLabel } from '../lib/format';
 import { randomKey } from '../lib/random-key';
 import { reasonDetail } from '../lib/verdict';
 
@@ -39,15 +40,7 @@ const REASON_COLOR: Record<string, string> = {
 };
 
 type SortField = 'receivedAt' | 'sender' | 'recipient' | 'subject' | 'reason' | 'score' | 'size';
-const COLUMNS: { field: SortField; label: string }[] = [
-  { field: 'receivedAt', label: 'Received' },
-  { field: 'sender', label: 'From' },
-  { field: 'recipient', label: 'To' },
-  { field: 'subject', label: 'Subject' },
-  { field: 'reason', label: 'Reason' },
-  { field: 'score', label: 'Score' },
-  { field: 'size', label: 'Size' },
-];
+const COLUMNS: SortField[] = ['receivedAt', 'sender', 'recipient', 'subject', 'reason', 'score', 'size'];
 
 /**
  * The list: one search box, quick filters, cursor pages loaded as you scroll, and only the visible
@@ -55,6 +48,7 @@ const COLUMNS: { field: SortField; label: string }[] = [
  * divs because virtual rows are absolutely positioned, which table rows cannot be.
  */
 export function QuarantinePage() {
+  const { t } = useTranslation();
   const [params, setParams] = useSearchParams();
   const query = params.get('q') ?? '';
   const sort = params.get('sort') ?? '-receivedAt';
@@ -194,7 +188,7 @@ export function QuarantinePage() {
   return (
     <Stack gap="sm">
       <Title order={1} size="h3">
-        Quarantine
+        {t('nav.quarantine')}
       </Title>
       <Group align="flex-end" gap="sm" wrap="wrap">
         <SearchBox ref={searchRef} value={query} onSearch={(next) => search(next)} />
@@ -207,33 +201,34 @@ export function QuarantinePage() {
           p="xs"
           bg="indigo.0"
           role="region"
-          aria-label="Bulk actions for the selection"
+          aria-label={t('list.bulkBar')}
           data-testid="bulk-bar"
         >
           <Group justify="space-between" gap="xs">
             <Text size="sm" fw={600} data-testid="selection-count">
-              {selectionCount === null ? 'All matching messages' : `${plural(selectionCount, 'message')}`}{' '}
-              selected
+              {selectionCount === null
+                ? t('list.allMatchingSelected')
+                : t('list.selected', { count: selectionCount })}
             </Text>
             <Group gap="xs">
               {offersRelease && (
                 <>
                   <Button size="xs" onClick={() => ask('release')}>
-                    Release
+                    {t('actions.release')}
                   </Button>
                   <Button size="xs" variant="light" onClick={() => ask('release', true)}>
-                    Release to…
+                    {t('actions.releaseTo')}
                   </Button>
                 </>
               )}
               {offersRequestRelease && (
                 <Button size="xs" variant="light" onClick={() => ask('request_release')}>
-                  Request release
+                  {t('actions.requestRelease')}
                 </Button>
               )}
               {offersDelete && (
                 <Button size="xs" color="red" variant="light" onClick={() => ask('delete')}>
-                  Delete
+                  {t('actions.delete')}
                 </Button>
               )}
               <Button
@@ -244,7 +239,7 @@ export function QuarantinePage() {
                   setAllMatching(false);
                 }}
               >
-                Clear
+                {t('list.clear')}
               </Button>
             </Group>
           </Group>
@@ -255,34 +250,32 @@ export function QuarantinePage() {
         (list.hasNextPage || (total !== undefined && total > rows.length)) && (
           <Alert color="indigo" p="xs">
             <Group gap="xs">
-              <Text size="sm">All {plural(rows.length, 'loaded message')} are selected.</Text>
+              <Text size="sm">{t('list.allLoadedSelected', { count: rows.length })}</Text>
               <Anchor
                 component="button"
                 size="sm"
                 onClick={() => setAllMatching(true)}
                 disabled={total === undefined}
               >
-                {total === undefined
-                  ? 'The server does not count matches, so all of them cannot be selected'
-                  : `Select all ${formatCount(total)} matching this search`}
+                {total === undefined ? t('list.cannotCount') : t('list.selectAllMatching', { count: total })}
               </Anchor>
             </Group>
           </Alert>
         )}
       {list.isError && (
-        <ErrorAlert error={list.error} title="The list could not be loaded" onRetry={() => list.refetch()} />
+        <ErrorAlert error={list.error} title={t('list.cannotLoad')} onRetry={() => list.refetch()} />
       )}
       <Paper withBorder>
         <div
           role="grid"
-          aria-label="Held messages"
+          aria-label={t('list.gridLabel')}
           aria-rowcount={total ?? (list.hasNextPage ? -1 : rows.length)}
           aria-multiselectable="true"
         >
           <div role="row" className="lz-row lz-grid lz-header" style={{ height: 36 }}>
             <div role="columnheader" className="lz-cell">
               <Checkbox
-                aria-label="Select all loaded messages"
+                aria-label={t('list.selectAllLoaded')}
                 checked={allLoadedSelected}
                 indeterminate={selected.size > 0 && !allLoadedSelected}
                 onChange={() => {
@@ -291,38 +284,31 @@ export function QuarantinePage() {
                 }}
               />
             </div>
-            {COLUMNS.map((column) => (
+            {COLUMNS.map((field) => (
               <div
-                key={column.field}
+                key={field}
                 role="columnheader"
                 className="lz-cell lz-wide"
-                aria-sort={
-                  sortField === column.field ? (sortDescending ? 'descending' : 'ascending') : 'none'
-                }
+                aria-sort={sortField === field ? (sortDescending ? 'descending' : 'ascending') : 'none'}
               >
                 <button
                   type="button"
                   className="lz-sort"
-                  onClick={() =>
-                    search(
-                      query,
-                      sortField === column.field && sortDescending ? column.field : `-${column.field}`,
-                    )
-                  }
+                  onClick={() => search(query, sortField === field && sortDescending ? field : `-${field}`)}
                 >
-                  {column.label}
-                  {sortField === column.field ? (sortDescending ? ' ▼' : ' ▲') : ''}
+                  {t(`list.columns.${field}`)}
+                  {sortField === field ? (sortDescending ? ' ▼' : ' ▲') : ''}
                 </button>
               </div>
             ))}
             <div role="columnheader" className="lz-cell lz-wide">
-              Status
+              {t('list.columns.status')}
             </div>
             <div role="columnheader" className="lz-cell lz-only-narrow">
-              Message
+              {t('list.columns.message')}
             </div>
             <div role="columnheader" className="lz-cell lz-only-narrow">
-              Reason
+              {t('list.columns.reason')}
             </div>
           </div>
           <div
@@ -332,11 +318,11 @@ export function QuarantinePage() {
           >
             {list.isPending ? (
               <Group justify="center" p="lg">
-                <Loader size="sm" aria-label="Loading messages" />
+                <Loader size="sm" aria-label={t('list.loading')} />
               </Group>
             ) : rows.length === 0 && !list.isError ? (
               <Text p="lg" c="dimmed" ta="center">
-                No messages match{query ? ` “${query}”` : ''}.
+                {query ? t('list.noneMatch', { query }) : t('list.none')}
               </Text>
             ) : (
               <div role="rowgroup" style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
@@ -357,7 +343,7 @@ export function QuarantinePage() {
                         }}
                       >
                         <Group justify="center" h={ROW_HEIGHT}>
-                          <Loader size="xs" aria-label="Loading more messages" />
+                          <Loader size="xs" aria-label={t('list.loadingMore')} />
                         </Group>
                       </div>
                     );
@@ -382,8 +368,8 @@ export function QuarantinePage() {
         </div>
       </Paper>
       <Text size="xs" c="dimmed" data-testid="list-status">
-        {total !== undefined ? `${formatCount(total)} matching · ` : ''}
-        {formatCount(rows.length)} loaded{list.hasNextPage ? ', more as you scroll' : ''}
+        {total !== undefined ? t('list.matching', { count: total }) : ''}
+        {t(list.hasNextPage ? 'list.loadedMore' : 'list.loaded', { count: rows.length })}
       </Text>
       <ConfirmAction pending={pending} onCancel={() => setPending(null)} onConfirm={confirm} />
     </Stack>
@@ -409,7 +395,8 @@ function ItemRow({
   onOpen(): void;
   onFocus(): void;
 }) {
-  const subject = item.subject ?? '(no subject)';
+  const { t } = useTranslation();
+  const subject = item.subject ?? t('list.noSubject');
   const detail = reasonDetail(item.details);
   return (
     <div
@@ -447,7 +434,7 @@ function ItemRow({
         onKeyDown={(event) => event.stopPropagation()}
       >
         <Checkbox
-          aria-label={`Select “${subject}” from ${senderLabel(item.sender)}`}
+          aria-label={t('list.selectRow', { subject, sender: senderLabel(item.sender) })}
           checked={selected}
           onChange={onToggle}
           tabIndex={-1}
@@ -468,7 +455,7 @@ function ItemRow({
       </div>
       <div role="gridcell" className="lz-cell lz-wide" title={detail ?? undefined}>
         <Badge size="sm" variant="light" color={REASON_COLOR[item.reason]}>
-          {item.reason}
+          {t(`reasons.${item.reason}`)}
         </Badge>
         {detail && (
           <Text span size="xs" c="dimmed" ml={4} data-testid="reason-detail">
@@ -484,7 +471,7 @@ function ItemRow({
       </div>
       <div role="gridcell" className="lz-cell lz-wide">
         <Text size="xs" c={item.status === 'quarantined' ? 'dimmed' : undefined}>
-          {item.status.replace('_', ' ')}
+          {t(`statuses.${item.status}`)}
         </Text>
       </div>
       <div role="gridcell" className="lz-cell lz-only-narrow">
@@ -497,7 +484,7 @@ function ItemRow({
       </div>
       <div role="gridcell" className="lz-cell lz-only-narrow">
         <Badge size="xs" variant="light" color={REASON_COLOR[item.reason]}>
-          {item.reason}
+          {t(`reasons.${item.reason}`)}
         </Badge>
       </div>
     </div>
@@ -506,13 +493,14 @@ function ItemRow({
 
 /** A paperclip, drawn so it shows without an emoji font. */
 function AttachmentMark() {
+  const { t } = useTranslation();
   return (
     <svg
       width="12"
       height="12"
       viewBox="0 0 24 24"
       role="img"
-      aria-label="Has attachments"
+      aria-label={t('list.hasAttachments')}
       style={{ marginRight: 4, verticalAlign: -1 }}
     >
       <path

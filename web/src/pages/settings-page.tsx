@@ -1,7 +1,11 @@
-import { Alert, Loader, Paper, Stack, Text, Title } from '@mantine/core';
+import { Alert, Loader, Paper, Select, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { LANGUAGE_NAMES, LANGUAGES } from '../../../src/core/languages.js';
 import { describeSchedule, getDigestSettings, resetDigestSettings, saveDigestSettings } from '../api/digests';
+import { saveLanguage } from '../api/endpoints';
+import type { Language } from '../api/types';
 import { ErrorAlert } from '../components/error-alert';
 import { ScheduleForm } from '../components/schedule-form';
 import { SecondFactorSettings } from '../components/second-factor-settings';
@@ -11,6 +15,7 @@ import { formatDateTime } from '../lib/format';
 
 /** Everyone's own settings: the digest schedule, and the senders they always allow or block. */
 export function SettingsPage() {
+  const { t } = useTranslation();
   const { me } = useSession();
   const queryClient = useQueryClient();
   const settings = useQuery({
@@ -22,7 +27,7 @@ export function SettingsPage() {
     queryClient.setQueryData(['digest-settings'], data);
     notifications.show({
       color: 'green',
-      message: `Digest: ${describeSchedule(data.effective)}`,
+      message: t('settings.digestSaved', { schedule: describeSchedule(data.effective) }),
     });
   };
   const save = useMutation({ mutationFn: saveDigestSettings, onSuccess: onSaved });
@@ -32,7 +37,7 @@ export function SettingsPage() {
     return (
       <Stack>
         <Title order={1} size="h3">
-          Settings
+          {t('nav.settings')}
         </Title>
         <SecondFactorSettings />
       </Stack>
@@ -43,44 +48,44 @@ export function SettingsPage() {
   return (
     <Stack>
       <Title order={1} size="h3">
-        Settings
+        {t('nav.settings')}
       </Title>
+      <LanguageSettings />
       <SecondFactorSettings />
       <Paper withBorder p="md">
         <Title order={2} size="h4" mb="xs">
-          Quarantine digest
+          {t('settings.digestTitle')}
         </Title>
         <Text size="sm" mb="sm">
-          A mail that lists what was held for you, with links to release or delete it. Opening a link only
-          shows what will happen; you confirm on that page.
+          {t('settings.digestText')}
         </Text>
-        {settings.isPending && <Loader aria-label="Loading your settings" />}
-        {settings.isError && <ErrorAlert error={settings.error} title="Your settings cannot be shown" />}
+        {settings.isPending && <Loader aria-label={t('settings.loading')} />}
+        {settings.isError && <ErrorAlert error={settings.error} title={t('settings.cannotShow')} />}
         {settings.data && (
           <Stack gap="sm">
             <Text size="sm" data-testid="digest-effective">
-              {settings.data.receives ? 'You receive: ' : 'You receive no digest. Schedule: '}
+              {settings.data.receives ? t('settings.youReceive') : t('settings.youReceiveNone')}{' '}
               <b>{describeSchedule(settings.data.effective)}</b>
-              {settings.data.copyOf && ` — held mail of ${settings.data.copyOf.join(', ')}`}
+              {settings.data.copyOf && t('settings.copyOf', { domains: settings.data.copyOf.join(', ') })}
             </Text>
             <Text size="xs" c="dimmed">
               {settings.data.lastSentAt
-                ? `Last digest sent ${formatDateTime(settings.data.lastSentAt)}.`
-                : 'No digest sent yet.'}
+                ? t('settings.lastSent', { when: formatDateTime(settings.data.lastSentAt) })
+                : t('settings.noneSent')}
             </Text>
             {settings.data.lastError && (
-              <Alert color="yellow" title="The last digest had a problem">
+              <Alert color="yellow" title={t('settings.lastProblem')}>
                 {settings.data.lastError.detail}
               </Alert>
             )}
             {(save.isError || reset.isError) && (
-              <ErrorAlert error={save.error ?? reset.error} title="Not saved" />
+              <ErrorAlert error={save.error ?? reset.error} title={t('common.notSaved')} />
             )}
             <ScheduleForm
               key={JSON.stringify(settings.data.own)}
-              name="Your"
+              name={t('settings.yourName')}
               value={settings.data.own}
-              inheritLabel={`As ${settings.data.domain} (default)`}
+              inheritLabel={t('settings.asDomain', { domain: settings.data.domain })}
               {...(isAdmin ? { domainsFrom: me?.role === 'domain_admin' ? me.domains : null } : {})}
               saving={save.isPending || reset.isPending}
               onSave={(schedule) => save.mutate(schedule)}
@@ -88,7 +93,7 @@ export function SettingsPage() {
             />
             {isAdmin && (
               <Text size="xs" c="dimmed">
-                Administrators receive copies only when they choose how often themselves.
+                {t('settings.adminCopies')}
               </Text>
             )}
           </Stack>
@@ -97,16 +102,53 @@ export function SettingsPage() {
       {me?.role === 'user' && (
         <Paper withBorder p="md">
           <Title order={2} size="h4" mb="xs">
-            Senders you allow or block
+            {t('settings.sendersTitle')}
           </Title>
           <Text size="sm" mb="sm">
-            Blocked senders' mail is always held for you. Allowed senders' mail is not held as spam or bulk
-            mail (mail held as malware, phishing or by policy still is). Your list comes before your domain's
-            and the global one.
+            {t('settings.sendersText')}
           </Text>
-          <SenderList target={{}} title="Your sender list" />
+          <SenderList target={{}} title={t('settings.yourList')} />
         </Paper>
       )}
     </Stack>
+  );
+}
+
+/** BROWSER: no choice of one's own; the browser's language (else the server default) applies. */
+const BROWSER = 'browser';
+
+/** The language of the web UI and of one's digests: one's own choice, or the browser's. */
+function LanguageSettings() {
+  const { t } = useTranslation();
+  const { me } = useSession();
+  const queryClient = useQueryClient();
+  const save = useMutation({
+    mutationFn: (language: Language | null) => saveLanguage(language),
+    onSuccess: (answer) => queryClient.setQueryData(['me'], answer),
+  });
+  if (!me || me.local) return null;
+  return (
+    <Paper withBorder p="md" data-testid="language-settings">
+      <Title order={2} size="h4" mb="xs">
+        {t('settings.languageTitle')}
+      </Title>
+      <Text size="sm" mb="sm">
+        {t('settings.languageText')}
+      </Text>
+      <Select
+        label={t('settings.languageLabel')}
+        w={280}
+        allowDeselect={false}
+        data={[
+          { value: BROWSER, label: t('settings.languageBrowser') },
+          ...LANGUAGES.map((language) => ({ value: language, label: LANGUAGE_NAMES[language] })),
+        ]}
+        value={me.chosenLanguage ?? BROWSER}
+        onChange={(value) => save.mutate(value === null || value === BROWSER ? null : (value as Language))}
+        disabled={save.isPending}
+        data-testid="language-select"
+      />
+      {save.isError && <ErrorAlert error={save.error} title={t('common.notSaved')} />}
+    </Paper>
   );
 }

@@ -1,6 +1,7 @@
 import { Alert, Button, Center, Divider, Paper, PasswordInput, Stack, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { ApiError } from '../api/client';
 import { listSignInProviders, signIn } from '../api/endpoints';
@@ -8,6 +9,7 @@ import { ErrorAlert } from '../components/error-alert';
 import { useSession } from '../components/session';
 
 export function SignInPage() {
+  const { t } = useTranslation();
   const { me } = useSession();
   const [params] = useSearchParams();
   const navigate = useNavigate();
@@ -44,16 +46,16 @@ export function SignInPage() {
         >
           <Stack>
             <Title order={1} size="h2">
-              Sign in to Lazaret
+              {t('signIn.title')}
             </Title>
-            {login.isError && <ErrorAlert error={login.error} title="Sign-in failed" />}
+            {login.isError && <ErrorAlert error={login.error} title={t('signIn.failed')} />}
             {ssoError && (
-              <Alert color="red" title="Single sign-on failed">
+              <Alert color="red" title={t('signIn.ssoFailed')}>
                 {params.get('ssoMessage') ?? ssoError}
               </Alert>
             )}
             <TextInput
-              label="Email"
+              label={t('signIn.email')}
               type="email"
               autoComplete="username"
               required
@@ -62,7 +64,7 @@ export function SignInPage() {
               onChange={(event) => setEmail(event.currentTarget.value)}
             />
             <PasswordInput
-              label="Password"
+              label={t('signIn.password')}
               autoComplete="current-password"
               required
               readOnly={code !== null}
@@ -71,8 +73,8 @@ export function SignInPage() {
             />
             {code !== null && (
               <TextInput
-                label="Code from your authenticator app"
-                description="Or one of your recovery codes."
+                label={t('signIn.code')}
+                description={t('signIn.codeHint')}
                 autoComplete="one-time-code"
                 required
                 autoFocus
@@ -81,9 +83,9 @@ export function SignInPage() {
               />
             )}
             <Button type="submit" loading={login.isPending}>
-              Sign in
+              {t('signIn.submit')}
             </Button>
-            {providers.data && providers.data.length > 0 && <Divider label="or" />}
+            {providers.data && providers.data.length > 0 && <Divider label={t('signIn.or')} />}
             {providers.data?.map((provider) => (
               <Button
                 key={provider.id}
@@ -91,7 +93,7 @@ export function SignInPage() {
                 href={`${provider.startUrl}?next=${encodeURIComponent(next)}`}
                 variant="default"
               >
-                Sign in with {provider.label}
+                {t('signIn.with', { provider: provider.label })}
               </Button>
             ))}
           </Stack>

@@ -14,6 +14,7 @@ import {
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { createToken, listTokens, listUsers, revokeToken } from '../api/endpoints';
 import { ErrorAlert } from '../components/error-alert';
 import { useSession } from '../components/session';
@@ -21,6 +22,7 @@ import { formatDateTime } from '../lib/format';
 
 /** API tokens of one user (yourself by default): list, create (the secret is shown once), revoke. */
 export function TokensPage() {
+  const { t } = useTranslation();
   const { me } = useSession();
   const queryClient = useQueryClient();
   const users = useQuery({ queryKey: ['users'], queryFn: listUsers });
@@ -49,38 +51,38 @@ export function TokensPage() {
   return (
     <Stack>
       <Title order={1} size="h3">
-        API tokens
+        {t('nav.tokens')}
       </Title>
-      {users.isError && <ErrorAlert error={users.error} title="Users cannot be listed" />}
+      {users.isError && <ErrorAlert error={users.error} title={t('tokens.usersCannotList')} />}
       <Select
-        label="Tokens of"
+        label={t('tokens.of')}
         w={320}
         searchable
         data={(users.data?.users ?? []).map((user) => ({ value: user.id, label: user.email }))}
         value={userId}
         onChange={setUserId}
-        placeholder="Choose a user"
+        placeholder={t('tokens.chooseUser')}
       />
       {secret && (
-        <Alert color="green" title="Token created">
-          <Text size="sm">Copy it now; it will not be shown again.</Text>
+        <Alert color="green" title={t('tokens.created')}>
+          <Text size="sm">{t('tokens.copyNow')}</Text>
           <Code block>{secret}</Code>
         </Alert>
       )}
-      {tokens.isPending && userId && <Loader aria-label="Loading tokens" />}
-      {tokens.isError && <ErrorAlert error={tokens.error} title="Tokens cannot be listed" />}
-      {revoke.isError && <ErrorAlert error={revoke.error} title="Not revoked" />}
+      {tokens.isPending && userId && <Loader aria-label={t('tokens.loading')} />}
+      {tokens.isError && <ErrorAlert error={tokens.error} title={t('tokens.cannotList')} />}
+      {revoke.isError && <ErrorAlert error={revoke.error} title={t('tokens.notRevoked')} />}
       {tokens.data && (
         <Table.ScrollContainer minWidth={560}>
           <Table fz="sm" striped>
             <Table.Thead>
               <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Scope</Table.Th>
-                <Table.Th>Created</Table.Th>
-                <Table.Th>Last used</Table.Th>
+                <Table.Th>{t('tokens.name')}</Table.Th>
+                <Table.Th>{t('tokens.scope')}</Table.Th>
+                <Table.Th>{t('tokens.createdAt')}</Table.Th>
+                <Table.Th>{t('tokens.lastUsed')}</Table.Th>
                 <Table.Th>
-                  <span className="sr-only">Actions</span>
+                  <span className="sr-only">{t('common.actions')}</span>
                 </Table.Th>
               </Table.Tr>
             </Table.Thead>
@@ -90,11 +92,13 @@ export function TokensPage() {
                   <Table.Td>{token.name}</Table.Td>
                   <Table.Td>{token.scope}</Table.Td>
                   <Table.Td>{formatDateTime(token.createdAt)}</Table.Td>
-                  <Table.Td>{token.lastUsedAt ? formatDateTime(token.lastUsedAt) : 'never'}</Table.Td>
+                  <Table.Td>
+                    {token.lastUsedAt ? formatDateTime(token.lastUsedAt) : t('tokens.never')}
+                  </Table.Td>
                   <Table.Td>
                     {token.revokedAt ? (
                       <Text size="xs" c="dimmed">
-                        revoked
+                        {t('tokens.revoked')}
                       </Text>
                     ) : (
                       <Button
@@ -102,9 +106,9 @@ export function TokensPage() {
                         color="red"
                         variant="subtle"
                         onClick={() => revoke.mutate(token.id)}
-                        aria-label={`Revoke ${token.name}`}
+                        aria-label={t('tokens.revokeName', { name: token.name })}
                       >
-                        Revoke
+                        {t('tokens.revoke')}
                       </Button>
                     )}
                   </Table.Td>
@@ -124,35 +128,35 @@ export function TokensPage() {
           >
             <Stack gap="sm">
               <Title order={2} size="h5">
-                New token
+                {t('tokens.new')}
               </Title>
-              {create.isError && <ErrorAlert error={create.error} title="Not created" />}
+              {create.isError && <ErrorAlert error={create.error} title={t('tokens.notCreated')} />}
               <TextInput
-                label="Name"
+                label={t('tokens.name')}
                 required
                 value={name}
                 onChange={(event) => setName(event.currentTarget.value)}
               />
               <Select
-                label="Scope"
+                label={t('tokens.scope')}
                 allowDeselect={false}
                 data={[
-                  { value: 'read', label: 'read: list and look' },
-                  { value: 'release', label: 'release: also release and delete' },
-                  { value: 'admin', label: 'admin: everything' },
+                  { value: 'read', label: t('tokens.scopes.read') },
+                  { value: 'release', label: t('tokens.scopes.release') },
+                  { value: 'admin', label: t('tokens.scopes.admin') },
                 ]}
                 value={scope}
                 onChange={setScope}
               />
               <TextInput
-                label="Expires after"
-                description="e.g. 12h, 30d, 2w; empty for never"
+                label={t('tokens.expires')}
+                description={t('tokens.expiresHint')}
                 value={expires}
                 onChange={(event) => setExpires(event.currentTarget.value)}
               />
               <Group>
                 <Button type="submit" loading={create.isPending}>
-                  Create token
+                  {t('tokens.create')}
                 </Button>
               </Group>
             </Stack>

@@ -16,11 +16,13 @@ import {
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { errorMessage } from '../api/client';
 import { createUser, listUsers, setUserDisabled } from '../api/endpoints';
 import { ErrorAlert } from '../components/error-alert';
 
 export function UsersPage() {
+  const { t } = useTranslation();
   const queryClient = useQueryClient();
   const users = useQuery({ queryKey: ['users'], queryFn: listUsers });
   const [email, setEmail] = useState('');
@@ -38,7 +40,7 @@ export function UsersPage() {
       setDomains([]);
       setAddresses([]);
       void queryClient.invalidateQueries({ queryKey: ['users'] });
-      notifications.show({ color: 'green', message: 'User created' });
+      notifications.show({ color: 'green', message: t('users.created') });
     },
   });
   const [generated, setGenerated] = useState<string | null>(null);
@@ -46,25 +48,25 @@ export function UsersPage() {
     mutationFn: ({ id, disabled }: { id: string; disabled: boolean }) => setUserDisabled(id, disabled),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['users'] }),
     onError: (error) =>
-      notifications.show({ color: 'red', title: 'Not removed', message: errorMessage(error) }),
+      notifications.show({ color: 'red', title: t('users.notChanged'), message: errorMessage(error) }),
   });
   return (
     <Stack>
       <Title order={1} size="h3">
-        Users
+        {t('nav.users')}
       </Title>
-      {users.isPending && <Loader aria-label="Loading users" />}
-      {users.isError && <ErrorAlert error={users.error} title="Users cannot be listed" />}
+      {users.isPending && <Loader aria-label={t('users.loading')} />}
+      {users.isError && <ErrorAlert error={users.error} title={t('tokens.usersCannotList')} />}
       {users.data && (
         <Table.ScrollContainer minWidth={600}>
           <Table fz="sm" striped>
             <Table.Thead>
               <Table.Tr>
-                <Table.Th>Email</Table.Th>
-                <Table.Th>Role</Table.Th>
-                <Table.Th>Domains / addresses</Table.Th>
+                <Table.Th>{t('signIn.email')}</Table.Th>
+                <Table.Th>{t('users.role')}</Table.Th>
+                <Table.Th>{t('users.domainsAddresses')}</Table.Th>
                 <Table.Th>
-                  <span className="sr-only">Actions</span>
+                  <span className="sr-only">{t('common.actions')}</span>
                 </Table.Th>
               </Table.Tr>
             </Table.Thead>
@@ -73,8 +75,8 @@ export function UsersPage() {
                 <Table.Tr key={user.id}>
                   <Table.Td>{user.email}</Table.Td>
                   <Table.Td>
-                    <Badge variant="light">{user.role}</Badge>
-                    {user.disabled && <Badge color="gray">disabled</Badge>}
+                    <Badge variant="light">{t(`roles.${user.role}`)}</Badge>
+                    {user.disabled && <Badge color="gray">{t('users.disabled')}</Badge>}
                   </Table.Td>
                   <Table.Td>{[...(user.domains ?? []), ...(user.addresses ?? [])].join(', ')}</Table.Td>
                   <Table.Td>
@@ -83,9 +85,11 @@ export function UsersPage() {
                       color={user.disabled ? undefined : 'red'}
                       variant="subtle"
                       onClick={() => toggle.mutate({ id: user.id, disabled: !user.disabled })}
-                      aria-label={`${user.disabled ? 'Enable' : 'Disable'} ${user.email}`}
+                      aria-label={t(user.disabled ? 'users.enableUser' : 'users.disableUser', {
+                        email: user.email,
+                      })}
                     >
-                      {user.disabled ? 'Enable' : 'Disable'}
+                      {user.disabled ? t('users.enable') : t('users.disable')}
                     </Button>
                   </Table.Td>
                 </Table.Tr>
@@ -103,22 +107,22 @@ export function UsersPage() {
         >
           <Stack gap="sm">
             <Title order={2} size="h5">
-              Add a user
+              {t('users.add')}
             </Title>
-            {create.isError && <ErrorAlert error={create.error} title="Not created" />}
+            {create.isError && <ErrorAlert error={create.error} title={t('tokens.notCreated')} />}
             <TextInput
-              label="Email"
+              label={t('signIn.email')}
               type="email"
               required
               value={email}
               onChange={(event) => setEmail(event.currentTarget.value)}
             />
             <Select
-              label="Role"
+              label={t('users.role')}
               data={[
-                { value: 'user', label: 'User: their own mail' },
-                { value: 'domain_admin', label: 'Domain admin: their domains' },
-                { value: 'admin', label: 'Administrator: everything' },
+                { value: 'user', label: t('users.roles.user') },
+                { value: 'domain_admin', label: t('users.roles.domain_admin') },
+                { value: 'admin', label: t('users.roles.admin') },
               ]}
               value={role}
               onChange={setRole}
@@ -126,34 +130,36 @@ export function UsersPage() {
             />
             {generated && (
               <Text size="sm" c="green">
-                Generated password (shown once): <code>{generated}</code>
+                {t('users.generated')} <code>{generated}</code>
               </Text>
             )}
             <PasswordInput
-              label="Password"
-              description="Leave empty to have one generated"
+              label={t('signIn.password')}
+              description={t('users.passwordHint')}
               value={password}
               onChange={(event) => setPassword(event.currentTarget.value)}
             />
-            {role === 'domain_admin' && <TagsInput label="Domains" value={domains} onChange={setDomains} />}
+            {role === 'domain_admin' && (
+              <TagsInput label={t('users.domains')} value={domains} onChange={setDomains} />
+            )}
             {role === 'user' && (
               <TagsInput
-                label="Aliases"
-                description="Other addresses whose mail this user sees"
+                label={t('users.aliases')}
+                description={t('users.aliasesHint')}
                 value={addresses}
                 onChange={setAddresses}
               />
             )}
             <Group>
               <Button type="submit" loading={create.isPending}>
-                Add user
+                {t('users.addButton')}
               </Button>
             </Group>
           </Stack>
         </form>
       </Paper>
       <Text size="xs" c="dimmed">
-        Roles decide what people see: users only mail addressed to them, domain admins their domains.
+        {t('users.rolesHint')}
       </Text>
     </Stack>
   );

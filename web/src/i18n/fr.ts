@@ -1,0 +1,3 @@
+import { en, type WebCatalogue } from './en.js';
+
+export const fr: WebCatalogue = en;
