@@ -75,7 +75,7 @@ describe('i18n catalogues (npm run i18n:check)', () => {
       expect(found.map((each) => each.text).sort()).toEqual(
         [
           'A title',
-          'It worked…',
+          'It worked …',
           'Loading your things',
           'Menu label',
           'No',

@@ -25,7 +25,7 @@ import { ErrorAlert } from '../components/error-alert';
 import { JobsPanel } from '../components/jobs-panel';
 import { QuickFilters } from '../components/quick-filters';
 import { SearchBox } from '../components/search-box';
-import { formatCount, formatShort, formatSize, senderLabel } from '../lib/format';
+import { formatShort, formatSize, senderLabel } from '../lib/format';
 import { randomKey } from '../lib/random-key';
 import { reasonDetail } from '../lib/verdict';
 
