@@ -246,3 +246,52 @@ export function i18nProblems(): string[] {
     ),
   ];
 }
+
+/** A message's literal text: its ICU arguments and plural/select bodies cut out, as fragments. */
+function literalFragments(message: string): string[] {
+  const fragments: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const char of message) {
+    if (char === '{') {
+      if (depth === 0) {
+        fragments.push(current);
+        current = '';
+      }
+      depth += 1;
+    } else if (char === '}') depth = Math.max(0, depth - 1);
+    else if (depth === 0) current += char;
+  }
+  fragments.push(current);
+  return fragments.map((each) => each.trim()).filter(Boolean);
+}
+
+/**
+ * English left in text shown in `language`: the literal parts of the English messages (phrases, and
+ * single words of four letters or more as words of their own) that `shown` contains although
+ * `language`'s catalogue does not say them too ("Message-ID", "HTML" are the same in every language).
+ */
+export function englishLeftovers(
+  shown: string,
+  catalogues: Record<string, Tree>,
+  language: string,
+): string[] {
+  const own = [...flatten(catalogues[language]!).values()].join('\n');
+  const text = shown.replace(/\s+/g, ' ');
+  const found = new Set<string>();
+  for (const message of flatten(catalogues.en!).values()) {
+    const fragments = literalFragments(message);
+    for (const fragment of fragments) {
+      const clean = fragment.replace(/\s+/g, ' ').replace(/^[\s,.:;·—–?-]+|[\s,.:;·—–?-]+$/g, '');
+      if (!/\p{L}/u.test(clean)) continue;
+      if (clean.includes(' ') || clean.length >= 10) {
+        if (!own.includes(clean) && text.includes(clean)) found.add(clean);
+      } else if (/^\p{L}{4,}$/u.test(clean)) {
+        // A single word (a button, a column): only as a word of its own.
+        const word = (flags: string) => new RegExp(`(^|[^\\p{L}])${clean}($|[^\\p{L}])`, flags);
+        if (!word('iu').test(own) && word('u').test(text)) found.add(clean);
+      }
+    }
+  }
+  return [...found];
+}

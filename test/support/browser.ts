@@ -46,8 +46,11 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** Headless Chromium with a fresh profile and nothing of its own talking to the network. */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Headless Chromium with a fresh profile and nothing of its own talking to the network. `locale`
+ * sets the browser's language (navigator.languages and the Accept-Language it sends).
+ */
+export async function launchChromium(options: { locale?: string } = {}): Promise<Browser> {
   const profile = await mkdtemp(join(tmpdir(), 'lazaret-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
@@ -63,6 +66,7 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
     viewport: { width: 1280, height: 800 },
+    ...(options.locale ? { locale: options.locale } : {}),
   });
   return {
     context,

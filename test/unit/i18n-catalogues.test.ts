@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   argumentsOf,
   catalogueProblems,
+  englishLeftovers,
   flatten,
   i18nProblems,
   untranslatedStrings,
@@ -95,6 +96,15 @@ describe('i18n catalogues (npm run i18n:check)', () => {
     const used = usedKeys();
     expect(used.length).toBeGreaterThan(100);
     expect(used.filter((use) => !english.has(use.text))).toEqual([]);
+  });
+
+  it('finds English left in text shown in another language, but not words every language shares', () => {
+    const web = CATALOGUES as unknown as Parameters<typeof englishLeftovers>[1];
+    expect(englishLeftovers('Seite nicht gefunden · Page not found · HTML · Message-ID', web, 'de')).toContain(
+      'Page not found',
+    );
+    expect(englishLeftovers('Seite nicht gefunden · HTML · Message-ID · Status', web, 'de')).toEqual([]);
+    expect(englishLeftovers('Libérer 3 messages ? Delete', web, 'fr')).toEqual(['Delete']);
   });
 
   it('negotiates the language from Accept-Language by q-value, primary subtag only', () => {

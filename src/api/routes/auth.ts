@@ -35,6 +35,7 @@ const SessionAnswer = Type.Object({
     description:
       'Whether the caller must set up a second factor before anything else (auth.requireTotpForAdmins).',
   }),
+  language: LanguageSchema,
 });
 
 export const authRoutes =
@@ -110,6 +111,7 @@ export const authRoutes =
           csrfToken: session.csrfToken,
           expiresAt: session.expiresAt,
           totpEnrolmentRequired: mustEnrolTotp(user, deps.requireTotpForAdmins ?? false),
+          language: languageOf(request, user),
         };
       },
     );

@@ -93,6 +93,8 @@ export interface paths {
               expiresAt: string;
               /** @description Whether the caller must set up a second factor before anything else (auth.requireTotpForAdmins). */
               totpEnrolmentRequired: boolean;
+              /** @enum {unknown} */
+              language: "en" | "de" | "fr";
             };
           };
         };

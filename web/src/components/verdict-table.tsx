@@ -26,7 +26,9 @@ export function VerdictTable({ details, score }: { details: Record<string, unkno
         <Table.Tbody>
           {rows.map((row) => (
             <Table.Tr key={row.scanner} data-testid="verdict-row" data-scanner={row.scanner}>
-              <Table.Td style={{ whiteSpace: 'nowrap' }}>{scannerLabel(row.scanner)}</Table.Td>
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                {t(`verdict.scanners.${row.scanner}`, { defaultValue: scannerLabel(row.scanner) })}
+              </Table.Td>
               <Table.Td style={{ whiteSpace: 'nowrap' }}>
                 <Text size="sm" c={row.held ? 'red' : undefined} fw={row.held ? 600 : undefined}>
                   {row.verdict}

@@ -196,6 +196,14 @@ export const de: WebCatalogue = {
     virus: 'Virus: {virus}',
     rule: 'Regel: {rule}',
     rulesFired: 'Ausgelöste Regeln',
+    scanners: {
+      headers: 'Vorgelagerte Kopfzeilen',
+      policy: 'Richtlinie',
+      rspamd: 'rspamd',
+      spamassassin: 'SpamAssassin',
+      clamav: 'ClamAV',
+      filter: 'Filter',
+    },
   },
   session: {
     cannotReach: 'Lazaret ist nicht erreichbar',

@@ -196,6 +196,14 @@ export const en = {
     virus: 'Virus: {virus}',
     rule: 'Rule: {rule}',
     rulesFired: 'Rules that fired',
+    scanners: {
+      headers: 'Upstream headers',
+      policy: 'Policy',
+      rspamd: 'rspamd',
+      spamassassin: 'SpamAssassin',
+      clamav: 'ClamAV',
+      filter: 'Filter',
+    },
   },
   session: {
     cannotReach: 'Cannot reach Lazaret',

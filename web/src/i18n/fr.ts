@@ -197,6 +197,14 @@ export const fr: WebCatalogue = {
     virus: 'Virus : {virus}',
     rule: 'Règle : {rule}',
     rulesFired: 'Règles déclenchées',
+    scanners: {
+      headers: 'En-têtes en amont',
+      policy: 'Règle',
+      rspamd: 'rspamd',
+      spamassassin: 'SpamAssassin',
+      clamav: 'ClamAV',
+      filter: 'Filtre',
+    },
   },
   session: {
     cannotReach: 'Impossible de joindre Lazaret',
