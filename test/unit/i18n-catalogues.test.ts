@@ -100,9 +100,9 @@ describe('i18n catalogues (npm run i18n:check)', () => {
 
   it('finds English left in text shown in another language, but not words every language shares', () => {
     const web = CATALOGUES as unknown as Parameters<typeof englishLeftovers>[1];
-    expect(englishLeftovers('Seite nicht gefunden · Page not found · HTML · Message-ID', web, 'de')).toContain(
-      'Page not found',
-    );
+    expect(
+      englishLeftovers('Seite nicht gefunden · Page not found · HTML · Message-ID', web, 'de'),
+    ).toContain('Page not found');
     expect(englishLeftovers('Seite nicht gefunden · HTML · Message-ID · Status', web, 'de')).toEqual([]);
     expect(englishLeftovers('Libérer 3 messages ? Delete', web, 'fr')).toEqual(['Delete']);
   });
