@@ -1,4 +1,5 @@
 import type { UserRecord } from '../store/user-store.js';
+import { administersAll } from './access-policy.js';
 
 /**
  * Which ways of signing in the organisation allows (`auth.requireSso`, `auth.breakGlassAdmins`): the
@@ -38,5 +39,5 @@ export function isBreakGlass(policy: SignInPolicy, email: string): boolean {
  */
 export function mayUseLocalPassword(policy: SignInPolicy, user: Pick<UserRecord, 'email' | 'role'>): boolean {
   if (!policy.requireSso) return true;
-  return user.role === 'admin' && isBreakGlass(policy, user.email);
+  return administersAll(user) && isBreakGlass(policy, user.email);
 }
