@@ -153,6 +153,11 @@ export function buildContext(
       sessionTtlMs: config.auth.sessionTtlMs,
       directory: directoryFromConfig(config.auth.ldap),
       requireTotpForAdmins: config.auth.requireTotpForAdmins,
+      signInPolicy: {
+        requireSso: config.auth.requireSso,
+        breakGlassAdmins: config.auth.breakGlassAdmins,
+        directory: config.auth.ldap.url !== undefined,
+      },
     },
     oidcProviders: new OidcProviders(config.auth.oidc.providers),
     actions: new ItemActions(parts),

@@ -91,9 +91,17 @@ export interface SignInProvider {
   startUrl: string;
 }
 
-/** The single sign-on providers the sign-in page offers buttons for. */
-export async function listSignInProviders(): Promise<SignInProvider[]> {
-  return (await api.get<{ providers: SignInProvider[] }>('/api/auth/oidc/providers')).providers;
+/**
+ * What the sign-in page offers: a button per single sign-on provider, and the password form for
+ * everyone (`shown`) or only behind an "administrator sign-in" link (`break_glass`: auth.requireSso).
+ */
+export interface SignInOptions {
+  providers: SignInProvider[];
+  passwordForm: 'shown' | 'break_glass';
+}
+
+export function signInOptions(): Promise<SignInOptions> {
+  return api.get<SignInOptions>('/api/auth/oidc/providers');
 }
 
 /** One page of the list; `sort` is a field name, with `-` in front for descending. */

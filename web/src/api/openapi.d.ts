@@ -50,7 +50,7 @@ export interface paths {
     };
   };
   "/api/auth/login": {
-    /** Sign in; sets the session cookie and answers the CSRF token. An account with a second factor answers 401 totp_required until the request also carries `code`. */
+    /** Sign in; sets the session cookie and answers the CSRF token. An account with a second factor answers 401 totp_required until the request also carries `code`; with auth.requireSso a local password answers 403 sso_required (except for auth.breakGlassAdmins). */
     post: {
       requestBody: {
         content: {
@@ -85,6 +85,12 @@ export interface paths {
         };
         /** @description Default Response */
         401: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        403: {
           content: {
             "application/json": components["schemas"]["ErrorBody"];
           };
@@ -174,7 +180,7 @@ export interface paths {
     };
   };
   "/api/auth/oidc/providers": {
-    /** The OpenID Connect providers people may sign in with (for the sign-in page). */
+    /** How people sign in here (for the sign-in page): the OpenID Connect providers, and whether the password form is for everyone or only for break-glass administrators (auth.requireSso). */
     get: {
       responses: {
         /** @description Default Response */
@@ -186,6 +192,11 @@ export interface paths {
                   label: string;
                   startUrl: string;
                 }[];
+              /**
+               * @description `shown`: the email and password form is for everyone. `break_glass`: single sign-on is required, and the form is only for the administrators of auth.breakGlassAdmins (the page hides it behind a small link).
+               * @enum {unknown}
+               */
+              passwordForm: "shown" | "break_glass";
             };
           };
         };
