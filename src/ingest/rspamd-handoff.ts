@@ -38,10 +38,9 @@ export interface RspamdMeta {
 
 export type HeaderBag = Readonly<Record<string, string | string[] | undefined>>;
 
-function headersInvalid(header: string, problem: string): LazaretError {
-  return new LazaretError('handoff_headers_invalid', `X-Rspamd-${header}: ${problem}`, {
-    header: `X-Rspamd-${header}`,
-  });
+function headersInvalid(name: string, problem: string): LazaretError {
+  const header = `X-Rspamd-${name[0]!.toUpperCase()}${name.slice(1)}`;
+  return new LazaretError('handoff_headers_invalid', `${header}: ${problem}`, { header });
 }
 
 /**
