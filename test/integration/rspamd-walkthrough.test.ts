@@ -130,7 +130,7 @@ describe.skipIf(missing.length > 0 || notRoot)(
       const outcome = await submit(['alice@example.test', 'bob@example.test'], raw);
       expect(outcome.ok).toBe(false);
       expect(outcome.code).toBe(554);
-    expect(outcome.reply).toBe('554 5.7.1 Spam message rejected');
+      expect(outcome.reply).toBe('554 5.7.1 Spam message rejected');
 
       const admin = await ApiClient.login(() => `http://127.0.0.1:${httpPort}`, ADMIN.email, ADMIN.password);
       const listed = await admin.listItems('&subject=walkthrough%20spam');
@@ -162,10 +162,8 @@ describe.skipIf(missing.length > 0 || notRoot)(
       const raw = message({ subject: 'walkthrough down', body: `Cheap ${RSPAMD_TEST_SPAM}\r\n` });
       const outcome = await submit(['carol@example.test'], raw);
       expect(outcome.ok).toBe(false);
-      expect(outcome.code).toBeGreaterThanOrEqual(400);
-      expect(outcome.code).toBeLessThan(500);
-    // rspamd's soft reject with metadata_exporter's message, as docs/integration.md says.
-    expect(outcome.reply).toBe('451 4.7.1 deferred');
+      // rspamd's soft reject with metadata_exporter's message, as docs/integration.md says.
+      expect(outcome.reply).toBe('451 4.7.1 deferred');
       await startLazaret();
       expect(await submit(['carol@example.test'], raw)).toMatchObject({ ok: false, code: 554 });
       const items = await lazaret!.context.items.listItems({ subject: 'walkthrough down' }, { limit: 5 });
