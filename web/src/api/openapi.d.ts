@@ -2806,6 +2806,74 @@ export interface paths {
       };
     };
   };
+  "/api/ingest/rspamd": {
+    /** rspamd hand-off: the raw message as rspamd's metadata_exporter pushes it, envelope and verdict in its X-Rspamd-* headers (docs/integration.md). Needs the shared secret (handoff.rspamd.secret) as the Basic password or a Bearer token. Each recipient is held with rspamd's verdict when its action is one of scanners.rspamd.holdActions; a repeated push of the same bytes adds nothing. */
+    post: {
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              /** @description The stored message (its raw bytes are kept while an item needs them). */
+              messageId: string;
+              /** @description Recipients held now, one item each. */
+              held: {
+                  recipient: string;
+                  itemId: string;
+                  reason: string;
+                }[];
+              /** @description Recipients an earlier push of the same bytes held already (a retry): not stored again. */
+              heldBefore: string[];
+              /** @description Recipients not held: rspamd's action is not in scanners.rspamd.holdActions. */
+              passed: string[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        413: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        429: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        503: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        507: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+  };
 }
 
 export type webhooks = Record<string, never>;
