@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Group, Loader, Stack, Table, TextInput, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Loader, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
@@ -64,7 +64,12 @@ export function AuditPage() {
           onRetry={() => audit.refetch()}
         />
       )}
-      {audit.data && (
+      {audit.data && entries.length === 0 && (
+        <Text size="sm" c="dimmed" data-testid="empty-state">
+          No audit entries match these filters.
+        </Text>
+      )}
+      {audit.data && entries.length > 0 && (
         <Table.ScrollContainer minWidth={700}>
           <Table fz="sm" striped>
             <Table.Thead>

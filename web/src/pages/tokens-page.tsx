@@ -70,7 +70,17 @@ export function TokensPage() {
       {tokens.isPending && userId && <Loader aria-label="Loading tokens" />}
       {tokens.isError && <ErrorAlert error={tokens.error} title="Tokens cannot be listed" />}
       {revoke.isError && <ErrorAlert error={revoke.error} title="Not revoked" />}
-      {tokens.data && (
+      {!userId && (
+        <Text size="sm" c="dimmed" data-testid="empty-state">
+          Choose a user to see their tokens.
+        </Text>
+      )}
+      {tokens.data && tokens.data.tokens.length === 0 && (
+        <Text size="sm" c="dimmed" data-testid="empty-state">
+          No API tokens yet. Create one below; its secret is shown once.
+        </Text>
+      )}
+      {tokens.data && tokens.data.tokens.length > 0 && (
         <Table.ScrollContainer minWidth={560}>
           <Table fz="sm" striped>
             <Table.Thead>
