@@ -68,7 +68,8 @@ export class DynamoAuditStore implements AuditStore {
 
   async listAudit(filter: AuditFilter, page: PageRequest): Promise<Page<AuditEntry>> {
     try {
-      if (filter.tenantIn?.length === 0 || filter.actorIdIn?.length === 0) return { items: [], nextCursor: null };
+      if (filter.tenantIn?.length === 0 || filter.actorIdIn?.length === 0)
+        return { items: [], nextCursor: null };
       let high = filter.before;
       if (page.cursor !== undefined) {
         const position = decodeCursor(page.cursor);

@@ -1200,7 +1200,7 @@ export interface paths {
     };
   };
   "/api/audit": {
-    /** The audit log, newest first: all of it for admins, their domains for domain admins. */
+    /** The audit log, newest first: all of it for admins, their domains for domain admins. Each entry names the user it was about by email (`target.userEmail`). */
     get: {
       parameters: {
         query: {
@@ -1208,6 +1208,8 @@ export interface paths {
           action?: string;
           /** @description Actor id: a user id or a token id. */
           actor?: string;
+          /** @description A person by email: what they did signed in and with any of their API tokens. No user with that email: no entries. */
+          person?: string;
           /** @description Only entries about this item (ULID). */
           itemId?: string;
           /** @description Only entries about this job (ULID). */
@@ -1445,6 +1447,60 @@ export interface paths {
         };
         /** @description Default Response */
         409: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+  };
+  "/api/users/{id}/password": {
+    /** Reset a user’s password: the one given, or a generated one answered once (`password`). Ends their sessions; audited as `user.password`. */
+    post: {
+      parameters: {
+        path: {
+          /** @description User id (ULID). */
+          id: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            password?: string;
+          } | null;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              user: components["schemas"]["User"];
+              /** @description The generated password; shown only here. */
+              password?: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        404: {
           content: {
             "application/json": components["schemas"]["ErrorBody"];
           };
@@ -2942,6 +2998,8 @@ export interface components {
         itemIds?: string[];
         jobId?: string;
         userId?: string;
+        /** @description The email of the user `userId` names, when that user still exists. */
+        userEmail?: string;
         tokenId?: string;
       };
       tenants: string[];
