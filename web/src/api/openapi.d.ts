@@ -2351,6 +2351,240 @@ export interface paths {
       };
     };
   };
+  "/api/users/{id}/digest-settings": {
+    /** A user's digest schedule, as GET /api/digest/settings answers it to them. */
+    get: {
+      parameters: {
+        path: {
+          /** @description User id (ULID). */
+          id: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              own: {
+                /** @enum {unknown} */
+                frequency?: "never" | "hourly" | "daily" | "weekly";
+                /** @description Local hour of daily and weekly digests. */
+                hour?: number;
+                /** @description 0 Sunday, 1 Monday, … 6 Saturday. */
+                weekday?: number;
+                /** @description IANA time zone, e.g. Europe/Berlin. */
+                timeZone?: string;
+                /** @description Administrators and domain administrators: the domains to receive copies for. */
+                domains?: string[];
+              };
+              /** @description The domain whose default you inherit. */
+              domain: string;
+              effective: {
+                /** @enum {unknown} */
+                frequency: "never" | "hourly" | "daily" | "weekly";
+                hour: number;
+                weekday: number;
+                timeZone: string;
+              };
+              /** @description Whether you receive digests with these settings. */
+              receives: boolean;
+              copyOf: string[] | null;
+              lastSentAt: string | null;
+              lastError: {
+                code: string;
+                detail: string;
+                at: string;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    /** Set a user's own digest schedule (audited as `digest.settings`). */
+    put: {
+      parameters: {
+        path: {
+          /** @description User id (ULID). */
+          id: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @enum {unknown} */
+            frequency?: "never" | "hourly" | "daily" | "weekly";
+            /** @description Local hour of daily and weekly digests. */
+            hour?: number;
+            /** @description 0 Sunday, 1 Monday, … 6 Saturday. */
+            weekday?: number;
+            /** @description IANA time zone, e.g. Europe/Berlin. */
+            timeZone?: string;
+            /** @description Administrators and domain administrators: the domains to receive copies for. */
+            domains?: string[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              own: {
+                /** @enum {unknown} */
+                frequency?: "never" | "hourly" | "daily" | "weekly";
+                /** @description Local hour of daily and weekly digests. */
+                hour?: number;
+                /** @description 0 Sunday, 1 Monday, … 6 Saturday. */
+                weekday?: number;
+                /** @description IANA time zone, e.g. Europe/Berlin. */
+                timeZone?: string;
+                /** @description Administrators and domain administrators: the domains to receive copies for. */
+                domains?: string[];
+              };
+              /** @description The domain whose default you inherit. */
+              domain: string;
+              effective: {
+                /** @enum {unknown} */
+                frequency: "never" | "hourly" | "daily" | "weekly";
+                hour: number;
+                weekday: number;
+                timeZone: string;
+              };
+              /** @description Whether you receive digests with these settings. */
+              receives: boolean;
+              copyOf: string[] | null;
+              lastSentAt: string | null;
+              lastError: {
+                code: string;
+                detail: string;
+                at: string;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    /** Forget a user's own schedule: they inherit everything again. */
+    delete: {
+      parameters: {
+        path: {
+          /** @description User id (ULID). */
+          id: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              own: {
+                /** @enum {unknown} */
+                frequency?: "never" | "hourly" | "daily" | "weekly";
+                /** @description Local hour of daily and weekly digests. */
+                hour?: number;
+                /** @description 0 Sunday, 1 Monday, … 6 Saturday. */
+                weekday?: number;
+                /** @description IANA time zone, e.g. Europe/Berlin. */
+                timeZone?: string;
+                /** @description Administrators and domain administrators: the domains to receive copies for. */
+                domains?: string[];
+              };
+              /** @description The domain whose default you inherit. */
+              domain: string;
+              effective: {
+                /** @enum {unknown} */
+                frequency: "never" | "hourly" | "daily" | "weekly";
+                hour: number;
+                weekday: number;
+                timeZone: string;
+              };
+              /** @description Whether you receive digests with these settings. */
+              receives: boolean;
+              copyOf: string[] | null;
+              lastSentAt: string | null;
+              lastError: {
+                code: string;
+                detail: string;
+                at: string;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+  };
   "/api/digest/settings": {
     /** Your digest schedule: what you set, what you inherit, and when the last digest went out. */
     get: {
