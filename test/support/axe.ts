@@ -41,13 +41,37 @@ export interface AxeOptions {
  * of the app is the sandboxed mail preview, where no script may run and whose content is the
  * sender's, not ours (its `<iframe>` element itself is checked).
  */
-export async function expectAccessible(page: Page, name: string, options: AxeOptions = {}): Promise<AxeReport> {
+export async function expectAccessible(
+  page: Page,
+  name: string,
+  options: AxeOptions = {},
+): Promise<AxeReport> {
+  // A dialog fading in has text of too little contrast until its transition ends: wait for every
+  // finite animation (spinners run forever and are left alone).
+  await page.waitForFunction(() =>
+    (
+      globalThis as unknown as {
+        document: {
+          getAnimations(): {
+            playState: string;
+            effect: { getComputedTiming(): { iterations: number } } | null;
+          }[];
+        };
+      }
+    ).document
+      .getAnimations()
+      .every(
+        (animation) =>
+          animation.playState !== 'running' ||
+          animation.effect?.getComputedTiming().iterations === Number.POSITIVE_INFINITY,
+      ),
+  );
   const loaded = await page.evaluate(() => 'axe' in globalThis);
   if (!loaded) await page.evaluate(axe.source);
   const findings = await page.evaluate(
     async ({ tags, include, disableRules }) => {
       const engine = (globalThis as unknown as { axe: typeof axe }).axe;
-      const results = await engine.run(include ? { include: [include] } : document, {
+      const results = await engine.run(include ? { include: [include] } : { exclude: [] }, {
         runOnly: { type: 'tag', values: tags },
         resultTypes: ['violations'],
         iframes: false,
