@@ -27,9 +27,9 @@ function layout(tr: DigestTranslator, title: string, body: string, nonce?: strin
   return `<!DOCTYPE html>
 <html lang="${tr.language}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="robots" content="noindex,nofollow"><title>${escapeHtml(title)} · Lazaret</title><style>${STYLE}</style></head>
-<body><h1>${escapeHtml(title)}</h1>
+<body><main><h1>${escapeHtml(title)}</h1>
 ${body}
-${script}
+</main>${script}
 </body></html>
 `;
 }

@@ -28,6 +28,7 @@ export interface UserRow {
   totp: string | null;
   /** The chosen language (`UserRecord.language`), or null. */
   language: string | null;
+  external_id: string | null;
 }
 
 /** A `tokens` row of both SQL backends. */
@@ -71,6 +72,7 @@ export function userOfRow(row: UserRow): UserRecord {
     ...(row.totp === null ? {} : { totp: decodeTotp(row.totp) }),
     // A language no longer offered reads as no choice.
     ...(isLanguage(row.language) ? { language: row.language } : {}),
+    ...(row.external_id === null ? {} : { externalId: row.external_id }),
   };
 }
 
@@ -116,5 +118,7 @@ export function changedUser(current: UserRecord, change: UserChange): UserRecord
   };
   if (change.language === null) delete next.language;
   else if (change.language !== undefined) next.language = change.language;
-  return next;
+  if (change.externalId === undefined) return next;
+  const { externalId: _previous, ...unlinked } = next;
+  return change.externalId === null ? unlinked : { ...unlinked, externalId: change.externalId };
 }

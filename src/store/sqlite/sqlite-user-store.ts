@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { LazaretError, storeError } from '../../core/errors.js';
+import { type LazaretError, storeError } from '../../core/errors.js';
 import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import {
@@ -19,7 +19,7 @@ import type {
   UserRecord,
   UserStore,
 } from '../user-store.js';
-import { encodeTotp, type TotpFactor, tenantsOfUser } from '../user-store.js';
+import { encodeTotp, identityTaken, type TotpFactor, tenantsOfUser, userExists } from '../user-store.js';
 import { type MigrationSet, migrate } from './sqlite-database.js';
 import { StatementCache } from './sqlite-statements.js';
 
@@ -99,6 +99,15 @@ export const USER_TOTP_MIGRATIONS: MigrationSet = {
   steps: ['ALTER TABLE users ADD COLUMN totp TEXT;'],
 };
 
+/** Who a user is at an identity provider (`external_id`, unique where set). */
+export const USER_EXTERNAL_ID_MIGRATIONS: MigrationSet = {
+  name: 'auth-external-id',
+  steps: [
+    `ALTER TABLE users ADD COLUMN external_id TEXT;
+     CREATE UNIQUE INDEX users_by_external_id ON users (external_id) WHERE external_id IS NOT NULL;`,
+  ],
+};
+
 /** The language a user chose (a `language` column; null: none chosen). */
 export const USER_LANGUAGE_MIGRATIONS: MigrationSet = {
   name: 'auth-language',
@@ -132,11 +141,13 @@ export class SqliteUserStore implements UserStore {
     migrate(db, AUTH_MIGRATIONS);
     migrate(db, USER_ADDRESS_MIGRATIONS);
     migrate(db, USER_TOTP_MIGRATIONS);
+    migrate(db, USER_EXTERNAL_ID_MIGRATIONS);
     migrate(db, USER_LANGUAGE_MIGRATIONS);
     this.insertUserTx = db.transaction((user: UserRecord) => {
       this.statement(
         `INSERT INTO users (id, email, display_name, role, domains, addresses, password_hash, disabled,
-           release_mode, created_at, updated_at, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           release_mode, created_at, updated_at, external_id, language)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         user.id,
         user.email.toLowerCase(),
@@ -149,6 +160,7 @@ export class SqliteUserStore implements UserStore {
         user.releaseMode,
         user.createdAt,
         user.updatedAt,
+        user.externalId ?? null,
         user.language ?? null,
       );
       this.writeTenants(user);
@@ -159,7 +171,7 @@ export class SqliteUserStore implements UserStore {
       const next = changedUser(current, change);
       this.statement(
         `UPDATE users SET display_name = ?, role = ?, domains = ?, addresses = ?, password_hash = ?,
-           disabled = ?, release_mode = ?, updated_at = ?, language = ? WHERE id = ?`,
+           disabled = ?, release_mode = ?, updated_at = ?, external_id = ?, language = ? WHERE id = ?`,
       ).run(
         next.displayName,
         next.role,
@@ -169,6 +181,7 @@ export class SqliteUserStore implements UserStore {
         next.disabled ? 1 : 0,
         next.releaseMode,
         next.updatedAt,
+        next.externalId ?? null,
         next.language ?? null,
         id,
       );
@@ -198,6 +211,13 @@ export class SqliteUserStore implements UserStore {
     }
   }
 
+  /** A unique email or identity taken already: `user_exists` (`taken`); any other failure: `store_error`. */
+  private refusal(operation: string, taken: () => LazaretError, error: unknown): LazaretError {
+    return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE'
+      ? taken()
+      : storeError(operation, error);
+  }
+
   private readUser(id: string): UserRecord | null {
     const row = this.statement('SELECT * FROM users WHERE id = ?').get(id) as SqliteUserRow | undefined;
     return row ? toUser(row) : null;
@@ -208,13 +228,17 @@ export class SqliteUserStore implements UserStore {
       this.insertUserTx(user);
       return Promise.resolve();
     } catch (error) {
-      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-        return Promise.reject(
-          new LazaretError('user_exists', `A user ${user.email} exists already.`, { email: user.email }),
-        );
-      }
-      return Promise.reject(storeError('createUser', error));
+      return Promise.reject(this.refusal('createUser', () => userExists(user), error));
     }
+  }
+
+  getUserByExternalId(externalId: string): Promise<UserRecord | null> {
+    return this.run('getUserByExternalId', () => {
+      const row = this.statement('SELECT * FROM users WHERE external_id = ?').get(externalId) as
+        | SqliteUserRow
+        | undefined;
+      return row ? toUser(row) : null;
+    });
   }
 
   swapTotp(id: string, expected: TotpFactor | null, next: TotpFactor | null, at: string): Promise<boolean> {
@@ -289,7 +313,11 @@ export class SqliteUserStore implements UserStore {
   }
 
   updateUser(id: string, change: UserChange): Promise<UserRecord | null> {
-    return this.run('updateUser', () => this.updateUserTx(id, change));
+    try {
+      return Promise.resolve(this.updateUserTx(id, change));
+    } catch (error) {
+      return Promise.reject(this.refusal('updateUser', () => identityTaken(change), error));
+    }
   }
 
   createToken(token: TokenRecord): Promise<void> {

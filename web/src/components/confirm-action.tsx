@@ -48,7 +48,13 @@ export function ConfirmAction({
       ? t('confirm.toAddresses', { addresses: pending.recipients.join(', ') })
       : t('confirm.toTheirRecipients');
   return (
-    <Modal opened={pending !== null} onClose={onCancel} title={title} centered>
+    <Modal
+      opened={pending !== null}
+      onClose={onCancel}
+      title={title}
+      centered
+      closeButtonProps={{ 'aria-label': t('common.close') }}
+    >
       {pending && (
         <form
           onSubmit={(event) => {

@@ -6,6 +6,7 @@ const formatters = new Map<
   {
     dateTime: Intl.DateTimeFormat;
     short: Intl.DateTimeFormat;
+    shortWithYear: Intl.DateTimeFormat;
     count: Intl.NumberFormat;
     decimal: Intl.NumberFormat;
   }
@@ -15,14 +16,11 @@ function forLanguage() {
   const language = currentLanguage();
   let made = formatters.get(language);
   if (!made) {
+    const short = { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' } as const;
     made = {
       dateTime: new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short' }),
-      short: new Intl.DateTimeFormat(language, {
-        month: 'short',
-        day: 'numeric',
-        hour: '2-digit',
-        minute: '2-digit',
-      }),
+      short: new Intl.DateTimeFormat(language, short),
+      shortWithYear: new Intl.DateTimeFormat(language, { ...short, year: 'numeric' }),
       count: new Intl.NumberFormat(language),
       decimal: new Intl.NumberFormat(language, { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
     };
@@ -32,8 +30,16 @@ function forLanguage() {
 }
 
 export const formatDateTime = (iso: string) => forLanguage().dateTime.format(new Date(iso));
-export const formatShort = (iso: string) => forLanguage().short.format(new Date(iso));
+/** Day and time; the year too when it is not this year's (a list of old mail must not look recent). */
+export function formatShort(iso: string, now = new Date()): string {
+  const date = new Date(iso);
+  const { short, shortWithYear } = forLanguage();
+  return (date.getFullYear() === now.getFullYear() ? short : shortWithYear).format(date);
+}
 export const formatCount = (value: number) => forLanguage().count.format(value);
+
+/** A count the server may have stopped at: "1,000,000+" when there are more. */
+export const formatBound = (value: number, exact: boolean) => `${formatCount(value)}${exact ? '' : '+'}`;
 
 export function formatSize(bytes: number): string {
   if (bytes < 1024) return i18n.t('format.bytes', { value: formatCount(bytes) });

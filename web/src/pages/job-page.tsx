@@ -128,6 +128,11 @@ export function JobPage() {
           </Table.Tbody>
         </Table>
       )}
+      {outcome && items.data?.pages.every((page) => page.items.length === 0) && (
+        <Text size="sm" c="dimmed" data-testid="empty-state">
+          {t('job.noItemsWithThis')}
+        </Text>
+      )}
       {items.hasNextPage && (
         <Button variant="default" w="fit-content" onClick={() => items.fetchNextPage()}>
           {t('common.more')}

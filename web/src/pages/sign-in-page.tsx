@@ -1,10 +1,21 @@
-import { Alert, Button, Center, Divider, Paper, PasswordInput, Stack, TextInput, Title } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Button,
+  Center,
+  Divider,
+  Paper,
+  PasswordInput,
+  Stack,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { ApiError } from '../api/client';
-import { listSignInProviders, signIn } from '../api/endpoints';
+import { signIn, signInOptions } from '../api/endpoints';
 import { ErrorAlert } from '../components/error-alert';
 import { useSession } from '../components/session';
 
@@ -32,11 +43,16 @@ export function SignInPage() {
       }
     },
   });
-  const providers = useQuery({ queryKey: ['sign-in-providers'], queryFn: listSignInProviders });
+  const options = useQuery({ queryKey: ['sign-in-options'], queryFn: signInOptions });
+  /** Single sign-on is required: the password form waits behind a link for break-glass administrators. */
+  const [adminSignIn, setAdminSignIn] = useState(false);
+  const providers = options.data?.providers ?? [];
+  // Offered once the options are known (or could not be read: the server still decides each sign-in).
+  const showForm = adminSignIn || options.isError || options.data?.passwordForm === 'shown';
   const ssoError = params.get('ssoError');
   if (me) return <Navigate to={next} replace />;
   return (
-    <Center mih="100vh" p="md">
+    <Center component="main" mih="100vh" p="md">
       <Paper withBorder shadow="sm" p="lg" w={380} maw="100%">
         <form
           onSubmit={(event) => {
@@ -54,48 +70,63 @@ export function SignInPage() {
                 {params.get('ssoMessage') ?? ssoError}
               </Alert>
             )}
-            <TextInput
-              label={t('signIn.email')}
-              type="email"
-              autoComplete="username"
-              required
-              autoFocus
-              value={email}
-              onChange={(event) => setEmail(event.currentTarget.value)}
-            />
-            <PasswordInput
-              label={t('signIn.password')}
-              autoComplete="current-password"
-              required
-              readOnly={code !== null}
-              value={password}
-              onChange={(event) => setPassword(event.currentTarget.value)}
-            />
-            {code !== null && (
-              <TextInput
-                label={t('signIn.code')}
-                description={t('signIn.codeHint')}
-                autoComplete="one-time-code"
-                required
-                autoFocus
-                value={code}
-                onChange={(event) => setCode(event.currentTarget.value)}
-              />
+            {showForm && (
+              <>
+                <TextInput
+                  label={t('signIn.email')}
+                  type="email"
+                  autoComplete="username"
+                  required
+                  autoFocus
+                  value={email}
+                  onChange={(event) => setEmail(event.currentTarget.value)}
+                />
+                <PasswordInput
+                  label={t('signIn.password')}
+                  autoComplete="current-password"
+                  required
+                  readOnly={code !== null}
+                  value={password}
+                  onChange={(event) => setPassword(event.currentTarget.value)}
+                />
+                {code !== null && (
+                  <TextInput
+                    label={t('signIn.code')}
+                    description={t('signIn.codeHint')}
+                    autoComplete="one-time-code"
+                    required
+                    autoFocus
+                    value={code}
+                    onChange={(event) => setCode(event.currentTarget.value)}
+                  />
+                )}
+                <Button type="submit" loading={login.isPending}>
+                  {t('signIn.submit')}
+                </Button>
+              </>
             )}
-            <Button type="submit" loading={login.isPending}>
-              {t('signIn.submit')}
-            </Button>
-            {providers.data && providers.data.length > 0 && <Divider label={t('signIn.or')} />}
-            {providers.data?.map((provider) => (
+            {showForm && providers.length > 0 && <Divider label={t('signIn.or')} />}
+            {providers.map((provider) => (
               <Button
                 key={provider.id}
                 component="a"
                 href={`${provider.startUrl}?next=${encodeURIComponent(next)}`}
-                variant="default"
+                variant={showForm ? 'default' : 'filled'}
               >
                 {t('signIn.with', { provider: provider.label })}
               </Button>
             ))}
+            {options.data?.passwordForm === 'break_glass' && !adminSignIn && (
+              <Anchor
+                component="button"
+                type="button"
+                size="xs"
+                c="dimmed"
+                onClick={() => setAdminSignIn(true)}
+              >
+                {t('signIn.administratorSignIn')}
+              </Anchor>
+            )}
           </Stack>
         </form>
       </Paper>

@@ -15,6 +15,7 @@ import {
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router';
 import { createToken, listTokens, listUsers, revokeToken } from '../api/endpoints';
 import { ErrorAlert } from '../components/error-alert';
 import { useSession } from '../components/session';
@@ -26,7 +27,10 @@ export function TokensPage() {
   const { me } = useSession();
   const queryClient = useQueryClient();
   const users = useQuery({ queryKey: ['users'], queryFn: listUsers });
-  const [userId, setUserId] = useState<string | null>(me?.local ? null : (me?.id ?? null));
+  const [params] = useSearchParams();
+  const [userId, setUserId] = useState<string | null>(
+    params.get('user') ?? (me?.local ? null : (me?.id ?? null)),
+  );
   const tokens = useQuery({
     queryKey: ['tokens', userId],
     queryFn: () => listTokens(userId!),
@@ -69,10 +73,20 @@ export function TokensPage() {
           <Code block>{secret}</Code>
         </Alert>
       )}
-      {tokens.isPending && userId && <Loader aria-label={t('tokens.loading')} />}
-      {tokens.isError && <ErrorAlert error={tokens.error} title={t('tokens.cannotList')} />}
+      {tokens.isPending && userId && <Loader aria-label={t('tokens.loadingTokens')} />}
+      {tokens.isError && <ErrorAlert error={tokens.error} title={t('tokens.tokensCannotBeListed')} />}
       {revoke.isError && <ErrorAlert error={revoke.error} title={t('tokens.notRevoked')} />}
-      {tokens.data && (
+      {!userId && (
+        <Text size="sm" c="dimmed" data-testid="empty-state">
+          {t('tokens.chooseAUserTo')}
+        </Text>
+      )}
+      {tokens.data && tokens.data.tokens.length === 0 && (
+        <Text size="sm" c="dimmed" data-testid="empty-state">
+          {t('tokens.noneYet')}
+        </Text>
+      )}
+      {tokens.data && tokens.data.tokens.length > 0 && (
         <Table.ScrollContainer minWidth={560}>
           <Table fz="sm" striped>
             <Table.Thead>

@@ -1,4 +1,5 @@
 import {
+  Anchor,
   Badge,
   Button,
   Group,
@@ -17,6 +18,7 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import { errorMessage } from '../api/client';
 import { createUser, listUsers, setUserDisabled } from '../api/endpoints';
 import { ErrorAlert } from '../components/error-alert';
@@ -55,9 +57,14 @@ export function UsersPage() {
       <Title order={1} size="h3">
         {t('nav.users')}
       </Title>
-      {users.isPending && <Loader aria-label={t('users.loading')} />}
-      {users.isError && <ErrorAlert error={users.error} title={t('tokens.usersCannotList')} />}
-      {users.data && (
+      {users.isPending && <Loader aria-label={t('users.loadingUsers')} />}
+      {users.isError && <ErrorAlert error={users.error} title={t('users.usersCannotBeListed')} />}
+      {users.data && users.data.users.length === 0 && (
+        <Text size="sm" c="dimmed" data-testid="empty-state">
+          {t('users.noUsersYetAdd')}
+        </Text>
+      )}
+      {users.data && users.data.users.length > 0 && (
         <Table.ScrollContainer minWidth={600}>
           <Table fz="sm" striped>
             <Table.Thead>
@@ -73,7 +80,11 @@ export function UsersPage() {
             <Table.Tbody>
               {users.data.users.map((user) => (
                 <Table.Tr key={user.id}>
-                  <Table.Td>{user.email}</Table.Td>
+                  <Table.Td>
+                    <Anchor component={Link} to={`/admin/users/${user.id}`}>
+                      {user.email}
+                    </Anchor>
+                  </Table.Td>
                   <Table.Td>
                     <Badge variant="light">{t(`roles.${user.role}`)}</Badge>
                     {user.disabled && <Badge color="gray">{t('users.disabled')}</Badge>}
@@ -159,7 +170,7 @@ export function UsersPage() {
         </form>
       </Paper>
       <Text size="xs" c="dimmed">
-        {t('users.rolesHint')}
+        {t('users.rolesDecideWhatPeople')}
       </Text>
     </Stack>
   );

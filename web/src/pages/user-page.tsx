@@ -1,0 +1,472 @@
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Code,
+  Group,
+  Loader,
+  Modal,
+  Paper,
+  Select,
+  Stack,
+  Table,
+  TagsInput,
+  Text,
+  Title,
+} from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useParams } from 'react-router';
+import {
+  describeSchedule,
+  getUserDigestSettings,
+  resetUserDigestSettings,
+  saveUserDigestSettings,
+} from '../api/digests';
+import {
+  getUser,
+  listAudit,
+  listTokens,
+  resetPassword,
+  resetSecondFactor,
+  revokeToken,
+  setUserDisabled,
+  updateUser,
+} from '../api/endpoints';
+import type { User } from '../api/types';
+import { AuditTable } from '../components/audit-table';
+import { ErrorAlert } from '../components/error-alert';
+import { ScheduleForm } from '../components/schedule-form';
+import { useSession } from '../components/session';
+import { formatDateTime } from '../lib/format';
+
+const ROLES: User['role'][] = ['user', 'domain_admin', 'admin'];
+const RECENT_AUDIT = 20;
+
+/** One user: role and what they see, release mode, digest, sign-in (password, second factor), tokens, recent audit. */
+export function UserPage() {
+  const { t } = useTranslation();
+  const { id = '' } = useParams();
+  const user = useQuery({ queryKey: ['user', id], queryFn: () => getUser(id) });
+  return (
+    <Stack>
+      <Anchor component={Link} to="/admin/users" size="sm">
+        {t('userPage.allUsers')}
+      </Anchor>
+      {user.isPending && <Loader aria-label={t('userPage.loadingTheUser')} />}
+      {user.isError && (
+        <ErrorAlert
+          error={user.error}
+          title={t('userPage.thisUserCannotBe')}
+          onRetry={() => user.refetch()}
+        />
+      )}
+      {user.data && <UserDetail key={user.data.updatedAt} user={user.data} />}
+    </Stack>
+  );
+}
+
+function UserDetail({ user }: { user: User }) {
+  const { t } = useTranslation();
+  const { me } = useSession();
+  const queryClient = useQueryClient();
+  const self = me?.id === user.id;
+  const changed = (next: User) => {
+    queryClient.setQueryData(['user', user.id], next);
+    void queryClient.invalidateQueries({ queryKey: ['users'] });
+    void queryClient.invalidateQueries({ queryKey: ['user-audit', user.email] });
+  };
+  const toggle = useMutation({
+    mutationFn: () => setUserDisabled(user.id, !user.disabled),
+    onSuccess: (answer) => {
+      changed(answer.user);
+      notifications.show({
+        color: 'green',
+        message: t(answer.user.disabled ? 'userPage.userDisabled' : 'userPage.userEnabled', {
+          email: user.email,
+        }),
+      });
+    },
+  });
+  const [askPassword, setAskPassword] = useState(false);
+  const [generated, setGenerated] = useState<string | null>(null);
+  const password = useMutation({
+    mutationFn: () => resetPassword(user.id),
+    onSuccess: (answer) => {
+      setAskPassword(false);
+      setGenerated(answer.password ?? null);
+      changed(answer.user);
+    },
+  });
+  const [askTotp, setAskTotp] = useState(false);
+  const totp = useMutation({
+    mutationFn: () => resetSecondFactor(user.id),
+    onSuccess: async () => {
+      setAskTotp(false);
+      changed(await getUser(user.id));
+      notifications.show({ color: 'green', message: t('userPage.totpRemoved', { email: user.email }) });
+    },
+  });
+  return (
+    <Stack>
+      <Group gap="xs" align="center">
+        <Title order={1} size="h3">
+          {user.email}
+        </Title>
+        <Badge variant="light">{t(`roles.${user.role}`)}</Badge>
+        {user.disabled && (
+          <Badge color="gray" data-testid="user-disabled">
+            {t('users.disabled')}
+          </Badge>
+        )}
+      </Group>
+      {user.displayName && user.displayName !== user.email && <Text size="sm">{user.displayName}</Text>}
+      <Text size="xs" c="dimmed">
+        {t('userPage.createdChanged', {
+          created: formatDateTime(user.createdAt),
+          changed: formatDateTime(user.updatedAt),
+        })}
+      </Text>
+
+      <AccessForm user={user} self={self} onSaved={changed} />
+
+      <Paper withBorder p="md">
+        <Title order={2} size="h4" mb="xs">
+          {t('userPage.signIn')}
+        </Title>
+        <Stack gap="sm">
+          {generated && (
+            <Alert color="green" title={t('userPage.newPassword')} data-testid="generated-password">
+              <Text size="sm">{t('userPage.giveItTo', { email: user.email })}</Text>
+              <Code block>{generated}</Code>
+            </Alert>
+          )}
+          {(toggle.isError || password.isError || totp.isError) && (
+            <ErrorAlert
+              error={toggle.error ?? password.error ?? totp.error}
+              title={t('userPage.notChanged')}
+            />
+          )}
+          <Text size="sm" data-testid="totp-state">
+            {t('userPage.secondFactor')} {t(`userPage.totp.${user.totp}`)}
+          </Text>
+          <Group gap="xs">
+            <Button variant="default" onClick={() => setAskPassword(true)}>
+              {t('userPage.resetPassword')}
+            </Button>
+            {(user.totp === 'active' || user.totp === 'pending') && !self && (
+              <Button variant="default" onClick={() => setAskTotp(true)}>
+                {t('userPage.resetSecondFactor')}
+              </Button>
+            )}
+            {!self && (
+              <Button
+                color={user.disabled ? undefined : 'red'}
+                variant={user.disabled ? 'filled' : 'light'}
+                loading={toggle.isPending}
+                onClick={() => toggle.mutate()}
+              >
+                {user.disabled ? t('users.enable') : t('users.disable')}
+              </Button>
+            )}
+          </Group>
+          {user.disabled && (
+            <Text size="xs" c="dimmed">
+              {t('userPage.aDisabledUserCannot')}
+            </Text>
+          )}
+        </Stack>
+      </Paper>
+
+      <Modal
+        opened={askPassword}
+        onClose={() => setAskPassword(false)}
+        title={t('userPage.resetThePassword')}
+      >
+        <Stack>
+          <Text size="sm">{t('userPage.resetPasswordText', { email: user.email })}</Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setAskPassword(false)}>
+              {t('userPage.cancel')}
+            </Button>
+            <Button loading={password.isPending} onClick={() => password.mutate()}>
+              {t('userPage.resetPassword2')}
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+      <Modal opened={askTotp} onClose={() => setAskTotp(false)} title={t('userPage.resetTheSecondFactor')}>
+        <Stack>
+          <Text size="sm">{t('userPage.resetTotpText', { email: user.email })}</Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setAskTotp(false)}>
+              {t('userPage.cancel')}
+            </Button>
+            <Button color="red" loading={totp.isPending} onClick={() => totp.mutate()}>
+              {t('userPage.resetSecondFactor2')}
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+
+      <UserDigest user={user} />
+      <UserTokens user={user} />
+      <UserAudit user={user} />
+    </Stack>
+  );
+}
+
+/** Role, domains or aliases, release mode: one PATCH, one audit entry. */
+function AccessForm({ user, self, onSaved }: { user: User; self: boolean; onSaved(user: User): void }) {
+  const { t } = useTranslation();
+  const [role, setRole] = useState<User['role']>(user.role);
+  const [domains, setDomains] = useState<string[]>(user.domains ?? []);
+  const [addresses, setAddresses] = useState<string[]>(user.addresses ?? []);
+  const [releaseMode, setReleaseMode] = useState<string>(user.releaseMode ?? 'default');
+  const save = useMutation({
+    mutationFn: () =>
+      updateUser(user.id, {
+        ...(role !== user.role ? { role } : {}),
+        ...(role === 'domain_admin' ? { domains } : {}),
+        ...(role === 'user'
+          ? {
+              addresses,
+              releaseMode: releaseMode === 'default' ? null : (releaseMode as 'release' | 'request'),
+            }
+          : {}),
+      }),
+    onSuccess: (next) => {
+      onSaved(next);
+      notifications.show({ color: 'green', message: t('userPage.saved', { email: next.email }) });
+    },
+  });
+  return (
+    <Paper withBorder p="md">
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          save.mutate();
+        }}
+      >
+        <Stack gap="sm" maw={560}>
+          <Title order={2} size="h4">
+            {t('userPage.roleAndMail')}
+          </Title>
+          {save.isError && <ErrorAlert error={save.error} title={t('userPage.notSaved')} />}
+          <Select
+            label={t('userPage.role')}
+            data={ROLES.map((value) => ({ value, label: t(`users.roles.${value}`) }))}
+            value={role}
+            onChange={(value) => value && setRole(value as User['role'])}
+            allowDeselect={false}
+            disabled={self}
+            description={self ? t('userPage.ownRole') : undefined}
+          />
+          {role === 'domain_admin' && (
+            <TagsInput
+              label={t('userPage.domains')}
+              description={t('userPage.theDomainsWhoseMail')}
+              value={domains}
+              onChange={setDomains}
+            />
+          )}
+          {role === 'user' && (
+            <>
+              <TagsInput
+                label={t('userPage.aliases')}
+                description={t('userPage.theAddressesWhoseMail')}
+                value={addresses}
+                onChange={setAddresses}
+              />
+              <Select
+                label={t('userPage.releaseMode')}
+                data={[
+                  { value: 'default', label: t('userPage.asTheServerDefault') },
+                  { value: 'release', label: t('userPage.releasesTheirMail') },
+                  { value: 'request', label: t('userPage.asksAnAdministratorTo') },
+                ]}
+                value={releaseMode}
+                onChange={(value) => value && setReleaseMode(value)}
+                allowDeselect={false}
+              />
+            </>
+          )}
+          <Group>
+            <Button type="submit" loading={save.isPending}>
+              {t('userPage.save')}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Paper>
+  );
+}
+
+function UserDigest({ user }: { user: User }) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const settings = useQuery({
+    queryKey: ['user-digest', user.id],
+    queryFn: () => getUserDigestSettings(user.id),
+  });
+  const onSaved = (data: Awaited<ReturnType<typeof getUserDigestSettings>>) => {
+    queryClient.setQueryData(['user-digest', user.id], data);
+    void queryClient.invalidateQueries({ queryKey: ['user-audit', user.email] });
+    notifications.show({
+      color: 'green',
+      message: t('userPage.digestSaved', { email: user.email, schedule: describeSchedule(data.effective) }),
+    });
+  };
+  const save = useMutation({
+    mutationFn: (schedule: Parameters<typeof saveUserDigestSettings>[1]) =>
+      saveUserDigestSettings(user.id, schedule),
+    onSuccess: onSaved,
+  });
+  const reset = useMutation({ mutationFn: () => resetUserDigestSettings(user.id), onSuccess: onSaved });
+  return (
+    <Paper withBorder p="md">
+      <Title order={2} size="h4" mb="xs">
+        {t('userPage.digest')}
+      </Title>
+      {settings.isPending && <Loader size="sm" aria-label={t('userPage.loadingTheDigestSettings')} />}
+      {settings.isError && (
+        <ErrorAlert error={settings.error} title={t('userPage.theDigestSettingsCannot')} />
+      )}
+      {settings.data && (
+        <Stack gap="sm">
+          <Text size="sm" data-testid="user-digest-effective">
+            {settings.data.receives ? t('userPage.receives') : t('userPage.receivesNone')}{' '}
+            <b>{describeSchedule(settings.data.effective)}</b>
+            {settings.data.copyOf && t('settings.copyOf', { domains: settings.data.copyOf.join(', ') })}
+          </Text>
+          <Text size="xs" c="dimmed">
+            {settings.data.lastSentAt
+              ? t('settings.lastSent', { when: formatDateTime(settings.data.lastSentAt) })
+              : t('settings.noneSent')}
+          </Text>
+          {(save.isError || reset.isError) && (
+            <ErrorAlert error={save.error ?? reset.error} title={t('userPage.notSaved')} />
+          )}
+          <ScheduleForm
+            key={JSON.stringify(settings.data.own)}
+            name={t('userPage.theirName')}
+            value={settings.data.own}
+            inheritLabel={t('settings.asDomain', { domain: settings.data.domain })}
+            {...(user.role === 'user'
+              ? {}
+              : { domainsFrom: user.role === 'domain_admin' ? (user.domains ?? []) : null })}
+            saving={save.isPending || reset.isPending}
+            onSave={(schedule) => save.mutate(schedule)}
+            onReset={() => reset.mutate()}
+          />
+        </Stack>
+      )}
+    </Paper>
+  );
+}
+
+function UserTokens({ user }: { user: User }) {
+  const { t } = useTranslation();
+  const queryClient = useQueryClient();
+  const tokens = useQuery({ queryKey: ['tokens', user.id], queryFn: () => listTokens(user.id) });
+  const revoke = useMutation({
+    mutationFn: revokeToken,
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['tokens', user.id] }),
+  });
+  return (
+    <Paper withBorder p="md">
+      <Group justify="space-between" mb="xs">
+        <Title order={2} size="h4">
+          {t('userPage.apiTokens')}
+        </Title>
+        <Anchor component={Link} to={`/admin/tokens?user=${user.id}`} size="sm">
+          {t('userPage.createAToken')}
+        </Anchor>
+      </Group>
+      {tokens.isPending && <Loader size="sm" aria-label={t('userPage.loadingTokens')} />}
+      {tokens.isError && <ErrorAlert error={tokens.error} title={t('userPage.tokensCannotBeListed')} />}
+      {revoke.isError && <ErrorAlert error={revoke.error} title={t('userPage.notRevoked')} />}
+      {tokens.data && tokens.data.tokens.length === 0 && (
+        <Text size="sm" c="dimmed" data-testid="tokens-empty">
+          {t('userPage.noApiTokens')}
+        </Text>
+      )}
+      {tokens.data && tokens.data.tokens.length > 0 && (
+        <Table fz="sm" striped>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{t('tokens.name')}</Table.Th>
+              <Table.Th>{t('tokens.scope')}</Table.Th>
+              <Table.Th>{t('tokens.createdAt')}</Table.Th>
+              <Table.Th>{t('tokens.lastUsed')}</Table.Th>
+              <Table.Th>
+                <span className="sr-only">{t('common.actions')}</span>
+              </Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {tokens.data.tokens.map((token) => (
+              <Table.Tr key={token.id}>
+                <Table.Td>{token.name}</Table.Td>
+                <Table.Td>{token.scope}</Table.Td>
+                <Table.Td>{formatDateTime(token.createdAt)}</Table.Td>
+                <Table.Td>{token.lastUsedAt ? formatDateTime(token.lastUsedAt) : t('tokens.never')}</Table.Td>
+                <Table.Td>
+                  {token.revokedAt ? (
+                    <Text size="xs" c="dimmed">
+                      {t('tokens.revoked')}
+                    </Text>
+                  ) : (
+                    <Button
+                      size="xs"
+                      color="red"
+                      variant="subtle"
+                      onClick={() => revoke.mutate(token.id)}
+                      aria-label={t('tokens.revokeName', { name: token.name })}
+                    >
+                      {t('userPage.revoke')}
+                    </Button>
+                  )}
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+    </Paper>
+  );
+}
+
+/** What the user did lately (signed in or with their tokens); the whole log one click away. */
+function UserAudit({ user }: { user: User }) {
+  const { t } = useTranslation();
+  const audit = useQuery({
+    queryKey: ['user-audit', user.email],
+    queryFn: () => listAudit({ person: user.email }, null, RECENT_AUDIT),
+  });
+  return (
+    <Paper withBorder p="md">
+      <Group justify="space-between" mb="xs">
+        <Title order={2} size="h4">
+          {t('userPage.recentActivity')}
+        </Title>
+        <Anchor component={Link} to={`/admin/audit?person=${encodeURIComponent(user.email)}`} size="sm">
+          {t('userPage.allOfItIn')}
+        </Anchor>
+      </Group>
+      {audit.isPending && <Loader size="sm" aria-label={t('userPage.loadingTheirActivity')} />}
+      {audit.isError && <ErrorAlert error={audit.error} title={t('userPage.theirActivityCannotBe')} />}
+      {audit.data && audit.data.entries.length === 0 && (
+        <Text size="sm" c="dimmed" data-testid="user-audit-empty">
+          {t('userPage.nothingRecordedYet')}
+        </Text>
+      )}
+      {audit.data && audit.data.entries.length > 0 && (
+        <AuditTable entries={audit.data.entries} showWho={false} />
+      )}
+    </Paper>
+  );
+}
