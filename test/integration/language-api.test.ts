@@ -118,5 +118,26 @@ describe('the language: own choice, else Accept-Language, else i18n.defaultLangu
     expect(german.stdout).toContain('Quarantäne-Übersicht: 1 Nachricht für Sie zurückgehalten');
     expect(german.stdout).toContain('Betreff: Held one');
     expect(german.stdout).toContain('Freigeben und Absender immer erlauben:');
+
+    // The link's page speaks the language of the person it was sent to, whatever the browser asks.
+    const link = /Löschen: +(https:\S+)/
+      .exec(german.stdout)![1]!
+      .replace('https://quarantine.corp.test', base());
+    const page = await fetch(link, asking('en-US,en'));
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<html lang="de">');
+    expect(html).toContain('Diese zurückgehaltene Nachricht löschen?');
+  });
+
+  it('a link page for nobody known speaks the browser’s language, else the default', async () => {
+    const german = await fetch(`${base()}/link/not-a-token`, asking('de-CH'));
+    expect(german.status).toBe(400);
+    const html = await german.text();
+    expect(html).toContain('<html lang="de">');
+    expect(html).toContain('Dieser Link ist ungültig');
+    const fallback = await (await fetch(`${base()}/link/not-a-token`, asking('es'))).text();
+    expect(fallback).toContain('<html lang="fr">');
+    expect(fallback).toContain('Ce lien n’est pas valide');
   });
 });
