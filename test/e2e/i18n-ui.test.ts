@@ -24,7 +24,7 @@ describeWithChromium(
     let page: Page;
     let itemId: string;
     let jobId: string;
-  let rootId: string;
+    let rootId: string;
     const pageErrors: string[] = [];
 
     beforeAll(async () => {
@@ -49,7 +49,7 @@ describeWithChromium(
         });
       smtp.close();
       rootId = ((await root.request('/api/auth/me')).body as { user: { id: string } }).user.id;
-    const items = await root.listItems();
+      const items = await root.listItems();
       expect(items).toHaveLength(2);
       itemId = items.find((each) => each.subject === 'Cheap watches')!.id;
       const job = await root.request('/api/quarantine/jobs', {
@@ -100,7 +100,7 @@ describeWithChromium(
         ['/settings', 'Einstellungen'],
         ['/dashboard', 'Übersicht'],
         ['/admin/users', 'Benutzer'],
-      [`/admin/users/${rootId}`, 'root@corp.test'],
+        [`/admin/users/${rootId}`, 'root@corp.test'],
         ['/admin/tokens', 'API-Token'],
         ['/admin/audit', 'Protokoll'],
         ['/admin/digests', 'Übersichten und Absenderlisten'],

@@ -1,5 +1,4 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { LazaretError } from '../../core/errors.js';
 import { isLanguage } from '../../core/languages.js';
 import { awsStoreError, isConditionFailed } from '../aws/aws-errors.js';
 import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
