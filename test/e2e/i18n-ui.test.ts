@@ -98,7 +98,7 @@ describeWithChromium(
         [`/quarantine/${itemId}`, 'Cheap watches'],
         [`/jobs/${jobId}`, /^Löschauftrag · /],
         ['/settings', 'Einstellungen'],
-        ['/dashboard', 'Übersicht'],
+        ['/dashboard', 'Dashboard'],
         ['/admin/users', 'Benutzer'],
         [`/admin/users/${rootId}`, 'root@corp.test'],
         ['/admin/tokens', 'API-Token'],

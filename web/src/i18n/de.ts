@@ -216,7 +216,7 @@ export const de: WebCatalogue = {
   },
   nav: {
     quarantine: 'Quarantäne',
-    dashboard: 'Übersicht',
+    dashboard: 'Dashboard',
     users: 'Benutzer',
     tokens: 'API-Token',
     audit: 'Protokoll',
@@ -310,9 +310,9 @@ export const de: WebCatalogue = {
     nothingYet: 'Noch nichts aufgezeichnet.',
   },
   dashboard: {
-    loading: 'Übersicht wird geladen',
-    cannotLoad: 'Die Übersicht kann nicht geladen werden',
-    title: 'Übersicht',
+    loading: 'Dashboard wird geladen',
+    cannotLoad: 'Das Dashboard kann nicht geladen werden',
+    title: 'Dashboard',
     partial:
       'Dieser Speicher zählt durch Lesen der Einträge und hat früh aufgehört: Die Zahlen unten sind Untergrenzen.',
     waitingNow: 'Wartet jetzt',
