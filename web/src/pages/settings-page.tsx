@@ -50,8 +50,8 @@ export function SettingsPage() {
       <Title order={1} size="h3">
         {t('nav.settings')}
       </Title>
-      <LanguageSettings />
       <SecondFactorSettings />
+      <LanguageSettings />
       <Paper withBorder p="md">
         <Title order={2} size="h4" mb="xs">
           {t('settings.digestTitle')}
