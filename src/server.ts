@@ -13,6 +13,7 @@ import type { AppContext } from './app-context.js';
 import { ensureFirstAdmin } from './auth/bootstrap.js';
 import { startDirectorySyncWorker } from './auth/directory/directory-sync-worker.js';
 import { directoryFromConfig } from './auth/directory/ldap-directory.js';
+import { loadHandoffSecret } from './auth/handoff-secret.js';
 import { OidcProviders } from './auth/oidc/oidc-providers.js';
 import { SecretBox } from './auth/secrets.js';
 import { loadTotpSecrets } from './auth/totp.js';
@@ -24,6 +25,7 @@ import { loadLinkSecrets } from './digest/link-keys.js';
 import { LinkSigner } from './digest/link-token.js';
 import { buildIngestDeps, buildPipeline, buildReinjection } from './ingest/ingest-setup.js';
 import { MilterQuarantinePolicy, milterIngestOptions } from './ingest/milter-ingest.js';
+import { RspamdHandoff, rspamdHandoffOptions } from './ingest/rspamd-handoff.js';
 import { type SmtpListener, startSmtpListener } from './ingest/smtp-listener.js';
 import { QueueingLearner } from './learning/learner.js';
 import { LearningWorker } from './learning/learning-worker.js';
@@ -147,8 +149,16 @@ export function buildContext(
     freeSpace: extras.freeSpace,
   };
   const jobsWakeup = new Wakeup();
+  const handoffSecret = loadHandoffSecret(config);
   return {
     ...parts,
+    rspamdHandoff:
+      handoffSecret === undefined
+        ? undefined
+        : {
+            secret: handoffSecret,
+            handoff: new RspamdHandoff(buildIngestDeps(config, parts), rspamdHandoffOptions(config)),
+          },
     auth: {
       users: stores.users,
       audit: stores.audit,

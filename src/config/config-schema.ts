@@ -868,6 +868,27 @@ export const ConfigSchema = Type.Object({
       }),
     ),
   }),
+  handoff: Type.Object({
+    rspamd: Type.Object({
+      secret: Type.Optional(
+        text({
+          nonEmpty: true,
+          env: 'LAZARET_HANDOFF_RSPAMD_SECRET',
+          secret: true,
+          description:
+            "Turns on `POST /api/ingest/rspamd`, where rspamd's metadata_exporter pushes the mail it judged (docs/integration.md): the shared secret it must send, as the password of `Authorization: Basic` (metadata_exporter's `user`/`password`) or as `Bearer`. At least 16 characters. Unset (and no secretFile): the hand-off is off.",
+        }),
+      ),
+      secretFile: Type.Optional(
+        text({
+          nonEmpty: true,
+          env: 'LAZARET_HANDOFF_RSPAMD_SECRET_FILE',
+          description:
+            'File holding handoff.rspamd.secret (one line; a trailing newline is ignored), read at start; wins over handoff.rspamd.secret.',
+        }),
+      ),
+    }),
+  }),
   filter: Type.Object({
     reinjectHost: text({
       nonEmpty: true,

@@ -327,6 +327,10 @@ function checkValues(config: Config, fail: (path: string, problem: string) => La
       throw fail('links.keys', 'every key must have at least 32 characters (and no key may be empty)');
     }
   }
+  const handoffSecret = config.handoff.rspamd.secret;
+  if (handoffSecret !== undefined && handoffSecret.trim().length < 16) {
+    throw fail('handoff.rspamd.secret', 'must have at least 16 characters');
+  }
   if (!isTimeZone(config.digest.timeZone)) {
     throw fail('digest.timeZone', `unknown time zone ${JSON.stringify(config.digest.timeZone)}`);
   }

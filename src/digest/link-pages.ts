@@ -25,9 +25,9 @@ function layout(title: string, body: string, nonce?: string): string {
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="robots" content="noindex,nofollow"><title>${escapeHtml(title)} · Lazaret</title><style>${STYLE}</style></head>
-<body><h1>${escapeHtml(title)}</h1>
+<body><main><h1>${escapeHtml(title)}</h1>
 ${body}
-${script}
+</main>${script}
 </body></html>
 `;
 }

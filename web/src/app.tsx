@@ -1,4 +1,4 @@
-import { createTheme, MantineProvider } from '@mantine/core';
+import { MantineProvider } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
@@ -16,7 +16,9 @@ import { QuarantinePage } from './pages/quarantine-page';
 import { SettingsPage } from './pages/settings-page';
 import { SignInPage } from './pages/sign-in-page';
 import { TokensPage } from './pages/tokens-page';
+import { UserPage } from './pages/user-page';
 import { UsersPage } from './pages/users-page';
+import { cssVariablesResolver, theme } from './theme';
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -30,11 +32,9 @@ const queryClient = new QueryClient({
   },
 });
 
-const theme = createTheme({ primaryColor: 'indigo', defaultRadius: 'sm' });
-
 export function App() {
   return (
-    <MantineProvider theme={theme}>
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver}>
       <Notifications position="top-right" />
       <QueryClientProvider client={queryClient}>
         <BrowserRouter>
@@ -51,6 +51,7 @@ export function App() {
                   <Route element={<RequireAdmin />}>
                     <Route path="/dashboard" element={<DashboardPage />} />
                     <Route path="/admin/users" element={<UsersPage />} />
+                    <Route path="/admin/users/:id" element={<UserPage />} />
                     <Route path="/admin/tokens" element={<TokensPage />} />
                     <Route path="/admin/audit" element={<AuditPage />} />
                     <Route path="/admin/digests" element={<DigestAdminPage />} />

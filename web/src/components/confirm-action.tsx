@@ -48,7 +48,13 @@ export function ConfirmAction({
       ? `to ${pending.recipients.join(', ')}`
       : 'to their recipients';
   return (
-    <Modal opened={pending !== null} onClose={onCancel} title={title} centered>
+    <Modal
+      opened={pending !== null}
+      onClose={onCancel}
+      title={title}
+      centered
+      closeButtonProps={{ 'aria-label': 'Close' }}
+    >
       {pending && (
         <form
           onSubmit={(event) => {

@@ -56,10 +56,9 @@ function Shell() {
           {me && (
             <Menu position="bottom-end" withinPortal>
               <Menu.Target>
-                <UnstyledButton
-                  aria-label={`Signed in as ${me.email}, ${ROLE_LABEL[me.role]}`}
-                  data-testid="who-am-i"
-                >
+                <UnstyledButton data-testid="who-am-i">
+                  {/* The name is the visible text, so that voice control finds the button by it. */}
+                  <span className="sr-only">Signed in as </span>
                   <Group gap={6} wrap="nowrap">
                     <Text size="sm" truncate maw={220} visibleFrom="xs">
                       {me.email}

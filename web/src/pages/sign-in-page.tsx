@@ -50,7 +50,7 @@ export function SignInPage() {
   const ssoError = params.get('ssoError');
   if (me) return <Navigate to={next} replace />;
   return (
-    <Center mih="100vh" p="md">
+    <Center component="main" mih="100vh" p="md">
       <Paper withBorder shadow="sm" p="lg" w={380} maw="100%">
         <form
           onSubmit={(event) => {
