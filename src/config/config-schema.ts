@@ -257,6 +257,13 @@ export const ConfigSchema = Type.Object({
       description:
         'Emails of local administrators who may still sign in with their password while auth.requireSso is set (for when the identity provider is down).',
     }),
+    totpKeyFile: Type.Optional(
+      text({
+        env: 'LAZARET_TOTP_KEY_FILE',
+        description:
+          'File holding the key that encrypts TOTP secrets at rest (AES-256-GCM): 32 random bytes in base64 (`openssl rand -base64 32`), read at start. Unset: one is generated once into dataDir/totp-secret.key; nodes that share a PostgreSQL or DynamoDB store but not dataDir must all be given the same key file.',
+      }),
+    ),
     tokenRequestsPerMinute: int(1, 1_000_000, {
       env: 'LAZARET_TOKEN_REQUESTS_PER_MINUTE',
       default: 600,
