@@ -531,6 +531,30 @@ export const ConfigSchema = Type.Object({
       description: 'Wait after the relay refused or deferred a digest before trying that user again.',
     }),
   }),
+  brand: Type.Object({
+    productName: text({
+      nonEmpty: true,
+      env: 'LAZARET_BRAND_PRODUCT_NAME',
+      default: 'Lazaret',
+      description:
+        'The name digest mail and digest link pages give the quarantine (their heading, subject and page titles), e.g. "Example Corp mail quarantine".',
+    }),
+    logoUrl: Type.Optional(
+      Type.String({
+        pattern: '^https://[^\\s"\'<>]+$',
+        env: 'LAZARET_BRAND_LOGO_URL',
+        description:
+          'An https URL of a logo image shown at the top of digest mail and digest link pages (at most 48 px high). Unset: no logo. Mail clients that block remote images show the product name alone.',
+      }),
+    ),
+    colour: Type.String({
+      pattern: '^#[0-9a-fA-F]{6}$',
+      env: 'LAZARET_BRAND_COLOUR',
+      default: '#3b3fb6',
+      description:
+        'The colour of links and buttons in digest mail and digest link pages, as #rrggbb; text on buttons is white, so choose a dark one.',
+    }),
+  }),
   learning: Type.Object({
     backend: oneOf(['none', 'rspamd', 'spamassassin'], {
       env: 'LAZARET_LEARNING_BACKEND',

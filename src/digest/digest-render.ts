@@ -1,5 +1,7 @@
 import { escapeHtml } from '../core/escape-html.js';
+import { reasonDetail } from '../core/reason-detail.js';
 import type { QuarantineItem } from '../core/types.js';
+import { type Brand, DEFAULT_BRAND, logoHtml } from './brand.js';
 import { displayText, displayTime } from './html-text.js';
 
 /** The links shown for one item. */
@@ -27,6 +29,8 @@ export interface DigestView {
   listUrl: string;
   timeZone: string;
   linksExpireAt: Date;
+  /** Product name, logo and colour (`brand.*`); the defaults when absent. */
+  brand?: Brand;
 }
 
 export interface RenderedDigest {
@@ -43,6 +47,13 @@ const REASONS: Record<string, string> = {
   bulk: 'bulk mail',
   manual: 'held by hand',
 };
+
+/** "malware: Win.Test.EICAR_HDB-1", "policy: blocked file extension .exe (invoice.exe)", "spam". */
+function heldAs(item: QuarantineItem): string {
+  const reason = REASONS[item.reason] ?? item.reason;
+  const detail = reasonDetail(item.details);
+  return detail ? `${reason}: ${displayText(detail, 120)}` : reason;
+}
 
 function sender(item: QuarantineItem): string {
   return displayText(item.fromHeader ?? item.sender, 120, '(no sender)');
@@ -67,24 +78,25 @@ function subjectLine(view: DigestView): string {
     : `Quarantine digest: ${count} held for you`;
 }
 
-const LINK_LABELS: [keyof ItemLinks, string][] = [
+const linkLabels = (brand: Brand): [keyof ItemLinks, string][] => [
   ['release', 'Release'],
   ['releaseAllow', 'Release and always allow sender'],
   ['delete', 'Delete'],
   ['deleteBlock', 'Delete and always block sender'],
-  ['open', 'Open in Lazaret'],
+  ['open', `Open in ${brand.productName}`],
 ];
 
 function renderText(view: DigestView): string {
-  const lines = [`Lazaret quarantine digest for ${view.recipient}`, '', headline(view), ''];
+  const brand = view.brand ?? DEFAULT_BRAND;
+  const lines = [`${brand.productName}: quarantine digest for ${view.recipient}`, '', headline(view), ''];
   view.items.forEach(({ item, links }, index) => {
     lines.push(`${index + 1}. From: ${sender(item)}`);
     if (view.copyOf) lines.push(`   To: ${displayText(item.recipient)}`);
     lines.push(`   Subject: ${displayText(item.subject, 140, '(no subject)')}`);
     lines.push(
-      `   Held as ${REASONS[item.reason] ?? item.reason}, received ${displayTime(new Date(item.receivedAt), view.timeZone)}`,
+      `   Held as ${heldAs(item)}, received ${displayTime(new Date(item.receivedAt), view.timeZone)}`,
     );
-    for (const [key, label] of LINK_LABELS) lines.push(`   ${`${label}:`.padEnd(34)} ${links[key]}`);
+    for (const [key, label] of linkLabels(brand)) lines.push(`   ${`${label}:`.padEnd(34)} ${links[key]}`);
     lines.push('');
   });
   if (view.releaseAllUrl && view.items.length > 1) {
@@ -100,7 +112,7 @@ function renderText(view: DigestView): string {
     lines.push(`All held mail: ${view.listUrl}`, '');
   }
   lines.push(
-    `Links work until ${displayTime(view.linksExpireAt, view.timeZone)} (${view.timeZone}).`,
+    `Links work until ${displayTime(view.linksExpireAt, view.timeZone)}.`,
     'Opening a link changes nothing: it shows what will happen and asks you to confirm.',
     '',
   );
@@ -108,20 +120,21 @@ function renderText(view: DigestView): string {
 }
 
 const CELL = 'padding:6px 8px;border-bottom:1px solid #e3e3e8;vertical-align:top;text-align:left;';
-const LINK = 'color:#3b3fb6;text-decoration:underline;margin-right:12px;white-space:nowrap;';
 
 function renderHtml(view: DigestView): string {
+  const brand = view.brand ?? DEFAULT_BRAND;
+  const LINK = `color:${brand.colour};text-decoration:underline;margin-right:12px;white-space:nowrap;`;
   const rows = view.items
     .map(({ item, links }) => {
-      const actions = LINK_LABELS.map(
-        ([key, label]) => `<a href="${escapeHtml(links[key])}" style="${LINK}">${escapeHtml(label)}</a>`,
-      ).join(' ');
+      const actions = linkLabels(brand)
+        .map(([key, label]) => `<a href="${escapeHtml(links[key])}" style="${LINK}">${escapeHtml(label)}</a>`)
+        .join(' ');
       return [
         '<tr>',
         `<td style="${CELL}">${escapeHtml(sender(item))}</td>`,
         ...(view.copyOf ? [`<td style="${CELL}">${escapeHtml(displayText(item.recipient))}</td>`] : []),
         `<td style="${CELL}">${escapeHtml(displayText(item.subject, 140, '(no subject)'))}</td>`,
-        `<td style="${CELL}">${escapeHtml(REASONS[item.reason] ?? item.reason)}</td>`,
+        `<td style="${CELL}">${escapeHtml(heldAs(item))}</td>`,
         `<td style="${CELL}white-space:nowrap;">${escapeHtml(displayTime(new Date(item.receivedAt), view.timeZone))}</td>`,
         '</tr>',
         `<tr><td colspan="${view.copyOf ? 5 : 4}" style="${CELL}padding-bottom:12px;">${actions}</td></tr>`,
@@ -134,8 +147,8 @@ function renderHtml(view: DigestView): string {
       ? `<p><a href="${escapeHtml(view.releaseAllUrl)}" style="${LINK}">Release all ${view.items.length} listed</a></p>`
       : '',
     rest > 0
-      ? `<p>…and ${view.totalIsLowerBound ? 'more than ' : ''}${escapeHtml(rest.toLocaleString('en-GB'))} more. <a href="${escapeHtml(view.listUrl)}" style="${LINK}">See all held mail in Lazaret</a></p>`
-      : `<p><a href="${escapeHtml(view.listUrl)}" style="${LINK}">All held mail in Lazaret</a></p>`,
+      ? `<p>…and ${view.totalIsLowerBound ? 'more than ' : ''}${escapeHtml(rest.toLocaleString('en-GB'))} more. <a href="${escapeHtml(view.listUrl)}" style="${LINK}">See all held mail in ${escapeHtml(brand.productName)}</a></p>`
+      : `<p><a href="${escapeHtml(view.listUrl)}" style="${LINK}">All held mail in ${escapeHtml(brand.productName)}</a></p>`,
   ].join('\n');
   const heads = ['From', ...(view.copyOf ? ['To'] : []), 'Subject', 'Held as', 'Received']
     .map((name) => `<th style="${CELL}">${name}</th>`)
@@ -144,7 +157,8 @@ function renderHtml(view: DigestView): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>${escapeHtml(subjectLine(view))}</title></head>
 <body style="font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;font-size:14px;color:#222;">
-<h1 style="font-size:18px;">Quarantine digest for ${escapeHtml(view.recipient)}</h1>
+${logoHtml(brand)}<p style="font-size:13px;color:#555;margin:0;">${escapeHtml(brand.productName)}</p>
+<h1 style="font-size:18px;margin-top:4px;border-bottom:3px solid ${brand.colour};padding-bottom:6px;">Quarantine digest for ${escapeHtml(view.recipient)}</h1>
 <p>${escapeHtml(headline(view))}</p>
 <table style="border-collapse:collapse;width:100%;max-width:960px;">
 <thead><tr>${heads}</tr></thead>
@@ -153,7 +167,7 @@ ${rows}
 </tbody>
 </table>
 ${footer}
-<p style="color:#666;font-size:12px;">Links work until ${escapeHtml(displayTime(view.linksExpireAt, view.timeZone))} (${escapeHtml(view.timeZone)}). Opening a link changes nothing: it shows what will happen and asks you to confirm.</p>
+<p style="color:#666;font-size:12px;">Links work until ${escapeHtml(displayTime(view.linksExpireAt, view.timeZone))}. Opening a link changes nothing: it shows what will happen and asks you to confirm.</p>
 </body></html>
 `;
 }

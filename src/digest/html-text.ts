@@ -12,9 +12,12 @@ export function displayText(text: string | undefined, max = 140, empty = '(none)
   return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : clean;
 }
 
-/** A time as digest mail and link pages show it: day, short month, year and minutes in `timeZone`. */
+/**
+ * A time as digest mail and link pages show it: day, short month, year and minutes in `timeZone`,
+ * followed by the zone, "23 Nov 2026, 09:00 (Europe/Berlin)", so that nobody reads it in their own.
+ */
 export function displayTime(date: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
+  const local = new Intl.DateTimeFormat('en-GB', {
     timeZone,
     day: 'numeric',
     month: 'short',
@@ -22,4 +25,5 @@ export function displayTime(date: Date, timeZone: string): string {
     hour: '2-digit',
     minute: '2-digit',
   }).format(date);
+  return `${local} (${timeZone})`;
 }

@@ -1,5 +1,7 @@
 import { escapeHtml } from '../core/escape-html.js';
+import { reasonDetail } from '../core/reason-detail.js';
 import type { QuarantineItem } from '../core/types.js';
+import { type Brand, DEFAULT_BRAND, logoHtml } from './brand.js';
 import { displayText, displayTime } from './html-text.js';
 import type { ItemPlan, LinkPlan, LinkResult, OpenedLink, SenderPlan } from './link-actions.js';
 import type { LinkAction } from './link-token.js';
@@ -10,26 +12,32 @@ export interface Page {
   html: string;
 }
 
-const STYLE = `
+const style = (brand: Brand) => `
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#222;max-width:720px;margin:40px auto;padding:0 16px;line-height:1.45}
-h1{font-size:22px}table{border-collapse:collapse;width:100%;margin:12px 0}
+h1{font-size:22px}table{border-collapse:collapse;width:100%;margin:12px 0}.brand{color:#555;font-size:14px;margin:0}
 td,th{text-align:left;padding:4px 8px;border-bottom:1px solid #e3e3e8;vertical-align:top}th{width:110px;color:#555;font-weight:500}
 .item{border:1px solid #d9d9e3;border-radius:6px;padding:8px 12px;margin:12px 0}.note{color:#555;font-size:14px}
-.bad{color:#a1261b}.ok{color:#1d6b2f}button{font-size:16px;padding:10px 20px;border-radius:6px;border:0;background:#3b3fb6;color:#fff;cursor:pointer}
-button[disabled]{background:#999;cursor:default}a{color:#3b3fb6}`;
+.bad{color:#a1261b}.ok{color:#1d6b2f}button{font-size:16px;padding:10px 20px;border-radius:6px;border:0;background:${brand.colour};color:#fff;cursor:pointer}
+button[disabled]{background:#999;cursor:default}a{color:${brand.colour}}`;
 
-function layout(title: string, body: string, nonce?: string): string {
+function layout(title: string, body: string, brand: Brand, nonce?: string): string {
   const script = nonce
     ? `<script nonce="${escapeHtml(nonce)}">document.getElementById('confirm').addEventListener('submit',function(){var b=document.getElementById('go');b.disabled=true;b.textContent='Working…';});</script>`
     : '';
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex,nofollow"><title>${escapeHtml(title)} · Lazaret</title><style>${STYLE}</style></head>
-<body><main><h1>${escapeHtml(title)}</h1>
+<meta name="robots" content="noindex,nofollow"><title>${escapeHtml(title)} · ${escapeHtml(brand.productName)}</title><style>${style(brand)}</style></head>
+<body><header>${logoHtml(brand)}<p class="brand">${escapeHtml(brand.productName)}</p></header><main><h1>${escapeHtml(title)}</h1>
 ${body}
 </main>${script}
 </body></html>
 `;
+}
+
+/** The reason with its detail: "malware: Win.Test.EICAR_HDB-1". */
+function heldAs(item: QuarantineItem): string {
+  const detail = reasonDetail(item.details);
+  return detail ? `${item.reason}: ${displayText(detail, 120)}` : item.reason;
 }
 
 function itemTable(item: QuarantineItem, timeZone: string): string {
@@ -37,8 +45,16 @@ function itemTable(item: QuarantineItem, timeZone: string): string {
     ['From', displayText(item.fromHeader ?? item.sender, 200, '(no sender)')],
     ['To', displayText(item.recipient)],
     ['Subject', displayText(item.subject, 200, '(no subject)')],
-    ['Held as', item.reason],
-    ['Received', `${displayTime(new Date(item.receivedAt), timeZone)} (${timeZone})`],
+    ['Held as', heldAs(item)],
+    ['Received', displayTime(new Date(item.receivedAt), timeZone)],
+    ...(item.status === 'released' && item.release
+      ? ([
+          [
+            'Released',
+            `${displayTime(new Date(item.release.at), timeZone)} to ${displayText(item.release.to.join(', '))}`,
+          ],
+        ] as [string, string][])
+      : []),
   ];
   return `<table>${rows.map(([name, value]) => `<tr><th>${name}</th><td>${escapeHtml(value)}</td></tr>`).join('')}</table>`;
 }
@@ -81,12 +97,23 @@ export function confirmPage(input: {
   nonce: string;
   timeZone: string;
   listUrl: string;
+  brand?: Brand;
 }): Page {
   const { opened, plan, timeZone } = input;
+  const brand = input.brand ?? DEFAULT_BRAND;
   const action = opened.claims.action as Exclude<LinkAction, 'open'>;
   const actionable = plan.items.filter((each) => 'will' in each).length;
-  const title =
-    action === 'release_all'
+  const senderActs = plan.sender !== null && plan.sender.sender !== null;
+  const willAct = actionable > 0 || senderActs;
+  const only = plan.items.length === 1 ? plan.items[0] : undefined;
+  // A link whose work is done already does not ask a question it cannot act on.
+  const title = !willAct
+    ? only && 'wont' in only && only.wont === 'already_released'
+      ? 'This message was released already'
+      : only && 'wont' in only && only.wont === 'already_deleted'
+        ? 'This message was deleted already'
+        : 'Nothing left to do'
+    : action === 'release_all'
       ? `Release ${plan.items.length} held messages?`
       : action.startsWith('delete')
         ? 'Delete this held message?'
@@ -101,17 +128,19 @@ export function confirmPage(input: {
   const sender = plan.sender
     ? `<p>${escapeHtml(plan.sender.sender === null ? senderSentence(plan.sender) : `And ${senderSentence(plan.sender)}`)}</p>`
     : '';
-  const willAct = actionable > 0 || (plan.sender !== null && plan.sender.sender !== null);
   const label = action === 'release_all' ? `Release ${actionable} messages` : BUTTON[action];
   const form = willAct
     ? `<form id="confirm" method="post" action="${escapeHtml(input.action)}"><input type="hidden" name="confirm" value="yes"><button id="go" type="submit">${escapeHtml(label)}</button></form>`
     : '<p>There is nothing left to do for this link.</p>';
-  const body = `<p class="note">For ${escapeHtml(opened.user.email)}. Nothing has happened yet: it happens only when you press the button.</p>
+  const note = willAct
+    ? `For ${opened.user.email}. Nothing has happened yet: it happens only when you press the button.`
+    : `For ${opened.user.email}.`;
+  const body = `<p class="note">${escapeHtml(note)}</p>
 ${items}
 ${sender}
 ${form}
-<p class="note"><a href="${escapeHtml(input.listUrl)}">Open Lazaret</a> to see all your held mail.</p>`;
-  return { status: 200, html: layout(title, body, willAct ? input.nonce : undefined) };
+<p class="note"><a href="${escapeHtml(input.listUrl)}">Open ${escapeHtml(brand.productName)}</a> to see all your held mail.</p>`;
+  return { status: 200, html: layout(title, body, brand, willAct ? input.nonce : undefined) };
 }
 
 function resultLine(result: LinkResult['items'][number]): string {
@@ -140,8 +169,10 @@ export function resultPage(input: {
   result: LinkResult;
   timeZone: string;
   listUrl: string;
+  brand?: Brand;
 }): Page {
   const { result } = input;
+  const brand = input.brand ?? DEFAULT_BRAND;
   const ok = result.items.filter((each) => each.code === 'ok').length;
   const title = result.items.length === 1 ? 'Done' : `Done: ${ok} of ${result.items.length}`;
   const items = result.items
@@ -158,8 +189,8 @@ export function resultPage(input: {
     : '';
   const body = `${items}
 ${sender}
-<p class="note"><a href="${escapeHtml(input.listUrl)}">Open Lazaret</a> to see all your held mail. Using this link again does no harm.</p>`;
-  return { status: 200, html: layout(title, body) };
+<p class="note"><a href="${escapeHtml(input.listUrl)}">Open ${escapeHtml(brand.productName)}</a> to see all your held mail. Using this link again does no harm.</p>`;
+  return { status: 200, html: layout(title, body, brand) };
 }
 
 const REFUSALS: Record<string, { status: number; title: string; advice: string }> = {
@@ -190,14 +221,14 @@ const REFUSALS: Record<string, { status: number; title: string; advice: string }
 };
 
 /** The page refusing a link: why, and what to do instead. Nothing has been done. */
-export function refusalPage(code: string, message: string, listUrl: string): Page {
+export function refusalPage(code: string, message: string, listUrl: string, brand = DEFAULT_BRAND): Page {
   const refusal = REFUSALS[code] ?? {
     status: 500,
     title: 'Something went wrong',
     advice: 'Nothing was changed. Try again later, or sign in to Lazaret.',
   };
   const body = `<p class="bad">${escapeHtml(message)}</p>
-<p>${escapeHtml(refusal.advice)}</p>
-<p class="note">Nothing was changed. <a href="${escapeHtml(listUrl)}">Open Lazaret</a></p>`;
-  return { status: refusal.status, html: layout(refusal.title, body) };
+<p>${escapeHtml(refusal.advice.replaceAll('Lazaret', brand.productName))}</p>
+<p class="note">Nothing was changed. <a href="${escapeHtml(listUrl)}">Open ${escapeHtml(brand.productName)}</a></p>`;
+  return { status: refusal.status, html: layout(refusal.title, body, brand) };
 }

@@ -4,6 +4,7 @@ import type { Config } from '../config/load-config.js';
 import type { DeliveryResult, SmtpRelay } from '../relay/smtp-relay.js';
 import type { DigestState, DigestStore } from '../store/digest-store.js';
 import type { ItemStore } from '../store/item-store.js';
+import { brandOf } from './brand.js';
 import type { DigestAudience } from './digest-audience.js';
 import { collectDigest, type DigestContent, holdsAny } from './digest-content.js';
 import { composeDigest } from './digest-mail.js';
@@ -19,7 +20,7 @@ export interface DigestDeps {
   logger: Logger;
   now: () => Date;
   nodeName: string;
-  config: Pick<Config, 'digest' | 'links'>;
+  config: Pick<Config, 'digest' | 'links' | 'brand'>;
   /** Base of the links, without a trailing slash. */
   publicUrl: () => string;
 }
@@ -85,6 +86,7 @@ export async function buildDigest(
     listUrl: `${base}/quarantine`,
     timeZone: audience.schedule.timeZone,
     linksExpireAt: expiresAt,
+    brand: brandOf(deps.config),
   };
   const rendered = renderDigest(view);
   const from = deps.config.digest.from;

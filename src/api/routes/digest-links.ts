@@ -4,6 +4,7 @@ import type { AuthDeps } from '../../auth/authenticate.js';
 import { authenticateSession } from '../../auth/authenticate.js';
 import type { Config } from '../../config/load-config.js';
 import { isLazaretError } from '../../core/errors.js';
+import { type Brand, brandOf } from '../../digest/brand.js';
 import { userTimeZone } from '../../digest/digest-audience.js';
 import type { LinkActionDeps } from '../../digest/link-actions.js';
 import { type LinkPlan, openLink, performLink, planLink } from '../../digest/link-actions.js';
@@ -27,10 +28,12 @@ const logSerializers = {
   },
 };
 
-function pageHeaders(nonce: string): Record<string, string> {
+function pageHeaders(nonce: string, brand: Brand): Record<string, string> {
   return {
     'content-security-policy': [
       "default-src 'none'",
+      // The configured logo only (brand.logoUrl: an https URL without quotes, spaces or angle brackets).
+      ...(brand.logoUrl ? [`img-src ${brand.logoUrl}`] : []),
       "style-src 'unsafe-inline'",
       `script-src 'nonce-${nonce}'`,
       "form-action 'self'",
@@ -53,7 +56,7 @@ function pageHeaders(nonce: string): Record<string, string> {
  */
 /** What the digest link pages use. */
 export interface DigestLinkRouteDeps extends LinkActionDeps {
-  config: Pick<Config, 'access' | 'digest'>;
+  config: Pick<Config, 'access' | 'digest' | 'brand'>;
   auth: AuthDeps;
   digests: DigestStore;
   publicUrl: () => string;
@@ -67,6 +70,7 @@ export const digestLinkRoutes =
       { parseAs: 'string', bodyLimit: 4096 },
       (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
     );
+    const brand = brandOf(context.config);
     const base = () => context.publicUrl().replace(/\/+$/, '');
     const listUrl = () => `${base()}/quarantine`;
 
@@ -81,17 +85,21 @@ export const digestLinkRoutes =
     };
 
     const send = (reply: FastifyReply, page: Page, nonce: string) =>
-      reply.code(page.status).headers(pageHeaders(nonce)).type('text/html; charset=utf-8').send(page.html);
+      reply
+        .code(page.status)
+        .headers(pageHeaders(nonce, brand))
+        .type('text/html; charset=utf-8')
+        .send(page.html);
 
     const refuse = (request: FastifyRequest, reply: FastifyReply, error: unknown, nonce: string) => {
       if (isLazaretError(error) && error.code.startsWith('link_')) {
         request.log.info({ event: 'LINK_REFUSED', code: error.code });
-        return send(reply, refusalPage(error.code, error.message, listUrl()), nonce);
+        return send(reply, refusalPage(error.code, error.message, listUrl(), brand), nonce);
       }
       request.log.error({ event: 'LINK_FAILED', err: error });
       return send(
         reply,
-        refusalPage('internal_error', 'The server could not handle this link.', listUrl()),
+        refusalPage('internal_error', 'The server could not handle this link.', listUrl(), brand),
         nonce,
       );
     };
@@ -103,7 +111,7 @@ export const digestLinkRoutes =
       request.log.info({ event: 'LINK_REFUSED', code: 'not_found' });
       return send(
         reply,
-        refusalPage('not_found', 'Nothing was done: this link names no message of yours.', listUrl()),
+        refusalPage('not_found', 'Nothing was done: this link names no message of yours.', listUrl(), brand),
         nonce,
       );
     };
@@ -112,11 +120,11 @@ export const digestLinkRoutes =
 
     /** The page that shows what a link will do and asks to confirm it (by POST to the same link). */
     const confirm = (token: string, input: Omit<Parameters<typeof confirmPage>[0], 'action' | 'listUrl'>) =>
-      confirmPage({ ...input, action: `/link/${token}`, listUrl: listUrl() });
+      confirmPage({ ...input, action: `/link/${token}`, listUrl: listUrl(), brand });
 
     /** An "open" link leads to the item's page in the UI (sign-in there decides what is shown). */
     const openItem = (reply: FastifyReply, itemId: string | undefined, nonce: string) =>
-      reply.headers(pageHeaders(nonce)).redirect(`${base()}/quarantine/${itemId}`, 303);
+      reply.headers(pageHeaders(nonce, brand)).redirect(`${base()}/quarantine/${itemId}`, 303);
 
     app.get<{ Params: { token: string } }>('/link/:token', route, async (request, reply) => {
       const nonce = randomBytes(16).toString('base64');
@@ -154,7 +162,7 @@ export const digestLinkRoutes =
             userId: opened.user.id,
             outcomes: result.items.map((each) => each.code),
           });
-          return send(reply, resultPage({ opened, result, timeZone, listUrl: listUrl() }), nonce);
+          return send(reply, resultPage({ opened, result, timeZone, listUrl: listUrl(), brand }), nonce);
         } catch (error) {
           return refuse(request, reply, error, nonce);
         }

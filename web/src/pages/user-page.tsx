@@ -62,7 +62,7 @@ export function UserPage() {
       {user.isError && (
         <ErrorAlert error={user.error} title="This user cannot be shown" onRetry={() => user.refetch()} />
       )}
-      {user.data && <UserDetail key={user.data.updatedAt} user={user.data} />}
+      {user.data && <UserDetail key={user.data.id} user={user.data} />}
     </Stack>
   );
 }
@@ -123,7 +123,8 @@ function UserDetail({ user }: { user: User }) {
         Created {formatDateTime(user.createdAt)} · changed {formatDateTime(user.updatedAt)}
       </Text>
 
-      <AccessForm user={user} self={self} onSaved={changed} />
+      {/* Remounted on every change, so the fields show what the server now has. */}
+      <AccessForm key={user.updatedAt} user={user} self={self} onSaved={changed} />
 
       <Paper withBorder p="md">
         <Title order={2} size="h4" mb="xs">
