@@ -84,6 +84,16 @@ describeWithChromium(
       await page.getByRole('heading', { level: 1, name: 'Quarterly report' }).waitFor();
       await page.getByTestId('item-status').filter({ hasText: 'quarantined' }).waitFor();
       await page.locator('iframe').waitFor();
+      // Capture mode holds everything: the verdict says so in words, not as "held: yes" / "capture".
+      await expect(page.getByTestId('verdict-reason-detail').textContent()).resolves.toBe(
+        'capture mode: every message is held',
+      );
+      await expect(page.locator('[data-testid=verdict-row] td').allTextContents()).resolves.toEqual([
+        'Filter',
+        'held',
+        'no score',
+        'Rule: capture mode: every message is held',
+      ]);
       await screenshot(page, 'trial-held');
       await release();
       const outcome = page.getByTestId('release-outcome');

@@ -69,6 +69,8 @@ export function policyRule(details: Details): string | null {
       return `blocked attachment type ${text(details.contentType) ?? '?'}${file}`;
     case 'max-size':
       return `larger than the limit of ${number(details.limit) ?? '?'} bytes`;
+    case 'capture':
+      return 'capture mode: every message is held';
     case 'sender-block': {
       const entry = text(details.entry);
       const level = text(details.level);
@@ -116,12 +118,13 @@ export function scannerRows(details: Details, itemScore: number | null): Scanner
     const error = text(summary.error);
     const skipped = text(summary.skipped);
     const held = summary.action === 'quarantine';
+    const reason = text(summary.reason);
     const verdict = error
       ? `failed: ${error}`
       : skipped
         ? `skipped: ${skipped}`
         : held
-          ? `held: ${text(summary.reason) ?? 'yes'}`
+          ? `held${reason ? `: ${reason}` : ''}`
           : 'passed';
     return {
       scanner,
