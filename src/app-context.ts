@@ -9,6 +9,7 @@ import type { Config } from './config/load-config.js';
 import type { Limiter } from './core/limiter.js';
 import type { Wakeup } from './core/wakeup.js';
 import type { LinkSigner } from './digest/link-token.js';
+import type { RspamdHandoff } from './ingest/rspamd-handoff.js';
 import type { VerdictPipeline } from './ingest/verdict-pipeline.js';
 import type { Learner } from './learning/learner.js';
 import type { Metrics } from './metrics.js';
@@ -77,6 +78,8 @@ export interface AppContext {
   /** Filter mode: the verdict pipeline and the relay to the re-injection listener. */
   pipeline?: VerdictPipeline | undefined;
   reinjection?: SmtpRelay | undefined;
+  /** The rspamd hand-off (POST /api/ingest/rspamd) and its shared secret; absent while it is off. */
+  rspamdHandoff?: { secret: string; handoff: RspamdHandoff } | undefined;
   /** The embedded store's free space (reserve, /readyz, gauge); absent on DynamoDB + S3. */
   freeSpace?: FreeSpace | undefined;
 }

@@ -13,6 +13,7 @@ import type { AppContext } from './app-context.js';
 import { ensureFirstAdmin } from './auth/bootstrap.js';
 import { startDirectorySyncWorker } from './auth/directory/directory-sync-worker.js';
 import { directoryFromConfig } from './auth/directory/ldap-directory.js';
+import { loadHandoffSecret } from './auth/handoff-secret.js';
 import { OidcProviders } from './auth/oidc/oidc-providers.js';
 import type { Config } from './config/load-config.js';
 import { Limiter } from './core/limiter.js';
@@ -22,6 +23,7 @@ import { loadLinkSecrets } from './digest/link-keys.js';
 import { LinkSigner } from './digest/link-token.js';
 import { buildIngestDeps, buildPipeline, buildReinjection } from './ingest/ingest-setup.js';
 import { MilterQuarantinePolicy, milterIngestOptions } from './ingest/milter-ingest.js';
+import { RspamdHandoff, rspamdHandoffOptions } from './ingest/rspamd-handoff.js';
 import { type SmtpListener, startSmtpListener } from './ingest/smtp-listener.js';
 import { QueueingLearner } from './learning/learner.js';
 import { LearningWorker } from './learning/learning-worker.js';
@@ -143,8 +145,16 @@ export function buildContext(
     freeSpace: extras.freeSpace,
   };
   const jobsWakeup = new Wakeup();
+  const handoffSecret = loadHandoffSecret(config);
   return {
     ...parts,
+    rspamdHandoff:
+      handoffSecret === undefined
+        ? undefined
+        : {
+            secret: handoffSecret,
+            handoff: new RspamdHandoff(buildIngestDeps(config, parts), rspamdHandoffOptions(config)),
+          },
     auth: {
       users: stores.users,
       audit: stores.audit,
@@ -153,6 +163,11 @@ export function buildContext(
       sessionTtlMs: config.auth.sessionTtlMs,
       directory: directoryFromConfig(config.auth.ldap),
       requireTotpForAdmins: config.auth.requireTotpForAdmins,
+      signInPolicy: {
+        requireSso: config.auth.requireSso,
+        breakGlassAdmins: config.auth.breakGlassAdmins,
+        directory: config.auth.ldap.url !== undefined,
+      },
     },
     oidcProviders: new OidcProviders(config.auth.oidc.providers),
     actions: new ItemActions(parts),

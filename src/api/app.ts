@@ -25,6 +25,7 @@ import { oidcRoutes } from './routes/oidc.js';
 import { previewRoutes } from './routes/preview.js';
 import { quarantineRoutes } from './routes/quarantine.js';
 import { reportSpamRoutes } from './routes/report-spam.js';
+import { rspamdHandoffRoutes } from './routes/rspamd-handoff.js';
 import { statsRoutes } from './routes/stats.js';
 import { totpRoutes } from './routes/totp.js';
 import { tokenRoutes, userRoutes } from './routes/users.js';
@@ -131,6 +132,12 @@ export async function buildApi(context: AppContext, options: ApiOptions = {}): P
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'API token (`lazaret token create`).' },
           session: { type: 'apiKey', in: 'cookie', name: 'lazaret_session' },
+          rspamdHandoff: {
+            type: 'http',
+            scheme: 'basic',
+            description:
+              'The rspamd hand-off secret (handoff.rspamd.secret) as the password, any user name; `Bearer <secret>` works too.',
+          },
         },
       },
       security: [{ bearer: [] }, { session: [] }],
@@ -160,6 +167,7 @@ export async function buildApi(context: AppContext, options: ApiOptions = {}): P
   await app.register(listRoutes(context));
   await app.register(digestSettingsRoutes(context));
   await app.register(reportSpamRoutes(context));
+  await app.register(rspamdHandoffRoutes(context, limits));
   await app.register(digestLinkRoutes(context));
   webUi = await registerWebUi(app, options.webRoot);
   return app;

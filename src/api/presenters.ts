@@ -151,7 +151,15 @@ export function presentJobItem(item: JobItem): Static<typeof JobItemSchema> {
 }
 
 /** An audit entry as `viewer` sees it: addresses an action was sent to (`params.recipients`) only where visible. */
-export function presentAuditEntry(entry: AuditEntry, viewer: Actor): AuditEntry {
+export function presentAuditEntry(
+  stored: AuditEntry,
+  viewer: Actor,
+  targetUserEmail?: string,
+): AuditEntry & { target: { userEmail?: string } } {
+  const entry =
+    targetUserEmail === undefined
+      ? stored
+      : { ...stored, target: { ...stored.target, userEmail: targetUserEmail } };
   const recipients = entry.params.recipients;
   if (!Array.isArray(recipients)) return entry;
   return {

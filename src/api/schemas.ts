@@ -323,6 +323,9 @@ export const AuditEntrySchema = Type.Object(
       itemIds: Type.Optional(Type.Array(Type.String())),
       jobId: Type.Optional(Type.String()),
       userId: Type.Optional(Type.String()),
+      userEmail: Type.Optional(
+        Type.String({ description: 'The email of the user `userId` names, when that user still exists.' }),
+      ),
       tokenId: Type.Optional(Type.String()),
     }),
     tenants: Type.Array(Type.String()),

@@ -17,6 +17,7 @@ import type { PasswordDirectory } from './directory/ldap-directory.js';
 import { decoyHash, verifyPassword } from './password.js';
 import type { RateLimits } from './rate-limits.js';
 import { hashSecret, newSecret, SESSION_PREFIX, TOKEN_PREFIX } from './secrets.js';
+import { mayUseLocalPassword, OPEN_SIGN_IN, type SignInPolicy } from './sign-in-policy.js';
 import { hasSecondFactor, redeemSecondFactor, type SecondFactorKind } from './totp.js';
 
 export interface AuthDeps {
@@ -30,6 +31,8 @@ export interface AuthDeps {
   directory?: PasswordDirectory | undefined;
   /** `auth.requireTotpForAdmins`: local administrators must enrol a second factor first (access-policy mustEnrolTotp). */
   requireTotpForAdmins?: boolean;
+  /** `auth.requireSso` and `auth.breakGlassAdmins` (sign-in-policy); absent: local passwords work. */
+  signInPolicy?: SignInPolicy;
 }
 
 /** How often a token's last-used time is written at most; each use would be a write per request. */
@@ -215,6 +218,20 @@ export async function login(
       params: { email, ...method },
     });
     throw new LazaretError('invalid_credentials', 'Wrong email or password.');
+  }
+  if (!directory && !mayUseLocalPassword(deps.signInPolicy ?? OPEN_SIGN_IN, user)) {
+    // Only now, with the right password: a guess learns nothing about which accounts are local.
+    await audit(deps, origin, {
+      action: 'auth.login',
+      outcome: 'failed',
+      tenants: tenantsOfUser(user),
+      target: { userId: user.id },
+      params: { email, method: 'password', reason: 'sso_required' },
+    });
+    throw new LazaretError(
+      'sso_required',
+      "Sign in with your organisation's single sign-on; local passwords are turned off here.",
+    );
   }
   const secondFactor =
     !directory && hasSecondFactor(user) ? await secondStep(deps, origin, user, input.code) : undefined;

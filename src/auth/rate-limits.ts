@@ -72,6 +72,23 @@ export class RateLimits {
     await this.loginIp.reward(ip);
   }
 
+  /**
+   * Before a credential other than a password is checked (the rspamd hand-off's secret): rejects with
+   * `rate_limited` while the address has spent its failed sign-ins (the same count as loginAttempt's).
+   */
+  async addressAllowed(ip: string): Promise<void> {
+    const state = await this.loginIp.get(ip);
+    if (state && state.consumedPoints >= this.loginIp.points)
+      throw limited('failed sign-ins from your address', state);
+  }
+
+  /** A wrong credential (see addressAllowed) counts as a failed sign-in from the address. */
+  async addressFailed(ip: string): Promise<void> {
+    await this.loginIp.consume(ip).catch((rejection: unknown) => {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+    });
+  }
+
   /** Counts one request made with an API token; rejects with `rate_limited` past the per-minute limit. */
   async tokenRequest(tokenId: string): Promise<void> {
     try {

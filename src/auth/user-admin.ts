@@ -97,6 +97,26 @@ export async function findUser(deps: Pick<UserAdminDeps, 'users'>, emailOrId: st
   return user;
 }
 
+/**
+ * The actor ids under which a person appears in the audit log: their user id (sessions) and the id
+ * of every API token they ever held (revoked ones too). Empty when no user has that email.
+ */
+export async function auditActorIdsOf(
+  deps: { users: Pick<UserStore, 'getUserByEmail' | 'listTokens'> },
+  email: string,
+): Promise<string[]> {
+  const user = await deps.users.getUserByEmail(canonicalOrAsGiven(email));
+  if (!user) return [];
+  const ids = [user.id];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.users.listTokens({ userId: user.id }, { limit: 500, cursor });
+    ids.push(...page.items.map((token) => token.id));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return ids;
+}
+
 export interface NewUser {
   email: string;
   displayName?: string | undefined;

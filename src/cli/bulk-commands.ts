@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
+import { FINAL_JOB_STATES, type JobState } from '../store/job-store.js';
 import { ApiClient, ApiError } from './api-client.js';
 import { ProgressBar } from './progress-bar.js';
 
 interface PublicJob {
   id: string;
   action: string;
-  state: string;
+  state: JobState;
   total: number;
   processed: number;
   counters: Record<string, number>;
@@ -20,8 +21,6 @@ interface ConnectionOptions {
   url?: string;
   token?: string;
 }
-
-const FINAL = ['completed', 'cancelled', 'failed'];
 
 function client(options: ConnectionOptions): ApiClient {
   return new ApiClient({
@@ -63,7 +62,7 @@ async function follow(api: ApiClient, job: PublicJob, bar: ProgressBar): Promise
   } catch {
     // fall back to polling below
   }
-  while (!FINAL.includes(current.state)) {
+  while (!FINAL_JOB_STATES.includes(current.state)) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     current = (await api.request<{ job: PublicJob }>('GET', `/api/quarantine/jobs/${job.id}`)).job;
     show();

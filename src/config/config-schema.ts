@@ -59,6 +59,7 @@ export const OidcProviderSchema = Type.Object(
     adminGroups: Type.Optional(Type.Array(Type.String())),
     domainsClaim: Type.Optional(Type.String({ pattern: NON_BLANK })),
     aliasClaims: Type.Optional(Type.Array(Type.String({ pattern: NON_BLANK }))),
+    linkLocalAccounts: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -243,6 +244,18 @@ export const ConfigSchema = Type.Object({
       default: false,
       description:
         'Administrators and domain administrators with a local password must enrol a TOTP second factor before they can do anything else once signed in (accounts from OpenID Connect or LDAP have their second factor at the provider).',
+    }),
+    requireSso: flag({
+      env: 'LAZARET_REQUIRE_SSO',
+      default: false,
+      description:
+        'Everyone signs in through an OpenID Connect provider (auth.oidc.providers) or the directory (auth.ldap): a local password is refused with 403 sso_required, except for the administrators of auth.breakGlassAdmins. Needs at least one of them configured.',
+    }),
+    breakGlassAdmins: list({
+      env: 'LAZARET_BREAK_GLASS_ADMINS',
+      default: [],
+      description:
+        'Emails of local administrators who may still sign in with their password while auth.requireSso is set (for when the identity provider is down).',
     }),
     tokenRequestsPerMinute: int(1, 1_000_000, {
       env: 'LAZARET_TOKEN_REQUESTS_PER_MINUTE',
@@ -847,6 +860,27 @@ export const ConfigSchema = Type.Object({
           'Milter mode: name of a header added to mail that passes (e.g. `X-Lazaret-Verdict`), its value `pass` and the scanners that ran. Unset: the message is left unchanged.',
       }),
     ),
+  }),
+  handoff: Type.Object({
+    rspamd: Type.Object({
+      secret: Type.Optional(
+        text({
+          nonEmpty: true,
+          env: 'LAZARET_HANDOFF_RSPAMD_SECRET',
+          secret: true,
+          description:
+            "Turns on `POST /api/ingest/rspamd`, where rspamd's metadata_exporter pushes the mail it judged (docs/integration.md): the shared secret it must send, as the password of `Authorization: Basic` (metadata_exporter's `user`/`password`) or as `Bearer`. At least 16 characters. Unset (and no secretFile): the hand-off is off.",
+        }),
+      ),
+      secretFile: Type.Optional(
+        text({
+          nonEmpty: true,
+          env: 'LAZARET_HANDOFF_RSPAMD_SECRET_FILE',
+          description:
+            'File holding handoff.rspamd.secret (one line; a trailing newline is ignored), read at start; wins over handoff.rspamd.secret.',
+        }),
+      ),
+    }),
   }),
   filter: Type.Object({
     reinjectHost: text({

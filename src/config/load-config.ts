@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Value } from 'typebox/value';
+import { canonical } from '../core/address.js';
 import { LazaretError } from '../core/errors.js';
 import { CONFIG_KEYS, type ConfigKey, configKey } from './config-keys.js';
 import { type Config, ConfigSchema } from './config-schema.js';
@@ -326,6 +327,10 @@ function checkValues(config: Config, fail: (path: string, problem: string) => La
       throw fail('links.keys', 'every key must have at least 32 characters (and no key may be empty)');
     }
   }
+  const handoffSecret = config.handoff.rspamd.secret;
+  if (handoffSecret !== undefined && handoffSecret.trim().length < 16) {
+    throw fail('handoff.rspamd.secret', 'must have at least 16 characters');
+  }
   if (!isTimeZone(config.digest.timeZone)) {
     throw fail('digest.timeZone', `unknown time zone ${JSON.stringify(config.digest.timeZone)}`);
   }
@@ -335,6 +340,7 @@ function checkValues(config: Config, fail: (path: string, problem: string) => La
       `expected a plain address such as lazaret@example.com, got ${JSON.stringify(config.digest.from)}`,
     );
   }
+  checkSignIn(config, fail);
   const rspamd = config.scanners.rspamd;
   for (const [path, url] of [
     ['scanners.rspamd.url', rspamd.url],
@@ -342,5 +348,29 @@ function checkValues(config: Config, fail: (path: string, problem: string) => La
   ] as const) {
     if (!isHttpUrl(url))
       throw fail(path, `expected an http:// or https:// address, got ${JSON.stringify(url)}`);
+  }
+}
+
+/**
+ * `auth.breakGlassAdmins` holds emails (kept in canonical form), and `auth.requireSso` needs a way in
+ * besides local passwords: an OpenID Connect provider or the directory.
+ */
+function checkSignIn(config: Config, fail: (path: string, problem: string) => LazaretError): void {
+  config.auth.breakGlassAdmins = config.auth.breakGlassAdmins.map((entry) => {
+    try {
+      return canonical(entry.trim());
+    } catch {
+      throw fail('auth.breakGlassAdmins', `expected email addresses, got ${JSON.stringify(entry)}`);
+    }
+  });
+  if (
+    config.auth.requireSso &&
+    config.auth.oidc.providers.length === 0 &&
+    config.auth.ldap.url === undefined
+  ) {
+    throw fail(
+      'auth.requireSso',
+      'single sign-on is required but no way to sign in with it is configured: add an OpenID Connect provider (auth.oidc.providers) or a directory (auth.ldap.url)',
+    );
   }
 }

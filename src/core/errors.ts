@@ -61,6 +61,13 @@ export const ERROR_CATALOGUE = {
   totp_enrolment_required: { http: 403, smtp: '550 5.7.1', retryable: false },
   totp_active: { http: 409, smtp: '550 5.7.1', retryable: false },
   totp_not_enrolled: { http: 409, smtp: '550 5.7.1', retryable: false },
+  // Single sign-on required, stable external identities (issue 18).
+  sso_required: { http: 403, smtp: '550 5.7.1', retryable: false },
+  sso_link_refused: { http: 409, smtp: '550 5.7.1', retryable: false },
+  // rspamd hand-off (issue 19).
+  handoff_unauthenticated: { http: 401, smtp: '530 5.7.0', retryable: false },
+  handoff_headers_invalid: { http: 400, smtp: '501 5.5.4', retryable: false },
+  handoff_disabled: { http: 404, smtp: '500 5.5.1', retryable: false },
 } as const satisfies Record<string, { http: number; smtp: string; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -56,6 +56,12 @@ export interface IngestDeps {
   captureArchivesUpTo?: number | undefined;
   /** The embedded store's free space: new mail is refused below its reserve (absent on DynamoDB + S3). */
   freeSpace?: FreeSpace | undefined;
+  /**
+   * Whether a held recipient that already has an item of a message with the same bytes is taken as
+   * an earlier attempt of this delivery and not stored again (filter mode, where `forward` implies
+   * it, and the rspamd hand-off, whose pusher is retried by the MTA).
+   */
+  findsEarlierAttempts?: boolean | undefined;
   /** Whether headers written by this SMTP client are believed (its Authentication-Results are kept). */
   trustsHeadersFrom?: ((address: string | undefined) => boolean) | undefined;
 }
@@ -239,7 +245,8 @@ export async function ingestMessage(deps: IngestDeps, incoming: IncomingMessage)
 
   // Filter mode commits before relaying: a commit failure then answers 4xx with nothing sent yet,
   // and a retry of the same message finds the items of an earlier attempt instead of adding copies.
-  const alreadyHeld = deps.forward ? await findHeldBefore(deps, message, held) : [];
+  const alreadyHeld =
+    deps.forward || deps.findsEarlierAttempts ? await findHeldBefore(deps, message, held) : [];
   const toHold = held.filter((recipient) => !alreadyHeld.includes(recipient));
   const items = await commitHeld(deps, decided, toHold);
 

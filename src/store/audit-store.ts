@@ -28,6 +28,8 @@ export interface AuditEntry {
 export interface AuditFilter {
   action?: string;
   actorId?: string;
+  /** Entries by any of these actors: one person acting through their session and their tokens. Empty: none. */
+  actorIdIn?: readonly string[];
   itemId?: string;
   jobId?: string;
   /** Entries touching at least one of these tenants (domain admins' view). */

@@ -15,6 +15,15 @@ export const JOB_STATES = ['preparing', 'queued', 'running', 'completed', 'cance
 export type JobState = (typeof JOB_STATES)[number];
 export const FINAL_JOB_STATES: readonly JobState[] = ['completed', 'cancelled', 'failed'];
 
+/**
+ * The job with its cancellation asked for, or null when it has ended already (a finished job is not
+ * changed). Every job store applies it inside its own conditional write.
+ */
+export function withCancelRequested(job: Job, at: string): Job | null {
+  if (FINAL_JOB_STATES.includes(job.state)) return null;
+  return { ...job, cancelRequested: true, updatedAt: at };
+}
+
 export type JobSelection = { kind: 'ids' } | { kind: 'query'; query: string };
 
 export interface JobOptions {

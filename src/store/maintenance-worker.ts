@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { startPeriodicTask } from '../core/periodic-task.js';
 import type { StoreMaintenance } from './open-stores.js';
 
 export interface MaintenanceWorker {
@@ -16,32 +17,16 @@ export function startMaintenance(
   now: () => Date,
 ): MaintenanceWorker {
   if (!maintenance) return { stop: async () => undefined };
-  let running: Promise<void> | null = null;
-  const tick = () => {
-    if (running) return;
-    running = maintenance
-      .run(now())
-      .then(
-        (report) => {
-          const found =
-            report.sweptWrites + report.finishedWrites + (report.orphanBlobs ?? 0) + (report.staleTemp ?? 0);
-          if (found > 0) {
-            logger.warn({ event: 'STORE_SWEPT', ...report });
-          }
-        },
-        (error: unknown) => logger.error({ event: 'STORE_MAINTENANCE_FAILED', err: error }),
-      )
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(tick, maintenance.intervalMs);
-  timer.unref();
-  tick();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
+  const task = startPeriodicTask(() => maintenance.run(now()), {
+    intervalMs: maintenance.intervalMs,
+    failureEvent: 'STORE_MAINTENANCE_FAILED',
+    logger,
+    onReport: (report) => {
+      const found =
+        report.sweptWrites + report.finishedWrites + (report.orphanBlobs ?? 0) + (report.staleTemp ?? 0);
+      if (found > 0) logger.warn({ event: 'STORE_SWEPT', ...report });
     },
-  };
+  });
+  void task.runOnce();
+  return task;
 }

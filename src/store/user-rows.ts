@@ -25,6 +25,7 @@ export interface UserRow {
   updated_at: string;
   /** encodeTotp's JSON of the second factor, or null. */
   totp: string | null;
+  external_id: string | null;
 }
 
 /** A `tokens` row of both SQL backends. */
@@ -66,6 +67,7 @@ export function userOfRow(row: UserRow): UserRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     ...(row.totp === null ? {} : { totp: decodeTotp(row.totp) }),
+    ...(row.external_id === null ? {} : { externalId: row.external_id }),
   };
 }
 
@@ -98,7 +100,7 @@ export function sessionOfRow(row: SessionRow): SessionRecord {
 
 /** The user after a change: the fields the change names, the others as they were. */
 export function changedUser(current: UserRecord, change: UserChange): UserRecord {
-  return {
+  const next: UserRecord = {
     ...current,
     ...(change.displayName === undefined ? {} : { displayName: change.displayName }),
     ...(change.role === undefined ? {} : { role: change.role }),
@@ -109,4 +111,7 @@ export function changedUser(current: UserRecord, change: UserChange): UserRecord
     ...(change.releaseMode === undefined ? {} : { releaseMode: change.releaseMode }),
     updatedAt: change.at,
   };
+  if (change.externalId === undefined) return next;
+  const { externalId: _previous, ...unlinked } = next;
+  return change.externalId === null ? unlinked : { ...unlinked, externalId: change.externalId };
 }

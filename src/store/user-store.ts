@@ -1,4 +1,5 @@
 import type { ReleaseMode, Role, TokenScope } from '../core/actor.js';
+import { LazaretError } from '../core/errors.js';
 import type { Timestamp } from '../core/types.js';
 import type { Page, PageRequest } from './item-store.js';
 
@@ -22,6 +23,19 @@ export interface UserRecord {
   updatedAt: Timestamp;
   /** The second factor of a local account; absent when none was enrolled. Changed only by `swapTotp`. */
   totp?: TotpFactor;
+  /**
+   * Who this person is at an identity provider (`externalIdOf`): what later sign-ins match them by,
+   * whatever email the provider gives then. Unique among users; absent for accounts not linked to one.
+   */
+  externalId?: string;
+}
+
+/**
+ * The stable key of a person at a sign-in provider: `<method>:<provider id>:<subject>`, e.g.
+ * `oidc:corp:248289761001` for the `sub` claim of OpenID Connect provider `corp`.
+ */
+export function externalIdOf(method: 'oidc' | 'ldap', provider: string, subject: string): string {
+  return `${method}:${provider}:${subject}`;
 }
 
 /** A TOTP (RFC 6238) second factor and its recovery codes, kept in the user record. */
@@ -50,6 +64,18 @@ export function decodeTotp(stored: string): TotpFactor {
   return JSON.parse(stored) as TotpFactor;
 }
 
+/** `user_exists` for a new user whose email or identity is taken. */
+export const userExists = (user: Pick<UserRecord, 'email' | 'externalId'>) =>
+  new LazaretError('user_exists', `A user ${user.email} (or with the same identity) exists already.`, {
+    email: user.email,
+  });
+
+/** `user_exists` for a link to an identity that another user holds. */
+export const identityTaken = (change: Pick<UserChange, 'externalId'>) =>
+  new LazaretError('user_exists', 'Another user is linked to this identity already.', {
+    externalId: change.externalId,
+  });
+
 /** Fields of a user that change together; absent fields stay as they are. */
 export interface UserChange {
   at: Timestamp;
@@ -60,6 +86,8 @@ export interface UserChange {
   passwordHash?: string | null;
   disabled?: boolean;
   releaseMode?: ReleaseMode | null;
+  /** Links the user to an identity (`externalIdOf`), or unlinks them (null). */
+  externalId?: string | null;
 }
 
 export interface UserFilter {
@@ -111,10 +139,16 @@ export function tenantsOfUser(user: Pick<UserRecord, 'domains' | 'addresses'>): 
  * Methods reject with a `LazaretError` (`store_error` for backend failures, `user_exists`, `bad_cursor`).
  */
 export interface UserStore {
-  /** Adds a user; rejects with `user_exists` when the email is taken (also by a concurrent call). */
+  /**
+   * Adds a user; rejects with `user_exists` when the email, or the `externalId`, is taken (also by a
+   * concurrent call).
+   */
   createUser(user: UserRecord): Promise<void>;
 
   getUser(id: string): Promise<UserRecord | null>;
+
+  /** The user linked to this identity (`UserRecord.externalId`), or null. */
+  getUserByExternalId(externalId: string): Promise<UserRecord | null>;
 
   /** Looks a user up by sign-in email, case-insensitively. */
   getUserByEmail(email: string): Promise<UserRecord | null>;
@@ -138,7 +172,10 @@ export interface UserStore {
    */
   swapTotp(id: string, expected: TotpFactor | null, next: TotpFactor | null, at: Timestamp): Promise<boolean>;
 
-  /** Applies `change` and answers the user as it is now, or null when there is no such user. */
+  /**
+   * Applies `change` and answers the user as it is now, or null when there is no such user. Rejects with
+   * `user_exists` when `change.externalId` links another user already; nothing is changed then.
+   */
   updateUser(id: string, change: UserChange): Promise<UserRecord | null>;
 
   createToken(token: TokenRecord): Promise<void>;

@@ -62,6 +62,50 @@ export function auditStoreContract(backend: string, makeStores: MakeStores): voi
       ]);
     });
 
+    it('filters by a set of actors (one person: their session and their tokens), newest first, paged', async () => {
+      const bySession = entry({
+        actor: { kind: 'user', id: 'U1', label: 'ann@corp.test' },
+        at: '2026-11-20T09:00:00.000Z',
+        action: 'auth.login',
+      });
+      const byToken = entry({
+        actor: { kind: 'token', id: 'T1', label: 'token:cli (ann@corp.test)' },
+        at: '2026-11-20T10:00:00.000Z',
+        action: 'item.delete',
+        tenants: ['corp.test'],
+      });
+      const bySecondToken = entry({
+        actor: { kind: 'token', id: 'T2', label: 'token:ci (ann@corp.test)' },
+        at: '2026-11-20T11:00:00.000Z',
+        action: 'item.release',
+        tenants: ['corp.test'],
+      });
+      const bySomeoneElse = entry({
+        actor: { kind: 'user', id: 'U2', label: 'bob@corp.test' },
+        at: '2026-11-20T10:30:00.000Z',
+        action: 'item.delete',
+        tenants: ['corp.test'],
+      });
+      for (const each of [bySession, byToken, bySecondToken, bySomeoneElse]) await audit.append(each);
+      const ids = async (filter: Parameters<AuditStore['listAudit']>[0], limit = 10) =>
+        (await audit.listAudit(filter, { limit })).items.map((item) => item.id);
+      const ann = ['U1', 'T1', 'T2', 'T1'];
+      expect(await ids({ actorIdIn: ann })).toEqual([bySecondToken.id, byToken.id, bySession.id]);
+      expect(await ids({ actorIdIn: [] })).toEqual([]);
+      expect(await ids({ actorIdIn: ['nobody'] })).toEqual([]);
+      expect(await ids({ actorIdIn: ann, tenantIn: ['corp.test'] })).toEqual([bySecondToken.id, byToken.id]);
+      expect(await ids({ actorIdIn: ann, action: 'item.release' })).toEqual([bySecondToken.id]);
+      expect(await ids({ actorIdIn: ann, before: '2026-11-20T11:00:00.000Z' })).toEqual([
+        byToken.id,
+        bySession.id,
+      ]);
+      const first = await audit.listAudit({ actorIdIn: ann }, { limit: 2 });
+      expect(first.items.map((item) => item.id)).toEqual([bySecondToken.id, byToken.id]);
+      const second = await audit.listAudit({ actorIdIn: ann }, { limit: 2, cursor: first.nextCursor! });
+      expect(second.items.map((item) => item.id)).toEqual([bySession.id]);
+      expect(second.nextCursor).toBeNull();
+    });
+
     it('pages with a cursor over entries at the same time', async () => {
       const all = Array.from({ length: 7 }, () => entry());
       for (const each of all) await audit.append(each);

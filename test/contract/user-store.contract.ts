@@ -1,7 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLazaretError } from '../../src/core/errors.js';
 import { newId } from '../../src/core/ids.js';
-import type { SessionRecord, UserRecord, UserStore } from '../../src/store/user-store.js';
+import {
+  externalIdOf,
+  type SessionRecord,
+  type UserRecord,
+  type UserStore,
+} from '../../src/store/user-store.js';
 import { buildToken, buildTotpFactor, buildUser } from '../support/builders.js';
 import type { MakeStores, StoreFixture } from './stores.js';
 
@@ -262,6 +267,59 @@ export function userStoreContract(backend: string, makeStores: MakeStores): void
       expect(await users.swapTotp(owner.id, factor, null, AT)).toBe(false);
       expect(await users.swapTotp(owner.id, stored ?? null, null, AT)).toBe(true);
       expect((await users.getUser(owner.id))?.totp).toBeUndefined();
+    });
+
+    it('finds a user by the identity they are linked to, also after reopening, and keeps each identity to one user', async () => {
+      const linked = user({ email: 'linked@corp.test', externalId: externalIdOf('oidc', 'corp', 'sub-1') });
+      await users.createUser(linked);
+      expect(await users.getUserByExternalId('oidc:corp:sub-1')).toEqual(linked);
+      expect(await users.getUserByExternalId('oidc:corp:sub-2')).toBeNull();
+      expect(await users.getUserByExternalId('oidc:other:sub-1')).toBeNull();
+      expect(await (await fixture.reopen()).users.getUserByExternalId('oidc:corp:sub-1')).toEqual(linked);
+      await expect(
+        users.createUser(user({ email: 'other@corp.test', externalId: 'oidc:corp:sub-1' })),
+      ).rejects.toSatisfy((error) => isLazaretError(error, 'user_exists'));
+      expect(await users.getUserByEmail('other@corp.test')).toBeNull();
+      expect(await users.getUserByExternalId('oidc:corp:sub-1')).toEqual(linked);
+      const local = user({ email: 'local@corp.test' });
+      await users.createUser(local);
+      expect((await users.getUser(local.id))?.externalId).toBeUndefined();
+    });
+
+    it('links, moves and unlinks an identity with updateUser, refusing one another user holds', async () => {
+      const first = user({ email: 'first@corp.test' });
+      const second = user({ email: 'second@corp.test', externalId: 'oidc:corp:taken' });
+      await users.createUser(first);
+      await users.createUser(second);
+      const later = '2026-11-21T10:00:00.000Z';
+
+      const linked = await users.updateUser(first.id, { at: later, externalId: 'oidc:corp:one' });
+      expect(linked).toEqual({ ...first, externalId: 'oidc:corp:one', updatedAt: later });
+      expect(await users.getUserByExternalId('oidc:corp:one')).toEqual(linked);
+
+      const moved = await users.updateUser(first.id, { at: later, externalId: 'oidc:corp:two' });
+      expect(moved?.externalId).toBe('oidc:corp:two');
+      expect(await users.getUserByExternalId('oidc:corp:one')).toBeNull();
+      expect((await users.getUserByExternalId('oidc:corp:two'))?.id).toBe(first.id);
+
+      await expect(
+        users.updateUser(first.id, { at: '2026-11-22T10:00:00.000Z', externalId: 'oidc:corp:taken' }),
+      ).rejects.toSatisfy((error) => isLazaretError(error, 'user_exists'));
+      expect(await users.getUser(first.id)).toEqual(moved);
+      expect((await users.getUserByExternalId('oidc:corp:taken'))?.id).toBe(second.id);
+
+      const renamed = await users.updateUser(first.id, { at: later, displayName: 'Kept link' });
+      expect(renamed?.externalId).toBe('oidc:corp:two');
+      const unlinked = await users.updateUser(first.id, { at: later, externalId: null });
+      expect(unlinked?.externalId).toBeUndefined();
+      expect(await users.getUserByExternalId('oidc:corp:two')).toBeNull();
+      expect((await (await fixture.reopen()).users.getUser(first.id))?.externalId).toBeUndefined();
+      // The identity let go of can be taken by someone else.
+      expect(
+        (await users.updateUser(second.id, { at: later, externalId: 'oidc:corp:two' }))?.externalId,
+      ).toBe('oidc:corp:two');
+      expect((await users.getUserByExternalId('oidc:corp:two'))?.id).toBe(second.id);
+      expect(await users.getUserByExternalId('oidc:corp:taken')).toBeNull();
     });
   });
 }

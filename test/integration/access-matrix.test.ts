@@ -424,6 +424,20 @@ describe('access matrix: every route × every kind of caller', () => {
       },
     },
     {
+      name: 'GET /api/users/:id/digest-settings (B)',
+      path: () => `/api/users/${bobId()}/digest-settings`,
+      expect: {
+        ...UNAUTHENTICATED,
+        userA: 403,
+        userB: 403,
+        domainAdminA: 200,
+        domainAdminOther: 404,
+        admin: 200,
+        readToken: 403,
+      },
+      check: (_who, body) => expect(body).toMatchObject({ domain: 'corp.test' }),
+    },
+    {
       name: 'GET /api/users/:id/tokens (B)',
       path: () => `/api/users/${bobId()}/tokens`,
       expect: {
@@ -601,6 +615,23 @@ describe('access matrix: every route × every kind of caller', () => {
         readToken: 403,
       },
       audit: () => ({ action: 'user.update', userId: bobId() }),
+    },
+    {
+      name: 'PUT /api/users/:id/digest-settings (B)',
+      method: 'PUT',
+      path: () => `/api/users/${bobId()}/digest-settings`,
+      json: () => ({ frequency: 'weekly' }),
+      expect: {
+        ...UNAUTHENTICATED,
+        userA: 403,
+        userB: 403,
+        domainAdminA: 200,
+        domainAdminOther: 404,
+        admin: 200,
+        readToken: 403,
+      },
+      audit: () => ({ action: 'digest.settings', userId: bobId() }),
+      check: (_who, body) => expect(body).toMatchObject({ own: { frequency: 'weekly' } }),
     },
     {
       name: 'POST /api/users/:id/tokens (B)',

@@ -1,10 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/log.js';
 import { type RunningServer, startServer } from '../../src/server.js';
 import { ApiClient } from '../support/api-client.js';
-import { docSnippets } from '../support/docs-snippets.js';
+import { docConfigBlock, docSnippets } from '../support/docs-snippets.js';
 import { tempDir, testConfig } from '../support/env.js';
 import { TestOidcProvider } from '../support/oidc-provider.js';
 
@@ -77,6 +78,36 @@ class CookieBrowser {
   }
 }
 
+/**
+ * Starts at Lazaret (`origin`), signs in as `sub` and consents at the provider; stops before the
+ * callback reaches Lazaret and answers its URL.
+ */
+async function throughProviderAt(
+  origin: string,
+  providerId: string,
+  browser: CookieBrowser,
+  sub: string,
+  startQuery = '',
+): Promise<string> {
+  const isCallback = (url: string) => url.startsWith(`${origin}/api/auth/oidc/${providerId}/callback`);
+  const start = await browser.follow(`${origin}/api/auth/oidc/${providerId}/start${startQuery}`, isCallback);
+  let next = start.url;
+  while (!isCallback(next)) {
+    const html = await (await browser.fetch(next)).clone().text();
+    next = await browser.submitForm(
+      next,
+      html.includes('name="login"') ? { login: sub, password: 'anything' } : {},
+    );
+    if (!isCallback(next)) next = (await browser.follow(next, isCallback)).url;
+  }
+  return next;
+}
+
+/** The error code of an API answer. */
+async function codeOf(answer: Response): Promise<string> {
+  return ((await answer.json()) as { error: { code: string } }).error.code;
+}
+
 describe('OpenID Connect sign-in against a real provider', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let provider: TestOidcProvider;
@@ -101,6 +132,15 @@ describe('OpenID Connect sign-in against a real provider', () => {
         issuer: provider.issuer,
         clientSecretFile: secretFile,
       },
+      // The same provider, trusted to take over local accounts with its verified emails.
+      {
+        ...keycloak.auth.oidc.providers[0],
+        id: 'corp-link',
+        label: 'Corp SSO (linking)',
+        issuer: provider.issuer,
+        clientSecretFile: secretFile,
+        linkLocalAccounts: true,
+      },
     ];
     server = await startServer(
       testConfig({
@@ -119,7 +159,10 @@ describe('OpenID Connect sign-in against a real provider', () => {
         {
           clientId: 'lazaret',
           clientSecret: CLIENT_SECRET,
-          redirectUris: [`${base()}/api/auth/oidc/corp/callback`],
+          redirectUris: [
+            `${base()}/api/auth/oidc/corp/callback`,
+            `${base()}/api/auth/oidc/corp-link/callback`,
+          ],
           postLogoutRedirectUris: [`${base()}/sign-in`],
         },
       ],
@@ -137,25 +180,15 @@ describe('OpenID Connect sign-in against a real provider', () => {
     provider.accounts.set(sub, { sub, claims: { email_verified: true, name: sub, ...claims } });
   }
 
-  /** Starts at Lazaret, signs in and consents at the provider; stops before the callback reaches Lazaret. */
-  async function throughProvider(browser: CookieBrowser, sub: string, startQuery = ''): Promise<string> {
-    const isCallback = (url: string) => url.startsWith(`${base()}/api/auth/oidc/corp/callback`);
-    const start = await browser.follow(`${base()}/api/auth/oidc/corp/start${startQuery}`, isCallback);
-    let next = start.url;
-    while (!isCallback(next)) {
-      const html = await (await browser.fetch(next)).clone().text();
-      next = await browser.submitForm(
-        next,
-        html.includes('name="login"') ? { login: sub, password: 'anything' } : {},
-      );
-      if (!isCallback(next)) next = (await browser.follow(next, isCallback)).url;
-    }
-    return next;
-  }
+  const throughProvider = (browser: CookieBrowser, sub: string, startQuery = '', providerId = 'corp') =>
+    throughProviderAt(base(), providerId, browser, sub, startQuery);
 
-  async function signIn(sub: string): Promise<{ browser: CookieBrowser; client: ApiClient }> {
+  async function signIn(
+    sub: string,
+    providerId = 'corp',
+  ): Promise<{ browser: CookieBrowser; client: ApiClient }> {
     const browser = new CookieBrowser();
-    const callback = await throughProvider(browser, sub);
+    const callback = await throughProvider(browser, sub, '', providerId);
     const answer = await browser.fetch(callback);
     expect(answer.status, await answer.clone().text()).toBe(302);
     expect(answer.headers.get('location')).toBe('/');
@@ -179,7 +212,11 @@ describe('OpenID Connect sign-in against a real provider', () => {
     const answer = await new ApiClient(base).request('/api/auth/oidc/providers');
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({
-      providers: [{ id: 'corp', label: 'Corp SSO', startUrl: '/api/auth/oidc/corp/start' }],
+      providers: [
+        { id: 'corp', label: 'Corp SSO', startUrl: '/api/auth/oidc/corp/start' },
+        { id: 'corp-link', label: 'Corp SSO (linking)', startUrl: '/api/auth/oidc/corp-link/start' },
+      ],
+      passwordForm: 'shown',
     });
   });
 
@@ -240,15 +277,56 @@ describe('OpenID Connect sign-in against a real provider', () => {
     }
   });
 
-  it('matches an existing local user by verified email instead of creating another', async () => {
+  it('refuses to hand a local account to a provider identity with its email, unless the provider links local accounts', async () => {
     const created = await root.request('/api/users', {
       method: 'POST',
       json: { email: 'bob@corp.test', role: 'user', password: PASSWORD },
     });
     expect(created.status, created.text).toBe(201);
+    const bobId = (created.body as { user: { id: string } }).user.id;
     account('bob-sub', { email: 'bob@corp.test' });
-    const { client } = await signIn('bob-sub');
-    expect((await me(client)).id).toBe((created.body as { user: { id: string } }).user.id);
+    const browser = new CookieBrowser();
+    const refused = await browser.fetch(await throughProvider(browser, 'bob-sub'));
+    expect(refused.status).toBe(409);
+    expect(await codeOf(refused)).toBe('sso_link_refused');
+    expect(browser.cookie(base(), 'lazaret_session')).toBeUndefined();
+    const failures = await root.request('/api/audit?action=auth.login&limit=500');
+    expect(
+      (failures.body as { entries: { params: Record<string, unknown> }[] }).entries.some(
+        (entry) => entry.params.reason === 'sso_link_refused' && entry.params.provider === 'corp',
+      ),
+    ).toBe(true);
+
+    const { client } = await signIn('bob-sub', 'corp-link');
+    expect((await me(client)).id).toBe(bobId);
+    // Linked now: the password still works for bob (no SSO requirement here), and the link holds.
+    expect((await ApiClient.login(base, 'bob@corp.test', PASSWORD)).credentials.kind).toBe('session');
+  });
+
+  it('keeps the account of a person whose email changed at the provider, matched by their subject', async () => {
+    account('frank-sub', { email: 'frank@corp.test' });
+    const first = await me((await signIn('frank-sub')).client);
+    account('frank-sub', { email: 'frank.new@corp.test' });
+    const second = await me((await signIn('frank-sub')).client);
+    expect(second.id).toBe(first.id);
+    expect(second).toMatchObject({ email: 'frank@corp.test', addresses: ['frank.new@corp.test'] });
+    const listed = await root.request('/api/users?limit=500');
+    const emails = (listed.body as { users: { email: string }[] }).users.map((user) => user.email);
+    expect(emails).toContain('frank@corp.test');
+    expect(emails).not.toContain('frank.new@corp.test');
+  });
+
+  it('refuses a different person whose verified email is that of an account linked to someone else', async () => {
+    account('gina-sub', { email: 'gina@corp.test' });
+    const gina = await me((await signIn('gina-sub')).client);
+    account('impostor-sub', { email: 'gina@corp.test' });
+    for (const providerId of ['corp', 'corp-link']) {
+      const browser = new CookieBrowser();
+      const answer = await browser.fetch(await throughProvider(browser, 'impostor-sub', '', providerId));
+      expect(answer.status).toBe(409);
+      expect(await codeOf(answer)).toBe('sso_link_refused');
+    }
+    expect((await me((await signIn('gina-sub')).client)).id).toBe(gina.id);
   });
 
   it('refuses an email the provider has not verified', async () => {
@@ -341,5 +419,123 @@ describe('OpenID Connect sign-in against a real provider', () => {
     }
     expect(codes.at(-1)).toBe('rate_limited');
     expect(new Set(codes.slice(0, -1))).toEqual(new Set(['oidc_state_invalid']));
+  });
+});
+
+describe('single sign-on required (auth.requireSso), with a break-glass administrator', () => {
+  const BREAK_GLASS = 'root@example.com';
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let provider: TestOidcProvider;
+  let server: RunningServer;
+  let root: ApiClient;
+  const base = () => `http://127.0.0.1:${server.httpAddress.port}`;
+  const login = (email: string, password: string) =>
+    new ApiClient(base).request('/api/auth/login', { method: 'POST', json: { email, password } });
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    provider = await new TestOidcProvider().listen();
+    const secretFile = join(dir.path, 'oidc-client-secret');
+    await writeFile(secretFile, `${CLIENT_SECRET}\n`);
+    // The example of docs/authentication.md, pointed at the test provider.
+    const config = JSON.parse(docConfigBlock('authentication.md', 'require-sso')) as {
+      auth: { breakGlassAdmins: string[]; oidc: { providers: Record<string, unknown>[] } };
+    };
+    expect(config.auth.breakGlassAdmins).toEqual([BREAK_GLASS]);
+    const [corp] = config.auth.oidc.providers;
+    config.auth.oidc.providers = [{ ...corp, issuer: provider.issuer, clientSecretFile: secretFile }];
+    const file = join(dir.path, 'require-sso.json');
+    await writeFile(file, JSON.stringify(config));
+    server = await startServer(
+      loadConfig({
+        file,
+        env: {
+          LAZARET_DATA_DIR: join(dir.path, 'data'),
+          LAZARET_SMTP_PORT: '0',
+          LAZARET_HTTP_PORT: '0',
+          LAZARET_ADMIN_EMAIL: BREAK_GLASS,
+          LAZARET_ADMIN_PASSWORD: PASSWORD,
+        },
+      }),
+      createLogger('silent'),
+      () => undefined,
+    );
+    provider.configure([
+      {
+        clientId: 'lazaret',
+        clientSecret: CLIENT_SECRET,
+        redirectUris: [`${base()}/api/auth/oidc/corp/callback`],
+        postLogoutRedirectUris: [`${base()}/sign-in`],
+      },
+    ]);
+    root = await ApiClient.login(base, BREAK_GLASS, PASSWORD);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await provider?.close();
+    await dir?.cleanup();
+  });
+
+  async function create(email: string, role: 'admin' | 'user'): Promise<string> {
+    const created = await root.request('/api/users', {
+      method: 'POST',
+      json: { email, role, password: PASSWORD, ...(role === 'user' ? { addresses: [email] } : {}) },
+    });
+    expect(created.status, created.text).toBe(201);
+    return (created.body as { user: { id: string } }).user.id;
+  }
+
+  it('tells the sign-in page to offer the password form only to break-glass administrators', async () => {
+    const answer = await new ApiClient(base).request('/api/auth/oidc/providers');
+    expect(answer.body).toEqual({
+      providers: [{ id: 'corp', label: 'Example Corp', startUrl: '/api/auth/oidc/corp/start' }],
+      passwordForm: 'break_glass',
+    });
+  });
+
+  it('refuses the right local password of anyone else with 403 sso_required, audited, and a wrong one as before', async () => {
+    const userId = await create('uma@example.com', 'user');
+    const refused = await login('uma@example.com', PASSWORD);
+    expect(refused.status, refused.text).toBe(403);
+    expect((refused.body as { error: { code: string } }).error.code).toBe('sso_required');
+    expect(refused.headers.get('set-cookie') ?? '').not.toContain('lazaret_session=');
+    const wrong = await login('uma@example.com', 'not-the-password');
+    expect(wrong.status).toBe(401);
+    expect((wrong.body as { error: { code: string } }).error.code).toBe('invalid_credentials');
+
+    // An administrator not on the break-glass list is refused alike.
+    await create('other-admin@example.com', 'admin');
+    const otherAdmin = await login('other-admin@example.com', PASSWORD);
+    expect(otherAdmin.status).toBe(403);
+
+    const audit = await root.request('/api/audit?action=auth.login&limit=500');
+    const entries = (
+      audit.body as {
+        entries: { outcome: string; target?: { userId?: string }; params: Record<string, unknown> }[];
+      }
+    ).entries;
+    const ofUma = entries.filter((entry) => entry.target?.userId === userId);
+    // Newest first: the wrong password, then the refused right one.
+    expect(ofUma.map((entry) => [entry.outcome, entry.params.reason])).toEqual([
+      ['failed', undefined],
+      ['failed', 'sso_required'],
+    ]);
+    expect(ofUma[1]?.params).toMatchObject({ email: 'uma@example.com', method: 'password' });
+  });
+
+  it('still signs in the break-glass administrator with their password, and everyone through the provider', async () => {
+    const signedIn = await login(BREAK_GLASS, PASSWORD);
+    expect(signedIn.status, signedIn.text).toBe(200);
+
+    provider.accounts.set('vic-sub', {
+      sub: 'vic-sub',
+      claims: { email: 'vic@example.com', email_verified: true },
+    });
+    const browser = new CookieBrowser();
+    const answer = await browser.fetch(await throughProviderAt(base(), 'corp', browser, 'vic-sub'));
+    expect(answer.status, await answer.clone().text()).toBe(302);
+    const cookie = browser.cookie(base(), 'lazaret_session')!;
+    const me = await new ApiClient(base, { kind: 'session', cookie, csrfToken: '' }).request('/api/auth/me');
+    expect(me.body).toMatchObject({ user: { email: 'vic@example.com', role: 'user' } });
   });
 });

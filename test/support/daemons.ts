@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { findProgram, freePort, tempDir, waitUntil } from './env.js';
@@ -134,9 +134,45 @@ export async function startSpamd(dir: string): Promise<Daemon> {
   return { port, output, stop: () => stopGroup(child) };
 }
 
-/** A private rspamd normal worker on a loopback port, with a minimal config (no modules needing network). */
-export async function startRspamd(dir: string): Promise<Daemon> {
+/** The body text that makes the test rule LAZARET_TEST_SPAM fire (score 20: rspamd's action is reject). */
+export const RSPAMD_TEST_SPAM = 'LAZARET-TEST-SPAM-3c1e';
+
+export interface RspamdOptions {
+  /**
+   * The body of a `metadata_exporter { … }` section (what goes in local.d/metadata_exporter.conf, as
+   * docs/integration.md gives it): the module is loaded and its rules push to Lazaret.
+   */
+  metadataExporter?: string;
+  /**
+   * Also run rspamd's proxy worker as a milter (`milter = yes`, scanning itself: self_scan), as
+   * Debian's worker-proxy.inc does on 11332: `Daemon.milterPort`.
+   */
+  milterProxy?: boolean;
+}
+
+/**
+ * A private rspamd normal worker on a loopback port, with a minimal config (no modules needing network)
+ * and one test rule, LAZARET_TEST_SPAM (score 20 for RSPAMD_TEST_SPAM in the message). GTUBE makes rspamd
+ * skip every module, the metadata_exporter included; this rule lets them run.
+ */
+export async function startRspamd(
+  dir: string,
+  options: RspamdOptions = {},
+): Promise<Daemon & { milterPort?: number; log(): Promise<string> }> {
   const port = await freePort();
+  const milterPort = options.milterProxy ? await freePort() : undefined;
+  await writeFile(
+    join(dir, 'test-rules.lua'),
+    [
+      'rspamd_config:register_symbol({',
+      "  name = 'LAZARET_TEST_SPAM', score = 20.0, description = 'Lazaret test pattern',",
+      '  callback = function(task)',
+      `    return tostring(task:get_content()):find('${RSPAMD_TEST_SPAM}', 1, true) ~= nil`,
+      '  end,',
+      '})',
+      '',
+    ].join('\n'),
+  );
   await writeFile(
     join(dir, 'rspamd.conf'),
     [
@@ -146,7 +182,22 @@ export async function startRspamd(dir: string): Promise<Daemon> {
       '}',
       `logging { type = "file"; filename = "${join(dir, 'rspamd.log')}"; level = "info"; }`,
       `worker "normal" { bind_socket = "127.0.0.1:${port}"; count = 1; task_timeout = 8s; }`,
+      ...(milterPort === undefined
+        ? []
+        : [
+            `worker "rspamd_proxy" { bind_socket = "127.0.0.1:${milterPort}"; count = 1; milter = yes; timeout = 120s;`,
+            '  upstream "local" { default = yes; self_scan = yes; } }',
+          ]),
       'actions { reject = 15; "add header" = 6; greylist = 4; }',
+      `lua = "${join(dir, 'test-rules.lua')}";`,
+      ...(options.metadataExporter === undefined
+        ? []
+        : [
+            'modules { path = "/usr/share/rspamd/plugins/metadata_exporter.lua"; }',
+            'metadata_exporter {',
+            options.metadataExporter,
+            '}',
+          ]),
       '',
     ].join('\n'),
   );
@@ -155,7 +206,28 @@ export async function startRspamd(dir: string): Promise<Daemon> {
     const response = await fetch(`http://127.0.0.1:${port}/ping`);
     return response.ok && (await response.text()).includes('pong');
   });
-  return { port, output, stop: () => stopGroup(child) };
+  if (milterPort !== undefined) {
+    await ready(
+      'rspamd proxy',
+      child,
+      output,
+      () =>
+        new Promise<boolean>((resolve) => {
+          const socket = connect({ host: '127.0.0.1', port: milterPort });
+          socket.on('connect', () => resolve(true));
+          socket.on('error', () => resolve(false));
+          socket.on('close', () => resolve(false));
+          socket.on('connect', () => socket.destroy());
+        }),
+    );
+  }
+  return {
+    port,
+    ...(milterPort === undefined ? {} : { milterPort }),
+    output,
+    log: () => readFile(join(dir, 'rspamd.log'), 'utf8').catch(() => ''),
+    stop: () => stopGroup(child),
+  };
 }
 
 /** A private redis on a loopback port, in memory only (rspamd keeps its Bayes statistics there). */

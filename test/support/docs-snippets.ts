@@ -21,3 +21,11 @@ export function docConfigBlock(doc: string, name: string): string {
   if (!block) throw new Error(`docs/${doc} has no config block ${name}`);
   return block[1]!;
 }
+
+/** The code block of a doc under `<!-- block: name -->`, any language (an rspamd or Postfix config a test runs), as text. */
+export function docTextBlock(doc: string, name: string): string {
+  const text = readFileSync(join(import.meta.dirname, '../../docs', doc), 'utf8');
+  const block = new RegExp(`<!-- block: ${name} -->\\s*\`\`\`\\w*\\n([\\s\\S]*?)\`\`\``).exec(text);
+  if (!block) throw new Error(`docs/${doc} has no block ${name}`);
+  return block[1]!;
+}

@@ -78,6 +78,29 @@ describe('loadConfig', () => {
     });
   });
 
+  it('requires single sign-on only with a way to sign in through it, and break-glass entries that are emails', () => {
+    const noProvider = configError(() => loadConfig({ env: { LAZARET_REQUIRE_SSO: 'true' } }));
+    expect(noProvider.message).toContain('auth.requireSso');
+    expect(noProvider.message).toContain('auth.oidc.providers');
+    expect(noProvider.details).toMatchObject({ key: 'auth.requireSso' });
+    const notEmail = configError(() =>
+      loadConfig({ env: { LAZARET_BREAK_GLASS_ADMINS: 'root@corp.test,root' } }),
+    );
+    expect(notEmail.message).toContain('auth.breakGlassAdmins');
+    expect(notEmail.message).toContain('"root"');
+    const provider = { id: 'corp', label: 'Corp', issuer: 'https://sso.corp.test', clientId: 'lazaret' };
+    for (const way of [
+      { LAZARET_OIDC_PROVIDERS: JSON.stringify([provider]) },
+      { LAZARET_LDAP_URL: 'ldaps://ldap.corp.test' },
+    ]) {
+      const config = loadConfig({
+        env: { LAZARET_REQUIRE_SSO: 'true', LAZARET_BREAK_GLASS_ADMINS: ' Root@Corp.TEST ', ...way },
+      });
+      expect(config.auth).toMatchObject({ requireSso: true, breakGlassAdmins: ['root@corp.test'] });
+    }
+    expect(loadConfig({ env: {} }).auth).toMatchObject({ requireSso: false, breakGlassAdmins: [] });
+  });
+
   it('refuses unknown keys, wrong types and broken JSON in the file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'lazaret-config-'));
     const cases: [string, string][] = [

@@ -16,6 +16,7 @@ describe('identityFromClaims', () => {
   it('reads a single-string group and alias claims as lists, lower-cased and without repeats', () => {
     expect(
       identityFromClaims(provider, {
+        sub: 'ann-1',
         email: 'Ann@Corp.test',
         email_verified: true,
         groups: 'staff',
@@ -23,6 +24,7 @@ describe('identityFromClaims', () => {
         proxy: 'help@corp.test',
       }),
     ).toEqual({
+      subject: 'ann-1',
       email: 'ann@corp.test',
       displayName: 'ann@corp.test',
       role: 'user',
@@ -33,6 +35,7 @@ describe('identityFromClaims', () => {
 
   it('makes an admin of a member of an admin group, before any domains claim', () => {
     const claims = {
+      sub: 'a',
       email: 'a@corp.test',
       email_verified: true,
       groups: ['mail-admins'],
@@ -46,14 +49,22 @@ describe('identityFromClaims', () => {
   });
 
   it('refuses an unverified or missing email unless the provider is trusted for emails', () => {
-    expect(() => identityFromClaims(provider, { email: 'a@corp.test' })).toThrow(
+    expect(() => identityFromClaims(provider, { sub: 'a', email: 'a@corp.test' })).toThrow(
       expect.objectContaining({ code: 'oidc_failed' }),
     );
-    expect(() => identityFromClaims(provider, { email_verified: true })).toThrow(
+    expect(() => identityFromClaims(provider, { sub: 'a', email_verified: true })).toThrow(
       expect.objectContaining({ code: 'oidc_failed' }),
     );
-    expect(identityFromClaims({ ...provider, trustEmail: true }, { email: 'a@corp.test' }).email).toBe(
-      'a@corp.test',
-    );
+    expect(
+      identityFromClaims({ ...provider, trustEmail: true }, { sub: 'a', email: 'a@corp.test' }).email,
+    ).toBe('a@corp.test');
+  });
+
+  it('refuses claims that do not say who signed in (no sub)', () => {
+    for (const sub of [undefined, '', 42]) {
+      expect(() => identityFromClaims(provider, { sub, email: 'a@corp.test', email_verified: true })).toThrow(
+        expect.objectContaining({ code: 'oidc_failed', message: expect.stringContaining('"sub"') }),
+      );
+    }
   });
 });

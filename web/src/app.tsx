@@ -16,6 +16,7 @@ import { QuarantinePage } from './pages/quarantine-page';
 import { SettingsPage } from './pages/settings-page';
 import { SignInPage } from './pages/sign-in-page';
 import { TokensPage } from './pages/tokens-page';
+import { UserPage } from './pages/user-page';
 import { UsersPage } from './pages/users-page';
 import { cssVariablesResolver, theme } from './theme';
 
@@ -50,6 +51,7 @@ export function App() {
                   <Route element={<RequireAdmin />}>
                     <Route path="/dashboard" element={<DashboardPage />} />
                     <Route path="/admin/users" element={<UsersPage />} />
+                    <Route path="/admin/users/:id" element={<UserPage />} />
                     <Route path="/admin/tokens" element={<TokensPage />} />
                     <Route path="/admin/audit" element={<AuditPage />} />
                     <Route path="/admin/digests" element={<DigestAdminPage />} />

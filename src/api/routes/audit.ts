@@ -1,13 +1,22 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { auditScope } from '../../auth/access-policy.js';
+import { auditScope, canManageUser } from '../../auth/access-policy.js';
+import { auditActorIdsOf } from '../../auth/user-admin.js';
 import type { AuditStore } from '../../store/audit-store.js';
+import type { UserStore } from '../../store/user-store.js';
 import { presentAuditEntry } from '../presenters.js';
 import { errorResponses, IdString, Int } from '../schemas.js';
 
 const AuditQuery = Type.Object({
   action: Type.Optional(Type.String({ maxLength: 100, description: 'Exact action, e.g. item.release.' })),
   actor: Type.Optional(Type.String({ maxLength: 100, description: 'Actor id: a user id or a token id.' })),
+  person: Type.Optional(
+    Type.String({
+      maxLength: 320,
+      description:
+        'A person by email: what they did signed in and with any of their API tokens. No user with that email: no entries.',
+    }),
+  ),
   itemId: Type.Optional(IdString('Only entries about this item (ULID).')),
   jobId: Type.Optional(IdString('Only entries about this job (ULID).')),
   after: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive.' })),
@@ -21,6 +30,7 @@ const iso = (value: string) => new Date(value).toISOString();
 /** What the audit log route uses. */
 export interface AuditRouteDeps {
   audit: Pick<AuditStore, 'listAudit'>;
+  users: Pick<UserStore, 'getUser' | 'getUserByEmail' | 'listTokens'>;
 }
 
 export const auditRoutes =
@@ -32,7 +42,8 @@ export const auditRoutes =
         config: { scope: 'admin' },
         schema: {
           tags: ['audit'],
-          summary: 'The audit log, newest first: all of it for admins, their domains for domain admins.',
+          summary:
+            'The audit log, newest first: all of it for admins, their domains for domain admins. Each entry names the user it was about by email (`target.userEmail`).',
           querystring: AuditQuery,
           response: {
             200: Type.Object({
@@ -49,6 +60,7 @@ export const auditRoutes =
           {
             ...(query.action ? { action: query.action } : {}),
             ...(query.actor ? { actorId: query.actor } : {}),
+            ...(query.person ? { actorIdIn: await auditActorIdsOf(context, query.person) } : {}),
             ...(query.itemId ? { itemId: query.itemId } : {}),
             ...(query.jobId ? { jobId: query.jobId } : {}),
             ...(query.after ? { after: iso(query.after) } : {}),
@@ -57,8 +69,17 @@ export const auditRoutes =
           },
           { limit: query.limit, cursor: query.cursor },
         );
+        // People by email, not by id: each user an entry was about is looked up once per page (and named
+        // only to those who may manage them).
+        const emails = new Map<string, string | null>();
+        for (const userId of new Set(page.items.flatMap((entry) => entry.target.userId ?? []))) {
+          const user = await context.users.getUser(userId);
+          emails.set(userId, user && canManageUser(request.actor, user) ? user.email : null);
+        }
         return {
-          entries: page.items.map((entry) => presentAuditEntry(entry, request.actor)),
+          entries: page.items.map((entry) =>
+            presentAuditEntry(entry, request.actor, emails.get(entry.target.userId ?? '') ?? undefined),
+          ),
           nextCursor: page.nextCursor,
         };
       },

@@ -55,10 +55,10 @@ export const authRoutes =
         schema: {
           tags: ['auth'],
           summary:
-            'Sign in; sets the session cookie and answers the CSRF token. An account with a second factor answers 401 totp_required until the request also carries `code`.',
+            'Sign in; sets the session cookie and answers the CSRF token. An account with a second factor answers 401 totp_required until the request also carries `code`; with auth.requireSso a local password answers 403 sso_required (except for auth.breakGlassAdmins).',
           security: [],
           body: LoginBody,
-          response: { 200: SessionAnswer, ...errorResponses(400, 401, 429, 503) },
+          response: { 200: SessionAnswer, ...errorResponses(400, 401, 403, 429, 503) },
         },
       },
       async (request, reply) => {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { canManageDomain, isAdministrator } from '../../auth/access-policy.js';
+import { canManageDomain, canManageUser, isAdministrator } from '../../auth/access-policy.js';
 import type { Config } from '../../config/load-config.js';
 import { LazaretError } from '../../core/errors.js';
 import { audienceOf, homeDomain, scheduleScopes } from '../../digest/digest-audience.js';
@@ -12,7 +12,7 @@ import { DIGEST_FREQUENCIES, type DigestSchedule, type DigestSettings } from '..
 import { scopeKey } from '../../store/owner-scope.js';
 import type { UserRecord, UserStore } from '../../store/user-store.js';
 import { originOf } from '../request-actor.js';
-import { errorResponses, Int } from '../schemas.js';
+import { errorResponses, Int, UserIdParams } from '../schemas.js';
 
 const Frequency = Type.Enum([...DIGEST_FREQUENCIES]);
 const Schedule = Type.Object(
@@ -107,6 +107,64 @@ export const digestSettingsRoutes =
       await saveSchedule(context, origin, { kind: 'user', userId: user.id }, schedule, user);
       return answer(user);
     };
+
+    /** A user the caller manages (the user page), or 404 like a missing one. */
+    const managed = async (request: FastifyRequest, id: string): Promise<UserRecord> => {
+      const user = await context.users.getUser(id);
+      if (!user || !canManageUser(request.actor, user)) {
+        throw new LazaretError('not_found', 'No such user.', { userId: id });
+      }
+      return user;
+    };
+    const saveFor = async (request: FastifyRequest, id: string, schedule: DigestSchedule | null) => {
+      const user = await managed(request, id);
+      const origin = { ...originOf(request), actor: request.actor };
+      await saveSchedule(context, origin, { kind: 'user', userId: user.id }, schedule, user);
+      return answer(user);
+    };
+
+    app.get(
+      '/api/users/:id/digest-settings',
+      {
+        config: { scope: 'admin' },
+        schema: {
+          tags: ['digests'],
+          summary: "A user's digest schedule, as GET /api/digest/settings answers it to them.",
+          params: UserIdParams,
+          response: { 200: SettingsAnswer, ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (request) => answer(await managed(request, request.params.id)),
+    );
+
+    app.put(
+      '/api/users/:id/digest-settings',
+      {
+        config: { scope: 'admin' },
+        schema: {
+          tags: ['digests'],
+          summary: "Set a user's own digest schedule (audited as `digest.settings`).",
+          params: UserIdParams,
+          body: Schedule,
+          response: { 200: SettingsAnswer, ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (request) => saveFor(request, request.params.id, request.body as DigestSchedule),
+    );
+
+    app.delete(
+      '/api/users/:id/digest-settings',
+      {
+        config: { scope: 'admin' },
+        schema: {
+          tags: ['digests'],
+          summary: "Forget a user's own schedule: they inherit everything again.",
+          params: UserIdParams,
+          response: { 200: SettingsAnswer, ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (request) => saveFor(request, request.params.id, null),
+    );
 
     app.get(
       '/api/digest/settings',

@@ -11,6 +11,7 @@ import {
   startOidcSignIn,
 } from '../../auth/oidc/oidc-sign-in.js';
 import type { RateLimits } from '../../auth/rate-limits.js';
+import { OPEN_SIGN_IN, passwordFormOf } from '../../auth/sign-in-policy.js';
 import { LazaretError } from '../../core/errors.js';
 import { cookieOptions, SESSION_COOKIE } from '../request-actor.js';
 import { errorResponses } from '../schemas.js';
@@ -80,13 +81,18 @@ export const oidcRoutes =
         config: { public: true },
         schema: {
           tags: ['auth'],
-          summary: 'The OpenID Connect providers people may sign in with (for the sign-in page).',
+          summary:
+            'How people sign in here (for the sign-in page): the OpenID Connect providers, and whether the password form is for everyone or only for break-glass administrators (auth.requireSso).',
           security: [],
           response: {
             200: Type.Object({
               providers: Type.Array(
                 Type.Object({ id: Type.String(), label: Type.String(), startUrl: Type.String() }),
               ),
+              passwordForm: Type.Enum(['shown', 'break_glass'], {
+                description:
+                  '`shown`: the email and password form is for everyone. `break_glass`: single sign-on is required, and the form is only for the administrators of auth.breakGlassAdmins (the page hides it behind a small link).',
+              }),
             }),
           },
         },
@@ -97,6 +103,7 @@ export const oidcRoutes =
           label: provider.label,
           startUrl: `${FLOW_PATH}/${provider.id}/start`,
         })),
+        passwordForm: passwordFormOf(context.auth.signInPolicy ?? OPEN_SIGN_IN),
       }),
     );
 

@@ -171,6 +171,48 @@ export const userRoutes =
       },
     );
 
+    app.post(
+      '/api/users/:id/password',
+      {
+        config: { scope: 'admin' },
+        schema: {
+          tags: ['users'],
+          summary:
+            'Reset a user’s password: the one given, or a generated one answered once (`password`). Ends their sessions; audited as `user.password`.',
+          params: UserIdParams,
+          body: Type.Optional(
+            Type.Union([
+              Type.Object({ password: Type.Optional(Password) }, { additionalProperties: false }),
+              Type.Null(),
+            ]),
+          ),
+          response: {
+            200: Type.Object({
+              user: Type.Ref('User'),
+              password: Type.Optional(
+                Type.String({ description: 'The generated password; shown only here.' }),
+              ),
+            }),
+            ...errorResponses(400, 401, 403, 404),
+          },
+        },
+      },
+      async (request) => {
+        userScope(request.actor);
+        const target = await manageableUser(context, request, request.params.id);
+        const { user, generatedPassword } = await setPassword(
+          context,
+          originOf(request),
+          target.id,
+          request.body?.password,
+        );
+        return {
+          user: presentUser(user),
+          ...(generatedPassword === undefined ? {} : { password: generatedPassword }),
+        };
+      },
+    );
+
     app.get(
       '/api/users/:id/tokens',
       {

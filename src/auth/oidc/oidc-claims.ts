@@ -4,6 +4,8 @@ import type { OidcProviderConfig } from './oidc-providers.js';
 
 /** What a provider's claims say about a person: who they are, their role and what they see. */
 export interface ClaimedIdentity {
+  /** The provider's stable key of the person (`sub`), which outlives a change of their email. */
+  subject: string;
   email: string;
   displayName: string;
   role: Role;
@@ -27,6 +29,10 @@ export function identityFromClaims(
   provider: OidcProviderConfig,
   claims: Record<string, unknown>,
 ): ClaimedIdentity {
+  const subject = typeof claims.sub === 'string' ? claims.sub : '';
+  if (subject === '') {
+    throw new LazaretError('oidc_failed', `${provider.label} did not say who signed in (no "sub" claim).`);
+  }
   const email = typeof claims.email === 'string' ? claims.email.trim().toLowerCase() : '';
   if (email === '' || (claims.email_verified !== true && provider.trustEmail !== true)) {
     throw new LazaretError(
@@ -37,13 +43,21 @@ export function identityFromClaims(
   const displayName = typeof claims.name === 'string' && claims.name !== '' ? claims.name : email;
   const groups = strings(claims[provider.groupsClaim ?? 'groups']);
   if ((provider.adminGroups ?? []).some((group) => groups.includes(group))) {
-    return { email, displayName, role: 'admin', domains: [], addresses: [] };
+    return { subject, email, displayName, role: 'admin', domains: [], addresses: [] };
   }
   const domains = provider.domainsClaim
     ? [...new Set(strings(claims[provider.domainsClaim]).map((domain) => domain.trim().toLowerCase()))]
     : [];
-  if (domains.length > 0) return { email, displayName, role: 'domain_admin', domains, addresses: [] };
+  if (domains.length > 0)
+    return { subject, email, displayName, role: 'domain_admin', domains, addresses: [] };
   const aliases = (provider.aliasClaims ?? []).flatMap((claim) => strings(claims[claim]));
   const addresses = [...new Set([email, ...aliases.map((alias) => alias.trim().toLowerCase())])];
-  return { email, displayName, role: 'user', domains: [], addresses: addresses.filter((a) => a !== '') };
+  return {
+    subject,
+    email,
+    displayName,
+    role: 'user',
+    domains: [],
+    addresses: addresses.filter((a) => a !== ''),
+  };
 }

@@ -1,13 +1,13 @@
 import * as client from 'openid-client';
-import { LazaretError } from '../../core/errors.js';
+import { isLazaretError, LazaretError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
-import { tenantsOfUser, type UserRecord } from '../../store/user-store.js';
+import { externalIdOf, tenantsOfUser, type UserRecord } from '../../store/user-store.js';
 import { audit } from '../audit.js';
 import { type AuthDeps, openSession } from '../authenticate.js';
 import type { RateLimits } from '../rate-limits.js';
 import { shapeRole } from '../user-admin.js';
-import { identityFromClaims } from './oidc-claims.js';
-import type { OidcProviders } from './oidc-providers.js';
+import { type ClaimedIdentity, identityFromClaims } from './oidc-claims.js';
+import type { OidcProviderConfig, OidcProviders } from './oidc-providers.js';
 
 /** What the browser keeps (in an httpOnly cookie) between the redirect to the provider and its return. */
 export interface OidcFlow {
@@ -65,23 +65,79 @@ export async function startOidcSignIn(
   return { url: url.href, flow };
 }
 
-/** The user the claims describe: matched by verified email and refreshed, or created just in time. */
+/** The claims' name, role and access, for a user who exists already. */
+function refreshOf(claims: ClaimedIdentity, at: string) {
+  return {
+    at,
+    displayName: claims.displayName,
+    role: claims.role,
+    ...shapeRole(claims.email, claims.role, claims.domains, claims.addresses),
+  };
+}
+
+/**
+ * Why the account with the claimed email may not be linked to this identity, or null when it may: it
+ * is linked to another identity already, or it is a local account (a password) and the provider is
+ * not trusted to take those over (`linkLocalAccounts`).
+ */
+function linkRefusal(provider: OidcProviderConfig, existing: UserRecord): string | null {
+  if (existing.externalId !== undefined) return 'linked_to_another_identity';
+  if (existing.passwordHash !== null && provider.linkLocalAccounts !== true) return 'local_account';
+  return null;
+}
+
+/** How often a first sign-in retries when a concurrent one (another tab) created or linked the user meanwhile. */
+const UPSERT_ATTEMPTS = 3;
+
+/**
+ * The user the provider's identity (`sub`) is linked to, refreshed from the claims. Found by the link
+ * first, so a changed email at the provider keeps the account (its sign-in email stays; its addresses
+ * follow the claims). Without a link: the account with the verified email is linked (unless
+ * linkRefusal says no: `sso_link_refused`), or a new one is created just in time.
+ */
 async function upsertUser(
   deps: OidcDeps,
-  claims: ReturnType<typeof identityFromClaims>,
+  provider: OidcProviderConfig,
+  claims: ClaimedIdentity,
+  attempt = 1,
 ): Promise<UserRecord> {
+  const externalId = externalIdOf('oidc', provider.id, claims.subject);
   const now = deps.now().toISOString();
-  const shape = shapeRole(claims.email, claims.role, claims.domains, claims.addresses);
+  const origin = { actor: null, label: `oidc:${claims.email}` };
+  const retry = (error: unknown): Promise<UserRecord> => {
+    // The same person's first sign-in in two tabs: the other one created or linked them; use that.
+    if (isLazaretError(error, 'user_exists') && attempt < UPSERT_ATTEMPTS) {
+      return upsertUser(deps, provider, claims, attempt + 1);
+    }
+    throw error;
+  };
+  const linked = await deps.users.getUserByExternalId(externalId);
+  if (linked) return (await deps.users.updateUser(linked.id, refreshOf(claims, now))) ?? linked;
   const existing = await deps.users.getUserByEmail(claims.email);
   if (existing) {
-    const updated = await deps.users.updateUser(existing.id, {
-      at: now,
-      displayName: claims.displayName,
-      role: claims.role,
-      ...shape,
+    const refusal = linkRefusal(provider, existing);
+    if (refusal) {
+      throw new LazaretError(
+        'sso_link_refused',
+        `The account ${existing.email} belongs to someone else in Lazaret; an administrator must link it before it can be used with ${provider.label}.`,
+        { reason: refusal },
+      );
+    }
+    let updated: UserRecord | null;
+    try {
+      updated = await deps.users.updateUser(existing.id, { ...refreshOf(claims, now), externalId });
+    } catch (error) {
+      return retry(error);
+    }
+    await audit(deps, origin, {
+      action: 'user.update',
+      target: { userId: existing.id },
+      tenants: tenantsOfUser(updated ?? existing),
+      params: { email: existing.email, method: 'oidc', provider: provider.id, link: 'linked' },
     });
     return updated ?? existing;
   }
+  const shape = shapeRole(claims.email, claims.role, claims.domains, claims.addresses);
   const user: UserRecord = {
     id: newId(),
     email: claims.email,
@@ -93,24 +149,19 @@ async function upsertUser(
     releaseMode: null,
     createdAt: now,
     updatedAt: now,
+    externalId,
   };
   try {
     await deps.users.createUser(user);
   } catch (error) {
-    // The same person's first sign-in in two tabs: the other one created them; refresh that user.
-    if (error instanceof LazaretError && error.code === 'user_exists') return upsertUser(deps, claims);
-    throw error;
+    return retry(error);
   }
-  await audit(
-    deps,
-    { actor: null, label: `oidc:${user.email}` },
-    {
-      action: 'user.create',
-      target: { userId: user.id },
-      tenants: tenantsOfUser(user),
-      params: { email: user.email, role: user.role, method: 'oidc' },
-    },
-  );
+  await audit(deps, origin, {
+    action: 'user.create',
+    target: { userId: user.id },
+    tenants: tenantsOfUser(user),
+    params: { email: user.email, role: user.role, method: 'oidc', provider: provider.id },
+  });
   return user;
 }
 
@@ -167,7 +218,7 @@ export async function finishOidcSignIn(
   }
   let user: UserRecord;
   try {
-    user = await upsertUser(deps, identityFromClaims(provider, claims));
+    user = await upsertUser(deps, provider, identityFromClaims(provider, claims));
   } catch (error) {
     if (error instanceof LazaretError && error.code !== 'store_error') return fail(error);
     throw error;

@@ -68,7 +68,8 @@ export class DynamoAuditStore implements AuditStore {
 
   async listAudit(filter: AuditFilter, page: PageRequest): Promise<Page<AuditEntry>> {
     try {
-      if (filter.tenantIn?.length === 0) return { items: [], nextCursor: null };
+      if (filter.tenantIn?.length === 0 || filter.actorIdIn?.length === 0)
+        return { items: [], nextCursor: null };
       let high = filter.before;
       if (page.cursor !== undefined) {
         const position = decodeCursor(page.cursor);
@@ -131,10 +132,15 @@ export class DynamoAuditStore implements AuditStore {
       for await (const record of range(single, pageSize)) yield String(record[SK]);
       return;
     }
-    if (filter.tenantIn !== undefined) {
-      const streams = [...new Set(filter.tenantIn)].map((tenant) =>
-        range(pointerPartition('tenant', tenant), pageSize),
-      );
+    // A set of values: the pointer partitions of each, merged newest first without repeats.
+    const anyOf =
+      filter.actorIdIn !== undefined
+        ? [...new Set(filter.actorIdIn)].map((id) => pointerPartition('actor', id))
+        : filter.tenantIn !== undefined
+          ? [...new Set(filter.tenantIn)].map((tenant) => pointerPartition('tenant', tenant))
+          : undefined;
+    if (anyOf !== undefined) {
+      const streams = anyOf.map((partition) => range(partition, pageSize));
       let previous: string | undefined;
       for await (const record of mergeSorted(streams, (each) => String(each[SK]), true)) {
         const sortKey = String(record[SK]);
@@ -166,6 +172,7 @@ export class DynamoAuditStore implements AuditStore {
 function matches(entry: AuditEntry, filter: AuditFilter): boolean {
   if (filter.action !== undefined && entry.action !== filter.action) return false;
   if (filter.actorId !== undefined && entry.actor.id !== filter.actorId) return false;
+  if (filter.actorIdIn !== undefined && !filter.actorIdIn.includes(entry.actor.id)) return false;
   if (filter.jobId !== undefined && entry.target.jobId !== filter.jobId) return false;
   if (filter.itemId !== undefined && !(entry.target.itemIds ?? []).includes(filter.itemId)) return false;
   if (filter.tenantIn !== undefined && !entry.tenants.some((tenant) => filter.tenantIn!.includes(tenant))) {

@@ -6,15 +6,17 @@ import type { Timestamp } from '../../core/types.js';
 import { awsStoreError, isConditionFailed } from '../aws/aws-errors.js';
 import { decodeSeqCursor, encodeCursor, encodeSeqCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
-import type {
-  Job,
-  JobFilter,
-  JobItem,
-  JobItemFilter,
-  JobStats,
-  JobStore,
-  RunProgress,
-  SelectionProgress,
+import {
+  FINAL_JOB_STATES,
+  type Job,
+  type JobFilter,
+  type JobItem,
+  type JobItemFilter,
+  type JobStats,
+  type JobStore,
+  type RunProgress,
+  type SelectionProgress,
+  withCancelRequested,
 } from '../job-store.js';
 import { batchGet, batchWrite, type Record_ } from './batch.js';
 import { isNew } from './conditions.js';
@@ -25,7 +27,6 @@ import { PK, SINGLE, SK } from './table-layout.js';
 
 /** Job items are counted in blocks of this many seqs (see recordOutcomes). */
 const BLOCK = 100;
-const FINAL_STATES = ['completed', 'cancelled', 'failed'];
 /** An idempotency key whose job is still missing after this long belonged to a creation that died. */
 const ORPHAN_KEY_MS = 60_000;
 
@@ -122,7 +123,7 @@ export class DynamoJobStore implements JobStore {
       await batchWrite(this.conn, [
         { PutRequest: { Item: jobKeys.list(job.createdAt, job.id) } },
         { PutRequest: { Item: jobKeys.ownerList(job.owner.id, job.createdAt, job.id) } },
-        ...(FINAL_STATES.includes(job.state)
+        ...(FINAL_JOB_STATES.includes(job.state)
           ? []
           : [{ PutRequest: { Item: jobKeys.queue(job.createdAt, job.id) } }]),
       ]);
@@ -283,7 +284,7 @@ export class DynamoJobStore implements JobStore {
       for await (const entry of entries) {
         const id = lastKeyPart(entry[SK]);
         const current = await this.readRecord(id);
-        if (current && FINAL_STATES.includes(current.job.state)) {
+        if (current && FINAL_JOB_STATES.includes(current.job.state)) {
           await this.dropFromQueue(current.job);
           continue;
         }
@@ -525,17 +526,12 @@ export class DynamoJobStore implements JobStore {
 
   async requestCancel(jobId: string, at: Timestamp): Promise<Job | null> {
     try {
-      let final: Job | null = null;
+      let current: Job | null = null;
       const changed = await this.update(jobId, (job) => {
-        if (FINAL_STATES.includes(job.state)) {
-          final = job;
-          return null;
-        }
-        job.cancelRequested = true;
-        job.updatedAt = at;
-        return job;
+        current = job;
+        return withCancelRequested(job, at);
       });
-      return changed ?? final;
+      return changed ?? current;
     } catch (error) {
       throw awsStoreError('requestCancel', error);
     }

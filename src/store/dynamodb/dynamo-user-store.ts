@@ -1,11 +1,11 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { LazaretError } from '../../core/errors.js';
 import { awsStoreError, isConditionFailed } from '../aws/aws-errors.js';
 import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import {
   decodeTotp,
   encodeTotp,
+  identityTaken,
   type SessionRecord,
   type TokenRecord,
   type TotpFactor,
@@ -14,6 +14,7 @@ import {
   type UserFilter,
   type UserRecord,
   type UserStore,
+  userExists,
 } from '../user-store.js';
 import { batchGet, batchWrite, type Record_ } from './batch.js';
 import { isNew } from './conditions.js';
@@ -43,6 +44,8 @@ const userKeys = {
   session: (id: string) => ({ [PK]: `SESSION#${id}`, [SK]: SINGLE }),
   sessionByHash: (hash: string) => ({ [PK]: `SESSIONHASH#${hash}`, [SK]: SINGLE }),
   userSession: (userId: string, id: string) => ({ [PK]: `USESSIONS#${userId}`, [SK]: id }),
+  /** Who holds an identity (`UserRecord.externalId`): the user's id, checked against the user on read. */
+  identity: (externalId: string) => ({ [PK]: `UEXT#${externalId}`, [SK]: SINGLE }),
   /** Who receives an address: one pointer per address of a user, checked against the user on read. */
   address: (address: string, userId: string) => ({ [PK]: `UADDR#${address.toLowerCase()}`, [SK]: userId }),
 };
@@ -68,8 +71,15 @@ function toUser(record: Record_): UserRecord {
     createdAt: record.createdAt as string,
     updatedAt: record.updatedAt as string,
     ...(typeof record.totp === 'string' ? { totp: decodeTotp(record.totp) } : {}),
+    ...(typeof record.externalId === 'string' ? { externalId: record.externalId } : {}),
   };
 }
+
+/**
+ * How long an identity pointer whose user does not hold the identity counts as a create or link still
+ * under way; older, it is what a crash between pointer and record left, and may be taken over.
+ */
+const CLAIM_SETTLE_MS = 60_000;
 
 function toToken(record: Record_): TokenRecord {
   return {
@@ -152,19 +162,85 @@ export class DynamoUserStore implements UserStore {
     ]);
   }
 
+  /**
+   * Points the identity at `userId` unless another user holds it (answers false). The pointer is the
+   * lock: conditional on being absent or ours, or on being a leftover its user never took up.
+   */
+  private async claimIdentity(externalId: string, userId: string): Promise<boolean> {
+    const key = userKeys.identity(externalId);
+    const claim = (condition: string, values: Record<string, unknown>) =>
+      this.conn.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...key, userId, claimedAt: Date.now() },
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#pk': PK, '#userId': 'userId' },
+          ExpressionAttributeValues: { ':me': userId, ...values },
+        }),
+      );
+    try {
+      await claim('attribute_not_exists(#pk) OR #userId = :me', {});
+      return true;
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+    const pointer = await this.get(key);
+    if (!pointer) return this.claimIdentity(externalId, userId);
+    const holder = await this.getUser(pointer.userId as string);
+    if (holder?.externalId === externalId) return false;
+    if (Date.now() - Number(pointer.claimedAt ?? 0) < CLAIM_SETTLE_MS) return false;
+    try {
+      await claim('#userId = :old', { ':old': pointer.userId });
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Removes the identity's pointer if it still points at `userId`. */
+  private async releaseIdentity(externalId: string, userId: string): Promise<void> {
+    try {
+      await this.conn.doc.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: userKeys.identity(externalId),
+          ConditionExpression: '#userId = :me',
+          ExpressionAttributeNames: { '#userId': 'userId' },
+          ExpressionAttributeValues: { ':me': userId },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+  }
+
   async createUser(user: UserRecord): Promise<void> {
     const email = user.email.toLowerCase();
     const stored = { ...user, email };
     try {
+      if (user.externalId && !(await this.claimIdentity(user.externalId, user.id))) throw userExists(user);
       await this.put({ ...userKeys.userById(user.id), email });
       await this.writeAddresses(user.id, user.addresses, []);
       if (await this.put(userRecord(stored), true)) return;
       await this.writeAddresses(user.id, [], user.addresses);
       await this.conn.doc.send(new DeleteCommand({ TableName: this.table, Key: userKeys.userById(user.id) }));
+      if (user.externalId) await this.releaseIdentity(user.externalId, user.id);
     } catch (error) {
       throw awsStoreError('createUser', error);
     }
-    throw new LazaretError('user_exists', `A user ${user.email} exists already.`, { email: user.email });
+    throw userExists(user);
+  }
+
+  async getUserByExternalId(externalId: string): Promise<UserRecord | null> {
+    try {
+      const pointer = await this.get(userKeys.identity(externalId));
+      if (!pointer) return null;
+      const user = await this.getUser(pointer.userId as string);
+      return user?.externalId === externalId ? user : null;
+    } catch (error) {
+      throw awsStoreError('getUserByExternalId', error);
+    }
   }
 
   async getUser(id: string): Promise<UserRecord | null> {
@@ -309,6 +385,7 @@ export class DynamoUserStore implements UserStore {
         'passwordHash',
         'disabled',
         'releaseMode',
+        'externalId',
       ] as const) {
         const value = change[field];
         if (value === undefined) continue;
@@ -321,6 +398,11 @@ export class DynamoUserStore implements UserStore {
       }
       const current = await this.get(userKeys.user(pointer.email as string));
       if (!current || current.id !== id) return null;
+      const linked = typeof current.externalId === 'string' ? current.externalId : null;
+      const relink = change.externalId !== undefined && change.externalId !== linked;
+      if (relink && change.externalId && !(await this.claimIdentity(change.externalId, id))) {
+        throw identityTaken(change);
+      }
       const next = toUser({ ...current, ...change, updatedAt: change.at });
       const before = ((current.addresses ?? []) as string[]).map((address) => address.toLowerCase());
       const after = next.addresses.map((address) => address.toLowerCase());
@@ -350,6 +432,7 @@ export class DynamoUserStore implements UserStore {
           [],
           before.filter((address) => !after.includes(address)),
         );
+        if (relink && linked) await this.releaseIdentity(linked, id);
         return toUser(output.Attributes as Record_);
       } catch (error) {
         if (isConditionFailed(error)) return null;

@@ -12,6 +12,7 @@ import { POSTGRES_SENDER_LIST_MIGRATIONS, PostgresSenderListStore } from './post
 import { POSTGRES_STATS_MIGRATIONS } from './postgres-stats-schema.js';
 import { PostgresStatsStore } from './postgres-stats-store.js';
 import {
+  POSTGRES_USER_EXTERNAL_ID_MIGRATIONS,
   POSTGRES_USER_MIGRATIONS,
   POSTGRES_USER_TOTP_MIGRATIONS,
   PostgresUserStore,
@@ -28,6 +29,7 @@ export const POSTGRES_MIGRATION_SETS: readonly PostgresMigrationSet[] = [
   POSTGRES_DIGEST_MIGRATIONS,
   POSTGRES_STATS_MIGRATIONS,
   POSTGRES_USER_TOTP_MIGRATIONS,
+  POSTGRES_USER_EXTERNAL_ID_MIGRATIONS,
 ];
 
 /**

@@ -75,6 +75,8 @@ export class PostgresAuditStore implements AuditStore {
     };
     if (filter.action !== undefined) conditions.push(`action = ${param(filter.action)}`);
     if (filter.actorId !== undefined) conditions.push(`actor_id = ${param(filter.actorId)}`);
+    if (filter.actorIdIn !== undefined)
+      conditions.push(`actor_id = ANY(${param([...filter.actorIdIn])}::text[])`);
     if (filter.jobId !== undefined) conditions.push(`job_id = ${param(filter.jobId)}`);
     if (filter.itemId !== undefined) conditions.push(`item_ids @> ARRAY[${param(filter.itemId)}::text]`);
     if (filter.tenantIn !== undefined) conditions.push(`tenants && ${param([...filter.tenantIn])}::text[]`);

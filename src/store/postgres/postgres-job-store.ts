@@ -3,16 +3,17 @@ import { LazaretError } from '../../core/errors.js';
 import type { ItemOutcome } from '../../core/outcomes.js';
 import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
-import type {
-  Job,
-  JobFilter,
-  JobItem,
-  JobItemFilter,
-  JobState,
-  JobStats,
-  JobStore,
-  RunProgress,
-  SelectionProgress,
+import {
+  type Job,
+  type JobFilter,
+  type JobItem,
+  type JobItemFilter,
+  type JobState,
+  type JobStats,
+  type JobStore,
+  type RunProgress,
+  type SelectionProgress,
+  withCancelRequested,
 } from '../job-store.js';
 import { postgresError } from './postgres-errors.js';
 import { migratePostgres, type PostgresMigrationSet } from './postgres-migrations.js';
@@ -325,17 +326,12 @@ export class PostgresJobStore implements JobStore {
   }
 
   async requestCancel(jobId: string, at: string): Promise<Job | null> {
-    let final: Job | null = null;
+    let current: Job | null = null;
     const changed = await this.withJob('requestCancel', jobId, async (job) => {
-      if (job.state === 'completed' || job.state === 'cancelled' || job.state === 'failed') {
-        final = job;
-        return null;
-      }
-      job.cancelRequested = true;
-      job.updatedAt = at;
-      return job;
+      current = job;
+      return withCancelRequested(job, at);
     });
-    return changed ?? final;
+    return changed ?? current;
   }
 
   async listJobItems(jobId: string, filter: JobItemFilter, page: PageRequest): Promise<Page<JobItem>> {

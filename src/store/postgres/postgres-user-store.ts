@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import { LazaretError } from '../../core/errors.js';
 import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import {
@@ -13,6 +12,7 @@ import {
 } from '../user-rows.js';
 import {
   encodeTotp,
+  identityTaken,
   type SessionRecord,
   type TokenRecord,
   type TotpFactor,
@@ -21,6 +21,7 @@ import {
   type UserFilter,
   type UserRecord,
   type UserStore,
+  userExists,
 } from '../user-store.js';
 import { postgresError } from './postgres-errors.js';
 import { migratePostgres, type PostgresMigrationSet } from './postgres-migrations.js';
@@ -86,8 +87,25 @@ export const POSTGRES_USER_TOTP_MIGRATIONS: PostgresMigrationSet = {
   steps: ['ALTER TABLE users ADD COLUMN totp text;'],
 };
 
+/** Who a user is at an identity provider (`external_id`, unique where set). */
+export const POSTGRES_USER_EXTERNAL_ID_MIGRATIONS: PostgresMigrationSet = {
+  name: 'auth-external-id',
+  steps: [
+    `ALTER TABLE users ADD COLUMN external_id text COLLATE "C";
+     CREATE UNIQUE INDEX users_external_id_key ON users (external_id);`,
+  ],
+};
+
 const USER_COLUMNS = `id, email, display_name, role, domains, addresses, password_hash, disabled, release_mode,
-  created_at, updated_at, totp`;
+  created_at, updated_at, totp, external_id`;
+
+/** A unique violation of the email or the identity: which one, or null for another error. */
+function takenKey(error: unknown): 'email' | 'identity' | null {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  if (code !== '23505') return null;
+  if (constraint === 'users_email_key') return 'email';
+  return constraint === 'users_external_id_key' ? 'identity' : null;
+}
 
 /** The columns derived from a user for its indexes. */
 function derived(user: UserRecord): { tenants: string[]; addressKeys: string[] } {
@@ -103,7 +121,11 @@ export class PostgresUserStore implements UserStore {
 
   static async open(pool: pg.Pool): Promise<PostgresUserStore> {
     try {
-      await migratePostgres(pool, [POSTGRES_USER_MIGRATIONS, POSTGRES_USER_TOTP_MIGRATIONS]);
+      await migratePostgres(pool, [
+        POSTGRES_USER_MIGRATIONS,
+        POSTGRES_USER_TOTP_MIGRATIONS,
+        POSTGRES_USER_EXTERNAL_ID_MIGRATIONS,
+      ]);
     } catch (error) {
       throw postgresError('migrate', error);
     }
@@ -119,8 +141,8 @@ export class PostgresUserStore implements UserStore {
     try {
       await this.pool.query(
         `INSERT INTO users (id, email, display_name, role, domains, addresses, tenants, address_keys,
-           password_hash, disabled, release_mode, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+           password_hash, disabled, release_mode, created_at, updated_at, external_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
         [
           user.id,
           user.email.toLowerCase(),
@@ -135,15 +157,22 @@ export class PostgresUserStore implements UserStore {
           user.releaseMode,
           user.createdAt,
           user.updatedAt,
+          user.externalId ?? null,
         ],
       );
     } catch (error) {
-      const { code, constraint } = error as { code?: string; constraint?: string };
-      if (code === '23505' && constraint === 'users_email_key') {
-        throw new LazaretError('user_exists', `A user ${user.email} exists already.`, { email: user.email });
-      }
+      if (takenKey(error)) throw userExists(user);
       throw postgresError('createUser', error);
     }
+  }
+
+  async getUserByExternalId(externalId: string): Promise<UserRecord | null> {
+    const rows = await this.rows<UserRow>(
+      'getUserByExternalId',
+      `SELECT ${USER_COLUMNS} FROM users WHERE external_id = $1`,
+      [externalId],
+    );
+    return rows[0] ? userOfRow(rows[0]) : null;
   }
 
   async getUser(id: string): Promise<UserRecord | null> {
@@ -216,7 +245,16 @@ export class PostgresUserStore implements UserStore {
     return rows.length === 1;
   }
 
-  updateUser(id: string, change: UserChange): Promise<UserRecord | null> {
+  async updateUser(id: string, change: UserChange): Promise<UserRecord | null> {
+    try {
+      return await this.updateUserRow(id, change);
+    } catch (error) {
+      if (takenKey((error as { cause?: unknown }).cause ?? error) === 'identity') throw identityTaken(change);
+      throw error;
+    }
+  }
+
+  private updateUserRow(id: string, change: UserChange): Promise<UserRecord | null> {
     return inTransaction(this.pool, 'updateUser', async (client) => {
       const found = await client.query<UserRow>(
         `SELECT ${USER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE`,
@@ -228,8 +266,9 @@ export class PostgresUserStore implements UserStore {
       const { tenants, addressKeys } = derived(next);
       await client.query(
         `UPDATE users SET display_name = $1, role = $2, domains = $3, addresses = $4, tenants = $5,
-           address_keys = $6, password_hash = $7, disabled = $8, release_mode = $9, updated_at = $10
-         WHERE id = $11`,
+           address_keys = $6, password_hash = $7, disabled = $8, release_mode = $9, updated_at = $10,
+           external_id = $11
+         WHERE id = $12`,
         [
           next.displayName,
           next.role,
@@ -241,6 +280,7 @@ export class PostgresUserStore implements UserStore {
           next.disabled,
           next.releaseMode,
           next.updatedAt,
+          next.externalId ?? null,
           id,
         ],
       );

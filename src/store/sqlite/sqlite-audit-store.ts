@@ -81,6 +81,13 @@ export class SqliteAuditStore implements AuditStore {
         conditions.push('actor_id = ?');
         params.push(filter.actorId);
       }
+      if (filter.actorIdIn !== undefined) {
+        if (filter.actorIdIn.length === 0) conditions.push('0');
+        else {
+          conditions.push(`actor_id IN (${filter.actorIdIn.map(() => '?').join(',')})`);
+          params.push(...filter.actorIdIn);
+        }
+      }
       if (filter.jobId !== undefined) {
         conditions.push('job_id = ?');
         params.push(filter.jobId);

@@ -3,16 +3,17 @@ import { storeError } from '../../core/errors.js';
 import type { ItemOutcome } from '../../core/outcomes.js';
 import { decodeCursor, decodeSeqCursor, encodeCursor, encodeSeqCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
-import type {
-  Job,
-  JobFilter,
-  JobItem,
-  JobItemFilter,
-  JobState,
-  JobStats,
-  JobStore,
-  RunProgress,
-  SelectionProgress,
+import {
+  type Job,
+  type JobFilter,
+  type JobItem,
+  type JobItemFilter,
+  type JobState,
+  type JobStats,
+  type JobStore,
+  type RunProgress,
+  type SelectionProgress,
+  withCancelRequested,
 } from '../job-store.js';
 import { type MigrationSet, migrate } from './sqlite-database.js';
 import { StatementCache } from './sqlite-statements.js';
@@ -285,10 +286,8 @@ export class SqliteJobStore implements JobStore {
     return this.run('requestCancel', () => {
       const job = this.read(jobId);
       if (!job) return null;
-      if (job.state === 'completed' || job.state === 'cancelled' || job.state === 'failed') return job;
-      job.cancelRequested = true;
-      job.updatedAt = at;
-      return this.write(job);
+      const cancelling = withCancelRequested(job, at);
+      return cancelling ? this.write(cancelling) : job;
     });
   }
 

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { LazaretError, storeError } from '../../core/errors.js';
+import { type LazaretError, storeError } from '../../core/errors.js';
 import { decodeCursor, encodeCursor, pageOf } from '../cursor.js';
 import type { Page, PageRequest } from '../item-store.js';
 import {
@@ -19,7 +19,7 @@ import type {
   UserRecord,
   UserStore,
 } from '../user-store.js';
-import { encodeTotp, type TotpFactor, tenantsOfUser } from '../user-store.js';
+import { encodeTotp, identityTaken, type TotpFactor, tenantsOfUser, userExists } from '../user-store.js';
 import { type MigrationSet, migrate } from './sqlite-database.js';
 import { StatementCache } from './sqlite-statements.js';
 
@@ -99,6 +99,15 @@ export const USER_TOTP_MIGRATIONS: MigrationSet = {
   steps: ['ALTER TABLE users ADD COLUMN totp TEXT;'],
 };
 
+/** Who a user is at an identity provider (`external_id`, unique where set). */
+export const USER_EXTERNAL_ID_MIGRATIONS: MigrationSet = {
+  name: 'auth-external-id',
+  steps: [
+    `ALTER TABLE users ADD COLUMN external_id TEXT;
+     CREATE UNIQUE INDEX users_by_external_id ON users (external_id) WHERE external_id IS NOT NULL;`,
+  ],
+};
+
 /** A `users` row as SQLite holds it: the lists as JSON text, the flag as 0/1. */
 interface SqliteUserRow extends Omit<UserRow, 'domains' | 'addresses' | 'disabled'> {
   domains: string;
@@ -126,10 +135,11 @@ export class SqliteUserStore implements UserStore {
     migrate(db, AUTH_MIGRATIONS);
     migrate(db, USER_ADDRESS_MIGRATIONS);
     migrate(db, USER_TOTP_MIGRATIONS);
+    migrate(db, USER_EXTERNAL_ID_MIGRATIONS);
     this.insertUserTx = db.transaction((user: UserRecord) => {
       this.statement(
         `INSERT INTO users (id, email, display_name, role, domains, addresses, password_hash, disabled,
-           release_mode, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           release_mode, created_at, updated_at, external_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         user.id,
         user.email.toLowerCase(),
@@ -142,6 +152,7 @@ export class SqliteUserStore implements UserStore {
         user.releaseMode,
         user.createdAt,
         user.updatedAt,
+        user.externalId ?? null,
       );
       this.writeTenants(user);
     });
@@ -151,7 +162,7 @@ export class SqliteUserStore implements UserStore {
       const next = changedUser(current, change);
       this.statement(
         `UPDATE users SET display_name = ?, role = ?, domains = ?, addresses = ?, password_hash = ?,
-           disabled = ?, release_mode = ?, updated_at = ? WHERE id = ?`,
+           disabled = ?, release_mode = ?, updated_at = ?, external_id = ? WHERE id = ?`,
       ).run(
         next.displayName,
         next.role,
@@ -161,6 +172,7 @@ export class SqliteUserStore implements UserStore {
         next.disabled ? 1 : 0,
         next.releaseMode,
         next.updatedAt,
+        next.externalId ?? null,
         id,
       );
       this.statement('DELETE FROM user_tenants WHERE user_id = ?').run(id);
@@ -189,6 +201,13 @@ export class SqliteUserStore implements UserStore {
     }
   }
 
+  /** A unique email or identity taken already: `user_exists` (`taken`); any other failure: `store_error`. */
+  private refusal(operation: string, taken: () => LazaretError, error: unknown): LazaretError {
+    return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE'
+      ? taken()
+      : storeError(operation, error);
+  }
+
   private readUser(id: string): UserRecord | null {
     const row = this.statement('SELECT * FROM users WHERE id = ?').get(id) as SqliteUserRow | undefined;
     return row ? toUser(row) : null;
@@ -199,13 +218,17 @@ export class SqliteUserStore implements UserStore {
       this.insertUserTx(user);
       return Promise.resolve();
     } catch (error) {
-      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-        return Promise.reject(
-          new LazaretError('user_exists', `A user ${user.email} exists already.`, { email: user.email }),
-        );
-      }
-      return Promise.reject(storeError('createUser', error));
+      return Promise.reject(this.refusal('createUser', () => userExists(user), error));
     }
+  }
+
+  getUserByExternalId(externalId: string): Promise<UserRecord | null> {
+    return this.run('getUserByExternalId', () => {
+      const row = this.statement('SELECT * FROM users WHERE external_id = ?').get(externalId) as
+        | SqliteUserRow
+        | undefined;
+      return row ? toUser(row) : null;
+    });
   }
 
   swapTotp(id: string, expected: TotpFactor | null, next: TotpFactor | null, at: string): Promise<boolean> {
@@ -280,7 +303,11 @@ export class SqliteUserStore implements UserStore {
   }
 
   updateUser(id: string, change: UserChange): Promise<UserRecord | null> {
-    return this.run('updateUser', () => this.updateUserTx(id, change));
+    try {
+      return Promise.resolve(this.updateUserTx(id, change));
+    } catch (error) {
+      return Promise.reject(this.refusal('updateUser', () => identityTaken(change), error));
+    }
   }
 
   createToken(token: TokenRecord): Promise<void> {

@@ -28,6 +28,14 @@ export const saveDigestSettings = (schedule: Schedule) =>
   api.put<DigestSettings>('/api/digest/settings', schedule);
 export const resetDigestSettings = () => api.delete<DigestSettings>('/api/digest/settings');
 
+/** Another user's digest schedule (administrators, on the user page). */
+export const getUserDigestSettings = (userId: string) =>
+  api.get<DigestSettings>(`/api/users/${userId}/digest-settings`);
+export const saveUserDigestSettings = (userId: string, schedule: Schedule) =>
+  api.put<DigestSettings>(`/api/users/${userId}/digest-settings`, schedule);
+export const resetUserDigestSettings = (userId: string) =>
+  api.delete<DigestSettings>(`/api/users/${userId}/digest-settings`);
+
 export const getDigestDefaults = () =>
   api.get<{ global: DigestDefault | null; domains: DigestDefault[] }>('/api/digest/defaults');
 export const saveDigestDefault = (domain: string | null, schedule: Schedule) =>

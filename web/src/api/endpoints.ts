@@ -91,9 +91,17 @@ export interface SignInProvider {
   startUrl: string;
 }
 
-/** The single sign-on providers the sign-in page offers buttons for. */
-export async function listSignInProviders(): Promise<SignInProvider[]> {
-  return (await api.get<{ providers: SignInProvider[] }>('/api/auth/oidc/providers')).providers;
+/**
+ * What the sign-in page offers: a button per single sign-on provider, and the password form for
+ * everyone (`shown`) or only behind an "administrator sign-in" link (`break_glass`: auth.requireSso).
+ */
+export interface SignInOptions {
+  providers: SignInProvider[];
+  passwordForm: 'shown' | 'break_glass';
+}
+
+export function signInOptions(): Promise<SignInOptions> {
+  return api.get<SignInOptions>('/api/auth/oidc/providers');
 }
 
 /** One page of the list; `sort` is a field name, with `-` in front for descending. */
@@ -178,6 +186,24 @@ export const createUser = (user: {
 }) => api.post<{ user: User; password?: string }>('/api/users', user);
 export const setUserDisabled = (id: string, disabled: boolean) =>
   api.patch<{ user: User }>(`/api/users/${id}`, { disabled });
+export const getUser = (id: string) =>
+  api.get<{ user: User }>(`/api/users/${id}`).then((answer) => answer.user);
+/** Role, domains, aliases, release mode (null: the server default), display name. */
+export const updateUser = (
+  id: string,
+  change: {
+    role?: User['role'];
+    domains?: string[];
+    addresses?: string[];
+    releaseMode?: User['releaseMode'];
+    displayName?: string;
+  },
+) => api.patch<{ user: User }>(`/api/users/${id}`, change).then((answer) => answer.user);
+/** Sets a generated password (answered once) and ends the user's sessions. */
+export const resetPassword = (id: string) =>
+  api.post<Answer<'/api/users/{id}/password', 'post'>>(`/api/users/${id}/password`, {});
+/** Removes a user's second factor (a lost phone). */
+export const resetSecondFactor = (id: string) => api.delete(`/api/users/${id}/totp`);
 export const listTokens = (userId: string) =>
   api.get<{ tokens: ApiToken[]; nextCursor: string | null }>(`/api/users/${userId}/tokens`, {
     query: { limit: 500 },
@@ -185,10 +211,19 @@ export const listTokens = (userId: string) =>
 export const createToken = (userId: string, token: { name: string; scope: string; expires?: string }) =>
   api.post<{ token: ApiToken; secret: string }>(`/api/users/${userId}/tokens`, token);
 export const revokeToken = (id: string) => api.delete(`/api/tokens/${id}`);
-export const listAudit = (
-  filter: { action?: string; actor?: string; itemId?: string; jobId?: string },
-  cursor: string | null,
-) =>
+export interface AuditFilter {
+  action?: string;
+  actor?: string;
+  /** An email: what that person did, signed in or with their tokens. */
+  person?: string;
+  itemId?: string;
+  jobId?: string;
+  /** ISO times: from (inclusive), until (exclusive). */
+  after?: string;
+  before?: string;
+}
+
+export const listAudit = (filter: AuditFilter, cursor: string | null, limit = 100) =>
   api.get<{ entries: AuditEntry[]; nextCursor: string | null }>('/api/audit', {
-    query: { ...filter, cursor, limit: 100 },
+    query: { ...filter, cursor, limit },
   });

@@ -50,7 +50,7 @@ export interface paths {
     };
   };
   "/api/auth/login": {
-    /** Sign in; sets the session cookie and answers the CSRF token. An account with a second factor answers 401 totp_required until the request also carries `code`. */
+    /** Sign in; sets the session cookie and answers the CSRF token. An account with a second factor answers 401 totp_required until the request also carries `code`; with auth.requireSso a local password answers 403 sso_required (except for auth.breakGlassAdmins). */
     post: {
       requestBody: {
         content: {
@@ -85,6 +85,12 @@ export interface paths {
         };
         /** @description Default Response */
         401: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        403: {
           content: {
             "application/json": components["schemas"]["ErrorBody"];
           };
@@ -174,7 +180,7 @@ export interface paths {
     };
   };
   "/api/auth/oidc/providers": {
-    /** The OpenID Connect providers people may sign in with (for the sign-in page). */
+    /** How people sign in here (for the sign-in page): the OpenID Connect providers, and whether the password form is for everyone or only for break-glass administrators (auth.requireSso). */
     get: {
       responses: {
         /** @description Default Response */
@@ -186,6 +192,11 @@ export interface paths {
                   label: string;
                   startUrl: string;
                 }[];
+              /**
+               * @description `shown`: the email and password form is for everyone. `break_glass`: single sign-on is required, and the form is only for the administrators of auth.breakGlassAdmins (the page hides it behind a small link).
+               * @enum {unknown}
+               */
+              passwordForm: "shown" | "break_glass";
             };
           };
         };
@@ -1200,7 +1211,7 @@ export interface paths {
     };
   };
   "/api/audit": {
-    /** The audit log, newest first: all of it for admins, their domains for domain admins. */
+    /** The audit log, newest first: all of it for admins, their domains for domain admins. Each entry names the user it was about by email (`target.userEmail`). */
     get: {
       parameters: {
         query: {
@@ -1208,6 +1219,8 @@ export interface paths {
           action?: string;
           /** @description Actor id: a user id or a token id. */
           actor?: string;
+          /** @description A person by email: what they did signed in and with any of their API tokens. No user with that email: no entries. */
+          person?: string;
           /** @description Only entries about this item (ULID). */
           itemId?: string;
           /** @description Only entries about this job (ULID). */
@@ -1445,6 +1458,60 @@ export interface paths {
         };
         /** @description Default Response */
         409: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+  };
+  "/api/users/{id}/password": {
+    /** Reset a user’s password: the one given, or a generated one answered once (`password`). Ends their sessions; audited as `user.password`. */
+    post: {
+      parameters: {
+        path: {
+          /** @description User id (ULID). */
+          id: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            password?: string;
+          } | null;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              user: components["schemas"]["User"];
+              /** @description The generated password; shown only here. */
+              password?: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        404: {
           content: {
             "application/json": components["schemas"]["ErrorBody"];
           };
@@ -2295,6 +2362,240 @@ export interface paths {
       };
     };
   };
+  "/api/users/{id}/digest-settings": {
+    /** A user's digest schedule, as GET /api/digest/settings answers it to them. */
+    get: {
+      parameters: {
+        path: {
+          /** @description User id (ULID). */
+          id: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              own: {
+                /** @enum {unknown} */
+                frequency?: "never" | "hourly" | "daily" | "weekly";
+                /** @description Local hour of daily and weekly digests. */
+                hour?: number;
+                /** @description 0 Sunday, 1 Monday, … 6 Saturday. */
+                weekday?: number;
+                /** @description IANA time zone, e.g. Europe/Berlin. */
+                timeZone?: string;
+                /** @description Administrators and domain administrators: the domains to receive copies for. */
+                domains?: string[];
+              };
+              /** @description The domain whose default you inherit. */
+              domain: string;
+              effective: {
+                /** @enum {unknown} */
+                frequency: "never" | "hourly" | "daily" | "weekly";
+                hour: number;
+                weekday: number;
+                timeZone: string;
+              };
+              /** @description Whether you receive digests with these settings. */
+              receives: boolean;
+              copyOf: string[] | null;
+              lastSentAt: string | null;
+              lastError: {
+                code: string;
+                detail: string;
+                at: string;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    /** Set a user's own digest schedule (audited as `digest.settings`). */
+    put: {
+      parameters: {
+        path: {
+          /** @description User id (ULID). */
+          id: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @enum {unknown} */
+            frequency?: "never" | "hourly" | "daily" | "weekly";
+            /** @description Local hour of daily and weekly digests. */
+            hour?: number;
+            /** @description 0 Sunday, 1 Monday, … 6 Saturday. */
+            weekday?: number;
+            /** @description IANA time zone, e.g. Europe/Berlin. */
+            timeZone?: string;
+            /** @description Administrators and domain administrators: the domains to receive copies for. */
+            domains?: string[];
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              own: {
+                /** @enum {unknown} */
+                frequency?: "never" | "hourly" | "daily" | "weekly";
+                /** @description Local hour of daily and weekly digests. */
+                hour?: number;
+                /** @description 0 Sunday, 1 Monday, … 6 Saturday. */
+                weekday?: number;
+                /** @description IANA time zone, e.g. Europe/Berlin. */
+                timeZone?: string;
+                /** @description Administrators and domain administrators: the domains to receive copies for. */
+                domains?: string[];
+              };
+              /** @description The domain whose default you inherit. */
+              domain: string;
+              effective: {
+                /** @enum {unknown} */
+                frequency: "never" | "hourly" | "daily" | "weekly";
+                hour: number;
+                weekday: number;
+                timeZone: string;
+              };
+              /** @description Whether you receive digests with these settings. */
+              receives: boolean;
+              copyOf: string[] | null;
+              lastSentAt: string | null;
+              lastError: {
+                code: string;
+                detail: string;
+                at: string;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    /** Forget a user's own schedule: they inherit everything again. */
+    delete: {
+      parameters: {
+        path: {
+          /** @description User id (ULID). */
+          id: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              own: {
+                /** @enum {unknown} */
+                frequency?: "never" | "hourly" | "daily" | "weekly";
+                /** @description Local hour of daily and weekly digests. */
+                hour?: number;
+                /** @description 0 Sunday, 1 Monday, … 6 Saturday. */
+                weekday?: number;
+                /** @description IANA time zone, e.g. Europe/Berlin. */
+                timeZone?: string;
+                /** @description Administrators and domain administrators: the domains to receive copies for. */
+                domains?: string[];
+              };
+              /** @description The domain whose default you inherit. */
+              domain: string;
+              effective: {
+                /** @enum {unknown} */
+                frequency: "never" | "hourly" | "daily" | "weekly";
+                hour: number;
+                weekday: number;
+                timeZone: string;
+              };
+              /** @description Whether you receive digests with these settings. */
+              receives: boolean;
+              copyOf: string[] | null;
+              lastSentAt: string | null;
+              lastError: {
+                code: string;
+                detail: string;
+                at: string;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+  };
   "/api/digest/settings": {
     /** Your digest schedule: what you set, what you inherit, and when the last digest went out. */
     get: {
@@ -2795,6 +3096,74 @@ export interface paths {
       };
     };
   };
+  "/api/ingest/rspamd": {
+    /** rspamd hand-off: the raw message as rspamd's metadata_exporter pushes it, envelope and verdict in its X-Rspamd-* headers (docs/integration.md). Needs the shared secret (handoff.rspamd.secret) as the Basic password or a Bearer token. Each recipient is held with rspamd's verdict when its action is one of scanners.rspamd.holdActions; a repeated push of the same bytes adds nothing. */
+    post: {
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              /** @description The stored message (its raw bytes are kept while an item needs them). */
+              messageId: string;
+              /** @description Recipients held now, one item each. */
+              held: {
+                  recipient: string;
+                  itemId: string;
+                  reason: string;
+                }[];
+              /** @description Recipients an earlier push of the same bytes held already (a retry): not stored again. */
+              heldBefore: string[];
+              /** @description Recipients not held: rspamd's action is not in scanners.rspamd.holdActions. */
+              passed: string[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        413: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        429: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        503: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        507: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+  };
 }
 
 export type webhooks = Record<string, never>;
@@ -2942,6 +3311,8 @@ export interface components {
         itemIds?: string[];
         jobId?: string;
         userId?: string;
+        /** @description The email of the user `userId` names, when that user still exists. */
+        userEmail?: string;
         tokenId?: string;
       };
       tenants: string[];

@@ -43,6 +43,8 @@ export function useBulk(): BulkContextValue {
   return value;
 }
 
+/** Least time between two refreshes of the list while a job runs. */
+const LIVE_REFRESH_MS = 1500;
 const FINAL_STATES = new Set(['completed', 'failed', 'cancelled']);
 export const isFinal = (run: BulkRun) => FINAL_STATES.has(run.state);
 const ACTION_VERB: Record<BulkAction, string> = {
@@ -95,6 +97,16 @@ export function BulkProvider({ children }: { children: ReactNode }) {
     setRuns(runs);
   }, []);
 
+  // While a job runs, the list's rows show its progress: the loaded pages are fetched again when
+  // the job reports progress, at most once per LIVE_REFRESH_MS (not per event).
+  const lastRefresh = useRef(0);
+  const refreshRows = useCallback(() => {
+    const now = Date.now();
+    if (now - lastRefresh.current < LIVE_REFRESH_MS) return;
+    lastRefresh.current = now;
+    void queryClient.invalidateQueries({ queryKey: ['items'] });
+  }, [queryClient]);
+
   /** Changes one run; the first time it reaches a final state, the lists are refreshed and the user told. */
   const update = useCallback(
     (key: string, change: (run: BulkRun) => BulkRun) => {
@@ -103,8 +115,9 @@ export function BulkProvider({ children }: { children: ReactNode }) {
       const next = change(previous);
       publish(current.current.map((run) => (run.key === key ? next : run)));
       if (isFinal(next) && !isFinal(previous)) finished(next);
+      else if (!isFinal(next) && next.done > previous.done) refreshRows();
     },
-    [finished, publish],
+    [finished, publish, refreshRows],
   );
 
   const follow = useCallback(

@@ -1,25 +1,51 @@
-import { Anchor, Badge, Button, Group, Loader, Stack, Table, TextInput, Title } from '@mantine/core';
+import { Button, Group, Loader, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Link } from 'react-router';
-import { listAudit } from '../api/endpoints';
+import { useSearchParams } from 'react-router';
+import { type AuditFilter, listAudit } from '../api/endpoints';
+import { AuditTable } from '../components/audit-table';
 import { ErrorAlert } from '../components/error-alert';
-import { formatDateTime } from '../lib/format';
+import { AUDIT_ACTIONS } from '../lib/audit-text';
 
+/** A date field's day (yyyy-mm-dd) as the start of that day in the browser's time zone, ISO. */
+const startOfDay = (day: string) => new Date(`${day}T00:00:00`).toISOString();
+const dayAfter = (day: string) => {
+  const date = new Date(`${day}T00:00:00`);
+  date.setDate(date.getDate() + 1);
+  return date.toISOString();
+};
+
+const FIELDS = ['person', 'action', 'from', 'until', 'itemId', 'jobId'] as const;
+
+/** The audit log: people by email, job entries as counts with a link, filters kept in the address. */
 export function AuditPage() {
-  const [draft, setDraft] = useState({ action: '', actor: '', itemId: '', jobId: '' });
-  const [filter, setFilter] = useState(draft);
+  const [params, setParams] = useSearchParams();
+  const value = (name: (typeof FIELDS)[number]) => params.get(name) ?? '';
+  const [draft, setDraft] = useState({ person: value('person'), action: value('action') });
+  const [from, setFrom] = useState(value('from'));
+  const [until, setUntil] = useState(value('until'));
+  const filter: AuditFilter = {
+    ...(value('person') ? { person: value('person') } : {}),
+    ...(value('action') ? { action: value('action') } : {}),
+    ...(value('from') ? { after: startOfDay(value('from')) } : {}),
+    ...(value('until') ? { before: dayAfter(value('until')) } : {}),
+    ...(value('itemId') ? { itemId: value('itemId') } : {}),
+    ...(value('jobId') ? { jobId: value('jobId') } : {}),
+  };
   const audit = useInfiniteQuery({
     queryKey: ['audit', filter],
-    queryFn: ({ pageParam }) =>
-      listAudit(
-        Object.fromEntries(Object.entries(filter).filter(([, value]) => value.trim() !== '')),
-        pageParam,
-      ),
+    queryFn: ({ pageParam }) => listAudit(filter, pageParam),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
   });
   const entries = audit.data?.pages.flatMap((page) => page.entries) ?? [];
+  const apply = () => {
+    const next = new URLSearchParams();
+    const chosen = { ...draft, from, until };
+    for (const [name, each] of Object.entries(chosen)) if (each.trim()) next.set(name, each.trim());
+    setParams(next);
+  };
+  const filtered = FIELDS.some((name) => params.get(name));
   return (
     <Stack>
       <Title order={1} size="h3">
@@ -28,34 +54,60 @@ export function AuditPage() {
       <form
         onSubmit={(event) => {
           event.preventDefault();
-          setFilter(draft);
+          apply();
         }}
       >
-        <Group align="flex-end" gap="xs">
+        <Group align="flex-end" gap="xs" wrap="wrap">
           <TextInput
+            label="Person"
+            placeholder="name@example.com"
+            type="email"
+            value={draft.person}
+            onChange={(event) => setDraft({ ...draft, person: event.currentTarget.value })}
+          />
+          <Select
             label="Action"
-            placeholder="item.release"
-            value={draft.action}
-            onChange={(event) => setDraft({ ...draft, action: event.currentTarget.value })}
+            placeholder="Any action"
+            clearable
+            searchable
+            w={200}
+            data={AUDIT_ACTIONS}
+            value={draft.action || null}
+            onChange={(action) => setDraft({ ...draft, action: action ?? '' })}
           />
           <TextInput
-            label="Actor id"
-            value={draft.actor}
-            onChange={(event) => setDraft({ ...draft, actor: event.currentTarget.value })}
+            label="From"
+            type="date"
+            value={from}
+            onChange={(event) => setFrom(event.currentTarget.value)}
           />
           <TextInput
-            label="Item id"
-            value={draft.itemId}
-            onChange={(event) => setDraft({ ...draft, itemId: event.currentTarget.value })}
-          />
-          <TextInput
-            label="Job id"
-            value={draft.jobId}
-            onChange={(event) => setDraft({ ...draft, jobId: event.currentTarget.value })}
+            label="Until"
+            type="date"
+            value={until}
+            onChange={(event) => setUntil(event.currentTarget.value)}
           />
           <Button type="submit">Filter</Button>
+          {filtered && (
+            <Button
+              variant="subtle"
+              onClick={() => {
+                setDraft({ person: '', action: '' });
+                setFrom('');
+                setUntil('');
+                setParams(new URLSearchParams());
+              }}
+            >
+              Clear
+            </Button>
+          )}
         </Group>
       </form>
+      {(value('itemId') || value('jobId')) && (
+        <Text size="sm" c="dimmed">
+          Only entries about {value('jobId') ? 'one job' : 'one message'}.
+        </Text>
+      )}
       {audit.isPending && <Loader aria-label="Loading the audit log" />}
       {audit.isError && (
         <ErrorAlert
@@ -64,49 +116,12 @@ export function AuditPage() {
           onRetry={() => audit.refetch()}
         />
       )}
-      {audit.data && (
-        <Table.ScrollContainer minWidth={700}>
-          <Table fz="sm" striped>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>When</Table.Th>
-                <Table.Th>Who</Table.Th>
-                <Table.Th>Action</Table.Th>
-                <Table.Th>Target</Table.Th>
-                <Table.Th>Outcome</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {entries.map((entry) => (
-                <Table.Tr key={entry.id}>
-                  <Table.Td>{formatDateTime(entry.at)}</Table.Td>
-                  <Table.Td>{entry.actor.label}</Table.Td>
-                  <Table.Td>{entry.action}</Table.Td>
-                  <Table.Td>
-                    {entry.target.jobId && (
-                      <Anchor component={Link} to={`/jobs/${entry.target.jobId}`}>
-                        job {entry.target.jobId}
-                      </Anchor>
-                    )}
-                    {entry.target.itemIds?.slice(0, 3).map((id) => (
-                      <Anchor key={id} component={Link} to={`/quarantine/${id}`} mr={6}>
-                        {id.slice(-6)}
-                      </Anchor>
-                    ))}
-                    {entry.target.userId ?? ''}
-                  </Table.Td>
-                  <Table.Td>
-                    <Badge variant="light" color={entry.outcome === 'ok' ? 'green' : 'orange'}>
-                      {entry.outcome}
-                    </Badge>
-                    {entry.counts && Object.entries(entry.counts).map(([name, n]) => ` ${name}: ${n}`)}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+      {audit.data && entries.length === 0 && (
+        <Text size="sm" c="dimmed" data-testid="empty-state">
+          {filtered ? 'No audit entries match these filters.' : 'Nothing has been recorded yet.'}
+        </Text>
       )}
+      {entries.length > 0 && <AuditTable entries={entries} />}
       {audit.hasNextPage && (
         <Button
           variant="default"

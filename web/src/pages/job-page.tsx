@@ -122,6 +122,11 @@ export function JobPage() {
           </Table.Tbody>
         </Table>
       )}
+      {outcome && items.data?.pages.every((page) => page.items.length === 0) && (
+        <Text size="sm" c="dimmed" data-testid="empty-state">
+          No items with this outcome.
+        </Text>
+      )}
       {items.hasNextPage && (
         <Button variant="default" w="fit-content" onClick={() => items.fetchNextPage()}>
           More

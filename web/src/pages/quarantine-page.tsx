@@ -24,7 +24,8 @@ import { ErrorAlert } from '../components/error-alert';
 import { JobsPanel } from '../components/jobs-panel';
 import { QuickFilters } from '../components/quick-filters';
 import { SearchBox } from '../components/search-box';
-import { formatCount, formatShort, formatSize, plural, senderLabel } from '../lib/format';
+import { useSession } from '../components/session';
+import { formatBound, formatCount, formatShort, formatSize, plural, senderLabel } from '../lib/format';
 import { randomKey } from '../lib/random-key';
 import { reasonDetail } from '../lib/verdict';
 
@@ -49,6 +50,9 @@ const COLUMNS: { field: SortField; label: string }[] = [
   { field: 'size', label: 'Size' },
 ];
 
+/** What a user's list shows before they search: the mail still waiting for them (held). */
+export const USER_DEFAULT_QUERY = 'status:quarantined';
+
 /**
  * The list: one search box, quick filters, cursor pages loaded as you scroll, and only the visible
  * rows in the DOM (TanStack Virtual), so a million items scroll like a hundred. It is an ARIA grid of
@@ -56,8 +60,14 @@ const COLUMNS: { field: SortField; label: string }[] = [
  */
 export function QuarantinePage() {
   const [params, setParams] = useSearchParams();
-  const query = params.get('q') ?? '';
+  const { me } = useSession();
+  // Users start on what is waiting for them; an emptied search box (q=) shows everything.
+  const defaultQuery = me?.role === 'user' ? USER_DEFAULT_QUERY : '';
+  const query = params.get('q') ?? defaultQuery;
   const sort = params.get('sort') ?? '-receivedAt';
+  // Someone who sees the mail of one address only learns nothing from a To column.
+  const showRecipient = !(me?.role === 'user' && me.addresses.length <= 1);
+  const columns = showRecipient ? COLUMNS : COLUMNS.filter((column) => column.field !== 'recipient');
   const navigate = useNavigate();
   const bulk = useBulk();
   const searchRef = useRef<HTMLInputElement>(null);
@@ -75,27 +85,34 @@ export function QuarantinePage() {
   });
   const rows = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
   const allLoadedSelected = rows.length > 0 && rows.every((row) => selected.has(row.id));
-  // The count is asked for only when it is needed: to offer "select all N matching".
+  // The total of matches, counted by the server when more than the loaded pages match (up to its
+  // limit: beyond it the answer is a lower bound, shown as "1,000,000+").
   const count = useQuery({
     queryKey: ['count', query],
     queryFn: () => countItems(query),
-    enabled: allLoadedSelected && list.hasNextPage,
+    enabled: list.hasNextPage,
     retry: false,
   });
   const counted = count.data?.exact ? count.data.count : undefined;
   const total = list.hasNextPage ? counted : rows.length;
+  const matching =
+    !list.hasNextPage && !list.isPending
+      ? formatCount(rows.length)
+      : count.data
+        ? formatBound(count.data.count, count.data.exact)
+        : undefined;
 
   const search = useCallback(
     (next: string, nextSort = sort) => {
       const updated = new URLSearchParams();
-      if (next) updated.set('q', next);
+      if (next || defaultQuery) updated.set('q', next);
       if (nextSort !== '-receivedAt') updated.set('sort', nextSort);
       setParams(updated);
       setSelected(new Set());
       setAllMatching(false);
       setActive(0);
     },
-    [setParams, sort],
+    [setParams, sort, defaultQuery],
   );
 
   const virtualizer = useVirtualizer({
@@ -275,6 +292,7 @@ export function QuarantinePage() {
       <Paper withBorder>
         <div
           role="grid"
+          className={showRecipient ? undefined : 'lz-no-recipient'}
           aria-label="Held messages"
           aria-rowcount={total ?? (list.hasNextPage ? -1 : rows.length)}
           aria-multiselectable="true"
@@ -291,7 +309,7 @@ export function QuarantinePage() {
                 }}
               />
             </div>
-            {COLUMNS.map((column) => (
+            {columns.map((column) => (
               <div
                 key={column.field}
                 role="columnheader"
@@ -335,9 +353,20 @@ export function QuarantinePage() {
                 <Loader size="sm" aria-label="Loading messages" />
               </Group>
             ) : rows.length === 0 && !list.isError ? (
-              <Text p="lg" c="dimmed" ta="center">
-                No messages match{query ? ` “${query}”` : ''}.
-              </Text>
+              <Stack p="lg" gap={4} align="center" data-testid="list-empty">
+                <Text c="dimmed" ta="center">
+                  {query === USER_DEFAULT_QUERY
+                    ? 'Nothing is waiting for you: no held messages.'
+                    : query
+                      ? `No messages match “${query}”.`
+                      : 'No messages are held.'}
+                </Text>
+                {query && (
+                  <Anchor component="button" size="sm" onClick={() => search('')}>
+                    Show all messages
+                  </Anchor>
+                )}
+              </Stack>
             ) : (
               <div role="rowgroup" style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
                 {virtualRows.map((virtualRow) => {
@@ -370,6 +399,7 @@ export function QuarantinePage() {
                       top={virtualRow.start}
                       active={virtualRow.index === active}
                       selected={allMatching || selected.has(item.id)}
+                      showRecipient={showRecipient}
                       onToggle={() => toggle(item.id)}
                       onOpen={() => navigate(`/quarantine/${item.id}`)}
                       onFocus={() => setActive(virtualRow.index)}
@@ -382,7 +412,7 @@ export function QuarantinePage() {
         </div>
       </Paper>
       <Text size="xs" c="dimmed" data-testid="list-status">
-        {total !== undefined ? `${formatCount(total)} matching · ` : ''}
+        {matching !== undefined ? `${matching} matching · ` : list.hasNextPage ? 'Counting matches… · ' : ''}
         {formatCount(rows.length)} loaded{list.hasNextPage ? ', more as you scroll' : ''}
       </Text>
       <ConfirmAction pending={pending} onCancel={() => setPending(null)} onConfirm={confirm} />
@@ -396,6 +426,7 @@ function ItemRow({
   top,
   active,
   selected,
+  showRecipient,
   onToggle,
   onOpen,
   onFocus,
@@ -405,6 +436,7 @@ function ItemRow({
   top: number;
   active: boolean;
   selected: boolean;
+  showRecipient: boolean;
   onToggle(): void;
   onOpen(): void;
   onFocus(): void;
@@ -459,9 +491,11 @@ function ItemRow({
       <div role="gridcell" className="lz-cell lz-wide" title={item.from ?? item.sender}>
         {senderLabel(item.sender)}
       </div>
-      <div role="gridcell" className="lz-cell lz-wide" title={item.recipient}>
-        {item.recipient}
-      </div>
+      {showRecipient && (
+        <div role="gridcell" className="lz-cell lz-wide" title={item.recipient}>
+          {item.recipient}
+        </div>
+      )}
       <div role="gridcell" className="lz-cell lz-wide" title={subject}>
         {item.hasAttachments && <AttachmentMark />}
         {subject}
@@ -483,7 +517,7 @@ function ItemRow({
         {formatSize(item.size)}
       </div>
       <div role="gridcell" className="lz-cell lz-wide">
-        <Text size="xs" c={item.status === 'quarantined' ? 'dimmed' : undefined}>
+        <Text size="xs" c={item.status === 'quarantined' ? 'dimmed' : undefined} data-testid="row-status">
           {item.status.replace('_', ' ')}
         </Text>
       </div>

@@ -1,9 +1,20 @@
-import { Alert, Button, Center, Divider, Paper, PasswordInput, Stack, TextInput, Title } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Button,
+  Center,
+  Divider,
+  Paper,
+  PasswordInput,
+  Stack,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { ApiError } from '../api/client';
-import { listSignInProviders, signIn } from '../api/endpoints';
+import { signIn, signInOptions } from '../api/endpoints';
 import { ErrorAlert } from '../components/error-alert';
 import { useSession } from '../components/session';
 
@@ -30,7 +41,12 @@ export function SignInPage() {
       }
     },
   });
-  const providers = useQuery({ queryKey: ['sign-in-providers'], queryFn: listSignInProviders });
+  const options = useQuery({ queryKey: ['sign-in-options'], queryFn: signInOptions });
+  /** Single sign-on is required: the password form waits behind a link for break-glass administrators. */
+  const [adminSignIn, setAdminSignIn] = useState(false);
+  const providers = options.data?.providers ?? [];
+  // Offered once the options are known (or could not be read: the server still decides each sign-in).
+  const showForm = adminSignIn || options.isError || options.data?.passwordForm === 'shown';
   const ssoError = params.get('ssoError');
   if (me) return <Navigate to={next} replace />;
   return (
@@ -52,48 +68,63 @@ export function SignInPage() {
                 {params.get('ssoMessage') ?? ssoError}
               </Alert>
             )}
-            <TextInput
-              label="Email"
-              type="email"
-              autoComplete="username"
-              required
-              autoFocus
-              value={email}
-              onChange={(event) => setEmail(event.currentTarget.value)}
-            />
-            <PasswordInput
-              label="Password"
-              autoComplete="current-password"
-              required
-              readOnly={code !== null}
-              value={password}
-              onChange={(event) => setPassword(event.currentTarget.value)}
-            />
-            {code !== null && (
-              <TextInput
-                label="Code from your authenticator app"
-                description="Or one of your recovery codes."
-                autoComplete="one-time-code"
-                required
-                autoFocus
-                value={code}
-                onChange={(event) => setCode(event.currentTarget.value)}
-              />
+            {showForm && (
+              <>
+                <TextInput
+                  label="Email"
+                  type="email"
+                  autoComplete="username"
+                  required
+                  autoFocus
+                  value={email}
+                  onChange={(event) => setEmail(event.currentTarget.value)}
+                />
+                <PasswordInput
+                  label="Password"
+                  autoComplete="current-password"
+                  required
+                  readOnly={code !== null}
+                  value={password}
+                  onChange={(event) => setPassword(event.currentTarget.value)}
+                />
+                {code !== null && (
+                  <TextInput
+                    label="Code from your authenticator app"
+                    description="Or one of your recovery codes."
+                    autoComplete="one-time-code"
+                    required
+                    autoFocus
+                    value={code}
+                    onChange={(event) => setCode(event.currentTarget.value)}
+                  />
+                )}
+                <Button type="submit" loading={login.isPending}>
+                  Sign in
+                </Button>
+              </>
             )}
-            <Button type="submit" loading={login.isPending}>
-              Sign in
-            </Button>
-            {providers.data && providers.data.length > 0 && <Divider label="or" />}
-            {providers.data?.map((provider) => (
+            {showForm && providers.length > 0 && <Divider label="or" />}
+            {providers.map((provider) => (
               <Button
                 key={provider.id}
                 component="a"
                 href={`${provider.startUrl}?next=${encodeURIComponent(next)}`}
-                variant="default"
+                variant={showForm ? 'default' : 'filled'}
               >
                 Sign in with {provider.label}
               </Button>
             ))}
+            {options.data?.passwordForm === 'break_glass' && !adminSignIn && (
+              <Anchor
+                component="button"
+                type="button"
+                size="xs"
+                c="dimmed"
+                onClick={() => setAdminSignIn(true)}
+              >
+                Administrator sign-in
+              </Anchor>
+            )}
           </Stack>
         </form>
       </Paper>

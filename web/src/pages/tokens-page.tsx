@@ -14,6 +14,7 @@ import {
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { useSearchParams } from 'react-router';
 import { createToken, listTokens, listUsers, revokeToken } from '../api/endpoints';
 import { ErrorAlert } from '../components/error-alert';
 import { useSession } from '../components/session';
@@ -24,7 +25,10 @@ export function TokensPage() {
   const { me } = useSession();
   const queryClient = useQueryClient();
   const users = useQuery({ queryKey: ['users'], queryFn: listUsers });
-  const [userId, setUserId] = useState<string | null>(me?.local ? null : (me?.id ?? null));
+  const [params] = useSearchParams();
+  const [userId, setUserId] = useState<string | null>(
+    params.get('user') ?? (me?.local ? null : (me?.id ?? null)),
+  );
   const tokens = useQuery({
     queryKey: ['tokens', userId],
     queryFn: () => listTokens(userId!),
@@ -70,7 +74,17 @@ export function TokensPage() {
       {tokens.isPending && userId && <Loader aria-label="Loading tokens" />}
       {tokens.isError && <ErrorAlert error={tokens.error} title="Tokens cannot be listed" />}
       {revoke.isError && <ErrorAlert error={revoke.error} title="Not revoked" />}
-      {tokens.data && (
+      {!userId && (
+        <Text size="sm" c="dimmed" data-testid="empty-state">
+          Choose a user to see their tokens.
+        </Text>
+      )}
+      {tokens.data && tokens.data.tokens.length === 0 && (
+        <Text size="sm" c="dimmed" data-testid="empty-state">
+          No API tokens yet. Create one below; its secret is shown once.
+        </Text>
+      )}
+      {tokens.data && tokens.data.tokens.length > 0 && (
         <Table.ScrollContainer minWidth={560}>
           <Table fz="sm" striped>
             <Table.Thead>

@@ -1,4 +1,5 @@
 import {
+  Anchor,
   Badge,
   Button,
   Group,
@@ -16,6 +17,7 @@ import {
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { errorMessage } from '../api/client';
 import { createUser, listUsers, setUserDisabled } from '../api/endpoints';
 import { ErrorAlert } from '../components/error-alert';
@@ -55,7 +57,12 @@ export function UsersPage() {
       </Title>
       {users.isPending && <Loader aria-label="Loading users" />}
       {users.isError && <ErrorAlert error={users.error} title="Users cannot be listed" />}
-      {users.data && (
+      {users.data && users.data.users.length === 0 && (
+        <Text size="sm" c="dimmed" data-testid="empty-state">
+          No users yet. Add the first one below.
+        </Text>
+      )}
+      {users.data && users.data.users.length > 0 && (
         <Table.ScrollContainer minWidth={600}>
           <Table fz="sm" striped>
             <Table.Thead>
@@ -71,7 +78,11 @@ export function UsersPage() {
             <Table.Tbody>
               {users.data.users.map((user) => (
                 <Table.Tr key={user.id}>
-                  <Table.Td>{user.email}</Table.Td>
+                  <Table.Td>
+                    <Anchor component={Link} to={`/admin/users/${user.id}`}>
+                      {user.email}
+                    </Anchor>
+                  </Table.Td>
                   <Table.Td>
                     <Badge variant="light">{user.role}</Badge>
                     {user.disabled && <Badge color="gray">disabled</Badge>}
@@ -153,7 +164,8 @@ export function UsersPage() {
         </form>
       </Paper>
       <Text size="xs" c="dimmed">
-        Roles decide what people see: users only mail addressed to them, domain admins their domains.
+        Roles decide what people see: users only mail addressed to them, domain admins their domains. Open a
+        user to change their role, password, second factor, digest and tokens, and to see what they did.
       </Text>
     </Stack>
   );
