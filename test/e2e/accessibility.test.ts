@@ -257,6 +257,13 @@ describeWithChromium('accessibility in Chromium: axe on every page, and the keyb
     });
   }
 
+  it("a user's page", async () => {
+    await page.goto(`${serve.baseUrl}/admin/users/${aliceId}`);
+    await page.getByRole('heading', { level: 1, name: ALICE.email }).waitFor();
+    await page.locator('.mantine-Loader-root').waitFor({ state: 'detached' });
+    await expectAccessible(page, 'user');
+  });
+
   it('the list and the navigation at phone width', async () => {
     const phone = await browser.newPage({ width: 390, height: 844 });
     try {
