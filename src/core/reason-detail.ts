@@ -24,6 +24,8 @@ export function policyRule(details: Details): string | null {
       return `blocked attachment type ${text(details.contentType) ?? '?'}${file}`;
     case 'max-size':
       return `larger than the limit of ${number(details.limit) ?? '?'} bytes`;
+    case 'capture':
+      return 'capture mode: every message is held';
     case 'sender-block': {
       const entry = text(details.entry);
       const level = text(details.level);

@@ -90,12 +90,13 @@ export function scannerRows(details: Details, itemScore: number | null): Scanner
     const error = text(summary.error);
     const skipped = text(summary.skipped);
     const held = summary.action === 'quarantine';
+    const reason = text(summary.reason);
     const verdict = error
       ? `failed: ${error}`
       : skipped
         ? `skipped: ${skipped}`
         : held
-          ? `held: ${text(summary.reason) ?? 'yes'}`
+          ? `held${reason ? `: ${reason}` : ''}`
           : 'passed';
     return {
       scanner,
