@@ -103,8 +103,9 @@ describeWithChromium(
       await expect(page.getByTestId('release-reply').textContent()).resolves.toBe(`550 ${REFUSAL}`);
       await page.getByTestId('item-status').filter({ hasText: 'quarantined' }).waitFor();
       await expect(releaseButton().isEnabled()).resolves.toBe(true);
-      await screenshot(page, 'trial-refused');
+      // axe first: it waits for transitions (the button leaving its loading state) to end.
       await expectAccessible(page, 'trial-refused');
+      await screenshot(page, 'trial-refused');
       expect(downstream.refusals).toHaveLength(1);
       expect(downstream.deliveries).toHaveLength(0);
     });
@@ -117,8 +118,9 @@ describeWithChromium(
       await expect(pending.textContent()).resolves.toContain(`delivering to ${BOB}`);
       await expect(page.getByTestId('release-outcome').count()).resolves.toBe(0);
       await expect(releaseButton().isDisabled()).resolves.toBe(true);
-      await screenshot(page, 'trial-pending');
+      // axe first: it waits for transitions (the button leaving its loading state) to end.
       await expectAccessible(page, 'trial-pending');
+      await screenshot(page, 'trial-pending');
 
       const outcome = page.getByTestId('release-outcome');
       await outcome.waitFor({ timeout: 120_000 });
@@ -126,8 +128,9 @@ describeWithChromium(
       await expect(page.getByTestId('release-pending').count()).resolves.toBe(0);
       await page.getByTestId('item-status').filter({ hasText: 'quarantined' }).waitFor();
       await expect(releaseButton().isEnabled()).resolves.toBe(true);
-      await screenshot(page, 'trial-deferred');
+      // axe first: it waits for transitions (the button leaving its loading state) to end.
       await expectAccessible(page, 'trial-deferred');
+      await screenshot(page, 'trial-deferred');
 
       // After a reload the page tells the last failure from the item itself.
       await page.reload();
