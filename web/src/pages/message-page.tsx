@@ -41,6 +41,7 @@ import { SafePreview } from '../components/safe-preview';
 import { useSession } from '../components/session';
 import { VerdictTable } from '../components/verdict-table';
 import { formatDateTime, formatSize, senderLabel } from '../lib/format';
+import { isServerReply } from '../lib/relay-reply';
 import { authResultWords, reasonDetail } from '../lib/verdict';
 
 export function MessagePage() {
@@ -290,7 +291,10 @@ export function MessagePage() {
         >
           {outcome.reply && (
             <Text size="sm">
-              The mail server answered: <Code data-testid="release-reply">{outcome.reply}</Code>
+              {isServerReply(outcome.reply)
+                ? 'The mail server answered:'
+                : 'The mail server could not be reached:'}{' '}
+              <Code data-testid="release-reply">{outcome.reply}</Code>
             </Text>
           )}
         </Alert>
@@ -300,7 +304,9 @@ export function MessagePage() {
           title={
             item.lastError.code === 'interrupted'
               ? 'An earlier release was interrupted: it may have been delivered'
-              : 'The last release failed'
+              : item.lastError.code === 'delivery_deferred'
+                ? 'The last release was deferred: the message stays quarantined and can be released again'
+                : 'The last release failed'
           }
           error={new Error(item.lastError.reply ?? item.lastError.detail)}
         />
