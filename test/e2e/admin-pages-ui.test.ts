@@ -109,7 +109,9 @@ describeWithChromium('web UI in Chromium: lists, the user page and the audit log
     annPage.on('pageerror', (error) => pageErrors.push(error.message));
     await signInThroughUi(annPage, base(), ANN.email, ANN.password);
     await annPage.getByTestId('item-row').first().waitFor();
-    await expect(annPage.getByTestId('search-input').inputValue()).resolves.toBe('status:quarantined');
+    await expect(annPage.getByTestId('search-input').inputValue()).resolves.toBe(
+      'status:quarantined,release_requested',
+    );
     const subjects = await annPage.getByTestId('item-row').allTextContents();
     expect(subjects).toHaveLength(2);
     expect(subjects.some((text) => text.includes('Released before'))).toBe(false);
@@ -120,6 +122,7 @@ describeWithChromium('web UI in Chromium: lists, the user page and the audit log
     await expect(old.textContent()).resolves.toContain(String(LAST_YEAR));
     const fresh = annPage.getByTestId('item-row').filter({ hasText: 'Fresh offer' });
     await expect(fresh.textContent()).resolves.not.toContain(String(new Date().getFullYear()));
+    await expect(annPage.getByLabel('Status', { exact: true }).first().inputValue()).resolves.toBe('waiting');
     await screenshot(annPage, 'list-user-default');
 
     // An emptied search shows everything of theirs, released mail too.
