@@ -68,6 +68,8 @@ describeWithChromium('web UI in Chromium: lists, the user page and the audit log
       status: 'released',
       release: { to: [ANN.email], by: 'root@corp.test', at: new Date().toISOString(), reply: '250 OK' },
     });
+    await seed('Livestatus refused', ['refused-live@corp.test']);
+    await seed('Livestatus held', ['dave@corp.test']);
     await seed(
       'Crowd',
       Array.from({ length: CROWD }, (_, index) => `crowd${index}@corp.test`),
@@ -102,14 +104,14 @@ describeWithChromium('web UI in Chromium: lists, the user page and the audit log
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  const rowOf = (subject: string) => page.getByTestId('item-row').filter({ hasText: subject });
-
   it('a user starts on their held mail, without a To column; old mail shows its year', async () => {
     const annPage = await browser.newPage();
     annPage.on('pageerror', (error) => pageErrors.push(error.message));
     await signInThroughUi(annPage, base(), ANN.email, ANN.password);
     await annPage.getByTestId('item-row').first().waitFor();
-    await expect(annPage.getByTestId('search-input').inputValue()).resolves.toBe('status:quarantined');
+    await expect(annPage.getByTestId('search-input').inputValue()).resolves.toBe(
+      'status:quarantined,release_requested',
+    );
     const subjects = await annPage.getByTestId('item-row').allTextContents();
     expect(subjects).toHaveLength(2);
     expect(subjects.some((text) => text.includes('Released before'))).toBe(false);
@@ -120,6 +122,7 @@ describeWithChromium('web UI in Chromium: lists, the user page and the audit log
     await expect(old.textContent()).resolves.toContain(String(LAST_YEAR));
     const fresh = annPage.getByTestId('item-row').filter({ hasText: 'Fresh offer' });
     await expect(fresh.textContent()).resolves.not.toContain(String(new Date().getFullYear()));
+    await expect(annPage.getByLabel('Status', { exact: true }).first().inputValue()).resolves.toBe('waiting');
     await screenshot(annPage, 'list-user-default');
 
     // An emptied search shows everything of theirs, released mail too.
@@ -146,13 +149,40 @@ describeWithChromium('web UI in Chromium: lists, the user page and the audit log
     await page.getByTestId('item-row').first().waitFor();
     await expect(page.getByRole('columnheader', { name: 'To' }).count()).resolves.toBe(1);
     await expect(page.getByTestId('search-input').inputValue()).resolves.toBe('');
-    // 230 crowd items, ann's two held ones, refused and carl's (released mail is listed too): 235.
+    // 230 crowd items, ann's three (released mail is listed too), refused, carl's and the two live: 237.
     await waitUntil('the counted total', async () =>
-      ((await page.getByTestId('list-status').textContent()) ?? '').startsWith(`${CROWD + 5} matching`),
+      ((await page.getByTestId('list-status').textContent()) ?? '').startsWith(`${CROWD + 7} matching`),
     );
     await expect(page.getByTestId('list-status').textContent()).resolves.toBe(
-      `${CROWD + 5} matching · 200 loaded, more as you scroll`,
+      `${CROWD + 7} matching · 200 loaded, more as you scroll`,
     );
+  });
+
+  it('rows follow a running job: an item waiting for the mail server shows "releasing" without a reload', async () => {
+    await page.goto(`${base()}/quarantine?q=${encodeURIComponent('subject:livestatus')}`);
+    const held = page.getByTestId('item-row').filter({ hasText: 'Livestatus held' });
+    await expect(held.getByTestId('row-status').textContent()).resolves.toBe('quarantined');
+    // The mail server keeps the accepted message waiting for its answer; the refused one ends at once,
+    // and its progress event makes the list fetch its rows again while the job still runs.
+    downstream.hold();
+    try {
+      await page.getByRole('checkbox', { name: 'Select all loaded messages' }).check();
+      await page.getByTestId('bulk-bar').getByRole('button', { name: 'Release', exact: true }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Release 2 messages' }).click();
+      await downstream.waitForHeld(1);
+      await held.getByTestId('row-status').filter({ hasText: 'releasing' }).waitFor();
+      await screenshot(page, 'list-live-status');
+    } finally {
+      downstream.release();
+    }
+    await held.getByTestId('row-status').filter({ hasText: 'released' }).waitFor();
+    await expect(
+      page
+        .getByTestId('item-row')
+        .filter({ hasText: 'Livestatus refused' })
+        .getByTestId('row-status')
+        .textContent(),
+    ).resolves.toBe('quarantined');
   });
 
   it('the user page changes role fields, resets the password once, and shows their tokens and activity', async () => {
@@ -238,7 +268,7 @@ describeWithChromium('web UI in Chromium: lists, the user page and the audit log
     });
 
     await page.goto(`${base()}/admin/audit`);
-    const job = page.getByTestId('audit-entry').filter({ hasText: 'Released 2 items' });
+    const job = page.getByTestId('audit-entry').filter({ has: page.locator(`a[href="/jobs/${jobId}"]`) });
     await expect(job.getByTestId('audit-text').textContent()).resolves.toBe(
       'Released 2 items (1 ok, 1 failed)',
     );
@@ -267,7 +297,9 @@ describeWithChromium('web UI in Chromium: lists, the user page and the audit log
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.waitForURL(/action=job\.release/);
     await page.getByTestId('audit-entry').first().waitFor();
+    // This job and the one the list test started from the bulk bar.
     await expect(page.getByTestId('audit-text').allTextContents()).resolves.toEqual([
+      'Released 2 items (1 ok, 1 failed)',
       'Released 2 items (1 ok, 1 failed)',
     ]);
     await job.getByRole('link', { name: 'job' }).click();

@@ -8,6 +8,9 @@ const DATE_CHOICES = [
   { value: '30', label: 'Last 30 days' },
 ];
 
+/** The statuses of mail still waiting for a decision: held, or its release asked for. */
+export const WAITING_STATUSES = 'quarantined,release_requested';
+
 /** Reason, status and date filters; each edits its term in the search query, so the box shows it too. */
 export function QuickFilters({ query, onChange }: { query: string; onChange(query: string): void }) {
   const after = termValue(query, 'after');
@@ -28,10 +31,13 @@ export function QuickFilters({ query, onChange }: { query: string; onChange(quer
         placeholder="Waiting or released"
         clearable
         w={170}
-        data={STATUSES.map((status) => ({
-          value: status,
-          label: status.replace('_', ' '),
-        }))}
+        data={[
+          { value: WAITING_STATUSES, label: 'waiting' },
+          ...STATUSES.map((status) => ({
+            value: status,
+            label: status.replace('_', ' '),
+          })),
+        ]}
         value={termValue(query, 'status')}
         onChange={(value) => onChange(withTerm(query, 'status', value))}
       />
