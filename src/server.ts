@@ -15,6 +15,8 @@ import { startDirectorySyncWorker } from './auth/directory/directory-sync-worker
 import { directoryFromConfig } from './auth/directory/ldap-directory.js';
 import { loadHandoffSecret } from './auth/handoff-secret.js';
 import { OidcProviders } from './auth/oidc/oidc-providers.js';
+import { SecretBox } from './auth/secrets.js';
+import { loadTotpSecrets } from './auth/totp.js';
 import type { Config } from './config/load-config.js';
 import { Limiter } from './core/limiter.js';
 import { Wakeup } from './core/wakeup.js';
@@ -98,6 +100,8 @@ export function buildContext(
   > & {
     /** Wakes the learning worker when a task is queued (serve); without it, the worker polls. */
     wakeLearning?: () => void;
+    /** The durable key of TOTP secrets (serve); without it and auth.totpKeyFile, one of this process. */
+    totpSecrets?: SecretBox;
   } = {},
 ): AppContext {
   const now = () => new Date();
@@ -163,6 +167,9 @@ export function buildContext(
       sessionTtlMs: config.auth.sessionTtlMs,
       directory: directoryFromConfig(config.auth.ldap),
       requireTotpForAdmins: config.auth.requireTotpForAdmins,
+      // Without a configured key file, a key of this process only (serve passes the durable one).
+      totpSecrets:
+        extras.totpSecrets ?? (config.auth.totpKeyFile ? loadTotpSecrets(config) : SecretBox.ephemeral()),
       signInPolicy: {
         requireSso: config.auth.requireSso,
         breakGlassAdmins: config.auth.breakGlassAdmins,
@@ -228,6 +235,7 @@ export async function startServer(
     reinjection,
     freeSpace,
     links: new LinkSigner(loadLinkSecrets(config)),
+    totpSecrets: loadTotpSecrets(config),
     publicUrl: () => config.http.publicUrl ?? listenedUrl,
     ...(learningWorker ? { wakeLearning: () => learningWorker.wake() } : {}),
   });

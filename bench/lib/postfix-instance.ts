@@ -42,6 +42,8 @@ export interface PostfixOptions {
   relayPort?: number;
   /** Parallel SMTP connections to the relay host, from the first message on. */
   relayConnections?: number;
+  /** A milter smtpd asks at end of message (`inet:127.0.0.1:port`), as docs/milter.md configures it. */
+  milter?: string;
 }
 
 const MASTER_CF = [
@@ -110,6 +112,9 @@ export async function startHoldingPostfix(options: PostfixOptions = {}): Promise
       'smtputf8_enable = no',
       'smtp_dns_support_level = disabled',
       'smtp_tls_security_level = none',
+      ...(options.milter === undefined
+        ? []
+        : [`smtpd_milters = ${options.milter}`, 'milter_default_action = tempfail', 'milter_protocol = 6']),
       ...(options.relayPort === undefined
         ? []
         : [

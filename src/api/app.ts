@@ -160,7 +160,7 @@ export async function buildApi(context: AppContext, options: ApiOptions = {}): P
   await app.register(auditRoutes(context));
   await app.register(userRoutes(context));
   await app.register(tokenRoutes(context));
-  await app.register(totpRoutes(context));
+  await app.register(totpRoutes(context.auth));
   await app.register(previewRoutes(context));
   await app.register(attachmentRoutes(context));
   await app.register(statsRoutes(context));

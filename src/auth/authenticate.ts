@@ -16,7 +16,7 @@ import { accountFromDirectory, disableFromDirectory } from './directory/director
 import type { PasswordDirectory } from './directory/ldap-directory.js';
 import { decoyHash, verifyPassword } from './password.js';
 import type { RateLimits } from './rate-limits.js';
-import { hashSecret, newSecret, SESSION_PREFIX, TOKEN_PREFIX } from './secrets.js';
+import { hashSecret, newSecret, SESSION_PREFIX, type SecretBox, TOKEN_PREFIX } from './secrets.js';
 import { mayUseLocalPassword, OPEN_SIGN_IN, type SignInPolicy } from './sign-in-policy.js';
 import { hasSecondFactor, redeemSecondFactor, type SecondFactorKind } from './totp.js';
 
@@ -31,6 +31,8 @@ export interface AuthDeps {
   directory?: PasswordDirectory | undefined;
   /** `auth.requireTotpForAdmins`: local administrators must enrol a second factor first (access-policy mustEnrolTotp). */
   requireTotpForAdmins?: boolean;
+  /** Seals and opens the TOTP secrets in user records (totp.ts loadTotpSecrets). */
+  totpSecrets: SecretBox;
   /** `auth.requireSso` and `auth.breakGlassAdmins` (sign-in-policy); absent: local passwords work. */
   signInPolicy?: SignInPolicy;
 }

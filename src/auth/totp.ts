@@ -1,17 +1,69 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { generateSecret, generateURI, verify } from 'otplib';
+import type { Config } from '../config/load-config.js';
 import type { Actor } from '../core/actor.js';
 import { LazaretError } from '../core/errors.js';
 import type { AuditStore } from '../store/audit-store.js';
 import { type TotpFactor, tenantsOfUser, type UserRecord, type UserStore } from '../store/user-store.js';
 import { mayResetTotp, mayUseTotp } from './access-policy.js';
 import { type AuditOrigin, audit } from './audit.js';
-import { hashSecret } from './secrets.js';
+import {
+  hashSecret,
+  parseSecretKey,
+  readOrCreateSecretFile,
+  SECRET_BOX_KEY_BYTES,
+  SecretBox,
+} from './secrets.js';
 
 export interface TotpDeps {
   users: UserStore;
   audit: AuditStore;
   now: () => Date;
+  /** Seals the shared secrets in the user records (loadTotpSecrets). */
+  totpSecrets: SecretBox;
+}
+
+/** The generated key of `auth.totpKeyFile`'s default, in dataDir (kept by `lazaret backup`). */
+export const TOTP_KEY_FILE = 'totp-secret.key';
+
+/**
+ * The box that seals TOTP secrets at rest: the key of `auth.totpKeyFile`, else one generated on first
+ * use into dataDir. A missing or malformed key file is `config_invalid`.
+ */
+export function loadTotpSecrets(config: {
+  dataDir: string;
+  auth: Pick<Config['auth'], 'totpKeyFile'>;
+}): SecretBox {
+  const file = config.auth.totpKeyFile;
+  if (file === undefined) {
+    const generated = readOrCreateSecretFile(config.dataDir, TOTP_KEY_FILE, () =>
+      randomBytes(SECRET_BOX_KEY_BYTES).toString('base64'),
+    );
+    return new SecretBox(parseSecretKey(generated, join(config.dataDir, TOTP_KEY_FILE)));
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new LazaretError(
+      'config_invalid',
+      `Cannot read auth.totpKeyFile ${file}: ${(error as Error).message}`,
+      { key: 'auth.totpKeyFile', env: 'LAZARET_TOTP_KEY_FILE' },
+    );
+  }
+  return new SecretBox(parseSecretKey(text, `auth.totpKeyFile ${file}`));
+}
+
+/** The factor's secret as the app has it (opened, or as stored before secrets were sealed). */
+function plainSecret(deps: Pick<TotpDeps, 'totpSecrets'>, userId: string, factor: TotpFactor): string {
+  return deps.totpSecrets.open(factor.secret, userId);
+}
+
+/** The factor's secret as it is to be stored: sealed (a secret stored before sealing is sealed at this write). */
+function storedSecret(deps: Pick<TotpDeps, 'totpSecrets'>, userId: string, factor: TotpFactor): string {
+  return SecretBox.isSealed(factor.secret) ? factor.secret : deps.totpSecrets.seal(factor.secret, userId);
 }
 
 /** How the second step of a sign-in was passed. */
@@ -60,7 +112,11 @@ async function stepOf(secret: string, code: string, now: Date): Promise<number |
   return result.valid && 'timeStep' in result ? result.timeStep : null;
 }
 
-async function swapOrConflict(deps: TotpDeps, user: UserRecord, next: TotpFactor | null): Promise<void> {
+async function swapOrConflict(
+  deps: Pick<TotpDeps, 'users' | 'now'>,
+  user: UserRecord,
+  next: TotpFactor | null,
+): Promise<void> {
   if (!(await deps.users.swapTotp(user.id, user.totp ?? null, next, deps.now().toISOString()))) {
     throw new LazaretError('conflict', 'The second factor changed meanwhile; reload and try again.');
   }
@@ -85,7 +141,12 @@ export async function beginTotp(
     throw new LazaretError('totp_active', 'A second factor is active; remove it before enrolling a new one.');
   }
   const secret = generateSecret();
-  await swapOrConflict(deps, user, { secret, confirmedAt: null, lastStep: null, recoveryCodeHashes: [] });
+  await swapOrConflict(deps, user, {
+    secret: deps.totpSecrets.seal(secret, user.id),
+    confirmedAt: null,
+    lastStep: null,
+    recoveryCodeHashes: [],
+  });
   await audit(deps, origin, {
     action: 'auth.totp_enrol',
     target: { userId: user.id },
@@ -108,7 +169,7 @@ export async function confirmTotp(
   if (!pending) throw new LazaretError('totp_not_enrolled', 'Start enrolment first.');
   if (pending.confirmedAt) throw new LazaretError('totp_active', 'The second factor is active already.');
   const now = deps.now();
-  const step = await stepOf(pending.secret, code, now);
+  const step = await stepOf(plainSecret(deps, user.id, pending), code, now);
   if (step === null) {
     await audit(deps, origin, {
       action: 'auth.totp_confirm',
@@ -121,6 +182,7 @@ export async function confirmTotp(
   const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
   await swapOrConflict(deps, user, {
     ...pending,
+    secret: storedSecret(deps, user.id, pending),
     confirmedAt: now.toISOString(),
     lastStep: step,
     recoveryCodeHashes: recoveryCodes.map(hashRecoveryCode),
@@ -151,19 +213,23 @@ export async function redeemSecondFactor(
     let next: TotpFactor;
     let kind: SecondFactorKind;
     if (TOTP_CODE.test(trimmed)) {
-      const step = await stepOf(factor.secret, trimmed, deps.now());
+      const step = await stepOf(plainSecret(deps, current.id, factor), trimmed, deps.now());
       if (step === null) throw invalid('Wrong code.', 'wrong_code');
       if (factor.lastStep !== null && step <= factor.lastStep) {
         throw invalid('That code was used already; wait for the next one.', 'replayed_code');
       }
-      next = { ...factor, lastStep: step };
+      next = { ...factor, secret: storedSecret(deps, current.id, factor), lastStep: step };
       kind = 'totp';
     } else {
       const hash = hashRecoveryCode(trimmed);
       if (!factor.recoveryCodeHashes.includes(hash)) {
         throw invalid('Wrong code, or a recovery code that was used already.', 'wrong_code');
       }
-      next = { ...factor, recoveryCodeHashes: factor.recoveryCodeHashes.filter((each) => each !== hash) };
+      next = {
+        ...factor,
+        secret: storedSecret(deps, current.id, factor),
+        recoveryCodeHashes: factor.recoveryCodeHashes.filter((each) => each !== hash),
+      };
       kind = 'recovery_code';
     }
     if (await deps.users.swapTotp(current.id, factor, next, deps.now().toISOString())) return kind;
@@ -177,7 +243,7 @@ export async function redeemSecondFactor(
  * by an administrator who manages them (a lost phone). Audited as `auth.totp_remove`.
  */
 export async function removeTotp(
-  deps: TotpDeps,
+  deps: Omit<TotpDeps, 'totpSecrets'> & Partial<Pick<TotpDeps, 'totpSecrets'>>,
   origin: AuditOrigin & { actor: Actor },
   target: UserRecord,
   code: string | undefined,
@@ -194,7 +260,8 @@ export async function removeTotp(
     if (code === undefined) {
       throw new LazaretError('totp_required', 'Removing your second factor takes a current code.');
     }
-    await redeemSecondFactor(deps, target, code);
+    if (!deps.totpSecrets) throw new LazaretError('internal_error', 'No key to check the code with.');
+    await redeemSecondFactor({ ...deps, totpSecrets: deps.totpSecrets }, target, code);
   }
   const now = (await deps.users.getUser(target.id)) ?? target;
   await swapOrConflict(deps, now, null);

@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { TOTP_KEY_FILE } from '../auth/totp.js';
 import { isLazaretError } from '../core/errors.js';
 import { LINK_KEY_FILE } from '../digest/link-keys.js';
 import { backupEmbeddedStore, restoreEmbeddedStore } from '../store/sqlite/sqlite-backup.js';
 import { addConfigOption, loadCliConfig } from './cli-support.js';
 
 /** Files of the data dir that a backup keeps besides the database and raw messages. */
-const DATA_FILES = [LINK_KEY_FILE];
+const DATA_FILES = [LINK_KEY_FILE, TOTP_KEY_FILE];
 
 const EMBEDDED_ONLY =
   'covers the embedded store (store.backend sqlite, blobs.backend fs); for DynamoDB use point-in-time recovery, for PostgreSQL pg_dump or PITR (docs/postgresql.md), and for S3 bucket versioning (docs/operations.md)';

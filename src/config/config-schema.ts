@@ -258,6 +258,13 @@ export const ConfigSchema = Type.Object({
       description:
         'Emails of local administrators who may still sign in with their password while auth.requireSso is set (for when the identity provider is down).',
     }),
+    totpKeyFile: Type.Optional(
+      text({
+        env: 'LAZARET_TOTP_KEY_FILE',
+        description:
+          'File holding the key that encrypts TOTP secrets at rest (AES-256-GCM): 32 random bytes in base64 (`openssl rand -base64 32`), read at start. Unset: one is generated once into dataDir/totp-secret.key; nodes that share a PostgreSQL or DynamoDB store but not dataDir must all be given the same key file.',
+      }),
+    ),
     tokenRequestsPerMinute: int(1, 1_000_000, {
       env: 'LAZARET_TOKEN_REQUESTS_PER_MINUTE',
       default: 600,
@@ -531,6 +538,30 @@ export const ConfigSchema = Type.Object({
       default: 'en',
       description:
         "Language of the web UI, digest mails and digest link pages for people who chose none in Settings and whose browser asks for none Lazaret speaks (en, de, fr). Digest mails use the recipient's own choice, else this.",
+    }),
+  }),
+  brand: Type.Object({
+    productName: text({
+      nonEmpty: true,
+      env: 'LAZARET_BRAND_PRODUCT_NAME',
+      default: 'Lazaret',
+      description:
+        'The name digest mail and digest link pages give the quarantine (their heading, subject and page titles), e.g. "Example Corp mail quarantine".',
+    }),
+    logoUrl: Type.Optional(
+      Type.String({
+        pattern: '^https://[^\\s"\'<>]+$',
+        env: 'LAZARET_BRAND_LOGO_URL',
+        description:
+          'An https URL of a logo image shown at the top of digest mail and digest link pages (at most 48 px high). Unset: no logo. Mail clients that block remote images show the product name alone.',
+      }),
+    ),
+    colour: Type.String({
+      pattern: '^#[0-9a-fA-F]{6}$',
+      env: 'LAZARET_BRAND_COLOUR',
+      default: '#3b3fb6',
+      description:
+        'The colour of links and buttons in digest mail and digest link pages, as #rrggbb; text on buttons is white, so choose a dark one.',
     }),
   }),
   learning: Type.Object({

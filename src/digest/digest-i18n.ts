@@ -17,7 +17,7 @@ export interface DigestTranslator {
   catalogue: DigestCatalogue;
   /** The message under `key` (dotted path into the catalogue), its ICU arguments filled in. */
   t(key: string, values?: Record<string, string | number>): string;
-  /** Day, short month, year and minutes in `timeZone`. */
+  /** Day, short month, year and minutes in `timeZone`, then the zone: "23 Nov 2026, 09:00 (Europe/Berlin)". */
   time(date: Date, timeZone: string): string;
   number(value: number): string;
 }
@@ -44,10 +44,11 @@ function instance(): i18n {
   return created;
 }
 
-const translators = new Map<Language, DigestTranslator>();
+const translators = new Map<string, DigestTranslator>();
 
-export function digestTranslator(language: Language): DigestTranslator {
-  const known = translators.get(language);
+/** The translator for `language`; `product` (brand.productName) fills every message's {product}. */
+export function digestTranslator(language: Language, product = 'Lazaret'): DigestTranslator {
+  const known = translators.get(`${language} ${product}`);
   if (known) return known;
   const t = instance().getFixedT(language);
   const locale = INTL_LOCALES[language];
@@ -55,18 +56,18 @@ export function digestTranslator(language: Language): DigestTranslator {
   const translator: DigestTranslator = {
     language,
     catalogue: DIGEST_CATALOGUES[language],
-    t: (key, values) => t(key, values ?? {}),
+    t: (key, values) => t(key, { product, ...values }),
     time: (date, timeZone) =>
-      new Intl.DateTimeFormat(locale, {
+      `${new Intl.DateTimeFormat(locale, {
         timeZone,
         day: 'numeric',
         month: 'short',
         year: 'numeric',
         hour: '2-digit',
         minute: '2-digit',
-      }).format(date),
+      }).format(date)} (${timeZone})`,
     number: (value) => numbers.format(value),
   };
-  translators.set(language, translator);
+  translators.set(`${language} ${product}`, translator);
   return translator;
 }

@@ -1,7 +1,9 @@
 import { escapeHtml } from '../core/escape-html.js';
+import { reasonDetail } from '../core/reason-detail.js';
 import type { QuarantineItem } from '../core/types.js';
+import { type Brand, DEFAULT_BRAND, logoHtml } from './brand.js';
 import type { DigestTranslator } from './digest-i18n.js';
-import { reasonName } from './digest-render.js';
+import { heldAs } from './digest-render.js';
 import { displayText } from './html-text.js';
 import type { ItemPlan, LinkPlan, LinkResult, OpenedLink, SenderPlan } from './link-actions.js';
 import type { LinkAction } from './link-token.js';
@@ -12,22 +14,22 @@ export interface Page {
   html: string;
 }
 
-const STYLE = `
+const style = (brand: Brand) => `
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#222;max-width:720px;margin:40px auto;padding:0 16px;line-height:1.45}
-h1{font-size:22px}table{border-collapse:collapse;width:100%;margin:12px 0}
+h1{font-size:22px}table{border-collapse:collapse;width:100%;margin:12px 0}.brand{color:#555;font-size:14px;margin:0}
 td,th{text-align:left;padding:4px 8px;border-bottom:1px solid #e3e3e8;vertical-align:top}th{width:110px;color:#555;font-weight:500}
 .item{border:1px solid #d9d9e3;border-radius:6px;padding:8px 12px;margin:12px 0}.note{color:#555;font-size:14px}
-.bad{color:#a1261b}.ok{color:#1d6b2f}button{font-size:16px;padding:10px 20px;border-radius:6px;border:0;background:#3b3fb6;color:#fff;cursor:pointer}
-button[disabled]{background:#999;cursor:default}a{color:#3b3fb6}`;
+.bad{color:#a1261b}.ok{color:#1d6b2f}button{font-size:16px;padding:10px 20px;border-radius:6px;border:0;background:${brand.colour};color:#fff;cursor:pointer}
+button[disabled]{background:#999;cursor:default}a{color:${brand.colour}}`;
 
-function layout(tr: DigestTranslator, title: string, body: string, nonce?: string): string {
+function layout(tr: DigestTranslator, title: string, body: string, brand: Brand, nonce?: string): string {
   const script = nonce
     ? `<script nonce="${escapeHtml(nonce)}">document.getElementById('confirm').addEventListener('submit',function(){var b=document.getElementById('go');b.disabled=true;b.textContent=${escapeHtml(JSON.stringify(tr.t('page.working')))};});</script>`
     : '';
   return `<!DOCTYPE html>
 <html lang="${tr.language}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex,nofollow"><title>${escapeHtml(title)} · Lazaret</title><style>${STYLE}</style></head>
-<body><main><h1>${escapeHtml(title)}</h1>
+<meta name="robots" content="noindex,nofollow"><title>${escapeHtml(title)} · ${escapeHtml(brand.productName)}</title><style>${style(brand)}</style></head>
+<body><header>${logoHtml(brand)}<p class="brand">${escapeHtml(brand.productName)}</p></header><main><h1>${escapeHtml(title)}</h1>
 ${body}
 </main>${script}
 </body></html>
@@ -48,8 +50,19 @@ function itemTable(item: QuarantineItem, timeZone: string, tr: DigestTranslator)
     ['from', displayText(item.fromHeader ?? item.sender, 200, tr.t('noSender'))],
     ['to', displayText(item.recipient)],
     ['subject', displayText(item.subject, 200, tr.t('noSubject'))],
-    ['heldAs', reasonName(item.reason, tr)],
-    ['received', `${tr.time(new Date(item.receivedAt), timeZone)} (${timeZone})`],
+    ['heldAs', heldAs(item, tr)],
+    ['received', tr.time(new Date(item.receivedAt), timeZone)],
+    ...(item.status === 'released' && item.release
+      ? ([
+          [
+            'released',
+            tr.t('page.releasedAtTo', {
+              at: tr.time(new Date(item.release.at), timeZone),
+              recipients: displayText(item.release.to.join(', ')),
+            }),
+          ],
+        ] as [string, string][])
+      : []),
   ];
   return `<table>${rows.map(([key, value]) => `<tr><th>${escapeHtml(tr.t(`fields.${key}`))}</th><td>${escapeHtml(value)}</td></tr>`).join('')}</table>`;
 }
@@ -85,12 +98,22 @@ export function confirmPage(input: {
   timeZone: string;
   listUrl: string;
   tr: DigestTranslator;
+  brand?: Brand;
 }): Page {
   const { opened, plan, timeZone, tr } = input;
+  const brand = input.brand ?? DEFAULT_BRAND;
   const action = opened.claims.action as Exclude<LinkAction, 'open'>;
   const actionable = plan.items.filter((each) => 'will' in each).length;
-  const title =
-    action === 'release_all'
+  const willAct = actionable > 0 || (plan.sender !== null && plan.sender.sender !== null);
+  const only = plan.items.length === 1 ? plan.items[0] : undefined;
+  // A link whose work is done already does not ask a question it cannot act on.
+  const title = !willAct
+    ? only && 'wont' in only && only.wont === 'already_released'
+      ? tr.t('page.titles.alreadyReleased')
+      : only && 'wont' in only && only.wont === 'already_deleted'
+        ? tr.t('page.titles.alreadyDeleted')
+        : tr.t('page.titles.nothingLeft')
+    : action === 'release_all'
       ? tr.t('page.titles.releaseAll', { count: plan.items.length })
       : tr.t(action.startsWith('delete') ? 'page.titles.delete' : 'page.titles.release');
   const items = plan.items
@@ -107,17 +130,17 @@ export function confirmPage(input: {
           : tr.t('page.sender.and', { sentence: senderSentence(plan.sender, tr) }),
       )}</p>`
     : '';
-  const willAct = actionable > 0 || (plan.sender !== null && plan.sender.sender !== null);
   const label = tr.t(`page.buttons.${action}`, { count: actionable });
   const form = willAct
     ? `<form id="confirm" method="post" action="${escapeHtml(input.action)}"><input type="hidden" name="confirm" value="yes"><button id="go" type="submit">${escapeHtml(label)}</button></form>`
     : `<p>${escapeHtml(tr.t('page.nothingLeft'))}</p>`;
-  const body = `<p class="note">${escapeHtml(tr.t('page.forUser', { email: opened.user.email }))}</p>
+  const note = tr.t(willAct ? 'page.forUser' : 'page.forUserDone', { email: opened.user.email });
+  const body = `<p class="note">${escapeHtml(note)}</p>
 ${items}
 ${sender}
 ${form}
 <p class="note">${withLink(tr, 'page.seeAll', input.listUrl)}</p>`;
-  return { status: 200, html: layout(tr, title, body, willAct ? input.nonce : undefined) };
+  return { status: 200, html: layout(tr, title, body, brand, willAct ? input.nonce : undefined) };
 }
 
 function resultLine(result: LinkResult['items'][number], tr: DigestTranslator): string {
@@ -144,8 +167,10 @@ export function resultPage(input: {
   timeZone: string;
   listUrl: string;
   tr: DigestTranslator;
+  brand?: Brand;
 }): Page {
   const { result, tr } = input;
+  const brand = input.brand ?? DEFAULT_BRAND;
   const ok = result.items.filter((each) => each.code === 'ok').length;
   const title =
     result.items.length === 1
@@ -166,7 +191,7 @@ export function resultPage(input: {
   const body = `${items}
 ${sender}
 <p class="note">${withLink(tr, 'page.seeAllAgain', input.listUrl)}</p>`;
-  return { status: 200, html: layout(tr, title, body) };
+  return { status: 200, html: layout(tr, title, body, brand) };
 }
 
 /** Why a link is refused, by error code (and `account_closed` for a link to a closed account). */
@@ -190,12 +215,12 @@ const REFUSAL_STATUS: Record<RefusalCode, number> = {
 /** The page refusing a link: why, and what to do instead. Nothing has been done. */
 export function refusalPage(
   code: RefusalCode,
-  input: { listUrl: string; tr: DigestTranslator; email?: string },
+  input: { listUrl: string; tr: DigestTranslator; email?: string; brand?: Brand },
 ): Page {
   const { tr } = input;
   const say = (part: string) => tr.t(`page.refusals.${code}.${part}`, { email: input.email ?? '' });
   const body = `<p class="bad">${escapeHtml(say('message'))}</p>
 <p>${escapeHtml(say('advice'))}</p>
 <p class="note">${escapeHtml(tr.t('page.nothingChanged'))} <a href="${escapeHtml(input.listUrl)}">${escapeHtml(tr.t('page.openLazaret'))}</a></p>`;
-  return { status: REFUSAL_STATUS[code], html: layout(tr, say('title'), body) };
+  return { status: REFUSAL_STATUS[code], html: layout(tr, say('title'), body, input.brand ?? DEFAULT_BRAND) };
 }

@@ -5,6 +5,7 @@ import { chooseLanguage } from '../core/languages.js';
 import type { DeliveryResult, SmtpRelay } from '../relay/smtp-relay.js';
 import type { DigestState, DigestStore } from '../store/digest-store.js';
 import type { ItemStore } from '../store/item-store.js';
+import { brandOf } from './brand.js';
 import type { DigestAudience } from './digest-audience.js';
 import { collectDigest, type DigestContent, holdsAny } from './digest-content.js';
 import { composeDigest } from './digest-mail.js';
@@ -20,7 +21,7 @@ export interface DigestDeps {
   logger: Logger;
   now: () => Date;
   nodeName: string;
-  config: Pick<Config, 'digest' | 'links' | 'i18n'>;
+  config: Pick<Config, 'digest' | 'links' | 'i18n' | 'brand'>;
   /** Base of the links, without a trailing slash. */
   publicUrl: () => string;
 }
@@ -87,6 +88,7 @@ export async function buildDigest(
     timeZone: audience.schedule.timeZone,
     linksExpireAt: expiresAt,
     // Mail has no browser to ask: the recipient's own choice, else the default.
+    brand: brandOf(deps.config),
     language: chooseLanguage({ chosen: audience.user.language, fallback: deps.config.i18n.defaultLanguage }),
   };
   const rendered = renderDigest(view);

@@ -33,13 +33,19 @@ describe('benchmark smoke', () => {
 
   const postfixMissing = missingPrograms('bench ingest smoke', ['smtp-sink', 'smtp-source']);
   it.skipIf(postfixMissing.length > 0)(
-    'ingest compares Lazaret with smtp-sink, the Node ceiling and Postfix hold queue and finds every message stored',
+    'ingest compares Lazaret with smtp-sink, the Node ceiling, Postfix hold queue and Postfix with Lazaret as milter, and finds every message stored',
     async () => {
       const result = await runIngest({ messages: 40, sessions: 2, bytes: 1024 });
       expect(result.rows.map((row) => row.receiver)).toEqual([
         'smtp-sink (discards)',
         'Node ceiling (smtp-server, drain only)',
-        ...(postfixSkipped ? [] : ['Postfix hold queue (fsync before 250)']),
+        ...(postfixSkipped
+          ? []
+          : [
+              'Postfix hold queue (fsync before 250)',
+              'Postfix hold queue + Lazaret milter, all pass',
+              'Postfix + Lazaret milter, all held (commit, DISCARD)',
+            ]),
         'Lazaret capture (fsync + commit before 250)',
       ]);
       for (const row of result.rows) {

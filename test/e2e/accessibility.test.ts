@@ -257,6 +257,27 @@ describeWithChromium('accessibility in Chromium: axe on every page, and the keyb
     });
   }
 
+  it("a user's page", async () => {
+    await page.goto(`${serve.baseUrl}/admin/users/${aliceId}`);
+    await page.getByRole('heading', { level: 1, name: ALICE.email }).waitFor();
+    await page.locator('.mantine-Loader-root').waitFor({ state: 'detached' });
+    await expectAccessible(page, 'user');
+  });
+
+  it('the list and the navigation at phone width', async () => {
+    const phone = await browser.newPage({ width: 390, height: 844 });
+    try {
+      await phone.goto(`${serve.baseUrl}/quarantine`);
+      await phone.getByTestId('item-row').first().waitFor();
+      await expectAccessible(phone, 'list-phone');
+      await phone.getByRole('button', { name: 'Toggle navigation' }).click();
+      await phone.getByRole('link', { name: 'Audit log' }).waitFor();
+      await expectAccessible(phone, 'navigation-phone');
+    } finally {
+      await phone.close();
+    }
+  });
+
   it('the job page', async () => {
     await page.goto(`${serve.baseUrl}/jobs/${jobId}`);
     await page.getByRole('heading', { level: 1 }).waitFor();

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
@@ -7,14 +7,20 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.js';
 import { LinkSigner } from '../../src/digest/link-token.js';
 import { ApiClient } from '../support/api-client.js';
-import { describeWithChromium, launchChromium } from '../support/browser.js';
+import { describeWithChromium, launchChromium, screenshot } from '../support/browser.js';
 import { type DigestLinks, digestLinks, parseDigest, tokenOf } from '../support/digest-mail.js';
+import { docConfigBlock } from '../support/docs-snippets.js';
 import { Downstream } from '../support/downstream.js';
 import { runCli, ServeProcess } from '../support/serve-process.js';
 
 const NEW_KEY = 'e2e-new-link-key-0123456789abcdef0123456789';
 const OLD_KEY = 'e2e-old-link-key-0123456789abcdef0123456789';
 const PASSWORD = 'e2e-digest-password-1';
+/** A 1×1 PNG: the logo the brand names, answered by the browser context's route. */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 interface HeldItem {
   id: string;
@@ -35,6 +41,7 @@ describeWithChromium('digest links in Chromium: a GET never acts, the confirm PO
   let aliceId: string;
   let bobId: string;
   let links: DigestLinks;
+  let logoRequests = 0;
   const base = () => serve.baseUrl;
 
   const items = async (recipient = 'alice@corp.test'): Promise<HeldItem[]> => {
@@ -75,7 +82,11 @@ describeWithChromium('digest links in Chromium: a GET never acts, the confirm PO
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'lazaret-e2e-digest-'));
     downstream = await new Downstream().start();
+    // The brand of docs/digests.md: digest mail and link pages carry it.
+    const configFile = join(dataDir, 'brand.json');
+    await writeFile(configFile, docConfigBlock('digests.md', 'brand'));
     env = {
+      LAZARET_CONFIG: configFile,
       LAZARET_DATA_DIR: dataDir,
       LAZARET_RELAY_PORT: String(downstream.port),
       LAZARET_RELAY_TLS: 'none',
@@ -129,6 +140,11 @@ describeWithChromium('digest links in Chromium: a GET never acts, the confirm PO
     expect(links.items.every((each) => each.release.startsWith(`${serve.baseUrl}/link/`))).toBe(true);
     browser = await launchChromium();
     context = browser.context;
+    // The configured logo is on another site: answered here, so that no test reaches the network.
+    await context.route('https://www.example.com/**', (route) => {
+      logoRequests += 1;
+      return route.fulfill({ status: 200, contentType: 'image/png', body: PNG });
+    });
   });
 
   afterAll(async () => {
@@ -180,6 +196,39 @@ describeWithChromium('digest links in Chromium: a GET never acts, the confirm PO
     );
   });
 
+  it('digest and link pages carry the configured brand, reasons with detail and times with zone', async () => {
+    const digest = parseDigest(digestMail()[0]!.raw);
+    expect(digest.text.split('\n')[0]).toBe(
+      'Example Corp mail quarantine: quarantine digest for alice@corp.test',
+    );
+    expect(digest.text).toMatch(/received \d{1,2} \w{3} \d{4}, \d{2}:\d{2} \(UTC\)/);
+    expect(digest.html).toContain(
+      '<img src="https://www.example.com/logo.png" alt="Example Corp mail quarantine"',
+    );
+    expect(digest.html).toContain('color:#0b5d1e;');
+    expect(digest.html).not.toContain('Lazaret');
+
+    const response = await fetch(linkFor('Two', 'release'));
+    expect(response.headers.get('content-security-policy')).toContain(
+      'img-src https://www.example.com/logo.png',
+    );
+    const before = logoRequests;
+    const { page, body } = await open(linkFor('Two', 'release'));
+    expect(await page.title()).toBe('Release this held message? · Example Corp mail quarantine');
+    expect(body).toContain('Open Example Corp mail quarantine');
+    expect(body).toMatch(/Received\d{1,2} \w{3} \d{4}, \d{2}:\d{2} \(UTC\)/);
+    // The logo loaded (the CSP let that one image through) and the button has the brand's colour.
+    await page.waitForFunction(
+      'document.querySelector("img") !== null && document.querySelector("img").naturalWidth > 0',
+    );
+    expect(logoRequests).toBeGreaterThan(before);
+    expect(await page.evaluate('getComputedStyle(document.getElementById("go")).backgroundColor')).toBe(
+      'rgb(11, 93, 30)',
+    );
+    await screenshot(page, 'digest-link-branded');
+    await page.close();
+  });
+
   it('confirming releases once; going back and confirming again sends nothing more', async () => {
     const { page } = await open(linkFor('One', 'release'));
     await page.click('button#go');
@@ -191,8 +240,14 @@ describeWithChromium('digest links in Chromium: a GET never acts, the confirm PO
 
     await page.goBack();
     await page.reload();
-    expect(await page.textContent('body')).toContain('This message was released already.');
+    const body = (await page.textContent('body')) ?? '';
+    expect(body).toContain('This message was released already.');
     expect(await page.$('button#go')).toBeNull();
+    // Done already: the page asks nothing, and says when and to whom it went.
+    expect(await page.textContent('h1')).toBe('This message was released already');
+    expect(body).not.toContain('Nothing has happened yet');
+    expect(body).not.toContain('?');
+    expect(body).toMatch(/Released\d{1,2} \w{3} \d{4}, \d{2}:\d{2} \(UTC\) to alice@corp\.test/);
     await page.close();
     // Re-posting the form (a reload of the result page, a scanner replaying it) is harmless.
     const again = await fetch(linkFor('One', 'release'), {
@@ -273,7 +328,9 @@ describeWithChromium('digest links in Chromium: a GET never acts, the confirm PO
 
   it('"release all" reports each item as it is and sends nothing twice', async () => {
     const { page, body } = await open(links.releaseAll!);
-    expect(body).toContain('Release 6 held messages?');
+    // Everything is decided already: the page asks no question.
+    expect(await page.textContent('h1')).toBe('Nothing left to do');
+    expect(body).not.toContain('Nothing has happened yet');
     expect(body).toContain('This message was released already.');
     expect(body).toContain('This message was deleted already.');
     // Everything is decided already: nothing is left to confirm.

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expectAccessible } from '../support/axe.js';
 import { type Browser, describeWithChromium, launchChromium, screenshot } from '../support/browser.js';
 import { docSnippets } from '../support/docs-snippets.js';
 import { TestOidcProvider } from '../support/oidc-provider.js';
@@ -90,6 +91,7 @@ describeWithChromium(
       expect(await page.getByLabel('Email').count()).toBe(0);
       expect(await page.getByRole('button', { name: 'Administrator sign-in' }).isVisible()).toBe(true);
       await screenshot(page, 'sso-required-sign-in');
+      await expectAccessible(page, 'sign-in-sso-required');
       await page.getByRole('link', { name: 'Sign in with Corp SSO' }).click();
       await page.waitForURL((url) => url.href.startsWith(provider.issuer));
       await page.locator('input[name="login"]').fill('alice');

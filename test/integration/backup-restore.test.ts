@@ -96,6 +96,9 @@ describe('lazaret backup while serve ingests and releases, then lazaret restore 
     // The digest link-signing key comes along, so links in digests already sent still work.
     const linkKey = await readFile(join(env.LAZARET_DATA_DIR!, 'link-signing.key'), 'utf8');
     expect(await readFile(join(restoredEnv.LAZARET_DATA_DIR, 'link-signing.key'), 'utf8')).toBe(linkKey);
+    // So does the key of the TOTP secrets, without which no second factor could be checked.
+    const totpKey = await readFile(join(env.LAZARET_DATA_DIR!, 'totp-secret.key'), 'utf8');
+    expect(await readFile(join(restoredEnv.LAZARET_DATA_DIR, 'totp-secret.key'), 'utf8')).toBe(totpKey);
 
     const restored = await new ServeProcess(restoredEnv).start();
     try {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,12 +82,21 @@ export async function launchChromium(options: { locale?: string } = {}): Promise
   };
 }
 
-/** Saves a screenshot under test-artifacts/screenshots/ (git-ignored; CI keeps it as an artifact). */
+/** The screenshots README.md and docs/ show; `npm run docs:screenshots` regenerates them. */
+export const DOCS_SCREENSHOTS_DIR = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+
+/**
+ * Saves a screenshot under test-artifacts/screenshots/ (git-ignored; CI keeps it as an artifact).
+ * With LAZARET_DOCS_SCREENSHOTS=1 (`npm run docs:screenshots`), one whose name is already in
+ * docs/screenshots/ is written there too, so the docs show the UI as the tests just drove it.
+ */
 export async function screenshot(page: Page, name: string): Promise<string> {
   const dir = join(ARTIFACTS_DIR, 'screenshots');
   await mkdir(dir, { recursive: true });
   const path = join(dir, `${name}.png`);
   await page.screenshot({ path, fullPage: false });
+  const docsPath = join(DOCS_SCREENSHOTS_DIR, `${name}.png`);
+  if (process.env.LAZARET_DOCS_SCREENSHOTS === '1' && existsSync(docsPath)) await copyFile(path, docsPath);
   return path;
 }
 

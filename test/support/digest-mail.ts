@@ -71,7 +71,8 @@ export function digestLinks(text: string): DigestLinks {
       releaseAllow: grab('Release and always allow sender', block),
       delete: grab('   Delete', block),
       deleteBlock: grab('Delete and always block sender', block),
-      open: grab('Open in Lazaret', block),
+      // "Open in <product name>" (brand.productName).
+      open: grab('Open in [^:\\n]+', block),
     });
   }
   return { items, releaseAll: /Release all \d+ listed: (\S+)/.exec(text)?.[1] ?? null };

@@ -48,6 +48,8 @@ export class ServeProcess {
   readonly logs: LogLine[] = [];
   readonly stderr: string[] = [];
   smtpPort = 0;
+  /** Milter mode (LAZARET_MODE=milter, an inet: listener): the milter's port. */
+  milterPort = 0;
   httpPort = 0;
   private child!: ChildProcess;
   private readonly listeners: ((line: LogLine) => void)[] = [];
@@ -105,12 +107,15 @@ export class ServeProcess {
       throw new Error(`serve exited with ${code} before listening:\n${this.stderr.join('\n')}`);
     });
     exited.catch(() => undefined);
-    const smtp = this.waitForLog((line) => line.event === 'SMTP_LISTENING');
+    // Milter mode has no SMTP listener: its milter listener stands in (milterPort).
+    const milter = this.env.LAZARET_MODE === 'milter';
+    const smtp = this.waitForLog((line) => line.event === (milter ? 'MILTER_LISTENING' : 'SMTP_LISTENING'));
     const http = this.waitForLog((line) => line.event === 'HTTP_LISTENING');
     const [smtpLine, httpLine] = await Promise.race([Promise.all([smtp, http]), exited]).finally(() =>
       abort.abort(),
     );
-    this.smtpPort = smtpLine.port as number;
+    if (milter) this.milterPort = smtpLine.port as number;
+    else this.smtpPort = smtpLine.port as number;
     this.httpPort = httpLine.port as number;
     return this;
   }

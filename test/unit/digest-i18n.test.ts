@@ -146,15 +146,19 @@ describe('digest mails and link pages in every language', () => {
     expect(one('de').subject).toBe('Quarantäne-Übersicht: 1 Nachricht für Sie zurückgehalten');
     expect(one('fr').subject).toBe('Résumé de quarantaine : 1 message retenu pour vous');
     const many = (language: Language) => renderDigest(view(language, [item()]));
-    expect(many('en').text).toContain('12,345 new messages were held for you since 19 Nov 2026, 09:00.');
+    expect(many('en').text).toContain(
+      '12,345 new messages were held for you since 19 Nov 2026, 09:00 (Europe/Berlin).',
+    );
     expect(many('de').text).toContain(
-      '12.345 neue Nachrichten wurden seit 19. Nov. 2026, 09:00 für Sie zurückgehalten.',
+      '12.345 neue Nachrichten wurden seit 19. Nov. 2026, 09:00 (Europe/Berlin) für Sie zurückgehalten.',
     );
     expect(many('fr').text).toMatch(
-      /12\u202f345 nouveaux messages ont été retenus pour vous depuis le 19 nov\. 2026, 09:00\./,
+      /12\u202f345 nouveaux messages ont été retenus pour vous depuis le 19 nov\. 2026, 09:00 \(Europe\/Berlin\)\./,
     );
     expect(many('de').text).toContain('…und 12.344 weitere: https://q.example/quarantine');
-    expect(many('de').text).toContain('Zurückgehalten als Spam, empfangen 20. Nov. 2026, 08:05');
+    expect(many('de').text).toContain(
+      'Zurückgehalten als Spam, empfangen 20. Nov. 2026, 08:05 (Europe/Berlin)',
+    );
     const capped = renderDigest(
       view('fr', [item()], { total: 10_000, totalIsLowerBound: true, copyOf: ['a.test', 'b.test'] }),
     );

@@ -14,6 +14,7 @@ import {
 } from '../../src/auth/authenticate.js';
 import { ensureFirstAdmin } from '../../src/auth/bootstrap.js';
 import { RateLimits } from '../../src/auth/rate-limits.js';
+import { SecretBox } from '../../src/auth/secrets.js';
 import {
   createToken,
   createUser,
@@ -62,6 +63,7 @@ describe('managing users and tokens', () => {
       now: () => clock,
       userRelease: 'release',
       sessionTtlMs: 3_600_000,
+      totpSecrets: SecretBox.ephemeral(),
     };
   });
   afterEach(async () => {
@@ -244,6 +246,7 @@ describe('deny by default', () => {
           now: () => new Date(),
           userRelease: 'release',
           sessionTtlMs: 60_000,
+          totpSecrets: SecretBox.ephemeral(),
         },
         new RateLimits({
           loginMaxFailuresPerAccount: 1,

@@ -17,6 +17,7 @@ describe('verdict in words (web/src/lib/verdict.ts)', () => {
       'sender blocked by @spam.test (domain list)',
     );
     expect(reasonDetail({ scanner: 'rspamd', action: 'reject', symbols: ['GTUBE'] })).toBeNull();
+    expect(policyRule({ rule: 'capture' })).toBe('capture mode: every message is held');
     expect(policyRule({ rule: 'a-future-rule' })).toBe('a-future-rule');
   });
 
@@ -87,7 +88,7 @@ describe('verdict in words (web/src/lib/verdict.ts)', () => {
     expect(scannerRows({ scanner: 'headers', header: 'X-Spam-Status', required: 5 }, 7.2)).toEqual([
       {
         scanner: 'headers',
-        verdict: 'held: yes',
+        verdict: 'held',
         held: true,
         score: 7.2,
         threshold: 5,

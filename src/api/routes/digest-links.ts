@@ -5,6 +5,7 @@ import { authenticateSession } from '../../auth/authenticate.js';
 import type { Config } from '../../config/load-config.js';
 import { isLazaretError } from '../../core/errors.js';
 import { chooseLanguage } from '../../core/languages.js';
+import { type Brand, brandOf } from '../../digest/brand.js';
 import { userTimeZone } from '../../digest/digest-audience.js';
 import { digestTranslator } from '../../digest/digest-i18n.js';
 import type { LinkActionDeps } from '../../digest/link-actions.js';
@@ -36,10 +37,12 @@ const logSerializers = {
   },
 };
 
-function pageHeaders(nonce: string): Record<string, string> {
+function pageHeaders(nonce: string, brand: Brand): Record<string, string> {
   return {
     'content-security-policy': [
       "default-src 'none'",
+      // The configured logo only (brand.logoUrl: an https URL without quotes, spaces or angle brackets).
+      ...(brand.logoUrl ? [`img-src ${brand.logoUrl}`] : []),
       "style-src 'unsafe-inline'",
       `script-src 'nonce-${nonce}'`,
       "form-action 'self'",
@@ -62,7 +65,7 @@ function pageHeaders(nonce: string): Record<string, string> {
  */
 /** What the digest link pages use. */
 export interface DigestLinkRouteDeps extends LinkActionDeps {
-  config: Pick<Config, 'access' | 'digest' | 'i18n'>;
+  config: Pick<Config, 'access' | 'digest' | 'i18n' | 'brand'>;
   auth: AuthDeps;
   digests: DigestStore;
   publicUrl: () => string;
@@ -76,6 +79,7 @@ export const digestLinkRoutes =
       { parseAs: 'string', bodyLimit: 4096 },
       (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
     );
+    const brand = brandOf(context.config);
     const base = () => context.publicUrl().replace(/\/+$/, '');
     const listUrl = () => `${base()}/quarantine`;
 
@@ -90,7 +94,11 @@ export const digestLinkRoutes =
     };
 
     const send = (reply: FastifyReply, page: Page, nonce: string) =>
-      reply.code(page.status).headers(pageHeaders(nonce)).type('text/html; charset=utf-8').send(page.html);
+      reply
+        .code(page.status)
+        .headers(pageHeaders(nonce, brand))
+        .type('text/html; charset=utf-8')
+        .send(page.html);
 
     /** The link's person's language, else what the browser asks for, else the default. */
     const translatorFor = (request: FastifyRequest, user?: UserRecord) =>
@@ -100,10 +108,12 @@ export const digestLinkRoutes =
           asked: request.headers['accept-language'],
           fallback: context.config.i18n.defaultLanguage,
         }),
+        brand.productName,
       );
 
     const refusal = (request: FastifyRequest, code: RefusalCode, email?: string) =>
       refusalPage(code, {
+        brand,
         listUrl: listUrl(),
         tr: translatorFor(request),
         ...(email === undefined ? {} : { email }),
@@ -143,12 +153,13 @@ export const digestLinkRoutes =
         ...input,
         action: `/link/${request.params.token}`,
         listUrl: listUrl(),
+        brand,
         tr: translatorFor(request, input.opened.user),
       });
 
     /** An "open" link leads to the item's page in the UI (sign-in there decides what is shown). */
     const openItem = (reply: FastifyReply, itemId: string | undefined, nonce: string) =>
-      reply.headers(pageHeaders(nonce)).redirect(`${base()}/quarantine/${itemId}`, 303);
+      reply.headers(pageHeaders(nonce, brand)).redirect(`${base()}/quarantine/${itemId}`, 303);
 
     app.get<{ Params: { token: string } }>('/link/:token', route, async (request, reply) => {
       const nonce = randomBytes(16).toString('base64');
@@ -193,6 +204,7 @@ export const digestLinkRoutes =
               result,
               timeZone,
               listUrl: listUrl(),
+              brand,
               tr: translatorFor(request, opened.user),
             }),
             nonce,

@@ -119,7 +119,9 @@ async function upsertUser(
     if (refusal) {
       throw new LazaretError(
         'sso_link_refused',
-        `The account ${existing.email} belongs to someone else in Lazaret; an administrator must link it before it can be used with ${provider.label}.`,
+        refusal === 'local_account'
+          ? `${existing.email} is a local account of Lazaret; ${provider.label} takes such accounts over only when configured with linkLocalAccounts.`
+          : `${existing.email} is linked to another identity; Lazaret does not hand it to a different one.`,
         { reason: refusal },
       );
     }

@@ -18,6 +18,7 @@ export const de: DigestCatalogue = {
     subject: 'Betreff',
     heldAs: 'Zurückgehalten als',
     received: 'Empfangen',
+    released: 'Freigegeben',
   },
   mail: {
     subjectForYou:
@@ -28,7 +29,7 @@ export const de: DigestCatalogue = {
       '{atLeast, select, yes {Mehr als } other {}}{count, plural, one {# neue Nachricht wurde} other {# neue Nachrichten wurden}} {hasSince, select, yes {seit {since} } other {}}für Sie zurückgehalten.',
     headlineFor:
       '{atLeast, select, yes {Mehr als } other {}}{count, plural, one {# neue Nachricht wurde} other {# neue Nachrichten wurden}} {hasSince, select, yes {seit {since} } other {}}für {domains} zurückgehalten.',
-    textTitle: 'Lazaret-Quarantäne-Übersicht für {recipient}',
+    textTitle: '{product}: Quarantäne-Übersicht für {recipient}',
     htmlTitle: 'Quarantäne-Übersicht für {recipient}',
     heldAsReceived: 'Zurückgehalten als {reason}, empfangen {received}',
     links: {
@@ -36,14 +37,14 @@ export const de: DigestCatalogue = {
       releaseAllow: 'Freigeben und Absender immer erlauben',
       delete: 'Löschen',
       deleteBlock: 'Löschen und Absender immer blockieren',
-      open: 'In Lazaret öffnen',
+      open: 'In {product} öffnen',
     },
     releaseAll: 'Alle {count, number} aufgeführten freigeben',
     more: '…und {atLeast, select, yes {mehr als } other {}}{count, number} weitere',
     allHeld: 'Alle zurückgehaltenen Nachrichten',
-    allHeldInLazaret: 'Alle zurückgehaltenen Nachrichten in Lazaret',
-    seeAllInLazaret: 'Alle zurückgehaltenen Nachrichten in Lazaret ansehen',
-    linksWorkUntil: 'Die Links gelten bis {until} ({timeZone}).',
+    allHeldInLazaret: 'Alle zurückgehaltenen Nachrichten in {product}',
+    seeAllInLazaret: 'Alle zurückgehaltenen Nachrichten in {product} ansehen',
+    linksWorkUntil: 'Die Links gelten bis {until}.',
     linksChangeNothing:
       'Ein Link ändert beim Öffnen nichts: Er zeigt, was geschehen wird, und bittet Sie um Bestätigung.',
   },
@@ -55,6 +56,9 @@ export const de: DigestCatalogue = {
       releaseAll:
         '{count, plural, one {# zurückgehaltene Nachricht} other {# zurückgehaltene Nachrichten}} freigeben?',
       done: 'Erledigt',
+      alreadyReleased: 'Diese Nachricht wurde bereits freigegeben',
+      alreadyDeleted: 'Diese Nachricht wurde bereits gelöscht',
+      nothingLeft: 'Nichts mehr zu tun',
       doneCount: 'Erledigt: {ok, number} von {count, number}',
     },
     buttons: {
@@ -78,7 +82,7 @@ export const de: DigestCatalogue = {
       already_released: 'Diese Nachricht wurde bereits freigegeben.',
       already_requested: 'Die Freigabe dieser Nachricht wurde bereits angefragt.',
       interrupted:
-        'Eine frühere Freigabe dieser Nachricht wurde unterbrochen und ist vielleicht zugestellt worden; entscheiden Sie in Lazaret selbst.',
+        'Eine frühere Freigabe dieser Nachricht wurde unterbrochen und ist vielleicht zugestellt worden; entscheiden Sie in {product} selbst.',
       forbidden: 'Sie dürfen diese Nachricht nicht freigeben.',
     },
     sender: {
@@ -93,10 +97,12 @@ export const de: DigestCatalogue = {
       listed: 'Eingetragen: {sentence}',
       noAddress: 'Die Nachricht hat keine Absenderadresse zum Eintragen.',
     },
+    forUserDone: 'Für {email}.',
+    releasedAtTo: '{at} an {recipients}',
     forUser:
       'Für {email}. Noch ist nichts geschehen: Es geschieht erst, wenn Sie auf die Schaltfläche drücken.',
     nothingLeft: 'Für diesen Link gibt es nichts mehr zu tun.',
-    openLazaret: 'Öffnen Sie Lazaret',
+    openLazaret: 'Öffnen Sie {product}',
     seeAll: '{link}, um alle für Sie zurückgehaltenen Nachrichten zu sehen.',
     seeAllAgain:
       '{link}, um alle für Sie zurückgehaltenen Nachrichten zu sehen. Den Link erneut zu benutzen schadet nicht.',
@@ -118,37 +124,37 @@ export const de: DigestCatalogue = {
         message:
           'Dieser Link ist ungültig: Er ist beschädigt, wurde verändert, oder sein Schlüssel wurde zurückgezogen.',
         advice:
-          'Er wurde vielleicht unterwegs abgeschnitten oder verändert, oder er ist zu alt für diesen Server. Nehmen Sie einen Link aus einer neueren Übersicht, oder melden Sie sich bei Lazaret an.',
+          'Er wurde vielleicht unterwegs abgeschnitten oder verändert, oder er ist zu alt für diesen Server. Nehmen Sie einen Link aus einer neueren Übersicht, oder melden Sie sich bei {product} an.',
       },
       account_closed: {
         title: 'Dieser Link ist ungültig',
         message: 'Dieser Link gilt nicht mehr: Das Konto, an das er ging, ist geschlossen.',
-        advice: 'Melden Sie sich bei Lazaret an, oder fragen Sie einen Administrator nach dem Konto.',
+        advice: 'Melden Sie sich bei {product} an, oder fragen Sie einen Administrator nach dem Konto.',
       },
       link_expired: {
         title: 'Dieser Link ist abgelaufen',
         message: 'Dieser Link ist abgelaufen.',
         advice:
-          'Links aus Übersichten gelten nur eine begrenzte Zeit. Melden Sie sich bei Lazaret an, um die Nachricht zu bearbeiten, oder warten Sie auf Ihre nächste Übersicht.',
+          'Links aus Übersichten gelten nur eine begrenzte Zeit. Melden Sie sich bei {product} an, um die Nachricht zu bearbeiten, oder warten Sie auf Ihre nächste Übersicht.',
       },
       not_found: {
         title: 'Dieser Link betrifft nicht Ihre Mail',
         message: 'Es wurde nichts getan: Dieser Link nennt keine Ihrer Nachrichten.',
         advice:
-          'Die Nachricht, die er nennt, ist nicht (mehr) in Ihrer Quarantäne. Melden Sie sich bei Lazaret an, um zu sehen, was für Sie zurückgehalten wird.',
+          'Die Nachricht, die er nennt, ist nicht (mehr) in Ihrer Quarantäne. Melden Sie sich bei {product} an, um zu sehen, was für Sie zurückgehalten wird.',
       },
       link_wrong_user: {
         title: 'Dieser Link ist für jemand anderen',
         message:
-          'Dieser Link ging an {email}, aber dieser Browser ist bei Lazaret als jemand anderes angemeldet.',
+          'Dieser Link ging an {email}, aber dieser Browser ist bei {product} als jemand anderes angemeldet.',
         advice:
-          'Melden Sie sich in diesem Browser zuerst von Lazaret ab, oder öffnen Sie den Link dort, wo Sie als sein Empfänger angemeldet sind.',
+          'Melden Sie sich in diesem Browser zuerst von {product} ab, oder öffnen Sie den Link dort, wo Sie als sein Empfänger angemeldet sind.',
       },
       internal_error: {
         title: 'Etwas ist schiefgegangen',
         message: 'Der Server konnte diesen Link nicht bearbeiten.',
         advice:
-          'Es wurde nichts geändert. Versuchen Sie es später erneut, oder melden Sie sich bei Lazaret an.',
+          'Es wurde nichts geändert. Versuchen Sie es später erneut, oder melden Sie sich bei {product} an.',
       },
     },
   },

@@ -19,6 +19,7 @@ export const en = {
     subject: 'Subject',
     heldAs: 'Held as',
     received: 'Received',
+    released: 'Released',
   },
   mail: {
     subjectForYou:
@@ -29,7 +30,7 @@ export const en = {
       '{atLeast, select, yes {More than } other {}}{count, plural, one {# new message was} other {# new messages were}} held for you{hasSince, select, yes { since {since}} other {}}.',
     headlineFor:
       '{atLeast, select, yes {More than } other {}}{count, plural, one {# new message was} other {# new messages were}} held for {domains}{hasSince, select, yes { since {since}} other {}}.',
-    textTitle: 'Lazaret quarantine digest for {recipient}',
+    textTitle: '{product}: quarantine digest for {recipient}',
     htmlTitle: 'Quarantine digest for {recipient}',
     heldAsReceived: 'Held as {reason}, received {received}',
     links: {
@@ -37,14 +38,14 @@ export const en = {
       releaseAllow: 'Release and always allow sender',
       delete: 'Delete',
       deleteBlock: 'Delete and always block sender',
-      open: 'Open in Lazaret',
+      open: 'Open in {product}',
     },
     releaseAll: 'Release all {count, number} listed',
     more: '…and {atLeast, select, yes {more than } other {}}{count, number} more',
     allHeld: 'All held mail',
-    allHeldInLazaret: 'All held mail in Lazaret',
-    seeAllInLazaret: 'See all held mail in Lazaret',
-    linksWorkUntil: 'Links work until {until} ({timeZone}).',
+    allHeldInLazaret: 'All held mail in {product}',
+    seeAllInLazaret: 'See all held mail in {product}',
+    linksWorkUntil: 'Links work until {until}.',
     linksChangeNothing: 'Opening a link changes nothing: it shows what will happen and asks you to confirm.',
   },
   page: {
@@ -54,6 +55,9 @@ export const en = {
       delete: 'Delete this held message?',
       releaseAll: 'Release {count, plural, one {# held message} other {# held messages}}?',
       done: 'Done',
+      alreadyReleased: 'This message was released already',
+      alreadyDeleted: 'This message was deleted already',
+      nothingLeft: 'Nothing left to do',
       doneCount: 'Done: {ok, number} of {count, number}',
     },
     buttons: {
@@ -76,7 +80,7 @@ export const en = {
       already_released: 'This message was released already.',
       already_requested: 'Release of this message was requested already.',
       interrupted:
-        'An earlier release of this message was cut off and may have been delivered; decide in Lazaret itself.',
+        'An earlier release of this message was cut off and may have been delivered; decide in {product} itself.',
       forbidden: 'You may not release this message.',
     },
     sender: {
@@ -91,9 +95,11 @@ export const en = {
       listed: 'Listed: {sentence}',
       noAddress: 'The message has no sender address to list.',
     },
+    forUserDone: 'For {email}.',
+    releasedAtTo: '{at} to {recipients}',
     forUser: 'For {email}. Nothing has happened yet: it happens only when you press the button.',
     nothingLeft: 'There is nothing left to do for this link.',
-    openLazaret: 'Open Lazaret',
+    openLazaret: 'Open {product}',
     seeAll: '{link} to see all your held mail.',
     seeAllAgain: '{link} to see all your held mail. Using this link again does no harm.',
     results: {
@@ -112,35 +118,35 @@ export const en = {
         title: 'This link is not valid',
         message: 'This link is not valid: it is damaged, was changed, or its key was retired.',
         advice:
-          'It may have been cut or changed on its way, or it is too old for this server. Use a link from a newer digest, or sign in to Lazaret.',
+          'It may have been cut or changed on its way, or it is too old for this server. Use a link from a newer digest, or sign in to {product}.',
       },
       account_closed: {
         title: 'This link is not valid',
         message: 'This link is no longer valid: the account it was sent to is closed.',
-        advice: 'Sign in to Lazaret, or ask an administrator about the account.',
+        advice: 'Sign in to {product}, or ask an administrator about the account.',
       },
       link_expired: {
         title: 'This link has expired',
         message: 'This link has expired.',
         advice:
-          'Digest links work for a limited time. Sign in to Lazaret to handle the message, or wait for your next digest.',
+          'Digest links work for a limited time. Sign in to {product} to handle the message, or wait for your next digest.',
       },
       not_found: {
         title: 'This link is not for your mail',
         message: 'Nothing was done: this link names no message of yours.',
         advice:
-          'The message it names is not in your quarantine (any more). Sign in to Lazaret to see what is held for you.',
+          'The message it names is not in your quarantine (any more). Sign in to {product} to see what is held for you.',
       },
       link_wrong_user: {
         title: 'This link is for someone else',
-        message: 'This link was sent to {email}, but this browser is signed in to Lazaret as someone else.',
+        message: 'This link was sent to {email}, but this browser is signed in to {product} as someone else.',
         advice:
-          'Sign out of Lazaret in this browser first, or open the link where you are signed in as its addressee.',
+          'Sign out of {product} in this browser first, or open the link where you are signed in as its addressee.',
       },
       internal_error: {
         title: 'Something went wrong',
         message: 'The server could not handle this link.',
-        advice: 'Nothing was changed. Try again later, or sign in to Lazaret.',
+        advice: 'Nothing was changed. Try again later, or sign in to {product}.',
       },
     },
   },

@@ -18,6 +18,7 @@ export const fr: DigestCatalogue = {
     subject: 'Objet',
     heldAs: 'Retenu comme',
     received: 'Reçu',
+    released: 'Libéré',
   },
   mail: {
     subjectForYou:
@@ -28,7 +29,7 @@ export const fr: DigestCatalogue = {
       '{atLeast, select, yes {Plus de } other {}}{count, plural, one {# nouveau message a été retenu} other {# nouveaux messages ont été retenus}} pour vous{hasSince, select, yes { depuis le {since}} other {}}.',
     headlineFor:
       '{atLeast, select, yes {Plus de } other {}}{count, plural, one {# nouveau message a été retenu} other {# nouveaux messages ont été retenus}} pour {domains}{hasSince, select, yes { depuis le {since}} other {}}.',
-    textTitle: 'Résumé de quarantaine Lazaret pour {recipient}',
+    textTitle: '{product} : résumé de quarantaine pour {recipient}',
     htmlTitle: 'Résumé de quarantaine pour {recipient}',
     heldAsReceived: 'Retenu comme {reason}, reçu le {received}',
     links: {
@@ -36,14 +37,14 @@ export const fr: DigestCatalogue = {
       releaseAllow: 'Libérer et toujours autoriser l’expéditeur',
       delete: 'Supprimer',
       deleteBlock: 'Supprimer et toujours bloquer l’expéditeur',
-      open: 'Ouvrir dans Lazaret',
+      open: 'Ouvrir dans {product}',
     },
     releaseAll: 'Libérer les {count, number} messages listés',
     more: '…et {atLeast, select, yes {plus de } other {}}{count, number} de plus',
     allHeld: 'Tout le courrier retenu',
-    allHeldInLazaret: 'Tout le courrier retenu dans Lazaret',
-    seeAllInLazaret: 'Voir tout le courrier retenu dans Lazaret',
-    linksWorkUntil: 'Les liens sont valables jusqu’au {until} ({timeZone}).',
+    allHeldInLazaret: 'Tout le courrier retenu dans {product}',
+    seeAllInLazaret: 'Voir tout le courrier retenu dans {product}',
+    linksWorkUntil: 'Les liens sont valables jusqu’au {until}.',
     linksChangeNothing:
       'Ouvrir un lien ne change rien : il montre ce qui va se passer et vous demande de confirmer.',
   },
@@ -54,6 +55,9 @@ export const fr: DigestCatalogue = {
       delete: 'Supprimer ce message retenu ?',
       releaseAll: 'Libérer {count, plural, one {# message retenu} other {# messages retenus}} ?',
       done: 'Terminé',
+      alreadyReleased: 'Ce message a déjà été libéré',
+      alreadyDeleted: 'Ce message a déjà été supprimé',
+      nothingLeft: 'Plus rien à faire',
       doneCount: 'Terminé : {ok, number} sur {count, number}',
     },
     buttons: {
@@ -77,7 +81,7 @@ export const fr: DigestCatalogue = {
       already_released: 'Ce message a déjà été libéré.',
       already_requested: 'La libération de ce message a déjà été demandée.',
       interrupted:
-        'Une libération précédente de ce message a été interrompue et a peut-être été remise ; décidez dans Lazaret même.',
+        'Une libération précédente de ce message a été interrompue et a peut-être été remise ; décidez dans {product} même.',
       forbidden: 'Vous ne pouvez pas libérer ce message.',
     },
     sender: {
@@ -92,10 +96,12 @@ export const fr: DigestCatalogue = {
       listed: 'Listé : {sentence}',
       noAddress: 'Le message n’a pas d’adresse d’expéditeur à lister.',
     },
+    forUserDone: 'Pour {email}.',
+    releasedAtTo: '{at} vers {recipients}',
     forUser:
       'Pour {email}. Rien ne s’est encore passé : cela n’arrive que lorsque vous appuyez sur le bouton.',
     nothingLeft: 'Il n’y a plus rien à faire pour ce lien.',
-    openLazaret: 'Ouvrez Lazaret',
+    openLazaret: 'Ouvrez {product}',
     seeAll: '{link} pour voir tout votre courrier retenu.',
     seeAllAgain: '{link} pour voir tout votre courrier retenu. Réutiliser ce lien ne fait aucun mal.',
     results: {
@@ -115,36 +121,36 @@ export const fr: DigestCatalogue = {
         title: 'Ce lien n’est pas valide',
         message: 'Ce lien n’est pas valide : il est endommagé, a été modifié, ou sa clé a été retirée.',
         advice:
-          'Il a peut-être été coupé ou modifié en route, ou il est trop ancien pour ce serveur. Utilisez un lien d’un résumé plus récent, ou connectez-vous à Lazaret.',
+          'Il a peut-être été coupé ou modifié en route, ou il est trop ancien pour ce serveur. Utilisez un lien d’un résumé plus récent, ou connectez-vous à {product}.',
       },
       account_closed: {
         title: 'Ce lien n’est pas valide',
         message: 'Ce lien n’est plus valide : le compte auquel il a été envoyé est fermé.',
-        advice: 'Connectez-vous à Lazaret, ou interrogez un administrateur au sujet du compte.',
+        advice: 'Connectez-vous à {product}, ou interrogez un administrateur au sujet du compte.',
       },
       link_expired: {
         title: 'Ce lien a expiré',
         message: 'Ce lien a expiré.',
         advice:
-          'Les liens des résumés ne sont valables qu’un temps limité. Connectez-vous à Lazaret pour traiter le message, ou attendez votre prochain résumé.',
+          'Les liens des résumés ne sont valables qu’un temps limité. Connectez-vous à {product} pour traiter le message, ou attendez votre prochain résumé.',
       },
       not_found: {
         title: 'Ce lien ne concerne pas votre courrier',
         message: 'Rien n’a été fait : ce lien ne désigne aucun de vos messages.',
         advice:
-          'Le message qu’il désigne n’est pas (ou plus) dans votre quarantaine. Connectez-vous à Lazaret pour voir ce qui est retenu pour vous.',
+          'Le message qu’il désigne n’est pas (ou plus) dans votre quarantaine. Connectez-vous à {product} pour voir ce qui est retenu pour vous.',
       },
       link_wrong_user: {
         title: 'Ce lien est destiné à quelqu’un d’autre',
         message:
-          'Ce lien a été envoyé à {email}, mais ce navigateur est connecté à Lazaret sous une autre identité.',
+          'Ce lien a été envoyé à {email}, mais ce navigateur est connecté à {product} sous une autre identité.',
         advice:
-          'Déconnectez-vous d’abord de Lazaret dans ce navigateur, ou ouvrez le lien là où vous êtes connecté comme son destinataire.',
+          'Déconnectez-vous d’abord de {product} dans ce navigateur, ou ouvrez le lien là où vous êtes connecté comme son destinataire.',
       },
       internal_error: {
         title: 'Une erreur s’est produite',
         message: 'Le serveur n’a pas pu traiter ce lien.',
-        advice: 'Rien n’a été modifié. Réessayez plus tard, ou connectez-vous à Lazaret.',
+        advice: 'Rien n’a été modifié. Réessayez plus tard, ou connectez-vous à {product}.',
       },
     },
   },

@@ -5,6 +5,9 @@ import { daysAgo, termValue, withTerm } from '../lib/search-syntax';
 
 const DATE_CHOICES = ['1', '7', '30'] as const;
 
+/** The statuses of mail still waiting for a decision: held, or its release asked for. */
+export const WAITING_STATUSES = 'quarantined,release_requested';
+
 /** Reason, status and date filters; each edits its term in the search query, so the box shows it too. */
 export function QuickFilters({ query, onChange }: { query: string; onChange(query: string): void }) {
   const { t } = useTranslation();
@@ -26,10 +29,13 @@ export function QuickFilters({ query, onChange }: { query: string; onChange(quer
         placeholder={t('filters.waitingOrReleased')}
         clearable
         w={170}
-        data={STATUSES.map((status) => ({
-          value: status,
-          label: t(`statuses.${status}`),
-        }))}
+        data={[
+          { value: WAITING_STATUSES, label: t('filters.waiting') },
+          ...STATUSES.map((status) => ({
+            value: status,
+            label: t(`statuses.${status}`),
+          })),
+        ]}
         value={termValue(query, 'status')}
         onChange={(value) => onChange(withTerm(query, 'status', value))}
       />

@@ -83,6 +83,7 @@ export const de: WebCatalogue = {
     received: 'Empfangen',
     anyTime: 'Jederzeit',
     lastDays: '{days, plural, =1 {Letzte 24 Stunden} other {Letzte # Tage}}',
+    waiting: 'wartend',
   },
   schedule: {
     describe: {
@@ -523,6 +524,9 @@ export const de: WebCatalogue = {
     alwaysAllowDomain: '{sender} für {domain} immer erlauben',
     alwaysBlockMe: '{sender} für mich immer blockieren',
     alwaysBlockDomain: '{sender} für {domain} immer blockieren',
+    serverUnreachable: 'Der Mailserver war nicht erreichbar:',
+    lastDeferred:
+      'Die letzte Freigabe wurde zurückgestellt: Die Nachricht bleibt in Quarantäne und kann erneut freigegeben werden',
   },
   settings: {
     digestSaved: 'Übersicht: {schedule}',

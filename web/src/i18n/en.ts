@@ -84,6 +84,7 @@ export const en = {
     received: 'Received',
     anyTime: 'Any time',
     lastDays: '{days, plural, =1 {Last 24 hours} other {Last # days}}',
+    waiting: 'waiting',
   },
   schedule: {
     describe: {
@@ -519,6 +520,8 @@ export const en = {
     alwaysAllowDomain: 'Always allow {sender} for {domain}',
     alwaysBlockMe: 'Always block {sender} for me',
     alwaysBlockDomain: 'Always block {sender} for {domain}',
+    serverUnreachable: 'The mail server could not be reached:',
+    lastDeferred: 'The last release was deferred: the message stays quarantined and can be released again',
   },
   settings: {
     digestSaved: 'Digest: {schedule}',

@@ -83,6 +83,7 @@ export const fr: WebCatalogue = {
     received: 'Reçu',
     anyTime: 'N’importe quand',
     lastDays: '{days, plural, =1 {Dernières 24 heures} other {# derniers jours}}',
+    waiting: 'en attente',
   },
   schedule: {
     describe: {
@@ -524,6 +525,9 @@ export const fr: WebCatalogue = {
     alwaysAllowDomain: 'Toujours autoriser {sender} pour {domain}',
     alwaysBlockMe: 'Toujours bloquer {sender} pour moi',
     alwaysBlockDomain: 'Toujours bloquer {sender} pour {domain}',
+    serverUnreachable: 'Le serveur de messagerie était injoignable :',
+    lastDeferred:
+      'La dernière libération a été différée : le message reste en quarantaine et peut être libéré à nouveau',
   },
   settings: {
     digestSaved: 'Résumé : {schedule}',

@@ -5,6 +5,8 @@
  * under `scanners`.
  */
 
+import { policyRule } from '../../../src/core/reason-detail.js';
+
 type Details = Record<string, unknown>;
 
 export interface ScannerRow {
@@ -54,35 +56,7 @@ export function authResultWords(result: { method: string; result: string }): str
   return `${AUTH_METHOD[result.method] ?? result.method} ${AUTH_RESULT[result.result] ?? result.result}`;
 }
 
-/** A policy rule and what it matched, in words. */
-export function policyRule(details: Details): string | null {
-  const rule = text(details.rule);
-  if (!rule) return null;
-  const filename = text(details.filename);
-  const file = filename ? ` (${filename})` : '';
-  switch (rule) {
-    case 'blocked-extension':
-      return `blocked file extension .${text(details.extension) ?? '?'}${file}`;
-    case 'blocked-extension-in-archive':
-      return `blocked file extension .${text(details.extension) ?? '?'} inside ${text(details.archive) ?? 'an archive'}${file}`;
-    case 'blocked-mime-type':
-      return `blocked attachment type ${text(details.contentType) ?? '?'}${file}`;
-    case 'max-size':
-      return `larger than the limit of ${number(details.limit) ?? '?'} bytes`;
-    case 'sender-block': {
-      const entry = text(details.entry);
-      const level = text(details.level);
-      return `sender blocked${entry ? ` by ${entry}` : ''}${level ? ` (${level} list)` : ''}`;
-    }
-    default:
-      return rule;
-  }
-}
-
-/** What the list's reason column adds to the reason: the virus, the policy rule or the rspamd action. */
-export function reasonDetail(details: Details): string | null {
-  return text(details.virus) ?? policyRule(details);
-}
+export { policyRule, reasonDetail } from '../../../src/core/reason-detail.js';
 
 const symbolsOf = (details: Details) =>
   Array.isArray(details.symbols) ? details.symbols.filter((symbol) => typeof symbol === 'string') : [];
@@ -116,12 +90,13 @@ export function scannerRows(details: Details, itemScore: number | null): Scanner
     const error = text(summary.error);
     const skipped = text(summary.skipped);
     const held = summary.action === 'quarantine';
+    const reason = text(summary.reason);
     const verdict = error
       ? `failed: ${error}`
       : skipped
         ? `skipped: ${skipped}`
         : held
-          ? `held: ${text(summary.reason) ?? 'yes'}`
+          ? `held${reason ? `: ${reason}` : ''}`
           : 'passed';
     return {
       scanner,

@@ -42,6 +42,7 @@ import { SafePreview } from '../components/safe-preview';
 import { useSession } from '../components/session';
 import { VerdictTable } from '../components/verdict-table';
 import { formatDateTime, formatSize, senderLabel } from '../lib/format';
+import { isServerReply } from '../lib/relay-reply';
 import { authResultWords, reasonDetail } from '../lib/verdict';
 
 export function MessagePage() {
@@ -288,14 +289,21 @@ export function MessagePage() {
         >
           {outcome.reply && (
             <Text size="sm">
-              {t('message.serverAnswered')} <Code data-testid="release-reply">{outcome.reply}</Code>
+              {isServerReply(outcome.reply) ? t('message.serverAnswered') : t('message.serverUnreachable')}{' '}
+              <Code data-testid="release-reply">{outcome.reply}</Code>
             </Text>
           )}
         </Alert>
       )}
       {item.lastError && !releasing && !outcome && (
         <ErrorAlert
-          title={item.lastError.code === 'interrupted' ? t('message.interrupted') : t('message.lastFailed')}
+          title={
+            item.lastError.code === 'interrupted'
+              ? t('message.interrupted')
+              : item.lastError.code === 'delivery_deferred'
+                ? t('message.lastDeferred')
+                : t('message.lastFailed')
+          }
           error={new Error(item.lastError.reply ?? item.lastError.detail)}
         />
       )}

@@ -23,7 +23,7 @@ import { useBulk } from '../components/bulk-runner';
 import { ConfirmAction, type PendingAction } from '../components/confirm-action';
 import { ErrorAlert } from '../components/error-alert';
 import { JobsPanel } from '../components/jobs-panel';
-import { QuickFilters } from '../components/quick-filters';
+import { QuickFilters, WAITING_STATUSES } from '../components/quick-filters';
 import { SearchBox } from '../components/search-box';
 import { useSession } from '../components/session';
 import { formatBound, formatCount, formatShort, formatSize, senderLabel } from '../lib/format';
@@ -43,8 +43,8 @@ const REASON_COLOR: Record<string, string> = {
 type SortField = 'receivedAt' | 'sender' | 'recipient' | 'subject' | 'reason' | 'score' | 'size';
 const COLUMNS: SortField[] = ['receivedAt', 'sender', 'recipient', 'subject', 'reason', 'score', 'size'];
 
-/** What a user's list shows before they search: the mail still waiting for them (held). */
-export const USER_DEFAULT_QUERY = 'status:quarantined';
+/** What a user's list shows before they search: the mail still waiting (held, or its release asked for). */
+export const USER_DEFAULT_QUERY = `status:${WAITING_STATUSES}`;
 
 /**
  * The list: one search box, quick filters, cursor pages loaded as you scroll, and only the visible

@@ -64,7 +64,7 @@ export function UserPage() {
           onRetry={() => user.refetch()}
         />
       )}
-      {user.data && <UserDetail key={user.data.updatedAt} user={user.data} />}
+      {user.data && <UserDetail key={user.data.id} user={user.data} />}
     </Stack>
   );
 }
@@ -131,7 +131,8 @@ function UserDetail({ user }: { user: User }) {
         })}
       </Text>
 
-      <AccessForm user={user} self={self} onSaved={changed} />
+      {/* Remounted on every change, so the fields show what the server now has. */}
+      <AccessForm key={user.updatedAt} user={user} self={self} onSaved={changed} />
 
       <Paper withBorder p="md">
         <Title order={2} size="h4" mb="xs">
