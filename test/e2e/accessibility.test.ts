@@ -249,10 +249,10 @@ describeWithChromium('accessibility in Chromium: axe on every page, and the keyb
     it(`the ${name} page`, async () => {
       await page.goto(`${serve.baseUrl}${path}`);
       await page.getByRole('heading', { level: 1, name: ready }).waitFor();
-      await page
-        .getByRole('progressbar')
-        .or(page.locator('.mantine-Loader-root'))
-        .waitFor({ state: 'detached' });
+      // Several loaders can be on a page at once (strict locators refuse two): wait for none.
+      await expect
+        .poll(() => page.getByRole('progressbar').or(page.locator('.mantine-Loader-root')).count())
+        .toBe(0);
       await expectAccessible(page, name);
     });
   }
@@ -260,7 +260,7 @@ describeWithChromium('accessibility in Chromium: axe on every page, and the keyb
   it("a user's page", async () => {
     await page.goto(`${serve.baseUrl}/admin/users/${aliceId}`);
     await page.getByRole('heading', { level: 1, name: ALICE.email }).waitFor();
-    await page.locator('.mantine-Loader-root').waitFor({ state: 'detached' });
+    await expect.poll(() => page.locator('.mantine-Loader-root').count()).toBe(0);
     await expectAccessible(page, 'user');
   });
 
