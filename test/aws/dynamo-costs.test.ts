@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BulkEngine, pagesOf } from '../../src/actions/bulk/bulk-engine.js';
 import { deleteItem } from '../../src/actions/delete-item.js';
 import { releaseItem } from '../../src/actions/release/release-item.js';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -226,6 +227,78 @@ describe('DynamoDB unit costs per operation (counted calls, priced by DynamoDB r
     expect(claim.calls.PutItem).toBe(1); // the claim is one conditional write
     expect(record.calls.UpdateItem).toBe(100); // one conditional write per outcome
     expect((await jobs.getJob(job.id))?.counters.ok).toBe(100);
+  });
+
+  it('counts the requests the bulk engine makes per item for a release and a delete', async () => {
+    // 40 messages of one recipient each, as a bulk job meets them; a node of its own (cold caches).
+    const count = 40;
+    const ingester = node();
+    const ids: string[] = [];
+    for (let index = 0; index < count; index += 1) {
+      const result = await ingest(ingester.store, [`bulk${index}@corp.test`]);
+      ids.push(...result.items.map((item) => item.id));
+    }
+    const engineNode = node();
+    const relay = new SmtpRelay({
+      host: '127.0.0.1',
+      port: downstream.port,
+      tls: 'none',
+      tlsVerify: false,
+      maxConnections: 4,
+      timeoutMs: 10_000,
+    });
+    const engine = () =>
+      new BulkEngine({
+        config: loadConfig({ env: {} }),
+        items: engineNode.store,
+        blobs: blobs(),
+        relay,
+        logger,
+        now: () => new Date(),
+        nodeName: 'cost-node',
+        leaseMs: 60_000,
+        delivery: { attempts: 1, retryBaseMs: 1 },
+        smtpLimiter: new Limiter(4),
+        bulk: {
+          window: 1024,
+          storeConcurrency: 8,
+          storeBatchSize: 500,
+          storeLingerMs: 20,
+          throttleTries: 3,
+          throttleBackoffMs: 10,
+          fullDiskPauseMs: 1000,
+        },
+      });
+    const perItem = async (action: 'release' | 'delete', selection: string[]) => {
+      engineNode.meter.reset();
+      const codes: string[] = [];
+      await engine().run({
+        action,
+        actor: systemActor('tester'),
+        force: false,
+        recipients: null,
+        leaseOwner: 'cost-node/bulk',
+        pages: pagesOf(selection),
+        onOutcome: (outcome) => codes.push(outcome.code),
+      });
+      expect(codes).toEqual(selection.map(() => 'ok'));
+      const costs = engineNode.meter.snapshot();
+      return Object.fromEntries(
+        Object.entries(costs.calls).map(([command, calls]) => [command, calls / selection.length]),
+      );
+    };
+    const released = await perItem('release', ids.slice(0, count / 2));
+    const deleted = await perItem('delete', ids.slice(count / 2));
+    relay.close();
+    // Release: the claim and the record are one conditional write each; reads go 100 keys a call.
+    expect(released.UpdateItem).toBe(2);
+    // Delete: the move to deleted, then (the item being its message's last) the message record
+    // marked and the item taken out of the index of gone items: three conditional writes.
+    expect(deleted.UpdateItem).toBe(3);
+    expect(released.BatchGetItem).toBeLessThanOrEqual(0.2);
+    expect(deleted.BatchGetItem).toBeLessThanOrEqual(0.2);
+    expect(Object.keys(released).sort()).toEqual(['BatchGetItem', 'UpdateItem']);
+    expect(Object.keys(deleted).sort()).toEqual(['BatchGetItem', 'UpdateItem']);
   });
 
   it('matches the cost table in docs/dynamodb.md', () => {

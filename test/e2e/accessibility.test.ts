@@ -7,7 +7,13 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { LinkSigner } from '../../src/digest/link-token.js';
 import { ApiClient } from '../support/api-client.js';
 import { expectAccessible } from '../support/axe.js';
-import { type Browser, describeWithChromium, launchChromium, signInThroughUi } from '../support/browser.js';
+import {
+  type Browser,
+  describeWithChromium,
+  launchChromium,
+  loadersGone,
+  signInThroughUi,
+} from '../support/browser.js';
 import { Downstream } from '../support/downstream.js';
 import { ServeProcess } from '../support/serve-process.js';
 
@@ -249,10 +255,7 @@ describeWithChromium('accessibility in Chromium: axe on every page, and the keyb
     it(`the ${name} page`, async () => {
       await page.goto(`${serve.baseUrl}${path}`);
       await page.getByRole('heading', { level: 1, name: ready }).waitFor();
-      // Several loaders can be on a page at once (strict locators refuse two): wait for none.
-      await expect
-        .poll(() => page.getByRole('progressbar').or(page.locator('.mantine-Loader-root')).count())
-        .toBe(0);
+      await loadersGone(page);
       await expectAccessible(page, name);
     });
   }
@@ -260,7 +263,7 @@ describeWithChromium('accessibility in Chromium: axe on every page, and the keyb
   it("a user's page", async () => {
     await page.goto(`${serve.baseUrl}/admin/users/${aliceId}`);
     await page.getByRole('heading', { level: 1, name: ALICE.email }).waitFor();
-    await expect.poll(() => page.locator('.mantine-Loader-root').count()).toBe(0);
+    await loadersGone(page);
     await expectAccessible(page, 'user');
   });
 

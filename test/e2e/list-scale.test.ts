@@ -50,6 +50,8 @@ describeWithChromium('web UI in Chromium: a long list stays light', () => {
   it('loads cursor pages as you scroll and keeps only the visible rows in the page', async () => {
     await page.getByTestId('item-row').first().waitFor();
     expect(await loaded()).toBe(200);
+    // More than the status line counts: the total is shown as a lower bound.
+    await page.getByTestId('list-status').filter({ hasText: '10,000+ matching · 200 loaded' }).waitFor();
     const scroller = page.getByTestId('list-scroll');
     for (let pages = 2; pages <= 10; pages += 1) {
       await scroller.evaluate((element) => {

@@ -208,6 +208,15 @@ describe('preview, content and stats routes over a real serve', () => {
     expect((await get('/api/quarantine/count?reason=nonsense')).body).toMatchObject({
       error: { code: 'validation_error' },
     });
+    // Counted up to a bound (the list's status line): beyond it, a lower bound.
+    expect((await get('/api/quarantine/count?upTo=3')).body).toEqual({ count: 3, exact: false });
+    expect((await get('/api/quarantine/count?upTo=4')).body).toEqual({ count: 4, exact: true });
+    expect((await reader.request('/api/quarantine/count?upTo=2')).body).toEqual({ count: 2, exact: false });
+    for (const upTo of ['0', '1000001', 'x']) {
+      expect((await get(`/api/quarantine/count?upTo=${upTo}`)).body).toMatchObject({
+        error: { code: 'validation_error' },
+      });
+    }
   });
 
   it('asks for sign-in, and shows a user only their own mail', async () => {

@@ -90,6 +90,20 @@ export const DOCS_SCREENSHOTS_DIR = fileURLToPath(new URL('../../docs/screenshot
  * With LAZARET_DOCS_SCREENSHOTS=1 (`npm run docs:screenshots`), one whose name is already in
  * docs/screenshots/ is written there too, so the docs show the UI as the tests just drove it.
  */
+/**
+ * Waits until the page shows no loader at all. A page may show several at once (a user's page loads
+ * tokens and activity side by side), which a single locator's waitFor refuses as ambiguous.
+ */
+export async function loadersGone(page: Page): Promise<void> {
+  // A function, not a string: the UI's CSP forbids eval. Typed by hand: tests compile without the DOM lib.
+  await page.waitForFunction(
+    () =>
+      !(
+        globalThis as unknown as { document: { querySelector(selector: string): unknown } }
+      ).document.querySelector('[role=progressbar], .mantine-Loader-root'),
+  );
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   const dir = join(ARTIFACTS_DIR, 'screenshots');
   await mkdir(dir, { recursive: true });

@@ -209,8 +209,17 @@ export const quarantineRoutes =
         schema: {
           tags: ['quarantine'],
           summary:
-            'How many items a list with these filters has (for "select all N matching"); counts up to 1,000,000.',
-          querystring: Type.Object(filterProperties),
+            'How many items a list with these filters has (for "select all N matching"); counts up to `upTo` (at most 1,000,000).',
+          querystring: Type.Object({
+            ...filterProperties,
+            upTo: Int({
+              minimum: 1,
+              maximum: COUNT_LIMIT,
+              default: COUNT_LIMIT,
+              description:
+                'Count at most this many: a list showing its total asks for less (e.g. 10000, shown as "10,000+"), which costs less on a huge selection.',
+            }),
+          }),
           response: {
             200: Type.Object({
               count: Type.Integer(),
@@ -221,11 +230,9 @@ export const quarantineRoutes =
         },
       },
       async (request) => {
-        const count = await context.items.countItems(
-          listFilter(request.query, request.actor),
-          COUNT_LIMIT + 1,
-        );
-        return count > COUNT_LIMIT ? { count: COUNT_LIMIT, exact: false } : { count, exact: true };
+        const { upTo, ...filters } = request.query;
+        const count = await context.items.countItems(listFilter(filters, request.actor), upTo + 1);
+        return count > upTo ? { count: upTo, exact: false } : { count, exact: true };
       },
     );
 

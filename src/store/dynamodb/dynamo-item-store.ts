@@ -872,11 +872,15 @@ export class DynamoItemStore implements ItemStore {
     }
   }
 
+  /**
+   * Two rounds of conditional writes, each sent TRANSITION_CONCURRENCY at a time (DynamoDB has no
+   * conditional batch write): the message records first, then the index entries of their items.
+   */
   async markBlobsRemoved(messageIds: readonly string[], at: Timestamp): Promise<number> {
     let marked = 0;
+    const itemIds: string[] = [];
     try {
-      for (const messageId of new Set(messageIds)) {
-        let itemIds: string[];
+      await eachLimited([...new Set(messageIds)], TRANSITION_CONCURRENCY, async (messageId) => {
         try {
           const output = await this.conn.doc.send(
             new UpdateCommand({
@@ -890,31 +894,30 @@ export class DynamoItemStore implements ItemStore {
               ReturnValues: 'ALL_NEW',
             }),
           );
-          itemIds = (output.Attributes?.itemIds ?? []) as string[];
+          itemIds.push(...((output.Attributes?.itemIds ?? []) as string[]));
           marked += 1;
         } catch (error) {
           if (!isConditionFailed(error)) throw error;
           // Unknown, or marked before: finish taking its items out of the index, in case that was cut off.
           const record = await this.readMessageRecord(messageId);
-          if (record?.state !== 'committed') continue;
-          itemIds = (record.itemIds ?? []) as string[];
+          if (record?.state === 'committed') itemIds.push(...((record.itemIds ?? []) as string[]));
         }
-        for (const itemId of itemIds) {
-          try {
-            await this.conn.doc.send(
-              new UpdateCommand({
-                TableName: this.table,
-                Key: keys.item(itemId),
-                UpdateExpression: 'REMOVE #upk, #usk',
-                ConditionExpression: 'attribute_exists(#upk)',
-                ExpressionAttributeNames: { '#upk': 'upk', '#usk': 'usk' },
-              }),
-            );
-          } catch (error) {
-            if (!isConditionFailed(error)) throw error;
-          }
+      });
+      await eachLimited(itemIds, TRANSITION_CONCURRENCY, async (itemId) => {
+        try {
+          await this.conn.doc.send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: keys.item(itemId),
+              UpdateExpression: 'REMOVE #upk, #usk',
+              ConditionExpression: 'attribute_exists(#upk)',
+              ExpressionAttributeNames: { '#upk': 'upk', '#usk': 'usk' },
+            }),
+          );
+        } catch (error) {
+          if (!isConditionFailed(error)) throw error;
         }
-      }
+      });
     } catch (error) {
       throw awsStoreError('markBlobsRemoved', error);
     }

@@ -117,8 +117,12 @@ export class SqliteBlobStore implements BlobStore {
     let onDisk: string[];
     try {
       onDisk = await this.commits.run(() => {
-        const remove = this.statement('DELETE FROM blobs WHERE key = ?');
-        return keys.filter((key) => remove.run(key).changes === 0);
+        // One statement for the batch; the keys it did not find inline are files.
+        const removed = this.statement(
+          'DELETE FROM blobs WHERE key IN (SELECT value FROM json_each(?)) RETURNING key',
+        ).all(JSON.stringify(keys)) as { key: string }[];
+        const inline = new Set(removed.map((row) => row.key));
+        return keys.filter((key) => !inline.has(key));
       });
     } catch (error) {
       throw storeError('blob delete', error);

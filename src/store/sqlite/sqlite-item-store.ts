@@ -3,7 +3,7 @@ import { domainOf } from '../../core/address.js';
 import { storeError } from '../../core/errors.js';
 import { canTransition } from '../../core/item-status.js';
 import type { SearchTerm } from '../../core/search-query.js';
-import { LIVE_STATUSES, type MessageRecord, type QuarantineItem } from '../../core/types.js';
+import { type ItemStatus, LIVE_STATUSES, type MessageRecord, type QuarantineItem } from '../../core/types.js';
 import { decodeCursor, decodeOrderedCursor, encodeCursor, encodeOrderedCursor, pageOf } from '../cursor.js';
 import { type ItemRow, itemOfRow, type MessageRow, messageOfRow } from '../item-rows.js';
 import {
@@ -55,8 +55,6 @@ interface SqliteMessageRow
   parse_problems: string;
 }
 
-const SQLITE_MAX_VARIABLES = 900;
-
 function toItem(row: SqliteItemRow): QuarantineItem {
   return itemOfRow({
     ...row,
@@ -76,6 +74,69 @@ function toMessage(row: SqliteMessageRow): MessageRecord {
     parse_problems: JSON.parse(row.parse_problems),
   });
 }
+
+/** One conditional write as an element of TRANSITION_SQL's JSON parameter. */
+interface TransitionRow {
+  id: string;
+  allowed: readonly ItemStatus[];
+  version: number | null;
+  status: ItemStatus;
+  at: string;
+  setRelease: 0 | 1;
+  release: string | null;
+  setLastError: 0 | 1;
+  lastError: string | null;
+  setLease: 0 | 1;
+  leaseOwner: string | null;
+  leaseUntil: string | null;
+}
+
+function transitionRow(request: TransitionRequest, allowedFrom: readonly ItemStatus[]): TransitionRow {
+  const { change } = request;
+  const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+  return {
+    id: request.id,
+    allowed: allowedFrom,
+    version: request.expected.version ?? null,
+    status: change.status,
+    at: change.at,
+    setRelease: change.release === undefined ? 0 : 1,
+    release: json(change.release),
+    setLastError: change.lastError === undefined ? 0 : 1,
+    lastError: json(change.lastError),
+    setLease: change.lease === undefined ? 0 : 1,
+    leaseOwner: change.lease?.owner ?? null,
+    leaseUntil: change.lease?.until ?? null,
+  };
+}
+
+/**
+ * A batch of conditional writes as one statement: each row of the JSON parameter (TransitionRow)
+ * applies to its item only if the item is in one of the row's allowed statuses (the state table's
+ * moves, filtered before) and, when given, at the expected version. SQLite runs one writer at a time,
+ * so of two batches with the same expectation exactly one matches. The stats triggers note each
+ * status change as before; the counters are folded once per commit.
+ */
+const TRANSITION_SQL = `
+  UPDATE items SET
+    status = r.status,
+    updated_at = r.at,
+    version = items.version + 1,
+    release = CASE WHEN r.set_release THEN r.release ELSE items.release END,
+    last_error = CASE WHEN r.set_last_error THEN r.last_error ELSE items.last_error END,
+    lease_owner = CASE WHEN r.set_lease THEN r.lease_owner ELSE items.lease_owner END,
+    lease_until = CASE WHEN r.set_lease THEN r.lease_until ELSE items.lease_until END
+  FROM (
+    SELECT value ->> '$.id' AS id, value -> '$.allowed' AS allowed, value ->> '$.version' AS version,
+      value ->> '$.status' AS status, value ->> '$.at' AS at,
+      value ->> '$.setRelease' AS set_release, value ->> '$.release' AS release,
+      value ->> '$.setLastError' AS set_last_error, value ->> '$.lastError' AS last_error,
+      value ->> '$.setLease' AS set_lease, value ->> '$.leaseOwner' AS lease_owner,
+      value ->> '$.leaseUntil' AS lease_until
+    FROM json_each(?)) AS r
+  WHERE items.id = r.id AND items.status IN (SELECT value FROM json_each(r.allowed))
+    AND (r.version IS NULL OR items.version = r.version)
+  RETURNING *`;
 
 /** Subject filters with more matches than this scan the time index instead of sorting index hits. */
 const RARE_SUBJECT_MATCHES = 2000;
@@ -296,18 +357,7 @@ export class SqliteItemStore implements ItemStore {
   }
 
   getItems(ids: readonly string[]): Promise<Map<string, QuarantineItem>> {
-    return this.run('getItems', () => {
-      const found = new Map<string, QuarantineItem>();
-      const unique = [...new Set(ids)];
-      for (let start = 0; start < unique.length; start += SQLITE_MAX_VARIABLES) {
-        const chunk = unique.slice(start, start + SQLITE_MAX_VARIABLES);
-        const rows = this.statement(
-          `SELECT * FROM items WHERE id IN (${chunk.map(() => '?').join(',')})`,
-        ).all(...chunk) as SqliteItemRow[];
-        for (const row of rows) found.set(row.id, toItem(row));
-      }
-      return found;
-    });
+    return this.run('getItems', () => this.readItems(ids));
   }
 
   listItems(filter: ItemFilter, page: PageRequest): Promise<Page<QuarantineItem>> {
@@ -447,9 +497,9 @@ export class SqliteItemStore implements ItemStore {
   transition(id: string, expected: TransitionExpectation, change: ItemChange): Promise<TransitionResult> {
     return this.run('transition', () =>
       this.db.transaction(() => {
-        const result = this.transitionSync(id, expected, change);
+        const [result] = this.applyTransitions([{ id, expected, change }]);
         this.statsFold.run();
-        return result;
+        return result!;
       })(),
     );
   }
@@ -457,9 +507,42 @@ export class SqliteItemStore implements ItemStore {
   async transitionMany(requests: readonly TransitionRequest[]): Promise<TransitionResult[]> {
     if (requests.length === 0) return [];
     // One savepoint inside a group commit: the batch shares its fsync with concurrent writers.
-    return this.committed('transitionMany', () =>
-      requests.map((request) => this.transitionSync(request.id, request.expected, request.change)),
-    );
+    return this.committed('transitionMany', () => this.applyTransitions(requests));
+  }
+
+  /**
+   * The conditional writes of a batch as one UPDATE (TRANSITION_SQL), then one read of the items
+   * whose condition failed. A batch that names an id twice is applied request by request, in order.
+   */
+  private applyTransitions(requests: readonly TransitionRequest[]): TransitionResult[] {
+    if (requests.length > 1 && new Set(requests.map((request) => request.id)).size < requests.length) {
+      return requests.flatMap((request) => this.applyTransitions([request]));
+    }
+    const results: (TransitionResult | undefined)[] = new Array(requests.length);
+    const index = new Map<string, number>();
+    const rows: TransitionRow[] = [];
+    for (const [position, request] of requests.entries()) {
+      const allowedFrom = request.expected.status.filter((status) =>
+        canTransition(status, request.change.status),
+      );
+      if (allowedFrom.length === 0) continue;
+      index.set(request.id, position);
+      rows.push(transitionRow(request, allowedFrom));
+    }
+    if (rows.length > 0) {
+      const updated = this.statement(TRANSITION_SQL).all(JSON.stringify(rows)) as SqliteItemRow[];
+      for (const row of updated) results[index.get(row.id)!] = { ok: true, item: toItem(row) };
+    }
+    const failed = requests
+      .filter((_, position) => results[position] === undefined)
+      .map((request) => request.id);
+    if (failed.length > 0) {
+      const current = this.readItems(failed);
+      for (const [position, request] of requests.entries()) {
+        results[position] ??= { ok: false, current: current.get(request.id) ?? null };
+      }
+    }
+    return results as TransitionResult[];
   }
 
   listExpiredLeases(until: string, limit: number): Promise<QuarantineItem[]> {
@@ -473,38 +556,12 @@ export class SqliteItemStore implements ItemStore {
     );
   }
 
-  private transitionSync(id: string, expected: TransitionExpectation, change: ItemChange): TransitionResult {
-    const allowedFrom = expected.status.filter((status) => canTransition(status, change.status));
-    if (allowedFrom.length === 0) return { ok: false, current: this.readItem(id) };
-    const sets = ['status = ?', 'updated_at = ?', 'version = version + 1'];
-    const params: unknown[] = [change.status, change.at];
-    if (change.release !== undefined) {
-      sets.push('release = ?');
-      params.push(change.release === null ? null : JSON.stringify(change.release));
-    }
-    if (change.lastError !== undefined) {
-      sets.push('last_error = ?');
-      params.push(change.lastError === null ? null : JSON.stringify(change.lastError));
-    }
-    if (change.lease !== undefined) {
-      sets.push('lease_owner = ?', 'lease_until = ?');
-      params.push(change.lease?.owner ?? null, change.lease?.until ?? null);
-    }
-    let where = `id = ? AND status IN (${allowedFrom.map(() => '?').join(',')})`;
-    params.push(id, ...allowedFrom);
-    if (expected.version !== undefined) {
-      where += ' AND version = ?';
-      params.push(expected.version);
-    }
-    const row = this.statement(`UPDATE items SET ${sets.join(', ')} WHERE ${where} RETURNING *`).get(
-      ...params,
-    ) as SqliteItemRow | undefined;
-    return row ? { ok: true, item: toItem(row) } : { ok: false, current: this.readItem(id) };
-  }
-
-  private readItem(id: string): QuarantineItem | null {
-    const row = this.statement('SELECT * FROM items WHERE id = ?').get(id) as SqliteItemRow | undefined;
-    return row ? toItem(row) : null;
+  /** Items by id in one statement; unknown ids are absent from the map. */
+  private readItems(ids: readonly string[]): Map<string, QuarantineItem> {
+    const rows = this.statement('SELECT * FROM items WHERE id IN (SELECT value FROM json_each(?))').all(
+      JSON.stringify(ids),
+    ) as SqliteItemRow[];
+    return new Map(rows.map((row) => [row.id, toItem(row)]));
   }
 
   countLiveItems(messageId: string): Promise<number> {
@@ -564,31 +621,27 @@ export class SqliteItemStore implements ItemStore {
 
   findUnreferencedMessages(messageIds: readonly string[]): Promise<{ id: string; blobKey: string }[]> {
     return this.run('findUnreferencedMessages', () => {
-      const found: { id: string; blobKey: string }[] = [];
-      const unique = [...new Set(messageIds)];
-      for (let start = 0; start < unique.length; start += SQLITE_MAX_VARIABLES) {
-        const chunk = unique.slice(start, start + SQLITE_MAX_VARIABLES);
-        const rows = this.statement(
-          `SELECT id, blob_key FROM messages
-           WHERE id IN (${chunk.map(() => '?').join(',')}) AND blob_removed_at IS NULL
-             AND NOT EXISTS (SELECT 1 FROM items WHERE items.message_id = messages.id
-                             AND items.status IN (${LIVE_STATUSES.map(() => '?').join(',')}))`,
-        ).all(...chunk, ...LIVE_STATUSES) as { id: string; blob_key: string }[];
-        for (const row of rows) found.push({ id: row.id, blobKey: row.blob_key });
-      }
-      return found;
+      const rows = this.statement(
+        `SELECT id, blob_key FROM messages
+         WHERE id IN (SELECT value FROM json_each(?)) AND blob_removed_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM items WHERE items.message_id = messages.id
+                           AND items.status IN (${LIVE_STATUSES.map(() => '?').join(',')}))`,
+      ).all(JSON.stringify(messageIds), ...LIVE_STATUSES) as { id: string; blob_key: string }[];
+      return rows.map((row) => ({ id: row.id, blobKey: row.blob_key }));
     });
   }
 
+  /** One statement for the whole batch, in the group commit. */
   markBlobsRemoved(messageIds: readonly string[], at: string): Promise<number> {
-    return this.committed('markBlobsRemoved', () => {
-      const mark = this.statement(
-        'UPDATE messages SET blob_removed_at = ? WHERE id = ? AND blob_removed_at IS NULL',
-      );
-      let marked = 0;
-      for (const id of new Set(messageIds)) marked += mark.run(at, id).changes;
-      return marked;
-    });
+    if (messageIds.length === 0) return Promise.resolve(0);
+    return this.committed(
+      'markBlobsRemoved',
+      () =>
+        this.statement(
+          `UPDATE messages SET blob_removed_at = ?
+           WHERE id IN (SELECT value FROM json_each(?)) AND blob_removed_at IS NULL`,
+        ).run(at, JSON.stringify(messageIds)).changes,
+    );
   }
 
   ping(): Promise<void> {

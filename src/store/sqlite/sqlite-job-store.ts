@@ -167,12 +167,10 @@ export class SqliteJobStore implements JobStore {
     return this.run('appendItems', () => {
       const job = owner === undefined ? this.read(jobId) : this.held(jobId, owner);
       if (!job || (owner === undefined && job.state !== 'preparing')) return null;
-      const insert = this.statement(
-        'INSERT OR IGNORE INTO job_items (job_id, seq, item_id) VALUES (?, ?, ?)',
-      );
-      itemIds.forEach((itemId, index) => {
-        insert.run(jobId, firstSeq + index, itemId);
-      });
+      // One statement for the page of ids: seq = firstSeq + the id's place in it.
+      this.statement(
+        'INSERT OR IGNORE INTO job_items (job_id, seq, item_id) SELECT ?, ? + key, value FROM json_each(?)',
+      ).run(jobId, firstSeq, JSON.stringify(itemIds));
       job.total = Math.max(job.total, firstSeq + itemIds.length - 1);
       job.selectionCursor = progress.selectionCursor;
       if (progress.complete) {

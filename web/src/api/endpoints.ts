@@ -129,9 +129,12 @@ export function listItems(
   });
 }
 
-/** How many items match a search (for "select all N matching"). */
-export const countItems = (q: string) =>
-  api.get<{ count: number; exact: boolean }>('/api/quarantine/count', { query: { q } });
+/** How the list counts its matches for display: beyond this, "10,000+". */
+export const DISPLAY_COUNT_LIMIT = 10_000;
+
+/** How many items match a search, counted up to `upTo` (the server's most, 1,000,000, by default). */
+export const countItems = (q: string, upTo?: number) =>
+  api.get<{ count: number; exact: boolean }>('/api/quarantine/count', { query: { q, upTo } });
 
 export const getItem = (id: string) => api.get<ItemDetail>(`/api/quarantine/${id}`);
 export const getContent = (id: string) => api.get<MessageContentInfo>(`/api/quarantine/${id}/content`);

@@ -425,10 +425,10 @@ export interface paths {
     };
   };
   "/api/quarantine/count": {
-    /** How many items a list with these filters has (for "select all N matching"); counts up to 1,000,000. */
+    /** How many items a list with these filters has (for "select all N matching"); counts up to `upTo` (at most 1,000,000). */
     get: {
       parameters: {
-        query?: {
+        query: {
           /** @description Search: `from:` `to:` `subject:` `reason:` `status:` `message-id:` `after:` `before:` `larger:` `smaller:` `has:attachment`, "quoted phrases", `-` to negate, free text. See docs/search.md. */
           q?: string;
           /** @description Exact recipient address (compared in canonical form, see docs/search.md). */
@@ -445,6 +445,8 @@ export interface paths {
           receivedAfter?: string;
           /** @description Exclusive. */
           receivedBefore?: string;
+          /** @description Count at most this many: a list showing its total asks for less (e.g. 10000, shown as "10,000+"), which costs less on a huge selection. */
+          upTo: number;
         };
       };
       responses: {

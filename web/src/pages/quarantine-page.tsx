@@ -17,7 +17,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useSearchParams } from 'react-router';
-import { countItems, listItems, offersRequest } from '../api/endpoints';
+import { countItems, DISPLAY_COUNT_LIMIT, listItems, offersRequest } from '../api/endpoints';
 import type { BulkAction, Item } from '../api/types';
 import { useBulk } from '../components/bulk-runner';
 import { ConfirmAction, type PendingAction } from '../components/confirm-action';
@@ -79,22 +79,35 @@ export function QuarantinePage() {
   });
   const rows = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
   const allLoadedSelected = rows.length > 0 && rows.every((row) => selected.has(row.id));
-  // The total of matches, counted by the server when more than the loaded pages match (up to its
-  // limit: beyond it the answer is a lower bound, shown as "1,000,000+").
+  // The total of matches, counted by the server when more than the loaded pages match: up to
+  // DISPLAY_COUNT_LIMIT for the status line (beyond, a lower bound shown as "10,000+"), and up to the
+  // server's most only when it is needed to offer "select all N matching".
   const count = useQuery({
-    queryKey: ['count', query],
-    queryFn: () => countItems(query),
+    queryKey: ['count', query, DISPLAY_COUNT_LIMIT],
+    queryFn: () => countItems(query, DISPLAY_COUNT_LIMIT),
     enabled: list.hasNextPage,
     retry: false,
   });
-  const counted = count.data?.exact ? count.data.count : undefined;
+  const fullCount = useQuery({
+    queryKey: ['count', query],
+    queryFn: () => countItems(query),
+    enabled: allLoadedSelected && list.hasNextPage && count.data?.exact === false,
+    retry: false,
+  });
+  const counted = count.data?.exact
+    ? count.data.count
+    : fullCount.data?.exact
+      ? fullCount.data.count
+      : undefined;
   const total = list.hasNextPage ? counted : rows.length;
   const matching =
     !list.hasNextPage && !list.isPending
       ? formatCount(rows.length)
-      : count.data
-        ? formatBound(count.data.count, count.data.exact)
-        : undefined;
+      : counted !== undefined
+        ? formatCount(counted)
+        : count.data
+          ? formatBound(count.data.count, count.data.exact)
+          : undefined;
 
   const search = useCallback(
     (next: string, nextSort = sort) => {
