@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load-config.js';
 import { openStores } from '../../src/store/open-stores.js';
-import { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
+import type { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
 import { type CaseResult, percentile, type Row } from '../lib/report.js';
 import { recipientName, seedBatches } from '../lib/seed.js';
 import { startServe } from '../lib/serve-jobs.js';
@@ -19,7 +19,7 @@ const UI_PAGE = 200;
 const USER_PASSWORD = 'bench-user-password';
 
 /** A slow request is sampled for this long (at least MIN_SAMPLES times), so that a slow row does not take an hour. */
-const SAMPLE_BUDGET_MS = 15_000;
+const SAMPLE_BUDGET_MS = 8_000;
 const MIN_SAMPLES = 5;
 
 interface Timing {
@@ -93,7 +93,8 @@ export async function runListSearchApi(options: ListSearchApiOptions): Promise<C
   }
   const seedSeconds = (Date.now() - seedStarted) / 1000;
 
-  const { serve, token } = await startServe(dataDir);
+  // Every sample is a request with one token: lift the per-token limit (auth.tokenRequestsPerMinute).
+  const { serve, token } = await startServe(dataDir, { LAZARET_TOKEN_REQUESTS_PER_MINUTE: '1000000' });
   const rows: Row[] = [];
   try {
     const base = serve.baseUrl;
