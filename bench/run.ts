@@ -5,6 +5,7 @@ import { type BulkStore, runBulk } from './cases/bulk.js';
 import { runDelete } from './cases/delete-100k.js';
 import { runIngest } from './cases/ingest.js';
 import { runListSearch } from './cases/list-search.js';
+import { runListSearchApi } from './cases/list-search-api.js';
 import { runMemory } from './cases/memory.js';
 import { runReleaseE2e } from './cases/release-e2e.js';
 import { report } from './lib/report.js';
@@ -52,6 +53,12 @@ const CASES: Record<string, () => Promise<Parameters<typeof report>[0]>> = {
     ),
   'list-search': () =>
     runListSearch(smoke ? { items: 2_000, samples: 5 } : { items: 1_000_000, samples: 200 }),
+  'list-search-api': () =>
+    runListSearchApi(
+      smoke
+        ? { items: 2_000, samples: 3 }
+        : { items: Number(listArg('items')?.[0] ?? 1_000_000), samples: 100 },
+    ),
   ...(postgresBinDir()
     ? {
         'list-search-postgres': () =>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runDelete } from '../../bench/cases/delete-100k.js';
+import { runListSearchApi } from '../../bench/cases/list-search-api.js';
 import { runMemory } from '../../bench/cases/memory.js';
 import { runReleaseE2e } from '../../bench/cases/release-e2e.js';
 import { postfixUnavailable } from '../../bench/lib/postfix-instance.js';
@@ -20,6 +21,15 @@ describe('benchmark smoke: cases over a serve process', () => {
     expect(result.rows).toHaveLength(1);
     expect(result.rows[0]!.items).toBe(50);
     expect(Number(result.rows[0]!['peak RSS MiB'])).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('list-search-api times every request the web UI makes for the list, each answering 200', async () => {
+    const result = await runListSearchApi({ items: 400, samples: 1 });
+    const byName = Object.fromEntries(result.rows.map((row) => [row.request, row]));
+    expect(byName['list, first page']!['items or count']).toBe(200);
+    expect(byName['count, no search']!['items or count']).toBe(400);
+    expect(byName['q= text (rare: one message)']!['items or count']).toBe(2);
+    expect(byName['user: count of default view']!['items or count']).toBeGreaterThan(0);
   }, 60_000);
 
   const postfixMissing = missingPrograms('bench release-e2e and memory smoke', ['smtp-sink', 'smtp-source']);

@@ -609,6 +609,22 @@ export function itemStoreContract(backend: string, makeStores: MakeStores): void
           expect(found.sort(), text).toEqual(expected);
         }
       });
+
+      it('counts what it lists for text in every searched field, in any case', async () => {
+        for (const text of [
+          'spam.test',
+          'from:"BIG SALE"',
+          'to:ünal',
+          'subject:ÜBER',
+          'corp',
+          'news -to:carol',
+        ]) {
+          const filter = filterFromQuery(parseSearchQuery(text));
+          const listed = (await store.listItems(filter, { limit: 50 })).items.length;
+          expect(await store.countItems(filter, 100), text).toBe(listed);
+        }
+        expect(await store.countItems(filterFromQuery(parseSearchQuery('corp')), 100)).toBe(2);
+      });
     });
 
     it('counts the items of a message that still need its raw bytes', async () => {

@@ -137,13 +137,25 @@ const TRANSITION_SQL = `
   WHERE items.id = r.id AND items.status IN (SELECT value FROM json_each(r.allowed))
     AND (r.version IS NULL OR items.version = r.version)
   RETURNING *`;
+/** Text conditions with more matches than this scan the list's index instead of using the text index's hits. */
+const RARE_TEXT_MATCHES = 2000;
 
-/** Subject filters with more matches than this scan the time index instead of sorting index hits. */
-const RARE_SUBJECT_MATCHES = 2000;
+/** The columns of the trigram index (items_text) that a text search of each field looks in. */
+const TEXT_COLUMNS: Record<'from' | 'to' | 'subject' | 'any', string> = {
+  from: '{sender from_header}',
+  to: '{recipient}',
+  subject: '{subject}',
+  any: '{subject from_header sender recipient}',
+};
 
-/** An FTS5 phrase: with the trigram tokenizer it matches the text as a case-insensitive substring. */
-function ftsPhrase(text: string): string {
-  return `"${text.replace(/"/g, '""')}"`;
+/**
+ * An FTS5 query for the text as a case-insensitive substring of the field's columns (a trigram phrase),
+ * or undefined when the text is too short for trigrams. It narrows the rows; the exact condition
+ * (instr on the JavaScript-folded text, or LIKE) still decides, so the index only has to find a superset.
+ */
+function textMatch(text: string, field: keyof typeof TEXT_COLUMNS): string | undefined {
+  if ([...text].length < 3) return undefined;
+  return `${TEXT_COLUMNS[field]} : "${text.replace(/"/g, '""')}"`;
 }
 
 /** Sort expression per order field, and the value of a row for the cursor (matching the expression). */
@@ -383,7 +395,7 @@ export class SqliteItemStore implements ItemStore {
   }
 
   /** The WHERE conditions (and their parameters) of a list filter; shared by listing and counting. */
-  private where(filter: ItemFilter): { conditions: string[]; params: unknown[] } {
+  private where(filter: ItemFilter, counting = false): { conditions: string[]; params: unknown[] } {
     const conditions: string[] = [];
     const params: unknown[] = [];
     const inList = (column: string, values: readonly string[]) => {
@@ -410,11 +422,13 @@ export class SqliteItemStore implements ItemStore {
         params.push(sender.replace(/^@/, ''));
       }
     }
+    const viaTextIndex = (match: string | undefined) => {
+      if (match === undefined || !(counting || this.matchIsRare(match))) return;
+      conditions.push('rowid IN (SELECT rowid FROM items_text WHERE items_text MATCH ?)');
+      params.push(match);
+    };
     if (filter.subject !== undefined) {
-      if (this.subjectIsRare(filter.subject)) {
-        conditions.push('rowid IN (SELECT rowid FROM items_subject WHERE items_subject MATCH ?)');
-        params.push(ftsPhrase(filter.subject));
-      }
+      viaTextIndex(textMatch(filter.subject, 'subject'));
       conditions.push(`subject LIKE ? ESCAPE '\\'`);
       params.push(`%${escapeLike(filter.subject)}%`);
     }
@@ -433,6 +447,7 @@ export class SqliteItemStore implements ItemStore {
       params.push(filter.messageId);
     }
     for (const term of filter.terms ?? []) {
+      if (term.kind === 'text' && !term.negated) viaTextIndex(textMatch(term.value, term.field));
       const compiled = termSql(term);
       conditions.push(term.negated ? `NOT ${compiled.sql}` : compiled.sql);
       params.push(...compiled.params);
@@ -442,7 +457,7 @@ export class SqliteItemStore implements ItemStore {
 
   countItems(filter: ItemFilter, limit: number): Promise<number> {
     return this.run('countItems', () => {
-      const { conditions, params } = this.where(filter);
+      const { conditions, params } = this.where(filter, true);
       const row = this.statement(
         `SELECT count(*) AS n FROM (SELECT 1 FROM items WHERE ${conditions.join(' AND ')} LIMIT ?)`,
       ).get(...params, limit) as { n: number };
@@ -483,15 +498,14 @@ export class SqliteItemStore implements ItemStore {
   }
 
   /**
-   * Whether a subject filter is better served by the trigram index: a common word is found quickly by
-   * walking the items newest first, a rare one only through the index (trigrams need 3+ characters).
+   * Whether a text condition is better served by the trigram index: a common word is found quickly by
+   * walking the items in list order, a rare one only through the index.
    */
-  private subjectIsRare(text: string): boolean {
-    if ([...text].length < 3) return false;
+  private matchIsRare(match: string): boolean {
     const probe = this.statement(
-      'SELECT count(*) AS hits FROM (SELECT rowid FROM items_subject WHERE items_subject MATCH ? LIMIT ?)',
-    ).get(ftsPhrase(text), RARE_SUBJECT_MATCHES) as { hits: number };
-    return probe.hits < RARE_SUBJECT_MATCHES;
+      'SELECT count(*) AS hits FROM (SELECT rowid FROM items_text WHERE items_text MATCH ? LIMIT ?)',
+    ).get(match, RARE_TEXT_MATCHES) as { hits: number };
+    return probe.hits < RARE_TEXT_MATCHES;
   }
 
   transition(id: string, expected: TransitionExpectation, change: ItemChange): Promise<TransitionResult> {

@@ -1,0 +1,169 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load-config.js';
+import { openStores } from '../../src/store/open-stores.js';
+import type { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
+import { type CaseResult, percentile, type Row } from '../lib/report.js';
+import { recipientName, seedBatches } from '../lib/seed.js';
+import { startServe } from '../lib/serve-jobs.js';
+
+export interface ListSearchApiOptions {
+  items: number;
+  samples: number;
+}
+
+const END = new Date('2026-11-01T00:00:00.000Z');
+/** The web UI's page size (web/src/api/endpoints.ts PAGE_SIZE). */
+const UI_PAGE = 200;
+const USER_PASSWORD = 'bench-user-password';
+
+/** A slow request is sampled for this long (at least MIN_SAMPLES times), so that a slow row does not take an hour. */
+const SAMPLE_BUDGET_MS = 8_000;
+const MIN_SAMPLES = 5;
+
+interface Timing {
+  p50: number;
+  p95: number;
+  p99: number;
+  rows: number | string;
+}
+
+/** Times `samples` GETs of one path (each must answer 200); `rows` is what the last answer held. */
+async function timeGet(
+  base: string,
+  token: string,
+  path: string,
+  samples: number,
+): Promise<Timing & { samples: number }> {
+  const times: number[] = [];
+  let rows: number | string = '—';
+  const budgetEnds = Date.now() + SAMPLE_BUDGET_MS;
+  for (let run = 0; run < samples && (run < MIN_SAMPLES || Date.now() < budgetEnds); run += 1) {
+    const started = process.hrtime.bigint();
+    const response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    const body = (await response.json()) as { items?: unknown[]; count?: number };
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    if (response.status !== 200)
+      throw new Error(`GET ${path} answered ${response.status}: ${JSON.stringify(body)}`);
+    rows = body.items?.length ?? body.count ?? '—';
+  }
+  times.sort((a, b) => a - b);
+  return {
+    p50: percentile(times, 50),
+    p95: percentile(times, 95),
+    p99: percentile(times, 99),
+    rows,
+    samples: times.length,
+  };
+}
+
+/** The list path the UI requests (`listItems` in web/src/api/endpoints.ts): q, cursor, limit 200, sort unless newest first. */
+function listPath(q: string, sort: string, cursor?: string): string {
+  const params = new URLSearchParams({ q, limit: String(UI_PAGE) });
+  if (sort !== '-receivedAt') params.set('sort', sort);
+  if (cursor) params.set('cursor', cursor);
+  return `/api/quarantine?${params}`;
+}
+
+/**
+ * The quarantine list through the HTTP API, as the web UI calls it: a `lazaret serve` child over a
+ * data folder seeded by the bulk loader, timed from this process (loopback HTTP, JSON parse included).
+ */
+export async function runListSearchApi(options: ListSearchApiOptions): Promise<CaseResult> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'lazaret-bench-list-api-'));
+  const recipientsPerMessage = 2;
+  const shape = {
+    messages: Math.ceil(options.items / recipientsPerMessage),
+    recipientsPerMessage,
+    users: Math.max(100, Math.floor(options.items / 100)),
+    domains: 100,
+    senders: Math.max(100, Math.floor(options.items / 20)),
+    days: 60,
+    end: END,
+  };
+  const seedStarted = Date.now();
+  const stores = await openStores(loadConfig({ env: { LAZARET_DATA_DIR: dataDir } }));
+  try {
+    const items = stores.items as SqliteItemStore;
+    for (const batch of seedBatches(shape, 5000)) await items.putMessages(batch);
+    await items.refreshStatistics();
+  } finally {
+    await stores.close();
+  }
+  const seedSeconds = (Date.now() - seedStarted) / 1000;
+
+  // Every sample is a request with one token: lift the per-token limit (auth.tokenRequestsPerMinute).
+  const { serve, token } = await startServe(dataDir, { LAZARET_TOKEN_REQUESTS_PER_MINUTE: '1000000' });
+  const rows: Row[] = [];
+  try {
+    const base = serve.baseUrl;
+    const userEmail = recipientName(7, shape.domains);
+    const created = await serve.api('/api/users', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ email: userEmail, role: 'user', password: USER_PASSWORD }),
+    });
+    if (created.status !== 201) throw new Error(`user creation answered ${created.status}`);
+    const userId = (created.body as { user: { id: string } }).user.id;
+    const issued = await serve.api(`/api/users/${userId}/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ scope: 'read', name: 'bench' }),
+    });
+    if (issued.status !== 201) throw new Error(`user token creation answered ${issued.status}`);
+    const userToken = (issued.body as { secret: string }).secret;
+
+    const rare = `#${Math.floor(shape.messages / 2)}`;
+    const firstPage = await serve.api(listPath('', '-receivedAt'), {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const cursor = (firstPage.body as { nextCursor: string | null }).nextCursor ?? undefined;
+    const requests: [string, string, string][] = [
+      ['list, first page', token, listPath('', '-receivedAt')],
+      ['list, next page (cursor)', token, listPath('', '-receivedAt', cursor)],
+      ['count, no search', token, '/api/quarantine/count?q='],
+      ['q= text (common word)', token, listPath('invoice', '-receivedAt')],
+      ['q= text (rare: one message)', token, listPath(rare, '-receivedAt')],
+      ['count, q= common word', token, `/api/quarantine/count?q=invoice`],
+      ['count, q= rare', token, `/api/quarantine/count?q=${encodeURIComponent(rare)}`],
+      ['q= subject: + reason:', token, listPath('subject:parcel reason:phish', '-receivedAt')],
+      ...['receivedAt', 'sender', '-sender', 'recipient', 'subject', 'reason', '-score', '-size'].map(
+        (sort): [string, string, string] => [`sort ${sort}`, token, listPath('', sort)],
+      ),
+      [
+        'user: default view (status:quarantined,release_requested)',
+        userToken,
+        listPath('status:quarantined,release_requested', '-receivedAt'),
+      ],
+      [
+        'user: count of default view',
+        userToken,
+        '/api/quarantine/count?q=status%3Aquarantined%2Crelease_requested',
+      ],
+      ['user: q= text', userToken, listPath('invoice', '-receivedAt')],
+    ];
+    for (const [name, bearer, path] of requests) {
+      const timing = await timeGet(base, bearer, path, options.samples);
+      rows.push({
+        request: name,
+        'p50 ms': timing.p50,
+        'p95 ms': timing.p95,
+        'p99 ms': timing.p99,
+        'items or count': timing.rows,
+        samples: timing.samples,
+      });
+    }
+  } finally {
+    await serve.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  return {
+    case: 'list-search-api',
+    title: `Listing and search through the HTTP API as the web UI calls it, SQLite, ${options.items.toLocaleString('en-US')} items (page of ${UI_PAGE})`,
+    notes: [
+      `Seeded ${options.items.toLocaleString('en-US')} items in ${seedSeconds.toFixed(1)} s by the bulk loader; a \`lazaret serve\` child over them; up to ${options.samples} samples per request (at least ${MIN_SAMPLES}, within ${SAMPLE_BUDGET_MS / 1000} s), timed in the benchmark process over loopback (request, JSON answer parsed). Admin API token unless the row says user (who sees one address).`,
+    ],
+    rows,
+  };
+}
