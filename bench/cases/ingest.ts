@@ -143,7 +143,7 @@ export async function runIngest(options: IngestOptions): Promise<CaseResult> {
         ? [`Postfix hold queue and milter rows: skipped (${postfixSkipped}).`]
         : [
             "Postfix hold queue: a private Postfix instance whose smtpd puts every message on hold (`smtpd_client_restrictions = check_client_access static:HOLD`), durable as Postfix is by default (cleanup fsyncs each queue file before smtpd's 250), from the start of smtp-source until all messages are files in its hold queue.",
-            "Postfix + Lazaret milter: the same Postfix with docs/milter.md's smtpd_milters lines, Lazaret in milter mode (headers and policy scanners). 'all pass': Lazaret answers ACCEPT and Postfix holds each message (against the Postfix hold queue row: what the milter costs). 'all held': the policy scanner blocks smtp-source's sender, Lazaret commits an item per message and answers DISCARD, timed until smtp-source has its last 250.",
+            "Postfix + Lazaret milter: the same Postfix with docs/milter.md's smtpd_milters lines, Lazaret in milter mode (headers and policy scanners). 'all pass': Lazaret answers ACCEPT and Postfix holds each message (against the Postfix hold queue row: what the milter costs). 'all held': the policy scanner blocks smtp-source's sender, Lazaret commits an item per message and answers DISCARD, timed until smtp-source has its last 250. Both with in_flow_delay = 0: Postfix's inflow control gives no token back for discarded mail, and would pace the all-held run at 1 s per message once 100 tokens are spent.",
           ]),
     ],
     rows: [

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MilterServer, startMilterServer } from '../../src/milter/milter-server.js';
 import { missingPrograms, STRICT, tempDir, waitUntil } from '../support/env.js';
@@ -8,7 +10,7 @@ import { holdingPolicy } from '../support/milter-test-policy.js';
 import { type PostfixInstance, startPostfix } from '../support/postfix.js';
 import { sendRaw } from '../support/smtp-client.js';
 
-const missing = missingPrograms('Postfix smtpd_milters test', ['postfix', 'postqueue']);
+const missing = missingPrograms('Postfix smtpd_milters test', ['postfix', 'postqueue', 'smtp-source']);
 const notRoot = process.getuid?.() !== 0;
 if (notRoot) {
   if (STRICT) throw new Error('LAZARET_TEST_STRICT=1 and the Postfix milter test needs root');
@@ -101,4 +103,42 @@ describe.skipIf(missing.length > 0 || notRoot)('Postfix smtpd_milters → Lazare
     expect(await postfix.queue()).toEqual([]);
     expect(await postfix.delivered()).toHaveLength(before);
   });
+
+  // Postfix keeps one milter connection per SMTP connection and, between transactions, sends
+  // ABORT and the next MAIL's macros without waiting for a reply: the session must answer every
+  // end of message promptly, or Postfix logs a milter timeout and applies milter_default_action.
+  it('discards 60 all-held messages sent over one SMTP connection, each answered, no milter warnings', async () => {
+    const messages = 60;
+    const seenBefore = policy.seen.length;
+    const logBefore = (await postfix.log()).length;
+    // smtp-source: one session (-s 1), every message over the same connection (-d), a real peer.
+    await promisify(execFile)('smtp-source', [
+      '-d',
+      '-s',
+      '1',
+      '-m',
+      String(messages),
+      '-l',
+      '2048',
+      '-f',
+      'sender@example.org',
+      '-t',
+      'held@example.test',
+      '-M',
+      'client.example.net',
+      `127.0.0.1:${postfix.inboundPort}`,
+    ]);
+    const log = await waitUntil('Postfix to log the end of the SMTP session', async () => {
+      const text = (await postfix.log()).slice(logBefore);
+      return /disconnect from .* mail=\d+/.test(text) && text;
+    });
+    expect(log).toMatch(new RegExp(`disconnect from .* mail=${messages} rcpt=${messages} data=${messages} `));
+    expect(log.match(/milter-discard: END-OF-MESSAGE .*milter triggers DISCARD action/g)).toHaveLength(
+      messages,
+    );
+    expect(log).not.toMatch(/timeout|warning: milter|milter-reject|can't read SMFIC|unexpected reply/i);
+    expect(policy.seen.length - seenBefore).toBe(messages);
+    expect(log.match(/connect from /g)).toHaveLength(2); // one connect, one disconnect
+    expect(await postfix.queue()).toEqual([]);
+  }, 120_000);
 });
