@@ -647,7 +647,6 @@ export const de: WebCatalogue = {
     apiTokens: 'API-Token',
     createAToken: 'Ein Token erstellen',
     noApiTokens: 'Keine API-Token.',
-    revoke: 'Widerrufen',
     recentActivity: 'Letzte Aktivität',
     allOfItIn: 'Alles im Protokoll',
     nothingRecordedYet: 'Noch nichts aufgezeichnet.',

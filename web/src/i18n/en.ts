@@ -641,7 +641,6 @@ export const en = {
     apiTokens: 'API tokens',
     createAToken: 'Create a token',
     noApiTokens: 'No API tokens.',
-    revoke: 'Revoke',
     recentActivity: 'Recent activity',
     allOfItIn: 'All of it in the audit log',
     nothingRecordedYet: 'Nothing recorded yet.',

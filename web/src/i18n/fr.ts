@@ -648,7 +648,6 @@ export const fr: WebCatalogue = {
     apiTokens: 'Jetons d’API',
     createAToken: 'Créer un jeton',
     noApiTokens: 'Aucun jeton d’API.',
-    revoke: 'Révoquer',
     recentActivity: 'Activité récente',
     allOfItIn: 'Tout dans le journal d’audit',
     nothingRecordedYet: 'Rien d’enregistré pour l’instant.',

@@ -7,7 +7,6 @@ import {
   Paper,
   Select,
   Stack,
-  Table,
   Text,
   TextInput,
   Title,
@@ -19,7 +18,7 @@ import { useSearchParams } from 'react-router';
 import { createToken, listTokens, listUsers, revokeToken } from '../api/endpoints';
 import { ErrorAlert } from '../components/error-alert';
 import { useSession } from '../components/session';
-import { formatDateTime } from '../lib/format';
+import { TokenTable } from '../components/token-table';
 
 /** API tokens of one user (yourself by default): list, create (the secret is shown once), revoke. */
 export function TokensPage() {
@@ -87,50 +86,7 @@ export function TokensPage() {
         </Text>
       )}
       {tokens.data && tokens.data.tokens.length > 0 && (
-        <Table.ScrollContainer minWidth={560}>
-          <Table fz="sm" striped>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t('tokens.name')}</Table.Th>
-                <Table.Th>{t('tokens.scope')}</Table.Th>
-                <Table.Th>{t('tokens.createdAt')}</Table.Th>
-                <Table.Th>{t('tokens.lastUsed')}</Table.Th>
-                <Table.Th>
-                  <span className="sr-only">{t('common.actions')}</span>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {tokens.data.tokens.map((token) => (
-                <Table.Tr key={token.id}>
-                  <Table.Td>{token.name}</Table.Td>
-                  <Table.Td>{token.scope}</Table.Td>
-                  <Table.Td>{formatDateTime(token.createdAt)}</Table.Td>
-                  <Table.Td>
-                    {token.lastUsedAt ? formatDateTime(token.lastUsedAt) : t('tokens.never')}
-                  </Table.Td>
-                  <Table.Td>
-                    {token.revokedAt ? (
-                      <Text size="xs" c="dimmed">
-                        {t('tokens.revoked')}
-                      </Text>
-                    ) : (
-                      <Button
-                        size="xs"
-                        color="red"
-                        variant="subtle"
-                        onClick={() => revoke.mutate(token.id)}
-                        aria-label={t('tokens.revokeName', { name: token.name })}
-                      >
-                        {t('tokens.revoke')}
-                      </Button>
-                    )}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <TokenTable tokens={tokens.data.tokens} onRevoke={(id) => revoke.mutate(id)} />
       )}
       {userId && (
         <Paper withBorder p="md" maw={480}>

@@ -10,7 +10,6 @@ import {
   Paper,
   Select,
   Stack,
-  Table,
   TagsInput,
   Text,
   Title,
@@ -41,6 +40,7 @@ import { AuditTable } from '../components/audit-table';
 import { ErrorAlert } from '../components/error-alert';
 import { ScheduleForm } from '../components/schedule-form';
 import { useSession } from '../components/session';
+import { TokenTable } from '../components/token-table';
 import { formatDateTime } from '../lib/format';
 
 const ROLES: User['role'][] = ['user', 'domain_admin', 'admin'];
@@ -396,46 +396,7 @@ function UserTokens({ user }: { user: User }) {
         </Text>
       )}
       {tokens.data && tokens.data.tokens.length > 0 && (
-        <Table fz="sm" striped>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>{t('tokens.name')}</Table.Th>
-              <Table.Th>{t('tokens.scope')}</Table.Th>
-              <Table.Th>{t('tokens.createdAt')}</Table.Th>
-              <Table.Th>{t('tokens.lastUsed')}</Table.Th>
-              <Table.Th>
-                <span className="sr-only">{t('common.actions')}</span>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {tokens.data.tokens.map((token) => (
-              <Table.Tr key={token.id}>
-                <Table.Td>{token.name}</Table.Td>
-                <Table.Td>{token.scope}</Table.Td>
-                <Table.Td>{formatDateTime(token.createdAt)}</Table.Td>
-                <Table.Td>{token.lastUsedAt ? formatDateTime(token.lastUsedAt) : t('tokens.never')}</Table.Td>
-                <Table.Td>
-                  {token.revokedAt ? (
-                    <Text size="xs" c="dimmed">
-                      {t('tokens.revoked')}
-                    </Text>
-                  ) : (
-                    <Button
-                      size="xs"
-                      color="red"
-                      variant="subtle"
-                      onClick={() => revoke.mutate(token.id)}
-                      aria-label={t('tokens.revokeName', { name: token.name })}
-                    >
-                      {t('userPage.revoke')}
-                    </Button>
-                  )}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+        <TokenTable tokens={tokens.data.tokens} onRevoke={(id) => revoke.mutate(id)} />
       )}
     </Paper>
   );
