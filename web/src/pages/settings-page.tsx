@@ -6,12 +6,12 @@ import { LANGUAGE_NAMES, LANGUAGES } from '../../../src/core/languages.js';
 import { describeSchedule, getDigestSettings, resetDigestSettings, saveDigestSettings } from '../api/digests';
 import { saveLanguage } from '../api/endpoints';
 import type { Language } from '../api/types';
+import { DigestStatus } from '../components/digest-status';
 import { ErrorAlert } from '../components/error-alert';
 import { ScheduleForm } from '../components/schedule-form';
 import { SecondFactorSettings } from '../components/second-factor-settings';
 import { SenderList } from '../components/sender-list';
 import { useSession } from '../components/session';
-import { formatDateTime } from '../lib/format';
 
 /** Everyone's own settings: the digest schedule, and the senders they always allow or block. */
 export function SettingsPage() {
@@ -63,16 +63,12 @@ export function SettingsPage() {
         {settings.isError && <ErrorAlert error={settings.error} title={t('settings.cannotShow')} />}
         {settings.data && (
           <Stack gap="sm">
-            <Text size="sm" data-testid="digest-effective">
-              {settings.data.receives ? t('settings.youReceive') : t('settings.youReceiveNone')}{' '}
-              <b>{describeSchedule(settings.data.effective)}</b>
-              {settings.data.copyOf && t('settings.copyOf', { domains: settings.data.copyOf.join(', ') })}
-            </Text>
-            <Text size="xs" c="dimmed">
-              {settings.data.lastSentAt
-                ? t('settings.lastSent', { when: formatDateTime(settings.data.lastSentAt) })
-                : t('settings.noneSent')}
-            </Text>
+            <DigestStatus
+              settings={settings.data}
+              receives={t('settings.youReceive')}
+              receivesNone={t('settings.youReceiveNone')}
+              testId="digest-effective"
+            />
             {settings.data.lastError && (
               <Alert color="yellow" title={t('settings.lastProblem')}>
                 {settings.data.lastError.detail}

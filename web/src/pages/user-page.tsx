@@ -37,6 +37,7 @@ import {
 } from '../api/endpoints';
 import type { User } from '../api/types';
 import { AuditTable } from '../components/audit-table';
+import { DigestStatus } from '../components/digest-status';
 import { ErrorAlert } from '../components/error-alert';
 import { ScheduleForm } from '../components/schedule-form';
 import { useSession } from '../components/session';
@@ -338,16 +339,12 @@ function UserDigest({ user }: { user: User }) {
       )}
       {settings.data && (
         <Stack gap="sm">
-          <Text size="sm" data-testid="user-digest-effective">
-            {settings.data.receives ? t('userPage.receives') : t('userPage.receivesNone')}{' '}
-            <b>{describeSchedule(settings.data.effective)}</b>
-            {settings.data.copyOf && t('settings.copyOf', { domains: settings.data.copyOf.join(', ') })}
-          </Text>
-          <Text size="xs" c="dimmed">
-            {settings.data.lastSentAt
-              ? t('settings.lastSent', { when: formatDateTime(settings.data.lastSentAt) })
-              : t('settings.noneSent')}
-          </Text>
+          <DigestStatus
+            settings={settings.data}
+            receives={t('userPage.receives')}
+            receivesNone={t('userPage.receivesNone')}
+            testId="user-digest-effective"
+          />
           {(save.isError || reset.isError) && (
             <ErrorAlert error={save.error ?? reset.error} title={t('userPage.notSaved')} />
           )}
