@@ -47,3 +47,22 @@ export function chooseLanguage(input: {
 }): Language {
   return input.chosen ?? negotiateLanguage(input.asked) ?? input.fallback;
 }
+
+/**
+ * The i18next settings the UI and the digests share: every language's catalogue bundled (so the
+ * instance is ready synchronously), ICU messages falling back to English, and no escaping of values —
+ * React escapes what it renders, and the digest pages escape every value themselves.
+ */
+export function i18nextSettings(catalogues: Record<Language, object>) {
+  return {
+    resources: Object.fromEntries(
+      LANGUAGES.map((language) => [language, { translation: catalogues[language] }]),
+    ),
+    lng: 'en',
+    fallbackLng: 'en',
+    supportedLngs: [...LANGUAGES],
+    initAsync: false,
+    interpolation: { escapeValue: false },
+    returnNull: false,
+  };
+}

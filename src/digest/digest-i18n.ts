@@ -1,6 +1,6 @@
 import i18next, { type i18n } from 'i18next';
 import ICU from 'i18next-icu';
-import { LANGUAGES, type Language } from '../core/languages.js';
+import { i18nextSettings, type Language } from '../core/languages.js';
 import { de } from './locales/de.js';
 import { type DigestCatalogue, en } from './locales/en.js';
 import { fr } from './locales/fr.js';
@@ -28,18 +28,7 @@ let shared: i18n | null = null;
 function instance(): i18n {
   if (shared) return shared;
   const created = i18next.createInstance();
-  created.use(ICU).init({
-    resources: Object.fromEntries(
-      LANGUAGES.map((language) => [language, { translation: DIGEST_CATALOGUES[language] }]),
-    ),
-    lng: 'en',
-    fallbackLng: 'en',
-    supportedLngs: [...LANGUAGES],
-    initAsync: false,
-    // Pages escape every value themselves (escapeHtml); i18next must not do it a second time.
-    interpolation: { escapeValue: false },
-    returnNull: false,
-  });
+  created.use(ICU).init(i18nextSettings(DIGEST_CATALOGUES));
   shared = created;
   return created;
 }

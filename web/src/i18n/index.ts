@@ -1,7 +1,7 @@
 import i18next from 'i18next';
 import ICU from 'i18next-icu';
 import { initReactI18next } from 'react-i18next';
-import { LANGUAGES, type Language } from '../../../src/core/languages.js';
+import { i18nextSettings, type Language } from '../../../src/core/languages.js';
 import { CATALOGUES } from './catalogues.js';
 
 /**
@@ -10,21 +10,7 @@ import { CATALOGUES } from './catalogues.js';
  * to the person's (GET /api/auth/me, or /api/i18n before sign-in).
  */
 export const i18n = i18next.createInstance();
-i18n
-  .use(ICU)
-  .use(initReactI18next)
-  .init({
-    resources: Object.fromEntries(
-      LANGUAGES.map((language) => [language, { translation: CATALOGUES[language] }]),
-    ),
-    lng: 'en',
-    fallbackLng: 'en',
-    supportedLngs: [...LANGUAGES],
-    initAsync: false,
-    // React escapes what it renders.
-    interpolation: { escapeValue: false },
-    returnNull: false,
-  });
+i18n.use(ICU).use(initReactI18next).init(i18nextSettings(CATALOGUES));
 
 i18n.on('languageChanged', (language) => {
   document.documentElement.lang = language;
