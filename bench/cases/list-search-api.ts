@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { openStores } from '../../src/store/open-stores.js';
 import type { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
 import { type CaseResult, percentile, type Row } from '../lib/report.js';
-import { recipientName, seedBatches } from '../lib/seed.js';
+import { listingShape, recipientName, seedBatches } from '../lib/seed.js';
 import { startServe } from '../lib/serve-jobs.js';
 
 export interface ListSearchApiOptions {
@@ -13,7 +13,6 @@ export interface ListSearchApiOptions {
   samples: number;
 }
 
-const END = new Date('2026-11-01T00:00:00.000Z');
 /** The web UI's page size (web/src/api/endpoints.ts PAGE_SIZE). */
 const UI_PAGE = 200;
 const USER_PASSWORD = 'bench-user-password';
@@ -72,16 +71,7 @@ function listPath(q: string, sort: string, cursor?: string): string {
  */
 export async function runListSearchApi(options: ListSearchApiOptions): Promise<CaseResult> {
   const dataDir = await mkdtemp(join(tmpdir(), 'lazaret-bench-list-api-'));
-  const recipientsPerMessage = 2;
-  const shape = {
-    messages: Math.ceil(options.items / recipientsPerMessage),
-    recipientsPerMessage,
-    users: Math.max(100, Math.floor(options.items / 100)),
-    domains: 100,
-    senders: Math.max(100, Math.floor(options.items / 20)),
-    days: 60,
-    end: END,
-  };
+  const shape = listingShape(options.items);
   const seedStarted = Date.now();
   const stores = await openStores(loadConfig({ env: { LAZARET_DATA_DIR: dataDir } }));
   try {

@@ -6,7 +6,7 @@ import { openPostgresStores } from '../../src/store/postgres/open-postgres-store
 import { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
 import { POSTGRES_TEST_PASSWORD, POSTGRES_TEST_USER, startPostgres } from '../../test/support/kit.js';
 import { type CaseResult, percentile, type Row } from '../lib/report.js';
-import { recipientName, seedBatches, senderName } from '../lib/seed.js';
+import { listingShape, recipientName, seedBatches, senderName } from '../lib/seed.js';
 
 export interface ListSearchOptions {
   items: number;
@@ -50,8 +50,6 @@ async function openListedStore(kind: 'sqlite' | 'postgres', dir: string): Promis
     },
   };
 }
-
-const END = new Date('2026-11-01T00:00:00.000Z');
 
 async function timeQuery(
   store: ListedStore['items'],
@@ -99,16 +97,7 @@ export async function runListSearch(options: ListSearchOptions): Promise<CaseRes
   const kind = options.store ?? 'sqlite';
   const opened = await openListedStore(kind, dir);
   const store = opened.items;
-  const recipientsPerMessage = 2;
-  const shape = {
-    messages: Math.ceil(options.items / recipientsPerMessage),
-    recipientsPerMessage,
-    users: Math.max(100, Math.floor(options.items / 100)),
-    domains: 100,
-    senders: Math.max(100, Math.floor(options.items / 20)),
-    days: 60,
-    end: END,
-  };
+  const shape = listingShape(options.items);
   const seedStarted = Date.now();
   for (const batch of seedBatches(shape, 5000)) await store.putMessages(batch);
   await opened.refreshStatistics();

@@ -38,6 +38,23 @@ export interface SeedShape {
   end: Date;
 }
 
+/**
+ * The listing benchmarks' quarantine of `items` items: two recipients per message, a user per 100
+ * items and a sender per 20, spread over the 60 days before 2026-11-01 (fixed, so date filters in the
+ * queries always match the same share).
+ */
+export function listingShape(items: number): SeedShape {
+  return {
+    messages: Math.ceil(items / 2),
+    recipientsPerMessage: 2,
+    users: Math.max(100, Math.floor(items / 100)),
+    domains: 100,
+    senders: Math.max(100, Math.floor(items / 20)),
+    days: 60,
+    end: new Date('2026-11-01T00:00:00.000Z'),
+  };
+}
+
 export function recipientName(index: number, domains: number): string {
   return `user${index}@dom${index % domains}.test`;
 }
