@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { Config } from '../config/load-config.js';
 import { LazaretError } from '../core/errors.js';
-import { sameSecret } from './secrets.js';
+import { readConfiguredFile, sameSecret } from './secrets.js';
 
 /** Shorter shared secrets are refused at start (handoff.rspamd.secret, or the file's line). */
 const MIN_SECRET_LENGTH = 16;
@@ -14,16 +13,7 @@ const MIN_SECRET_LENGTH = 16;
 export function loadHandoffSecret(config: Pick<Config, 'handoff'>): string | undefined {
   const { secret, secretFile } = config.handoff.rspamd;
   if (secretFile === undefined) return secret;
-  let text: string;
-  try {
-    text = readFileSync(secretFile, 'utf8').replace(/\r?\n$/, '');
-  } catch (error) {
-    throw new LazaretError(
-      'config_invalid',
-      `Cannot read handoff.rspamd.secretFile ${secretFile}: ${(error as Error).message}`,
-      { key: 'handoff.rspamd.secretFile' },
-    );
-  }
+  const text = readConfiguredFile(secretFile, 'handoff.rspamd.secretFile').replace(/\r?\n$/, '');
   if (text.trim().length < MIN_SECRET_LENGTH) {
     throw new LazaretError(
       'config_invalid',

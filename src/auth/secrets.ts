@@ -28,6 +28,21 @@ export function sameSecret(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
+/**
+ * The text of a file a configuration key names (a secret, a key). Unreadable → `config_invalid`
+ * naming the key (and its environment variable), so a start fails with what to fix.
+ */
+export function readConfiguredFile(path: string, key: string, env?: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new LazaretError('config_invalid', `Cannot read ${key} ${path}: ${(error as Error).message}`, {
+      key,
+      ...(env === undefined ? {} : { env }),
+    });
+  }
+}
+
 export const TOKEN_PREFIX = 'lzt_';
 export const SESSION_PREFIX = 'lzs_';
 

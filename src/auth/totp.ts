@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateSecret, generateURI, verify } from 'otplib';
 import type { Config } from '../config/load-config.js';
@@ -12,6 +11,7 @@ import { type AuditOrigin, audit } from './audit.js';
 import {
   hashSecret,
   parseSecretKey,
+  readConfiguredFile,
   readOrCreateSecretFile,
   SECRET_BOX_KEY_BYTES,
   SecretBox,
@@ -43,16 +43,7 @@ export function loadTotpSecrets(config: {
     );
     return new SecretBox(parseSecretKey(generated, join(config.dataDir, TOTP_KEY_FILE)));
   }
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new LazaretError(
-      'config_invalid',
-      `Cannot read auth.totpKeyFile ${file}: ${(error as Error).message}`,
-      { key: 'auth.totpKeyFile', env: 'LAZARET_TOTP_KEY_FILE' },
-    );
-  }
+  const text = readConfiguredFile(file, 'auth.totpKeyFile', 'LAZARET_TOTP_KEY_FILE');
   return new SecretBox(parseSecretKey(text, `auth.totpKeyFile ${file}`));
 }
 
