@@ -1,3 +1,5 @@
+import type { Logger } from 'pino';
+import { isLazaretError, STORE_FAILURE_CODES } from '../core/errors.js';
 import type { Envelope } from '../core/types.js';
 import type { IngestResult } from './ingest-message.js';
 import type { Verdict } from './verdict.js';
@@ -96,4 +98,26 @@ export function refusalLine(
     reply,
     err: error,
   };
+}
+
+/**
+ * Logs a message Lazaret did not take: INGEST_REFUSED (warn) for what the sender or the message
+ * caused, INGEST_STORE_FAILED (error) when storage failed, whichever store code says so. Answers
+ * whether the refusal was of the first kind.
+ */
+export function logRefusal(
+  logger: Logger,
+  origin: Origin,
+  envelope: Envelope,
+  reply: string,
+  error: unknown,
+): boolean {
+  const expected =
+    isLazaretError(error) &&
+    !STORE_FAILURE_CODES.includes(error.code) &&
+    error.code !== 'store_not_initialised';
+  logger[expected ? 'warn' : 'error'](
+    refusalLine(expected ? 'INGEST_REFUSED' : 'INGEST_STORE_FAILED', origin, envelope, reply, error),
+  );
+  return expected;
 }

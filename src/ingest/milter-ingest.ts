@@ -1,10 +1,10 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Config } from '../config/load-config.js';
-import { isLazaretError, STORE_FAILURE_CODES } from '../core/errors.js';
 import type { Reason } from '../core/types.js';
 import type { MilterModification } from '../milter/milter-codec.js';
 import type { MilterDecision, MilterMessage, MilterPolicy } from '../milter/milter-policy.js';
-import { decisionLine, type Origin, refusalLine } from './decision-log.js';
+import { cappedBody } from './capped-body.js';
+import { decisionLine, logRefusal, type Origin } from './decision-log.js';
 import { type IngestDeps, type IngestResult, ingestMessage, normaliseAddress } from './ingest-message.js';
 import { refusalReply, replyLine } from './smtp-replies.js';
 import { STRENGTH } from './verdict-pipeline.js';
@@ -34,29 +34,17 @@ function headerLine(name: string, value: Buffer): Buffer {
 
 /**
  * The message as the MTA received it, streamed: the header lines, the blank line, then the body
- * chunks as the session hands them over. Past `limit` bytes the rest is read and dropped, and
- * `exceeded()` says so (ingest then refuses with message_too_large).
+ * chunks as the session hands them over, capped at `limit` bytes.
  */
 function rebuiltMessage(message: MilterMessage, limit: number): { body: Readable; exceeded: () => boolean } {
-  let size = 0;
-  const within = (chunk: Buffer): Buffer | undefined => {
-    size += chunk.length;
-    return size > limit ? undefined : chunk;
-  };
   async function* bytes(): AsyncGenerator<Buffer> {
-    const head = within(
-      Buffer.concat([
-        ...message.headers.map((header) => headerLine(header.name, header.value)),
-        Buffer.from('\r\n'),
-      ]),
-    );
-    if (head) yield head;
-    for await (const chunk of message.body as AsyncIterable<Buffer>) {
-      const kept = within(chunk);
-      if (kept) yield kept;
-    }
+    yield Buffer.concat([
+      ...message.headers.map((header) => headerLine(header.name, header.value)),
+      Buffer.from('\r\n'),
+    ]);
+    yield* message.body as AsyncIterable<Buffer>;
   }
-  return { body: Readable.from(bytes(), { objectMode: false }), exceeded: () => size > limit };
+  return cappedBody(bytes(), limit);
 }
 
 /** Where the message came from, from the milter's CONNECT/HELO and macros (`{i}`, `_`, `{client_addr}`). */
@@ -169,19 +157,7 @@ export class MilterQuarantinePolicy implements MilterPolicy {
     } catch (error) {
       const reply = refusalReply(error);
       deps.metrics?.messagesReceived.inc({ outcome: reply.code < 500 ? 'tempfail' : 'rejected' });
-      const expected =
-        isLazaretError(error) &&
-        !STORE_FAILURE_CODES.includes(error.code) &&
-        error.code !== 'store_not_initialised';
-      deps.logger[expected ? 'warn' : 'error'](
-        refusalLine(
-          expected ? 'INGEST_REFUSED' : 'INGEST_STORE_FAILED',
-          originOf(message),
-          envelope,
-          `milter ${replyLine(reply)}`,
-          error,
-        ),
-      );
+      logRefusal(deps.logger, originOf(message), envelope, `milter ${replyLine(reply)}`, error);
       return { modifications: [], reply: { smtpReply: replyLine(reply) } };
     }
   }

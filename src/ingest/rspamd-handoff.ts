@@ -1,8 +1,9 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Config } from '../config/load-config.js';
-import { isLazaretError, LazaretError, STORE_FAILURE_CODES } from '../core/errors.js';
+import { isLazaretError, LazaretError } from '../core/errors.js';
 import type { RspamdReply, RspamdSymbol } from '../daemons/rspamd-client.js';
-import { decisionLine, type Origin, refusalLine } from './decision-log.js';
+import { cappedBody } from './capped-body.js';
+import { decisionLine, logRefusal, type Origin } from './decision-log.js';
 import { type IngestDeps, type IngestResult, ingestMessage } from './ingest-message.js';
 import { rspamdVerdict } from './scanners/rspamd.js';
 import type { Verdict } from './verdict.js';
@@ -157,18 +158,6 @@ export function handoffVerdict(meta: RspamdMeta, holdActions: ReadonlySet<string
   };
 }
 
-/** The body, passed on up to `limit` bytes; past it the rest is read and dropped and `exceeded()` says so. */
-function limited(body: Readable, limit: number): { body: Readable; exceeded: () => boolean } {
-  let size = 0;
-  async function* bytes(): AsyncGenerator<Buffer> {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size <= limit) yield chunk;
-    }
-  }
-  return { body: Readable.from(bytes(), { objectMode: false }), exceeded: () => size > limit };
-}
-
 export interface HandoffRequest {
   /** The raw message (metadata_exporter's `formatter = "default"`). */
   body: Readable;
@@ -217,7 +206,7 @@ export class RspamdHandoff {
       envelope = { mailFrom: meta.mailFrom, rcptTo: meta.rcptTo };
       origin = { client: meta.ip ?? request.peerAddress, queueId: meta.queueId, peer: request.peerAddress };
       await deps.freeSpace?.check(request.contentLength ?? 0);
-      const body = limited(request.body, this.options.maxMessageSize);
+      const body = cappedBody(request.body as AsyncIterable<Buffer>, this.options.maxMessageSize);
       const result = await ingestMessage(deps, {
         body: body.body,
         envelope,
@@ -239,20 +228,14 @@ export class RspamdHandoff {
     } catch (error) {
       // Leave nothing unread: the answer goes out only after the request body has been taken.
       request.body.resume();
-      const expected =
-        isLazaretError(error) &&
-        !STORE_FAILURE_CODES.includes(error.code) &&
-        error.code !== 'store_not_initialised';
-      deps.metrics?.messagesReceived.inc({ outcome: expected ? 'rejected' : 'tempfail' });
-      deps.logger[expected ? 'warn' : 'error'](
-        refusalLine(
-          expected ? 'INGEST_REFUSED' : 'INGEST_STORE_FAILED',
-          origin,
-          envelope,
-          `rspamd hand-off ${isLazaretError(error) ? error.code : 'internal_error'}`,
-          error,
-        ),
+      const expected = logRefusal(
+        deps.logger,
+        origin,
+        envelope,
+        `rspamd hand-off ${isLazaretError(error) ? error.code : 'internal_error'}`,
+        error,
       );
+      deps.metrics?.messagesReceived.inc({ outcome: expected ? 'rejected' : 'tempfail' });
       throw error;
     }
   }

@@ -3,8 +3,8 @@ import { hostname } from 'node:os';
 import type { SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/load-config.js';
 import { canonicalAddress } from '../core/address.js';
-import { isLazaretError, STORE_FAILURE_CODES } from '../core/errors.js';
-import { decisionLine, type Origin, refusalLine } from './decision-log.js';
+import { isLazaretError } from '../core/errors.js';
+import { decisionLine, logRefusal, type Origin, refusalLine } from './decision-log.js';
 import { type IngestDeps, ingestMessage } from './ingest-message.js';
 import {
   acceptedReply,
@@ -182,20 +182,7 @@ export async function startSmtpListener(config: Config, deps: IngestDeps): Promi
           if (isLazaretError(error, 'insufficient_storage'))
             deps.metrics?.storageRefusals.inc({ reason: 'full' });
           deps.metrics?.messagesReceived.inc({ outcome: reply.code < 500 ? 'tempfail' : 'rejected' });
-          // Storage failing is never expected, whichever store code says so.
-          const expected =
-            isLazaretError(error) &&
-            !STORE_FAILURE_CODES.includes(error.code) &&
-            error.code !== 'store_not_initialised';
-          deps.logger[expected ? 'warn' : 'error'](
-            refusalLine(
-              expected ? 'INGEST_REFUSED' : 'INGEST_STORE_FAILED',
-              origin,
-              envelope,
-              replyLine(reply),
-              error,
-            ),
-          );
+          logRefusal(deps.logger, origin, envelope, replyLine(reply), error);
           callback(replyError(reply));
         },
       );
