@@ -75,8 +75,9 @@ describeWithChromium(
       const dialog = page.getByRole('dialog', { name: 'Release 1 message?' });
       await expect(dialog.textContent()).resolves.toContain(`1 message will be delivered to ${BOB}.`);
       await dialog.getByRole('button', { name: 'Release 1 message' }).click();
-      // Photographed once the dialog has faded out, as the page then stands.
-      await dialog.waitFor({ state: 'detached' });
+      // Photographed once the dialog has faded out, as the page then stands. Any dialog element: while
+      // it fades, the modal loses its title (and so the name above) before it leaves the page.
+      await page.locator('[role=dialog]').waitFor({ state: 'detached' });
     };
 
     it('a relay that answers 550: the page says it refused, with its exact reply, and the mail stays held', async () => {
