@@ -1,5 +1,4 @@
 import { escapeHtml } from '../core/escape-html.js';
-import { reasonDetail } from '../core/reason-detail.js';
 import type { QuarantineItem } from '../core/types.js';
 import { type Brand, DEFAULT_BRAND, logoHtml } from './brand.js';
 import type { DigestTranslator } from './digest-i18n.js';
