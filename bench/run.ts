@@ -1,5 +1,6 @@
 // `npm run bench` runs every case; `npm run bench -- --case list-search` one; `--smoke` tiny sizes.
 
+import { join } from 'node:path';
 import { postgresBinDir } from '../test/support/kit.js';
 import { type BulkStore, runBulk } from './cases/bulk.js';
 import { runDelete } from './cases/delete-100k.js';
@@ -8,6 +9,7 @@ import { runListSearch } from './cases/list-search.js';
 import { runListSearchApi } from './cases/list-search-api.js';
 import { runMemory } from './cases/memory.js';
 import { runReleaseE2e } from './cases/release-e2e.js';
+import { runScaling } from './cases/scaling.js';
 import { report } from './lib/report.js';
 
 const args = process.argv.slice(2);
@@ -82,6 +84,25 @@ const CASES: Record<string, () => Promise<Parameters<typeof report>[0]>> = {
         : { releaseItems: 100_000, ingestBytes: 40_000_000 },
     ),
   'delete-100k': () => runDelete({ items: smoke ? 1_000 : 100_000 }),
+  scaling: () =>
+    runScaling({
+      ...(smoke
+        ? { stored: [1_000, 4_000], jobs: [100, 400], ingestMessages: 200, sessions: 4, samples: 5 }
+        : {
+            stored: [10_000, 100_000, 1_000_000],
+            jobs: [1_000, 10_000, 100_000],
+            ingestMessages: 5_000,
+            sessions: 16,
+            samples: 100,
+          }),
+      ...(listArg('stored') ? { stored: numbers(listArg('stored'))! } : {}),
+      ...(listArg('jobs') ? { jobs: numbers(listArg('jobs'))! } : {}),
+      bytes: 5120,
+      connections: 16,
+      // A full run redraws the charts in the docs; a smoke run leaves them alone.
+      chartsDir: join(import.meta.dirname, ...(smoke ? ['results', 'smoke'] : ['..', 'docs', 'images'])),
+      runLabel: `npm run bench -- ${args.join(' ')}, ${new Date().toISOString().slice(0, 10)}`,
+    }),
 };
 
 for (const name of selected.length > 0 ? selected : Object.keys(CASES)) {

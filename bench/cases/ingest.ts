@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { SMTPServer } from 'smtp-server';
 import { loadConfig } from '../../src/config/load-config.js';
 import { smtpServerOptions } from '../../src/ingest/smtp-listener.js';
@@ -9,6 +8,7 @@ import { ServeProcess } from '../../test/support/kit.js';
 import { postfixUnavailable, startHoldingPostfix, waitForCount } from '../lib/postfix-instance.js';
 import { freePort, runSmtpSource, startSmtpSink, stopProcess } from '../lib/postfix-tools.js';
 import type { CaseResult, Row } from '../lib/report.js';
+import { storedItemCount } from '../lib/serve-jobs.js';
 
 export interface IngestOptions {
   messages: number;
@@ -81,9 +81,7 @@ async function postfixMilter(
     await postfix.stop();
     await serve.stop();
   }
-  const db = new BetterSqlite3(join(dataDir, 'lazaret.sqlite'), { readonly: true });
-  const stored = (db.prepare('SELECT count(*) AS n FROM items').get() as { n: number }).n;
-  db.close();
+  const stored = storedItemCount(dataDir);
   await rm(dataDir, { recursive: true, force: true });
   if (stored !== (held ? options.messages : 0))
     throw new Error(
@@ -117,9 +115,7 @@ export async function runIngest(options: IngestOptions): Promise<CaseResult> {
   const serve = await new ServeProcess({ LAZARET_DATA_DIR: dataDir }).start();
   const lazaretSeconds = await runSmtpSource(serve.smtpPort, options);
   await serve.stop();
-  const db = new BetterSqlite3(join(dataDir, 'lazaret.sqlite'), { readonly: true });
-  const stored = (db.prepare('SELECT count(*) AS n FROM items').get() as { n: number }).n;
-  db.close();
+  const stored = storedItemCount(dataDir);
   await rm(dataDir, { recursive: true, force: true });
   if (stored !== options.messages) throw new Error(`expected ${options.messages} items, found ${stored}`);
 

@@ -1,12 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig } from '../../src/config/load-config.js';
-import { openStores } from '../../src/store/open-stores.js';
-import type { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
+import { rm } from 'node:fs/promises';
 import { type CaseResult, percentile, type Row } from '../lib/report.js';
-import { listingShape, recipientName, seedBatches } from '../lib/seed.js';
-import { startServe } from '../lib/serve-jobs.js';
+import { recipientName, type SeedShape } from '../lib/seed.js';
+import { seededListingDir, startServe } from '../lib/serve-jobs.js';
 
 export interface ListSearchApiOptions {
   items: number;
@@ -14,7 +9,7 @@ export interface ListSearchApiOptions {
 }
 
 /** The web UI's page size (web/src/api/endpoints.ts PAGE_SIZE). */
-const UI_PAGE = 200;
+export const UI_PAGE = 200;
 const USER_PASSWORD = 'bench-user-password';
 
 /** A slow request is sampled for this long (at least MIN_SAMPLES times), so that a slow row does not take an hour. */
@@ -29,7 +24,7 @@ interface Timing {
 }
 
 /** Times `samples` GETs of one path (each must answer 200); `rows` is what the last answer held. */
-async function timeGet(
+export async function timeGet(
   base: string,
   token: string,
   path: string,
@@ -58,7 +53,7 @@ async function timeGet(
 }
 
 /** The list path the UI requests (`listItems` in web/src/api/endpoints.ts): q, cursor, limit 200, sort unless newest first. */
-function listPath(q: string, sort: string, cursor?: string): string {
+export function listPath(q: string, sort: string, cursor?: string): string {
   const params = new URLSearchParams({ q, limit: String(UI_PAGE) });
   if (sort !== '-receivedAt') params.set('sort', sort);
   if (cursor) params.set('cursor', cursor);
@@ -66,22 +61,32 @@ function listPath(q: string, sort: string, cursor?: string): string {
 }
 
 /**
+ * The requests the web UI makes for an administrator's list, by name: pages, counts, text search and
+ * every sort it offers (`cursor`: one from the first page, for the next-page row).
+ */
+export function adminListRequests(shape: SeedShape, cursor: string | undefined): [string, string][] {
+  const rare = `#${Math.floor(shape.messages / 2)}`;
+  return [
+    ['list, first page', listPath('', '-receivedAt')],
+    ['list, next page (cursor)', listPath('', '-receivedAt', cursor)],
+    ['count, no search', '/api/quarantine/count?q='],
+    ['q= text (common word)', listPath('invoice', '-receivedAt')],
+    ['q= text (rare: one message)', listPath(rare, '-receivedAt')],
+    ['count, q= common word', `/api/quarantine/count?q=invoice`],
+    ['count, q= rare', `/api/quarantine/count?q=${encodeURIComponent(rare)}`],
+    ['q= subject: + reason:', listPath('subject:parcel reason:phish', '-receivedAt')],
+    ...['receivedAt', 'sender', '-sender', 'recipient', 'subject', 'reason', '-score', '-size'].map(
+      (sort): [string, string] => [`sort ${sort}`, listPath('', sort)],
+    ),
+  ];
+}
+
+/**
  * The quarantine list through the HTTP API, as the web UI calls it: a `lazaret serve` child over a
  * data folder seeded by the bulk loader, timed from this process (loopback HTTP, JSON parse included).
  */
 export async function runListSearchApi(options: ListSearchApiOptions): Promise<CaseResult> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'lazaret-bench-list-api-'));
-  const shape = listingShape(options.items);
-  const seedStarted = Date.now();
-  const stores = await openStores(loadConfig({ env: { LAZARET_DATA_DIR: dataDir } }));
-  try {
-    const items = stores.items as SqliteItemStore;
-    for (const batch of seedBatches(shape, 5000)) await items.putMessages(batch);
-    await items.refreshStatistics();
-  } finally {
-    await stores.close();
-  }
-  const seedSeconds = (Date.now() - seedStarted) / 1000;
+  const { dataDir, shape, seedSeconds } = await seededListingDir(options.items);
 
   // Every sample is a request with one token: lift the per-token limit (auth.tokenRequestsPerMinute).
   const { serve, token } = await startServe(dataDir, { LAZARET_TOKEN_REQUESTS_PER_MINUTE: '1000000' });
@@ -104,23 +109,16 @@ export async function runListSearchApi(options: ListSearchApiOptions): Promise<C
     if (issued.status !== 201) throw new Error(`user token creation answered ${issued.status}`);
     const userToken = (issued.body as { secret: string }).secret;
 
-    const rare = `#${Math.floor(shape.messages / 2)}`;
     const firstPage = await serve.api(listPath('', '-receivedAt'), {
       headers: { authorization: `Bearer ${token}` },
     });
     const cursor = (firstPage.body as { nextCursor: string | null }).nextCursor ?? undefined;
     const requests: [string, string, string][] = [
-      ['list, first page', token, listPath('', '-receivedAt')],
-      ['list, next page (cursor)', token, listPath('', '-receivedAt', cursor)],
-      ['count, no search', token, '/api/quarantine/count?q='],
-      ['q= text (common word)', token, listPath('invoice', '-receivedAt')],
-      ['q= text (rare: one message)', token, listPath(rare, '-receivedAt')],
-      ['count, q= common word', token, `/api/quarantine/count?q=invoice`],
-      ['count, q= rare', token, `/api/quarantine/count?q=${encodeURIComponent(rare)}`],
-      ['q= subject: + reason:', token, listPath('subject:parcel reason:phish', '-receivedAt')],
-      ...['receivedAt', 'sender', '-sender', 'recipient', 'subject', 'reason', '-score', '-size'].map(
-        (sort): [string, string, string] => [`sort ${sort}`, token, listPath('', sort)],
-      ),
+      ...adminListRequests(shape, cursor).map(([name, path]): [string, string, string] => [
+        name,
+        token,
+        path,
+      ]),
       [
         'user: default view (status:quarantined,release_requested)',
         userToken,

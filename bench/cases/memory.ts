@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, runSmtpSource, startSmtpSink, stopProcess } from '../lib/postfix-tools.js';
 import type { CaseResult, Row } from '../lib/report.js';
-import { peakRssMiB, runJob, seededDataDir, startServe } from '../lib/serve-jobs.js';
+import { peakRssMiB, relayEnv, runJob, seededDataDir, startServe } from '../lib/serve-jobs.js';
 
 export interface MemoryOptions {
   /** Items of the release job. */
@@ -20,11 +20,7 @@ export async function runMemory(options: MemoryOptions): Promise<CaseResult> {
   const releaseDir = await seededDataDir(options.releaseItems, 2048);
   const ingestDir = await mkdtemp(join(tmpdir(), 'lazaret-bench-memory-'));
   try {
-    const release = await startServe(releaseDir, {
-      LAZARET_RELAY_HOST: '127.0.0.1',
-      LAZARET_RELAY_PORT: String(sinkPort),
-      LAZARET_RELAY_TLS: 'none',
-    });
+    const release = await startServe(releaseDir, relayEnv(sinkPort));
     try {
       const idle = peakRssMiB(release.serve.pid);
       const { seconds } = await runJob(release.serve, release.token, 'release', options.releaseItems);

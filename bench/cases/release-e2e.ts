@@ -11,7 +11,7 @@ import {
   stopProcess,
 } from '../lib/postfix-tools.js';
 import type { CaseResult, Row } from '../lib/report.js';
-import { runJob, seededDataDir, startServe } from '../lib/serve-jobs.js';
+import { relayEnv, runJob, seededDataDir, startServe } from '../lib/serve-jobs.js';
 
 export interface ReleaseE2eOptions {
   messages: number;
@@ -41,12 +41,7 @@ export async function runReleaseE2e(options: ReleaseE2eOptions): Promise<CaseRes
     const postfixSkipped = postfixUnavailable();
     if (postfixSkipped) process.stderr.write(`SKIPPED release-e2e: Postfix relay row: ${postfixSkipped}\n`);
     const postfixSeconds = postfixSkipped ? undefined : await postfixRelease(sink, sinkPort, options);
-    const { serve, token } = await startServe(dataDir, {
-      LAZARET_RELAY_HOST: '127.0.0.1',
-      LAZARET_RELAY_PORT: String(sinkPort),
-      LAZARET_RELAY_TLS: 'none',
-      LAZARET_RELAY_MAX_CONNECTIONS: String(options.connections),
-    });
+    const { serve, token } = await startServe(dataDir, relayEnv(sinkPort, options.connections));
     let jobSeconds: number;
     try {
       ({ seconds: jobSeconds } = await runJob(serve, token, 'release', options.messages));
@@ -118,14 +113,7 @@ async function postfixRelease(
 
 /** The relay of a release job without the job: the same message from memory, as many connections. */
 async function relayAlone(port: number, options: ReleaseE2eOptions): Promise<number> {
-  const config = loadConfig({
-    env: {
-      LAZARET_RELAY_HOST: '127.0.0.1',
-      LAZARET_RELAY_PORT: String(port),
-      LAZARET_RELAY_TLS: 'none',
-      LAZARET_RELAY_MAX_CONNECTIONS: String(options.connections),
-    },
-  });
+  const config = loadConfig({ env: relayEnv(port, options.connections) });
   const relay = new SmtpRelay(config.relay);
   const body = Buffer.from(
     `From: <sender@source.test>\r\nTo: <rcpt@sink.test>\r\nSubject: relay alone\r\n\r\n${'x'.repeat(options.bytes)}\r\n`,

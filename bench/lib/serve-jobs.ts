@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { loadConfig } from '../../src/config/load-config.js';
 import { openStores } from '../../src/store/open-stores.js';
+import type { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
 import { ServeProcess, tokenFor } from '../../test/support/kit.js';
-import { seedQuarantine } from './seed.js';
+import { listingShape, type SeedShape, seedBatches, seedQuarantine } from './seed.js';
 
 const ADMIN = { LAZARET_ADMIN_EMAIL: 'bench@lazaret.test', LAZARET_ADMIN_PASSWORD: 'bench-admin-password' };
 
@@ -19,6 +21,47 @@ export async function seededDataDir(count: number, blobBytes: number): Promise<s
     await stores.close();
   }
   return dataDir;
+}
+
+/**
+ * A data folder holding the listing benchmarks' quarantine of `items` items (`listingShape`: no raw
+ * messages), put in by the SQLite bulk loader, with fresh planner statistics.
+ */
+export async function seededListingDir(
+  items: number,
+): Promise<{ dataDir: string; shape: SeedShape; seedSeconds: number }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'lazaret-bench-listing-'));
+  const shape = listingShape(items);
+  const started = Date.now();
+  const stores = await openStores(loadConfig({ env: { LAZARET_DATA_DIR: dataDir } }));
+  try {
+    const store = stores.items as SqliteItemStore;
+    for (const batch of seedBatches(shape, 5000)) await store.putMessages(batch);
+    await store.refreshStatistics();
+  } finally {
+    await stores.close();
+  }
+  return { dataDir, shape, seedSeconds: (Date.now() - started) / 1000 };
+}
+
+/** Items in the SQLite store of a data folder (read after its `serve` child has stopped). */
+export function storedItemCount(dataDir: string): number {
+  const db = new BetterSqlite3(join(dataDir, 'lazaret.sqlite'), { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM items').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+/** The settings that make a `serve` child relay released mail to a plain SMTP server on loopback. */
+export function relayEnv(port: number, connections?: number): Record<string, string> {
+  return {
+    LAZARET_RELAY_HOST: '127.0.0.1',
+    LAZARET_RELAY_PORT: String(port),
+    LAZARET_RELAY_TLS: 'none',
+    ...(connections === undefined ? {} : { LAZARET_RELAY_MAX_CONNECTIONS: String(connections) }),
+  };
 }
 
 /** `lazaret serve` (built code, as in production) over `dataDir`, with an admin and an API token. */
