@@ -1,10 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runDelete } from '../../bench/cases/delete-100k.js';
 import { runListSearchApi } from '../../bench/cases/list-search-api.js';
 import { runMemory } from '../../bench/cases/memory.js';
 import { runReleaseE2e } from '../../bench/cases/release-e2e.js';
+import { runScaling, SCALING_CHARTS, SCALING_REQUESTS } from '../../bench/cases/scaling.js';
 import { postfixUnavailable } from '../../bench/lib/postfix-instance.js';
-import { missingPrograms, STRICT } from '../support/env.js';
+import { missingPrograms, STRICT, tempDir } from '../support/env.js';
+import { readSvgChart } from '../support/svg-chart.js';
 
 const postfixSkipped = postfixUnavailable();
 if (postfixSkipped) {
@@ -59,6 +63,51 @@ describe('benchmark smoke: cases over a serve process', () => {
       expect(result.rows).toHaveLength(2);
       for (const row of result.rows) {
         expect(Number(row['peak RSS MiB'])).toBeGreaterThanOrEqual(Number(row['peak RSS after start MiB']));
+      }
+    },
+    60_000,
+  );
+
+  it.skipIf(postfixMissing.length > 0)(
+    'scaling measures ingest and the list at each stored size and both jobs at each job size, and draws its three charts',
+    async () => {
+      const charts = await tempDir('lazaret-bench-charts-');
+      try {
+        const result = await runScaling({
+          stored: [200, 400],
+          jobs: [20, 40],
+          ingestMessages: 20,
+          sessions: 2,
+          bytes: 1024,
+          samples: 1,
+          connections: 2,
+          chartsDir: charts.path,
+          runLabel: 'bench smoke test',
+        });
+        expect(result.rows.map((row) => `${row.curve} ${row.items}`)).toEqual([
+          'items stored 200',
+          'items stored 400',
+          'job size 20',
+          'job size 40',
+        ]);
+        for (const row of result.rows.slice(0, 2)) {
+          expect(Number.isFinite(row['ingest msgs/s'])).toBe(true);
+          for (const request of SCALING_REQUESTS)
+            expect(Number.isFinite(row[`p95 ms: ${request}`])).toBe(true);
+        }
+        for (const row of result.rows.slice(2)) {
+          expect(Number.isFinite(row['release items/s'])).toBe(true);
+          expect(Number.isFinite(row['delete items/s'])).toBe(true);
+        }
+        const [ingest, list, jobs] = SCALING_CHARTS.map((file) =>
+          readSvgChart(readFileSync(join(charts.path, file), 'utf8')),
+        );
+        expect(ingest!.points).toBe(2);
+        expect(list!.points).toBe(2 * SCALING_REQUESTS.length);
+        expect(jobs!.points).toBe(4);
+        expect(jobs!.series).toEqual(['release job (to smtp-sink)', 'delete job']);
+      } finally {
+        await charts.cleanup();
       }
     },
     60_000,
