@@ -101,7 +101,7 @@ const CASES: Record<string, () => Promise<Parameters<typeof report>[0]>> = {
       connections: 16,
       // A full run redraws the charts in the docs; a smoke run leaves them alone.
       chartsDir: join(import.meta.dirname, ...(smoke ? ['results', 'smoke'] : ['..', 'docs', 'images'])),
-      runLabel: `npm run bench -- ${args.join(' ')}, ${new Date().toISOString().slice(0, 10)}`,
+      runLabel: `${smoke ? 'smoke-sized' : listArg('stored') || listArg('jobs') ? 'reduced' : 'full'} run of ${new Date().toISOString().slice(0, 10)}`,
     }),
 };
 

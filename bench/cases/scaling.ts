@@ -29,7 +29,7 @@ export interface ScalingOptions {
   connections: number;
   /** Where the charts go: docs/images for a full run, bench/results/smoke for a smoke run. */
   chartsDir: string;
-  /** How the run was started, printed under each chart's title. */
+  /** Which run the figures are from (`full run of 2026-12-03`), printed under each chart's title. */
   runLabel: string;
 }
 

@@ -29,7 +29,9 @@ export interface LineChart {
 export function lineChartSpec(chart: LineChart): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: chart.subtitle ? { text: chart.title, subtitle: chart.subtitle } : chart.title,
+    // Left-aligned: without a canvas Vega estimates text widths generously, and a centred title it
+    // thinks wider than the plot would pad the drawing on both sides.
+    title: { text: chart.title, anchor: 'start', ...(chart.subtitle ? { subtitle: chart.subtitle } : {}) },
     width: 520,
     height: 280,
     background: 'white',
