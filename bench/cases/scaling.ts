@@ -55,6 +55,13 @@ const p95Column = (request: string) => `p95 ms: ${request}`;
  * do; then the three charts.
  */
 export async function runScaling(options: ScalingOptions): Promise<CaseResult> {
+  for (const [flag, sizes] of [
+    ['--stored', options.stored],
+    ['--jobs', options.jobs],
+  ] as const) {
+    if (sizes.length === 0 || !sizes.every((size) => Number.isInteger(size) && size > 0))
+      throw new Error(`scaling: ${flag} takes item counts (whole numbers above 0, comma-separated)`);
+  }
   const rows: Row[] = [];
   let seededSeconds = 0;
   for (const items of options.stored) {

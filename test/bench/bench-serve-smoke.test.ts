@@ -110,6 +110,7 @@ describe('benchmark smoke: cases over a serve process', () => {
         await charts.cleanup();
       }
     },
-    60_000,
+    // Six serve children (two stores, two jobs of each kind): about 20 s on an idle 2-core machine.
+    120_000,
   );
 });

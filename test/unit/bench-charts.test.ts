@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SCALING_CHARTS, SCALING_REQUESTS, scalingCharts } from '../../bench/cases/scaling.js';
+import { runScaling, SCALING_CHARTS, SCALING_REQUESTS, scalingCharts } from '../../bench/cases/scaling.js';
 import { type LineChart, renderLineChart } from '../../bench/lib/charts.js';
 import { readSvgChart } from '../support/svg-chart.js';
 
@@ -71,5 +71,23 @@ describe('bench charts (bench/lib/charts.ts: Vega-Lite rendered to SVG)', () => 
     expect(jobs!.series).toEqual(['release job (to smtp-sink)', 'delete job']);
     expect(jobs!.points).toBe(6);
     expect(jobs!.axisTitles).toEqual(['items in the job (log scale)', 'items/s']);
+  });
+
+  it('refuses scaling sizes that are not item counts, before it seeds anything', async () => {
+    const options = {
+      stored: [1000],
+      jobs: [100],
+      ingestMessages: 10,
+      sessions: 1,
+      bytes: 1024,
+      samples: 1,
+      connections: 1,
+      chartsDir: '/nonexistent',
+      runLabel: 'a unit test',
+    };
+    await expect(runScaling({ ...options, stored: [Number.NaN] })).rejects.toThrow(
+      'scaling: --stored takes item counts',
+    );
+    await expect(runScaling({ ...options, jobs: [] })).rejects.toThrow('scaling: --jobs takes item counts');
   });
 });
