@@ -83,10 +83,14 @@ describeWithChromium(
       await page.getByTestId('search-input').fill('subject:"quarterly newsletter" from:sender.test');
       await page.getByTestId('search-input').press('Enter');
       await page.waitForURL(/q=/);
-      await page.getByTestId('item-row').first().waitFor();
-      await expect(page.getByTestId('item-row').filter({ hasText: 'Not part of it' }).count()).resolves.toBe(
-        0,
-      );
+      // The unfiltered rows stay on screen until the search's page arrives: poll, do not read once.
+      const rows = page.getByTestId('item-row');
+      await expect
+        .poll(
+          async () => [(await rows.count()) > 0, await rows.filter({ hasText: 'Not part of it' }).count()],
+          { timeout: 20_000 },
+        )
+        .toEqual([true, 0]);
       await page.getByRole('checkbox', { name: 'Select all loaded messages' }).check();
       await page.getByRole('button', { name: 'Select all 2,000 matching this search' }).click();
       await page
