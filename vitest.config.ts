@@ -11,6 +11,9 @@ export default defineConfig({
     maxWorkers: Math.max(2, availableParallelism() - 1),
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // expect.poll waits for a state the code reaches on its own (a page's next render, a log line); its
+    // 1 s default fails on a loaded CI machine long before anything is wrong.
+    expect: { poll: { timeout: 20_000 } },
     reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });
