@@ -28,6 +28,8 @@ export class Rng {
   }
 }
 
+export type SeedOrder = 'arrival' | 'random';
+
 export interface SeedShape {
   messages: number;
   recipientsPerMessage: number;
@@ -36,6 +38,11 @@ export interface SeedShape {
   senders: number;
   days: number;
   end: Date;
+  /**
+   * `arrival`: stored in the order received, as a quarantine fills (rows and index entries of items
+   * received together sit together); `random` (default): stored at random times over the span.
+   */
+  order?: SeedOrder;
 }
 
 /**
@@ -72,7 +79,11 @@ export function* seedBatches(
   const spanMs = shape.days * 86_400_000;
   let batch: { message: MessageRecord; items: QuarantineItem[] }[] = [];
   for (let index = 0; index < shape.messages; index += 1) {
-    const receivedAt = new Date(shape.end.getTime() - rng.int(spanMs)).toISOString();
+    const ago =
+      shape.order === 'arrival'
+        ? spanMs - Math.floor(((index + rng.next()) * spanMs) / shape.messages)
+        : rng.int(spanMs);
+    const receivedAt = new Date(shape.end.getTime() - ago).toISOString();
     const sender = senderName(rng.int(shape.senders));
     const subject = `${rng.pick(WORDS)} ${rng.pick(WORDS)} ${rng.pick(WORDS)} #${index}`;
     const recipients = new Set<string>();
@@ -130,14 +141,15 @@ export interface SeedTarget {
 
 /**
  * Seeds `count` quarantined messages of one recipient each (so that every release is its own SMTP
- * transaction) and answers their item ids. With `blobBytes`, every message gets a raw message of
+ * transaction) and answers their item ids; stored in the order received unless `order` is `random`.
+ * With `blobBytes`, every message gets a raw message of
  * about that size. SQLite takes them a thousand per transaction; other stores a message per call,
  * 32 at a time.
  */
 export async function seedQuarantine(
   target: SeedTarget,
   count: number,
-  options: { blobBytes?: number } = {},
+  options: { blobBytes?: number; order?: SeedOrder } = {},
 ): Promise<string[]> {
   const ids: string[] = [];
   const shape = {
@@ -148,6 +160,7 @@ export async function seedQuarantine(
     senders: 100,
     days: 30,
     end: new Date(),
+    order: options.order ?? 'arrival',
   };
   const filler = options.blobBytes ? 'x'.repeat(76) : '';
   const rawFor = (id: string) => {

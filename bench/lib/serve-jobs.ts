@@ -7,16 +7,16 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { openStores } from '../../src/store/open-stores.js';
 import type { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
 import { ServeProcess, tokenFor } from '../../test/support/kit.js';
-import { listingShape, type SeedShape, seedBatches, seedQuarantine } from './seed.js';
+import { listingShape, type SeedOrder, type SeedShape, seedBatches, seedQuarantine } from './seed.js';
 
 const ADMIN = { LAZARET_ADMIN_EMAIL: 'bench@lazaret.test', LAZARET_ADMIN_PASSWORD: 'bench-admin-password' };
 
 /** A data folder seeded with `count` quarantined messages (one recipient each) of about `blobBytes`. */
-export async function seededDataDir(count: number, blobBytes: number): Promise<string> {
+export async function seededDataDir(count: number, blobBytes: number, order?: SeedOrder): Promise<string> {
   const dataDir = await mkdtemp(join(tmpdir(), 'lazaret-bench-serve-'));
   const stores = await openStores(loadConfig({ env: { LAZARET_DATA_DIR: dataDir } }));
   try {
-    await seedQuarantine(stores, count, { blobBytes });
+    await seedQuarantine(stores, count, { blobBytes, ...(order ? { order } : {}) });
   } finally {
     await stores.close();
   }
