@@ -36,6 +36,7 @@ export interface ScalingOptions {
 /** The web UI's list requests on the list curve (named as in list-search-api). */
 export const SCALING_REQUESTS = [
   'list, first page',
+  'count as the list shows it',
   'count, no search',
   'q= text (common word)',
   'sort sender',

@@ -36,6 +36,7 @@ describe('benchmark smoke: cases over a serve process', () => {
     const result = await runListSearchApi({ items: 400, samples: 1 });
     const byName = Object.fromEntries(result.rows.map((row) => [row.request, row]));
     expect(byName['list, first page']!['items or count']).toBe(200);
+    expect(byName['count as the list shows it']!['items or count']).toBe(400);
     expect(byName['count, no search']!['items or count']).toBe(400);
     expect(byName['q= text (rare: one message)']!['items or count']).toBe(2);
     expect(byName['user: count of default view']!['items or count']).toBeGreaterThan(0);

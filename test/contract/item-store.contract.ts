@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLazaretError } from '../../src/core/errors.js';
 import { newId } from '../../src/core/ids.js';
 import { parseSearchQuery, termMatches } from '../../src/core/search-query.js';
-import type { QuarantineItem } from '../../src/core/types.js';
-import type { ItemStore } from '../../src/store/item-store.js';
+import { ITEM_STATUSES, type ItemStatus, LIVE_STATUSES, type QuarantineItem } from '../../src/core/types.js';
+import type { ItemFilter, ItemStore } from '../../src/store/item-store.js';
 import { filterFromQuery } from '../../src/store/query-filter.js';
 import { buildItems, buildMessage } from '../support/builders.js';
 import type { MakeStores, StoreFixture } from './stores.js';
@@ -624,6 +624,151 @@ export function itemStoreContract(backend: string, makeStores: MakeStores): void
           expect(await store.countItems(filter, 100), text).toBe(listed);
         }
         expect(await store.countItems(filterFromQuery(parseSearchQuery('corp')), 100)).toBe(2);
+      });
+    });
+
+    describe('counting a list that narrows by status and tenant only', () => {
+      const TENANTS = ['one.test', 'two.test', 'three.test'];
+      let items: QuarantineItem[];
+      let statusOf: Map<string, ItemStatus>;
+
+      beforeEach(async () => {
+        items = [];
+        statusOf = new Map();
+        // 8 messages to 4 recipients each over three tenants: 32 items, spread over days and tenants.
+        for (let index = 0; index < 8; index += 1) {
+          const message = buildMessage({
+            receivedAt: `2026-11-0${1 + (index % 5)}T10:00:0${index}.000Z`,
+            envelope: {
+              mailFrom: `s${index}@sender.test`,
+              rcptTo: [
+                `a${index}@one.test`,
+                `b${index}@two.test`,
+                `c${index}@three.test`,
+                `d${index}@one.test`,
+              ],
+            },
+          });
+          const built = buildItems(message);
+          await store.putMessage(message, built);
+          items.push(...built);
+        }
+        for (const item of items) statusOf.set(item.id, 'quarantined');
+      });
+
+      /** Applies a move to the store (through `via`) and to the expected statuses. */
+      const move = async (via: ItemStore, picks: QuarantineItem[], from: ItemStatus, to: ItemStatus) => {
+        const at = new Date().toISOString();
+        const results = await via.transitionMany(
+          picks.map((item) => ({ id: item.id, expected: { status: [from] }, change: { status: to, at } })),
+        );
+        expect(results.every((result) => result.ok)).toBe(true);
+        for (const item of picks) statusOf.set(item.id, to);
+      };
+
+      /** Every status-only and tenant-scoped filter, counted with several limits, against the listing. */
+      const expectCountsMatchListing = async (when: string) => {
+        // The reference: every item of every status, listed (never counted), checked against what
+        // this test wrote, then filtered here.
+        const all = await collectAllPages(store, { statuses: ITEM_STATUSES }, 7);
+        expect(new Map(all.map((item) => [item.id, item.status])), when).toEqual(statusOf);
+        const statusSets: (readonly ItemStatus[] | undefined)[] = [
+          undefined,
+          ...ITEM_STATUSES.map((status) => [status]),
+          ['quarantined', 'releasing'],
+          ['released', 'deleted', 'expired'],
+          ['deleted', 'deleted'],
+          ITEM_STATUSES,
+          [],
+        ];
+        const tenantSets: (readonly string[] | undefined)[] = [
+          undefined,
+          ...TENANTS.map((tenant) => [tenant]),
+          ['one.test', 'three.test', 'one.test'],
+          ['nobody.test'],
+          [],
+        ];
+        for (const statuses of statusSets) {
+          for (const tenants of tenantSets) {
+            const filter: ItemFilter = {
+              ...(statuses ? { statuses } : {}),
+              ...(tenants ? { tenantIn: tenants } : {}),
+            };
+            const wanted = statuses ?? LIVE_STATUSES;
+            const expected = all.filter(
+              (item) =>
+                wanted.includes(item.status) && (tenants === undefined || tenants.includes(item.tenant)),
+            ).length;
+            const label = `${when}: ${JSON.stringify(filter)}`;
+            expect(await store.countItems(filter, 1000), label).toBe(expected);
+            if (statuses === undefined) {
+              expect(await store.countItems({ ...filter, terms: [] }, 1000), label).toBe(expected);
+            }
+            if (expected > 1) {
+              // Capped at one less than there are: the answer is the limit.
+              expect(await store.countItems(filter, expected - 1), `${label} capped`).toBe(expected - 1);
+            }
+          }
+        }
+      };
+
+      it('answers exactly what the listing holds after inserts, transitions and deletes', async () => {
+        await expectCountsMatchListing('after inserts');
+        const [first, second, third, fourth] = [0, 8, 16, 24].map((start) =>
+          items.slice(start, start + 8),
+        ) as [QuarantineItem[], QuarantineItem[], QuarantineItem[], QuarantineItem[]];
+        await move(store, first, 'quarantined', 'releasing');
+        await move(store, first.slice(0, 5), 'releasing', 'released');
+        await move(store, second.slice(0, 4), 'quarantined', 'release_requested');
+        await move(store, second.slice(4), 'quarantined', 'expired');
+        await expectCountsMatchListing('after transitions');
+        // Deletes, also through a second instance (another node, or after a restart).
+        const other = await fixture.reopen();
+        await move(other.items, first.slice(0, 3), 'released', 'deleted');
+        await move(other.items, third, 'quarantined', 'deleted');
+        for (const item of second.slice(0, 2)) {
+          const result = await store.transition(
+            item.id,
+            { status: ['release_requested'] },
+            { status: 'deleted', at: new Date().toISOString() },
+          );
+          expect(result.ok).toBe(true);
+          statusOf.set(item.id, 'deleted');
+        }
+        // A failed condition changes nothing.
+        const refused = await store.transitionMany(
+          fourth.map((item) => ({
+            id: item.id,
+            expected: { status: ['released'] as ItemStatus[] },
+            change: { status: 'deleted' as const, at: new Date().toISOString() },
+          })),
+        );
+        expect(refused.some((result) => result.ok)).toBe(false);
+        // A new message after the deletes.
+        const late = buildMessage({ envelope: { mailFrom: 'late@sender.test', rcptTo: ['e@two.test'] } });
+        const lateItems = buildItems(late);
+        await other.items.putMessage(late, lateItems);
+        for (const item of lateItems) statusOf.set(item.id, 'quarantined');
+        await expectCountsMatchListing('after deletes');
+      });
+
+      it('counts a filter with search terms or other fields by what it lists', async () => {
+        await move(store, items.slice(0, 6), 'quarantined', 'releasing');
+        await move(store, items.slice(6, 10), 'quarantined', 'deleted');
+        for (const filter of [
+          filterFromQuery(parseSearchQuery('-status:releasing')),
+          filterFromQuery(parseSearchQuery('status:quarantined to:one.test')),
+          { ...filterFromQuery(parseSearchQuery('s3')), tenantIn: ['two.test'] },
+          { statuses: ['quarantined', 'deleted'] as ItemStatus[], reasons: ['spam' as const] },
+          { tenantIn: ['one.test'], receivedAfter: '2026-11-03T00:00:00.000Z' },
+          { tenantIn: ['one.test'], recipientIn: ['a1@one.test', 'b1@two.test'] },
+        ]) {
+          const listed = await collectAllPages(store, filter, 7);
+          expect(listed.length, JSON.stringify(filter)).toBeGreaterThan(0);
+          expect(listed.length, JSON.stringify(filter)).toBeLessThan(items.length);
+          expect(await store.countItems(filter, 1000), JSON.stringify(filter)).toBe(listed.length);
+          expect(await store.countItems(filter, 1), JSON.stringify(filter)).toBe(1);
+        }
       });
     });
 

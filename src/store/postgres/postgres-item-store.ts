@@ -17,10 +17,12 @@ import {
   type TransitionRequest,
   type TransitionResult,
 } from '../item-store.js';
+import { statusCountOf } from '../status-count.js';
 import { postgresError } from './postgres-errors.js';
 import { POSTGRES_ITEM_MIGRATIONS } from './postgres-item-schema.js';
 import { migratePostgres } from './postgres-migrations.js';
 import { inTransaction, jsonParam, queryRows } from './postgres-query.js';
+import { POSTGRES_STATS_MIGRATIONS } from './postgres-stats-schema.js';
 
 export interface PostgresItemStoreOptions {
   pool: pg.Pool;
@@ -271,7 +273,8 @@ export class PostgresItemStore implements ItemStore {
   /** Opens the store after bringing its schema up to date (see migratePostgres). */
   static async open(options: PostgresItemStoreOptions): Promise<PostgresItemStore> {
     try {
-      await migratePostgres(options.pool, [POSTGRES_ITEM_MIGRATIONS]);
+      // countItems reads the counters of the stats schema, which the item writes keep.
+      await migratePostgres(options.pool, [POSTGRES_ITEM_MIGRATIONS, POSTGRES_STATS_MIGRATIONS]);
     } catch (error) {
       throw postgresError('migrate', error);
     }
@@ -390,6 +393,19 @@ export class PostgresItemStore implements ItemStore {
   }
 
   async countItems(filter: ItemFilter, limit: number): Promise<number> {
+    const counted = statusCountOf(filter);
+    if (counted !== undefined && Number.isInteger(limit) && limit >= 0) {
+      // The counters of items per tenant and status (postgres-stats-schema.ts), which the statement
+      // triggers keep in the transaction of every item write: exact in any snapshot.
+      const byTenant = counted.tenants === undefined ? '' : 'AND tenant = ANY($3::text[])';
+      const rows = await this.query<{ n: number }>(
+        'countItems',
+        `SELECT least($1::bigint, coalesce(sum(n), 0))::int AS n FROM stats_status
+         WHERE status = ANY($2::text[]) ${byTenant}`,
+        [limit, counted.statuses, ...(counted.tenants === undefined ? [] : [counted.tenants])],
+      );
+      return rows[0]!.n;
+    }
     const params = new Params();
     const conditions = whereOf(filter, params);
     const rows = await this.query<{ n: number }>(

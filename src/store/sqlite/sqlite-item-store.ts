@@ -19,6 +19,7 @@ import {
   type TransitionRequest,
   type TransitionResult,
 } from '../item-store.js';
+import { type StatusCount, statusCountOf } from '../status-count.js';
 import { GroupCommit } from './group-commit.js';
 import { RETENTION_MIGRATIONS } from './retention-schema.js';
 import { ITEM_MIGRATIONS, SEARCH_MIGRATIONS } from './schema.js';
@@ -137,6 +138,23 @@ const TRANSITION_SQL = `
   WHERE items.id = r.id AND items.status IN (SELECT value FROM json_each(r.allowed))
     AND (r.version IS NULL OR items.version = r.version)
   RETURNING *`;
+/**
+ * countItems for a status- and tenant-only filter (statusCountOf): the counters (stats_status) plus
+ * the noted changes not yet folded (stats_pending: +1 for the new status, -1 for the old), capped at
+ * the limit; `byTenant` narrows both to the tenants of the JSON list `:tenants`.
+ */
+function countFromCountersSql(byTenant: boolean): string {
+  const tenant = byTenant ? 'AND tenant IN (SELECT value FROM json_each(:tenants))' : '';
+  return `
+    WITH wanted AS (SELECT value AS status FROM json_each(:statuses))
+    SELECT min(:limit,
+      (SELECT ifnull(sum(n), 0) FROM stats_status WHERE status IN wanted ${tenant})
+      + (SELECT ifnull(sum((new_status IN wanted) - ifnull(old_status IN wanted, 0)), 0)
+         FROM stats_pending WHERE true ${tenant})) AS n`;
+}
+const COUNT_FROM_COUNTERS_SQL = countFromCountersSql(false);
+const COUNT_FROM_COUNTERS_BY_TENANT_SQL = countFromCountersSql(true);
+
 /** Text conditions with more matches than this scan the list's index instead of using the text index's hits. */
 const RARE_TEXT_MATCHES = 2000;
 
@@ -457,12 +475,35 @@ export class SqliteItemStore implements ItemStore {
 
   countItems(filter: ItemFilter, limit: number): Promise<number> {
     return this.run('countItems', () => {
+      const counted = statusCountOf(filter);
+      if (counted !== undefined && Number.isInteger(limit) && limit >= 0)
+        return this.countFromCounters(counted, limit);
       const { conditions, params } = this.where(filter, true);
       const row = this.statement(
         `SELECT count(*) AS n FROM (SELECT 1 FROM items WHERE ${conditions.join(' AND ')} LIMIT ?)`,
       ).get(...params, limit) as { n: number };
       return row.n;
     });
+  }
+
+  /**
+   * A status- and tenant-only count from the counters of items per tenant and status (stats_status),
+   * plus the changes noted in stats_pending that no writer has folded yet (a writer that folds leaves
+   * none after its commit), in one statement, so one snapshot: exact, and as quick at a million items
+   * as at a thousand.
+   */
+  private countFromCounters(counted: StatusCount, limit: number): number {
+    const statuses = JSON.stringify(counted.statuses);
+    const row = (
+      counted.tenants === undefined
+        ? this.statement(COUNT_FROM_COUNTERS_SQL).get({ statuses, limit })
+        : this.statement(COUNT_FROM_COUNTERS_BY_TENANT_SQL).get({
+            statuses,
+            tenants: JSON.stringify(counted.tenants),
+            limit,
+          })
+    ) as { n: number };
+    return row.n;
   }
 
   /**
