@@ -1,23 +1,20 @@
-import { readFileSync } from 'node:fs';
 import * as client from 'openid-client';
 import type { Static } from 'typebox';
 import type { OidcProviderSchema } from '../../config/config-schema.js';
 import { LazaretError } from '../../core/errors.js';
+import { readConfiguredFile } from '../secrets.js';
 
 export type OidcProviderConfig = Static<typeof OidcProviderSchema>;
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
+/** A provider's client secret, from its file or environment variable; missing → `config_invalid`. */
 function clientSecretOf(provider: OidcProviderConfig): string | undefined {
   if (provider.clientSecretFile) {
-    try {
-      return readFileSync(provider.clientSecretFile, 'utf8').trim();
-    } catch (error) {
-      throw new LazaretError(
-        'oidc_failed',
-        `Cannot read the client secret of ${provider.label} from ${provider.clientSecretFile}: ${(error as Error).message}`,
-      );
-    }
+    return readConfiguredFile(
+      provider.clientSecretFile,
+      `auth.oidc.providers ${provider.id}: clientSecretFile`,
+    ).trim();
   }
   if (provider.clientSecretEnv) {
     const secret = process.env[provider.clientSecretEnv];
@@ -35,11 +32,15 @@ function clientSecretOf(provider: OidcProviderConfig): string | undefined {
 /**
  * The configured providers, each discovered (issuer metadata and keys) on first use and kept; a
  * failed discovery is retried on the next sign-in. Plain http is accepted only for a loopback issuer.
+ * The client secrets are read when the providers are built, so a start fails on one it cannot read.
  */
 export class OidcProviders {
   private readonly discovered = new Map<string, Promise<client.Configuration>>();
+  private readonly secrets: ReadonlyMap<string, string | undefined>;
 
-  constructor(readonly list: readonly OidcProviderConfig[]) {}
+  constructor(readonly list: readonly OidcProviderConfig[]) {
+    this.secrets = new Map(list.map((provider) => [provider.id, clientSecretOf(provider)]));
+  }
 
   provider(id: string): OidcProviderConfig {
     const provider = this.list.find((entry) => entry.id === id);
@@ -64,7 +65,7 @@ export class OidcProviders {
       return await client.discovery(
         issuer,
         provider.clientId,
-        clientSecretOf(provider),
+        this.secrets.get(provider.id),
         undefined,
         insecure ? { execute: [client.allowInsecureRequests] } : undefined,
       );
