@@ -4,6 +4,9 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { directoryFromConfig } from '../auth/directory/ldap-directory.js';
+import { loadHandoffSecret } from '../auth/handoff-secret.js';
+import { type OidcProviderConfig, OidcProviders } from '../auth/oidc/oidc-providers.js';
+import { loadTotpSecrets, TOTP_KEY_FILE } from '../auth/totp.js';
 import type { Config } from '../config/load-config.js';
 import { RspamdClient } from '../daemons/rspamd-client.js';
 import { SpamdClient } from '../daemons/spamd-client.js';
@@ -182,17 +185,16 @@ async function checkPublicUrl(config: Config, timeoutMs: number): Promise<string
   return `${url}: ${health.pathname} answers 200`;
 }
 
-async function checkLinkKeys(config: Config): Promise<string> {
-  if (config.links.keys !== undefined) {
-    const keys = config.links.keys.split(',').filter((key) => key.trim() !== '');
-    return `${keys.length} key(s) from links.keys`;
-  }
-  const path = join(config.dataDir, LINK_KEY_FILE);
+/**
+ * A key Lazaret generates into the data dir at first use: not there yet is fine (with what several
+ * nodes need instead); there, it must be readable by this user and by nobody else.
+ */
+async function checkGeneratedKey(path: string, severalNodes: string): Promise<string> {
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw error;
   });
-  if (!info) return `${path} not created yet (generated at first use; several nodes need links.keys)`;
+  if (!info) return `${path} not created yet (generated at first use; ${severalNodes})`;
   if ((info.mode & 0o077) !== 0)
     throw new Error(`${path} is readable by others (mode ${(info.mode & 0o777).toString(8)}); chmod 600`);
   await access(path, constants.R_OK).catch(() => {
@@ -201,9 +203,45 @@ async function checkLinkKeys(config: Config): Promise<string> {
   return `${path}: one generated key, mode 600`;
 }
 
+async function checkLinkKeys(config: Config): Promise<string> {
+  if (config.links.keys !== undefined) {
+    const keys = config.links.keys.split(',').filter((key) => key.trim() !== '');
+    return `${keys.length} key(s) from links.keys`;
+  }
+  return checkGeneratedKey(join(config.dataDir, LINK_KEY_FILE), 'several nodes need links.keys');
+}
+
+/** The key that seals TOTP secrets: auth.totpKeyFile's, read as the server reads it, or the generated one. */
+async function checkTotpKey(config: Config): Promise<string> {
+  if (config.auth.totpKeyFile === undefined) {
+    const shared = config.store.backend !== 'sqlite';
+    return checkGeneratedKey(
+      join(config.dataDir, TOTP_KEY_FILE),
+      shared ? 'nodes sharing this store need one auth.totpKeyFile' : 'kept by lazaret backup',
+    );
+  }
+  loadTotpSecrets(config);
+  return `key from ${config.auth.totpKeyFile}`;
+}
+
+/** The rspamd hand-off's shared secret, loaded as the server loads it. */
+async function checkHandoffSecret(config: Config): Promise<string> {
+  const secret = loadHandoffSecret(config);
+  const source = config.handoff.rspamd.secretFile ?? 'handoff.rspamd.secret';
+  return `POST /api/ingest/rspamd on; secret of ${secret?.length ?? 0} characters from ${source}`;
+}
+
+/** An OpenID provider: its client secret readable, its issuer's discovery document and keys reachable. */
+async function checkOidcProvider(provider: OidcProviderConfig): Promise<string> {
+  const providers = new OidcProviders([provider]);
+  const configuration = await providers.configuration(provider);
+  return `${provider.issuer}: discovered, issuer ${configuration.serverMetadata().issuer}`;
+}
+
 /**
  * Every check `lazaret doctor` runs, in order: data dir, store, relay, re-injection (filter mode),
- * each configured scanner and the learning daemon, the directory (auth.ldap), public address and link keys. Checks never
+ * each configured scanner and the learning daemon, the directory (auth.ldap), each OpenID provider,
+ * the TOTP key, the rspamd hand-off's secret (when on), public address and link keys. Checks never
  * change anything; each reports ok with what it saw or fail with why.
  */
 export async function runDoctor(config: Config): Promise<CheckResult[]> {
@@ -265,6 +303,13 @@ export async function runDoctor(config: Config): Promise<CheckResult[]> {
         return `${ldap.provider}: ${directory.bindDn ? `bound as ${directory.bindDn}` : 'connected anonymously'}${directory.startTls ? ' after StartTLS' : ''}`;
       }),
     );
+  }
+  for (const provider of config.auth.oidc.providers) {
+    results.push(await check(`auth.oidc ${provider.id}`, () => checkOidcProvider(provider)));
+  }
+  results.push(await check('auth.totpKey', () => checkTotpKey(config)));
+  if (config.handoff.rspamd.secret !== undefined || config.handoff.rspamd.secretFile !== undefined) {
+    results.push(await check('handoff.rspamd', () => checkHandoffSecret(config)));
   }
   results.push(await check('http.publicUrl', () => checkPublicUrl(config, timeoutMs)));
   results.push(await check('links', () => checkLinkKeys(config)));

@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POSTGRES_MIGRATION_SETS } from '../../src/store/postgres/open-postgres-stores.js';
@@ -8,6 +9,7 @@ import { BACKENDS, serveBackendNamed } from '../contract/backends.js';
 import { type Daemon, type ScannerDaemons, startScannerDaemons } from '../support/daemons.js';
 import { Downstream } from '../support/downstream.js';
 import { freePort, missingPrograms, tempDir } from '../support/env.js';
+import { TestOidcProvider } from '../support/oidc-provider.js';
 import { POSTGRES_TEST_PASSWORD } from '../support/postgres.js';
 import { runCli, ServeProcess } from '../support/serve-process.js';
 import type { StorageSetup } from '../support/storage-backends.js';
@@ -22,9 +24,7 @@ function statuses(stdout: string): Record<string, string> {
   const lines = stdout.split('\n\n')[0]!.split('\n');
   return Object.fromEntries(
     lines.map((line) => {
-      const [, status, name] = /^(ok|FAIL)\s+(\S+(?: (?:headers|policy|clamav|spamassassin|rspamd))?)/.exec(
-        line,
-      )!;
+      const [, status, name] = /^(ok|FAIL)\s+((?:scanner|learning|auth\.oidc) \S+|\S+)/.exec(line)!;
       return [name!, status!];
     }),
   );
@@ -101,6 +101,7 @@ describe.skipIf(missing.length > 0)('lazaret doctor against real clamd, spamd, r
       'scanner spamassassin': 'ok',
       'scanner rspamd': 'ok',
       'learning spamassassin': 'ok',
+      'auth.totpKey': 'ok',
       'http.publicUrl': 'ok',
       links: 'ok',
     });
@@ -194,6 +195,134 @@ describe.skipIf(missing.length > 0)('lazaret doctor against real clamd, spamd, r
     const result = await runCli({ ...env, LAZARET_RELAY_TLS: 'sometimes' }, ['doctor']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^lazaret: Invalid configuration relay\.tls \(env LAZARET_RELAY_TLS\)/);
+  });
+});
+
+describe('lazaret doctor: the sign-in providers, the TOTP key and the rspamd hand-off secret', () => {
+  const OIDC_SECRET = 'oidc-client-secret-never-printed';
+  const HANDOFF_SECRET = 'handoff-secret-never-printed-0123';
+  let work: Awaited<ReturnType<typeof tempDir>>;
+  let relay: Downstream;
+  let provider: TestOidcProvider;
+  let env: Record<string, string>;
+  const file = (name: string) => join(work.path, name);
+
+  beforeAll(async () => {
+    [work, relay, provider] = await Promise.all([
+      tempDir(),
+      new Downstream().start(),
+      new TestOidcProvider().listen(),
+    ]);
+    provider.configure([
+      {
+        clientId: 'lazaret',
+        clientSecret: OIDC_SECRET,
+        redirectUris: ['http://127.0.0.1:8025/api/auth/oidc/corp/callback'],
+        postLogoutRedirectUris: ['http://127.0.0.1:8025/'],
+      },
+    ]);
+    await Promise.all([
+      writeFile(file('oidc-secret'), `${OIDC_SECRET}\n`),
+      writeFile(file('handoff-secret'), `${HANDOFF_SECRET}\n`),
+      writeFile(file('short-secret'), 'too-short\n'),
+      writeFile(file('totp.key'), `${randomBytes(32).toString('base64')}\n`),
+      writeFile(file('bad-totp.key'), `${randomBytes(16).toString('base64')}\n`),
+      mkdir(file('data'), { mode: 0o700 }),
+    ]);
+    env = {
+      LAZARET_DATA_DIR: file('data'),
+      LAZARET_RELAY_HOST: '127.0.0.1',
+      LAZARET_RELAY_PORT: String(relay.port),
+      LAZARET_RELAY_TLS: 'none',
+      LAZARET_SCANNERS_ENABLED: 'headers',
+      LAZARET_DIGEST_ENABLED: 'false',
+      LAZARET_OIDC_PROVIDERS: JSON.stringify([
+        {
+          id: 'corp',
+          label: 'Corp',
+          issuer: provider.issuer,
+          clientId: 'lazaret',
+          clientSecretFile: file('oidc-secret'),
+        },
+      ]),
+      LAZARET_TOTP_KEY_FILE: file('totp.key'),
+      LAZARET_HANDOFF_RSPAMD_SECRET_FILE: file('handoff-secret'),
+    };
+  });
+
+  afterAll(async () => {
+    await Promise.all([relay?.stop(), provider?.close()]);
+    await work?.cleanup();
+  });
+
+  it('passes each of them when they are right, and prints no secret', async () => {
+    const result = await runCli(env, ['doctor']);
+    expect(result.stderr).toBe('');
+    expect(statuses(result.stdout)).toMatchObject({
+      'auth.oidc corp': 'ok',
+      'auth.totpKey': 'ok',
+      'handoff.rspamd': 'ok',
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`auth\\.oidc corp\\s+${provider.issuer}: discovered`));
+    expect(result.stdout).toMatch(/handoff\.rspamd\s+POST \/api\/ingest\/rspamd on; secret of 33 characters/);
+    for (const secret of [OIDC_SECRET, HANDOFF_SECRET]) expect(result.stdout).not.toContain(secret);
+  });
+
+  it('fails each one that the server would refuse or could not use, and names why', async () => {
+    const closed = await freePort();
+    const result = await runCli(
+      {
+        ...env,
+        LAZARET_OIDC_PROVIDERS: JSON.stringify([
+          {
+            id: 'nosecret',
+            label: 'A',
+            issuer: provider.issuer,
+            clientId: 'lazaret',
+            clientSecretFile: file('gone'),
+          },
+          { id: 'down', label: 'B', issuer: `http://127.0.0.1:${closed}`, clientId: 'lazaret' },
+        ]),
+        LAZARET_TOTP_KEY_FILE: file('bad-totp.key'),
+        LAZARET_HANDOFF_RSPAMD_SECRET_FILE: file('short-secret'),
+      },
+      ['doctor'],
+    );
+    expect(statuses(result.stdout)).toMatchObject({
+      'auth.oidc nosecret': 'FAIL',
+      'auth.oidc down': 'FAIL',
+      'auth.totpKey': 'FAIL',
+      'handoff.rspamd': 'FAIL',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /auth\.oidc nosecret\s+.*Cannot read auth\.oidc\.providers nosecret: clientSecretFile/,
+    );
+    expect(result.stdout).toMatch(
+      new RegExp(`auth\\.oidc down\\s+.*Cannot reach B \\(http://127\\.0\\.0\\.1:${closed}\\)`),
+    );
+    expect(result.stdout).toMatch(/auth\.totpKey\s+.*must hold 32 random bytes in base64/);
+    expect(result.stdout).toMatch(/handoff\.rspamd\s+.*must have at least 16 characters/);
+  });
+
+  it('accepts a generated TOTP key not created yet, and fails one that others can read; never creates it', async () => {
+    const dataDir = file('fresh-data');
+    await mkdir(dataDir, { mode: 0o700 });
+    const { LAZARET_TOTP_KEY_FILE: _configured, ...generated } = { ...env, LAZARET_DATA_DIR: dataDir };
+    const fresh = await runCli(generated, ['doctor']);
+    expect(statuses(fresh.stdout)['auth.totpKey']).toBe('ok');
+    expect(fresh.stdout).toMatch(
+      /auth\.totpKey\s+\S+totp-secret\.key not created yet \(generated at first use; kept by lazaret backup\)/,
+    );
+    await expect(readFile(join(dataDir, 'totp-secret.key'))).rejects.toThrow(/ENOENT/);
+    await writeFile(join(dataDir, 'totp-secret.key'), `${randomBytes(32).toString('base64')}\n`, {
+      mode: 0o644,
+    });
+    const open = await runCli(generated, ['doctor']);
+    expect(statuses(open.stdout)['auth.totpKey']).toBe('FAIL');
+    expect(open.stdout).toMatch(/auth\.totpKey\s+.*is readable by others \(mode 644\); chmod 600/);
+    expect(open.code).toBe(1);
   });
 });
 
