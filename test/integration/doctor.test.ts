@@ -309,7 +309,11 @@ describe('lazaret doctor: the sign-in providers, the TOTP key and the rspamd han
   it('accepts a generated TOTP key not created yet, and fails one that others can read; never creates it', async () => {
     const dataDir = file('fresh-data');
     await mkdir(dataDir, { mode: 0o700 });
-    const { LAZARET_TOTP_KEY_FILE: _configured, ...generated } = { ...env, LAZARET_DATA_DIR: dataDir };
+    const generated = Object.fromEntries(
+      Object.entries({ ...env, LAZARET_DATA_DIR: dataDir }).filter(
+        ([key]) => key !== 'LAZARET_TOTP_KEY_FILE',
+      ),
+    );
     const fresh = await runCli(generated, ['doctor']);
     expect(statuses(fresh.stdout)['auth.totpKey']).toBe('ok');
     expect(fresh.stdout).toMatch(
