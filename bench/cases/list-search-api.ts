@@ -77,6 +77,11 @@ export function adminListRequests(shape: SeedShape, cursor: string | undefined):
     ['count, no search', '/api/quarantine/count?q='],
     ['q= text (common word)', listPath('invoice', '-receivedAt')],
     ['q= text (rare: one message)', listPath(rare, '-receivedAt')],
+    // With a search, the status line asks the same way; the select-all count below only on select-all.
+    [
+      'count as the list shows it, q= common word',
+      `/api/quarantine/count?q=invoice&upTo=${DISPLAY_COUNT_LIMIT}`,
+    ],
     ['count, q= common word', `/api/quarantine/count?q=invoice`],
     ['count, q= rare', `/api/quarantine/count?q=${encodeURIComponent(rare)}`],
     ['q= subject: + reason:', listPath('subject:parcel reason:phish', '-receivedAt')],
