@@ -618,12 +618,27 @@ export function itemStoreContract(backend: string, makeStores: MakeStores): void
           'subject:ÜBER',
           'corp',
           'news -to:carol',
+          // Two text terms (the count walks the first one's index matches and checks the second),
+          // text with other fields, with a tombstone among the matches, and one that matches nothing.
+          'corp spam.test',
+          'corp to:ünal',
+          'status:quarantined,deleted corp',
+          'corp reason:spam -has:attachment',
+          'corp nowhere-to-be-found',
         ]) {
           const filter = filterFromQuery(parseSearchQuery(text));
           const listed = (await store.listItems(filter, { limit: 50 })).items.length;
           expect(await store.countItems(filter, 100), text).toBe(listed);
+          expect(await store.countItems(filter, 1), `${text} capped at 1`).toBe(Math.min(1, listed));
+          expect(
+            await store.countItems({ ...filter, tenantIn: ['other.test'] }, 100),
+            `${text} in other.test`,
+          ).toBe(
+            (await store.listItems({ ...filter, tenantIn: ['other.test'] }, { limit: 50 })).items.length,
+          );
         }
         expect(await store.countItems(filterFromQuery(parseSearchQuery('corp')), 100)).toBe(2);
+        expect(await store.countItems(filterFromQuery(parseSearchQuery('corp spam.test')), 100)).toBe(1);
       });
     });
 

@@ -413,9 +413,18 @@ export class SqliteItemStore implements ItemStore {
   }
 
   /** The WHERE conditions (and their parameters) of a list filter; shared by listing and counting. */
-  private where(filter: ItemFilter, counting = false): { conditions: string[]; params: unknown[] } {
+  /**
+   * The filter as SQL conditions on `items`. Counting, a text term always narrows through the trigram
+   * index, and the first one is handed back as `driver` instead of a condition: the count walks that
+   * index's matches and stops at its limit, where `rowid IN (…)` would collect every match first.
+   */
+  private where(
+    filter: ItemFilter,
+    counting = false,
+  ): { conditions: string[]; params: unknown[]; driver?: string } {
     const conditions: string[] = [];
     const params: unknown[] = [];
+    let driver: string | undefined;
     const inList = (column: string, values: readonly string[]) => {
       if (values.length === 0) {
         conditions.push('0');
@@ -442,7 +451,11 @@ export class SqliteItemStore implements ItemStore {
     }
     const viaTextIndex = (match: string | undefined) => {
       if (match === undefined || !(counting || this.matchIsRare(match))) return;
-      conditions.push('rowid IN (SELECT rowid FROM items_text WHERE items_text MATCH ?)');
+      if (counting && driver === undefined) {
+        driver = match;
+        return;
+      }
+      conditions.push('items.rowid IN (SELECT rowid FROM items_text WHERE items_text MATCH ?)');
       params.push(match);
     };
     if (filter.subject !== undefined) {
@@ -470,7 +483,7 @@ export class SqliteItemStore implements ItemStore {
       conditions.push(term.negated ? `NOT ${compiled.sql}` : compiled.sql);
       params.push(...compiled.params);
     }
-    return { conditions, params };
+    return { conditions, params, ...(driver === undefined ? {} : { driver }) };
   }
 
   countItems(filter: ItemFilter, limit: number): Promise<number> {
@@ -478,10 +491,20 @@ export class SqliteItemStore implements ItemStore {
       const counted = statusCountOf(filter);
       if (counted !== undefined && Number.isInteger(limit) && limit >= 0)
         return this.countFromCounters(counted, limit);
-      const { conditions, params } = this.where(filter, true);
-      const row = this.statement(
-        `SELECT count(*) AS n FROM (SELECT 1 FROM items WHERE ${conditions.join(' AND ')} LIMIT ?)`,
-      ).get(...params, limit) as { n: number };
+      const { conditions, params, driver } = this.where(filter, true);
+      const where = conditions.join(' AND ');
+      const row = (
+        driver === undefined
+          ? this.statement(`SELECT count(*) AS n FROM (SELECT 1 FROM items WHERE ${where} LIMIT ?)`).get(
+              ...params,
+              limit,
+            )
+          : this.statement(
+              `SELECT count(*) AS n FROM (
+                 SELECT 1 FROM (SELECT rowid AS hit FROM items_text WHERE items_text MATCH ?) AS hits
+                 CROSS JOIN items ON items.rowid = hits.hit WHERE ${where} LIMIT ?)`,
+            ).get(driver, ...params, limit)
+      ) as { n: number };
       return row.n;
     });
   }
