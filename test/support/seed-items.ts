@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Database } from 'better-sqlite3';
 import { openSqliteDatabase } from '../../src/store/sqlite/sqlite-database.js';
 import { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
 import { SqliteStatsStore } from '../../src/store/sqlite/sqlite-stats-store.js';
@@ -53,4 +54,51 @@ export async function seedItems(dataDir: string, count: number, newest = new Dat
   } finally {
     db.close();
   }
+}
+
+/** An item that insertUnfolded writes: the tenant and sender domain follow from the addresses. */
+export interface UnfoldedItem {
+  id: string;
+  recipient: string;
+  sender: string;
+  reason?: string;
+}
+
+/**
+ * Writes one message (`m1`, received 2026-11-03T10:00Z) and its quarantined `items` with plain SQL on
+ * `db`, then moves them through `moves` in order (updated 2026-11-04T10:00Z): a writer that lets the
+ * stats triggers note each change but never folds the notes into the dashboard counters.
+ */
+export function insertUnfolded(
+  db: Database,
+  items: readonly UnfoldedItem[],
+  moves: readonly (readonly [id: string, status: string])[] = [],
+): void {
+  const received = '2026-11-03T10:00:00.000Z';
+  const updated = '2026-11-04T10:00:00.000Z';
+  db.transaction(() => {
+    db.prepare(
+      `INSERT INTO messages (id, received_at, size, sha256, blob_key, envelope, headers, attachments, parse_problems)
+       VALUES ('m1', ?, 1, '', 'm1', '{}', '{}', '[]', '[]')`,
+    ).run(received);
+    const item = db.prepare(
+      `INSERT INTO items (id, message_id, recipient, tenant, sender, sender_domain, size, has_attachments, reason,
+         score, details, status, received_at, updated_at, version)
+       VALUES (?, 'm1', ?, ?, ?, ?, 1, 0, ?, 1, '{}', 'quarantined', ?, ?, 1)`,
+    );
+    for (const { id, recipient, sender, reason = 'spam' } of items) {
+      item.run(
+        id,
+        recipient,
+        recipient.split('@')[1],
+        sender,
+        sender.split('@')[1],
+        reason,
+        received,
+        received,
+      );
+    }
+    const move = db.prepare('UPDATE items SET status = ?, updated_at = ? WHERE id = ?');
+    for (const [id, status] of moves) move.run(status, updated, id);
+  })();
 }

@@ -10,6 +10,7 @@ import { filterFromQuery } from '../../src/store/query-filter.js';
 import { openSqliteDatabase } from '../../src/store/sqlite/sqlite-database.js';
 import { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
 import { buildItems, buildMessage } from '../support/builders.js';
+import { insertUnfolded } from '../support/seed-items.js';
 
 /** What the listing holds for a filter: the reference a count must equal. */
 async function listed(store: SqliteItemStore, filter: ItemFilter): Promise<number> {
@@ -78,21 +79,19 @@ describe('SQLite countItems from the status counters', () => {
   it('adds the changes a writer committed without folding, without folding them itself', async () => {
     const loader = openSqliteDatabase(join(dir, 'lazaret.sqlite'));
     try {
-      loader.exec(`
-        INSERT INTO messages (id, received_at, size, sha256, blob_key, envelope, headers, attachments, parse_problems)
-          VALUES ('m1', '2026-11-03T10:00:00.000Z', 1, '', 'm1', '{}', '{}', '[]', '[]');
-        INSERT INTO items (id, message_id, recipient, tenant, sender, sender_domain, size, has_attachments, reason,
-            score, details, status, received_at, updated_at, version)
-          VALUES ('i1', 'm1', 'x@one.test', 'one.test', 'a@bad.test', 'bad.test', 1, 0, 'spam', 1, '{}', 'quarantined',
-            '2026-11-03T10:00:00.000Z', '2026-11-03T10:00:00.000Z', 1),
-          ('i2', 'm1', 'y@two.test', 'two.test', 'a@bad.test', 'bad.test', 1, 0, 'spam', 1, '{}', 'quarantined',
-            '2026-11-03T10:00:00.000Z', '2026-11-03T10:00:00.000Z', 1),
-          ('i3', 'm1', 'w@three.test', 'three.test', 'a@bad.test', 'bad.test', 1, 0, 'spam', 1, '{}', 'quarantined',
-            '2026-11-03T10:00:00.000Z', '2026-11-03T10:00:00.000Z', 1);
-        UPDATE items SET status = 'deleted', updated_at = '2026-11-04T10:00:00.000Z' WHERE id = 'i2';
-        UPDATE items SET status = 'releasing', updated_at = '2026-11-04T10:00:00.000Z' WHERE id = 'i3';
-        UPDATE items SET status = 'released', updated_at = '2026-11-04T10:00:00.000Z' WHERE id = 'i3';
-      `);
+      insertUnfolded(
+        loader,
+        [
+          { id: 'i1', recipient: 'x@one.test', sender: 'a@bad.test' },
+          { id: 'i2', recipient: 'y@two.test', sender: 'a@bad.test' },
+          { id: 'i3', recipient: 'w@three.test', sender: 'a@bad.test' },
+        ],
+        [
+          ['i2', 'deleted'],
+          ['i3', 'releasing'],
+          ['i3', 'released'],
+        ],
+      );
     } finally {
       loader.close();
     }

@@ -13,6 +13,7 @@ import { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
 import { SqliteStatsStore } from '../../src/store/sqlite/sqlite-stats-store.js';
 import { STATS_MIGRATIONS } from '../../src/store/sqlite/stats-schema.js';
 import { buildItems, buildMessage } from '../support/builders.js';
+import { insertUnfolded } from '../support/seed-items.js';
 import { ChangeLedger, readCounters, recountFromItems } from '../support/stats-recount.js';
 
 const STATUSES: ItemStatus[] = [
@@ -188,17 +189,14 @@ describe('SQLite stats counters under mixed writes', () => {
     const stats = new SqliteStatsStore(db);
     const loader = openSqliteDatabase(join(dir, 'lazaret.sqlite'));
     try {
-      loader.exec(`
-        INSERT INTO messages (id, received_at, size, sha256, blob_key, envelope, headers, attachments, parse_problems)
-          VALUES ('m1', '2026-11-03T10:00:00.000Z', 1, '', 'm1', '{}', '{}', '[]', '[]');
-        INSERT INTO items (id, message_id, recipient, tenant, sender, sender_domain, size, has_attachments, reason,
-            score, details, status, received_at, updated_at, version)
-          VALUES ('i1', 'm1', 'x@one.test', 'one.test', 'a@bad.test', 'bad.test', 1, 0, 'spam', 1, '{}', 'quarantined',
-            '2026-11-03T10:00:00.000Z', '2026-11-03T10:00:00.000Z', 1),
-          ('i2', 'm1', 'y@one.test', 'one.test', 'a@bad.test', 'bad.test', 1, 0, 'spam', 1, '{}', 'quarantined',
-            '2026-11-03T10:00:00.000Z', '2026-11-03T10:00:00.000Z', 1);
-        UPDATE items SET status = 'deleted', updated_at = '2026-11-04T10:00:00.000Z' WHERE id = 'i2';
-      `);
+      insertUnfolded(
+        loader,
+        [
+          { id: 'i1', recipient: 'x@one.test', sender: 'a@bad.test' },
+          { id: 'i2', recipient: 'y@one.test', sender: 'a@bad.test' },
+        ],
+        [['i2', 'deleted']],
+      );
     } finally {
       loader.close();
     }
@@ -217,21 +215,17 @@ describe('SQLite stats counters under mixed writes', () => {
     // A database as the release before the change left it: step 1 of the stats schema only.
     migrate(db, ITEM_MIGRATIONS);
     migrate(db, { name: STATS_MIGRATIONS.name, steps: STATS_MIGRATIONS.steps.slice(0, 1) });
-    db.exec(`
-      INSERT INTO messages (id, received_at, size, sha256, blob_key, envelope, headers, attachments, parse_problems)
-        VALUES ('m1', '2026-11-03T10:00:00.000Z', 1, '', 'm1', '{}', '{}', '[]', '[]');
-      INSERT INTO items (id, message_id, recipient, tenant, sender, sender_domain, size, has_attachments, reason,
-          score, details, status, received_at, updated_at, version)
-        VALUES ('i1', 'm1', 'x@one.test', 'one.test', 'a@bad.test', 'bad.test', 1, 0, 'spam', 1, '{}', 'quarantined',
-          '2026-11-03T10:00:00.000Z', '2026-11-03T10:00:00.000Z', 1),
-        ('i2', 'm1', 'y@two.test', 'two.test', 'a@bad.test', 'bad.test', 1, 0, 'phish', 1, '{}', 'quarantined',
-          '2026-11-03T10:00:00.000Z', '2026-11-03T10:00:00.000Z', 1),
-        ('i3', 'm1', 'y@two.test', 'two.test', 'b@bad.test', 'bad.test', 1, 0, 'spam', 1, '{}', 'quarantined',
-          '2026-11-03T10:00:00.000Z', '2026-11-03T10:00:00.000Z', 1);
-      UPDATE items SET status = 'deleted', updated_at = '2026-11-04T10:00:00.000Z' WHERE id = 'i2';
-      -- A counter the items cannot explain (e.g. items removed since): an upgrade must keep it as it is.
-      UPDATE stats_daily SET held = held + 5 WHERE tenant = 'one.test';
-    `);
+    insertUnfolded(
+      db,
+      [
+        { id: 'i1', recipient: 'x@one.test', sender: 'a@bad.test' },
+        { id: 'i2', recipient: 'y@two.test', sender: 'a@bad.test', reason: 'phish' },
+        { id: 'i3', recipient: 'y@two.test', sender: 'b@bad.test' },
+      ],
+      [['i2', 'deleted']],
+    );
+    // A counter the items cannot explain (e.g. items removed since): an upgrade must keep it as it is.
+    db.exec(`UPDATE stats_daily SET held = held + 5 WHERE tenant = 'one.test'`);
     const tables = () => ({
       daily: db.prepare('SELECT * FROM stats_daily ORDER BY 1, 2, 3').all(),
       status: db.prepare('SELECT * FROM stats_status ORDER BY 1, 2').all(),
