@@ -16,9 +16,11 @@ const COUNTER_FIELDS: ReadonlySet<string> = new Set<keyof ItemFilter>(['statuses
  * shows, for an administrator or a domain administrator), so that its count can be read from the
  * counters instead of walking the items; undefined for any other filter, which the store counts by
  * scanning. Every other field given (terms too, unless empty) takes the scan, so a field added to
- * ItemFilter later is counted correctly before anyone thinks of this function.
+ * ItemFilter later is counted correctly before anyone thinks of this function. A `limit` that is not
+ * a whole number from 0 also takes the scan, which answers it as it always has.
  */
-export function statusCountOf(filter: ItemFilter): StatusCount | undefined {
+export function statusCountOf(filter: ItemFilter, limit: number): StatusCount | undefined {
+  if (!Number.isInteger(limit) || limit < 0) return undefined;
   for (const [field, value] of Object.entries(filter)) {
     if (value === undefined || COUNTER_FIELDS.has(field)) continue;
     if (field === 'terms' && Array.isArray(value) && value.length === 0) continue;

@@ -393,8 +393,8 @@ export class PostgresItemStore implements ItemStore {
   }
 
   async countItems(filter: ItemFilter, limit: number): Promise<number> {
-    const counted = statusCountOf(filter);
-    if (counted !== undefined && Number.isInteger(limit) && limit >= 0) {
+    const counted = statusCountOf(filter, limit);
+    if (counted !== undefined) {
       // The counters of items per tenant and status (postgres-stats-schema.ts), which the statement
       // triggers keep in the transaction of every item write: exact in any snapshot.
       const byTenant = counted.tenants === undefined ? '' : 'AND tenant = ANY($3::text[])';

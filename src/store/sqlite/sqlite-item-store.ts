@@ -488,9 +488,8 @@ export class SqliteItemStore implements ItemStore {
 
   countItems(filter: ItemFilter, limit: number): Promise<number> {
     return this.run('countItems', () => {
-      const counted = statusCountOf(filter);
-      if (counted !== undefined && Number.isInteger(limit) && limit >= 0)
-        return this.countFromCounters(counted, limit);
+      const counted = statusCountOf(filter, limit);
+      if (counted !== undefined) return this.countFromCounters(counted, limit);
       const { conditions, params, driver } = this.where(filter, true);
       const where = conditions.join(' AND ');
       const row = (
