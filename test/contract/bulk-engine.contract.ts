@@ -652,6 +652,53 @@ export function bulkEngineContract(backend: string, makeStores: MakeStores): voi
       expect(violations).toEqual([]);
     });
 
+    it('keeps one run of a job whose lease ran out while it ran (renewals failing): every item ok, each delivered once', async () => {
+      const total = 300;
+      let claims = 0;
+      let deliveredAtReclaim: number | undefined;
+      const h: BulkHarness = await start({
+        env: {
+          LAZARET_JOBS_LEASE_MS: '1000',
+          LAZARET_BULK_WINDOW: '4',
+          LAZARET_RELAY_MAX_CONNECTIONS: '2',
+        },
+        downstream: { dataDelayMs: 10 },
+        // Renewals fail until the lease has run out under the running job and the worker's own
+        // polling has claimed the job again.
+        wrapJobs: (jobs) =>
+          Object.assign(Object.create(jobs), {
+            renewLease: (...args: Parameters<typeof jobs.renewLease>) =>
+              claims < 2
+                ? Promise.reject(new LazaretError('store_error', 'renewal refused by the test'))
+                : jobs.renewLease(...args),
+            claimJob: async (...args: Parameters<typeof jobs.claimJob>) => {
+              const job = await jobs.claimJob(...args);
+              if (job) claims += 1;
+              if (job && claims === 2) deliveredAtReclaim = h.downstream.deliveries.length;
+              return job;
+            },
+          }),
+      });
+      const seeded = await h.seed(total, (index) => [`l${index}@lapse.test`]);
+      h.startWorker();
+      const { job } = await h.context.jobService.create(admin, {
+        action: 'release',
+        query: 'to:@lapse.test',
+        force: false,
+        recipients: null,
+      });
+      const done = await h.waitForJob(job.id);
+      // Claimed again while the first run was still delivering.
+      expect(deliveredAtReclaim).toBeGreaterThan(0);
+      expect(deliveredAtReclaim).toBeLessThan(total);
+      expect(done).toMatchObject({ state: 'completed', counters: { ...zeroCounters(), ok: total } });
+      const delivered = h.deliveredTo();
+      expect(delivered.size).toBe(total);
+      for (const copies of delivered.values()) expect(copies).toHaveLength(1);
+      const stored = await h.fixture.items.getItems(seeded.map((entry) => entry.items[0]!.id));
+      expect([...stored.values()].every((item) => item.status === 'released')).toBe(true);
+    });
+
     it('shows a job to its owner and to administrators only', async () => {
       const h = await start();
       const ann = user('ann@corp.test');

@@ -84,6 +84,7 @@ export class JobRunner {
   private flushing: Promise<void> = Promise.resolve();
   private flushTimer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  private renewing = false;
   private readonly watermark: Watermark;
 
   constructor(
@@ -199,15 +200,26 @@ export class JobRunner {
   }
 
   private async renew(): Promise<void> {
-    if (this.lost) return;
+    if (this.lost || this.renewing) return;
+    this.renewing = true;
     try {
-      const until = new Date(Date.now() + this.deps.jobLeaseMs).toISOString();
-      const job = await this.deps.jobs.renewLease(this.job.id, this.owner, until, this.progress());
+      // Throttled renewals are tried again at once (with back-off), not only at the next heartbeat:
+      // a few in a row would otherwise let the lease run out under a job that is still running.
+      const job = await this.store(() =>
+        this.deps.jobs.renewLease(
+          this.job.id,
+          this.owner,
+          new Date(Date.now() + this.deps.jobLeaseMs).toISOString(),
+          this.progress(),
+        ),
+      );
       if (!job) this.lost = true;
       else if (job.cancelRequested) this.cancelRequested = true;
     } catch (error) {
       // The next renewal tries again; the lease is long enough to survive a few misses.
       this.deps.logger.warn({ event: 'JOB_RENEW_FAILED', jobId: this.job.id, err: error });
+    } finally {
+      this.renewing = false;
     }
   }
 

@@ -73,6 +73,12 @@ export class JobWorker {
         return;
       }
       if (!job) return;
+      if (this.running.has(job.id)) {
+        // The lease of a job running here ran out (its renewals failed) and this claim renewed it for
+        // the same owner: the run goes on, never a second run of one job beside it.
+        this.deps.logger.warn({ event: 'JOB_LEASE_RECLAIMED', jobId: job.id, owner: this.owner });
+        return;
+      }
       const runner = new JobRunner(this.deps, job, this.owner);
       this.deps.metrics?.jobsRunning.inc();
       const done = runner.run().finally(() => {
