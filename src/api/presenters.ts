@@ -11,7 +11,7 @@ import { canonicalOrAsGiven } from '../core/address.js';
 import type { MessageRecord, QuarantineItem } from '../core/types.js';
 import type { AuditEntry } from '../store/audit-store.js';
 import type { Job, JobItem } from '../store/job-store.js';
-import type { TokenRecord, UserRecord } from '../store/user-store.js';
+import { identityOf, type TokenRecord, type UserRecord } from '../store/user-store.js';
 import type {
   ItemSchema,
   JobItemSchema,
@@ -193,6 +193,7 @@ export function presentUser(user: UserRecord): Static<typeof UserSchema> {
         : user.totp.confirmedAt
           ? 'active'
           : 'pending',
+    identity: user.externalId === undefined ? null : identityOf(user.externalId),
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,
   };

@@ -276,6 +276,18 @@ export const UserSchema = Type.Object(
       description:
         'Second factor: active, pending (enrolment not confirmed yet), none, or unavailable (accounts from a directory or an identity provider).',
     }),
+    identity: Nullable(
+      Type.Object({
+        method: Type.Enum(['oidc', 'ldap']),
+        provider: Type.String({
+          description: 'The id of the sign-in provider (`auth.oidc.providers[].id`).',
+        }),
+      }),
+      {
+        description:
+          'The identity at a sign-in provider this account is linked to (later sign-ins find it by that, not by email); null: none.',
+      },
+    ),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
   },

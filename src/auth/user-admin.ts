@@ -4,7 +4,13 @@ import { LazaretError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { firstUnsafeCharacter } from '../core/safe-text.js';
 import type { AuditStore } from '../store/audit-store.js';
-import { type TokenRecord, tenantsOfUser, type UserRecord, type UserStore } from '../store/user-store.js';
+import {
+  identityOf,
+  type TokenRecord,
+  tenantsOfUser,
+  type UserRecord,
+  type UserStore,
+} from '../store/user-store.js';
 import { accessBasisOf, canManageUser, hasReleaseMode, maxScopeOf } from './access-policy.js';
 import { type AuditOrigin, audit } from './audit.js';
 import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH } from './password.js';
@@ -204,6 +210,37 @@ export async function setDisabled(
     target: { userId: user.id },
     tenants: tenantsOfUser(user),
     params: { email: user.email, ...(disabled ? { sessionsEnded: ended } : {}) },
+  });
+  return user;
+}
+
+/**
+ * Ends a user's link to their identity at a sign-in provider (the person left and the provider gave
+ * their email to someone else, or the link was made by mistake) and their sessions. The next sign-in
+ * with the account's email links it again, as a first sign-in does. A user without a link is answered
+ * as is.
+ */
+export async function unlinkIdentity(
+  deps: UserAdminDeps,
+  origin: AuditOrigin,
+  emailOrId: string,
+): Promise<UserRecord> {
+  const current = await findUser(deps, emailOrId);
+  mayManage(origin, current);
+  if (current.externalId === undefined) return current;
+  const at = deps.now().toISOString();
+  const user = (await deps.users.updateUser(current.id, { at, externalId: null }))!;
+  const ended = await deps.users.revokeUserSessions(user.id, at);
+  await audit(deps, origin, {
+    action: 'user.update',
+    target: { userId: user.id },
+    tenants: tenantsOfUser(user),
+    params: {
+      email: user.email,
+      link: 'unlinked',
+      ...identityOf(current.externalId),
+      sessionsEnded: ended,
+    },
   });
   return user;
 }

@@ -1,7 +1,14 @@
 import type { Command } from 'commander';
 import { accessBasisOf } from '../auth/access-policy.js';
 import { removeTotp } from '../auth/totp.js';
-import { createUser, findUser, setDisabled, setPassword, updateUser } from '../auth/user-admin.js';
+import {
+  createUser,
+  findUser,
+  setDisabled,
+  setPassword,
+  unlinkIdentity,
+  updateUser,
+} from '../auth/user-admin.js';
 import { RELEASE_MODES, type ReleaseMode, ROLES, type Role, systemActor } from '../core/actor.js';
 import { LazaretError } from '../core/errors.js';
 import type { UserRecord } from '../store/user-store.js';
@@ -57,7 +64,7 @@ interface UserOptions {
 export function registerUserCommand(program: Command): void {
   const user = program
     .command('user')
-    .description('Manage users: add, list, passwd, disable, enable, role, totp-reset.');
+    .description('Manage users: add, list, passwd, disable, enable, role, totp-reset, unlink.');
 
   addConfigOption(
     user
@@ -191,6 +198,23 @@ export function registerUserCommand(program: Command): void {
       const target = await findUser(stores, email);
       await removeTotp(stores, { actor: systemActor('cli') }, target, undefined);
       process.stderr.write(`The second factor of ${target.email} is removed.\n`);
+    }),
+  );
+  addConfigOption(
+    user
+      .command('unlink <email>')
+      .description(
+        "End a user's link to their identity at a sign-in provider, and their sessions: the next sign-in with the email links the account again.",
+      ),
+  ).action((email: string, options: UserOptions) =>
+    withStores(options, async (stores) => {
+      const before = await findUser(stores, email);
+      const changed = await unlinkIdentity(stores, cliOrigin(), email);
+      process.stderr.write(
+        before.externalId === undefined
+          ? `${changed.email} is not linked to an identity; nothing changed.\n`
+          : `${changed.email} is no longer linked to an identity; their sessions ended.\n`,
+      );
     }),
   );
 }

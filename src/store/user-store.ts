@@ -41,6 +41,13 @@ export function externalIdOf(method: 'oidc' | 'ldap', provider: string, subject:
   return `${method}:${provider}:${subject}`;
 }
 
+/** The method and provider of an `externalIdOf` key; null for a key in no known shape. */
+export function identityOf(externalId: string): { method: 'oidc' | 'ldap'; provider: string } | null {
+  const [method, provider] = externalId.split(':');
+  if ((method !== 'oidc' && method !== 'ldap') || !provider) return null;
+  return { method, provider };
+}
+
 /** A TOTP (RFC 6238) second factor and its recovery codes, kept in the user record. */
 export interface TotpFactor {
   /** The shared secret, Base32; never answered by the API once enrolment has begun. */

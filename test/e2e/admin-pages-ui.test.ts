@@ -13,7 +13,7 @@ import {
   screenshot,
   signInThroughUi,
 } from '../support/browser.js';
-import { buildItems, buildMessage } from '../support/builders.js';
+import { buildItems, buildMessage, buildUser } from '../support/builders.js';
 import { Downstream } from '../support/downstream.js';
 import { testConfig, waitUntil } from '../support/env.js';
 import { message } from '../support/mail.js';
@@ -21,6 +21,8 @@ import { ServeProcess } from '../support/serve-process.js';
 
 const ADMIN = { email: 'root@corp.test', password: 'admin-pages-root-pw' };
 const ANN = { email: 'ann@corp.test', password: 'admin-pages-ann-pw' };
+/** An account linked to an identity at OpenID Connect provider `corp`, as a first SSO sign-in leaves it. */
+const ERIN = buildUser({ email: 'erin@corp.test', externalId: 'oidc:corp:erin-sub' });
 const LAST_YEAR = new Date().getUTCFullYear() - 1;
 /** Items of many recipients: more than one page of the list (200), so the total is counted. */
 const CROWD = 230;
@@ -92,6 +94,10 @@ describeWithChromium('web UI in Chromium: lists, the user page and the audit log
     });
     expect(created.status, created.text).toBe(201);
     annId = (created.body as { user: { id: string } }).user.id;
+    // Written to the store beside the running server, as the CLI does (the first user would have
+    // stopped the server from creating its administrator).
+    const stores = await openStores(testConfig({ LAZARET_DATA_DIR: dataDir }));
+    await stores.users.createUser(ERIN).finally(() => stores.close());
     browser = await launchChromium();
     page = await browser.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -310,6 +316,29 @@ describeWithChromium('web UI in Chromium: lists, the user page and the audit log
     await expect(page.getByTestId('empty-state').textContent()).resolves.toBe(
       'No audit entries match these filters.',
     );
+  });
+
+  it('the user page shows where an account signs in and unlinks it after a confirmation', async () => {
+    await page.goto(`${base()}/admin/users/${ERIN.id}`);
+    await page.getByRole('heading', { level: 1, name: ERIN.email }).waitFor();
+    // No provider `corp` is configured on this server: its id stands in for its label.
+    await expect(page.getByTestId('identity').textContent()).resolves.toBe('Signs in through corp');
+    await page.getByRole('button', { name: 'Unlink…' }).click();
+    await expect(page.getByRole('dialog').textContent()).resolves.toContain(
+      `${ERIN.email} is signed out everywhere.`,
+    );
+    await page.getByRole('dialog').getByRole('button', { name: 'Unlink', exact: true }).click();
+    await page.getByText(`${ERIN.email} unlinked from corp`).waitFor();
+    await page.getByTestId('identity').waitFor({ state: 'detached' });
+    await expect(page.getByRole('button', { name: 'Unlink…' }).count()).resolves.toBe(0);
+    const erin = (await admin.request(`/api/users/${ERIN.id}`)).body as { user: { identity: unknown } };
+    expect(erin.user.identity).toBeNull();
+    // The audit log tells it in words, newest first.
+    await page.goto(`${base()}/admin/audit`);
+    await expect(page.getByTestId('audit-text').first().textContent()).resolves.toBe(
+      'Unlinked erin@corp.test from their identity at corp',
+    );
+    expect(pageErrors).toEqual([]);
   });
 
   it('empty pages say so: tokens of someone without any', async () => {

@@ -8,6 +8,7 @@ import { ApiClient } from '../support/api-client.js';
 import { docConfigBlock, docSnippets } from '../support/docs-snippets.js';
 import { tempDir, testConfig } from '../support/env.js';
 import { TestOidcProvider } from '../support/oidc-provider.js';
+import { runCli } from '../support/serve-process.js';
 
 const PASSWORD = 'oidc-test-password-1';
 const CLIENT_SECRET = 'oidc-test-client-secret-0123456789';
@@ -327,6 +328,90 @@ describe('OpenID Connect sign-in against a real provider', () => {
       expect(await codeOf(answer)).toBe('sso_link_refused');
     }
     expect((await me((await signIn('gina-sub')).client)).id).toBe(gina.id);
+  });
+
+  it('lets an administrator unlink an account from its identity: its sessions end, audited, and the next sign-in with the email links it again', async () => {
+    account('hana-sub', { email: 'hana@corp.test' });
+    const first = await signIn('hana-sub');
+    const hana = await me(first.client);
+    const shown = await root.request(`/api/users/${hana.id}`);
+    expect((shown.body as { user: { identity: unknown } }).user.identity).toEqual({
+      method: 'oidc',
+      provider: 'corp',
+    });
+    // The provider gave the email to someone else: refused while the account is linked to the first.
+    account('hana-successor-sub', { email: 'hana@corp.test' });
+    const browser = new CookieBrowser();
+    const refused = await browser.fetch(await throughProvider(browser, 'hana-successor-sub'));
+    expect(await codeOf(refused)).toBe('sso_link_refused');
+
+    const unlinked = await root.request(`/api/users/${hana.id}/identity`, { method: 'DELETE' });
+    expect(unlinked.status, unlinked.text).toBe(200);
+    expect((unlinked.body as { user: { identity: unknown } }).user.identity).toBeNull();
+    expect((await first.client.request('/api/auth/me')).status).toBe(401);
+    const audit = await root.request(`/api/audit?action=user.update&limit=10`);
+    const entries = (
+      audit.body as { entries: { target: { userId?: string }; params: Record<string, unknown> }[] }
+    ).entries;
+    expect(
+      entries.find((entry) => entry.target.userId === hana.id && entry.params.link === 'unlinked'),
+    ).toMatchObject({
+      params: {
+        email: 'hana@corp.test',
+        link: 'unlinked',
+        method: 'oidc',
+        provider: 'corp',
+        sessionsEnded: 1,
+      },
+    });
+    // Unlinking again changes nothing and writes no second entry.
+    const again = await root.request(`/api/users/${hana.id}/identity`, { method: 'DELETE' });
+    expect(again.status).toBe(200);
+    const after = await root.request(`/api/audit?action=user.update&limit=10`);
+    expect(
+      (after.body as typeof audit.body & { entries: { params: Record<string, unknown> }[] }).entries.filter(
+        (entry) => entry.params.link === 'unlinked' && entry.params.email === 'hana@corp.test',
+      ),
+    ).toHaveLength(1);
+
+    const successor = await me((await signIn('hana-successor-sub')).client);
+    expect(successor.id).toBe(hana.id);
+    const relinked = await root.request(`/api/users/${hana.id}`);
+    expect((relinked.body as { user: { identity: unknown } }).user.identity).toEqual({
+      method: 'oidc',
+      provider: 'corp',
+    });
+    // The first person's identity no longer opens the account.
+    const formerBrowser = new CookieBrowser();
+    const former = await formerBrowser.fetch(await throughProvider(formerBrowser, 'hana-sub'));
+    expect(await codeOf(former)).toBe('sso_link_refused');
+
+    // The same from the command line, on the server's store.
+    const cliEnv = { LAZARET_DATA_DIR: dir.path };
+    const cli = await runCli(cliEnv, ['user', 'unlink', 'hana@corp.test']);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stderr).toContain('hana@corp.test is no longer linked to an identity; their sessions ended.');
+    const shownAfterCli = await root.request(`/api/users/${hana.id}`);
+    expect((shownAfterCli.body as { user: { identity: unknown } }).user.identity).toBeNull();
+    const cliAgain = await runCli(cliEnv, ['user', 'unlink', 'hana@corp.test']);
+    expect(cliAgain.code, cliAgain.stderr).toBe(0);
+    expect(cliAgain.stderr).toContain('hana@corp.test is not linked to an identity; nothing changed.');
+    const unknown = await runCli(cliEnv, ['user', 'unlink', 'nobody@corp.test']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('No user nobody@corp.test');
+  });
+
+  it('answers 404 for unlinking a user that does not exist, and 403 to a non-administrator', async () => {
+    const missing = await root.request('/api/users/01HZZZZZZZZZZZZZZZZZZZZZZZ/identity', {
+      method: 'DELETE',
+    });
+    expect(missing.status).toBe(404);
+    expect((missing.body as { error: { code: string } }).error.code).toBe('not_found');
+    account('ivan-sub', { email: 'ivan@corp.test' });
+    const ivan = await signIn('ivan-sub');
+    const self = await me(ivan.client);
+    const refused = await ivan.client.request(`/api/users/${self.id}/identity`, { method: 'DELETE' });
+    expect(refused.status).toBe(403);
   });
 
   it('refuses an email the provider has not verified', async () => {

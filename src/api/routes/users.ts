@@ -10,6 +10,7 @@ import {
   revokeToken,
   setDisabled,
   setPassword,
+  unlinkIdentity,
   updateUser,
 } from '../../auth/user-admin.js';
 import { LazaretError } from '../../core/errors.js';
@@ -168,6 +169,28 @@ export const userRoutes =
           user = await setDisabled(context, origin, user.id, disabled);
         }
         return { user: presentUser(user) };
+      },
+    );
+
+    app.delete(
+      '/api/users/:id/identity',
+      {
+        config: { scope: 'admin' },
+        schema: {
+          tags: ['users'],
+          summary:
+            'Unlink a user from their identity at a sign-in provider (the person left and the provider gave their email to someone else): ends their sessions; the next sign-in with the email links the account again. Audited as `user.update` with `params.link: "unlinked"`; a user without a link is answered unchanged.',
+          params: UserIdParams,
+          response: {
+            200: Type.Object({ user: Type.Ref('User') }),
+            ...errorResponses(400, 401, 403, 404),
+          },
+        },
+      },
+      async (request) => {
+        userScope(request.actor);
+        const target = await manageableUser(context, request, request.params.id);
+        return { user: presentUser(await unlinkIdentity(context, originOf(request), target.id)) };
       },
     );
 

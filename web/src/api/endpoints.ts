@@ -219,6 +219,9 @@ export const resetPassword = (id: string) =>
   api.post<Answer<'/api/users/{id}/password', 'post'>>(`/api/users/${id}/password`, {});
 /** Removes a user's second factor (a lost phone). */
 export const resetSecondFactor = (id: string) => api.delete(`/api/users/${id}/totp`);
+/** Unlinks a user from their identity at a sign-in provider and ends their sessions. */
+export const unlinkIdentity = (id: string) =>
+  api.delete<{ user: User }>(`/api/users/${id}/identity`).then((answer) => answer.user);
 export const listTokens = (userId: string) =>
   api.get<{ tokens: ApiToken[]; nextCursor: string | null }>(`/api/users/${userId}/tokens`, {
     query: { limit: 500 },

@@ -1541,6 +1541,51 @@ export interface paths {
       };
     };
   };
+  "/api/users/{id}/identity": {
+    /** Unlink a user from their identity at a sign-in provider (the person left and the provider gave their email to someone else): ends their sessions; the next sign-in with the email links the account again. Audited as `user.update` with `params.link: "unlinked"`; a user without a link is answered unchanged. */
+    delete: {
+      parameters: {
+        path: {
+          /** @description User id (ULID). */
+          id: string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              user: components["schemas"]["User"];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+  };
   "/api/users/{id}/password": {
     /** Reset a user’s password: the one given, or a generated one answered once (`password`). Ends their sessions; audited as `user.password`. */
     post: {
@@ -3357,6 +3402,13 @@ export interface components {
        * @enum {unknown}
        */
       totp: "active" | "pending" | "none" | "unavailable";
+      /** @description The identity at a sign-in provider this account is linked to (later sign-ins find it by that, not by email); null: none. */
+      identity: ({
+        /** @enum {unknown} */
+        method: "oidc" | "ldap";
+        /** @description The id of the sign-in provider (`auth.oidc.providers[].id`). */
+        provider: string;
+      }) | null;
       /** Format: date-time */
       createdAt: string;
       /** Format: date-time */

@@ -91,6 +91,12 @@ export function describeAuditEntry(entry: AuditEntry): string {
     case 'user.create':
       return i18n.t('auditText.createdUser', { person: person ?? '' }).trim();
     case 'user.update':
+      if (entry.params.link === 'linked' || entry.params.link === 'unlinked') {
+        return i18n.t(`auditText.${entry.params.link}Identity`, {
+          person: who,
+          provider: String(entry.params.provider ?? ''),
+        });
+      }
       return i18n.t('auditText.changedUser', { person: person ?? '' }).trim();
     case 'user.password':
       return i18n.t('auditText.setPassword', { person: who });

@@ -33,6 +33,8 @@ import {
   resetSecondFactor,
   revokeToken,
   setUserDisabled,
+  signInOptions,
+  unlinkIdentity,
   updateUser,
 } from '../api/endpoints';
 import type { User } from '../api/types';
@@ -111,6 +113,27 @@ function UserDetail({ user }: { user: User }) {
       notifications.show({ color: 'green', message: t('userPage.totpRemoved', { email: user.email }) });
     },
   });
+  const [askUnlink, setAskUnlink] = useState(false);
+  const providers = useQuery({
+    queryKey: ['sign-in-options'],
+    queryFn: signInOptions,
+    enabled: user.identity !== null,
+  });
+  const provider = user.identity
+    ? (providers.data?.providers.find((entry) => entry.id === user.identity!.provider)?.label ??
+      user.identity.provider)
+    : '';
+  const unlink = useMutation({
+    mutationFn: () => unlinkIdentity(user.id),
+    onSuccess: (next) => {
+      setAskUnlink(false);
+      changed(next);
+      notifications.show({
+        color: 'green',
+        message: t('userPage.identityUnlinked', { email: user.email, provider }),
+      });
+    },
+  });
   return (
     <Stack>
       <Group gap="xs" align="center">
@@ -146,11 +169,16 @@ function UserDetail({ user }: { user: User }) {
               <Code block>{generated}</Code>
             </Alert>
           )}
-          {(toggle.isError || password.isError || totp.isError) && (
+          {(toggle.isError || password.isError || totp.isError || unlink.isError) && (
             <ErrorAlert
-              error={toggle.error ?? password.error ?? totp.error}
+              error={toggle.error ?? password.error ?? totp.error ?? unlink.error}
               title={t('userPage.notChanged')}
             />
+          )}
+          {user.identity && (
+            <Text size="sm" data-testid="identity">
+              {t('userPage.identity', { provider })}
+            </Text>
           )}
           <Text size="sm" data-testid="totp-state">
             {t('userPage.secondFactor')} {t(`userPage.totp.${user.totp}`)}
@@ -162,6 +190,11 @@ function UserDetail({ user }: { user: User }) {
             {(user.totp === 'active' || user.totp === 'pending') && !self && (
               <Button variant="default" onClick={() => setAskTotp(true)}>
                 {t('userPage.resetSecondFactor')}
+              </Button>
+            )}
+            {user.identity && !self && (
+              <Button variant="default" onClick={() => setAskUnlink(true)}>
+                {t('userPage.unlink')}
               </Button>
             )}
             {!self && (
@@ -209,6 +242,20 @@ function UserDetail({ user }: { user: User }) {
             </Button>
             <Button color="red" loading={totp.isPending} onClick={() => totp.mutate()}>
               {t('userPage.resetSecondFactor2')}
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+
+      <Modal opened={askUnlink} onClose={() => setAskUnlink(false)} title={t('userPage.unlinkTheIdentity')}>
+        <Stack>
+          <Text size="sm">{t('userPage.unlinkText', { email: user.email, provider })}</Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setAskUnlink(false)}>
+              {t('userPage.cancel')}
+            </Button>
+            <Button color="red" loading={unlink.isPending} onClick={() => unlink.mutate()}>
+              {t('userPage.unlink2')}
             </Button>
           </Group>
         </Stack>
