@@ -12,7 +12,11 @@ import {
 } from '../store/user-store.js';
 import { hasReleaseMode, maxScopeOf } from './access-policy.js';
 import { type AuditOrigin, audit } from './audit.js';
-import { accountFromDirectory, disableFromDirectory } from './directory/directory-account.js';
+import {
+  accountFromDirectory,
+  accountOfPerson,
+  disableFromDirectory,
+} from './directory/directory-account.js';
 import type { PasswordDirectory } from './directory/ldap-directory.js';
 import { decoyHash, verifyPassword } from './password.js';
 import type { RateLimits } from './rate-limits.js';
@@ -125,12 +129,21 @@ async function directorySignIn(
 ): Promise<{ user: UserRecord | null; matches: boolean }> {
   const answer = await directory.checkPassword(email, password);
   if (answer.outcome === 'unknown') return { user: known, matches: false };
+  const { account, refused } = await accountOfPerson(deps, answer.person, known);
   if (answer.person.disabled) {
-    if (known) await disableFromDirectory(deps, directory, known);
-    return { user: known, matches: false };
+    if (account) await disableFromDirectory(deps, directory, account);
+    return { user: account ?? known, matches: false };
   }
-  if (answer.outcome === 'wrong_password') return { user: known, matches: false };
-  return { user: await accountFromDirectory(deps, directory, email, answer.person, known), matches: true };
+  if (answer.outcome === 'wrong_password') return { user: account ?? known, matches: false };
+  // Only now, with the right password: a guess learns nothing about whose the account is.
+  if (refused) {
+    throw new LazaretError(
+      'sso_link_refused',
+      `${email} belongs to an account linked to another directory entry; Lazaret does not hand it to a different one.`,
+      { reason: 'linked_to_another_identity' },
+    );
+  }
+  return { user: await accountFromDirectory(deps, directory, email, answer.person, account), matches: true };
 }
 
 /**
@@ -194,14 +207,16 @@ export async function login(
   const directory = known?.passwordHash || !deps.directory ? null : deps.directory;
   const { user, matches } = directory
     ? await directorySignIn(deps, directory, email, input.password, known).catch(async (error: unknown) => {
+        const refused = isLazaretError(error, 'sso_link_refused');
         await audit(deps, origin, {
           action: 'auth.login',
           outcome: 'failed',
+          ...(refused && known ? { tenants: tenantsOfUser(known), target: { userId: known.id } } : {}),
           params: {
             email,
             method: directory.method,
             provider: directory.provider,
-            reason: 'directory_unavailable',
+            reason: refused ? 'sso_link_refused' : 'directory_unavailable',
           },
         });
         throw error;

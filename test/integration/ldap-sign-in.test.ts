@@ -268,6 +268,86 @@ describe.skipIf(missing.length > 0)('LDAP / Active Directory sign-in against a p
       expect((await me(root)).status).toBe(200);
     });
 
+    it('links an account to its directory entry: a new email keeps the account, an email given to another entry is refused until an administrator unlinks it', async () => {
+      const person = (uid: string, mail: string, password: string) => ({
+        objectClass: ['inetOrgPerson'],
+        uid,
+        cn: uid,
+        sn: uid,
+        mail,
+        userPassword: password,
+      });
+      const frankDn = `uid=frank,ou=people,${LDAP_BASE}`;
+      await changeDirectory(slapd, (admin) =>
+        admin.add(frankDn, person('frank', 'frank@example.org', 'frank-password')),
+      );
+      const frank = await ApiClient.login(running.base, 'frank@example.org', 'frank-password');
+      const frankId = (await me(frank)).user!.id as string;
+      const root = await ApiClient.login(running.base, ADMIN.email, ADMIN.password);
+      const identity = async () =>
+        ((await root.request(`/api/users/${frankId}`)).body as { user: { identity: unknown } }).user.identity;
+      expect(await identity()).toEqual({ method: 'ldap', provider: 'directory' });
+
+      // The directory changes the person's email: the same entry, so the same account.
+      await changeDirectory(slapd, (admin) =>
+        admin.modify(
+          frankDn,
+          new Change({
+            operation: 'replace',
+            modification: new Attribute({ type: 'mail', values: ['frank.new@example.org'] }),
+          }),
+        ),
+      );
+      const renamed = await ApiClient.login(running.base, 'frank.new@example.org', 'frank-password');
+      expect((await me(renamed)).user).toMatchObject({
+        id: frankId,
+        email: 'frank@example.org',
+        addresses: ['frank.new@example.org'],
+      });
+
+      // The old email goes to another person, with another entry.
+      await changeDirectory(slapd, (admin) =>
+        admin.add(
+          `uid=frank2,ou=people,${LDAP_BASE}`,
+          person('frank2', 'frank@example.org', 'successor-password'),
+        ),
+      );
+      const wrong = await login(running.base, 'frank@example.org', 'not-the-password');
+      expect(wrong.status).toBe(401);
+      expect(wrong.body).toMatchObject({ error: { code: 'invalid_credentials' } });
+      const refused = await login(running.base, 'frank@example.org', 'successor-password');
+      expect(refused.status, refused.text).toBe(409);
+      expect(refused.body).toMatchObject({
+        error: { code: 'sso_link_refused', details: { reason: 'linked_to_another_identity' } },
+      });
+      expect(
+        (await running.auditEntries()).find(
+          (entry) => entry.action === 'auth.login' && entry.params.reason === 'sso_link_refused',
+        ),
+      ).toMatchObject({
+        outcome: 'failed',
+        target: { userId: frankId },
+        params: { email: 'frank@example.org' },
+      });
+      expect((await me(renamed)).status).toBe(200);
+      // A sync looks the account up by its email: that is someone else's entry now.
+      const synced = await runCli(running.cliEnv, ['directory', 'sync']);
+      expect(synced.code, synced.stderr).toBe(0);
+      expect(synced.stdout).toContain('not in the directory, left as is: frank@example.org');
+
+      // An administrator unlinks the account: its sessions end, and the next sign-in links it again.
+      expect((await root.request(`/api/users/${frankId}/identity`, { method: 'DELETE' })).status).toBe(200);
+      expect((await me(renamed)).status).toBe(401);
+      const successor = await ApiClient.login(running.base, 'frank@example.org', 'successor-password');
+      expect((await me(successor)).user).toMatchObject({ id: frankId, addresses: ['frank@example.org'] });
+      expect(await identity()).toEqual({ method: 'ldap', provider: 'directory' });
+      expect(
+        (await running.auditEntries())
+          .filter((entry) => entry.action === 'user.update' && entry.target.userId === frankId)
+          .map((entry) => entry.params.link),
+      ).toEqual(expect.arrayContaining(['unlinked', 'linked']));
+    });
+
     it('lazaret doctor checks the directory: TLS and the service account', async () => {
       const config = loadConfig({ file: running.cliEnv.LAZARET_CONFIG!, env: running.cliEnv });
       const good = (await runDoctor(config)).find((result) => result.name === 'auth.ldap');

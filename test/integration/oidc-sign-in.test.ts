@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/log.js';
 import { type RunningServer, startServer } from '../../src/server.js';
 import { ApiClient } from '../support/api-client.js';
+import { buildUser } from '../support/builders.js';
 import { docConfigBlock, docSnippets } from '../support/docs-snippets.js';
 import { tempDir, testConfig } from '../support/env.js';
 import { TestOidcProvider } from '../support/oidc-provider.js';
@@ -399,6 +400,18 @@ describe('OpenID Connect sign-in against a real provider', () => {
     const unknown = await runCli(cliEnv, ['user', 'unlink', 'nobody@corp.test']);
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toContain('No user nobody@corp.test');
+  });
+
+  it('links an account its directory (LDAP) linked before: an organisation moving to single sign-on keeps its accounts', async () => {
+    const jon = buildUser({ email: 'jon@corp.test', externalId: 'ldap:directory:uid=jon,ou=people,dc=corp' });
+    await server.context.auth.users.createUser(jon);
+    account('jon-sub', { email: 'jon@corp.test' });
+    expect((await me((await signIn('jon-sub')).client)).id).toBe(jon.id);
+    const shown = await root.request(`/api/users/${jon.id}`);
+    expect((shown.body as { user: { identity: unknown } }).user.identity).toEqual({
+      method: 'oidc',
+      provider: 'corp',
+    });
   });
 
   it('answers 404 for unlinking a user that does not exist, and 403 to a non-administrator', async () => {

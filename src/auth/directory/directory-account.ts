@@ -2,7 +2,7 @@ import { canonical } from '../../core/address.js';
 import { newId } from '../../core/ids.js';
 import { firstUnsafeCharacter } from '../../core/safe-text.js';
 import type { AuditStore } from '../../store/audit-store.js';
-import { tenantsOfUser, type UserRecord, type UserStore } from '../../store/user-store.js';
+import { externalIdOf, tenantsOfUser, type UserRecord, type UserStore } from '../../store/user-store.js';
 import { accessBasisOf } from '../access-policy.js';
 import { type AuditOrigin, audit } from '../audit.js';
 import type { DirectoryPerson, PasswordDirectory } from './ldap-directory.js';
@@ -55,6 +55,37 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /**
+ * What links an account to its directory entry: the entry's DN, lower-cased (directories compare DNs
+ * without case). One directory is configured at a time, so the key does not name its address: a
+ * directory moved to another host keeps its links.
+ */
+export function directoryLinkOf(dn: string): string {
+  return externalIdOf('ldap', 'directory', dn.toLowerCase());
+}
+
+const isDirectoryLink = (externalId: string | undefined) => externalId?.startsWith('ldap:') === true;
+
+/**
+ * The account a directory person signs in to: the one linked to their entry (also after their email
+ * changed in the directory), else the one with the email they gave — unless that one is linked to
+ * another entry: the directory gave the email to someone else, and the account stays with the person
+ * it was made for (`refused`) until an administrator unlinks it. An account linked to an OpenID
+ * Connect identity is that person's too and is signed in to as before.
+ */
+export async function accountOfPerson(
+  deps: Pick<DirectoryAccountDeps, 'users'>,
+  person: DirectoryPerson,
+  byEmail: UserRecord | null,
+): Promise<{ account: UserRecord | null; refused: boolean }> {
+  const link = directoryLinkOf(person.dn);
+  if (byEmail?.externalId === link) return { account: byEmail, refused: false };
+  const linked = await deps.users.getUserByExternalId(link);
+  if (linked) return { account: linked, refused: false };
+  if (byEmail && isDirectoryLink(byEmail.externalId)) return { account: null, refused: true };
+  return { account: byEmail, refused: false };
+}
+
+/**
  * The Lazaret account of a directory person, created on their first sign-in (just in time) and
  * brought in line with the directory (name, role, domains, addresses) at every later one. An account
  * an admin disabled in Lazaret stays disabled.
@@ -71,6 +102,7 @@ export async function accountFromDirectory(
   const displayName = shownName(email, person.displayName);
   const origin: AuditOrigin = { actor: null, label: `${directory.method}:${directory.provider}` };
   const params = { email, method: directory.method, provider: directory.provider, dn: person.dn, ...fields };
+  const externalId = directoryLinkOf(person.dn);
   if (!existing) {
     const user: UserRecord = {
       id: newId(),
@@ -82,6 +114,7 @@ export async function accountFromDirectory(
       releaseMode: null,
       createdAt: at,
       updatedAt: at,
+      externalId,
     };
     await deps.users.createUser(user);
     await audit(deps, origin, {
@@ -92,7 +125,11 @@ export async function accountFromDirectory(
     });
     return user;
   }
+  // Accounts from before links were kept (or unlinked by an administrator) are linked to the entry now;
+  // one linked to an OpenID Connect identity keeps that link.
+  const linking = existing.externalId === undefined;
   const unchanged =
+    !linking &&
     existing.displayName === displayName &&
     existing.role === fields.role &&
     sameList(existing.domains, fields.domains) &&
@@ -102,12 +139,13 @@ export async function accountFromDirectory(
     at,
     displayName,
     ...fields,
+    ...(linking ? { externalId } : {}),
   }))!;
   await audit(deps, origin, {
     action: 'user.update',
     target: { userId: user.id },
     tenants: [...new Set([...tenantsOfUser(existing), ...tenantsOfUser(user)])],
-    params,
+    params: { ...params, ...(linking ? { link: 'linked' } : {}) },
   });
   return user;
 }

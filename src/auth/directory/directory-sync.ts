@@ -2,6 +2,7 @@ import type { UserRecord } from '../../store/user-store.js';
 import {
   accountFromDirectory,
   type DirectoryAccountDeps,
+  directoryLinkOf,
   disableFromDirectory,
 } from './directory-account.js';
 import type { PasswordDirectory } from './ldap-directory.js';
@@ -24,9 +25,10 @@ const PAGE = 200;
  * Brings every enabled account without a local password in line with the directory, as a sign-in
  * would: role, domains and addresses refreshed; an account the directory has disabled is disabled
  * here too, its sessions ended and its tokens stopped. Accounts the directory does not find (deleted
- * there) are disabled alike only with `disableMissing` (auth.ldap.syncDisablesMissing): nothing on a
- * user record says which directory or OpenID provider it came from, so without it they are reported,
- * not changed, lest people who sign in elsewhere be locked out.
+ * there, or whose email now belongs to another entry than the one the account is linked to) are
+ * disabled alike only with `disableMissing` (auth.ldap.syncDisablesMissing); without it they are
+ * reported, not changed: accounts from before directory links were kept say nothing of where they
+ * came from, and people who sign in elsewhere must not be locked out.
  */
 export async function syncDirectory(
   deps: DirectoryAccountDeps,
@@ -43,7 +45,13 @@ export async function syncDirectory(
   } while (cursor);
   for (const account of accounts) {
     report.checked++;
-    const person = await directory.findPerson(account.email);
+    const found = await directory.findPerson(account.email);
+    // An account linked to another entry than the one that has its email now: its own entry is gone
+    // (or lost the email), whoever has the email is someone else.
+    const person =
+      found && (!account.externalId?.startsWith('ldap:') || account.externalId === directoryLinkOf(found.dn))
+        ? found
+        : null;
     if (!person) {
       report.notFound.push(account.email);
       if (options.disableMissing) {

@@ -78,10 +78,13 @@ function refreshOf(claims: ClaimedIdentity, at: string) {
 /**
  * Why the account with the claimed email may not be linked to this identity, or null when it may: it
  * is linked to another identity already, or it is a local account (a password) and the provider is
- * not trusted to take those over (`linkLocalAccounts`).
+ * not trusted to take those over (`linkLocalAccounts`). A link to a directory entry (LDAP sign-in)
+ * does not stand in the way: such accounts were linked at first SSO sign-in before directory links
+ * were kept, and an organisation moving from its directory to single sign-on keeps its accounts.
  */
 function linkRefusal(provider: OidcProviderConfig, existing: UserRecord): string | null {
-  if (existing.externalId !== undefined) return 'linked_to_another_identity';
+  if (existing.externalId !== undefined && !existing.externalId.startsWith('ldap:'))
+    return 'linked_to_another_identity';
   if (existing.passwordHash !== null && provider.linkLocalAccounts !== true) return 'local_account';
   return null;
 }

@@ -644,6 +644,7 @@ export const en = {
       '{email} is signed out everywhere. The next sign-in through {provider} with this email links the account again: to whoever the provider gives the email then.',
     identity: 'Signs in through {provider}',
     identityUnlinked: '{email} unlinked from {provider}',
+    theDirectory: 'the directory (LDAP)',
     roleAndMail: 'Role and mail',
     save: 'Save',
     digest: 'Digest',

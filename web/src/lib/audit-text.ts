@@ -94,7 +94,10 @@ export function describeAuditEntry(entry: AuditEntry): string {
       if (entry.params.link === 'linked' || entry.params.link === 'unlinked') {
         return i18n.t(`auditText.${entry.params.link}Identity`, {
           person: who,
-          provider: String(entry.params.provider ?? ''),
+          provider:
+            entry.params.method === 'ldap'
+              ? i18n.t('userPage.theDirectory')
+              : String(entry.params.provider ?? ''),
         });
       }
       return i18n.t('auditText.changedUser', { person: person ?? '' }).trim();

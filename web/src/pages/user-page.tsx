@@ -117,12 +117,14 @@ function UserDetail({ user }: { user: User }) {
   const providers = useQuery({
     queryKey: ['sign-in-options'],
     queryFn: signInOptions,
-    enabled: user.identity !== null,
+    enabled: user.identity?.method === 'oidc',
   });
-  const provider = user.identity
-    ? (providers.data?.providers.find((entry) => entry.id === user.identity!.provider)?.label ??
-      user.identity.provider)
-    : '';
+  const provider = !user.identity
+    ? ''
+    : user.identity.method === 'ldap'
+      ? t('userPage.theDirectory')
+      : (providers.data?.providers.find((entry) => entry.id === user.identity!.provider)?.label ??
+        user.identity.provider);
   const unlink = useMutation({
     mutationFn: () => unlinkIdentity(user.id),
     onSuccess: (next) => {
