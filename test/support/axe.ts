@@ -7,8 +7,8 @@ import { ARTIFACTS_DIR } from './browser.js';
 /** The rules run: WCAG 2.0–2.2 A and AA, and axe's best practices (landmarks, one h1, …). */
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
 
-/** Impacts that fail a test; `moderate` and `minor` findings are reported only. */
-const FAILING = new Set(['serious', 'critical']);
+/** Impacts that fail a test; `minor` findings are reported only. */
+const FAILING = new Set(['moderate', 'serious', 'critical']);
 
 export interface AxeFinding {
   id: string;
@@ -34,8 +34,8 @@ export interface AxeOptions {
 }
 
 /**
- * Runs axe-core in `page` as it is now and fails on serious or critical violations, naming each
- * rule, element and fix; moderate and minor ones go to standard error and, like the whole report,
+ * Runs axe-core in `page` as it is now and fails on moderate, serious or critical violations, naming
+ * each rule, element and fix; minor ones go to standard error and, like the whole report,
  * to test-artifacts/a11y/<name>.json. axe's own script is evaluated through the DevTools protocol,
  * so it runs under any Content-Security-Policy of the page. Frames are not entered: the only frame
  * of the app is the sandboxed mail preview, where no script may run and whose content is the

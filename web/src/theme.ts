@@ -1,4 +1,11 @@
-import { type CSSVariablesResolver, createTheme, DEFAULT_THEME, darken } from '@mantine/core';
+import {
+  type CSSVariablesResolver,
+  createTheme,
+  DEFAULT_THEME,
+  darken,
+  ModalHeader,
+  type ModalHeaderProps,
+} from '@mantine/core';
 
 /**
  * Mantine's theme with text that meets WCAG AA contrast (4.5:1), as the accessibility e2e test
@@ -15,6 +22,12 @@ export const theme = createTheme({
   autoContrast: true,
   luminanceThreshold: 0.179,
   defaultRadius: 'sm',
+  components: {
+    // A modal's title bar is a <header> by default, which is a second banner landmark beside the
+    // page's own (axe: landmark-no-duplicate-banner, landmark-unique); the dialog names itself
+    // through its title already.
+    ModalHeader: ModalHeader.extend({ defaultProps: { component: 'div' } as Partial<ModalHeaderProps> }),
+  },
 });
 
 /** Text colours of the light scheme: dimmed text in gray 7, coloured and error text darker than shade 9. */
