@@ -218,55 +218,69 @@ function UserDetail({ user }: { user: User }) {
         </Stack>
       </Paper>
 
-      <Modal
+      <ConfirmDialog
         opened={askPassword}
-        onClose={() => setAskPassword(false)}
         title={t('userPage.resetThePassword')}
-      >
-        <Stack>
-          <Text size="sm">{t('userPage.resetPasswordText', { email: user.email })}</Text>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setAskPassword(false)}>
-              {t('userPage.cancel')}
-            </Button>
-            <Button loading={password.isPending} onClick={() => password.mutate()}>
-              {t('userPage.resetPassword2')}
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
-      <Modal opened={askTotp} onClose={() => setAskTotp(false)} title={t('userPage.resetTheSecondFactor')}>
-        <Stack>
-          <Text size="sm">{t('userPage.resetTotpText', { email: user.email })}</Text>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setAskTotp(false)}>
-              {t('userPage.cancel')}
-            </Button>
-            <Button color="red" loading={totp.isPending} onClick={() => totp.mutate()}>
-              {t('userPage.resetSecondFactor2')}
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
-
-      <Modal opened={askUnlink} onClose={() => setAskUnlink(false)} title={t('userPage.unlinkTheIdentity')}>
-        <Stack>
-          <Text size="sm">{t('userPage.unlinkText', { email: user.email, provider })}</Text>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setAskUnlink(false)}>
-              {t('userPage.cancel')}
-            </Button>
-            <Button color="red" loading={unlink.isPending} onClick={() => unlink.mutate()}>
-              {t('userPage.unlink2')}
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+        text={t('userPage.resetPasswordText', { email: user.email })}
+        confirm={t('userPage.resetPassword2')}
+        loading={password.isPending}
+        onCancel={() => setAskPassword(false)}
+        onConfirm={() => password.mutate()}
+      />
+      <ConfirmDialog
+        opened={askTotp}
+        title={t('userPage.resetTheSecondFactor')}
+        text={t('userPage.resetTotpText', { email: user.email })}
+        confirm={t('userPage.resetSecondFactor2')}
+        color="red"
+        loading={totp.isPending}
+        onCancel={() => setAskTotp(false)}
+        onConfirm={() => totp.mutate()}
+      />
+      <ConfirmDialog
+        opened={askUnlink}
+        title={t('userPage.unlinkTheIdentity')}
+        text={t('userPage.unlinkText', { email: user.email, provider })}
+        confirm={t('userPage.unlink2')}
+        color="red"
+        loading={unlink.isPending}
+        onCancel={() => setAskUnlink(false)}
+        onConfirm={() => unlink.mutate()}
+      />
 
       <UserDigest user={user} />
       <UserTokens user={user} />
       <UserAudit user={user} />
     </Stack>
+  );
+}
+
+/** Asks before a change to a user that cannot be taken back; the focus starts on the confirming button. */
+function ConfirmDialog(props: {
+  opened: boolean;
+  title: string;
+  text: string;
+  confirm: string;
+  color?: string;
+  loading: boolean;
+  onCancel(): void;
+  onConfirm(): void;
+}) {
+  const { t } = useTranslation();
+  return (
+    <Modal opened={props.opened} onClose={props.onCancel} title={props.title}>
+      <Stack>
+        <Text size="sm">{props.text}</Text>
+        <Group justify="flex-end">
+          <Button variant="default" onClick={props.onCancel}>
+            {t('userPage.cancel')}
+          </Button>
+          <Button color={props.color} loading={props.loading} onClick={props.onConfirm} data-autofocus>
+            {props.confirm}
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
   );
 }
 
