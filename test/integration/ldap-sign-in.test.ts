@@ -330,10 +330,11 @@ describe.skipIf(missing.length > 0)('LDAP / Active Directory sign-in against a p
         params: { email: 'frank@example.org' },
       });
       expect((await me(renamed)).status).toBe(200);
-      // A sync looks the account up by its email: that is someone else's entry now.
+      // A sync looks the account up by its entry, not by the email that is someone else's now.
       const synced = await runCli(running.cliEnv, ['directory', 'sync']);
       expect(synced.code, synced.stderr).toBe(0);
-      expect(synced.stdout).toContain('not in the directory, left as is: frank@example.org');
+      expect(synced.stdout).not.toContain('frank@example.org');
+      expect((await me(renamed)).user).toMatchObject({ id: frankId, addresses: ['frank.new@example.org'] });
 
       // An administrator unlinks the account: its sessions end, and the next sign-in links it again.
       expect((await root.request(`/api/users/${frankId}/identity`, { method: 'DELETE' })).status).toBe(200);
@@ -346,6 +347,12 @@ describe.skipIf(missing.length > 0)('LDAP / Active Directory sign-in against a p
           .filter((entry) => entry.action === 'user.update' && entry.target.userId === frankId)
           .map((entry) => entry.params.link),
       ).toEqual(expect.arrayContaining(['unlinked', 'linked']));
+
+      // The entry the account is linked to is deleted: the sync reports the account.
+      await changeDirectory(slapd, (admin) => admin.del(`uid=frank2,ou=people,${LDAP_BASE}`));
+      const gone = await runCli(running.cliEnv, ['directory', 'sync']);
+      expect(gone.code, gone.stderr).toBe(0);
+      expect(gone.stdout).toContain('not in the directory, left as is: frank@example.org');
     });
 
     it('lazaret doctor checks the directory: TLS and the service account', async () => {

@@ -63,6 +63,15 @@ export function directoryLinkOf(dn: string): string {
   return externalIdOf('ldap', 'directory', dn.toLowerCase());
 }
 
+const DIRECTORY_LINK_PREFIX = directoryLinkOf('');
+
+/** The DN an account is linked to (lower-cased), or null for an account not linked to a directory entry. */
+export function linkedDnOf(account: Pick<UserRecord, 'externalId'>): string | null {
+  return account.externalId?.startsWith(DIRECTORY_LINK_PREFIX) === true
+    ? account.externalId.slice(DIRECTORY_LINK_PREFIX.length)
+    : null;
+}
+
 const isDirectoryLink = (externalId: string | undefined) => externalId?.startsWith('ldap:') === true;
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import { Client, EqualityFilter, InvalidCredentialsError } from 'ldapts';
+import { Client, EqualityFilter, InvalidCredentialsError, NoSuchObjectError } from 'ldapts';
 import type { Role } from '../../core/actor.js';
 import { LazaretError } from '../../core/errors.js';
 
@@ -45,6 +45,8 @@ export interface PasswordDirectory {
   checkPassword(email: string, password: string): Promise<DirectoryAnswer>;
   /** The person of `email` as the directory describes them now, or null when it has no (single) entry. */
   findPerson(email: string): Promise<DirectoryPerson | null>;
+  /** The person of the entry `dn` as the directory describes them now, or null when it has no such entry. */
+  findEntry(dn: string): Promise<DirectoryPerson | null>;
 }
 
 function readSetting(key: string, path: string): Buffer {
@@ -256,6 +258,27 @@ export class LdapDirectory implements PasswordDirectory {
     const client = await this.connect();
     try {
       return await this.lookup(client, email);
+    } finally {
+      await client.unbind().catch(() => undefined);
+    }
+  }
+
+  async findEntry(dn: string): Promise<DirectoryPerson | null> {
+    const client = await this.connect();
+    try {
+      let entries: (Record<string, unknown> & { dn: string })[];
+      try {
+        const answer = await client.search(dn, {
+          scope: 'base',
+          filter: '(objectClass=*)',
+          attributes: ['displayName', 'cn', ...this.settings.addressAttributes],
+        });
+        entries = answer.searchEntries;
+      } catch (error) {
+        if (error instanceof NoSuchObjectError) return null;
+        throw directoryError('The directory search failed', error);
+      }
+      return entries.length === 1 ? await this.describe(client, entries[0]!) : null;
     } finally {
       await client.unbind().catch(() => undefined);
     }
