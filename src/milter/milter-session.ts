@@ -30,22 +30,15 @@ export const REQUIRED_ACTIONS =
 export const OPTIONAL_ACTIONS = ACTION_FLAG.quarantine | ACTION_FLAG.setSymbolList;
 
 /**
- * Steps the MTA need not wait for (we always continue there), unknown SMTP commands we do not
- * want, and header values with their leading space, so the message can be rebuilt byte for byte.
- * Each is asked for only when the MTA offers it. Body chunks keep their replies: they are how
- * the MTA is held back while the policy reads slowly.
+ * No unknown SMTP commands, and header values with their leading space, so the message can be
+ * rebuilt byte for byte; each is asked for only when the MTA offers it. Every step is answered
+ * (CONTINUE), none is declared no-reply: Postfix writes its milter commands without TCP_NODELAY, so
+ * a command the milter does not answer sits unacknowledged, and the next one waits for the
+ * receiver's delayed ACK (~40 ms on Linux) — measured with 16 Postfix sessions: 43 ms from MAIL to
+ * end of message with no-reply steps, 311 msgs/s all pass; 488 msgs/s answering every step. A
+ * CONTINUE costs one round trip to a milter on the same host or network.
  */
-const WANTED_STEPS =
-  PROTOCOL_FLAG.noReplyConnect |
-  PROTOCOL_FLAG.noReplyHelo |
-  PROTOCOL_FLAG.noReplyMail |
-  PROTOCOL_FLAG.noReplyRcpt |
-  PROTOCOL_FLAG.noReplyData |
-  PROTOCOL_FLAG.noReplyHeader |
-  PROTOCOL_FLAG.noReplyEoh |
-  PROTOCOL_FLAG.noReplyUnknown |
-  PROTOCOL_FLAG.noUnknown |
-  PROTOCOL_FLAG.headerLeadingSpace;
+const WANTED_STEPS = PROTOCOL_FLAG.noUnknown | PROTOCOL_FLAG.headerLeadingSpace;
 
 /** Macros asked for at each stage when the MTA lets the milter choose (SETSYMLIST). */
 export const DEFAULT_SYMBOL_LISTS: Partial<Record<MacroStage, readonly string[]>> = {
@@ -74,19 +67,6 @@ export interface MilterSessionOptions {
 
 /** The order of the macro stages in a session: a command drops the macros of every later one. */
 const STAGE_ORDER = ['C', 'H', 'M', 'R', 'T', 'L', 'N', 'B', 'E'] as const;
-
-/** The reply flag that tells the MTA not to wait for our answer to a command. */
-const NO_REPLY_FLAG: Partial<Record<MilterCommand['type'], number>> = {
-  connect: PROTOCOL_FLAG.noReplyConnect,
-  helo: PROTOCOL_FLAG.noReplyHelo,
-  mail: PROTOCOL_FLAG.noReplyMail,
-  rcpt: PROTOCOL_FLAG.noReplyRcpt,
-  data: PROTOCOL_FLAG.noReplyData,
-  header: PROTOCOL_FLAG.noReplyHeader,
-  eoh: PROTOCOL_FLAG.noReplyEoh,
-  body: PROTOCOL_FLAG.noReplyBody,
-  unknown: PROTOCOL_FLAG.noReplyUnknown,
-};
 
 /** The action a modification needs to have been negotiated. */
 const ACTION_FOR: Record<MilterModification['type'], number> = {
@@ -201,9 +181,7 @@ export class MilterSession {
     this.#socket.write(encodeReply(reply));
   }
 
-  #continue(command: MilterCommand): void {
-    const flag = NO_REPLY_FLAG[command.type];
-    if (flag !== undefined && (this.#negotiated!.protocol & flag) !== 0) return;
+  #continue(): void {
     this.#send({ type: 'continue' });
   }
 
@@ -244,7 +222,7 @@ export class MilterSession {
           ...(command.address !== undefined ? { address: command.address } : {}),
           ...(command.port !== undefined ? { port: command.port } : {}),
         };
-        this.#continue(command);
+        this.#continue();
         return false;
       case 'helo':
         this.#dropMessage();
@@ -253,7 +231,7 @@ export class MilterSession {
           ...(this.#client ?? { hostname: 'unknown', family: 'unknown' }),
           helo: command.name,
         };
-        this.#continue(command);
+        this.#continue();
         return false;
       case 'mail':
         // A new MAIL without ABORT: the MTA gave up on the previous transaction.
@@ -265,7 +243,7 @@ export class MilterSession {
           headers: [],
           headerBytes: 0,
         };
-        this.#continue(command);
+        this.#continue();
         return false;
       case 'rcpt': {
         const message = this.#requireMessage(command);
@@ -274,12 +252,12 @@ export class MilterSession {
           args: command.args.slice(1),
           macros: new Map(this.#macros.get('R')),
         });
-        this.#continue(command);
+        this.#continue();
         return false;
       }
       case 'data':
         this.#requireMessage(command);
-        this.#continue(command);
+        this.#continue();
         return false;
       case 'header': {
         const message = this.#requireMessage(command);
@@ -291,17 +269,17 @@ export class MilterSession {
         } else {
           message.headers.push({ name: command.name, value: command.value });
         }
-        this.#continue(command);
+        this.#continue();
         return false;
       }
       case 'eoh':
         this.#start(this.#requireMessage(command));
-        this.#continue(command);
+        this.#continue();
         return false;
       case 'body': {
         const running = this.#start(this.#requireMessage(command));
         if (!running.body.write(command.chunk)) await this.#drained(running);
-        this.#continue(command);
+        this.#continue();
         return false;
       }
       case 'bodyEob':
@@ -324,7 +302,7 @@ export class MilterSession {
       case 'quit':
         return true;
       case 'unknown':
-        this.#continue(command);
+        this.#continue();
         return false;
     }
   }

@@ -35,10 +35,17 @@ const message = (subject: string) => [
 ];
 
 describe('option negotiation', () => {
-  it('answers version 6 with the actions it needs and the skippable steps the MTA offered', async () => {
+  it('answers version 6 with the actions it needs, and answers every step (no no-reply step, whatever the MTA offers)', async () => {
     const mta = await mtaFor();
     mta.send(
-      optneg(ALL_ACTIONS & ~ACTION_FLAG.setSymbolList, PROTOCOL_FLAG.noReplyHeader | PROTOCOL_FLAG.noBody),
+      optneg(
+        ALL_ACTIONS & ~ACTION_FLAG.setSymbolList,
+        PROTOCOL_FLAG.noReplyHeader |
+          PROTOCOL_FLAG.noReplyRcpt |
+          PROTOCOL_FLAG.noReplyEoh |
+          PROTOCOL_FLAG.noBody |
+          PROTOCOL_FLAG.headerLeadingSpace,
+      ),
     );
     const reply = await mta.next();
     expect(reply?.code).toBe('O');
@@ -51,9 +58,12 @@ describe('option negotiation', () => {
             ACTION_FLAG.deleteRecipient |
             ACTION_FLAG.quarantine,
         ),
-        u32(PROTOCOL_FLAG.noReplyHeader),
+        u32(PROTOCOL_FLAG.headerLeadingSpace),
       ]).toString('hex'),
     );
+    // The MTA waits for an answer to each command, so each gets one at once.
+    mta.send(Buffer.concat(message('every step answered')));
+    for (const _command of message('')) expect((await mta.next())?.code).toBe('c');
   });
 
   it('asks for its macros per stage when the MTA allows SETSYMLIST', async () => {
