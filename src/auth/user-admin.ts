@@ -224,10 +224,10 @@ export async function unlinkIdentity(
   deps: UserAdminDeps,
   origin: AuditOrigin,
   emailOrId: string,
-): Promise<UserRecord> {
+): Promise<{ user: UserRecord; unlinked: boolean }> {
   const current = await findUser(deps, emailOrId);
   mayManage(origin, current);
-  if (current.externalId === undefined) return current;
+  if (current.externalId === undefined) return { user: current, unlinked: false };
   const at = deps.now().toISOString();
   const user = (await deps.users.updateUser(current.id, { at, externalId: null }))!;
   const ended = await deps.users.revokeUserSessions(user.id, at);
@@ -242,7 +242,7 @@ export async function unlinkIdentity(
       sessionsEnded: ended,
     },
   });
-  return user;
+  return { user, unlinked: true };
 }
 
 export interface UserUpdate {

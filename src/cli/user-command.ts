@@ -208,12 +208,11 @@ export function registerUserCommand(program: Command): void {
       ),
   ).action((email: string, options: UserOptions) =>
     withStores(options, async (stores) => {
-      const before = await findUser(stores, email);
-      const changed = await unlinkIdentity(stores, cliOrigin(), email);
+      const { user: changed, unlinked } = await unlinkIdentity(stores, cliOrigin(), email);
       process.stderr.write(
-        before.externalId === undefined
-          ? `${changed.email} is not linked to an identity; nothing changed.\n`
-          : `${changed.email} is no longer linked to an identity; their sessions ended.\n`,
+        unlinked
+          ? `${changed.email} is no longer linked to an identity; their sessions ended.\n`
+          : `${changed.email} is not linked to an identity; nothing changed.\n`,
       );
     }),
   );

@@ -190,7 +190,8 @@ export const userRoutes =
       async (request) => {
         userScope(request.actor);
         const target = await manageableUser(context, request, request.params.id);
-        return { user: presentUser(await unlinkIdentity(context, originOf(request), target.id)) };
+        const { user } = await unlinkIdentity(context, originOf(request), target.id);
+        return { user: presentUser(user) };
       },
     );
 

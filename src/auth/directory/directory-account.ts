@@ -2,7 +2,13 @@ import { canonical } from '../../core/address.js';
 import { newId } from '../../core/ids.js';
 import { firstUnsafeCharacter } from '../../core/safe-text.js';
 import type { AuditStore } from '../../store/audit-store.js';
-import { externalIdOf, tenantsOfUser, type UserRecord, type UserStore } from '../../store/user-store.js';
+import {
+  externalIdOf,
+  identityOf,
+  tenantsOfUser,
+  type UserRecord,
+  type UserStore,
+} from '../../store/user-store.js';
 import { accessBasisOf } from '../access-policy.js';
 import { type AuditOrigin, audit } from '../audit.js';
 import type { DirectoryPerson, PasswordDirectory } from './ldap-directory.js';
@@ -72,8 +78,6 @@ export function linkedDnOf(account: Pick<UserRecord, 'externalId'>): string | nu
     : null;
 }
 
-const isDirectoryLink = (externalId: string | undefined) => externalId?.startsWith('ldap:') === true;
-
 /**
  * The account a directory person signs in to: the one linked to their entry (also after their email
  * changed in the directory), else the one with the email they gave — unless that one is linked to
@@ -90,7 +94,8 @@ export async function accountOfPerson(
   if (byEmail?.externalId === link) return { account: byEmail, refused: false };
   const linked = await deps.users.getUserByExternalId(link);
   if (linked) return { account: linked, refused: false };
-  if (byEmail && isDirectoryLink(byEmail.externalId)) return { account: null, refused: true };
+  if (byEmail?.externalId !== undefined && identityOf(byEmail.externalId)?.method === 'ldap')
+    return { account: null, refused: true };
   return { account: byEmail, refused: false };
 }
 

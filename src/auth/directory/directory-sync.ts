@@ -53,9 +53,10 @@ function signInEmailOf(account: UserRecord, person: DirectoryPerson): string {
  * Brings every enabled account without a local password in line with the directory, as a sign-in
  * would: role, domains and addresses refreshed; an account the directory has disabled is disabled
  * here too, its sessions ended and its tokens stopped. Accounts the directory does not find (deleted
- * there; see personOf) are disabled alike only with `disableMissing` (auth.ldap.syncDisablesMissing); without it they are
- * reported, not changed: accounts from before directory links were kept say nothing of where they
- * came from, and people who sign in elsewhere must not be locked out.
+ * there; see personOf) are disabled alike only with `disableMissing`
+ * (auth.ldap.syncDisablesMissing); without it they are reported, not changed: accounts from before
+ * directory links were kept say nothing of where they came from, and people who sign in elsewhere
+ * must not be locked out.
  */
 export async function syncDirectory(
   deps: DirectoryAccountDeps,

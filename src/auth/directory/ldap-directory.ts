@@ -230,6 +230,11 @@ export class LdapDirectory implements PasswordDirectory {
     } satisfies DirectoryPerson;
   }
 
+  /** The attributes `describe` reads of a person's entry. */
+  private personAttributes(): string[] {
+    return ['displayName', 'cn', ...this.settings.addressAttributes];
+  }
+
   /** The one entry the user filter finds for `email`, described; null for none or several. */
   private async lookup(client: Client, email: string): Promise<DirectoryPerson | null> {
     let entries: (Record<string, unknown> & { dn: string })[];
@@ -237,7 +242,7 @@ export class LdapDirectory implements PasswordDirectory {
       const answer = await client.search(this.settings.userBase, {
         scope: 'sub',
         filter: fillFilter(this.settings.userFilter, email),
-        attributes: ['displayName', 'cn', ...this.settings.addressAttributes],
+        attributes: this.personAttributes(),
         sizeLimit: 2,
       });
       entries = answer.searchEntries;
@@ -271,7 +276,7 @@ export class LdapDirectory implements PasswordDirectory {
         const answer = await client.search(dn, {
           scope: 'base',
           filter: '(objectClass=*)',
-          attributes: ['displayName', 'cn', ...this.settings.addressAttributes],
+          attributes: this.personAttributes(),
         });
         entries = answer.searchEntries;
       } catch (error) {

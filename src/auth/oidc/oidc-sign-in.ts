@@ -1,7 +1,7 @@
 import * as client from 'openid-client';
 import { isLazaretError, LazaretError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
-import { externalIdOf, tenantsOfUser, type UserRecord } from '../../store/user-store.js';
+import { externalIdOf, identityOf, tenantsOfUser, type UserRecord } from '../../store/user-store.js';
 import { audit } from '../audit.js';
 import { type AuthDeps, openSession } from '../authenticate.js';
 import type { RateLimits } from '../rate-limits.js';
@@ -83,7 +83,7 @@ function refreshOf(claims: ClaimedIdentity, at: string) {
  * were kept, and an organisation moving from its directory to single sign-on keeps its accounts.
  */
 function linkRefusal(provider: OidcProviderConfig, existing: UserRecord): string | null {
-  if (existing.externalId !== undefined && !existing.externalId.startsWith('ldap:'))
+  if (existing.externalId !== undefined && identityOf(existing.externalId)?.method !== 'ldap')
     return 'linked_to_another_identity';
   if (existing.passwordHash !== null && provider.linkLocalAccounts !== true) return 'local_account';
   return null;

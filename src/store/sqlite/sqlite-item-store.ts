@@ -412,11 +412,11 @@ export class SqliteItemStore implements ItemStore {
     });
   }
 
-  /** The WHERE conditions (and their parameters) of a list filter; shared by listing and counting. */
   /**
-   * The filter as SQL conditions on `items`. Counting, a text term always narrows through the trigram
-   * index, and the first one is handed back as `driver` instead of a condition: the count walks that
-   * index's matches and stops at its limit, where `rowid IN (…)` would collect every match first.
+   * The WHERE conditions (and their parameters) of a list filter; shared by listing and counting.
+   * Counting, a text term always narrows through the trigram index, and the first one is handed back
+   * as `driver` instead of a condition: the count walks that index's matches and stops at its limit,
+   * where `rowid IN (…)` would collect every match first.
    */
   private where(
     filter: ItemFilter,
