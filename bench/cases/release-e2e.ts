@@ -61,7 +61,7 @@ export async function runReleaseE2e(options: ReleaseE2eOptions): Promise<CaseRes
       case: 'release-e2e',
       title: `Release end to end: ${options.messages.toLocaleString('en-US')} messages of ${options.bytes} bytes to smtp-sink, ${options.connections} connections`,
       notes: [
-        "Relay alone: Lazaret's SMTP relay (a nodemailer pool) sending a prebuilt message from memory, no store: what Node and nodemailer reach on this machine, the ceiling for a release job.",
+        "Relay alone: Lazaret's SMTP relay (its pool of nodemailer SMTP connections) sending a prebuilt message from memory, no store: what Node and the SMTP client reach on this machine, the ceiling for a release job.",
         'Lazaret: one release job through the API of a `lazaret serve` child process (SQLite, raw messages on disk), from the request until its JOB_FINISHED log line; every item must end ok. smtp-source: the same number of messages of the same size to the same smtp-sink, as many sessions as Lazaret has relay connections.',
         postfixSkipped
           ? `Postfix release: skipped (${postfixSkipped}).`
@@ -69,7 +69,7 @@ export async function runReleaseE2e(options: ReleaseE2eOptions): Promise<CaseRes
       ],
       rows: [
         row('smtp-source → smtp-sink (one SMTP hop)', sourceSeconds),
-        row('relay alone (nodemailer pool, from memory) → smtp-sink', relaySeconds),
+        row('relay alone (from memory) → smtp-sink', relaySeconds),
         ...(postfixSeconds === undefined
           ? []
           : [row('Postfix release from hold queue → smtp-sink', postfixSeconds)]),

@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
-import nodemailer, { type Transporter } from 'nodemailer';
-import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import type SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { SMTPConnectionOptions, SMTPConnectionSendInfo } from 'nodemailer/lib/smtp-connection';
 import type { Config } from '../config/load-config.js';
+import { openConnection, RelayPool } from './relay-pool.js';
 
 export interface DeliveryRequest {
   /** Envelope sender; '' for the null sender. */
@@ -32,10 +33,11 @@ export type DeliveryResult =
     };
 
 interface SmtpFailure extends Error {
-  responseCode?: number;
-  response?: string;
-  rejectedErrors?: SmtpFailure[];
-  recipient?: string;
+  code?: string | undefined;
+  responseCode?: number | undefined;
+  response?: string | undefined;
+  rejectedErrors?: SmtpFailure[] | undefined;
+  recipient?: string | undefined;
 }
 
 function refusalsOf(errors: SmtpFailure[] | undefined): RecipientRefusal[] {
@@ -46,68 +48,139 @@ function refusalsOf(errors: SmtpFailure[] | undefined): RecipientRefusal[] {
   }));
 }
 
-/** Delivers released mail to the configured downstream server over a pool of SMTP connections. */
+/**
+ * `setup` for a failure to open a connection: no verdict on the message, so temporary and without
+ * a code (a relay without the STARTTLS it must offer answers 500 to it) — but a refused login keeps
+ * the server's code, as a credential the relay refuses will not work on the next attempt either.
+ */
+function failure(error: SmtpFailure, setup = false): DeliveryResult {
+  const connectionFailure = setup && error.code !== 'EAUTH';
+  const responseCode = connectionFailure ? null : (error.responseCode ?? null);
+  const reply =
+    connectionFailure && error.response
+      ? `${error.message}: ${error.response}`
+      : (error.response ?? error.message);
+  return {
+    kind: 'failed',
+    temporary: responseCode === null || responseCode < 500,
+    responseCode,
+    reply,
+    refused: refusalsOf(error.rejectedErrors),
+  };
+}
+
+type SendOutcome = { info: SMTPConnectionSendInfo } | { error: SmtpFailure; sessionIntact: boolean };
+
+/**
+ * One SMTP transaction on `connection`. Settles once: with the server's answer, or with a failure when
+ * `signal` aborts (the connection is closed) or the connection ends without an answer (a forced close).
+ * `sessionIntact` says whether the connection can carry another transaction after an RSET.
+ */
+function transaction(connection: SMTPConnection, request: DeliveryRequest): Promise<SendOutcome> {
+  const { signal } = request;
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (outcome: SendOutcome) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      connection.off('end', onEnd);
+      resolve(outcome);
+    };
+    const onAbort = () => {
+      connection.close();
+      settle({ error: new Error('Delivery aborted'), sessionIntact: false });
+    };
+    // A failing connection ends before send's callback gets the error: let the callback speak first.
+    const onEnd = () =>
+      setImmediate(() =>
+        settle({
+          error: new Error('Connection to the relay closed without an answer'),
+          sessionIntact: false,
+        }),
+      );
+    signal?.addEventListener('abort', onAbort, { once: true });
+    connection.once('end', onEnd);
+    connection.send({ from: request.from, to: request.to }, request.raw, (error, info) => {
+      if (!error) return settle({ info });
+      const failed = error as SmtpFailure;
+      const refusedByServer = failed.code === 'EENVELOPE' || failed.code === 'EMESSAGE';
+      settle({
+        error: failed,
+        sessionIntact: refusedByServer && failed.responseCode !== 421 && !connection.destroyed,
+      });
+    });
+  });
+}
+
+/**
+ * Delivers released mail to the configured downstream server over a pool of SMTP connections:
+ * nodemailer's SMTPConnection (which pipelines the envelope where the server offers PIPELINING),
+ * handed the stored bytes as they are — no message composition per delivery.
+ */
 export class SmtpRelay {
-  private readonly transport: Transporter<SMTPPool.SentMessageInfo>;
+  private readonly pool: RelayPool;
+  private readonly connect: () => Promise<SMTPConnection>;
 
   constructor(config: Config['relay']) {
-    const options: SMTPPool.Options = {
-      pool: true,
+    const options: SMTPConnectionOptions = {
       host: config.host,
       port: config.port,
       secure: config.tls === 'implicit',
       requireTLS: config.tls === 'starttls',
       ignoreTLS: config.tls === 'none',
       tls: { rejectUnauthorized: config.tlsVerify },
-      maxConnections: config.maxConnections,
-      // nodemailer closes pooled connections after 100 messages unless told otherwise.
-      maxMessages: Number.POSITIVE_INFINITY,
       connectionTimeout: config.timeoutMs,
       greetingTimeout: config.timeoutMs,
       socketTimeout: config.timeoutMs,
-      ...(config.user ? { auth: { user: config.user, pass: config.password ?? '' } } : {}),
     };
-    this.transport = nodemailer.createTransport(options);
+    const auth = config.user ? { user: config.user, pass: config.password ?? '' } : undefined;
+    this.connect = () => openConnection(options, auth);
+    this.pool = new RelayPool(config.maxConnections, this.connect);
   }
 
   /** Sends the raw bytes unchanged in one SMTP transaction. Never throws: failures are results. */
   async deliver(request: DeliveryRequest): Promise<DeliveryResult> {
+    let connection: SMTPConnection;
     try {
-      // nodemailer takes `signal` (since 10.5.0); its typings do not list it yet.
-      const options: Parameters<typeof this.transport.sendMail>[0] & { signal?: AbortSignal } = {
-        envelope: { from: request.from, to: request.to },
-        raw: request.raw,
-        ...(request.signal ? { signal: request.signal } : {}),
-      };
-      const info = await this.transport.sendMail(options);
-      const refused = refusalsOf((info as unknown as { rejectedErrors?: SmtpFailure[] }).rejectedErrors);
+      connection = await this.pool.acquire(request.signal);
+    } catch (error) {
+      request.raw.destroy();
+      return failure(error as SmtpFailure, true);
+    }
+    const outcome = await transaction(connection, request);
+    if ('info' in outcome) {
+      this.pool.release(connection);
+      const { info } = outcome;
       return {
         kind: 'accepted',
         reply: info.response,
-        accepted: (info.accepted as string[]).map(String),
-        refused,
-      };
-    } catch (caught) {
-      request.raw.destroy();
-      const error = caught as SmtpFailure;
-      const responseCode = error.responseCode ?? null;
-      return {
-        kind: 'failed',
-        temporary: responseCode === null || responseCode < 500,
-        responseCode,
-        reply: error.response ?? error.message,
-        refused: refusalsOf(error.rejectedErrors),
+        accepted: info.accepted.map(String),
+        refused: refusalsOf(info.rejectedErrors),
       };
     }
+    request.raw.destroy();
+    // The reset is awaited so that the next delivery finds the connection idle instead of opening one.
+    if (outcome.sessionIntact)
+      await new Promise<void>((resolve) =>
+        connection.reset((error) => {
+          if (error) this.pool.discard(connection);
+          else this.pool.release(connection);
+          resolve();
+        }),
+      );
+    else this.pool.discard(connection);
+    return failure(outcome.error);
   }
 
-  /** Checks that the relay answers an SMTP greeting. */
+  /** Checks that the relay answers an SMTP greeting (and accepts the login, when one is configured). */
   async verify(): Promise<void> {
-    await this.transport.verify();
+    const connection = await this.connect();
+    connection.quit();
   }
 
   /** Closes the pool: idle connections at once, busy ones after their delivery — or now with `force`. */
   close(force = false): void {
-    (this.transport.close as (options?: { force?: boolean }) => void).call(this.transport, { force });
+    this.pool.close(force);
   }
 }

@@ -49,7 +49,7 @@ describe('benchmark smoke: cases over a serve process', () => {
       const result = await runReleaseE2e({ messages: 30, connections: 2, bytes: 5120 });
       expect(result.rows.map((row) => row.sender)).toEqual([
         'smtp-source → smtp-sink (one SMTP hop)',
-        'relay alone (nodemailer pool, from memory) → smtp-sink',
+        'relay alone (from memory) → smtp-sink',
         ...(postfixSkipped ? [] : ['Postfix release from hold queue → smtp-sink']),
         'Lazaret release job → smtp-sink',
       ]);
