@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { SMTPConnectionOptions, SMTPConnectionSendInfo } from 'nodemailer/lib/smtp-connection';
 import type { Config } from '../config/load-config.js';
@@ -76,7 +76,11 @@ type SendOutcome = { info: SMTPConnectionSendInfo } | { error: SmtpFailure; sess
  * `signal` aborts (the connection is closed) or the connection ends without an answer (a forced close).
  * `sessionIntact` says whether the connection can carry another transaction after an RSET.
  */
-function transaction(connection: SMTPConnection, request: DeliveryRequest): Promise<SendOutcome> {
+function transaction(
+  connection: SMTPConnection,
+  request: DeliveryRequest,
+  body: Readable,
+): Promise<SendOutcome> {
   const { signal } = request;
   return new Promise((resolve) => {
     let settled = false;
@@ -101,7 +105,7 @@ function transaction(connection: SMTPConnection, request: DeliveryRequest): Prom
       );
     signal?.addEventListener('abort', onAbort, { once: true });
     connection.once('end', onEnd);
-    connection.send({ from: request.from, to: request.to }, request.raw, (error, info) => {
+    connection.send({ from: request.from, to: request.to }, body, (error, info) => {
       if (!error) return settle({ info });
       const failed = error as SmtpFailure;
       const refusedByServer = failed.code === 'EENVELOPE' || failed.code === 'EMESSAGE';
@@ -114,6 +118,21 @@ function transaction(connection: SMTPConnection, request: DeliveryRequest): Prom
 }
 
 /**
+ * The message as the connection sees it: `raw` starts to flow only when the connection pipes it, once
+ * the server accepted DATA. A connection that fails before that destroys this stand-in, not `raw`.
+ */
+function deferredBody(raw: Readable): Readable {
+  const body = new PassThrough();
+  const pipe = body.pipe.bind(body);
+  body.pipe = <T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T => {
+    raw.once('error', (error) => body.destroy(error));
+    raw.pipe(body);
+    return pipe(destination, options);
+  };
+  return body;
+}
+
+/**
  * Delivers released mail to the configured downstream server over a pool of SMTP connections:
  * nodemailer's SMTPConnection (which pipelines the envelope where the server offers PIPELINING),
  * handed the stored bytes as they are — no message composition per delivery.
@@ -121,6 +140,8 @@ function transaction(connection: SMTPConnection, request: DeliveryRequest): Prom
 export class SmtpRelay {
   private readonly pool: RelayPool;
   private readonly connect: () => Promise<SMTPConnection>;
+  /** Connections that carried a transaction: the server may have closed one since (its idle timeout). */
+  private readonly reused = new WeakSet<SMTPConnection>();
 
   constructor(config: Config['relay']) {
     const options: SMTPConnectionOptions = {
@@ -141,6 +162,10 @@ export class SmtpRelay {
 
   /** Sends the raw bytes unchanged in one SMTP transaction. Never throws: failures are results. */
   async deliver(request: DeliveryRequest): Promise<DeliveryResult> {
+    return this.attempt(request, true);
+  }
+
+  private async attempt(request: DeliveryRequest, mayRetry: boolean): Promise<DeliveryResult> {
     let connection: SMTPConnection;
     try {
       connection = await this.pool.acquire(request.signal);
@@ -148,7 +173,20 @@ export class SmtpRelay {
       request.raw.destroy();
       return failure(error as SmtpFailure, true);
     }
-    const outcome = await transaction(connection, request);
+    const deferred = mayRetry && this.reused.has(connection);
+    const outcome = await transaction(
+      connection,
+      request,
+      deferred ? deferredBody(request.raw) : request.raw,
+    );
+    this.reused.add(connection);
+    const noReply = 'error' in outcome && outcome.error.responseCode === undefined;
+    if (deferred && noReply && !request.raw.readableDidRead && !request.signal?.aborted) {
+      // A reused connection that failed before any of the message was sent, without a reply: most
+      // likely the server had just closed it. The message goes out once more on another connection.
+      this.pool.discard(connection);
+      return this.attempt(request, false);
+    }
     if ('info' in outcome) {
       this.pool.release(connection);
       const { info } = outcome;

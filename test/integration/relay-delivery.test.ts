@@ -102,6 +102,57 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/**
+ * A minimal SMTP server (PIPELINING, no extensions else) for the faults smtp-server cannot stage: on
+ * its first connection it answers one transaction, then drops the connection at the next one — at its
+ * `MAIL FROM` (before any reply of that transaction) or once that message's data arrived in full.
+ */
+async function droppingServer(dropAt: 'envelope' | 'after-data') {
+  const seen = { connections: 0, bodies: [] as string[] };
+  const server = createServer((socket) => {
+    seen.connections += 1;
+    const connection = seen.connections;
+    let transactions = 0;
+    let data: string[] | null = null;
+    let pending = '';
+    socket.write('220 dropping.test ESMTP\r\n');
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk) => {
+      pending += chunk.toString('latin1');
+      for (let end = pending.indexOf('\r\n'); end >= 0 && !socket.destroyed; end = pending.indexOf('\r\n')) {
+        const line = pending.slice(0, end);
+        pending = pending.slice(end + 2);
+        if (data) {
+          if (line !== '.') {
+            data.push(line.startsWith('..') ? line.slice(1) : line);
+            continue;
+          }
+          seen.bodies.push(data.join('\r\n'));
+          data = null;
+          if (connection === 1 && transactions === 2 && dropAt === 'after-data') socket.destroy();
+          else socket.write('250 queued\r\n');
+          continue;
+        }
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === 'EHLO') socket.write('250-dropping.test\r\n250 PIPELINING\r\n');
+        else if (verb === 'MAIL') {
+          transactions += 1;
+          if (connection === 1 && transactions === 2 && dropAt === 'envelope') socket.destroy();
+          else socket.write('250 ok\r\n');
+        } else if (verb === 'RCPT' || verb === 'RSET' || verb === 'NOOP') socket.write('250 ok\r\n');
+        else if (verb === 'DATA') {
+          data = [];
+          socket.write('354 go ahead\r\n');
+        } else if (verb === 'QUIT') socket.end('221 bye\r\n');
+        else socket.write('502 unknown\r\n');
+      }
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as AddressInfo).port, seen };
+}
+
 describe('SmtpRelay delivery semantics', () => {
   it('delivers the raw bytes unchanged (dot-stuffed on the wire) to every recipient with the envelope given', async () => {
     const { server } = await downstream();
@@ -220,6 +271,29 @@ describe('SmtpRelay delivery semantics', () => {
     expect((await send(relay, 'after')).kind).toBe('accepted');
     expect(observed.connections).toBe(2);
     expect(server.deliveries).toHaveLength(2);
+  });
+
+  it('sends once more over a new connection when a reused one is dropped before the envelope is answered', async () => {
+    const { port, seen } = await droppingServer('envelope');
+    const relay = relayTo(port, { maxConnections: 1 });
+    expect((await send(relay, 'first')).kind).toBe('accepted');
+    const second = await send(relay, 'second');
+    expect(second).toMatchObject({ kind: 'accepted', accepted: ['rcpt@example.org'] });
+    expect(seen.connections).toBe(2);
+    expect(seen.bodies.map((body) => `${body}\r\n`)).toEqual(
+      [message('first'), message('second')].map(String),
+    );
+  });
+
+  it('does not send again when the connection is lost after the data went out (the server may have taken it)', async () => {
+    const { port, seen } = await droppingServer('after-data');
+    const relay = relayTo(port, { maxConnections: 1 });
+    expect((await send(relay, 'first')).kind).toBe('accepted');
+    expect(expectFailed(await send(relay, 'second'))).toMatchObject({ temporary: true, responseCode: null });
+    expect(seen.connections).toBe(1);
+    expect(seen.bodies).toHaveLength(2);
+    expect((await send(relay, 'third')).kind).toBe('accepted');
+    expect(seen.connections).toBe(2);
   });
 
   it('fails temporarily without a reply code when nothing listens', async () => {
