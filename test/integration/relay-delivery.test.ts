@@ -63,16 +63,23 @@ async function downstream(
   return { server, observed };
 }
 
-function relayTo(port: number, overrides: Partial<Config['relay']> = {}): SmtpRelay {
-  const relay = new SmtpRelay({
-    host: '127.0.0.1',
-    port,
-    tls: 'none',
-    tlsVerify: false,
-    maxConnections: 4,
-    timeoutMs: 5_000,
-    ...overrides,
-  });
+function relayTo(
+  port: number,
+  overrides: Partial<Config['relay']> = {},
+  clock: { now?: () => number } = {},
+): SmtpRelay {
+  const relay = new SmtpRelay(
+    {
+      host: '127.0.0.1',
+      port,
+      tls: 'none',
+      tlsVerify: false,
+      maxConnections: 4,
+      timeoutMs: 5_000,
+      ...overrides,
+    },
+    clock,
+  );
   relays.push(relay);
   return relay;
 }
@@ -273,10 +280,12 @@ describe('SmtpRelay delivery semantics', () => {
     expect(server.deliveries).toHaveLength(2);
   });
 
-  it('sends once more over a new connection when a reused one is dropped before the envelope is answered', async () => {
+  it('sends once more over a new connection when one idle for a while is dropped before the envelope is answered', async () => {
     const { port, seen } = await droppingServer('envelope');
-    const relay = relayTo(port, { maxConnections: 1 });
+    let now = 0;
+    const relay = relayTo(port, { maxConnections: 1 }, { now: () => now });
     expect((await send(relay, 'first')).kind).toBe('accepted');
+    now += 60_000;
     const second = await send(relay, 'second');
     expect(second).toMatchObject({ kind: 'accepted', accepted: ['rcpt@example.org'] });
     expect(seen.connections).toBe(2);
@@ -285,10 +294,24 @@ describe('SmtpRelay delivery semantics', () => {
     );
   });
 
+  it('fails temporarily when a connection in steady use is dropped before the envelope is answered', async () => {
+    const { port, seen } = await droppingServer('envelope');
+    const relay = relayTo(port, { maxConnections: 1 }, { now: () => 0 });
+    expect((await send(relay, 'first')).kind).toBe('accepted');
+    expect(expectFailed(await send(relay, 'second'))).toMatchObject({ temporary: true, responseCode: null });
+    expect((await send(relay, 'third')).kind).toBe('accepted');
+    expect(seen.connections).toBe(2);
+    expect(seen.bodies.map((body) => `${body}\r\n`)).toEqual(
+      [message('first'), message('third')].map(String),
+    );
+  });
+
   it('does not send again when the connection is lost after the data went out (the server may have taken it)', async () => {
     const { port, seen } = await droppingServer('after-data');
-    const relay = relayTo(port, { maxConnections: 1 });
+    let now = 0;
+    const relay = relayTo(port, { maxConnections: 1 }, { now: () => now });
     expect((await send(relay, 'first')).kind).toBe('accepted');
+    now += 60_000;
     expect(expectFailed(await send(relay, 'second'))).toMatchObject({ temporary: true, responseCode: null });
     expect(seen.connections).toBe(1);
     expect(seen.bodies).toHaveLength(2);
