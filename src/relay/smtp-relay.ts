@@ -130,9 +130,10 @@ const MAY_BE_STALE_AFTER_MS = 1_000;
  */
 function deferredBody(raw: Readable): Readable {
   const body = new PassThrough();
+  // From the start: the connection listens on the stand-in only, and `raw` may fail before DATA.
+  raw.once('error', (error) => body.destroy(error));
   const pipe = body.pipe.bind(body);
   body.pipe = <T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T => {
-    raw.once('error', (error) => body.destroy(error));
     raw.pipe(body);
     return pipe(destination, options);
   };
@@ -171,16 +172,30 @@ export class SmtpRelay {
 
   /** Sends the raw bytes unchanged in one SMTP transaction. Never throws: failures are results. */
   async deliver(request: DeliveryRequest): Promise<DeliveryResult> {
-    return this.attempt(request, true);
+    // The stored message can fail while the delivery waits for a connection, before the connection
+    // listens on it: an 'error' nobody listens to would end the process.
+    let unreadable: Error | undefined;
+    request.raw.on('error', (error) => {
+      unreadable ??= error;
+    });
+    return this.attempt(request, true, () => unreadable);
   }
 
-  private async attempt(request: DeliveryRequest, mayRetry: boolean): Promise<DeliveryResult> {
+  private async attempt(
+    request: DeliveryRequest,
+    mayRetry: boolean,
+    unreadable: () => Error | undefined,
+  ): Promise<DeliveryResult> {
     let connection: SMTPConnection;
     try {
       connection = await this.pool.acquire(request.signal);
     } catch (error) {
       request.raw.destroy();
       return failure(error as SmtpFailure, true);
+    }
+    if (request.raw.destroyed) {
+      this.pool.release(connection);
+      return failure(unreadable() ?? new Error('The message stream was closed before it was sent'));
     }
     const lastUsed = this.lastUsed.get(connection);
     const deferred = mayRetry && lastUsed !== undefined && this.now() - lastUsed >= MAY_BE_STALE_AFTER_MS;
@@ -195,7 +210,7 @@ export class SmtpRelay {
       // A connection idle for a while failed before any of the message was sent, without a reply: most
       // likely the server had just closed it. The message goes out once more on another connection.
       this.pool.discard(connection);
-      return this.attempt(request, false);
+      return this.attempt(request, false, unreadable);
     }
     if ('info' in outcome) {
       this.pool.release(connection);

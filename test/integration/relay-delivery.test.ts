@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type AddressInfo, createServer, type Server } from 'node:net';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { SMTPServerSession } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/load-config.js';
@@ -291,6 +291,38 @@ describe('SmtpRelay delivery semantics', () => {
     expect(seen.connections).toBe(2);
     expect(seen.bodies.map((body) => `${body}\r\n`)).toEqual(
       [message('first'), message('second')].map(String),
+    );
+  });
+
+  it('fails the delivery when the stored message cannot be read — while it waits for a connection, or before DATA on a busy or an idle one', async () => {
+    const { server } = await downstream();
+    let now = 0;
+    const relay = relayTo(server.port, { maxConnections: 1 }, { now: () => now });
+    const unreadable = (raw: PassThrough) => raw.destroy(new Error('stored message unreadable'));
+    const sendUnreadable = async (breakIt: (raw: PassThrough) => void | Promise<void>) => {
+      const raw = new PassThrough();
+      const pending = relay.deliver({ from: 'sender@example.org', to: ['rcpt@example.org'], raw });
+      await breakIt(raw);
+      const failed = expectFailed(await pending);
+      expect(failed).toMatchObject({ temporary: true, responseCode: null });
+      expect(failed.reply).toMatch(/stored message unreadable/);
+    };
+
+    server.hold();
+    const first = send(relay, 'first');
+    await server.waitForHeld(1);
+    await sendUnreadable(async (raw) => {
+      unreadable(raw);
+      server.release();
+      expect((await first).kind).toBe('accepted');
+    });
+    await sendUnreadable((raw) => void setImmediate(() => unreadable(raw)));
+    expect((await send(relay, 'steady')).kind).toBe('accepted');
+    now += 60_000;
+    await sendUnreadable((raw) => void setImmediate(() => unreadable(raw)));
+    expect((await send(relay, 'last')).kind).toBe('accepted');
+    expect(server.deliveries.map((delivery) => delivery.raw.toString())).toEqual(
+      ['first', 'steady', 'last'].map((id) => message(id).toString()),
     );
   });
 
