@@ -1,4 +1,5 @@
 import SMTPConnection, { type SMTPConnectionOptions } from 'nodemailer/lib/smtp-connection';
+import { Limiter } from '../core/limiter.js';
 
 /** Thrown by `acquire` once the pool is closed. */
 export class RelayPoolClosed extends Error {
@@ -31,6 +32,7 @@ export function openConnection(
       if (settled) return;
       settled = true;
       connection.off('end', onEnd);
+      connection.off('error', settle);
       if (error) {
         connection.close();
         reject(error);
@@ -56,28 +58,37 @@ export function openConnection(
 export class RelayPool {
   private readonly idle: SMTPConnection[] = [];
   private readonly busy = new Set<SMTPConnection>();
-  private opening = 0;
-  private readonly waiting = new Set<() => void>();
+  /**
+   * One unit per connection handed out or being opened. Idle connections hold none: a caller takes an
+   * idle one before it opens another, so the pool never holds more than `size` connections.
+   */
+  private readonly slots: Limiter;
   private closed = false;
 
   constructor(
-    private readonly size: number,
+    size: number,
     private readonly open: () => Promise<SMTPConnection>,
-  ) {}
+  ) {
+    this.slots = new Limiter(size);
+  }
 
   /** A connection for one delivery; give it back with `release` or `discard`. */
   async acquire(signal?: AbortSignal): Promise<SMTPConnection> {
-    for (;;) {
-      if (this.closed) throw new RelayPoolClosed();
-      if (signal?.aborted) throw new RelayAborted();
-      const idle = this.idle.pop();
-      if (idle) {
-        this.busy.add(idle);
-        return idle;
-      }
-      if (this.idle.length + this.busy.size + this.opening < this.size) return this.openOne();
-      await this.nextFreed(signal);
+    const refused = this.refusal(signal);
+    if (refused) throw refused;
+    await this.slots.acquire();
+    // The pool may have closed, or the delivery been given up, while it waited.
+    const refusedAfterWait = this.refusal(signal);
+    if (refusedAfterWait) {
+      this.slots.release();
+      throw refusedAfterWait;
     }
+    const idle = this.idle.pop();
+    if (idle) {
+      this.busy.add(idle);
+      return idle;
+    }
+    return this.openOne();
   }
 
   /** Gives back a connection that finished its delivery and can carry the next. */
@@ -85,37 +96,42 @@ export class RelayPool {
     if (!this.busy.delete(connection)) return;
     if (this.closed || connection.destroyed) connection.close();
     else this.idle.push(connection);
-    this.wakeOne();
+    this.slots.release();
   }
 
   /** Closes a connection whose session can no longer be trusted and frees its place. */
   discard(connection: SMTPConnection): void {
-    this.busy.delete(connection);
     connection.close();
-    this.wakeOne();
+    if (this.busy.delete(connection)) this.slots.release();
   }
 
-  /** Closes idle connections now and busy ones as they are given back — or now with `force`. */
+  /**
+   * Closes idle connections now and busy ones as they are given back — or now with `force`. Callers
+   * waiting for a connection are refused as the busy ones come back.
+   */
   close(force: boolean): void {
     this.closed = true;
     for (const connection of this.idle.splice(0)) connection.close();
     if (force) for (const connection of this.busy) connection.close();
-    for (const wake of [...this.waiting]) wake();
+  }
+
+  private refusal(signal: AbortSignal | undefined): Error | undefined {
+    if (this.closed) return new RelayPoolClosed();
+    if (signal?.aborted) return new RelayAborted();
+    return undefined;
   }
 
   private async openOne(): Promise<SMTPConnection> {
-    this.opening += 1;
     let connection: SMTPConnection;
     try {
       connection = await this.open();
     } catch (error) {
-      this.wakeOne();
+      this.slots.release();
       throw error;
-    } finally {
-      this.opening -= 1;
     }
     if (this.closed) {
       connection.close();
+      this.slots.release();
       throw new RelayPoolClosed();
     }
     // A server ending an idle session (its timeout) ends the connection: it leaves the pool.
@@ -125,22 +141,5 @@ export class RelayPool {
     });
     this.busy.add(connection);
     return connection;
-  }
-
-  private nextFreed(signal: AbortSignal | undefined): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        this.waiting.delete(wake);
-        signal?.removeEventListener('abort', wake);
-        resolve();
-      };
-      this.waiting.add(wake);
-      signal?.addEventListener('abort', wake, { once: true });
-    });
-  }
-
-  private wakeOne(): void {
-    const [first] = this.waiting;
-    first?.();
   }
 }

@@ -134,7 +134,7 @@ async function droppingServer(dropAt: 'envelope' | 'after-data') {
             data.push(line.startsWith('..') ? line.slice(1) : line);
             continue;
           }
-          seen.bodies.push(data.join('\r\n'));
+          seen.bodies.push(`${data.join('\r\n')}\r\n`);
           data = null;
           if (connection === 1 && transactions === 2 && dropAt === 'after-data') socket.destroy();
           else socket.write('250 queued\r\n');
@@ -158,6 +158,24 @@ async function droppingServer(dropAt: 'envelope' | 'after-data') {
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { port: (server.address() as AddressInfo).port, seen };
+}
+
+/**
+ * A one-connection relay to a `droppingServer` that has delivered the message 'first'. Its clock stands
+ * still (a connection in steady use) until `idle()` moves it on a minute.
+ */
+async function relayAfterFirst(dropAt: 'envelope' | 'after-data') {
+  const { port, seen } = await droppingServer(dropAt);
+  let now = 0;
+  const relay = relayTo(port, { maxConnections: 1 }, { now: () => now });
+  expect((await send(relay, 'first')).kind).toBe('accepted');
+  return {
+    relay,
+    seen,
+    idle: () => {
+      now += 60_000;
+    },
+  };
 }
 
 describe('SmtpRelay delivery semantics', () => {
@@ -281,17 +299,12 @@ describe('SmtpRelay delivery semantics', () => {
   });
 
   it('sends once more over a new connection when one idle for a while is dropped before the envelope is answered', async () => {
-    const { port, seen } = await droppingServer('envelope');
-    let now = 0;
-    const relay = relayTo(port, { maxConnections: 1 }, { now: () => now });
-    expect((await send(relay, 'first')).kind).toBe('accepted');
-    now += 60_000;
+    const { relay, seen, idle } = await relayAfterFirst('envelope');
+    idle();
     const second = await send(relay, 'second');
     expect(second).toMatchObject({ kind: 'accepted', accepted: ['rcpt@example.org'] });
     expect(seen.connections).toBe(2);
-    expect(seen.bodies.map((body) => `${body}\r\n`)).toEqual(
-      [message('first'), message('second')].map(String),
-    );
+    expect(seen.bodies).toEqual([message('first'), message('second')].map(String));
   });
 
   it('fails the delivery when the stored message cannot be read — while it waits for a connection, or before DATA on a busy or an idle one', async () => {
@@ -327,23 +340,16 @@ describe('SmtpRelay delivery semantics', () => {
   });
 
   it('fails temporarily when a connection in steady use is dropped before the envelope is answered', async () => {
-    const { port, seen } = await droppingServer('envelope');
-    const relay = relayTo(port, { maxConnections: 1 }, { now: () => 0 });
-    expect((await send(relay, 'first')).kind).toBe('accepted');
+    const { relay, seen } = await relayAfterFirst('envelope');
     expect(expectFailed(await send(relay, 'second'))).toMatchObject({ temporary: true, responseCode: null });
     expect((await send(relay, 'third')).kind).toBe('accepted');
     expect(seen.connections).toBe(2);
-    expect(seen.bodies.map((body) => `${body}\r\n`)).toEqual(
-      [message('first'), message('third')].map(String),
-    );
+    expect(seen.bodies).toEqual([message('first'), message('third')].map(String));
   });
 
   it('does not send again when the connection is lost after the data went out (the server may have taken it)', async () => {
-    const { port, seen } = await droppingServer('after-data');
-    let now = 0;
-    const relay = relayTo(port, { maxConnections: 1 }, { now: () => now });
-    expect((await send(relay, 'first')).kind).toBe('accepted');
-    now += 60_000;
+    const { relay, seen, idle } = await relayAfterFirst('after-data');
+    idle();
     expect(expectFailed(await send(relay, 'second'))).toMatchObject({ temporary: true, responseCode: null });
     expect(seen.connections).toBe(1);
     expect(seen.bodies).toHaveLength(2);
