@@ -187,36 +187,23 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
         opened.push(blobs);
       }
     } else {
-      const { openSqliteDatabase, DATABASE_FILE } = await import('./sqlite/sqlite-database.js');
-      const { GroupCommit } = await import('./sqlite/group-commit.js');
-      const { SqliteItemStore } = await import('./sqlite/sqlite-item-store.js');
-      const { SqliteAuditStore } = await import('./sqlite/sqlite-audit-store.js');
-      const { SqliteUserStore } = await import('./sqlite/sqlite-user-store.js');
+      const { DATABASE_FILE } = await import('./sqlite/sqlite-database.js');
+      const { openSqliteThread } = await import('./sqlite/sqlite-thread-client.js');
       const { SqliteBlobStore } = await import('./sqlite/sqlite-blob-store.js');
-      const { SqliteSenderListStore } = await import('./sqlite/sqlite-sender-list-store.js');
-      const { SqliteDigestStore } = await import('./sqlite/sqlite-digest-store.js');
-      const { SqliteLearningStore } = await import('./sqlite/sqlite-learning-store.js');
-      const { SqliteStatsStore } = await import('./sqlite/sqlite-stats-store.js');
-      const { SqliteJobStore } = await import('./sqlite/sqlite-job-store.js');
-      const db = openSqliteDatabase(join(config.dataDir, DATABASE_FILE));
-      opened.push({ close: () => void db.close() });
-      const commits = new GroupCommit(db);
-      items = new SqliteItemStore({ db, commits });
-      opened.push(items);
-      audit = new SqliteAuditStore(db);
-      users = new SqliteUserStore(db);
-      lists = new SqliteSenderListStore(db);
-      digests = new SqliteDigestStore(db);
-      learning = new SqliteLearningStore(db);
-      stats = new SqliteStatsStore(db);
-      jobs = new SqliteJobStore(db);
+      const thread = await openSqliteThread(join(config.dataDir, DATABASE_FILE), options);
+      opened.push(thread);
+      ({ items, audit, users, lists, digests, learning, stats, jobs } = thread.stores);
       if (!blobs) {
         const { OrphanBlobSweeper } = await import('./sqlite/orphan-blobs.js');
         const fileStore = files();
-        const embedded = new SqliteBlobStore(db, commits, fileStore, config.blobs.inlineMaxBytes);
+        const embedded = new SqliteBlobStore(
+          thread.stores.inlineBlobs,
+          fileStore,
+          config.blobs.inlineMaxBytes,
+        );
         blobs = embedded;
         opened.push(blobs);
-        const sweeper = new OrphanBlobSweeper(db, embedded, fileStore);
+        const sweeper = new OrphanBlobSweeper(thread.stores.inlineBlobs, embedded, fileStore);
         const { sweepIntervalMs, sweepAfterMs } = config.blobs;
         maintenance =
           sweepIntervalMs === 0

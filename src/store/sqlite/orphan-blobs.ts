@@ -1,14 +1,8 @@
-import type { Database } from 'better-sqlite3';
 import { encodeTime } from 'ulid';
-import { storeError } from '../../core/errors.js';
 import type { FsBlobStore } from '../fs/fs-blob-store.js';
+import type { InlineBlobs } from './sqlite-blob-index.js';
 import type { SqliteBlobStore } from './sqlite-blob-store.js';
-import { migrate } from './sqlite-database.js';
 
-const SWEEP_MIGRATIONS = {
-  name: 'blob-sweep',
-  steps: ['CREATE INDEX messages_by_blob_key ON messages (blob_key);'],
-};
 /** Keys looked up in one query. */
 const BATCH = 500;
 
@@ -27,41 +21,20 @@ export interface OrphanSweepReport {
  */
 export class OrphanBlobSweeper {
   constructor(
-    private readonly db: Database,
+    private readonly inline: InlineBlobs,
     private readonly blobs: SqliteBlobStore,
     private readonly files: FsBlobStore,
-  ) {
-    migrate(db, SWEEP_MIGRATIONS);
-  }
+  ) {}
 
   async sweep(before: Date): Promise<OrphanSweepReport> {
     const bound = encodeTime(before.getTime(), 10);
-    const candidates = (this.query('SELECT key FROM blobs WHERE key < ?', [bound]) as { key: string }[]).map(
-      (row) => row.key,
-    );
+    const candidates = await this.inline.keysBefore(bound);
     for await (const key of this.files.keys()) if (key < bound) candidates.push(key);
     const orphans: string[] = [];
     for (let start = 0; start < candidates.length; start += BATCH) {
-      const batch = candidates.slice(start, start + BATCH);
-      const named = new Set(
-        (
-          this.query(
-            `SELECT blob_key FROM messages WHERE blob_key IN (${batch.map(() => '?').join(',')})`,
-            batch,
-          ) as { blob_key: string }[]
-        ).map((row) => row.blob_key),
-      );
-      orphans.push(...batch.filter((key) => !named.has(key)));
+      orphans.push(...(await this.inline.unnamed(candidates.slice(start, start + BATCH))));
     }
     await this.blobs.deleteMany(orphans);
     return { orphanBlobs: orphans.length, staleTemp: await this.files.removeStaleTemp(before) };
-  }
-
-  private query(sql: string, params: unknown[]): unknown[] {
-    try {
-      return this.db.prepare(sql).all(...params);
-    } catch (error) {
-      throw storeError('blob sweep', error);
-    }
   }
 }

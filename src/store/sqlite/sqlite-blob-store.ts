@@ -1,17 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { Database, Statement } from 'better-sqlite3';
 import { LazaretError, storeError } from '../../core/errors.js';
 import type { BlobStore, BlobWriteResult } from '../blob-store.js';
 import type { FsBlobStore } from '../fs/fs-blob-store.js';
-import type { GroupCommit } from './group-commit.js';
-import { migrate } from './sqlite-database.js';
-import { StatementCache } from './sqlite-statements.js';
-
-const BLOB_MIGRATIONS = {
-  name: 'blobs',
-  steps: ['CREATE TABLE blobs (key TEXT PRIMARY KEY, bytes BLOB NOT NULL) STRICT;'],
-};
+import type { InlineBlobs } from './sqlite-blob-index.js';
 
 /**
  * The embedded BlobStore. Messages up to `inlineMaxBytes` are kept inside the SQLite database and
@@ -19,21 +11,11 @@ const BLOB_MIGRATIONS = {
  * (FsBlobStore) and are never held whole in memory. Reads look in both places.
  */
 export class SqliteBlobStore implements BlobStore {
-  private readonly statements: StatementCache;
-
   constructor(
-    db: Database,
-    private readonly commits: GroupCommit,
+    private readonly inline: InlineBlobs,
     private readonly files: FsBlobStore,
     private readonly inlineMaxBytes: number,
-  ) {
-    this.statements = new StatementCache(db);
-    migrate(db, BLOB_MIGRATIONS);
-  }
-
-  private statement(sql: string): Statement {
-    return this.statements.get(sql);
-  }
+  ) {}
 
   async put(key: string, body: Readable | Buffer): Promise<BlobWriteResult> {
     const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
@@ -60,7 +42,7 @@ export class SqliteBlobStore implements BlobStore {
             })(),
           );
           const written = await this.files.put(key, rest);
-          await this.commits.run(() => this.statement('DELETE FROM blobs WHERE key = ?').run(key));
+          await this.inline.remove(key);
           return written;
         }
       }
@@ -69,44 +51,19 @@ export class SqliteBlobStore implements BlobStore {
       throw storeError('blob put', error);
     }
     const bytes = Buffer.concat(head, headBytes);
-    try {
-      await this.commits.run(() =>
-        this.statement(
-          'INSERT INTO blobs (key, bytes) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET bytes = excluded.bytes',
-        ).run(key, bytes),
-      );
-    } catch (error) {
-      throw storeError('blob put', error);
-    }
+    await this.inline.put(key, bytes);
     return { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
   }
 
-  private inline(key: string): Buffer | undefined {
-    try {
-      const row = this.statement('SELECT bytes FROM blobs WHERE key = ?').get(key) as
-        | { bytes: Buffer }
-        | undefined;
-      return row?.bytes;
-    } catch (error) {
-      throw storeError('blob get', error);
-    }
-  }
-
   async get(key: string): Promise<Readable> {
-    const bytes = this.inline(key);
-    if (bytes) return Readable.from([bytes]);
+    const bytes = await this.inline.get(key);
+    if (bytes) return Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]);
     if (await this.files.exists(key)) return this.files.get(key);
     throw new LazaretError('not_found', 'The raw message is gone.', { key });
   }
 
   async exists(key: string): Promise<boolean> {
-    let inline: unknown;
-    try {
-      inline = this.statement('SELECT 1 FROM blobs WHERE key = ?').get(key);
-    } catch (error) {
-      throw storeError('blob exists', error);
-    }
-    return inline !== undefined || (await this.files.exists(key));
+    return (await this.inline.has(key)) || (await this.files.exists(key));
   }
 
   delete(key: string): Promise<void> {
@@ -114,21 +71,8 @@ export class SqliteBlobStore implements BlobStore {
   }
 
   async deleteMany(keys: readonly string[]): Promise<void> {
-    let onDisk: string[];
-    try {
-      onDisk = await this.commits.run(() => {
-        // One statement for the batch; the keys it did not find inline are files.
-        const removed = this.statement(
-          'DELETE FROM blobs WHERE key IN (SELECT value FROM json_each(?)) RETURNING key',
-        ).all(JSON.stringify(keys)) as { key: string }[];
-        const inline = new Set(removed.map((row) => row.key));
-        return keys.filter((key) => !inline.has(key));
-      });
-    } catch (error) {
-      throw storeError('blob delete', error);
-    }
     // A key is written once (a fresh message id), so a blob kept inline never had a file as well.
-    await this.files.deleteMany(onDisk);
+    await this.files.deleteMany(await this.inline.removeMany(keys));
   }
 
   async close(): Promise<void> {
