@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { loadConfig } from '../../src/config/load-config.js';
 import { openStores } from '../../src/store/open-stores.js';
 import type { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
+import type { Remote } from '../../src/store/sqlite/sqlite-thread-client.js';
 import { ServeProcess, tokenFor } from '../../test/support/kit.js';
 import { listingShape, type SeedOrder, type SeedShape, seedBatches, seedQuarantine } from './seed.js';
 
@@ -35,7 +36,8 @@ export async function seededListingDir(
   const started = Date.now();
   const stores = await openStores(loadConfig({ env: { LAZARET_DATA_DIR: dataDir } }));
   try {
-    const store = stores.items as SqliteItemStore;
+    // The embedded items store, through the store thread: its bulk-loading methods besides ItemStore's.
+    const store = stores.items as Remote<SqliteItemStore>;
     for (const batch of seedBatches(shape, 5000)) await store.putMessages(batch);
     await store.refreshStatistics();
   } finally {
