@@ -32,7 +32,8 @@ export interface InlineBlobs {
   unnamed(keys: readonly string[]): Promise<string[]>;
 }
 
-const asBuffer = (bytes: Uint8Array) =>
+/** The bytes as a Buffer without copying them (what crosses threads arrives as a plain Uint8Array). */
+export const asBuffer = (bytes: Uint8Array) =>
   Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 /** InlineBlobs on the embedded database; writes go through group commit, so they share its fsync. */

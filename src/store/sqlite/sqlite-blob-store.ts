@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { LazaretError, storeError } from '../../core/errors.js';
 import type { BlobStore, BlobWriteResult } from '../blob-store.js';
 import type { FsBlobStore } from '../fs/fs-blob-store.js';
-import type { InlineBlobs } from './sqlite-blob-index.js';
+import { asBuffer, type InlineBlobs } from './sqlite-blob-index.js';
 
 /**
  * The embedded BlobStore. Messages up to `inlineMaxBytes` are kept inside the SQLite database and
@@ -57,7 +57,7 @@ export class SqliteBlobStore implements BlobStore {
 
   async get(key: string): Promise<Readable> {
     const bytes = await this.inline.get(key);
-    if (bytes) return Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]);
+    if (bytes) return Readable.from([asBuffer(bytes)]);
     if (await this.files.exists(key)) return this.files.get(key);
     throw new LazaretError('not_found', 'The raw message is gone.', { key });
   }
