@@ -93,7 +93,7 @@ export const ConfigSchema = Type.Object({
       env: 'LAZARET_BLOBS_INLINE_MAX_BYTES',
       default: 262_144,
       description:
-        'Embedded store: messages up to this size are kept inside the SQLite database (one fsync for many concurrent deliveries); larger ones are files under dataDir/blobs.',
+        'Embedded store: messages up to this size are kept inside the SQLite database, written in the same transaction as their message and items (one fsync for many concurrent deliveries); larger ones are files under dataDir/blobs.',
     }),
     sweepIntervalMs: int(0, 86_400_000, {
       env: 'LAZARET_BLOBS_SWEEP_INTERVAL_MS',

@@ -1,4 +1,4 @@
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { canonical, domainOf } from '../core/address.js';
@@ -7,7 +7,7 @@ import { newId } from '../core/ids.js';
 import type { Envelope, MessageRecord, QuarantineItem, Reason } from '../core/types.js';
 import type { Metrics } from '../metrics.js';
 import type { DeliveryResult, SmtpRelay } from '../relay/smtp-relay.js';
-import type { BlobStore } from '../store/blob-store.js';
+import type { BlobStore, HeldBlob } from '../store/blob-store.js';
 import type { FreeSpace } from '../store/free-space.js';
 import type { ItemStore } from '../store/item-store.js';
 import { parseAuthenticationResults } from './auth-results.js';
@@ -117,6 +117,24 @@ export function expiryOf(
   return new Date(Date.parse(receivedAt) + keep * 86_400_000).toISOString();
 }
 
+/**
+ * The message's raw bytes while it is ingested: `held` until its commit where the blob store leaves
+ * them to it (BlobStore.holdForCommit), else stored already under the message id.
+ */
+interface RawBytes {
+  id: string;
+  held: Buffer | undefined;
+}
+
+function openRaw(deps: IngestDeps, raw: RawBytes): Promise<Readable> {
+  return raw.held ? Promise.resolve(Readable.from([raw.held])) : deps.blobs.get(raw.id);
+}
+
+/** Removes stored bytes that no item will name; held bytes were never stored. */
+async function discardRaw(deps: IngestDeps, raw: RawBytes): Promise<void> {
+  if (!raw.held) await discardBlob(deps, raw.id);
+}
+
 async function discardBlob(deps: IngestDeps, id: string): Promise<void> {
   await deps.blobs
     .delete(id)
@@ -140,7 +158,8 @@ function relayError(result: Extract<DeliveryResult, { kind: 'failed' }>): Lazare
 
 /**
  * Stores one incoming message durably and decides per recipient. The raw bytes go to the blob store
- * (fsynced) while the MIME summary is read from the same stream; then the verdict pipeline (or, in
+ * (fsynced) — or, where it leaves them to the message's commit, are held for it, so that bytes,
+ * message and items take one commit — while the MIME summary is read from the same stream; then the verdict pipeline (or, in
  * capture mode, the capture verdict) decides each recipient, and the held recipients are committed
  * as items. Only then, in filter mode, are the recipients that pass relayed to the re-injection
  * listener; a held recipient that an earlier attempt with the same bytes committed is not stored
@@ -156,20 +175,20 @@ export async function ingestMessage(deps: IngestDeps, incoming: IncomingMessage)
   const toBlob = new PassThrough();
   incoming.body.pipe(toBlob);
   incoming.body.pipe(collector);
-  const [written] = await Promise.all([
-    deps.blobs.put(id, toBlob),
-    finished(collector),
-    finished(incoming.body),
-  ]).catch(async (error: unknown) => {
-    // Keep reading so the SMTP session can still answer, but keep nothing of this message.
-    incoming.body.unpipe();
-    incoming.body.resume();
-    await deps.blobs.delete(id).catch(() => undefined);
-    throw storeError('ingest', error);
-  });
+  const holding: Promise<HeldBlob> = deps.blobs.holdForCommit?.(id, toBlob) ?? deps.blobs.put(id, toBlob);
+  const [written] = await Promise.all([holding, finished(collector), finished(incoming.body)]).catch(
+    async (error: unknown) => {
+      // Keep reading so the SMTP session can still answer, but keep nothing of this message.
+      incoming.body.unpipe();
+      incoming.body.resume();
+      await deps.blobs.delete(id).catch(() => undefined);
+      throw storeError('ingest', error);
+    },
+  );
+  const raw: RawBytes = { id, held: written.inline };
 
   if (incoming.sizeExceeded?.()) {
-    await deps.blobs.delete(id);
+    await discardRaw(deps, raw);
     throw new LazaretError('message_too_large', 'Message exceeds the size limit.');
   }
 
@@ -180,7 +199,7 @@ export async function ingestMessage(deps: IngestDeps, incoming: IncomingMessage)
     recipients = [...new Set(incoming.envelope.rcptTo.map(normaliseAddress))];
     sender = normaliseAddress(incoming.envelope.mailFrom);
   } catch (error) {
-    await discardBlob(deps, id);
+    await discardRaw(deps, raw);
     throw error;
   }
   const queueId = incoming.queueId ?? postfixQueueId(summary.scannerHeaders.received?.[0]);
@@ -207,7 +226,7 @@ export async function ingestMessage(deps: IngestDeps, incoming: IncomingMessage)
   const seals = summary.scannerHeaders['x-lazaret-digest'] ?? [];
   const ownDigest = seals.length > 0 && (deps.ownDigest?.(seals, recipients) ?? false);
   if (ownDigest && !deps.forward) {
-    await discardBlob(deps, id);
+    await discardRaw(deps, raw);
     throw new LazaretError(
       'digest_loop',
       'This is a digest Lazaret sent itself; it is not held here. Point the relay at the mailbox server.',
@@ -229,11 +248,11 @@ export async function ingestMessage(deps: IngestDeps, incoming: IncomingMessage)
             ...(incoming.remoteAddress ? { remoteAddress: incoming.remoteAddress } : {}),
             ...(incoming.peerAddress ? { peerAddress: incoming.peerAddress } : {}),
             ...(incoming.heloName ? { heloName: incoming.heloName } : {}),
-            openRaw: () => deps.blobs.get(id),
+            openRaw: () => openRaw(deps, raw),
           })
         : new Map(recipients.map((recipient) => [recipient, incoming.captureVerdict ?? CAPTURE_VERDICT]));
   } catch (error) {
-    await discardBlob(deps, id);
+    await discardRaw(deps, raw);
     throw error;
   }
   // The zip bytes were only needed by the scanners.
@@ -241,12 +260,12 @@ export async function ingestMessage(deps: IngestDeps, incoming: IncomingMessage)
 
   const held = recipients.filter((recipient) => verdicts.get(recipient)?.action === 'quarantine');
   const passing = recipients.filter((recipient) => verdicts.get(recipient)?.action !== 'quarantine');
-  const decided: Decided = { message, summary, sender, verdicts };
+  const decided: Decided = { message, raw, summary, sender, verdicts };
 
   // Filter mode commits before relaying: a commit failure then answers 4xx with nothing sent yet,
   // and a retry of the same message finds the items of an earlier attempt instead of adding copies.
   const alreadyHeld =
-    deps.forward || deps.findsEarlierAttempts ? await findHeldBefore(deps, message, held) : [];
+    deps.forward || deps.findsEarlierAttempts ? await findHeldBefore(deps, decided, held) : [];
   const toHold = held.filter((recipient) => !alreadyHeld.includes(recipient));
   const items = await commitHeld(deps, decided, toHold);
 
@@ -255,7 +274,7 @@ export async function ingestMessage(deps: IngestDeps, incoming: IncomingMessage)
   let passed: string[] = [];
   let refusedItems: QuarantineItem[] = [];
   if (passing.length > 0 && deps.forward) {
-    const result = await relayPassing(deps, message, passing, items.length > 0);
+    const result = await relayPassing(deps, decided, passing, items.length > 0);
     relayed = result.accepted.map(normaliseAddress);
     relayReply = result.reply;
     // The message is out for the others; a recipient the listener refused is held rather than dropped.
@@ -272,7 +291,7 @@ export async function ingestMessage(deps: IngestDeps, incoming: IncomingMessage)
   } else {
     passed = passing;
   }
-  if (items.length === 0 && refusedItems.length === 0) await discardBlob(deps, id);
+  if (items.length === 0 && refusedItems.length === 0) await discardRaw(deps, raw);
 
   deps.metrics?.recipientsRelayed.inc(relayed.length);
   const allItems = [...items, ...refusedItems];
@@ -291,6 +310,8 @@ export async function ingestMessage(deps: IngestDeps, incoming: IncomingMessage)
 /** What the phases after the verdicts share about one message. */
 interface Decided {
   message: MessageRecord;
+  /** The bytes of `message`. */
+  raw: RawBytes;
   summary: ReturnType<SummaryCollector['summary']>;
   sender: string;
   verdicts: Map<string, Verdict>;
@@ -332,20 +353,20 @@ function itemsOf(deps: IngestDeps, decided: Decided, message: MessageRecord, rec
  */
 async function findHeldBefore(
   deps: IngestDeps,
-  message: MessageRecord,
+  decided: Decided,
   held: readonly string[],
 ): Promise<string[]> {
   if (held.length === 0) return [];
   try {
-    const found = await deps.items.findImportedRecipients(message.sha256, held);
+    const found = await deps.items.findImportedRecipients(decided.message.sha256, held);
     return held.filter((recipient) => found.has(recipient));
   } catch (error) {
-    await discardBlob(deps, message.id);
+    await discardRaw(deps, decided.raw);
     throw storeError('ingest retry check', error);
   }
 }
 
-/** Commits the items of `recipients` with their message (the blob is stored already); none: nothing. */
+/** Commits the items of `recipients` with their message, and its bytes where they are held; none: nothing. */
 async function commitHeld(
   deps: IngestDeps,
   decided: Decided,
@@ -354,9 +375,9 @@ async function commitHeld(
   if (recipients.length === 0) return [];
   const items = itemsOf(deps, decided, decided.message, recipients);
   try {
-    await deps.items.putMessage(decided.message, items);
+    await deps.items.putMessage(decided.message, items, decided.raw.held);
   } catch (error) {
-    await discardBlob(deps, decided.message.id);
+    await discardRaw(deps, decided.raw);
     throw storeError('ingest commit', error);
   }
   return items;
@@ -368,25 +389,26 @@ async function commitHeld(
  */
 async function relayPassing(
   deps: IngestDeps,
-  message: MessageRecord,
+  decided: Decided,
   passing: readonly string[],
   committed: boolean,
 ): Promise<Extract<DeliveryResult, { kind: 'accepted' }>> {
+  const { message } = decided;
   const forward = deps.forward!;
   let result: DeliveryResult;
   try {
     result = await forward.deliver({
       from: message.envelope.mailFrom,
       to: [...passing],
-      raw: await deps.blobs.get(message.id),
+      raw: await openRaw(deps, decided.raw),
     });
   } catch (error) {
-    if (!committed) await discardBlob(deps, message.id);
+    if (!committed) await discardRaw(deps, decided.raw);
     throw storeError('relay read', error);
   }
   if (result.kind === 'failed') {
     deps.metrics?.relayFailures.inc({ kind: result.temporary ? 'temporary' : 'permanent' });
-    if (!committed) await discardBlob(deps, message.id);
+    if (!committed) await discardRaw(deps, decided.raw);
     else if (!result.temporary) {
       deps.logger.warn({ event: 'INGEST_HELD_RELAY_REFUSED', messageId: message.id, reply: result.reply });
     }
@@ -406,11 +428,11 @@ async function holdRefused(
   refused: readonly string[],
   committed: boolean,
 ): Promise<QuarantineItem[]> {
-  let message = decided.message;
+  let { message, raw } = decided;
   if (committed) {
     const id = newId();
     try {
-      await deps.blobs.put(id, await deps.blobs.get(decided.message.id));
+      await deps.blobs.put(id, await openRaw(deps, decided.raw));
     } catch (error) {
       await discardBlob(deps, id);
       deps.logger.error({
@@ -421,9 +443,10 @@ async function holdRefused(
       throw storeError('ingest commit', error);
     }
     message = { ...decided.message, id, blobKey: id };
+    raw = { id, held: undefined };
   }
   try {
-    return await commitHeld(deps, { ...decided, message }, refused);
+    return await commitHeld(deps, { ...decided, message, raw }, refused);
   } catch (error) {
     // Already relayed for the others: the sender's retry may deliver those a second time, never lose any.
     deps.logger.error({ event: 'INGEST_COMMIT_AFTER_RELAY_FAILED', messageId: message.id, refused });

@@ -125,8 +125,11 @@ export interface ItemStore {
   /**
    * Stores one message and all its items atomically: once the promise resolves they are durable and
    * visible together; if it rejects, or the process dies before it resolves, none of them is ever visible.
+   * `inlineRaw`: the message's raw bytes, from a blob store that leaves them to this commit
+   * (BlobStore.holdForCommit); stored under the message's blobKey, atomically with it. A store that
+   * keeps no raw bytes rejects it.
    */
-  putMessage(message: MessageRecord, items: readonly QuarantineItem[]): Promise<void>;
+  putMessage(message: MessageRecord, items: readonly QuarantineItem[], inlineRaw?: Uint8Array): Promise<void>;
 
   getMessage(id: string): Promise<MessageRecord | null>;
 

@@ -4,7 +4,8 @@ import { buffer } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLazaretError } from '../../src/core/errors.js';
 import { newId } from '../../src/core/ids.js';
-import type { BlobStore } from '../../src/store/blob-store.js';
+import type { BlobStore, HeldBlob } from '../../src/store/blob-store.js';
+import { buildItems, buildMessage } from '../support/builders.js';
 import type { MakeStores, StoreFixture } from './stores.js';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -107,6 +108,17 @@ export function blobStoreContract(backend: string, makeStores: MakeStores): void
       expect(await blobs.exists(keys[1]!)).toBe(false);
       expect((await buffer(await blobs.get(keys[2]!))).toString()).toBe('kept');
       await blobs.deleteMany([]);
+    });
+
+    it('read for the commit of its message as ingest does, the bytes are stored once that commit is', async () => {
+      const body = Buffer.from('Subject: held\r\n\r\nbody\r\n');
+      const message = buildMessage({ size: body.length, sha256: sha256(body) });
+      const held: HeldBlob = await (blobs.holdForCommit?.(message.blobKey, Readable.from([body])) ??
+        blobs.put(message.blobKey, body));
+      expect({ size: held.size, sha256: held.sha256 }).toEqual({ size: body.length, sha256: sha256(body) });
+      await fixture.items.putMessage(message, buildItems(message), held.inline);
+      expect((await buffer(await blobs.get(message.blobKey))).equals(body)).toBe(true);
+      expect(await blobs.exists(message.blobKey)).toBe(true);
     });
 
     it('replaces a blob written twice under one key with the second body', async () => {

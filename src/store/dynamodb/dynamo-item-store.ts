@@ -124,7 +124,12 @@ export class DynamoItemStore implements ItemStore {
     return this.conn.table;
   }
 
-  async putMessage(message: MessageRecord, items: readonly QuarantineItem[]): Promise<void> {
+  async putMessage(
+    message: MessageRecord,
+    items: readonly QuarantineItem[],
+    inlineRaw?: Uint8Array,
+  ): Promise<void> {
+    if (inlineRaw) throw storeError('putMessage', new Error('this item store keeps no raw bytes'));
     const foreign = items.find((item) => item.messageId !== message.id);
     if (foreign) throw storeError('putMessage', new Error(`item ${foreign.id} belongs to another message`));
     const itemIds = items.map((item) => item.id);

@@ -290,7 +290,12 @@ export class PostgresItemStore implements ItemStore {
     return queryRows<R>(this.pool, operation, sql, values);
   }
 
-  async putMessage(message: MessageRecord, items: readonly QuarantineItem[]): Promise<void> {
+  async putMessage(
+    message: MessageRecord,
+    items: readonly QuarantineItem[],
+    inlineRaw?: Uint8Array,
+  ): Promise<void> {
+    if (inlineRaw) throw postgresError('putMessage', new Error('this item store keeps no raw bytes'));
     await this.putMessages([{ message, items }]);
   }
 

@@ -30,7 +30,7 @@ export function openSqliteStores(path: string): { stores: SqliteStores; close():
   try {
     const commits = new GroupCommit(db);
     // The items table comes first: other stores' migrations and triggers refer to it.
-    const items = new SqliteItemStore({ db, commits });
+    const items = new SqliteItemStore({ db, commits, keepsRawInline: true });
     const stores: SqliteStores = {
       items,
       audit: new SqliteAuditStore(db),

@@ -36,6 +36,18 @@ export interface InlineBlobs {
 export const asBuffer = (bytes: Uint8Array) =>
   Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
+/**
+ * Writes raw bytes inline in the transaction open on the connection: a put's own, or the commit of
+ * the message they belong to (SqliteItemStore.putMessage with `inlineRaw`).
+ */
+export function writeInlineBlob(statements: StatementCache, key: string, bytes: Uint8Array): void {
+  statements
+    .get(
+      'INSERT INTO blobs (key, bytes) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET bytes = excluded.bytes',
+    )
+    .run(key, asBuffer(bytes));
+}
+
 /** InlineBlobs on the embedded database; writes go through group commit, so they share its fsync. */
 export class SqliteInlineBlobs implements InlineBlobs {
   private readonly statements: StatementCache;
@@ -70,12 +82,7 @@ export class SqliteInlineBlobs implements InlineBlobs {
   }
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
-    const buffer = asBuffer(bytes);
-    await this.write('blob put', () =>
-      this.statement(
-        'INSERT INTO blobs (key, bytes) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET bytes = excluded.bytes',
-      ).run(key, buffer),
-    );
+    await this.write('blob put', () => writeInlineBlob(this.statements, key, bytes));
   }
 
   async remove(key: string): Promise<void> {

@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { LazaretError, storeError } from '../../core/errors.js';
-import type { BlobStore, BlobWriteResult } from '../blob-store.js';
+import type { BlobStore, BlobWriteResult, HeldBlob } from '../blob-store.js';
 import type { FsBlobStore } from '../fs/fs-blob-store.js';
 import { asBuffer, type InlineBlobs } from './sqlite-blob-index.js';
 
 /**
  * The embedded BlobStore. Messages up to `inlineMaxBytes` are kept inside the SQLite database and
- * written by group commit, so concurrent deliveries share one fsync; larger ones stream to files
- * (FsBlobStore) and are never held whole in memory. Reads look in both places.
+ * written by group commit, so concurrent deliveries share one fsync — or, held for the commit of
+ * their message, in its own transaction; larger ones stream to files (FsBlobStore) and are never
+ * held whole in memory. Reads look in both places.
  */
 export class SqliteBlobStore implements BlobStore {
   constructor(
@@ -18,10 +19,18 @@ export class SqliteBlobStore implements BlobStore {
   ) {}
 
   async put(key: string, body: Readable | Buffer): Promise<BlobWriteResult> {
-    const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
+    const { inline, ...written } = await this.holdForCommit(
+      key,
+      Buffer.isBuffer(body) ? Readable.from([body]) : body,
+    );
+    if (inline) await this.inline.put(key, inline);
+    return written;
+  }
+
+  async holdForCommit(key: string, body: Readable): Promise<HeldBlob> {
     const head: Buffer[] = [];
     let headBytes = 0;
-    const iterator = source[Symbol.asyncIterator]();
+    const iterator = body[Symbol.asyncIterator]();
     try {
       for (;;) {
         const next = await iterator.next();
@@ -51,8 +60,7 @@ export class SqliteBlobStore implements BlobStore {
       throw storeError('blob put', error);
     }
     const bytes = Buffer.concat(head, headBytes);
-    await this.inline.put(key, bytes);
-    return { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+    return { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), inline: bytes };
   }
 
   async get(key: string): Promise<Readable> {

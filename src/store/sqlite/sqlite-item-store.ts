@@ -23,6 +23,7 @@ import { type StatusCount, statusCountOf } from '../status-count.js';
 import { GroupCommit } from './group-commit.js';
 import { RETENTION_MIGRATIONS } from './retention-schema.js';
 import { ITEM_MIGRATIONS, SEARCH_MIGRATIONS } from './schema.js';
+import { writeInlineBlob } from './sqlite-blob-index.js';
 import { migrate, openSqliteDatabase, refreshStatistics } from './sqlite-database.js';
 import { StatementCache } from './sqlite-statements.js';
 import { StatsFold } from './stats-fold.js';
@@ -37,6 +38,11 @@ export interface SqliteItemStoreOptions {
   commits?: GroupCommit;
   /** Test hook: called inside putMessage after each item row is written, before the commit. */
   afterItemWrite?: (index: number) => void;
+  /**
+   * Whether putMessage may store a message's raw bytes (`inlineRaw`) in the database's inline blobs
+   * (SqliteInlineBlobs, on the same connection), atomically with the message.
+   */
+  keepsRawInline?: boolean;
 }
 
 /** An `items` row as SQLite holds it: JSON as text, booleans as 0/1. */
@@ -244,6 +250,7 @@ export class SqliteItemStore implements ItemStore {
   private readonly ownsDb: boolean;
   private closed = false;
   private readonly statements: StatementCache;
+  private readonly keepsRawInline: boolean;
   private readonly afterItemWrite: ((index: number) => void) | undefined;
   private readonly commits: GroupCommit;
   private readonly statsFold: StatsFold;
@@ -265,6 +272,7 @@ export class SqliteItemStore implements ItemStore {
     migrate(this.db, TRACE_MIGRATIONS);
     this.statsFold = new StatsFold(this.db);
     this.afterItemWrite = options.afterItemWrite;
+    this.keepsRawInline = options.keepsRawInline ?? false;
     this.commits = options.commits ?? new GroupCommit(this.db);
     this.commits.beforeCommit(() => this.statsFold.run());
   }
@@ -366,8 +374,18 @@ export class SqliteItemStore implements ItemStore {
     refreshStatistics(this.db);
   }
 
-  putMessage(message: MessageRecord, items: readonly QuarantineItem[]): Promise<void> {
-    return this.committed('putMessage', () => this.insertMessage(message, items));
+  putMessage(
+    message: MessageRecord,
+    items: readonly QuarantineItem[],
+    inlineRaw?: Uint8Array,
+  ): Promise<void> {
+    return this.committed('putMessage', () => {
+      if (inlineRaw) {
+        if (!this.keepsRawInline) throw new Error('this item store keeps no raw bytes');
+        writeInlineBlob(this.statements, message.blobKey, inlineRaw);
+      }
+      this.insertMessage(message, items);
+    });
   }
 
   getMessage(id: string): Promise<MessageRecord | null> {
