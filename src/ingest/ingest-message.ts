@@ -159,12 +159,12 @@ function relayError(result: Extract<DeliveryResult, { kind: 'failed' }>): Lazare
 /**
  * Stores one incoming message durably and decides per recipient. The raw bytes go to the blob store
  * (fsynced) — or, where it leaves them to the message's commit, are held for it, so that bytes,
- * message and items take one commit — while the MIME summary is read from the same stream; then the verdict pipeline (or, in
- * capture mode, the capture verdict) decides each recipient, and the held recipients are committed
- * as items. Only then, in filter mode, are the recipients that pass relayed to the re-injection
- * listener; a held recipient that an earlier attempt with the same bytes committed is not stored
- * again, so the sender's retry after a failed relay or a lost reply adds no copy. Resolves only when
- * all of that is durable. A failure before the commit keeps nothing; after it, the items stay and
+ * message and items take one commit — while the MIME summary is read from the same stream; then the
+ * verdict pipeline (or, in capture mode, the capture verdict) decides each recipient, and the held
+ * recipients are committed as items. Only then, in filter mode, are the recipients that pass relayed
+ * to the re-injection listener; a held recipient that an earlier attempt with the same bytes
+ * committed is not stored again, so the sender's retry after a failed relay or a lost reply adds no
+ * copy. Resolves only when all of that is durable. A failure before the commit keeps nothing; after it, the items stay and
  * the error says which SMTP reply to give (scanner_unavailable, relay_deferred/relay_rejected,
  * store_error, insufficient_storage), so a message is never both acknowledged and dropped.
  */
