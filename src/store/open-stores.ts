@@ -190,7 +190,12 @@ export async function openStores(config: Config, options: { logger?: Logger } = 
       const { DATABASE_FILE } = await import('./sqlite/sqlite-database.js');
       const { openSqliteThread } = await import('./sqlite/sqlite-thread-client.js');
       const { SqliteBlobStore } = await import('./sqlite/sqlite-blob-store.js');
-      const thread = await openSqliteThread(join(config.dataDir, DATABASE_FILE), options);
+      // The item store writes small raw messages in their message's commit only for the embedded blob
+      // store below, which reads them back; with S3 blobs every message's bytes go to S3.
+      const thread = await openSqliteThread(join(config.dataDir, DATABASE_FILE), {
+        ...options,
+        keepsRawInline: !blobs,
+      });
       opened.push(thread);
       ({ items, audit, users, lists, digests, learning, stats, jobs } = thread.stores);
       if (!blobs) {

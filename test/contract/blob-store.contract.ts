@@ -121,6 +121,23 @@ export function blobStoreContract(backend: string, makeStores: MakeStores): void
       expect(await blobs.exists(message.blobKey)).toBe(true);
     });
 
+    it('takes raw bytes into a message commit only where its blob store holds bytes for it; elsewhere refuses them and keeps nothing', async () => {
+      const body = Buffer.from('Subject: inline\r\n\r\nbody\r\n');
+      const message = buildMessage({ size: body.length, sha256: sha256(body) });
+      const outcome = await fixture.items
+        .putMessage(message, buildItems(message), body)
+        .catch((e: unknown) => e);
+      if (blobs.holdForCommit) {
+        expect(outcome).toBeUndefined();
+        expect((await buffer(await blobs.get(message.blobKey))).equals(body)).toBe(true);
+      } else {
+        expect(isLazaretError(outcome, 'store_error')).toBe(true);
+        expect((outcome as Error).message).toMatch(/keeps no raw bytes/);
+        expect(await fixture.items.getMessage(message.id)).toBeNull();
+        expect(await blobs.exists(message.blobKey)).toBe(false);
+      }
+    });
+
     it('replaces a blob written twice under one key with the second body', async () => {
       const key = newId();
       await blobs.put(key, Buffer.from('first'));

@@ -16,7 +16,9 @@ export const makeEmbedded =
     const blobRoot = join(dir, 'blobs');
     const opened: { close(): unknown }[] = [];
     const open = async () => {
-      const { stores, close } = await openSqliteThread(dbPath);
+      const { stores, close } = await openSqliteThread(dbPath, {
+        keepsRawInline: inlineMaxBytes !== 'files only',
+      });
       const files = new FsBlobStore(blobRoot);
       const blobs =
         inlineMaxBytes === 'files only'

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
 import { isLazaretError } from '../../src/core/errors.js';
 import { newId } from '../../src/core/ids.js';
 import { ingestMessage } from '../../src/ingest/ingest-message.js';
@@ -10,9 +11,11 @@ import { VerdictPipeline } from '../../src/ingest/verdict-pipeline.js';
 import { createLogger } from '../../src/log.js';
 import type { BlobStore } from '../../src/store/blob-store.js';
 import { FsBlobStore } from '../../src/store/fs/fs-blob-store.js';
+import { openStores, type Stores } from '../../src/store/open-stores.js';
 import { SqliteBlobStore } from '../../src/store/sqlite/sqlite-blob-store.js';
 import { SqliteItemStore } from '../../src/store/sqlite/sqlite-item-store.js';
 import { openSqliteThread, type SqliteThread } from '../../src/store/sqlite/sqlite-thread-client.js';
+import { type Emulators, startEmulators } from '../support/aws-emulators.js';
 import { buildItems, buildMessage } from '../support/builders.js';
 import { tempDir } from '../support/env.js';
 
@@ -44,7 +47,7 @@ describe('the embedded store commits a small message’s bytes with the message'
 
   beforeEach(async () => {
     dir = await tempDir('lazaret-message-bytes-');
-    thread = await openSqliteThread(join(dir.path, 'lazaret.sqlite'));
+    thread = await openSqliteThread(join(dir.path, 'lazaret.sqlite'), { keepsRawInline: true });
     blobs = new SqliteBlobStore(
       thread.stores.inlineBlobs,
       new FsBlobStore(join(dir.path, 'blobs')),
@@ -135,5 +138,46 @@ describe('the embedded store commits a small message’s bytes with the message'
     expect(result.passed).toEqual(['x@rcpt.test']);
     expect(calls).toEqual(['holdForCommit']);
     expect(await blobs.exists(result.message.blobKey)).toBe(false);
+  });
+});
+
+describe('the embedded item store beside S3 blobs (openStores)', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let emulators: Emulators;
+  let stores: Stores;
+
+  beforeEach(async () => {
+    dir = await tempDir('lazaret-message-bytes-s3-');
+    emulators = await startEmulators();
+    const bucket = `bytes-${newId().toLowerCase()}`;
+    await emulators.createBucket(bucket);
+    const env = { ...emulators.env('unused', bucket), LAZARET_STORE: 'sqlite', LAZARET_DATA_DIR: dir.path };
+    // The S3 client takes the emulator credentials from the environment, as `serve` does.
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) vi.stubEnv(name, env[name]!);
+    stores = await openStores(loadConfig({ env }));
+  });
+  afterEach(async () => {
+    vi.unstubAllEnvs();
+    await stores.close();
+    await emulators.stop();
+    await dir.cleanup();
+  });
+
+  it('refuses raw bytes in a message commit, which S3 could never read back, and ingest puts them in S3', async () => {
+    const message = buildMessage();
+    const refused = await stores.items
+      .putMessage(message, buildItems(message), raw('refused'))
+      .catch((e) => e);
+    expect(isLazaretError(refused, 'store_error')).toBe(true);
+    expect((refused as Error).message).toMatch(/keeps no raw bytes/);
+    expect(await stores.items.getMessage(message.id)).toBeNull();
+
+    const body = raw('to s3');
+    const result = await ingestMessage(
+      { items: stores.items, blobs: stores.blobs, logger: createLogger('silent'), now: () => new Date() },
+      { body: Readable.from([body]), envelope: { mailFrom: 'a@sender.test', rcptTo: ['x@rcpt.test'] } },
+    );
+    expect((await buffer(await stores.blobs.get(result.message.blobKey))).equals(body)).toBe(true);
+    expect(await stores.items.getItem(result.items[0]!.id)).toEqual(result.items[0]);
   });
 });

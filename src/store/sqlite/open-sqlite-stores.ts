@@ -24,13 +24,20 @@ export interface SqliteStores {
   inlineBlobs: SqliteInlineBlobs;
 }
 
-/** Opens the database file at `path` (migrating it) with every store on it, in the calling thread. */
-export function openSqliteStores(path: string): { stores: SqliteStores; close(): Promise<void> } {
+/**
+ * Opens the database file at `path` (migrating it) with every store on it, in the calling thread.
+ * `keepsRawInline`: the item store writes a message's raw bytes in its commit (ItemStore.putMessage's
+ * `inlineRaw`) — only where a SqliteBlobStore over `inlineBlobs` reads them back.
+ */
+export function openSqliteStores(
+  path: string,
+  { keepsRawInline }: { keepsRawInline: boolean },
+): { stores: SqliteStores; close(): Promise<void> } {
   const db = openSqliteDatabase(path);
   try {
     const commits = new GroupCommit(db);
     // The items table comes first: other stores' migrations and triggers refer to it.
-    const items = new SqliteItemStore({ db, commits, keepsRawInline: true });
+    const items = new SqliteItemStore({ db, commits, keepsRawInline });
     const stores: SqliteStores = {
       items,
       audit: new SqliteAuditStore(db),

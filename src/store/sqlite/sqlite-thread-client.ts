@@ -52,13 +52,14 @@ function startWorker(data: StoreThreadData): Worker {
 /**
  * Opens the embedded database on a thread of its own and answers stores that call into it. Each call
  * is one message each way; the thread runs calls in the order they arrive, so group commit gathers
- * there what many sessions write at once.
+ * there what many sessions write at once. `keepsRawInline`: the item store takes a message's raw bytes
+ * into its commit — set it only where a SqliteBlobStore over the thread's `inlineBlobs` reads them.
  */
 export async function openSqliteThread(
   path: string,
-  options: { logger?: Logger } = {},
+  options: { logger?: Logger; keepsRawInline?: boolean } = {},
 ): Promise<SqliteThread> {
-  const worker = startWorker({ path });
+  const worker = startWorker({ path, keepsRawInline: options.keepsRawInline ?? false });
   const pending = new Map<number, PendingCall>();
   let nextId = 1;
   let stopped: Error | null = null;

@@ -33,7 +33,8 @@ function methodsOf(store: object): string[] {
 
 function open(): ReturnType<typeof openSqliteStores> | null {
   try {
-    return openSqliteStores((workerData as StoreThreadData).path);
+    const { path, keepsRawInline } = workerData as StoreThreadData;
+    return openSqliteStores(path, { keepsRawInline });
   } catch (error) {
     post({ kind: 'failed', error: toWire(error) });
     port.close();

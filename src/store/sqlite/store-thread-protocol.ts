@@ -4,6 +4,8 @@ import { ERROR_CATALOGUE, type ErrorCode, LazaretError } from '../../core/errors
 export interface StoreThreadData {
   /** The database file. */
   path: string;
+  /** Whether the item store writes a message's raw bytes in its commit: only beside the inline blobs' reader. */
+  keepsRawInline: boolean;
 }
 
 /** A call of one store's method, main thread → store thread. */
