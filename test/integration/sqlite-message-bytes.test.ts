@@ -151,7 +151,11 @@ describe('the embedded item store beside S3 blobs (openStores)', () => {
     emulators = await startEmulators();
     const bucket = `bytes-${newId().toLowerCase()}`;
     await emulators.createBucket(bucket);
-    const env = { ...emulators.env('unused', bucket), LAZARET_STORE: 'sqlite', LAZARET_DATA_DIR: dir.path };
+    const env: Record<string, string> = {
+      ...emulators.env('unused', bucket),
+      LAZARET_STORE: 'sqlite',
+      LAZARET_DATA_DIR: dir.path,
+    };
     // The S3 client takes the emulator credentials from the environment, as `serve` does.
     for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) vi.stubEnv(name, env[name]!);
     stores = await openStores(loadConfig({ env }));
