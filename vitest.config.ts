@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     pool: 'forks',
+    globalSetup: ['./test/support/temp-folders.ts'],
     // vitest's default (one fewer than the cores) leaves a 2-core CI machine with one worker and one idle
     // core while tests wait on daemons, sockets and fsync; two workers there take the suite from ~15 to
     // ~8 minutes and passed strict runs with every daemon present.

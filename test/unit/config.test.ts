@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderAliasTable, renderConfigTable } from '../../src/config/config-docs.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { isLazaretError } from '../../src/core/errors.js';
+import { folderForThisTest } from '../support/temp-folders.js';
 
 const configError = (run: () => unknown) => {
   try {
@@ -33,7 +33,7 @@ describe('loadConfig', () => {
   });
 
   it('lets the file override defaults and the environment override the file', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'lazaret-config-'));
+    const dir = await folderForThisTest('lazaret-config-');
     const file = join(dir, 'lazaret.json');
     await writeFile(
       file,
@@ -102,7 +102,7 @@ describe('loadConfig', () => {
   });
 
   it('refuses unknown keys, wrong types and broken JSON in the file', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'lazaret-config-'));
+    const dir = await folderForThisTest('lazaret-config-');
     const cases: [string, string][] = [
       ['{"smtp": {"prot": 25}}', 'Unknown configuration key smtp.prot'],
       ['{"smtp": {"port": "25"}}', 'smtp.port'],

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS } from '../../src/config/config-keys.js';
 import { type Config, loadConfig } from '../../src/config/load-config.js';
 import { REDACTED, redactConfig } from '../../src/config/redact-config.js';
 import { isLazaretError, type LazaretError } from '../../src/core/errors.js';
+import { folderForThisTest } from '../support/temp-folders.js';
 
 function load(env: Record<string, string>, file?: string): { config: Config; warnings: string[] } {
   const warnings: string[] = [];
@@ -25,7 +25,7 @@ function refusal(env: Record<string, string>, file?: string): LazaretError {
 }
 
 async function configFile(content: unknown): Promise<string> {
-  const path = join(await mkdtemp(join(tmpdir(), 'lazaret-daemons-')), 'lazaret.json');
+  const path = join(await folderForThisTest('lazaret-daemons-'), 'lazaret.json');
   await writeFile(path, JSON.stringify(content));
   return path;
 }

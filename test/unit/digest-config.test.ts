@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { isLazaretError } from '../../src/core/errors.js';
 import { LINK_KEY_FILE, loadLinkSecrets } from '../../src/digest/link-keys.js';
+import { folderForThisTest } from '../support/temp-folders.js';
 
 function problem(env: Record<string, string>): string {
   try {
@@ -60,7 +60,7 @@ describe('digest, link and learning configuration', () => {
   });
 
   it('generates one link key into the data folder, readable only by its owner, and keeps it', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'lazaret-keys-'));
+    const dataDir = await folderForThisTest('lazaret-keys-');
     const config = loadConfig({ env: { LAZARET_DATA_DIR: dataDir } });
     const first = loadLinkSecrets(config);
     expect(first).toHaveLength(1);
